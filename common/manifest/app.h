@@ -1,0 +1,111 @@
+// App: the plain-struct form of an App manifest (apiVersion microscale.io/v1, kind App).
+//
+// These structs carry no behaviour and no I/O, so the controller's pure core, the
+// store and the CLI can all share them. Defaults match ../../docs/manifest.md.
+// Thread-safety: plain values; copy freely.
+#ifndef MICROSCALE_COMMON_MANIFEST_APP_H_
+#define MICROSCALE_COMMON_MANIFEST_APP_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace microscale {
+
+enum class NetworkMode { kBridge, kHost, kNone };
+enum class PreemptionMode { kStop, kPause };
+enum class DemandSourceKind { kStatic, kRandom, kPrometheus, kRedisList, kHttpJson };
+
+inline constexpr int64_t kMebibyte = int64_t{1} << 20;
+
+struct Resources {
+  int64_t cpu_millis = 100;
+  int64_t memory_bytes = 64 * kMebibyte;
+  bool operator==(const Resources&) const = default;
+};
+
+struct Replicas {
+  int32_t min = 0;
+  int32_t max = 0;
+  bool operator==(const Replicas&) const = default;
+};
+
+struct Fallback {
+  int32_t after_failures = 3;
+  int32_t replicas = 0;
+  bool operator==(const Fallback&) const = default;
+};
+
+struct RandomDemand {
+  double min = 0;
+  double max = 0;
+  double change_every_seconds = 1;
+  std::optional<uint64_t> seed;
+  bool operator==(const RandomDemand&) const = default;
+};
+
+struct PrometheusDemand {
+  std::string url;
+  std::string query;
+  bool operator==(const PrometheusDemand&) const = default;
+};
+
+struct RedisListDemand {
+  std::string address;
+  std::string key;
+  std::string password;
+  int32_t database = 0;
+  bool operator==(const RedisListDemand&) const = default;
+};
+
+struct HttpJsonDemand {
+  std::string url;
+  std::string pointer;
+  std::map<std::string, std::string> headers;
+  bool operator==(const HttpJsonDemand&) const = default;
+};
+
+struct DemandSpec {
+  DemandSourceKind source = DemandSourceKind::kStatic;
+  double target_per_container = 1;
+  double interval_seconds = 1;
+  double timeout_seconds = 2;
+  double tolerance = 0;
+  double scale_down_delay_seconds = 0;
+  std::optional<Fallback> fallback;
+  std::optional<double> value;  // static source
+  RandomDemand random;
+  PrometheusDemand prometheus;
+  RedisListDemand redis_list;
+  HttpJsonDemand http_json;
+  bool operator==(const DemandSpec&) const = default;
+};
+
+struct AppSpec {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  int32_t priority = 10;
+  std::string image;
+  std::vector<std::string> command;
+  std::map<std::string, std::string> env;
+  NetworkMode network = NetworkMode::kBridge;
+  Resources resources;
+  Replicas replicas;
+  bool preemptible = true;
+  PreemptionMode preemption = PreemptionMode::kStop;
+  int32_t standby = 0;
+  int32_t stop_timeout_seconds = 10;
+  DemandSpec demand;
+  bool operator==(const AppSpec&) const = default;
+};
+
+// Names as written in manifests ("bridge", "pause", "redis-list", ...).
+const char* NetworkModeName(NetworkMode mode);
+const char* PreemptionModeName(PreemptionMode mode);
+const char* DemandSourceName(DemandSourceKind kind);
+
+}  // namespace microscale
+
+#endif  // MICROSCALE_COMMON_MANIFEST_APP_H_
