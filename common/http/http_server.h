@@ -1,0 +1,80 @@
+// HttpServer: the small HTTP endpoint every Microscale daemon serves.
+//
+// Serves `/metrics` (Prometheus text format of a prometheus::Registry), `/healthz` (200 "ok"
+// while the process serves), `/readyz` when a readiness callback is given (200 "ok", or 503
+// with the callback's error message), and any extra GET/POST handlers added before Start().
+// Listens on "host:port"; port 0 picks a free port, reported by port() after Start().
+//
+// Thread-safety: Handle() must be called before Start(). Start() and Stop() may be called
+// from any thread; handlers run on the server's own small thread pool and must be
+// thread-safe. The destructor stops the server.
+#ifndef MICROSCALE_COMMON_HTTP_HTTP_SERVER_H_
+#define MICROSCALE_COMMON_HTTP_HTTP_SERVER_H_
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+
+namespace prometheus {
+class Registry;
+}  // namespace prometheus
+
+namespace microscale {
+
+struct HttpRequest {
+  std::string method;
+  std::string path;
+  std::string body;
+  std::multimap<std::string, std::string> params;  // query string
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+struct HttpServerOptions {
+  std::string address = "127.0.0.1:0";
+  // Collected on every /metrics request; may be null (then /metrics is not served).
+  std::shared_ptr<prometheus::Registry> registry;
+  // When set, /readyz answers 200 while it returns OK and 503 with its message otherwise.
+  std::function<absl::Status()> readiness;
+  int threads = 2;
+};
+
+class HttpServer {
+ public:
+  explicit HttpServer(HttpServerOptions options);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Adds a handler for an exact path; method is "GET" or "POST". Before Start() only.
+  void Handle(const std::string& method, const std::string& path, HttpHandler handler);
+
+  // Binds and starts serving in a background thread. InvalidArgument for a bad address,
+  // Unavailable when the address cannot be bound, FailedPrecondition when already started.
+  absl::Status Start();
+  // Stops accepting and joins the serving thread. Idempotent.
+  void Stop();
+
+  // The bound port after a successful Start(), else 0.
+  int port() const { return port_.load(); }
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+  std::atomic<int> port_{0};
+};
+
+}  // namespace microscale
+
+#endif  // MICROSCALE_COMMON_HTTP_HTTP_SERVER_H_
