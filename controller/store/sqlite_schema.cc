@@ -1,0 +1,104 @@
+#include "controller/store/sqlite_schema.h"
+
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace microscale::store_internal {
+namespace {
+
+constexpr const char* kPragmas =
+    "PRAGMA busy_timeout = 5000;"
+    "PRAGMA journal_mode = WAL;"
+    "PRAGMA synchronous = NORMAL;"
+    "PRAGMA foreign_keys = ON;";
+
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL);
+CREATE TABLE apps (
+  name TEXT PRIMARY KEY CHECK (length(name) > 0),
+  spec BLOB NOT NULL,
+  created_unix_ms INTEGER NOT NULL,
+  generation INTEGER NOT NULL CHECK (generation > 0));
+CREATE TABLE static_demand (
+  app TEXT PRIMARY KEY REFERENCES apps (name) ON DELETE CASCADE,
+  value REAL NOT NULL);
+CREATE TABLE cordons (
+  node TEXT PRIMARY KEY CHECK (length(node) > 0));
+CREATE TABLE assignments (
+  instance TEXT PRIMARY KEY CHECK (length(instance) > 0),
+  app TEXT NOT NULL,
+  node TEXT NOT NULL,
+  record BLOB NOT NULL);
+CREATE TABLE ordinals (
+  app TEXT PRIMARY KEY,
+  next INTEGER NOT NULL CHECK (next >= 0));
+)sql";
+
+// Number of tables in the database (0 for a new file).
+absl::StatusOr<int64_t> CountTables(SqliteDb& db) {
+  ASSIGN_OR_RETURN(SqliteStatement stmt,
+                   db.Prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table'"));
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  return row ? stmt.ColumnInt(0) : 0;
+}
+
+// The schema version in `meta`, or NotFound if there is no such table or row.
+absl::StatusOr<int> ReadVersion(SqliteDb& db) {
+  ASSIGN_OR_RETURN(
+      SqliteStatement exists,
+      db.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"));
+  ASSIGN_OR_RETURN(bool has_meta, exists.Step());
+  if (!has_meta) return absl::NotFoundError("no meta table");
+  ASSIGN_OR_RETURN(SqliteStatement stmt,
+                   db.Prepare("SELECT value FROM meta WHERE key = 'schema_version'"));
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  int version = 0;
+  if (!row || !absl::SimpleAtoi(stmt.ColumnText(0), &version)) {
+    return absl::NotFoundError("no schema_version");
+  }
+  return version;
+}
+
+absl::Status CreateSchema(SqliteDb& db, int version) {
+  RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  absl::Status status = db.Exec(kSchemaV1);
+  if (status.ok()) {
+    ASSIGN_OR_RETURN(SqliteStatement stmt,
+                     db.Prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?1)"));
+    status = stmt.Bind(1, absl::StrCat(version)).Run();
+  }
+  if (!status.ok()) {
+    db.Exec("ROLLBACK").IgnoreError();
+    return status;
+  }
+  return db.Exec("COMMIT");
+}
+
+}  // namespace
+
+absl::Status PrepareSchema(SqliteDb& db, int version) {
+  RETURN_IF_ERROR(db.Exec(kPragmas));
+  absl::StatusOr<int> stored = ReadVersion(db);
+  if (absl::IsNotFound(stored.status())) {
+    ASSIGN_OR_RETURN(int64_t tables, CountTables(db));
+    if (tables == 0) return CreateSchema(db, version);
+    return absl::FailedPreconditionError(
+        absl::StrCat("state database ", db.path(),
+                     " holds tables but no Microscale schema version; refusing to use it"));
+  }
+  if (!stored.ok()) return stored.status();
+  if (*stored > version) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("state database ", db.path(), " has schema version ", *stored,
+                     ", written by a newer Microscale; this build reads up to version ", version,
+                     ". Run the newer controller or restore a backup of the data directory."));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace microscale::store_internal

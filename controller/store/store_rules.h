@@ -1,0 +1,30 @@
+// Rules every StateStore implementation shares, so the SQLite and in-memory stores agree
+// on what a valid write is. Internal to controller/store. Thread-safety: pure functions.
+#ifndef MICROSCALE_CONTROLLER_STORE_STORE_RULES_H_
+#define MICROSCALE_CONTROLLER_STORE_STORE_RULES_H_
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "microscale/v1/types.pb.h"
+
+namespace microscale::store_internal {
+
+// InvalidArgument naming the app if a name appears twice in one apply.
+absl::Status CheckNoDuplicateApps(const std::vector<v1::AppSpec>& apps);
+
+// InvalidArgument if an instance id is empty or appears twice.
+absl::Status CheckAssignments(const std::vector<v1::Container>& containers);
+
+// The ordinal n of an instance id `<app>-<n>`, or nullopt if the id has another shape.
+std::optional<int64_t> InstanceOrdinal(std::string_view app, std::string_view instance);
+
+// Whether two specs say the same thing (map order and encoding do not matter).
+bool SameSpec(const v1::AppSpec& a, const v1::AppSpec& b);
+
+}  // namespace microscale::store_internal
+
+#endif  // MICROSCALE_CONTROLLER_STORE_STORE_RULES_H_
