@@ -1,0 +1,193 @@
+#include "controller/demand/demand_poller.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/strings.h"
+#include "controller/demand/static_source.h"
+
+namespace microscale {
+namespace {
+
+// Stands in for a source that could not be built, so the failure is reported every tick.
+class UnbuildableSource final : public DemandSource {
+ public:
+  explicit UnbuildableSource(absl::Status status) : status_(std::move(status)) {}
+  absl::StatusOr<double> Read(absl::Time) override { return status_; }
+
+ private:
+  absl::Status status_;
+};
+
+}  // namespace
+
+DemandPoller::DemandPoller(Callback callback, DemandPollerOptions options)
+    : callback_(std::move(callback)),
+      options_(std::move(options)),
+      clock_(*options_.clock),
+      pool_(options_.threads),
+      scheduler_([this] { Run(); }) {}
+
+DemandPoller::~DemandPoller() { Stop(); }
+
+absl::Duration DemandPoller::Interval(const DemandSpec& spec) const {
+  return std::max(absl::Seconds(spec.interval_seconds), options_.min_interval);
+}
+
+absl::Duration DemandPoller::Timeout(const DemandSpec& spec) const {
+  if (spec.timeout_seconds <= 0) return options_.default_timeout;
+  return absl::Seconds(spec.timeout_seconds);
+}
+
+DemandPoller::Entry DemandPoller::MakeEntry(const AppSpec& app, absl::Time now) {
+  Entry entry;
+  entry.spec = app.demand;
+  entry.epoch = next_epoch_++;
+  entry.next_due = now;
+  absl::StatusOr<std::unique_ptr<DemandSource>> source = options_.factory(app);
+  if (!source.ok()) {
+    entry.source = std::make_shared<UnbuildableSource>(source.status());
+    return entry;
+  }
+  entry.source = std::move(*source);
+  entry.static_source = dynamic_cast<StaticDemandSource*>(entry.source.get());
+  return entry;
+}
+
+void DemandPoller::UpdateApps(const std::vector<AppSpec>& apps) {
+  {
+    absl::MutexLock lock(&mu_);
+    absl::Time now = clock_.Now();
+    std::set<std::string> wanted;
+    for (const AppSpec& app : apps) {
+      wanted.insert(app.name);
+      auto it = entries_.find(app.name);
+      if (it == entries_.end() || !(it->second.spec == app.demand)) {
+        entries_[app.name] = MakeEntry(app, now);
+      }
+    }
+    std::erase_if(entries_, [&](const auto& item) { return !wanted.contains(item.first); });
+    wake_.Signal();
+  }
+  // Waits out a delivery that checked its source before the change above.
+  absl::MutexLock barrier(&deliver_mu_);
+}
+
+absl::Status DemandPoller::SetStaticValue(std::string_view app, double value) {
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(std::string(app));
+  if (it == entries_.end()) {
+    return absl::NotFoundError(absl::StrCat("app \"", ToAbsl(app), "\" is not polled"));
+  }
+  if (it->second.static_source == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("app \"", ToAbsl(app), "\" does not use a static demand source"));
+  }
+  it->second.static_source->SetValue(value);
+  it->second.next_due = clock_.Now();
+  wake_.Signal();
+  return absl::OkStatus();
+}
+
+void DemandPoller::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    wake_.Signal();
+  }
+  if (scheduler_.joinable()) scheduler_.join();
+  pool_.Stop();
+}
+
+void DemandPoller::Run() {
+  while (true) {
+    std::vector<std::pair<DemandObservation, uint64_t>> failures;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      absl::Time wake = Tick(clock_.Now(), failures);
+      if (failures.empty()) {
+        wake_.WaitWithTimeout(&mu_, std::max(wake - clock_.Now(), absl::ZeroDuration()));
+        continue;
+      }
+    }
+    absl::MutexLock deliver(&deliver_mu_);
+    for (const auto& [observation, epoch] : failures) Deliver(observation, epoch);
+  }
+}
+
+absl::Time DemandPoller::Tick(absl::Time now,
+                              std::vector<std::pair<DemandObservation, uint64_t>>& failures) {
+  absl::Time wake = absl::InfiniteFuture();
+  for (auto& [app, e] : entries_) {
+    auto fail = [&, &app = app, &e = e](const std::string& message) {
+      failures.push_back(
+          {{app, e.spec.source, absl::DeadlineExceededError(message), now}, e.epoch});
+    };
+    if (e.in_flight && !e.deadline_reported && now >= e.read_deadline) {
+      e.deadline_reported = true;
+      fail(absl::StrCat("demand read of app \"", app, "\" did not answer within ",
+                        absl::FormatDuration(Timeout(e.spec))));
+    }
+    if (now >= e.next_due && (!e.in_flight || e.deadline_reported)) {
+      if (e.in_flight) {
+        fail(absl::StrCat(
+            "demand read of app \"", app, "\" is still running ",
+            absl::FormatDuration(absl::Trunc(now - e.read_started, absl::Milliseconds(1))),
+            " after it started"));
+      } else {
+        StartRead(app, e, now);
+      }
+      e.next_due += Interval(e.spec);
+      if (e.next_due <= now) e.next_due = now + Interval(e.spec);
+    }
+    bool waiting_for_read = e.in_flight && !e.deadline_reported;
+    wake = std::min(wake, waiting_for_read ? e.read_deadline : e.next_due);
+  }
+  return wake;
+}
+
+void DemandPoller::StartRead(const std::string& app, Entry& entry, absl::Time now) {
+  entry.in_flight = true;
+  entry.deadline_reported = false;
+  entry.read_id = next_read_id_++;
+  entry.read_started = now;
+  entry.read_deadline = now + Timeout(entry.spec);
+  pool_.Submit([this, app, epoch = entry.epoch, id = entry.read_id, source = entry.source] {
+    absl::StatusOr<double> value = source->Read(clock_.Now());
+    FinishRead(app, epoch, id, std::move(value));
+  });
+}
+
+void DemandPoller::FinishRead(const std::string& app, uint64_t epoch, uint64_t read_id,
+                              absl::StatusOr<double> value) {
+  absl::MutexLock deliver(&deliver_mu_);
+  DemandObservation observation{app, DemandSourceKind::kStatic, std::move(value), clock_.Now()};
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = entries_.find(app);
+    if (stopping_ || it == entries_.end() || it->second.epoch != epoch ||
+        it->second.read_id != read_id) {
+      return;
+    }
+    Entry& entry = it->second;
+    entry.in_flight = false;
+    wake_.Signal();
+    if (entry.deadline_reported) return;  // already reported as failed; drop the late result
+    observation.source = entry.spec.source;
+  }
+  callback_(observation);
+}
+
+void DemandPoller::Deliver(const DemandObservation& observation, uint64_t epoch) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = entries_.find(observation.app);
+    if (stopping_ || it == entries_.end() || it->second.epoch != epoch) return;
+  }
+  callback_(observation);
+}
+
+}  // namespace microscale
