@@ -1,0 +1,136 @@
+#include "node-agent/docker/container_mapping.h"
+
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/strings.h"
+
+namespace microscale::docker {
+namespace {
+
+std::string LabelOr(const LabelMap& labels, const char* key, std::string_view fallback = "") {
+  auto it = labels.find(key);
+  return it == labels.end() ? std::string(fallback) : it->second;
+}
+
+void FillIdentity(const LabelMap& labels, std::string_view node, v1::Container* c) {
+  c->set_instance(LabelOr(labels, kLabelInstance));
+  c->set_app(LabelOr(labels, kLabelApp));
+  c->set_node(LabelOr(labels, kLabelNode, node));
+}
+
+struct EventKind {
+  const char* action;
+  v1::ContainerEvent::Kind kind;
+  v1::ContainerState state;
+};
+
+constexpr EventKind kEventKinds[] = {
+    {"start", v1::ContainerEvent::STARTED, v1::CONTAINER_STATE_RUNNING},
+    {"die", v1::ContainerEvent::EXITED, v1::CONTAINER_STATE_EXITED},
+    {"oom", v1::ContainerEvent::OOM_KILLED, v1::CONTAINER_STATE_UNSPECIFIED},
+    {"pause", v1::ContainerEvent::PAUSED, v1::CONTAINER_STATE_PAUSED},
+    {"unpause", v1::ContainerEvent::RESUMED, v1::CONTAINER_STATE_RUNNING},
+    {"destroy", v1::ContainerEvent::REMOVED, v1::CONTAINER_STATE_EXITED},
+};
+
+}  // namespace
+
+std::string ContainerName(std::string_view instance) {
+  return absl::StrCat("microscale-", ToAbsl(instance));
+}
+
+LabelMap OwnerLabels(std::string_view cluster, std::string_view node) {
+  return {{kLabelCluster, std::string(cluster)}, {kLabelNode, std::string(node)}};
+}
+
+bool IsOwnedBy(const LabelMap& labels, std::string_view cluster, std::string_view node) {
+  return LabelOr(labels, kLabelCluster) == cluster && LabelOr(labels, kLabelNode) == node;
+}
+
+CreateContainerRequest BuildCreateRequest(std::string_view instance, const v1::ContainerSpec& spec,
+                                          std::string_view cluster, std::string_view node) {
+  CreateContainerRequest r;
+  r.name = ContainerName(instance);
+  r.image = spec.image();
+  r.cmd.assign(spec.command().begin(), spec.command().end());
+  for (const auto& [key, value] : spec.env()) r.env.push_back(absl::StrCat(key, "=", value));
+  std::sort(r.env.begin(), r.env.end());  // protobuf maps have no stable order
+  r.labels = {{kLabelManaged, "true"},
+              {kLabelCluster, std::string(cluster)},
+              {kLabelApp, spec.app()},
+              {kLabelInstance, std::string(instance)},
+              {kLabelPriority, absl::StrCat(spec.priority())},
+              {kLabelNode, std::string(node)}};
+  r.nano_cpus = spec.resources().cpu_millis() * 1'000'000;
+  r.memory_bytes = spec.resources().memory_bytes();
+  r.network_mode = spec.network().empty() ? "bridge" : spec.network();
+  r.stop_timeout_seconds = spec.stop_timeout_seconds();
+  r.no_new_privileges = true;
+  return r;
+}
+
+v1::ContainerState StateFromDocker(std::string_view docker_state) {
+  if (docker_state == "running") return v1::CONTAINER_STATE_RUNNING;
+  if (docker_state == "paused") return v1::CONTAINER_STATE_PAUSED;
+  if (docker_state == "created" || docker_state == "restarting") {
+    return v1::CONTAINER_STATE_STARTING;
+  }
+  if (docker_state == "removing") return v1::CONTAINER_STATE_STOPPING;
+  if (docker_state == "exited" || docker_state == "dead") return v1::CONTAINER_STATE_EXITED;
+  return v1::CONTAINER_STATE_UNSPECIFIED;
+}
+
+bool IsLive(std::string_view docker_state) {
+  return docker_state == "running" || docker_state == "paused" || docker_state == "restarting";
+}
+
+v1::Container ToContainer(const ContainerDetails& details, std::string_view node) {
+  v1::Container c;
+  FillIdentity(details.labels, node, &c);
+  c.set_state(StateFromDocker(details.status));
+  c.set_container_id(details.id);
+  if (details.started_at != absl::InfinitePast()) {
+    c.set_started_unix_ms(absl::ToUnixMillis(details.started_at));
+  }
+  c.set_exit_code(details.exit_code);
+  return c;
+}
+
+v1::Container ToContainer(const ContainerSummary& summary, std::string_view node) {
+  v1::Container c;
+  FillIdentity(summary.labels, node, &c);
+  c.set_state(StateFromDocker(summary.state));
+  c.set_container_id(summary.id);
+  c.set_exit_code(ExitCodeFromStatusText(summary.status));
+  return c;
+}
+
+std::optional<v1::ContainerEvent> ToContainerEvent(const EngineEvent& event,
+                                                   std::string_view node) {
+  if (event.type != "container") return std::nullopt;
+  const EventKind* match = nullptr;
+  for (const EventKind& k : kEventKinds) {
+    if (event.action == k.action) match = &k;
+  }
+  if (match == nullptr) return std::nullopt;
+  v1::ContainerEvent out;
+  out.set_kind(match->kind);
+  v1::Container* c = out.mutable_container();
+  FillIdentity(event.attributes, node, c);
+  c->set_container_id(event.id);
+  c->set_state(match->state);
+  if (match->kind == v1::ContainerEvent::STARTED) {
+    c->set_started_unix_ms(event.time_nano / 1'000'000);
+  }
+  int exit_code = 0;
+  auto it = event.attributes.find("exitCode");
+  if (it != event.attributes.end() && absl::SimpleAtoi(it->second, &exit_code)) {
+    out.set_exit_code(exit_code);
+    c->set_exit_code(exit_code);
+  }
+  return out;
+}
+
+}  // namespace microscale::docker

@@ -1,0 +1,50 @@
+// How Microscale containers look in Docker: names, labels, create requests, and the
+// translation of the engine's containers and events back into v1 messages.
+//
+// A managed container is named "microscale-<instance>" (instance ids are "<app>-<n>") and
+// labelled io.microscale.{managed,cluster,app,instance,priority,node}. Pure functions.
+#ifndef MICROSCALE_NODE_AGENT_DOCKER_CONTAINER_MAPPING_H_
+#define MICROSCALE_NODE_AGENT_DOCKER_CONTAINER_MAPPING_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "microscale/v1/agent_gateway.pb.h"
+#include "microscale/v1/types.pb.h"
+#include "node-agent/docker/docker_json.h"
+
+namespace microscale::docker {
+
+inline constexpr char kLabelManaged[] = "io.microscale.managed";
+inline constexpr char kLabelCluster[] = "io.microscale.cluster";
+inline constexpr char kLabelApp[] = "io.microscale.app";
+inline constexpr char kLabelInstance[] = "io.microscale.instance";
+inline constexpr char kLabelPriority[] = "io.microscale.priority";
+inline constexpr char kLabelNode[] = "io.microscale.node";
+
+std::string ContainerName(std::string_view instance);
+
+// The labels that mark a container as this agent's: its cluster and node.
+LabelMap OwnerLabels(std::string_view cluster, std::string_view node);
+bool IsOwnedBy(const LabelMap& labels, std::string_view cluster, std::string_view node);
+
+CreateContainerRequest BuildCreateRequest(std::string_view instance, const v1::ContainerSpec& spec,
+                                          std::string_view cluster, std::string_view node);
+
+// created/restarting -> STARTING, running -> RUNNING, paused -> PAUSED,
+// removing -> STOPPING, exited/dead -> EXITED.
+v1::ContainerState StateFromDocker(std::string_view docker_state);
+bool IsLive(std::string_view docker_state);  // running, paused or restarting
+
+v1::Container ToContainer(const ContainerDetails& details, std::string_view node);
+// A list entry carries no start time; started_unix_ms is left 0.
+v1::Container ToContainer(const ContainerSummary& summary, std::string_view node);
+
+// start -> STARTED, die -> EXITED (with exitCode), oom -> OOM_KILLED, pause -> PAUSED,
+// unpause -> RESUMED, destroy -> REMOVED; other actions and non-container events: nullopt.
+std::optional<v1::ContainerEvent> ToContainerEvent(const EngineEvent& event, std::string_view node);
+
+}  // namespace microscale::docker
+
+#endif  // MICROSCALE_NODE_AGENT_DOCKER_CONTAINER_MAPPING_H_

@@ -1,0 +1,137 @@
+#include "node-agent/docker/container_mapping.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace microscale::docker {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::Pair;
+
+v1::ContainerSpec WebSpec() {
+  v1::ContainerSpec spec;
+  spec.set_app("web");
+  spec.set_image("microscale/demo:latest");
+  spec.add_command("/bin/sh");
+  (*spec.mutable_env())["B"] = "2";
+  (*spec.mutable_env())["A"] = "1";
+  spec.mutable_resources()->set_cpu_millis(250);
+  spec.mutable_resources()->set_memory_bytes(64 << 20);
+  spec.set_priority(3);
+  spec.set_stop_timeout_seconds(4);
+  return spec;
+}
+
+TEST(BuildCreateRequestTest, NamesLabelsAndLimitsTheContainer) {
+  CreateContainerRequest r = BuildCreateRequest("web-3", WebSpec(), "prod", "node-a");
+  EXPECT_EQ(r.name, "microscale-web-3");
+  EXPECT_EQ(r.image, "microscale/demo:latest");
+  EXPECT_THAT(r.cmd, ElementsAre("/bin/sh"));
+  EXPECT_THAT(r.env, ElementsAre("A=1", "B=2"));
+  EXPECT_THAT(r.labels, ElementsAre(Pair(kLabelApp, "web"), Pair(kLabelCluster, "prod"),
+                                    Pair(kLabelInstance, "web-3"), Pair(kLabelManaged, "true"),
+                                    Pair(kLabelNode, "node-a"), Pair(kLabelPriority, "3")));
+  EXPECT_EQ(r.nano_cpus, 250'000'000);
+  EXPECT_EQ(r.memory_bytes, 64 << 20);
+  EXPECT_EQ(r.network_mode, "bridge");
+  EXPECT_EQ(r.stop_timeout_seconds, 4);
+  EXPECT_TRUE(r.no_new_privileges);
+}
+
+TEST(BuildCreateRequestTest, KeepsTheRequestedNetwork) {
+  v1::ContainerSpec spec = WebSpec();
+  spec.set_network("none");
+  EXPECT_EQ(BuildCreateRequest("web-0", spec, "c", "n").network_mode, "none");
+}
+
+TEST(OwnershipTest, NeedsBothClusterAndNode) {
+  LabelMap labels = {{kLabelCluster, "prod"}, {kLabelNode, "a"}};
+  EXPECT_TRUE(IsOwnedBy(labels, "prod", "a"));
+  EXPECT_FALSE(IsOwnedBy(labels, "dev", "a"));
+  EXPECT_FALSE(IsOwnedBy(labels, "prod", "b"));
+  EXPECT_FALSE(IsOwnedBy({}, "prod", "a"));
+  EXPECT_THAT(OwnerLabels("prod", "a"), Contains(Pair(kLabelCluster, "prod")));
+}
+
+TEST(StateFromDockerTest, MapsEveryEngineState) {
+  EXPECT_EQ(StateFromDocker("created"), v1::CONTAINER_STATE_STARTING);
+  EXPECT_EQ(StateFromDocker("restarting"), v1::CONTAINER_STATE_STARTING);
+  EXPECT_EQ(StateFromDocker("running"), v1::CONTAINER_STATE_RUNNING);
+  EXPECT_EQ(StateFromDocker("paused"), v1::CONTAINER_STATE_PAUSED);
+  EXPECT_EQ(StateFromDocker("removing"), v1::CONTAINER_STATE_STOPPING);
+  EXPECT_EQ(StateFromDocker("exited"), v1::CONTAINER_STATE_EXITED);
+  EXPECT_EQ(StateFromDocker("dead"), v1::CONTAINER_STATE_EXITED);
+  EXPECT_EQ(StateFromDocker("???"), v1::CONTAINER_STATE_UNSPECIFIED);
+}
+
+TEST(ToContainerTest, FillsIdentityStateAndTimes) {
+  ContainerDetails d;
+  d.id = "abc";
+  d.labels = {{kLabelInstance, "web-3"}, {kLabelApp, "web"}, {kLabelNode, "node-a"}};
+  d.status = "exited";
+  d.exit_code = 137;
+  d.started_at = absl::FromUnixMillis(1714557600250);
+  v1::Container c = ToContainer(d, "ignored");
+  EXPECT_EQ(c.instance(), "web-3");
+  EXPECT_EQ(c.app(), "web");
+  EXPECT_EQ(c.node(), "node-a");
+  EXPECT_EQ(c.state(), v1::CONTAINER_STATE_EXITED);
+  EXPECT_EQ(c.container_id(), "abc");
+  EXPECT_EQ(c.exit_code(), 137);
+  EXPECT_EQ(c.started_unix_ms(), 1714557600250);
+}
+
+TEST(ToContainerTest, ListEntryTakesExitCodeFromStatusText) {
+  ContainerSummary s;
+  s.id = "x";
+  s.state = "exited";
+  s.status = "Exited (2) 1 second ago";
+  v1::Container c = ToContainer(s, "node-b");
+  EXPECT_EQ(c.node(), "node-b");
+  EXPECT_EQ(c.exit_code(), 2);
+  EXPECT_EQ(c.started_unix_ms(), 0);
+}
+
+TEST(ToContainerEventTest, MapsLifecycleActions) {
+  EngineEvent e;
+  e.type = "container";
+  e.id = "abc";
+  e.time_nano = 1'700'000'000'123'000'000;
+  e.attributes = {{kLabelInstance, "web-1"}, {kLabelApp, "web"}, {"exitCode", "137"}};
+  e.action = "die";
+  auto out = ToContainerEvent(e, "n");
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->kind(), v1::ContainerEvent::EXITED);
+  EXPECT_EQ(out->exit_code(), 137);
+  EXPECT_EQ(out->container().instance(), "web-1");
+  EXPECT_EQ(out->container().state(), v1::CONTAINER_STATE_EXITED);
+  e.action = "start";
+  EXPECT_EQ(ToContainerEvent(e, "n")->container().started_unix_ms(), 1'700'000'000'123);
+  const std::pair<const char*, v1::ContainerEvent::Kind> kinds[] = {
+      {"start", v1::ContainerEvent::STARTED},
+      {"oom", v1::ContainerEvent::OOM_KILLED},
+      {"pause", v1::ContainerEvent::PAUSED},
+      {"unpause", v1::ContainerEvent::RESUMED},
+      {"destroy", v1::ContainerEvent::REMOVED}};
+  for (const auto& [action, kind] : kinds) {
+    e.action = action;
+    EXPECT_EQ(ToContainerEvent(e, "n")->kind(), kind) << action;
+  }
+}
+
+TEST(ToContainerEventTest, IgnoresOtherActionsAndTypes) {
+  EngineEvent e;
+  e.type = "container";
+  e.action = "exec_start: sh";
+  EXPECT_FALSE(ToContainerEvent(e, "n").has_value());
+  e.action = "create";
+  EXPECT_FALSE(ToContainerEvent(e, "n").has_value());
+  e.type = "network";
+  e.action = "start";
+  EXPECT_FALSE(ToContainerEvent(e, "n").has_value());
+}
+
+}  // namespace
+}  // namespace microscale::docker

@@ -1,0 +1,174 @@
+#include "node-agent/docker/docker_json.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace microscale::docker {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Pair;
+
+TEST(CreateContainerBodyTest, CarriesImageCommandEnvLabelsAndLimits) {
+  CreateContainerRequest r;
+  r.image = "microscale/demo:latest";
+  r.cmd = {"/bin/sh", "-c", "sleep 1"};
+  r.env = {"A=1"};
+  r.labels = {{"io.microscale.app", "web"}};
+  r.nano_cpus = 250'000'000;
+  r.memory_bytes = 64 << 20;
+  r.network_mode = "none";
+  r.stop_timeout_seconds = 7;
+  nlohmann::json j = nlohmann::json::parse(CreateContainerBody(r));
+  EXPECT_EQ(j["Image"], "microscale/demo:latest");
+  EXPECT_EQ(j["Cmd"], nlohmann::json({"/bin/sh", "-c", "sleep 1"}));
+  EXPECT_EQ(j["Env"], nlohmann::json({"A=1"}));
+  EXPECT_EQ(j["Labels"]["io.microscale.app"], "web");
+  EXPECT_EQ(j["StopTimeout"], 7);
+  EXPECT_EQ(j["HostConfig"]["NanoCpus"], 250'000'000);
+  EXPECT_EQ(j["HostConfig"]["Memory"], 64 << 20);
+  EXPECT_EQ(j["HostConfig"]["NetworkMode"], "none");
+  EXPECT_EQ(j["HostConfig"]["SecurityOpt"], nlohmann::json({"no-new-privileges"}));
+}
+
+TEST(CreateContainerBodyTest, OmitsUnsetOptionalFields) {
+  CreateContainerRequest r;
+  r.image = "x";
+  r.no_new_privileges = false;
+  nlohmann::json j = nlohmann::json::parse(CreateContainerBody(r));
+  EXPECT_FALSE(j.contains("Cmd"));
+  EXPECT_FALSE(j.contains("Env"));
+  EXPECT_FALSE(j.contains("StopTimeout"));
+  EXPECT_FALSE(j["HostConfig"].contains("NanoCpus"));
+  EXPECT_FALSE(j["HostConfig"].contains("Memory"));
+  EXPECT_FALSE(j["HostConfig"].contains("SecurityOpt"));
+}
+
+TEST(ParseContainerDetailsTest, ReadsTheFieldsWeUse) {
+  auto d = ParseContainerDetails(R"({
+    "Id": "abc", "Name": "/microscale-web-0", "RestartCount": 0,
+    "State": {"Status": "exited", "OOMKilled": true, "ExitCode": 137,
+              "StartedAt": "2024-05-01T10:00:00.250000000Z"},
+    "Config": {"Image": "img", "Labels": {"a": "b"}, "Cmd": ["sh"], "Env": ["X=1"],
+               "StopTimeout": 3},
+    "HostConfig": {"NanoCpus": 100000000, "Memory": 1024, "NetworkMode": "bridge",
+                   "SecurityOpt": ["no-new-privileges"]}})");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->id, "abc");
+  EXPECT_EQ(d->name, "microscale-web-0");
+  EXPECT_EQ(d->status, "exited");
+  EXPECT_TRUE(d->oom_killed);
+  EXPECT_EQ(d->exit_code, 137);
+  EXPECT_EQ(absl::ToUnixMillis(d->started_at), 1714557600250);
+  EXPECT_THAT(d->labels, ElementsAre(Pair("a", "b")));
+  EXPECT_EQ(d->nano_cpus, 100000000);
+  EXPECT_EQ(d->memory_bytes, 1024);
+  EXPECT_THAT(d->security_opt, ElementsAre("no-new-privileges"));
+  EXPECT_EQ(d->stop_timeout_seconds, 3);
+}
+
+TEST(ParseContainerDetailsTest, OddJsonIsAnErrorOrZeroValuesNeverAThrow) {
+  EXPECT_EQ(ParseContainerDetails("{not json").status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(ParseContainerDetails("[1,2]").status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(ParseContainerDetails("").status().code(), absl::StatusCode::kInternal);
+  auto d = ParseContainerDetails(
+      R"({"Id": 5, "State": "running", "Config": {"Labels": {"a": 1, "b": "x"}},
+          "HostConfig": {"Memory": "lots", "NanoCpus": 1.5e9, "SecurityOpt": [1, "x"]}})");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->id, "");
+  EXPECT_EQ(d->status, "");
+  EXPECT_THAT(d->labels, ElementsAre(Pair("b", "x")));
+  EXPECT_EQ(d->memory_bytes, 0);
+  EXPECT_EQ(d->nano_cpus, 1500000000);
+  EXPECT_THAT(d->security_opt, ElementsAre("x"));
+  EXPECT_EQ(d->started_at, absl::InfinitePast());
+}
+
+TEST(ParseEngineTimeTest, ZeroTimeMeansNever) {
+  EXPECT_EQ(ParseEngineTime("0001-01-01T00:00:00Z"), absl::InfinitePast());
+  EXPECT_EQ(ParseEngineTime("garbage"), absl::InfinitePast());
+  EXPECT_EQ(absl::ToUnixSeconds(ParseEngineTime("2024-05-01T10:00:00Z")), 1714557600);
+}
+
+TEST(ParseContainerListTest, ReadsEntriesAndSkipsNonObjects) {
+  auto list = ParseContainerList(R"([
+    {"Id": "1", "Names": ["/microscale-a-0"], "State": "running", "Status": "Up 2 seconds",
+     "Labels": {"k": "v"}, "Created": 1700000000},
+    7,
+    {"Id": "2", "Names": [], "State": "exited", "Status": "Exited (3) 1 second ago"}])");
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].name, "microscale-a-0");
+  EXPECT_EQ((*list)[0].created_unix_s, 1700000000);
+  EXPECT_EQ((*list)[1].name, "");
+  EXPECT_EQ(ExitCodeFromStatusText((*list)[1].status), 3);
+  EXPECT_FALSE(ParseContainerList(R"({"Id": "1"})").ok());
+}
+
+TEST(ExitCodeFromStatusTextTest, HandlesOddText) {
+  EXPECT_EQ(ExitCodeFromStatusText("Exited (137) 5 seconds ago"), 137);
+  EXPECT_EQ(ExitCodeFromStatusText("Up 3 minutes"), 0);
+  EXPECT_EQ(ExitCodeFromStatusText("Exited (x"), 0);
+  EXPECT_EQ(ExitCodeFromStatusText("Exited (abc)"), 0);
+}
+
+TEST(ParseEngineInfoTest, ReadsCpusAndMemory) {
+  auto info = ParseEngineInfo(R"({"NCPU": 2, "MemTotal": 25000000000, "Name": "h"})");
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->ncpu, 2);
+  EXPECT_EQ(info->mem_total_bytes, 25000000000);
+  EXPECT_FALSE(ParseEngineInfo("null").ok());
+}
+
+TEST(ParseEngineVersionTest, ReadsApiVersion) {
+  auto v = ParseEngineVersion(R"({"Version": "20.10.24", "ApiVersion": "1.41"})");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->api_version, "1.41");
+}
+
+TEST(ParseImageDetailsTest, ReadsTagsAndLabels) {
+  auto d = ParseImageDetails(
+      R"({"Id": "sha256:1", "RepoTags": ["a:b"], "Config": {"Labels": {"x": "y"}}})");
+  ASSERT_TRUE(d.ok());
+  EXPECT_THAT(d->repo_tags, ElementsAre("a:b"));
+  EXPECT_THAT(d->labels, ElementsAre(Pair("x", "y")));
+}
+
+TEST(ParseEngineEventTest, ReadsActorAndTime) {
+  auto e = ParseEngineEvent(
+      R"({"Type": "container", "Action": "die", "Actor": {"ID": "abc",
+          "Attributes": {"exitCode": "137", "name": "n"}}, "time": 1, "timeNano": 1000000005})");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->type, "container");
+  EXPECT_EQ(e->action, "die");
+  EXPECT_EQ(e->id, "abc");
+  EXPECT_EQ(e->attributes.at("exitCode"), "137");
+  EXPECT_EQ(e->time_nano, 1000000005);
+  auto old = ParseEngineEvent(R"({"Type": "container", "id": "x", "time": 2})");
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->id, "x");
+  EXPECT_EQ(old->time_nano, 2000000000);
+  EXPECT_FALSE(ParseEngineEvent("{\"Type\": ").ok());
+}
+
+TEST(PullStreamErrorTest, FindsTheErrorLine) {
+  EXPECT_EQ(PullStreamError("{\"status\":\"Pulling\"}\n{\"error\":\"boom\"}\n"), "boom");
+  EXPECT_EQ(PullStreamError("{\"errorDetail\":{\"message\":\"m\"}}"), "m");
+  EXPECT_EQ(PullStreamError("{\"status\":\"Done\"}\nnot json\n"), "");
+}
+
+TEST(ErrorMessageTest, PrefersTheMessageField) {
+  EXPECT_EQ(ErrorMessage(R"({"message":"No such container: x"})"), "No such container: x");
+  EXPECT_EQ(ErrorMessage("  page not found\n"), "page not found");
+  EXPECT_EQ(ErrorMessage(""), "(no message)");
+}
+
+TEST(FiltersJsonTest, EncodesListsPerKey) {
+  EXPECT_EQ(FiltersJson({{"label", {"a=b", "c"}}, {"type", {"container"}}}),
+            R"({"label":["a=b","c"],"type":["container"]})");
+}
+
+}  // namespace
+}  // namespace microscale::docker

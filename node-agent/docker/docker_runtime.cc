@@ -1,0 +1,145 @@
+#include "node-agent/docker/docker_runtime.h"
+
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "node-agent/docker/container_mapping.h"
+
+namespace microscale {
+
+using docker::ContainerDetails;
+
+DockerContainerRuntime::DockerContainerRuntime(DockerRuntimeOptions options)
+    : options_(std::move(options)),
+      client_({docker::SocketPathFromHost(options_.docker_host), options_.call_timeout,
+               absl::Minutes(5), options_.observer}) {}
+
+DockerContainerRuntime::~DockerContainerRuntime() { events_.reset(); }
+
+absl::StatusOr<v1::NodeCapacity> DockerContainerRuntime::Capacity() {
+  ASSIGN_OR_RETURN(docker::EngineInfo info, client_.Info());
+  v1::NodeCapacity capacity;
+  capacity.set_cpu_millis(int64_t{info.ncpu} * 1000);
+  capacity.set_memory_bytes(info.mem_total_bytes);
+  return capacity;
+}
+
+absl::StatusOr<std::vector<v1::Container>> DockerContainerRuntime::List() {
+  ASSIGN_OR_RETURN(std::vector<docker::ContainerSummary> summaries,
+                   client_.ListContainers(docker::OwnerLabels(options_.cluster, options_.node)));
+  std::vector<v1::Container> out;
+  std::set<std::string> seen;
+  for (const docker::ContainerSummary& summary : summaries) {
+    v1::Container c = docker::ToContainer(summary, options_.node);
+    c.set_started_unix_ms(StartedMillis(summary.id, summary.state));
+    seen.insert(summary.id);
+    out.push_back(std::move(c));
+  }
+  absl::MutexLock lock(&mu_);
+  std::erase_if(started_ms_, [&](const auto& entry) { return !seen.contains(entry.first); });
+  return out;
+}
+
+int64_t DockerContainerRuntime::StartedMillis(const std::string& id, const std::string& state) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = started_ms_.find(id);
+    if (it != started_ms_.end()) return it->second;
+  }
+  if (state == "created") return 0;  // never started: nothing to look up
+  absl::StatusOr<ContainerDetails> details = client_.InspectContainer(id);
+  if (!details.ok()) return 0;
+  int64_t ms = docker::ToContainer(*details, options_.node).started_unix_ms();
+  absl::MutexLock lock(&mu_);
+  started_ms_[id] = ms;
+  return ms;
+}
+
+absl::StatusOr<ContainerDetails> DockerContainerRuntime::InspectOwned(const std::string& instance) {
+  ASSIGN_OR_RETURN(ContainerDetails details,
+                   client_.InspectContainer(docker::ContainerName(instance)));
+  if (!docker::IsOwnedBy(details.labels, options_.cluster, options_.node)) {
+    return absl::NotFoundError(absl::StrCat("no container of instance ", instance,
+                                            " owned by cluster ", options_.cluster, " on node ",
+                                            options_.node));
+  }
+  return details;
+}
+
+absl::Status DockerContainerRuntime::Stop(const std::string& instance, absl::Duration timeout) {
+  absl::StatusOr<ContainerDetails> details = InspectOwned(instance);
+  if (absl::IsNotFound(details.status())) return absl::OkStatus();
+  RETURN_IF_ERROR(details.status());
+  if (details->status == "paused") {
+    // A frozen process cannot act on SIGTERM: thaw it so it can shut down cleanly.
+    absl::Status thawed = client_.UnpauseContainer(details->id);
+    if (absl::IsNotFound(thawed)) return absl::OkStatus();
+  }
+  absl::Status stopped = client_.StopContainer(details->id, timeout);
+  if (absl::IsNotFound(stopped)) return absl::OkStatus();
+  RETURN_IF_ERROR(Annotate(stopped, absl::StrCat("stopping ", instance)));
+  absl::Status removed = client_.RemoveContainer(details->id, /*force=*/true);
+  // NotFound: already gone. FailedPrecondition: a removal is already in progress.
+  if (absl::IsNotFound(removed) || absl::IsFailedPrecondition(removed)) return absl::OkStatus();
+  return Annotate(removed, absl::StrCat("removing ", instance));
+}
+
+absl::StatusOr<v1::Container> DockerContainerRuntime::Pause(const std::string& instance) {
+  return SetPaused(instance, true);
+}
+
+absl::StatusOr<v1::Container> DockerContainerRuntime::Resume(const std::string& instance) {
+  return SetPaused(instance, false);
+}
+
+absl::StatusOr<v1::Container> DockerContainerRuntime::SetPaused(const std::string& instance,
+                                                                bool paused) {
+  ASSIGN_OR_RETURN(ContainerDetails details, InspectOwned(instance));
+  const std::string wanted = paused ? "paused" : "running";
+  const std::string from = paused ? "running" : "paused";
+  if (details.status == wanted) return docker::ToContainer(details, options_.node);
+  if (details.status != from) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot ", paused ? "pause " : "resume ",
+                                                      instance, ": container is ", details.status));
+  }
+  absl::Status status =
+      paused ? client_.PauseContainer(details.id) : client_.UnpauseContainer(details.id);
+  if (!status.ok()) {
+    // A concurrent caller may have got there first; that is success too.
+    ASSIGN_OR_RETURN(ContainerDetails now, InspectOwned(instance));
+    if (now.status == wanted) return docker::ToContainer(now, options_.node);
+    return status;
+  }
+  details.status = wanted;
+  return docker::ToContainer(details, options_.node);
+}
+
+void DockerContainerRuntime::Watch(ContainerEventSink sink) {
+  docker::EventStreamOptions stream;
+  stream.socket_path = docker::SocketPathFromHost(options_.docker_host);
+  stream.filters = {{"type", {"container"}},
+                    {"label",
+                     {absl::StrCat(docker::kLabelCluster, "=", options_.cluster),
+                      absl::StrCat(docker::kLabelNode, "=", options_.node)}}};
+  events_ = std::make_unique<docker::DockerEventStream>(
+      std::move(stream),
+      [this, sink = std::move(sink)](const docker::EngineEvent& e) { OnEngineEvent(e, sink); });
+}
+
+void DockerContainerRuntime::OnEngineEvent(const docker::EngineEvent& event,
+                                           const ContainerEventSink& sink) {
+  std::optional<v1::ContainerEvent> out = docker::ToContainerEvent(event, options_.node);
+  if (!out) return;
+  {
+    absl::MutexLock lock(&mu_);
+    // A (re)start changes the start time; the next List reads it afresh.
+    if (out->kind() == v1::ContainerEvent::STARTED || out->kind() == v1::ContainerEvent::REMOVED) {
+      started_ms_.erase(event.id);
+    }
+  }
+  sink(*out);
+}
+
+}  // namespace microscale

@@ -1,0 +1,81 @@
+// DockerContainerRuntime: ContainerRuntime on the local Docker Engine.
+//
+// Containers are named "microscale-<instance>" and labelled with the cluster, node, app,
+// instance and priority (container_mapping.h). Only containers carrying this agent's
+// cluster and node labels are ever listed, stopped, paused or removed; a container of the
+// same name owned by anyone else makes Start fail with FailedPrecondition and is left alone.
+// Start = create + start (+ pause for standby); a name conflict adopts a live container
+// (running, paused, or created and not yet started) and replaces an exited or dead one. A
+// missing image is pulled; when that fails, Start is FailedPrecondition "image X not found
+// locally and pull failed: ...". Stop = stop with the timeout, then remove; an unknown
+// instance is OK. Watch follows /events for this cluster and node and turns start, die,
+// oom, pause, unpause and destroy into v1::ContainerEvent.
+// Thread-safety: all methods may be called concurrently; the event sink runs on the
+// runtime's own thread, which the destructor stops and joins.
+#ifndef MICROSCALE_NODE_AGENT_DOCKER_DOCKER_RUNTIME_H_
+#define MICROSCALE_NODE_AGENT_DOCKER_DOCKER_RUNTIME_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "node-agent/docker/docker_client.h"
+#include "node-agent/docker/docker_events.h"
+#include "node-agent/runtime.h"
+
+namespace microscale {
+
+struct DockerRuntimeOptions {
+  // "unix:///var/run/docker.sock" (the --docker-host form) or a plain socket path.
+  std::string docker_host = "unix:///var/run/docker.sock";
+  std::string cluster = "default";
+  std::string node;
+  // Told the operation, duration and outcome of every engine call (for metrics).
+  docker::DockerCallObserver observer;
+  absl::Duration call_timeout = absl::Seconds(30);
+};
+
+class DockerContainerRuntime final : public ContainerRuntime {
+ public:
+  explicit DockerContainerRuntime(DockerRuntimeOptions options);
+  ~DockerContainerRuntime() override;
+
+  std::string Name() const override { return "docker"; }
+  absl::StatusOr<v1::NodeCapacity> Capacity() override;
+  absl::StatusOr<std::vector<v1::Container>> List() override;
+  absl::StatusOr<v1::Container> Start(const std::string& instance,
+                                      const v1::ContainerSpec& spec) override;
+  absl::Status Stop(const std::string& instance, absl::Duration timeout) override;
+  absl::StatusOr<v1::Container> Pause(const std::string& instance) override;
+  absl::StatusOr<v1::Container> Resume(const std::string& instance) override;
+  void Watch(ContainerEventSink sink) override;
+
+  // The engine client underneath, e.g. for a readiness ping.
+  docker::DockerClient& client() { return client_; }
+
+ private:
+  absl::StatusOr<std::string> CreateWithImage(const docker::CreateContainerRequest& request);
+  absl::Status PullMissingImage(const std::string& image);
+  absl::StatusOr<v1::Container> StartCreated(const std::string& instance, const std::string& id,
+                                             bool start_paused);
+  // The container of `instance` if this agent owns it; NotFound otherwise.
+  absl::StatusOr<docker::ContainerDetails> InspectOwned(const std::string& instance);
+  absl::StatusOr<v1::Container> SetPaused(const std::string& instance, bool paused);
+  int64_t StartedMillis(const std::string& id, const std::string& state);
+  void OnEngineEvent(const docker::EngineEvent& event, const ContainerEventSink& sink);
+
+  const DockerRuntimeOptions options_;
+  docker::DockerClient client_;
+  absl::Mutex mu_;
+  // Start times by container id (a list entry lacks them; they never change once set).
+  std::map<std::string, int64_t> started_ms_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<docker::DockerEventStream> events_;
+};
+
+}  // namespace microscale
+
+#endif  // MICROSCALE_NODE_AGENT_DOCKER_DOCKER_RUNTIME_H_
