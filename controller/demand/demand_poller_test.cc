@@ -187,7 +187,8 @@ TEST_F(PollerTest, HungReadIsReportedAtItsDeadlineAndOtherAppsGoOn) {
   ASSERT_TRUE(recorder_.WaitFor([](const auto& seen) {
     return std::any_of(seen.begin(), seen.end(), [](const DemandObservation& o) {
       return o.app == "slow" && absl::IsDeadlineExceeded(o.value.status()) &&
-             std::string(o.value.status().message()).find("did not answer within 100ms") != std::string::npos;
+             std::string(o.value.status().message()).find("did not answer within 100ms") !=
+                 std::string::npos;
     });
   }));
   // While the read hangs, each tick reports another failure and the other app is still read.

@@ -1,10 +1,20 @@
 #include <random>
 
 #include "controller/demand/demand_source.h"
+#include "controller/demand/http_json_source.h"
+#include "controller/demand/prometheus_source.h"
 #include "controller/demand/random_source.h"
+#include "controller/demand/redis_list_source.h"
 #include "controller/demand/static_source.h"
 
 namespace microscale {
+namespace {
+
+absl::Duration Timeout(const DemandSpec& demand) {
+  return demand.timeout_seconds > 0 ? absl::Seconds(demand.timeout_seconds) : absl::Seconds(2);
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<DemandSource>> MakeDemandSource(const AppSpec& app) {
   const DemandSpec& demand = app.demand;
@@ -16,11 +26,13 @@ absl::StatusOr<std::unique_ptr<DemandSource>> MakeDemandSource(const AppSpec& ap
       return std::make_unique<RandomWalkDemandSource>(demand.random, seed);
     }
     case DemandSourceKind::kPrometheus:
+      return PrometheusDemandSource::Create(demand.prometheus, Timeout(demand));
     case DemandSourceKind::kRedisList:
+      return RedisListDemandSource::Create(demand.redis_list, Timeout(demand));
     case DemandSourceKind::kHttpJson:
-      break;
+      return HttpJsonDemandSource::Create(demand.http_json, Timeout(demand));
   }
-  return absl::UnimplementedError("this demand source is not built into this controller");
+  return absl::InvalidArgumentError("demand.source names no known source");
 }
 
 }  // namespace microscale

@@ -1,0 +1,97 @@
+#include "controller/demand/http_json_source.h"
+
+#include <httplib.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "common/strings.h"
+
+namespace microscale {
+namespace {
+
+using nlohmann::json;
+
+absl::StatusOr<json::json_pointer> ParsePointer(const std::string& pointer) {
+  try {
+    return json::json_pointer(pointer);
+  } catch (const json::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("demand.httpJson.pointer \"", pointer,
+                                                   "\" is not an RFC 6901 pointer: ", e.what()));
+  }
+}
+
+}  // namespace
+
+absl::Status CheckJsonPointer(const std::string& pointer) { return ParsePointer(pointer).status(); }
+
+absl::StatusOr<double> ExtractJsonNumber(std::string_view body, const std::string& pointer) {
+  absl::StatusOr<json::json_pointer> where = ParsePointer(pointer);
+  if (!where.ok()) return where.status();
+  json document = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded()) {
+    return absl::FailedPreconditionError("http-json: the answer is not JSON");
+  }
+  const json* found = nullptr;
+  try {
+    if (document.contains(*where)) found = &document.at(*where);
+  } catch (const json::exception&) {
+    found = nullptr;  // e.g. a non-numeric index into an array: nothing is there
+  }
+  if (found == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("http-json: the answer has nothing at pointer \"", pointer, "\""));
+  }
+  const json& value = *found;
+  if (!value.is_number()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "http-json: the value at \"", pointer, "\" is a ", value.type_name(), ", not a number"));
+  }
+  double number = value.get<double>();
+  if (!std::isfinite(number)) {
+    return absl::FailedPreconditionError("http-json: the value is not a finite number");
+  }
+  return number;
+}
+
+absl::StatusOr<std::unique_ptr<HttpJsonDemandSource>> HttpJsonDemandSource::Create(
+    const HttpJsonDemand& spec, absl::Duration timeout) {
+  absl::StatusOr<demand_internal::HttpTarget> target =
+      demand_internal::ParseHttpTarget(spec.url, "demand.httpJson.url");
+  if (!target.ok()) return target.status();
+  absl::Status pointer = CheckJsonPointer(spec.pointer);
+  if (!pointer.ok()) return pointer;
+  return std::unique_ptr<HttpJsonDemandSource>(
+      new HttpJsonDemandSource(spec, *std::move(target), timeout));
+}
+
+HttpJsonDemandSource::HttpJsonDemandSource(const HttpJsonDemand& spec,
+                                           demand_internal::HttpTarget target,
+                                           absl::Duration timeout)
+    : spec_(spec),
+      target_(std::move(target)),
+      client_(std::make_unique<httplib::Client>(target_.origin)) {
+  demand_internal::ConfigureClient(*client_, timeout);
+}
+
+HttpJsonDemandSource::~HttpJsonDemandSource() = default;
+
+absl::StatusOr<double> HttpJsonDemandSource::Read(absl::Time) {
+  std::string path = target_.path.empty() ? "/" : target_.path;
+  if (!target_.query.empty()) absl::StrAppend(&path, "?", target_.query);
+  httplib::Headers headers(spec_.headers.begin(), spec_.headers.end());
+  httplib::Result result = client_->Get(path, headers);
+  if (!result) {
+    return absl::UnavailableError(absl::StrCat(
+        "http-json: ", spec_.url, " did not answer: ", httplib::to_string(result.error())));
+  }
+  if (result->status != 200) {
+    std::string message = absl::StrCat("http-json: ", spec_.url, " answered HTTP ", result->status);
+    if (result->status >= 500) return absl::UnavailableError(message);
+    return absl::FailedPreconditionError(message);
+  }
+  return ExtractJsonNumber(result->body, spec_.pointer);
+}
+
+}  // namespace microscale

@@ -1,0 +1,95 @@
+#include "controller/demand/prometheus_source.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace microscale {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string Message(const absl::StatusOr<double>& r) { return std::string(r.status().message()); }
+
+TEST(ParsePrometheusAnswerTest, ScalarIsTheValue) {
+  auto r = ParsePrometheusAnswer(
+      200, R"({"status":"success","data":{"resultType":"scalar","result":[1700000000.1,"12.5"]}})");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, 12.5);
+}
+
+TEST(ParsePrometheusAnswerTest, OneSampleVectorIsTheValue) {
+  auto r = ParsePrometheusAnswer(200, R"({"status":"success","data":{"resultType":"vector",
+      "result":[{"metric":{"job":"api"},"value":[1700000000,"42"]}]}})");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, 42);
+}
+
+TEST(ParsePrometheusAnswerTest, EmptyVectorSaysNoSeriesMatched) {
+  auto r = ParsePrometheusAnswer(
+      200, R"({"status":"success","data":{"resultType":"vector","result":[]}})");
+  EXPECT_FALSE(r.ok());
+  EXPECT_THAT(Message(r), HasSubstr("empty result"));
+}
+
+TEST(ParsePrometheusAnswerTest, SeveralSeriesSaysHowMany) {
+  auto r = ParsePrometheusAnswer(200, R"({"status":"success","data":{"resultType":"vector",
+      "result":[{"metric":{"a":"1"},"value":[1,"1"]},{"metric":{"a":"2"},"value":[1,"2"]}]}})");
+  EXPECT_FALSE(r.ok());
+  EXPECT_THAT(Message(r), HasSubstr("2 series"));
+  EXPECT_THAT(Message(r), HasSubstr("sum()"));
+}
+
+TEST(ParsePrometheusAnswerTest, NanAndInfinityAreFailures) {
+  auto nan = ParsePrometheusAnswer(
+      200, R"({"status":"success","data":{"resultType":"scalar","result":[1,"NaN"]}})");
+  EXPECT_THAT(Message(nan), HasSubstr("NaN"));
+  auto inf = ParsePrometheusAnswer(
+      200,
+      R"({"status":"success","data":{"resultType":"vector","result":[{"value":[1,"+Inf"]}]}})");
+  EXPECT_THAT(Message(inf), HasSubstr("infinite"));
+}
+
+TEST(ParsePrometheusAnswerTest, Non200NamesTheStatusAndPrometheusError) {
+  auto bad_query = ParsePrometheusAnswer(
+      400, R"({"status":"error","errorType":"bad_data","error":"parse error at char 4"})");
+  EXPECT_EQ(bad_query.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(Message(bad_query), HasSubstr("HTTP 400"));
+  EXPECT_THAT(Message(bad_query), HasSubstr("bad_data: parse error at char 4"));
+  auto down = ParsePrometheusAnswer(503, "Service Unavailable");
+  EXPECT_EQ(down.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(Message(down), HasSubstr("HTTP 503"));
+}
+
+TEST(ParsePrometheusAnswerTest, RangeVectorAndGarbageAreFailures) {
+  auto matrix = ParsePrometheusAnswer(
+      200, R"({"status":"success","data":{"resultType":"matrix","result":[]}})");
+  EXPECT_THAT(Message(matrix), HasSubstr("matrix"));
+  EXPECT_THAT(Message(ParsePrometheusAnswer(200, "<html>")), HasSubstr("not JSON"));
+  EXPECT_FALSE(ParsePrometheusAnswer(200, R"({"status":"success"})").ok());
+  EXPECT_FALSE(ParsePrometheusAnswer(
+                   200, R"({"status":"success","data":{"resultType":"scalar","result":[1,"x"]}})")
+                   .ok());
+}
+
+TEST(PrometheusDemandSourceTest, CreateRefusesBadSettings) {
+  EXPECT_EQ(
+      PrometheusDemandSource::Create({"127.0.0.1:9090", "up"}, absl::Seconds(1)).status().code(),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(PrometheusDemandSource::Create({"http://127.0.0.1:9090", ""}, absl::Seconds(1))
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(
+      PrometheusDemandSource::Create({"http://127.0.0.1:9090", "up"}, absl::Seconds(1)).ok());
+}
+
+TEST(PrometheusDemandSourceTest, UnreachableServerIsUnavailable) {
+  // Port 1 on loopback refuses connections.
+  auto source = PrometheusDemandSource::Create({"http://127.0.0.1:1", "up"}, absl::Seconds(1));
+  ASSERT_TRUE(source.ok());
+  auto r = (*source)->Read(absl::Now());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable) << r.status();
+}
+
+}  // namespace
+}  // namespace microscale
