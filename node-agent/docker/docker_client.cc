@@ -20,7 +20,9 @@ std::string ContainerPath(std::string_view id_or_name, std::string_view suffix =
 
 std::string LabelFilterQuery(const LabelMap& labels) {
   std::vector<std::string> values;
-  for (const auto& [key, value] : labels) values.push_back(absl::StrCat(key, "=", value));
+  for (const auto& [key, value] : labels) {
+    values.push_back(value.empty() ? key : absl::StrCat(key, "=", value));
+  }
   return UrlEncode(FiltersJson({{"label", values}}));
 }
 

@@ -51,7 +51,8 @@ class DockerClient {
   absl::StatusOr<EngineVersion> Version();
   absl::StatusOr<EngineInfo> Info();
 
-  // All containers (any state) carrying every label of `labels` ("key" -> "value").
+  // All containers (any state) carrying every label of `labels` ("key" -> "value"; an
+  // empty value matches any value of that key).
   absl::StatusOr<std::vector<ContainerSummary>> ListContainers(const LabelMap& labels);
 
   // Returns the new container's id. AlreadyExists when the name is taken; NotFound when the

@@ -1,0 +1,351 @@
+// DockerContainerRuntime against the real Docker Engine (label: integration).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "node-agent/docker/container_mapping.h"
+#include "node-agent/docker/docker_runtime.h"
+#include "tests/integration/docker/docker_test_env.h"
+
+namespace microscale {
+namespace {
+
+using ::testing::Contains;
+using testing::DockerTestEnv;
+using ::testing::HasSubstr;
+using testing::kTestImage;
+using ::testing::Pair;
+
+constexpr absl::Duration kDeadline = absl::Seconds(30);
+
+// Records the runtime's events; Await waits for a matching one, up to kDeadline.
+class EventRecorder {
+ public:
+  ContainerEventSink Sink() {
+    return [this](const v1::ContainerEvent& e) {
+      absl::MutexLock lock(&mu_);
+      events_.push_back(e);
+    };
+  }
+  bool Await(const std::string& instance, v1::ContainerEvent::Kind kind,
+             v1::ContainerEvent* out = nullptr) {
+    absl::MutexLock lock(&mu_);
+    const v1::ContainerEvent* found = nullptr;
+    auto seen = [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      for (const auto& e : events_) {
+        if (e.container().instance() == instance && e.kind() == kind) found = &e;
+      }
+      return found != nullptr;
+    };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&seen), kDeadline)) return false;
+    if (out != nullptr) *out = *found;
+    return true;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<v1::ContainerEvent> events_ ABSL_GUARDED_BY(mu_);
+};
+
+class DockerRuntimeTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { DockerTestEnv::Get().SweepAtExit(); }
+
+  void SetUp() override {
+    absl::Status ready = Env().Prepare();
+    ASSERT_TRUE(ready.ok()) << ready;
+    static std::atomic<int> next{0};
+    cluster_ = Env().Cluster(absl::StrCat("t", next++));
+    app_ = Env().App("web");
+    runtime_ = NewRuntime(cluster_);
+  }
+
+  static DockerTestEnv& Env() { return DockerTestEnv::Get(); }
+  docker::DockerClient& Client() { return Env().client(); }
+
+  std::unique_ptr<DockerContainerRuntime> NewRuntime(const std::string& cluster) {
+    DockerRuntimeOptions options;
+    options.cluster = cluster;
+    options.node = "node-1";
+    return std::make_unique<DockerContainerRuntime>(options);
+  }
+
+  std::string Instance(int n) const { return absl::StrCat(app_, "-", n); }
+
+  v1::ContainerSpec Spec() const {
+    v1::ContainerSpec spec;
+    spec.set_app(app_);
+    spec.set_image(kTestImage);
+    (*spec.mutable_env())["MODE"] = "test";
+    spec.mutable_resources()->set_cpu_millis(250);
+    spec.mutable_resources()->set_memory_bytes(64 << 20);
+    spec.set_priority(5);
+    spec.set_stop_timeout_seconds(2);
+    return spec;
+  }
+
+  // Inspects a container by name; its engine state, or "" when it does not exist.
+  std::string EngineState(const std::string& name) {
+    auto details = Client().InspectContainer(name);
+    return details.ok() ? details->status : "";
+  }
+
+  testing::ScopedSweep sweep_;  // first member: runs last, after the runtime is gone
+  std::string cluster_;
+  std::string app_;
+  std::unique_ptr<DockerContainerRuntime> runtime_;
+};
+
+TEST_F(DockerRuntimeTest, EngineAnswersOnThePinnedApiVersionAndReportsCapacity) {
+  auto version = Client().Version();
+  ASSERT_TRUE(version.ok()) << version.status();
+  EXPECT_FALSE(version->api_version.empty());
+  auto capacity = runtime_->Capacity();
+  ASSERT_TRUE(capacity.ok()) << capacity.status();
+  EXPECT_GE(capacity->cpu_millis(), 1000);
+  EXPECT_GT(capacity->memory_bytes(), 0);
+  EXPECT_EQ(runtime_->Name(), "docker");
+}
+
+TEST_F(DockerRuntimeTest, StartCreatesARunningLabelledLimitedContainer) {
+  auto c = runtime_->Start(Instance(0), Spec());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->state(), v1::CONTAINER_STATE_RUNNING);
+  EXPECT_EQ(c->instance(), Instance(0));
+  EXPECT_EQ(c->app(), app_);
+  EXPECT_EQ(c->node(), "node-1");
+  EXPECT_GT(c->started_unix_ms(), 0);
+
+  auto d = Client().InspectContainer(c->container_id());
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->name, absl::StrCat("microscale-", Instance(0)));
+  EXPECT_EQ(d->status, "running");
+  EXPECT_THAT(d->labels, Contains(Pair("io.microscale.managed", "true")));
+  EXPECT_THAT(d->labels, Contains(Pair("io.microscale.cluster", cluster_)));
+  EXPECT_THAT(d->labels, Contains(Pair("io.microscale.app", app_)));
+  EXPECT_THAT(d->labels, Contains(Pair("io.microscale.instance", Instance(0))));
+  EXPECT_THAT(d->labels, Contains(Pair("io.microscale.priority", "5")));
+  EXPECT_THAT(d->labels, Contains(Pair("io.microscale.node", "node-1")));
+  EXPECT_EQ(d->nano_cpus, 250'000'000);
+  EXPECT_EQ(d->memory_bytes, 64 << 20);
+  EXPECT_THAT(d->security_opt, Contains("no-new-privileges"));
+  EXPECT_THAT(d->env, Contains("MODE=test"));
+  EXPECT_EQ(d->network_mode, "bridge");
+  EXPECT_EQ(d->stop_timeout_seconds, 2);
+
+  auto list = runtime_->List();
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].container_id(), c->container_id());
+  EXPECT_EQ((*list)[0].started_unix_ms(), c->started_unix_ms());
+
+  ASSERT_TRUE(runtime_->Stop(Instance(0), absl::Seconds(2)).ok());
+  EXPECT_TRUE(absl::IsNotFound(Client().InspectContainer(c->container_id()).status()));
+  EXPECT_TRUE(runtime_->Stop(Instance(0), absl::Seconds(2)).ok()) << "unknown instance is OK";
+  EXPECT_TRUE(runtime_->List()->empty());
+}
+
+TEST_F(DockerRuntimeTest, CommandOverridesTheImageDefault) {
+  v1::ContainerSpec spec = Spec();
+  spec.add_command("/bin/sh");
+  spec.add_command("-c");
+  spec.add_command("exit 3");
+  EventRecorder events;
+  runtime_->Watch(events.Sink());
+  ASSERT_TRUE(runtime_->Start(Instance(0), spec).ok());
+  v1::ContainerEvent exited;
+  ASSERT_TRUE(events.Await(Instance(0), v1::ContainerEvent::EXITED, &exited));
+  EXPECT_EQ(exited.exit_code(), 3);
+}
+
+TEST_F(DockerRuntimeTest, SecondStartAdoptsTheRunningContainer) {
+  auto first = runtime_->Start(Instance(0), Spec());
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = runtime_->Start(Instance(0), Spec());
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->container_id(), first->container_id());
+  EXPECT_EQ(runtime_->List()->size(), 1u);
+}
+
+TEST_F(DockerRuntimeTest, ARestartedRuntimeAdoptsWhatItFinds) {
+  std::set<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto c = runtime_->Start(Instance(i), Spec());
+    ASSERT_TRUE(c.ok()) << c.status();
+    ids.insert(c->container_id());
+  }
+  runtime_.reset();  // the agent goes away; its containers keep running
+  runtime_ = NewRuntime(cluster_);
+  auto list = runtime_->List();
+  ASSERT_TRUE(list.ok()) << list.status();
+  std::set<std::string> found;
+  for (const auto& c : *list) {
+    EXPECT_EQ(c.state(), v1::CONTAINER_STATE_RUNNING);
+    EXPECT_GT(c.started_unix_ms(), 0);
+    found.insert(c.container_id());
+  }
+  EXPECT_EQ(found, ids);
+  auto again = runtime_->Start(Instance(1), Spec());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(ids.contains(again->container_id())) << "no duplicate";
+  EXPECT_EQ(runtime_->List()->size(), 3u);
+}
+
+TEST_F(DockerRuntimeTest, AnExitedContainerOfTheSameNameIsReplaced) {
+  auto first = runtime_->Start(Instance(0), Spec());
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(Client().KillContainer(first->container_id()).ok());
+  ASSERT_TRUE(Client().InspectContainer(first->container_id()).ok());
+  auto second = runtime_->Start(Instance(0), Spec());
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_NE(second->container_id(), first->container_id());
+  EXPECT_EQ(second->state(), v1::CONTAINER_STATE_RUNNING);
+  EXPECT_TRUE(absl::IsNotFound(Client().InspectContainer(first->container_id()).status()));
+  EXPECT_EQ(runtime_->List()->size(), 1u);
+}
+
+TEST_F(DockerRuntimeTest, ACreatedButNeverStartedContainerIsStarted) {
+  docker::CreateContainerRequest request =
+      docker::BuildCreateRequest(Instance(0), Spec(), cluster_, "node-1");
+  auto id = Client().CreateContainer(request);
+  ASSERT_TRUE(id.ok()) << id.status();
+  auto c = runtime_->Start(Instance(0), Spec());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->container_id(), *id);
+  EXPECT_EQ(c->state(), v1::CONTAINER_STATE_RUNNING);
+}
+
+TEST_F(DockerRuntimeTest, AMissingImageIsAClearPreconditionFailure) {
+  v1::ContainerSpec spec = Spec();
+  spec.set_image("microscale/no-such-image:never");
+  auto c = runtime_->Start(Instance(0), spec);
+  ASSERT_FALSE(c.ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(c.status())) << c.status();
+  EXPECT_THAT(std::string(c.status().message()),
+              HasSubstr("image microscale/no-such-image:never not found locally and pull failed"));
+  EXPECT_TRUE(runtime_->List()->empty());
+}
+
+TEST_F(DockerRuntimeTest, AContainerKilledBehindItsBackIsReportedExited) {
+  EventRecorder events;
+  runtime_->Watch(events.Sink());
+  auto c = runtime_->Start(Instance(0), Spec());
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_TRUE(events.Await(Instance(0), v1::ContainerEvent::STARTED));
+  absl::Time killed_at = absl::Now();
+  ASSERT_TRUE(Client().KillContainer(c->container_id()).ok());
+  v1::ContainerEvent exited;
+  ASSERT_TRUE(events.Await(Instance(0), v1::ContainerEvent::EXITED, &exited));
+  EXPECT_EQ(exited.exit_code(), 137);
+  EXPECT_EQ(exited.container().container_id(), c->container_id());
+  EXPECT_EQ(exited.container().app(), app_);
+  ::testing::Test::RecordProperty(
+      "exit_reported_ms", static_cast<int>(absl::ToInt64Milliseconds(absl::Now() - killed_at)));
+  auto list = runtime_->List();
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].state(), v1::CONTAINER_STATE_EXITED);
+  EXPECT_EQ((*list)[0].exit_code(), 137);
+}
+
+TEST_F(DockerRuntimeTest, ContainersItDoesNotOwnSurviveEverything) {
+  // One container with no Microscale labels, one of another cluster with our instance name.
+  docker::CreateContainerRequest plain;
+  plain.name = absl::StrCat("plain-", Env().run_id());
+  plain.image = kTestImage;
+  plain.labels = {{testing::kRunLabel, Env().run_id()}};
+  auto plain_id = Client().CreateContainer(plain);
+  ASSERT_TRUE(plain_id.ok()) << plain_id.status();
+  ASSERT_TRUE(Client().StartContainer(*plain_id).ok());
+  std::unique_ptr<DockerContainerRuntime> other = NewRuntime(Env().Cluster("other"));
+  auto foreign = other->Start(Instance(0), Spec());
+  ASSERT_TRUE(foreign.ok()) << foreign.status();
+
+  EXPECT_TRUE(runtime_->List()->empty());
+  EXPECT_TRUE(runtime_->Stop(Instance(0), absl::Seconds(1)).ok());
+  EXPECT_TRUE(absl::IsNotFound(runtime_->Pause(Instance(0)).status()));
+  auto taken = runtime_->Start(Instance(0), Spec());
+  EXPECT_TRUE(absl::IsFailedPrecondition(taken.status())) << taken.status();
+  ASSERT_TRUE(runtime_->Start(Instance(1), Spec()).ok());
+  auto ours = runtime_->List();
+  ASSERT_TRUE(ours.ok()) << ours.status();
+  ASSERT_EQ(ours->size(), 1u);
+  for (const auto& c : *ours) ASSERT_TRUE(runtime_->Stop(c.instance(), absl::Seconds(1)).ok());
+  EXPECT_TRUE(runtime_->List()->empty());
+  EXPECT_EQ(EngineState(*plain_id), "running");
+  EXPECT_EQ(EngineState(foreign->container_id()), "running");
+}
+
+TEST_F(DockerRuntimeTest, TwentyParallelStartsAllRun) {
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = t; i < 20; i += 4) {
+        if (!runtime_->Start(Instance(i), Spec()).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto list = runtime_->List();
+  ASSERT_TRUE(list.ok()) << list.status();
+  std::set<std::string> instances;
+  for (const auto& c : *list) {
+    EXPECT_EQ(c.state(), v1::CONTAINER_STATE_RUNNING) << c.instance();
+    instances.insert(c.instance());
+  }
+  EXPECT_EQ(instances.size(), 20u);
+}
+
+TEST_F(DockerRuntimeTest, PauseAndResumeKeepTheSameContainer) {
+  EventRecorder events;
+  runtime_->Watch(events.Sink());
+  auto c = runtime_->Start(Instance(0), Spec());
+  ASSERT_TRUE(c.ok()) << c.status();
+  auto paused = runtime_->Pause(Instance(0));
+  ASSERT_TRUE(paused.ok()) << paused.status();
+  EXPECT_EQ(paused->state(), v1::CONTAINER_STATE_PAUSED);
+  EXPECT_EQ(EngineState(c->container_id()), "paused");
+  EXPECT_TRUE(runtime_->Pause(Instance(0)).ok()) << "already paused is OK";
+  EXPECT_EQ((*runtime_->List())[0].state(), v1::CONTAINER_STATE_PAUSED);
+  ASSERT_TRUE(events.Await(Instance(0), v1::ContainerEvent::PAUSED));
+
+  auto resumed = runtime_->Resume(Instance(0));
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_EQ(resumed->state(), v1::CONTAINER_STATE_RUNNING);
+  EXPECT_EQ(resumed->container_id(), c->container_id());
+  EXPECT_TRUE(runtime_->Resume(Instance(0)).ok()) << "already running is OK";
+  ASSERT_TRUE(events.Await(Instance(0), v1::ContainerEvent::RESUMED));
+  auto d = Client().InspectContainer(c->container_id());
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->status, "running");
+  EXPECT_EQ(d->restart_count, 0);
+  EXPECT_EQ(absl::ToUnixMillis(d->started_at), c->started_unix_ms()) << "never restarted";
+}
+
+TEST_F(DockerRuntimeTest, StandbyStartsPausedAndAPausedContainerStops) {
+  v1::ContainerSpec spec = Spec();
+  spec.set_start_paused(true);
+  auto c = runtime_->Start(Instance(0), spec);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->state(), v1::CONTAINER_STATE_PAUSED);
+  EXPECT_EQ(EngineState(c->container_id()), "paused");
+  ASSERT_TRUE(runtime_->Stop(Instance(0), absl::Seconds(2)).ok());
+  EXPECT_EQ(EngineState(c->container_id()), "");
+}
+
+TEST_F(DockerRuntimeTest, PauseOfAnUnknownInstanceIsNotFound) {
+  EXPECT_TRUE(absl::IsNotFound(runtime_->Pause(Instance(9)).status()));
+  EXPECT_TRUE(absl::IsNotFound(runtime_->Resume(Instance(9)).status()));
+}
+
+}  // namespace
+}  // namespace microscale

@@ -1,0 +1,112 @@
+#include "tests/integration/docker/docker_test_env.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <functional>
+#include <mutex>
+#include <random>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "node-agent/docker/container_mapping.h"
+
+#ifndef MICROSCALE_SOURCE_DIR
+#error "MICROSCALE_SOURCE_DIR must name the repository root"
+#endif
+
+namespace microscale::testing {
+namespace {
+
+constexpr char kRunPrefix[] = "itd-";
+
+// "itd-<pid>-..." names a run of process <pid>; true when that process is gone.
+bool IsDeadRun(const std::string& name) {
+  if (!absl::StartsWith(name, kRunPrefix)) return false;
+  std::vector<std::string> parts = absl::StrSplit(name, '-');
+  int pid = 0;
+  if (parts.size() < 2 || !absl::SimpleAtoi(parts[1], &pid) || pid <= 0) return false;
+  return kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+std::string LabelOf(const docker::ContainerSummary& c, const char* key) {
+  auto it = c.labels.find(key);
+  return it == c.labels.end() ? "" : it->second;
+}
+
+absl::Status RunScript(const std::string& relative) {
+  std::string command = absl::StrCat(MICROSCALE_SOURCE_DIR, "/", relative);
+  int rc = std::system(command.c_str());
+  if (rc != 0) return absl::FailedPreconditionError(absl::StrCat(command, " failed (", rc, ")"));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+DockerTestEnv& DockerTestEnv::Get() {
+  static DockerTestEnv* const env = new DockerTestEnv();
+  return *env;
+}
+
+DockerTestEnv::DockerTestEnv() : client_(docker::DockerClientOptions{}) {
+  std::random_device rd;
+  run_id_ = absl::StrCat(kRunPrefix, getpid(), "-", absl::Hex(rd() & 0xffff));
+}
+
+absl::Status DockerTestEnv::Prepare() {
+  static std::once_flag once;
+  static absl::Status* result = new absl::Status();
+  std::call_once(once, [this] {
+    *result = RunScript("tests/support/ensure-dockerd");
+    if (result->ok()) *result = RunScript("tests/support/images/build-test-image");
+    if (result->ok()) *result = client_.Ping();
+    if (result->ok()) SweepDeadRuns();
+  });
+  return *result;
+}
+
+std::string DockerTestEnv::Cluster(const std::string& suffix) const {
+  return absl::StrCat(run_id_, "-", suffix);
+}
+
+std::string DockerTestEnv::App(const std::string& base) const {
+  return absl::StrCat(base, "-", run_id_.substr(sizeof(kRunPrefix) - 1));
+}
+
+int DockerTestEnv::RemoveMatching(
+    const docker::LabelMap& filter,
+    const std::function<bool(const docker::ContainerSummary&)>& match) {
+  absl::StatusOr<std::vector<docker::ContainerSummary>> list = client_.ListContainers(filter);
+  if (!list.ok()) return 0;
+  int removed = 0;
+  for (const docker::ContainerSummary& c : *list) {
+    if (match(c) && client_.RemoveContainer(c.id, /*force=*/true).ok()) ++removed;
+  }
+  return removed;
+}
+
+int DockerTestEnv::Sweep() {
+  std::string prefix = absl::StrCat(run_id_, "-");
+  int removed = RemoveMatching({{docker::kLabelCluster, ""}}, [&](const auto& c) {
+    return absl::StartsWith(LabelOf(c, docker::kLabelCluster), prefix);
+  });
+  removed += RemoveMatching({{kRunLabel, run_id_}}, [](const auto&) { return true; });
+  return removed;
+}
+
+void DockerTestEnv::SweepDeadRuns() {
+  RemoveMatching({{docker::kLabelCluster, ""}},
+                 [](const auto& c) { return IsDeadRun(LabelOf(c, docker::kLabelCluster)); });
+  RemoveMatching({{kRunLabel, ""}}, [](const auto& c) { return IsDeadRun(LabelOf(c, kRunLabel)); });
+}
+
+void DockerTestEnv::SweepAtExit() {
+  static std::once_flag once;
+  std::call_once(once, [] { std::atexit([] { DockerTestEnv::Get().Sweep(); }); });
+}
+
+}  // namespace microscale::testing

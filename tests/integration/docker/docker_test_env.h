@@ -1,0 +1,68 @@
+// DockerTestEnv: what every test against the real Docker Engine needs.
+//
+// Prepare() makes sure dockerd answers (tests/support/ensure-dockerd) and the local test
+// image exists (tests/support/images/build-test-image). Each process gets a unique run id;
+// clusters named after it (Cluster("x")) keep its containers apart from anything else on
+// the host. Sweep() force-removes every container of this run: those carrying one of its
+// cluster labels and those carrying its io.microscale.it-run label (for containers a test
+// creates outside Microscale). Prepare() also removes what earlier runs whose process has
+// died left behind. Use ScopedSweep in fixtures so containers go even when a test fails,
+// and SweepAtExit() so they go when the process ends.
+// Thread-safety: Cluster() and Sweep() may be called from any thread.
+#ifndef MICROSCALE_TESTS_INTEGRATION_DOCKER_DOCKER_TEST_ENV_H_
+#define MICROSCALE_TESTS_INTEGRATION_DOCKER_DOCKER_TEST_ENV_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "node-agent/docker/docker_client.h"
+
+namespace microscale::testing {
+
+inline constexpr char kTestImage[] = "microscale/demo:latest";
+inline constexpr char kRunLabel[] = "io.microscale.it-run";
+
+class DockerTestEnv {
+ public:
+  static DockerTestEnv& Get();
+
+  // Starts dockerd if needed, builds the test image, sweeps dead runs. Idempotent.
+  absl::Status Prepare();
+
+  const std::string& run_id() const { return run_id_; }
+  // A cluster name unique to this process: "<run id>-<suffix>".
+  std::string Cluster(const std::string& suffix) const;
+  // An app name unique to this process ("<base>-<run token>"): container names are global
+  // on a host, so instance ids built from it never collide with another test run's.
+  std::string App(const std::string& base) const;
+  // Removes every container of this run; returns how many it removed.
+  int Sweep();
+  // Registers a Sweep() for process exit (once).
+  void SweepAtExit();
+
+  docker::DockerClient& client() { return client_; }
+
+ private:
+  DockerTestEnv();
+  void SweepDeadRuns();
+  // Force-removes the containers listed by `filter` for which `match` holds.
+  int RemoveMatching(const docker::LabelMap& filter,
+                     const std::function<bool(const docker::ContainerSummary&)>& match);
+
+  std::string run_id_;
+  docker::DockerClient client_;
+};
+
+// Sweeps this run's containers when it goes out of scope (use as a fixture member).
+class ScopedSweep {
+ public:
+  ScopedSweep() = default;
+  ~ScopedSweep() { DockerTestEnv::Get().Sweep(); }
+  ScopedSweep(const ScopedSweep&) = delete;
+  ScopedSweep& operator=(const ScopedSweep&) = delete;
+};
+
+}  // namespace microscale::testing
+
+#endif  // MICROSCALE_TESTS_INTEGRATION_DOCKER_DOCKER_TEST_ENV_H_
