@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace microscale {
@@ -105,6 +106,11 @@ struct AppSpec {
 const char* NetworkModeName(NetworkMode mode);
 const char* PreemptionModeName(PreemptionMode mode);
 const char* DemandSourceName(DemandSourceKind kind);
+
+// The reverse: the enum for a manifest name, or nullopt for an unknown name.
+std::optional<NetworkMode> NetworkModeFromName(std::string_view name);
+std::optional<PreemptionMode> PreemptionModeFromName(std::string_view name);
+std::optional<DemandSourceKind> DemandSourceFromName(std::string_view name);
 
 }  // namespace microscale
 

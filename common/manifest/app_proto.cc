@@ -1,0 +1,159 @@
+#include "common/manifest/app_proto.h"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
+#include "common/manifest/field_errors.h"
+#include "common/manifest/validate.h"
+#include "common/status_macros.h"
+#include "common/strings.h"
+
+namespace microscale {
+namespace {
+
+using manifest_internal::FieldErrors;
+using manifest_internal::Quote;
+
+void DemandToProto(const DemandSpec& d, v1::DemandSpec& out) {
+  out.set_source(DemandSourceName(d.source));
+  out.set_target_per_container(d.target_per_container);
+  out.set_interval_seconds(d.interval_seconds);
+  out.set_timeout_seconds(d.timeout_seconds);
+  out.set_tolerance(d.tolerance);
+  out.set_scale_down_delay_seconds(d.scale_down_delay_seconds);
+  if (d.fallback) {
+    out.mutable_fallback()->set_after_failures(d.fallback->after_failures);
+    out.mutable_fallback()->set_replicas(d.fallback->replicas);
+  }
+  if (d.value) out.set_value(*d.value);
+  switch (d.source) {
+    case DemandSourceKind::kStatic:
+      break;
+    case DemandSourceKind::kRandom:
+      out.mutable_random()->set_min(d.random.min);
+      out.mutable_random()->set_max(d.random.max);
+      out.mutable_random()->set_change_every_seconds(d.random.change_every_seconds);
+      if (d.random.seed) out.mutable_random()->set_seed(*d.random.seed);
+      break;
+    case DemandSourceKind::kPrometheus:
+      out.mutable_prometheus()->set_url(d.prometheus.url);
+      out.mutable_prometheus()->set_query(d.prometheus.query);
+      break;
+    case DemandSourceKind::kRedisList:
+      out.mutable_redis_list()->set_address(d.redis_list.address);
+      out.mutable_redis_list()->set_key(d.redis_list.key);
+      out.mutable_redis_list()->set_password(d.redis_list.password);
+      out.mutable_redis_list()->set_database(d.redis_list.database);
+      break;
+    case DemandSourceKind::kHttpJson:
+      out.mutable_http_json()->set_url(d.http_json.url);
+      out.mutable_http_json()->set_pointer(d.http_json.pointer);
+      out.mutable_http_json()->mutable_headers()->insert(d.http_json.headers.begin(),
+                                                         d.http_json.headers.end());
+      break;
+  }
+}
+
+// Reads an enum name; an empty name keeps `field`'s default.
+template <typename Enum>
+void EnumFromProto(const std::string& name, const char* path, std::string_view names,
+                   std::optional<Enum> (*from_name)(std::string_view), Enum& field,
+                   FieldErrors& errors) {
+  if (name.empty()) return;
+  if (std::optional<Enum> value = from_name(name)) {
+    field = *value;
+  } else {
+    errors.Add(path, absl::StrCat("must be one of ", ToAbsl(names), " (got ", Quote(name), ")"));
+  }
+}
+
+double OrDefault(double value, double fallback) { return value == 0 ? fallback : value; }
+
+void DemandBlocksFromProto(const v1::DemandSpec& p, DemandSpec& d) {
+  if (p.has_value()) d.value = p.value();
+  if (p.has_fallback())
+    d.fallback = Fallback{p.fallback().after_failures(), p.fallback().replicas()};
+  if (p.has_random()) {
+    d.random.min = p.random().min();
+    d.random.max = p.random().max();
+    d.random.change_every_seconds = p.random().change_every_seconds();
+    if (p.random().has_seed()) d.random.seed = p.random().seed();
+  }
+  if (p.has_prometheus()) d.prometheus = {p.prometheus().url(), p.prometheus().query()};
+  if (p.has_redis_list()) {
+    d.redis_list = {p.redis_list().address(), p.redis_list().key(), p.redis_list().password(),
+                    p.redis_list().database()};
+  }
+  if (p.has_http_json()) {
+    d.http_json.url = p.http_json().url();
+    d.http_json.pointer = p.http_json().pointer();
+    d.http_json.headers.insert(p.http_json().headers().begin(), p.http_json().headers().end());
+  }
+}
+
+void DemandFromProto(const v1::DemandSpec& p, DemandSpec& d, FieldErrors& errors) {
+  bool source_known = p.source().empty() || DemandSourceFromName(p.source()).has_value();
+  EnumFromProto(p.source(), "spec.demand.source",
+                "static, random, prometheus, redis-list, http-json", DemandSourceFromName, d.source,
+                errors);
+  d.target_per_container = OrDefault(p.target_per_container(), d.target_per_container);
+  d.interval_seconds = OrDefault(p.interval_seconds(), d.interval_seconds);
+  d.timeout_seconds = OrDefault(p.timeout_seconds(), d.timeout_seconds);
+  d.tolerance = p.tolerance();
+  d.scale_down_delay_seconds = p.scale_down_delay_seconds();
+  // With an unknown source, which block belongs is unknown too: the source error says it.
+  if (source_known) DemandBlocksFromProto(p, d);
+}
+
+}  // namespace
+
+v1::AppSpec AppToProto(const AppSpec& app) {
+  v1::AppSpec out;
+  out.set_name(app.name);
+  out.mutable_labels()->insert(app.labels.begin(), app.labels.end());
+  out.set_priority(app.priority);
+  out.set_image(app.image);
+  for (const std::string& arg : app.command) out.add_command(arg);
+  out.mutable_env()->insert(app.env.begin(), app.env.end());
+  out.set_network(NetworkModeName(app.network));
+  out.mutable_resources()->set_cpu_millis(app.resources.cpu_millis);
+  out.mutable_resources()->set_memory_bytes(app.resources.memory_bytes);
+  out.mutable_replicas()->set_min(app.replicas.min);
+  out.mutable_replicas()->set_max(app.replicas.max);
+  out.set_preemptible(app.preemptible);
+  out.set_preemption(PreemptionModeName(app.preemption));
+  out.set_standby(app.standby);
+  out.set_stop_timeout_seconds(app.stop_timeout_seconds);
+  DemandToProto(app.demand, *out.mutable_demand());
+  return out;
+}
+
+absl::StatusOr<AppSpec> AppFromProto(const v1::AppSpec& p) {
+  FieldErrors errors;
+  AppSpec app;
+  app.name = p.name();
+  app.labels.insert(p.labels().begin(), p.labels().end());
+  if (p.priority() != 0) app.priority = p.priority();
+  app.image = p.image();
+  app.command.assign(p.command().begin(), p.command().end());
+  app.env.insert(p.env().begin(), p.env().end());
+  EnumFromProto(p.network(), "spec.network", "bridge, host, none", NetworkModeFromName, app.network,
+                errors);
+  if (p.resources().cpu_millis() != 0) app.resources.cpu_millis = p.resources().cpu_millis();
+  if (p.resources().memory_bytes() != 0) {
+    app.resources.memory_bytes = p.resources().memory_bytes();
+  }
+  app.replicas = {p.replicas().min(), p.replicas().max()};
+  app.preemptible = p.preemptible();
+  EnumFromProto(p.preemption(), "spec.preemption", "stop, pause", PreemptionModeFromName,
+                app.preemption, errors);
+  app.standby = p.standby();
+  app.stop_timeout_seconds = p.stop_timeout_seconds();
+  DemandFromProto(p.demand(), app.demand, errors);
+  RETURN_IF_ERROR(manifest_internal::AppErrorsToStatus(app, std::move(errors)));
+  return app;
+}
+
+}  // namespace microscale

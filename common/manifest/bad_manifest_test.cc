@@ -1,0 +1,193 @@
+// A table of bad manifests, each with the exact document prefix and field path its error
+// must name.
+#include <string>
+#include <vector>
+
+#include "common/manifest/manifest.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace microscale {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+const std::string kHeader = "apiVersion: microscale.io/v1\nkind: App\nmetadata:\n  name: bad\n";
+const std::string kOk = "  image: busybox\n  replicas: {max: 3}\n";
+
+// A document named "bad" with the given spec lines.
+std::string Spec(const std::string& lines) { return kHeader + "spec:\n" + lines; }
+// A document named "bad" with a valid image and replicas and the given demand lines.
+std::string Demand(const std::string& lines) { return Spec(kOk + "  demand:\n" + lines); }
+
+struct BadManifest {
+  std::string yaml;
+  std::string prefix;  // "document N (name): field.path: "
+  std::string reason;  // a part of the reason
+};
+
+const std::vector<BadManifest>& Cases() {
+  static const auto* cases = new std::vector<BadManifest>{
+      {"apiVersion: v1\nkind: App\nmetadata: {name: bad}\nspec:\n" + kOk,
+       "document 1 (bad): apiVersion: ", "must be microscale.io/v1 (got \"v1\")"},
+      {"kind: App\nmetadata: {name: bad}\nspec:\n" + kOk,
+       "document 1 (bad): apiVersion: ", "is required"},
+      {"apiVersion: microscale.io/v1\nkind: Deployment\nmetadata: {name: bad}\nspec:\n" + kOk,
+       "document 1 (bad): kind: ", "must be App"},
+      {Spec(kOk) + "status: {}\n", "document 1 (bad): status: ", "unknown field"},
+      {"apiVersion: microscale.io/v1\nkind: App\nspec:\n" + kOk,
+       "document 1: metadata: ", "is required"},
+      {"apiVersion: microscale.io/v1\nkind: App\nmetadata: {name: Checkout_API}\nspec:\n" + kOk,
+       "document 1: metadata.name: ", "must be a DNS label"},
+      {"apiVersion: microscale.io/v1\nkind: App\nmetadata: {name: " + std::string(64, 'a') +
+           "}\nspec:\n" + kOk,
+       "document 1: metadata.name: ", "at most 63 characters"},
+      {"apiVersion: microscale.io/v1\nkind: App\nmetadata: {name: bad, namespace: x}\nspec:\n" +
+           kOk,
+       "document 1 (bad): metadata.namespace: ", "unknown field"},
+      {"apiVersion: microscale.io/v1\nkind: App\nmetadata:\n  name: bad\n  labels: {team: "
+       "\"-x\"}\nspec:\n" +
+           kOk,
+       "document 1 (bad): metadata.labels.team: ", "is not a valid label value"},
+      {"apiVersion: microscale.io/v1\nkind: App\nmetadata:\n  name: bad\n  labels: {\"bad "
+       "key\": x}\nspec:\n" +
+           kOk,
+       "document 1 (bad): metadata.labels[\"bad key\"]: ", "is not a valid label key"},
+      {kHeader, "document 1 (bad): spec: ", "is required"},
+      {Spec(kOk + "  priority: 0\n"),
+       "document 1 (bad): spec.priority: ", "must be between 1 and 1000 (got integer 0)"},
+      {Spec(kOk + "  priority: 1001\n"),
+       "document 1 (bad): spec.priority: ", "must be between 1 and 1000"},
+      {Spec(kOk + "  priority: 2.5\n"),
+       "document 1 (bad): spec.priority: ", "must be an integer (got number 2.5)"},
+      {Spec(kOk + "  priority: \"5\"\n"),
+       "document 1 (bad): spec.priority: ", "must be an integer (got string \"5\")"},
+      {Spec(kOk + "  priority: .nan\n"), "document 1 (bad): spec.priority: ", "must be an integer"},
+      {Spec(kOk + "  priority: !foo 3\n"), "document 1 (bad): spec.priority: ", "unsupported tag"},
+      {Spec(kOk + "  priority: 1\n  priority: 2\n"),
+       "document 1 (bad): spec.priority: ", "duplicate key"},
+      {Spec(kOk + "  priorty: 1\n"),
+       "document 1 (bad): spec.priorty: ", "unknown field (did you mean \"priority\"?)"},
+      {Spec("  replicas: {max: 3}\n"), "document 1 (bad): spec.image: ", "is required"},
+      {Spec("  image: Microscale/Demo\n  replicas: {max: 3}\n"),
+       "document 1 (bad): spec.image: ", "must be lowercase"},
+      {Spec("  image: \"busybox latest\"\n  replicas: {max: 3}\n"),
+       "document 1 (bad): spec.image: ", "must not contain spaces"},
+      {Spec("  image: busybox@sha256:abc\n  replicas: {max: 3}\n"),
+       "document 1 (bad): spec.image: ", "the digest must be sha256"},
+      {Spec("  image: \"busybox:-x\"\n  replicas: {max: 3}\n"),
+       "document 1 (bad): spec.image: ", "tag \"-x\""},
+      {Spec(kOk + "  command: /bin/sh -c true\n"),
+       "document 1 (bad): spec.command: ", "must be a list of strings"},
+      {Spec(kOk + "  command: [sleep, 10]\n"),
+       "document 1 (bad): spec.command[1]: ", "must be a string (got integer 10)"},
+      {Spec(kOk + "  env: {1X: a}\n"),
+       "document 1 (bad): spec.env.1X: ", "is not a valid environment variable name"},
+      {Spec(kOk + "  env: {MODE: {a: b}}\n"),
+       "document 1 (bad): spec.env.MODE: ", "must be a string (got a mapping)"},
+      {Spec(kOk + "  network: overlay\n"),
+       "document 1 (bad): spec.network: ", "must be one of bridge, host, none (got \"overlay\")"},
+      {Spec(kOk + "  resources: {cpu: abc}\n"),
+       "document 1 (bad): spec.resources.cpu: ", "is not a CPU quantity"},
+      {Spec(kOk + "  resources: {cpu: 0}\n"),
+       "document 1 (bad): spec.resources.cpu: ", "must be greater than zero"},
+      {Spec(kOk + "  resources: {memory: 64MB}\n"),
+       "document 1 (bad): spec.resources.memory: ", "is not a memory quantity"},
+      {Spec(kOk + "  resources: {memory: -1}\n"),
+       "document 1 (bad): spec.resources.memory: ", "is not a memory quantity"},
+      {Spec(kOk + "  resources: {memory: .inf}\n"),
+       "document 1 (bad): spec.resources.memory: ", "must be a finite number"},
+      {Spec(kOk + "  resources: {gpu: 1}\n"),
+       "document 1 (bad): spec.resources.gpu: ", "unknown field"},
+      {Spec("  image: busybox\n"), "document 1 (bad): spec.replicas: ", "is required"},
+      {Spec("  image: busybox\n  replicas: {min: 1}\n"),
+       "document 1 (bad): spec.replicas.max: ", "is required"},
+      {Spec("  image: busybox\n  replicas: {min: 5, max: 2}\n"),
+       "document 1 (bad): spec.replicas.max: ", "must be >= spec.replicas.min (5)"},
+      {Spec("  image: busybox\n  replicas: {min: 10001, max: 5}\n"),
+       "document 1 (bad): spec.replicas.min: ", "must be between 0 and 10000"},
+      {Spec(kOk + "  preemptible: yes\n"),
+       "document 1 (bad): spec.preemptible: ", "must be true or false (got string \"yes\")"},
+      {Spec(kOk + "  preemption: kill\n"),
+       "document 1 (bad): spec.preemption: ", "must be one of stop, pause"},
+      {Spec(kOk + "  standby: -1\n"),
+       "document 1 (bad): spec.standby: ", "must be between 0 and 10000"},
+      {Spec(kOk + "  stopTimeoutSeconds: 3601\n"),
+       "document 1 (bad): spec.stopTimeoutSeconds: ", "must be between 0 and 3600"},
+      {Spec(kOk + "  demand: 5\n"), "document 1 (bad): spec.demand: ", "must be a mapping"},
+      {Demand("    source: Static\n"), "document 1 (bad): spec.demand.source: ",
+       "must be one of static, random, prometheus, redis-list, http-json (got \"Static\")"},
+      {Demand("    targetPerContainer: 0\n"),
+       "document 1 (bad): spec.demand.targetPerContainer: ", "must be > 0 (got 0)"},
+      {Demand("    intervalSeconds: .inf\n"), "document 1 (bad): spec.demand.intervalSeconds: ",
+       "must be a finite number (got number .inf)"},
+      {Demand("    intervalSeconds: 3601\n"),
+       "document 1 (bad): spec.demand.intervalSeconds: ", "must be <= 3600"},
+      {Demand("    timeoutSeconds: 0\n"),
+       "document 1 (bad): spec.demand.timeoutSeconds: ", "must be > 0"},
+      {Demand("    tolerance: 1.5\n"),
+       "document 1 (bad): spec.demand.tolerance: ", "must be <= 1 (got 1.5)"},
+      {Demand("    scaleDownDelaySeconds: -1\n"),
+       "document 1 (bad): spec.demand.scaleDownDelaySeconds: ", "must be >= 0"},
+      {Demand("    fallback: {afterFailures: 0, replicas: 1}\n"),
+       "document 1 (bad): spec.demand.fallback.afterFailures: ", "must be between 1 and"},
+      {Demand("    fallback: {afterFailures: 2}\n"),
+       "document 1 (bad): spec.demand.fallback.replicas: ", "is required"},
+      {Demand("    value: -1\n"), "document 1 (bad): spec.demand.value: ", "must be >= 0"},
+      {Demand("    value: 1\n    source: random\n    random: {max: 2}\n"),
+       "document 1 (bad): spec.demand.value: ",
+       "is only allowed when spec.demand.source is static (source is random)"},
+      {Demand("    source: prometheus\n"), "document 1 (bad): spec.demand.prometheus: ",
+       "is required when spec.demand.source is prometheus"},
+      {Demand("    source: prometheus\n    prometheus: {url: \"ftp://x\", query: up}\n"),
+       "document 1 (bad): spec.demand.prometheus.url: ", "must be an http:// or https:// URL"},
+      {Demand("    source: prometheus\n    prometheus: {url: \"http://x\"}\n"),
+       "document 1 (bad): spec.demand.prometheus.query: ", "is required"},
+      {Demand("    random: {max: 3}\n"), "document 1 (bad): spec.demand.random: ",
+       "is only allowed when spec.demand.source is random (source is static)"},
+      {Demand("    source: random\n    random: {min: 5, max: 2}\n"),
+       "document 1 (bad): spec.demand.random.max: ", "must be >= spec.demand.random.min (5)"},
+      {Demand("    source: random\n    random: {max: 2, changeEverySeconds: 0}\n"),
+       "document 1 (bad): spec.demand.random.changeEverySeconds: ", "must be > 0"},
+      {Demand("    source: random\n    random: {max: 2, seed: -1}\n"),
+       "document 1 (bad): spec.demand.random.seed: ",
+       "must be an integer from 0 to 18446744073709551615 (got integer -1)"},
+      {Demand("    source: redis-list\n    redisList: {address: localhost, key: jobs}\n"),
+       "document 1 (bad): spec.demand.redisList.address: ", "must be host:port"},
+      {Demand("    source: redis-list\n    redisList: {address: \"h:6379\", key: j, database: "
+              "16}\n"),
+       "document 1 (bad): spec.demand.redisList.database: ", "must be between 0 and 15"},
+      {Demand("    source: redis-list\n    redisList: {address: \"h:6379\"}\n"),
+       "document 1 (bad): spec.demand.redisList.key: ", "is required"},
+      {Demand("    source: http-json\n    httpJson: {url: \"http://h/\", pointer: queue}\n"),
+       "document 1 (bad): spec.demand.httpJson.pointer: ", "must be a JSON pointer (RFC 6901)"},
+      {Demand("    source: http-json\n    httpJson:\n      url: http://h/\n      headers: "
+              "{\"Bad Header\": x}\n"),
+       "document 1 (bad): spec.demand.httpJson.headers[\"Bad Header\"]: ",
+       "is not a valid HTTP header name"},
+      {Spec(kOk) + "---\napiVersion: microscale.io/v1\nkind: App\nmetadata: {name: b2}\nspec:\n" +
+           kOk + "  standby: 10001\n",
+       "document 2 (b2): spec.standby: ", "must be between 0 and 10000"},
+      {Spec(kOk) + "---\n- a\n", "document 2: ", "must be a mapping"},
+  };
+  return *cases;
+}
+
+TEST(BadManifests, TableHasAtLeastThirtyCases) { EXPECT_GE(Cases().size(), 30u); }
+
+TEST(BadManifests, EachReportsExactlyOneErrorAtItsPath) {
+  for (const BadManifest& c : Cases()) {
+    absl::StatusOr<std::vector<AppSpec>> apps = ParseManifests(c.yaml);
+    ASSERT_EQ(apps.status().code(), absl::StatusCode::kInvalidArgument) << c.yaml;
+    std::string message(apps.status().message());
+    EXPECT_THAT(message, StartsWith(c.prefix)) << c.yaml;
+    EXPECT_THAT(message, HasSubstr(c.reason)) << c.yaml;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << "more than one error for\n"
+                                                     << c.yaml << "\n"
+                                                     << message;
+  }
+}
+
+}  // namespace
+}  // namespace microscale

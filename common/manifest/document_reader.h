@@ -1,0 +1,20 @@
+// Reading of one YAML document of a manifest into an AppSpec.
+//
+// ReadAppDocument checks shape and types (unknown fields, wrong types, missing required
+// fields and source blocks, unknown enum names) and fills defaults; value rules (ranges,
+// formats) are left to ValidateSpec, which the caller runs next on the same FieldErrors.
+// Never throws. Thread-safety: pure; thread-safe.
+#ifndef MICROSCALE_COMMON_MANIFEST_DOCUMENT_READER_H_
+#define MICROSCALE_COMMON_MANIFEST_DOCUMENT_READER_H_
+
+#include "common/manifest/app.h"
+#include "common/manifest/field_errors.h"
+#include "yaml-cpp/yaml.h"
+
+namespace microscale::manifest_internal {
+
+AppSpec ReadAppDocument(const YAML::Node& document, FieldErrors& errors);
+
+}  // namespace microscale::manifest_internal
+
+#endif  // MICROSCALE_COMMON_MANIFEST_DOCUMENT_READER_H_

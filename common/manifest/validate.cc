@@ -1,0 +1,229 @@
+#include "common/manifest/validate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/manifest/formats.h"
+#include "common/manifest/manifest.h"
+#include "common/strings.h"
+
+namespace microscale::manifest_internal {
+namespace {
+
+// Collects the errors of one spec; each check names its path relative to the document.
+class SpecChecker {
+ public:
+  explicit SpecChecker(FieldErrors& errors) : errors_(errors) {}
+
+  void Fail(std::string path, std::string reason) {
+    errors_.AddUnlessCovered(FieldError{std::move(path), std::move(reason)});
+  }
+  void Check(const std::string& path, const Problem& problem) {
+    if (problem) Fail(path, *problem);
+  }
+  void Int(const std::string& path, int64_t value, IntRange range) {
+    Check(path, IntRangeProblem(value, range));
+  }
+  // lo < value <= hi (exclusive_lo) or lo <= value <= hi.
+  void Number(const std::string& path, double value, double lo, bool exclusive_lo, double hi) {
+    if (!std::isfinite(value)) {
+      Fail(path, "must be a finite number");
+    } else if (exclusive_lo ? value <= lo : value < lo) {
+      Fail(path, absl::StrCat("must be ", exclusive_lo ? "> " : ">= ", lo, " (got ", value, ")"));
+    } else if (value > hi) {
+      Fail(path, absl::StrCat("must be <= ", hi, " (got ", value, ")"));
+    }
+  }
+  void Required(const std::string& path, std::string_view value) {
+    if (value.empty()) Fail(path, "is required");
+  }
+  // Required, then well formed.
+  void Text(const std::string& path, std::string_view value, Problem (*problem)(std::string_view)) {
+    if (value.empty()) {
+      Fail(path, "is required");
+    } else {
+      Check(path, problem(value));
+    }
+  }
+
+ private:
+  FieldErrors& errors_;
+};
+
+constexpr double kNoLimit = 1e300;
+
+void CheckMetadata(const AppSpec& spec, SpecChecker& c) {
+  c.Text("metadata.name", spec.name, DnsLabelProblem);
+  for (const auto& [key, value] : spec.labels) {
+    std::string path = ChildPath("metadata.labels", key);
+    c.Check(path, LabelKeyProblem(key));
+    c.Check(path, LabelValueProblem(value));
+  }
+}
+
+void CheckContainer(const AppSpec& spec, SpecChecker& c) {
+  c.Int("spec.priority", spec.priority, kPriorityRange);
+  c.Text("spec.image", spec.image, ImageReferenceProblem);
+  for (size_t i = 0; i < spec.command.size(); ++i) {
+    c.Check(IndexPath("spec.command", i), NulProblem(spec.command[i]));
+  }
+  for (const auto& [name, value] : spec.env) {
+    std::string path = ChildPath("spec.env", name);
+    c.Check(path, EnvNameProblem(name));
+    c.Check(path, NulProblem(value));
+  }
+  if (spec.resources.cpu_millis <= 0) {
+    c.Fail("spec.resources.cpu",
+           absl::StrCat("must be > 0 (got ", spec.resources.cpu_millis, "m)"));
+  }
+  if (spec.resources.memory_bytes <= 0) {
+    c.Fail("spec.resources.memory",
+           absl::StrCat("must be > 0 (got ", spec.resources.memory_bytes, " bytes)"));
+  }
+}
+
+void CheckScaling(const AppSpec& spec, SpecChecker& c) {
+  c.Int("spec.replicas.min", spec.replicas.min, kReplicaRange);
+  c.Int("spec.replicas.max", spec.replicas.max, kReplicaRange);
+  if (spec.replicas.max < spec.replicas.min) {
+    c.Fail("spec.replicas.max",
+           absl::StrCat("must be >= spec.replicas.min (", spec.replicas.min, ")"));
+  }
+  c.Int("spec.standby", spec.standby, kReplicaRange);
+  c.Int("spec.stopTimeoutSeconds", spec.stop_timeout_seconds, kStopTimeoutRange);
+}
+
+const char* BlockName(DemandSourceKind kind) {
+  switch (kind) {
+    case DemandSourceKind::kStatic:
+      return "value";
+    case DemandSourceKind::kRandom:
+      return "random";
+    case DemandSourceKind::kPrometheus:
+      return "prometheus";
+    case DemandSourceKind::kRedisList:
+      return "redisList";
+    case DemandSourceKind::kHttpJson:
+      return "httpJson";
+  }
+  return "value";
+}
+
+// Whether the block of `kind` holds anything but its defaults.
+bool BlockIsSet(const DemandSpec& d, DemandSourceKind kind) {
+  switch (kind) {
+    case DemandSourceKind::kStatic:
+      return d.value.has_value();
+    case DemandSourceKind::kRandom:
+      return !(d.random == RandomDemand{});
+    case DemandSourceKind::kPrometheus:
+      return !(d.prometheus == PrometheusDemand{});
+    case DemandSourceKind::kRedisList:
+      return !(d.redis_list == RedisListDemand{});
+    case DemandSourceKind::kHttpJson:
+      return !(d.http_json == HttpJsonDemand{});
+  }
+  return false;
+}
+
+void CheckSourceBlock(const DemandSpec& d, SpecChecker& c) {
+  switch (d.source) {
+    case DemandSourceKind::kStatic:
+      if (d.value) c.Number("spec.demand.value", *d.value, 0, false, kNoLimit);
+      break;
+    case DemandSourceKind::kRandom:
+      c.Number("spec.demand.random.min", d.random.min, 0, false, kNoLimit);
+      c.Number("spec.demand.random.max", d.random.max, 0, false, kNoLimit);
+      if (d.random.max < d.random.min) {
+        c.Fail("spec.demand.random.max",
+               absl::StrCat("must be >= spec.demand.random.min (", d.random.min, ")"));
+      }
+      c.Number("spec.demand.random.changeEverySeconds", d.random.change_every_seconds, 0, true,
+               kMaxDelaySeconds);
+      break;
+    case DemandSourceKind::kPrometheus:
+      c.Text("spec.demand.prometheus.url", d.prometheus.url, HttpUrlProblem);
+      c.Required("spec.demand.prometheus.query", d.prometheus.query);
+      break;
+    case DemandSourceKind::kRedisList:
+      c.Text("spec.demand.redisList.address", d.redis_list.address, HostPortProblem);
+      c.Required("spec.demand.redisList.key", d.redis_list.key);
+      c.Check("spec.demand.redisList.password", NulProblem(d.redis_list.password));
+      c.Int("spec.demand.redisList.database", d.redis_list.database, kRedisDatabaseRange);
+      break;
+    case DemandSourceKind::kHttpJson:
+      c.Text("spec.demand.httpJson.url", d.http_json.url, HttpUrlProblem);
+      c.Check("spec.demand.httpJson.pointer", JsonPointerProblem(d.http_json.pointer));
+      for (const auto& [name, value] : d.http_json.headers) {
+        std::string path = ChildPath("spec.demand.httpJson.headers", name);
+        c.Check(path, HeaderNameProblem(name));
+        c.Check(path, HeaderValueProblem(value));
+      }
+      break;
+  }
+}
+
+void CheckDemand(const DemandSpec& d, SpecChecker& c) {
+  c.Number("spec.demand.targetPerContainer", d.target_per_container, 0, true, kNoLimit);
+  c.Number("spec.demand.intervalSeconds", d.interval_seconds, 0, true, kMaxIntervalSeconds);
+  c.Number("spec.demand.timeoutSeconds", d.timeout_seconds, 0, true, kMaxTimeoutSeconds);
+  c.Number("spec.demand.tolerance", d.tolerance, 0, false, 1);
+  c.Number("spec.demand.scaleDownDelaySeconds", d.scale_down_delay_seconds, 0, false,
+           kMaxDelaySeconds);
+  if (d.fallback) {
+    c.Int("spec.demand.fallback.afterFailures", d.fallback->after_failures, kAfterFailuresRange);
+    c.Int("spec.demand.fallback.replicas", d.fallback->replicas, kReplicaRange);
+  }
+  for (DemandSourceKind kind :
+       {DemandSourceKind::kStatic, DemandSourceKind::kRandom, DemandSourceKind::kPrometheus,
+        DemandSourceKind::kRedisList, DemandSourceKind::kHttpJson}) {
+    if (kind != d.source && BlockIsSet(d, kind)) {
+      c.Fail(absl::StrCat("spec.demand.", BlockName(kind)),
+             absl::StrCat("is only allowed when spec.demand.source is ", DemandSourceName(kind),
+                          " (source is ", DemandSourceName(d.source), ")"));
+    }
+  }
+  CheckSourceBlock(d, c);
+}
+
+}  // namespace
+
+std::optional<std::string> IntRangeProblem(int64_t value, IntRange range) {
+  if (value >= range.lo && value <= range.hi) return std::nullopt;
+  return absl::StrCat("must be between ", range.lo, " and ", range.hi, " (got ", value, ")");
+}
+
+void ValidateSpec(const AppSpec& spec, FieldErrors& errors) {
+  SpecChecker c(errors);
+  CheckMetadata(spec, c);
+  CheckContainer(spec, c);
+  CheckScaling(spec, c);
+  CheckDemand(spec.demand, c);
+}
+
+absl::Status ErrorLinesToStatus(const std::vector<std::string>& lines) {
+  if (lines.empty()) return absl::OkStatus();
+  size_t shown = std::min(lines.size(), kMaxReportedErrors);
+  std::string message =
+      absl::StrJoin(lines.begin(), lines.begin() + static_cast<ptrdiff_t>(shown), "\n");
+  if (shown < lines.size()) {
+    absl::StrAppend(&message, "\n... and ", lines.size() - shown, " more errors");
+  }
+  return absl::InvalidArgumentError(message);
+}
+
+absl::Status AppErrorsToStatus(const AppSpec& spec, FieldErrors errors) {
+  ValidateSpec(spec, errors);
+  std::string prefix =
+      DnsLabelProblem(spec.name) ? std::string("app: ") : absl::StrCat("app ", spec.name, ": ");
+  std::vector<std::string> lines;
+  for (const FieldError& error : errors.list()) {
+    lines.push_back(absl::StrCat(prefix, FormatFieldError(error)));
+  }
+  return ErrorLinesToStatus(lines);
+}
+
+}  // namespace microscale::manifest_internal

@@ -1,0 +1,48 @@
+// The value rules of an App (ranges, formats, cross-field rules), checked on the plain
+// struct so that manifests and specs that arrive over gRPC obey the same rules.
+//
+// Pure functions; thread-safe.
+#ifndef MICROSCALE_COMMON_MANIFEST_VALIDATE_H_
+#define MICROSCALE_COMMON_MANIFEST_VALIDATE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/manifest/app.h"
+#include "common/manifest/field_errors.h"
+
+namespace microscale::manifest_internal {
+
+struct IntRange {
+  int64_t lo;
+  int64_t hi;
+};
+
+inline constexpr IntRange kPriorityRange{1, 1000};
+inline constexpr IntRange kReplicaRange{0, 10000};
+inline constexpr IntRange kStopTimeoutRange{0, 3600};
+inline constexpr IntRange kAfterFailuresRange{1, 1000000};
+inline constexpr IntRange kRedisDatabaseRange{0, 15};
+inline constexpr double kMaxIntervalSeconds = 3600;
+inline constexpr double kMaxTimeoutSeconds = 3600;
+inline constexpr double kMaxDelaySeconds = 86400;
+
+// "must be between LO and HI (got V)" when `value` is outside `range`.
+std::optional<std::string> IntRangeProblem(int64_t value, IntRange range);
+
+// Adds every rule `spec` breaks to `errors`, skipping paths already reported there.
+void ValidateSpec(const AppSpec& spec, FieldErrors& errors);
+
+// Runs ValidateSpec over `errors` (problems found earlier, e.g. while converting) and
+// reports them all as one InvalidArgument, each line prefixed `app NAME: `.
+absl::Status AppErrorsToStatus(const AppSpec& spec, FieldErrors errors);
+
+// Joins error lines into one InvalidArgument, at most kMaxReportedErrors of them.
+absl::Status ErrorLinesToStatus(const std::vector<std::string>& lines);
+
+}  // namespace microscale::manifest_internal
+
+#endif  // MICROSCALE_COMMON_MANIFEST_VALIDATE_H_
