@@ -10,9 +10,10 @@
 // instead of at the next tick.
 //
 // Thread-safety: all methods are safe to call from any thread. The callback runs on the
-// poller's threads, one call at a time, and must not call UpdateApps or Stop. After
-// UpdateApps returns, no observation of a removed or replaced source is delivered; after
-// Stop returns, none at all.
+// poller's threads, one call at a time; it should return quickly (record the value, wake
+// the reconciler) and must not call UpdateApps or Stop. After UpdateApps returns, no
+// observation of a removed or replaced source is delivered (UpdateApps waits for a callback
+// already in progress); after Stop returns, none at all.
 #ifndef MICROSCALE_CONTROLLER_DEMAND_DEMAND_POLLER_H_
 #define MICROSCALE_CONTROLLER_DEMAND_DEMAND_POLLER_H_
 
