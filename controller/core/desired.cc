@@ -1,0 +1,78 @@
+#include "controller/core/desired.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace microscale::core {
+namespace {
+
+// Rounding slack so that e.g. 0.3 / 0.1 (2.9999999999999996) is not pushed up to 4.
+constexpr double kRoundingSlack = 1e-9;
+
+int32_t Clamp(int64_t count, const Replicas& replicas) {
+  return static_cast<int32_t>(std::clamp<int64_t>(count, replicas.min, replicas.max));
+}
+
+bool WithinTolerance(double demand, int32_t current, const DemandSpec& spec) {
+  if (current <= 0 || spec.tolerance <= 0) return false;
+  double ratio = demand / (static_cast<double>(current) * spec.target_per_container);
+  return std::abs(ratio - 1.0) <= spec.tolerance;
+}
+
+// Records `rec` and returns the highest recommendation within the window ending at `now`.
+int32_t WindowMaximum(DesiredState& state, absl::Time now, double window_seconds, int32_t rec) {
+  absl::Time oldest = now - absl::Seconds(std::max(0.0, window_seconds));
+  auto& h = state.history;
+  h.erase(h.begin(), std::find_if(h.begin(), h.end(),
+                                  [&](const Recommendation& r) { return r.at >= oldest; }));
+  while (!h.empty() && h.back().count <= rec) h.pop_back();
+  h.push_back({now, rec});
+  return h.front().count;
+}
+
+// Applies the stabilization window: scale up at once, scale down only as far as the
+// window's highest recommendation allows.
+int32_t Stabilize(const AppSpec& spec, DesiredState& state, absl::Time now, int32_t current,
+                  int32_t rec) {
+  int32_t window_max = WindowMaximum(state, now, spec.demand.scale_down_delay_seconds, rec);
+  if (rec >= current) return rec;
+  return std::min(current, window_max);
+}
+
+}  // namespace
+
+int32_t RawRecommendation(double demand, double target, int32_t min, int32_t max) {
+  if (!(target > 0)) target = 1;
+  double q = std::max(0.0, demand) / target;
+  if (q >= static_cast<double>(max)) return max;
+  int64_t n = static_cast<int64_t>(std::ceil(q - kRoundingSlack));
+  return static_cast<int32_t>(std::clamp<int64_t>(n, min, max));
+}
+
+DesiredResult ComputeDesired(const AppSpec& spec, const DemandReading& reading,
+                             const DesiredState& previous, absl::Time now) {
+  DesiredResult out{0, previous};
+  DesiredState& state = out.state;
+  const Replicas& r = spec.replicas;
+  const int32_t current = Clamp(previous.last.value_or(r.min), r);
+  bool failed = reading.kind == DemandReading::Kind::kFailure ||
+                (reading.kind == DemandReading::Kind::kValue && !std::isfinite(reading.value));
+  std::optional<int32_t> rec;
+  if (failed) {
+    ++state.consecutive_failures;
+    const auto& fb = spec.demand.fallback;
+    if (fb.has_value() && state.consecutive_failures >= fb->after_failures) {
+      rec = Clamp(fb->replicas, r);
+    }
+  } else if (reading.kind == DemandReading::Kind::kValue) {
+    state.consecutive_failures = 0;
+    rec = WithinTolerance(reading.value, current, spec.demand)
+              ? current
+              : RawRecommendation(reading.value, spec.demand.target_per_container, r.min, r.max);
+  }
+  out.desired = rec.has_value() ? Clamp(Stabilize(spec, state, now, current, *rec), r) : current;
+  state.last = out.desired;
+  return out;
+}
+
+}  // namespace microscale::core

@@ -1,0 +1,69 @@
+// Stage 1 of the decision: the container count an app wants, from its demand readings.
+//
+//   desired = clamp(ceil(demand / targetPerContainer), min, max)
+//
+// with an HPA-style tolerance dead band around the current count, a scale-down
+// stabilization window (scale down only to the highest count recommended within
+// scaleDownDelaySeconds) and a fallback after consecutive failed reads. A pure function:
+// the previous state goes in and the new state comes out; the caller stores it.
+// Thread-safety: plain functions over values.
+#ifndef MICROSCALE_CONTROLLER_CORE_DESIRED_H_
+#define MICROSCALE_CONTROLLER_CORE_DESIRED_H_
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "common/manifest/app.h"
+
+namespace microscale::core {
+
+// What the demand source gave this time.
+struct DemandReading {
+  enum class Kind {
+    kNone,     // nothing read yet (a new app): keep the last count, or min
+    kValue,    // a number was read
+    kFailure,  // the read failed (timeout, bad answer, NaN)
+  };
+  Kind kind = Kind::kNone;
+  double value = 0;
+
+  static DemandReading None() { return {}; }
+  static DemandReading Value(double v) { return {Kind::kValue, v}; }
+  static DemandReading Failure() { return {Kind::kFailure, 0}; }
+};
+
+struct Recommendation {
+  absl::Time at;
+  int32_t count = 0;
+  bool operator==(const Recommendation&) const = default;
+};
+
+struct DesiredState {
+  std::optional<int32_t> last;       // the count decided last time; unset before the first
+  int32_t consecutive_failures = 0;  // failed reads since the last good one
+  // Recommendations within the stabilization window, oldest first, counts strictly
+  // decreasing (an older entry not above a newer one can never be the window's maximum).
+  std::vector<Recommendation> history;
+  bool operator==(const DesiredState&) const = default;
+};
+
+struct DesiredResult {
+  int32_t desired = 0;
+  DesiredState state;
+};
+
+// The count `spec` wants at `now` given `reading` and the state returned last time.
+// Without a reading, or on a failed read, the last count holds (never lowered by a
+// failure alone); after fallback.afterFailures consecutive failures, fallback.replicas
+// (if configured) becomes the recommendation, subject to the same window and clamp.
+DesiredResult ComputeDesired(const AppSpec& spec, const DemandReading& reading,
+                             const DesiredState& previous, absl::Time now);
+
+// ceil(demand / target), clamped to [min, max]; negative demand counts as 0.
+int32_t RawRecommendation(double demand, double target, int32_t min, int32_t max);
+
+}  // namespace microscale::core
+
+#endif  // MICROSCALE_CONTROLLER_CORE_DESIRED_H_

@@ -1,0 +1,99 @@
+#include "controller/core/placement.h"
+
+namespace microscale::core::internal {
+namespace {
+
+double LoadAfter(const WorkNode& n, const Usage& u) {
+  const NodeInfo& i = *n.info;
+  double cpu = i.cpu_millis > 0 ? static_cast<double>(n.used.cpu + u.cpu) / i.cpu_millis : 1.0;
+  double mem =
+      i.memory_bytes > 0 ? static_cast<double>(n.used.memory + u.memory) / i.memory_bytes : 1.0;
+  return (cpu + mem) / 2;
+}
+
+// Is `a` (fits now: `a_now`, score `a_score`) a better node than the best so far?
+bool Better(bool a_now, double a_score, bool b_now, double b_score, PlacementStrategy p) {
+  if (a_now != b_now) return a_now;
+  return p == PlacementStrategy::kSpread ? a_score < b_score : a_score > b_score;
+}
+
+}  // namespace
+
+int ChooseNode(const World& w, const Usage& u) {
+  int best = -1;
+  bool best_now = false;
+  double best_score = 0;
+  for (size_t i = 0; i < w.nodes.size(); ++i) {
+    const WorkNode& n = w.nodes[i];
+    if (!n.placeable || !FitsUsed(n, u)) continue;
+    bool now = FitsNow(n, u);
+    double score = LoadAfter(n, u);
+    // Nodes are visited by name, so a strict improvement keeps ties on the first name.
+    if (best < 0 || Better(now, score, best_now, best_score, w.placement)) {
+      best = static_cast<int>(i);
+      best_now = now;
+      best_score = score;
+    }
+  }
+  return best;
+}
+
+int PlaceNew(World& w, int app, int node, bool standby) {
+  Slot s;
+  s.app = app;
+  s.node = node;
+  s.initial = s.target = standby ? ContainerState::kPaused : ContainerState::kStarting;
+  s.start_paused = standby;
+  s.reason = standby ? CommandReason::kStandby : CommandReason::kScaleUp;
+  s.deferred = !FitsNow(w.nodes[node], UsageOf(w.apps[app].spec().resources, s.target));
+  return AddSlot(w, s);
+}
+
+int PausedToResume(const World& w, int app) {
+  const Usage cpu{w.apps[app].spec().resources.cpu_millis, 0, 0};
+  int best = -1;
+  bool best_now = false;
+  double best_score = 0;
+  for (int s : w.apps[app].slots) {
+    const Slot& slot = w.slots[s];
+    const WorkNode& n = w.nodes[slot.node];
+    if (!slot.alive || slot.target != ContainerState::kPaused || !n.placeable ||
+        !FitsUsed(n, cpu)) {
+      continue;
+    }
+    bool now = FitsNow(n, cpu);
+    double score = LoadAfter(n, cpu);
+    bool better = best < 0 || Better(now, score, best_now, best_score, PlacementStrategy::kSpread);
+    bool tie = best >= 0 && now == best_now && score == best_score;
+    // Ties: the node first by name, then the oldest paused container.
+    if (tie) {
+      int bn = w.slots[best].node;
+      better = slot.node != bn ? slot.node < bn : NewerThan(w, best, s);
+    }
+    if (better) {
+      best = s;
+      best_now = now;
+      best_score = score;
+    }
+  }
+  return best;
+}
+
+void FillStandby(World& w) {
+  for (size_t a = 0; a < w.apps.size(); ++a) {
+    const AppSpec& spec = w.apps[a].spec();
+    if (spec.standby <= 0) continue;
+    int paused = 0;
+    for (int s : w.apps[a].slots) {
+      paused += w.slots[s].alive && w.slots[s].target == ContainerState::kPaused;
+    }
+    const Usage u = UsageOf(spec.resources, ContainerState::kPaused);
+    for (; paused < spec.standby; ++paused) {
+      int node = ChooseNode(w, u);
+      if (node < 0) break;
+      PlaceNew(w, static_cast<int>(a), node, /*standby=*/true);
+    }
+  }
+}
+
+}  // namespace microscale::core::internal

@@ -1,0 +1,184 @@
+// Table tests for the plan: instance ids, commands in flight, NotReady nodes, deleted
+// apps, draining nodes, and idempotence.
+#include <string>
+#include <vector>
+
+#include "controller/core/decide.h"
+#include "controller/core/test_util.h"
+#include "gtest/gtest.h"
+
+namespace microscale::core {
+namespace {
+
+using testing::Apply;
+using testing::CountKind;
+using testing::MakeApp;
+using testing::MakeNode;
+using testing::Running;
+
+std::vector<std::string> Instances(const Plan& p, CommandKind kind) {
+  std::vector<std::string> out;
+  for (const Command& c : p.commands) {
+    if (c.kind == kind) out.push_back(c.instance);
+  }
+  return out;
+}
+
+ClusterState TwoNodes() {
+  ClusterState s;
+  s.nodes = {MakeNode("n1"), MakeNode("n2")};
+  return s;
+}
+
+TEST(PlanTest, InstanceIdsComeFromTheOrdinalCounter) {
+  ClusterState s = TwoNodes();
+  s.apps = {MakeApp("web", 1, 3)};
+  s.apps[0].next_ordinal = 41;
+  Plan p = Decide(s);
+  EXPECT_EQ(Instances(p, CommandKind::kStart),
+            (std::vector<std::string>{"web-41", "web-42", "web-43"}));
+  EXPECT_EQ(p.apps[0].next_ordinal, 44);
+  EXPECT_EQ(p.commands[0].app, "web");
+}
+
+TEST(PlanTest, OrdinalCounterNeverFallsBehindWhatExists) {
+  ClusterState s = TwoNodes();
+  s.apps = {MakeApp("web", 1, 2)};
+  s.containers = {Running("web-7", "web", "n1")};
+  EXPECT_EQ(Instances(Decide(s), CommandKind::kStart), (std::vector<std::string>{"web-8"}));
+}
+
+TEST(PlanTest, AppliedPlanThenDecidedAgainIsEmpty) {
+  ClusterState s = TwoNodes();
+  s.apps = {MakeApp("web", 1, 5), MakeApp("batch", 2, 30)};
+  Plan p = Decide(s);
+  ASSERT_FALSE(p.commands.empty());
+  ClusterState after = Apply(s, p);
+  EXPECT_TRUE(Decide(after).commands.empty());
+  EXPECT_EQ(Decide(after), Decide(after));
+}
+
+TEST(PlanTest, StartsInFlightAreNotRepeatedAndCount) {
+  ClusterState s = TwoNodes();
+  s.apps = {MakeApp("web", 1, 3)};
+  s.apps[0].next_ordinal = 2;
+  s.in_flight = {Command{CommandKind::kStart, "web-0", "web", "n1"},
+                 Command{CommandKind::kStart, "web-1", "web", "n2"}};
+  Plan p = Decide(s);
+  EXPECT_EQ(Instances(p, CommandKind::kStart), (std::vector<std::string>{"web-2"}));
+  EXPECT_EQ(p.apps[0].starting, 2);
+  EXPECT_EQ(p.apps[0].allocated, 3);
+}
+
+TEST(PlanTest, StopsInFlightAreNotRepeatedAndFreeNothingYet) {
+  ClusterState s;
+  s.nodes = {MakeNode("n1", 200)};  // room for two
+  s.apps = {MakeApp("web", 1, 2)};
+  s.containers = {Running("web-0", "web", "n1"), Running("web-1", "web", "n1")};
+  s.in_flight = {Command{CommandKind::kStop, "web-1", "web", "n1", CommandReason::kScaleDown}};
+  Plan p = Decide(s);
+  EXPECT_TRUE(Instances(p, CommandKind::kStop).empty());
+  EXPECT_TRUE(Instances(p, CommandKind::kStart).empty());  // web-1 still holds its room
+  EXPECT_EQ(p.apps[0].pending, 1);
+  EXPECT_EQ(p.apps[0].allocated, 2);
+}
+
+TEST(PlanTest, StoppingContainersHoldTheirRoom) {
+  ClusterState s;
+  s.nodes = {MakeNode("n1", 300)};
+  s.apps = {MakeApp("web", 1, 3)};
+  s.containers = {Running("old-0", "gone", "n1", ContainerState::kStopping),
+                  Running("web-0", "web", "n1")};
+  s.containers[0].resources = Resources{200, 64 * testing::kMi};
+  Plan p = Decide(s);
+  EXPECT_TRUE(p.commands.empty());
+  EXPECT_EQ(p.apps[0].pending, 2);
+}
+
+TEST(PlanTest, NotReadyNodeContainersAreReplacedNotStopped) {
+  ClusterState s = TwoNodes();
+  s.apps = {MakeApp("web", 1, 2)};
+  s.apps[0].next_ordinal = 2;
+  s.containers = {Running("web-0", "web", "n1"), Running("web-1", "web", "n2")};
+  s.nodes[1].status = NodeStatus::kNotReady;
+  Plan p = Decide(s);
+  EXPECT_TRUE(Instances(p, CommandKind::kStop).empty());
+  ASSERT_EQ(Instances(p, CommandKind::kStart), (std::vector<std::string>{"web-2"}));
+  EXPECT_EQ(p.commands[0].node, "n1");
+  EXPECT_EQ(p.apps[0].unreachable, 1);
+  // Unchanged while the node is away: no churn.
+  s = Apply(s, p);
+  EXPECT_TRUE(Decide(s).commands.empty());
+  // The node returns: one surplus stops. web-1 sits alone on n2 while n1 holds two, so the
+  // most loaded node gives one up: the replacement web-2, newest on n1.
+  s.nodes[1].status = NodeStatus::kReady;
+  p = Decide(s);
+  EXPECT_EQ(Instances(p, CommandKind::kStop), (std::vector<std::string>{"web-2"}));
+  EXPECT_TRUE(Decide(Apply(s, p)).commands.empty());
+}
+
+TEST(PlanTest, UnknownNodeContainersAreLeftAlone) {
+  ClusterState s = TwoNodes();
+  s.apps = {MakeApp("web", 1, 1)};
+  s.containers = {Running("web-0", "web", "ghost"), Running("x-0", "deleted", "ghost")};
+  Plan p = Decide(s);
+  EXPECT_TRUE(Instances(p, CommandKind::kStop).empty());
+  EXPECT_EQ(Instances(p, CommandKind::kStart).size(), 1u);
+}
+
+TEST(PlanTest, ContainersOfDeletedAppsAreStopped) {
+  ClusterState s = TwoNodes();
+  s.apps = {MakeApp("web", 1, 1)};
+  s.containers = {Running("web-0", "web", "n1"), Running("old-3", "old", "n2"),
+                  Running("old-4", "old", "n1", ContainerState::kStopping)};
+  Plan p = Decide(s);
+  ASSERT_EQ(p.commands.size(), 1u);
+  EXPECT_EQ(p.commands[0].kind, CommandKind::kStop);
+  EXPECT_EQ(p.commands[0].instance, "old-3");
+  EXPECT_EQ(p.commands[0].reason, CommandReason::kAppDeleted);
+}
+
+TEST(PlanTest, DrainingNodeContainersAreStoppedAndReplaced) {
+  ClusterState s = TwoNodes();
+  s.apps = {MakeApp("web", 1, 2)};
+  s.containers = {Running("web-0", "web", "n1"), Running("web-1", "web", "n2")};
+  s.nodes[0].draining = true;
+  Plan p = Decide(s);
+  EXPECT_EQ(Instances(p, CommandKind::kStop), (std::vector<std::string>{"web-0"}));
+  EXPECT_EQ(Instances(p, CommandKind::kStart), (std::vector<std::string>{"web-2"}));
+  EXPECT_EQ(p.commands.back().node, "n2");
+}
+
+TEST(PlanTest, CordonedNodeContainersKeepRunningAndCount) {
+  ClusterState s = TwoNodes();
+  s.apps = {MakeApp("web", 1, 3)};
+  s.containers = {Running("web-0", "web", "n1"), Running("web-1", "web", "n1")};
+  s.nodes[0].cordoned = true;
+  Plan p = Decide(s);
+  EXPECT_TRUE(Instances(p, CommandKind::kStop).empty());
+  ASSERT_EQ(Instances(p, CommandKind::kStart).size(), 1u);
+  EXPECT_EQ(p.commands[0].node, "n2");
+}
+
+TEST(PlanTest, SameInputSamePlanWhateverTheReportOrder) {
+  ClusterState s = TwoNodes();
+  s.apps = {MakeApp("web", 1, 2), MakeApp("batch", 2, 30)};
+  for (int i = 0; i < 8; ++i) {
+    s.containers.push_back(Running("batch-" + std::to_string(i), "batch", i % 2 ? "n1" : "n2"));
+  }
+  s.containers.push_back(Running("web-0", "web", "n1"));
+  ClusterState reversed = s;
+  std::reverse(reversed.containers.begin(), reversed.containers.end());
+  std::reverse(reversed.nodes.begin(), reversed.nodes.end());
+  EXPECT_EQ(Decide(s), Decide(reversed));
+}
+
+TEST(PlanTest, UnchangedInputGivesNoChurn) {
+  ClusterState s = TwoNodes();
+  s.apps = {MakeApp("web", 1, 4)};
+  s = Apply(s, Decide(s));
+  EXPECT_TRUE(Decide(s).commands.empty());
+}
+
+}  // namespace
+}  // namespace microscale::core

@@ -1,0 +1,259 @@
+#include "controller/core/world.h"
+
+#include <algorithm>
+#include <string_view>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "controller/core/instance_id.h"
+
+namespace microscale::core::internal {
+namespace {
+
+using NameIndex = absl::flat_hash_map<std::string_view, int>;
+
+void BuildNodes(World& w, const ClusterState& state) {
+  std::vector<const NodeInfo*> sorted;
+  sorted.reserve(state.nodes.size());
+  for (const NodeInfo& n : state.nodes) sorted.push_back(&n);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const NodeInfo* a, const NodeInfo* b) { return a->name < b->name; });
+  w.nodes.resize(sorted.size());
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    const NodeInfo* n = sorted[i];
+    w.nodes[i].info = n;
+    w.nodes[i].placeable = n->status == NodeStatus::kReady && !n->cordoned && !n->draining;
+  }
+}
+
+void BuildApps(World& w, const ClusterState& state) {
+  w.apps.resize(state.apps.size());
+  for (size_t i = 0; i < state.apps.size(); ++i) {
+    const AppInput& in = state.apps[i];
+    WorkApp& a = w.apps[i];
+    a.input = &in;
+    a.input_index = static_cast<int>(i);
+    a.desired = std::clamp(in.desired, in.spec.replicas.min,
+                           std::max(in.spec.replicas.min, in.spec.replicas.max));
+    a.next_ordinal = std::max<int64_t>(0, in.next_ordinal);
+    a.figures.app = in.spec.name;
+    a.figures.desired = a.desired;
+  }
+  std::sort(w.apps.begin(), w.apps.end(), [](const WorkApp& a, const WorkApp& b) {
+    if (a.spec().priority != b.spec().priority) return a.spec().priority < b.spec().priority;
+    return a.spec().name < b.spec().name;
+  });
+}
+
+template <typename T, typename Name>
+NameIndex IndexByName(const std::vector<T>& items, Name name) {
+  NameIndex index;
+  index.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) index.emplace(name(items[i]), static_cast<int>(i));
+  return index;
+}
+
+int Find(const NameIndex& index, std::string_view name) {
+  auto it = index.find(name);
+  return it == index.end() ? -1 : it->second;
+}
+
+// The state a container is in once the commands in flight for it take effect.
+ContainerState Effective(const ContainerInfo& c, const Command* cmd) {
+  if (cmd == nullptr) return c.state;
+  switch (cmd->kind) {
+    case CommandKind::kStop:
+      return ContainerState::kStopping;
+    case CommandKind::kPause:  // paused once done; until then it holds its CPU (below)
+    case CommandKind::kResume:
+      return c.state == ContainerState::kPaused ? ContainerState::kRunning : c.state;
+    case CommandKind::kStart:
+      return c.state;
+  }
+  return c.state;
+}
+
+class Classifier {
+ public:
+  explicit Classifier(World& w)
+      : w_(w),
+        apps_(
+            IndexByName(w.apps, [](const WorkApp& a) { return std::string_view(a.spec().name); })),
+        nodes_(IndexByName(w.nodes,
+                           [](const WorkNode& n) { return std::string_view(n.info->name); })) {}
+
+  void Add(const ContainerInfo& c, ContainerState state, const Command* cmd = nullptr) {
+    int node = Find(nodes_, c.node);
+    int app = Find(apps_, c.app);
+    if (node < 0 || w_.nodes[node].info->status != NodeStatus::kReady) {
+      if (app >= 0) ++w_.apps[app].figures.unreachable;
+      return;  // unreachable: neither counted nor stopped
+    }
+    WorkNode& n = w_.nodes[node];
+    if (app < 0 || state == ContainerState::kStopping || n.info->draining) {
+      Resources r = app >= 0 ? w_.apps[app].spec().resources : c.resources.value_or(Resources{});
+      n.held.Add(UsageOf(r, state == ContainerState::kPaused ? state : ContainerState::kRunning));
+      if (state != ContainerState::kStopping) {
+        w_.departures.push_back(
+            {&c, app < 0 ? CommandReason::kAppDeleted : CommandReason::kNodeDrained});
+      }
+      return;
+    }
+    int slot = AddCounted(c, state, app, node);
+    if (cmd != nullptr && cmd->kind == CommandKind::kPause && IsActive(state)) {
+      w_.slots[slot].pause_in_flight = true;
+      PauseSlot(w_, slot, cmd->reason);
+    }
+  }
+
+ private:
+  int AddCounted(const ContainerInfo& c, ContainerState state, int app, int node) {
+    WorkApp& a = w_.apps[app];
+    Slot s;
+    s.app = app;
+    s.node = node;
+    s.ordinal = InstanceOrdinal(c.app, c.instance).value_or(-1);
+    s.observed = &c;
+    s.initial = s.target = state;
+    a.next_ordinal = std::max(a.next_ordinal, s.ordinal + 1);
+    if (state == ContainerState::kRunning) ++a.figures.running;
+    if (state == ContainerState::kStarting) ++a.figures.starting;
+    return AddSlot(w_, s);
+  }
+
+  World& w_;
+  NameIndex apps_;
+  NameIndex nodes_;
+};
+
+void BuildSlots(World& w, const ClusterState& state) {
+  absl::flat_hash_map<std::string_view, const Command*> in_flight;
+  for (const Command& cmd : state.in_flight) in_flight[cmd.instance] = &cmd;
+  Classifier classifier(w);
+  w.slots.reserve(state.containers.size() + state.containers.size() / 4 + 16);
+  for (const ContainerInfo& c : state.containers) {
+    const Command* cmd = nullptr;
+    if (!in_flight.empty()) {
+      auto it = in_flight.find(c.instance);
+      if (it != in_flight.end()) {
+        cmd = it->second;
+        in_flight.erase(it);
+      }
+    }
+    classifier.Add(c, Effective(c, cmd), cmd);
+  }
+  // Starts in flight that no agent reports yet: starting containers. Iterated in input
+  // order so the result does not depend on the hash map's order.
+  for (const Command& cmd : state.in_flight) {
+    if (cmd.kind != CommandKind::kStart || !in_flight.contains(cmd.instance)) continue;
+    w.implied.push_back({cmd.instance, cmd.app, cmd.node,
+                         cmd.start_paused ? ContainerState::kPaused : ContainerState::kStarting,
+                         cmd.start_paused, std::nullopt});
+    classifier.Add(w.implied.back(), w.implied.back().state);
+  }
+}
+
+}  // namespace
+
+Usage UsageOf(const Resources& r, ContainerState state) {
+  return {state == ContainerState::kPaused ? 0 : r.cpu_millis, r.memory_bytes, 1};
+}
+
+bool IsActive(ContainerState s) {
+  return s == ContainerState::kStarting || s == ContainerState::kRunning;
+}
+
+World BuildWorld(const ClusterState& state, const DecideOptions& options) {
+  World w;
+  w.placement = options.placement;
+  BuildNodes(w, state);
+  BuildApps(w, state);
+  BuildSlots(w, state);
+  return w;
+}
+
+int AddSlot(World& w, Slot slot) {
+  int index = static_cast<int>(w.slots.size());
+  WorkApp& a = w.apps[slot.app];
+  WorkNode& n = w.nodes[slot.node];
+  n.used.Add(UsageOf(a.spec().resources, slot.target));
+  if (IsActive(slot.target)) ++a.active;
+  a.slots.push_back(index);
+  n.slots.push_back(index);
+  w.slots.push_back(slot);
+  return index;
+}
+
+void StopSlot(World& w, int s, CommandReason reason) {
+  Slot& slot = w.slots[s];
+  WorkApp& a = w.apps[slot.app];
+  WorkNode& n = w.nodes[slot.node];
+  const Resources& r = a.spec().resources;
+  Usage target = UsageOf(r, slot.target);
+  n.used.Sub(target);
+  if (slot.observed != nullptr) {
+    // It holds what it held before the plan until it is gone. `held` already carries the
+    // part of that beyond its target (the CPU of a container this plan pauses).
+    Usage initial = UsageOf(r, slot.initial);
+    n.held.Sub({std::max<int64_t>(0, initial.cpu - target.cpu), 0, 0});
+    n.held.Add(initial);
+  }
+  if (IsActive(slot.target)) --a.active;
+  if (reason == CommandReason::kPreempted && slot.reason != reason) ++a.figures.preempted;
+  slot.alive = false;
+  slot.reason = reason;
+}
+
+void PauseSlot(World& w, int s, CommandReason reason) {
+  Slot& slot = w.slots[s];
+  WorkApp& a = w.apps[slot.app];
+  WorkNode& n = w.nodes[slot.node];
+  n.used.cpu -= a.spec().resources.cpu_millis;
+  n.held.cpu += a.spec().resources.cpu_millis;
+  slot.target = ContainerState::kPaused;
+  slot.reason = reason;
+  --a.active;
+  if (reason == CommandReason::kPreempted && !slot.pause_in_flight) ++a.figures.preempted;
+}
+
+void ResumeSlot(World& w, int s) {
+  Slot& slot = w.slots[s];
+  WorkApp& a = w.apps[slot.app];
+  WorkNode& n = w.nodes[slot.node];
+  Usage extra{a.spec().resources.cpu_millis, 0, 0};
+  slot.deferred = !FitsNow(n, extra);
+  n.used.Add(extra);
+  slot.target = ContainerState::kRunning;
+  slot.reason = CommandReason::kScaleUp;
+  ++a.active;
+}
+
+bool FitsUsed(const WorkNode& n, const Usage& u) {
+  const NodeInfo& i = *n.info;
+  return n.used.cpu + u.cpu <= i.cpu_millis && n.used.memory + u.memory <= i.memory_bytes &&
+         (i.max_containers <= 0 || n.used.count + u.count <= i.max_containers);
+}
+
+bool FitsNow(const WorkNode& n, const Usage& u) {
+  const NodeInfo& i = *n.info;
+  return n.used.cpu + n.held.cpu + u.cpu <= i.cpu_millis &&
+         n.used.memory + n.held.memory + u.memory <= i.memory_bytes &&
+         (i.max_containers <= 0 || n.used.count + n.held.count + u.count <= i.max_containers);
+}
+
+double Load(const WorkNode& n) {
+  const NodeInfo& i = *n.info;
+  double cpu = i.cpu_millis > 0 ? static_cast<double>(n.used.cpu) / i.cpu_millis : 1.0;
+  double mem = i.memory_bytes > 0 ? static_cast<double>(n.used.memory) / i.memory_bytes : 1.0;
+  return (cpu + mem) / 2;
+}
+
+bool NewerThan(const World& w, int a, int b) {
+  const Slot& x = w.slots[a];
+  const Slot& y = w.slots[b];
+  if (x.ordinal != y.ordinal) return x.ordinal > y.ordinal;
+  if (x.observed == nullptr || y.observed == nullptr) return a > b;
+  return x.observed->instance > y.observed->instance;
+}
+
+}  // namespace microscale::core::internal

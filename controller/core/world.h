@@ -1,0 +1,113 @@
+// The decision's working model (internal): nodes, apps and containers as indices, with
+// two capacity ledgers per node.
+//
+//   used: what the allocation keeps or adds: containers that will exist after the plan
+//         (a paused one counts its memory and its slot, no CPU).
+//   held: what containers on their way out still hold: stopping ones, this plan's victims,
+//         containers of deleted apps. A new container may be allocated into held room (it
+//         will be free), but it is only started once that room is really free, so a node
+//         is never overcommitted while containers drain.
+// Built from a ClusterState with in-flight commands applied. Thread-safety: none; one
+// World lives inside one Decide() call.
+#ifndef MICROSCALE_CONTROLLER_CORE_WORLD_H_
+#define MICROSCALE_CONTROLLER_CORE_WORLD_H_
+
+#include <cstdint>
+#include <deque>
+#include <string_view>
+#include <vector>
+
+#include "controller/core/types.h"
+
+namespace microscale::core::internal {
+
+struct Usage {
+  int64_t cpu = 0;
+  int64_t memory = 0;
+  int32_t count = 0;
+  void Add(const Usage& u) { cpu += u.cpu, memory += u.memory, count += u.count; }
+  void Sub(const Usage& u) { cpu -= u.cpu, memory -= u.memory, count -= u.count; }
+};
+
+// What one container of `r` uses in `state`: a paused container holds no CPU.
+Usage UsageOf(const Resources& r, ContainerState state);
+
+struct WorkNode {
+  const NodeInfo* info = nullptr;
+  bool placeable = false;  // Ready, uncordoned, not draining: new containers may go here
+  Usage used;
+  Usage held;
+  std::vector<int> slots;  // counted slots on this node, in creation order
+};
+
+// A container of the allocation: one that exists (observed or started in flight) on a
+// counted node, or a new one this plan adds.
+struct Slot {
+  int app = -1;                             // index into World::apps
+  int node = -1;                            // index into World::nodes
+  int64_t ordinal = -1;                     // -1 when the instance id has no ordinal
+  const ContainerInfo* observed = nullptr;  // null: new in this plan
+  ContainerState initial = ContainerState::kStarting;
+  ContainerState target = ContainerState::kStarting;  // kStarting/kRunning/kPaused
+  bool alive = true;                                  // false: stopped by this plan
+  bool deferred = false;         // new or resumed, but its room is still held by others
+  bool start_paused = false;     // new standby container
+  bool pause_in_flight = false;  // running, a pause already sent: counted paused, CPU held
+  CommandReason reason = CommandReason::kScaleUp;
+};
+
+bool IsActive(ContainerState s);
+
+struct WorkApp {
+  const AppInput* input = nullptr;
+  int input_index = 0;
+  int32_t desired = 0;  // clamped to [min, max]
+  int64_t next_ordinal = 0;
+  int32_t active = 0;      // alive slots whose target is starting or running
+  std::vector<int> slots;  // its slots (all), in creation order
+  AppAllocation figures;
+  const AppSpec& spec() const { return input->spec; }
+};
+
+struct Departure {
+  const ContainerInfo* container = nullptr;
+  CommandReason reason = CommandReason::kAppDeleted;
+};
+
+struct World {
+  PlacementStrategy placement = PlacementStrategy::kSpread;
+  std::vector<WorkNode> nodes;  // by name
+  std::vector<WorkApp> apps;    // by (priority, name)
+  std::vector<Slot> slots;
+  std::vector<Departure> departures;  // containers to stop that are not slots
+  std::deque<ContainerInfo> implied;  // containers implied by starts in flight
+};
+
+World BuildWorld(const ClusterState& state, const DecideOptions& options);
+
+// Adds a slot to the allocation and to its node's `used` ledger; returns its index.
+int AddSlot(World& w, Slot slot);
+
+// Removes slot `s` from the allocation (stop). An existing container keeps holding its
+// resources until gone; a new one simply vanishes.
+void StopSlot(World& w, int s, CommandReason reason);
+
+// Pauses an active slot: its CPU leaves `used` and is held until the pause is done.
+void PauseSlot(World& w, int s, CommandReason reason);
+
+// Resumes a paused slot (CPU joins `used`); deferred if that CPU is not free yet.
+void ResumeSlot(World& w, int s);
+
+bool FitsUsed(const WorkNode& n, const Usage& u);  // the allocation's room
+bool FitsNow(const WorkNode& n, const Usage& u);   // room free right now (used + held)
+
+// Allocated fraction of the node (mean of CPU and memory), by the allocation's ledger.
+double Load(const WorkNode& n);
+
+// Orders slots of one app for scale-down: true if `a` goes before `b` among slots on the
+// same node (newest first).
+bool NewerThan(const World& w, int a, int b);
+
+}  // namespace microscale::core::internal
+
+#endif  // MICROSCALE_CONTROLLER_CORE_WORLD_H_
