@@ -1,0 +1,45 @@
+// microscale-controller: parses flags, starts the Controller, stops it on SIGINT/SIGTERM.
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "common/log.h"
+#include "controller/server/controller.h"
+#include "controller/server/controller_flags.h"
+
+#ifndef MICROSCALE_VERSION
+#define MICROSCALE_VERSION "dev"
+#endif
+
+int main(int argc, char** argv) {
+  using microscale::Controller;
+  microscale::ControllerFlagsResult flags =
+      microscale::ParseControllerFlags(argc, argv, MICROSCALE_VERSION);
+  if (!flags.config) {
+    (flags.message_to_stderr ? std::cerr : std::cout) << flags.message;
+    return flags.exit_code;
+  }
+  microscale::LogConfigure(flags.config->log_format);
+  // Block the stop signals in every thread; one thread waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto controller = Controller::Start(*flags.config, MICROSCALE_VERSION);
+  if (!controller.ok()) {
+    microscale::LogError("controller failed to start", {{"error", controller.status()}});
+    return 1;
+  }
+  std::thread waiter([&] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    microscale::LogInfo("stopping", {{"signal", signal}});
+    (*controller)->Shutdown();
+  });
+  (*controller)->Wait();
+  waiter.join();
+  return 0;
+}

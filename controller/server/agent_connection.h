@@ -1,0 +1,44 @@
+// AgentConnection: the controller's end of one agent's Connect stream.
+//
+// The gRPC handler thread reads from the stream; any thread may Send. Writes are
+// serialized by a mutex because a gRPC stream allows one writer at a time.
+// Thread-safety: Send and Close may be called from any thread.
+#ifndef MICROSCALE_CONTROLLER_SERVER_AGENT_CONNECTION_H_
+#define MICROSCALE_CONTROLLER_SERVER_AGENT_CONNECTION_H_
+
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/support/sync_stream.h"
+#include "microscale/v1/agent_gateway.pb.h"
+
+namespace microscale {
+
+class AgentConnection {
+ public:
+  using Stream = grpc::ServerReaderWriterInterface<v1::ControllerMessage, v1::AgentMessage>;
+
+  AgentConnection(Stream* stream, grpc::ServerContext* context, std::string peer)
+      : stream_(stream), context_(context), peer_(std::move(peer)) {}
+
+  // Writes one message. Returns false when the stream is closed or broken.
+  bool Send(const v1::ControllerMessage& message);
+
+  // Ends the stream from the controller's side (e.g. a newer connection for the node).
+  void Close();
+
+  const std::string& peer() const { return peer_; }
+
+ private:
+  absl::Mutex mu_;
+  Stream* stream_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::ServerContext* context_;
+  const std::string peer_;
+};
+
+}  // namespace microscale
+
+#endif  // MICROSCALE_CONTROLLER_SERVER_AGENT_CONNECTION_H_

@@ -1,0 +1,127 @@
+#include "controller/server/agent_gateway_service.h"
+
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "controller/server/grpc_status.h"
+
+namespace microscale {
+namespace {
+
+bool IsNodeName(const std::string& name) {
+  if (name.empty() || name.size() > 253) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::Status ValidateHello(const v1::Hello& hello, const std::string& cluster) {
+  if (!IsNodeName(hello.node_name())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("hello.node_name: \"", hello.node_name(),
+                     "\" is not a valid node name (1-253 characters of [A-Za-z0-9._-])"));
+  }
+  if (!hello.cluster().empty() && hello.cluster() != cluster) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("hello.cluster: agent belongs to cluster \"", hello.cluster(),
+                     "\", this controller runs \"", cluster, "\""));
+  }
+  if (hello.capacity().cpu_millis() < 0 || hello.capacity().memory_bytes() < 0 ||
+      hello.capacity().max_containers() < 0) {
+    return absl::InvalidArgumentError("hello.capacity: must not be negative");
+  }
+  return absl::OkStatus();
+}
+
+AgentGatewayService::AgentGatewayService(Clock& clock, NodeRegistry& registry,
+                                         CommandTracker& tracker, EventLog& events,
+                                         AgentGatewayHooks hooks, std::string cluster)
+    : clock_(clock),
+      registry_(registry),
+      tracker_(tracker),
+      events_(events),
+      hooks_(std::move(hooks)),
+      cluster_(std::move(cluster)) {}
+
+grpc::Status AgentGatewayService::Connect(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::ControllerMessage, v1::AgentMessage>* stream) {
+  v1::AgentMessage first;
+  if (!stream->Read(&first)) return grpc::Status::OK;
+  if (!first.has_hello()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "the first message on the stream must be Hello");
+  }
+  const v1::Hello& hello = first.hello();
+  if (absl::Status s = ValidateHello(hello, cluster_); !s.ok()) return ToGrpcStatus(s);
+  const std::string node = hello.node_name();
+  auto connection = std::make_shared<AgentConnection>(stream, context, context->peer());
+  registry_.Register(hello, connection, clock_.Now());
+  LogInfo("agent connected", {{"node", node},
+                              {"peer", context->peer()},
+                              {"containers", absl::StrCat(hello.containers_size())}});
+  events_.Add(clock_.Now(), "NodeConnected", "node/" + node,
+              absl::StrCat("agent ", hello.agent_version(), " (", hello.runtime(),
+                           ") connected with ", hello.containers_size(), " containers"));
+  v1::ControllerMessage sync;
+  *sync.mutable_sync() = hooks_.sync_for(node);
+  connection->Send(sync);
+  hooks_.mark_dirty();
+
+  v1::AgentMessage message;
+  while (stream->Read(&message)) Dispatch(node, message);
+
+  registry_.Unregister(node, connection.get(), clock_.Now());
+  tracker_.DropNode(node);
+  LogInfo("agent disconnected", {{"node", node}});
+  events_.Add(clock_.Now(), "NodeDisconnected", "node/" + node, "agent stream closed");
+  hooks_.mark_dirty();
+  return grpc::Status::OK;
+}
+
+void AgentGatewayService::Dispatch(const std::string& node, const v1::AgentMessage& message) {
+  const absl::Time now = clock_.Now();
+  switch (message.body_case()) {
+    case v1::AgentMessage::kHeartbeat:
+      registry_.OnHeartbeat(node, message.heartbeat(), now);
+      break;
+    case v1::AgentMessage::kResult: {
+      const v1::CommandResult& result = message.result();
+      std::optional<InFlightCommand> command = tracker_.Complete(result.command_id());
+      if (command && command->type == CommandType::kStop && result.ok()) {
+        registry_.OnContainerRemoved(node, command->instance, now);
+      } else if (result.has_container() && !result.container().instance().empty()) {
+        registry_.OnContainer(node, result.container(), now);
+      } else {
+        registry_.Touch(node, now);
+      }
+      if (command) hooks_.on_result(*command, result);
+      break;
+    }
+    case v1::AgentMessage::kEvent: {
+      const v1::ContainerEvent& event = message.event();
+      if (event.kind() == v1::ContainerEvent::REMOVED) {
+        registry_.OnContainerRemoved(node, event.container().instance(), now);
+      } else {
+        registry_.OnContainer(node, event.container(), now);
+      }
+      hooks_.on_event(node, event);
+      break;
+    }
+    case v1::AgentMessage::kHello:
+      registry_.Touch(node, now);
+      break;
+    case v1::AgentMessage::BODY_NOT_SET:
+      break;
+  }
+  hooks_.mark_dirty();
+}
+
+}  // namespace microscale

@@ -1,0 +1,59 @@
+// AgentGatewayService: the server side of microscale.v1.AgentGateway/Connect.
+//
+// One stream per agent. The first message must be Hello; the node is then registered,
+// sent a Sync with what it should run, and every later message (heartbeat, command result,
+// container event) updates the NodeRegistry and wakes the reconciler. The service holds no
+// decisions: it only records what agents say and carries commands to them.
+// Thread-safety: gRPC calls Connect concurrently, one thread per stream.
+#ifndef MICROSCALE_CONTROLLER_SERVER_AGENT_GATEWAY_SERVICE_H_
+#define MICROSCALE_CONTROLLER_SERVER_AGENT_GATEWAY_SERVICE_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "common/clock.h"
+#include "controller/server/command_tracker.h"
+#include "controller/server/event_log.h"
+#include "controller/server/node_registry.h"
+#include "microscale/v1/agent_gateway.grpc.pb.h"
+
+namespace microscale {
+
+struct AgentGatewayHooks {
+  // Something changed that the reconciler should look at.
+  std::function<void()> mark_dirty;
+  // What `node` should run, sent right after its Hello.
+  std::function<v1::Sync(const std::string& node)> sync_for;
+  // A command got its result (called after the registry is updated).
+  std::function<void(const InFlightCommand&, const v1::CommandResult&)> on_result;
+  // A container exited or was OOM-killed.
+  std::function<void(const std::string& node, const v1::ContainerEvent&)> on_event;
+};
+
+class AgentGatewayService final : public v1::AgentGateway::Service {
+ public:
+  AgentGatewayService(Clock& clock, NodeRegistry& registry, CommandTracker& tracker,
+                      EventLog& events, AgentGatewayHooks hooks, std::string cluster);
+
+  grpc::Status Connect(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::ControllerMessage, v1::AgentMessage>* stream) override;
+
+ private:
+  void Dispatch(const std::string& node, const v1::AgentMessage& message);
+
+  Clock& clock_;
+  NodeRegistry& registry_;
+  CommandTracker& tracker_;
+  EventLog& events_;
+  AgentGatewayHooks hooks_;
+  const std::string cluster_;
+};
+
+// Checks a Hello before its node is admitted; the error names the field.
+absl::Status ValidateHello(const v1::Hello& hello, const std::string& cluster);
+
+}  // namespace microscale
+
+#endif  // MICROSCALE_CONTROLLER_SERVER_AGENT_GATEWAY_SERVICE_H_

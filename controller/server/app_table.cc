@@ -1,0 +1,158 @@
+#include "controller/server/app_table.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace microscale {
+
+void AppTable::Upsert(const AppSpec& spec, absl::Time created, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  AppEntry& entry = apps_[spec.name];
+  bool is_new = entry.spec.name.empty();
+  entry.spec = spec;
+  if (is_new) entry.created = created;
+  core::DesiredResult result =
+      core::ComputeDesired(spec, core::DemandReading::None(), entry.desired_state, now);
+  if (result.desired != entry.desired || is_new) entry.reaction_since = now;
+  entry.desired = result.desired;
+  entry.desired_state = result.state;
+}
+
+void AppTable::Remove(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  apps_.erase(name);
+}
+
+void AppTable::SetNextOrdinal(const std::string& name, int64_t next) {
+  absl::MutexLock lock(&mu_);
+  auto it = apps_.find(name);
+  if (it != apps_.end() && next > it->second.next_ordinal) it->second.next_ordinal = next;
+}
+
+ReadingOutcome AppTable::ApplyReading(const std::string& name, const absl::StatusOr<double>& value,
+                                      absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  ReadingOutcome outcome;
+  auto it = apps_.find(name);
+  if (it == apps_.end()) return outcome;
+  AppEntry& entry = it->second;
+  outcome.known_app = true;
+  core::DemandReading reading;
+  if (value.ok()) {
+    outcome.recovered = entry.consecutive_failures > 0;
+    entry.demand = *value;
+    entry.last_error.clear();
+    entry.consecutive_failures = 0;
+    reading = core::DemandReading::Value(*value);
+  } else {
+    outcome.became_failing = entry.consecutive_failures == 0;
+    entry.last_error = std::string(value.status().message());
+    ++entry.consecutive_failures;
+    reading = core::DemandReading::Failure();
+  }
+  entry.last_read = now;
+  core::DesiredResult result = core::ComputeDesired(entry.spec, reading, entry.desired_state, now);
+  outcome.old_desired = entry.desired;
+  outcome.new_desired = result.desired;
+  outcome.desired_changed = result.desired != entry.desired;
+  if (outcome.desired_changed) entry.reaction_since = now;
+  entry.desired = result.desired;
+  entry.desired_state = result.state;
+  return outcome;
+}
+
+std::optional<AppEntry> AppTable::Get(const std::string& name) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = apps_.find(name);
+  if (it == apps_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<AppEntry> AppTable::List() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<AppEntry> out;
+  out.reserve(apps_.size());
+  for (const auto& [name, entry] : apps_) out.push_back(entry);
+  return out;
+}
+
+std::vector<core::AppInput> AppTable::Inputs() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<core::AppInput> out;
+  out.reserve(apps_.size());
+  for (const auto& [name, entry] : apps_) {
+    out.push_back(core::AppInput{entry.spec, entry.desired, entry.next_ordinal});
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, absl::Duration>> AppTable::RecordAllocations(
+    const std::vector<core::AppAllocation>& allocations, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::pair<std::string, absl::Duration>> reactions;
+  for (const core::AppAllocation& allocation : allocations) {
+    auto it = apps_.find(allocation.app);
+    if (it == apps_.end()) continue;
+    AppEntry& entry = it->second;
+    entry.allocation = allocation;
+    if (allocation.next_ordinal > entry.next_ordinal) entry.next_ordinal = allocation.next_ordinal;
+    bool settled = allocation.running == allocation.allocated && allocation.starting == 0 &&
+                   allocation.allocated == allocation.desired;
+    if (entry.reaction_since && settled) {
+      reactions.emplace_back(allocation.app, now - *entry.reaction_since);
+      entry.reaction_since.reset();
+    }
+  }
+  return reactions;
+}
+
+namespace {
+
+v1::Condition MakeCondition(std::string type, bool ok, std::string reason, std::string message) {
+  v1::Condition c;
+  c.set_type(std::move(type));
+  c.set_status(ok ? "True" : "False");
+  c.set_reason(std::move(reason));
+  c.set_message(std::move(message));
+  return c;
+}
+
+}  // namespace
+
+v1::AppStatus StatusOf(const AppEntry& entry) {
+  v1::AppStatus status;
+  if (entry.demand) status.set_demand(*entry.demand);
+  status.set_desired(entry.desired);
+  status.set_allocated(entry.allocation.allocated);
+  status.set_running(entry.allocation.running);
+  status.set_paused(entry.allocation.paused);
+  status.set_standby(entry.allocation.standby);
+  if (entry.consecutive_failures > 0) {
+    *status.add_conditions() = MakeCondition(
+        "DemandAvailable", false, "ReadFailed",
+        absl::StrCat(entry.consecutive_failures, " failed read(s): ", entry.last_error));
+  } else if (entry.demand) {
+    *status.add_conditions() = MakeCondition("DemandAvailable", true, "ReadSucceeded",
+                                             absl::StrCat("last read ", *entry.demand));
+  } else {
+    v1::Condition c = MakeCondition("DemandAvailable", false, "NotReadYet", "no read yet");
+    c.set_status("Unknown");
+    *status.add_conditions() = c;
+  }
+  const core::AppAllocation& a = entry.allocation;
+  if (a.allocated < entry.desired) {
+    *status.add_conditions() =
+        MakeCondition("CapacityAvailable", false, "InsufficientCapacity",
+                      absl::StrCat("the cluster grants ", a.allocated, " of ", entry.desired,
+                                   " wanted containers (higher priorities or capacity limit)"));
+  } else {
+    *status.add_conditions() =
+        MakeCondition("CapacityAvailable", true, "Allocated", "every wanted container fits");
+  }
+  bool scaled = a.running == a.allocated && a.starting == 0;
+  *status.add_conditions() = MakeCondition(
+      "Scaled", scaled, scaled ? "AtAllocation" : "Converging",
+      absl::StrCat(a.running, " running, ", a.starting, " starting, ", a.allocated, " allocated"));
+  return status;
+}
+
+}  // namespace microscale

@@ -1,0 +1,65 @@
+#include "controller/server/command_tracker.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace microscale {
+
+const char* CommandTypeName(CommandType type) {
+  switch (type) {
+    case CommandType::kStart:
+      return "start";
+    case CommandType::kStop:
+      return "stop";
+    case CommandType::kPause:
+      return "pause";
+    case CommandType::kResume:
+      return "resume";
+  }
+  return "unknown";
+}
+
+std::string CommandTracker::Issue(const std::string& node, const std::string& instance,
+                                  const std::string& app, CommandType type, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  std::string id = absl::StrCat("c", next_id_++);
+  pending_[id] = InFlightCommand{id, node, instance, app, type, now};
+  return id;
+}
+
+std::optional<InFlightCommand> CommandTracker::Complete(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return std::nullopt;
+  InFlightCommand command = std::move(it->second);
+  pending_.erase(it);
+  return command;
+}
+
+std::vector<InFlightCommand> CommandTracker::Expire(absl::Time now, absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  std::vector<InFlightCommand> expired;
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (now - it->second.sent > timeout) {
+      expired.push_back(std::move(it->second));
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return expired;
+}
+
+void CommandTracker::DropNode(const std::string& node) {
+  absl::MutexLock lock(&mu_);
+  std::erase_if(pending_, [&](const auto& entry) { return entry.second.node == node; });
+}
+
+std::vector<InFlightCommand> CommandTracker::Pending() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<InFlightCommand> out;
+  out.reserve(pending_.size());
+  for (const auto& [id, command] : pending_) out.push_back(command);
+  return out;
+}
+
+}  // namespace microscale

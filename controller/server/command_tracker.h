@@ -1,0 +1,56 @@
+// CommandTracker: the commands sent to agents and not yet acknowledged.
+//
+// The reconciler asks it which instances have a command in flight, so a command is
+// never sent twice while the first is pending. A command that gets no result within
+// the ack timeout, or whose node's stream drops, is forgotten; the next reconcile
+// decides again from what the agents report.
+// Thread-safety: every method is safe to call concurrently.
+#ifndef MICROSCALE_CONTROLLER_SERVER_COMMAND_TRACKER_H_
+#define MICROSCALE_CONTROLLER_SERVER_COMMAND_TRACKER_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace microscale {
+
+enum class CommandType { kStart, kStop, kPause, kResume };
+const char* CommandTypeName(CommandType type);
+
+struct InFlightCommand {
+  std::string id;
+  std::string node;
+  std::string instance;
+  std::string app;
+  CommandType type = CommandType::kStart;
+  absl::Time sent;
+};
+
+class CommandTracker {
+ public:
+  // Records a command about to be sent and returns its id.
+  std::string Issue(const std::string& node, const std::string& instance, const std::string& app,
+                    CommandType type, absl::Time now);
+  // Removes and returns the command with this id, if it is still pending.
+  std::optional<InFlightCommand> Complete(const std::string& id);
+  // Removes and returns commands older than `timeout`.
+  std::vector<InFlightCommand> Expire(absl::Time now, absl::Duration timeout);
+  // Forgets every command sent to `node` (its stream is gone).
+  void DropNode(const std::string& node);
+  std::vector<InFlightCommand> Pending() const;
+
+ private:
+  mutable absl::Mutex mu_;
+  uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  std::map<std::string, InFlightCommand> pending_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace microscale
+
+#endif  // MICROSCALE_CONTROLLER_SERVER_COMMAND_TRACKER_H_

@@ -1,0 +1,20 @@
+#include "controller/server/container_spec.h"
+
+namespace microscale {
+
+v1::ContainerSpec ContainerSpecFor(const AppSpec& app, bool start_paused) {
+  v1::ContainerSpec spec;
+  spec.set_app(app.name);
+  spec.set_image(app.image);
+  for (const std::string& arg : app.command) spec.add_command(arg);
+  for (const auto& [k, v] : app.env) (*spec.mutable_env())[k] = v;
+  spec.set_network(NetworkModeName(app.network));
+  spec.mutable_resources()->set_cpu_millis(app.resources.cpu_millis);
+  spec.mutable_resources()->set_memory_bytes(app.resources.memory_bytes);
+  spec.set_priority(app.priority);
+  spec.set_stop_timeout_seconds(app.stop_timeout_seconds);
+  spec.set_start_paused(start_paused);
+  return spec;
+}
+
+}  // namespace microscale

@@ -1,0 +1,271 @@
+#include "controller/server/control_plane_service.h"
+
+#include <cmath>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "common/manifest/app_proto.h"
+#include "controller/server/grpc_status.h"
+#include "controller/server/node_figures.h"
+
+namespace microscale {
+namespace {
+
+grpc::Status Error(grpc::StatusCode code, const std::string& message) {
+  return grpc::Status(code, message);
+}
+
+grpc::Status NotFound(const char* kind, const std::string& name) {
+  return Error(grpc::StatusCode::NOT_FOUND, absl::StrCat(kind, " \"", name, "\" not found"));
+}
+
+}  // namespace
+
+ControlPlaneService::ControlPlaneService(ControlPlaneDeps deps, ControlPlaneOptions options)
+    : deps_(deps), options_(std::move(options)) {}
+
+absl::Status ControlPlaneService::LoadFromStore() {
+  absl::MutexLock lock(&write_mu_);
+  absl::StatusOr<std::vector<StoredApp>> stored = deps_.store.ListApps();
+  if (!stored.ok()) return stored.status();
+  const absl::Time now = deps_.clock.Now();
+  for (const StoredApp& app : *stored) {
+    absl::StatusOr<AppSpec> spec = AppFromProto(app.spec);
+    if (!spec.ok()) {
+      LogError("stored app no longer valid; skipped",
+               {{"app", app.spec.name()}, {"error", spec.status()}});
+      continue;
+    }
+    deps_.apps.Upsert(*spec, app.created, now);
+  }
+  RefreshPoller();
+  absl::StatusOr<std::map<std::string, double>> demands = deps_.store.GetStaticDemands();
+  if (!demands.ok()) return demands.status();
+  for (const auto& [app, value] : *demands) {
+    deps_.poller.SetStaticValue(app, value).IgnoreError();
+  }
+  return absl::OkStatus();
+}
+
+void ControlPlaneService::RefreshPoller() {
+  std::vector<AppSpec> specs;
+  for (const AppEntry& entry : deps_.apps.List()) specs.push_back(entry.spec);
+  deps_.poller.UpdateApps(specs);
+}
+
+grpc::Status ControlPlaneService::ApplyApps(grpc::ServerContext*,
+                                            const v1::ApplyAppsRequest* request,
+                                            v1::ApplyAppsResponse* response) {
+  if (request->apps_size() == 0) {
+    return Error(grpc::StatusCode::INVALID_ARGUMENT, "apps: at least one app is required");
+  }
+  std::vector<AppSpec> specs;
+  std::vector<std::string> errors;
+  std::set<std::string> names;
+  for (const v1::AppSpec& proto : request->apps()) {
+    absl::StatusOr<AppSpec> spec = AppFromProto(proto);
+    if (!spec.ok()) {
+      errors.emplace_back(spec.status().message());
+      continue;
+    }
+    if (!names.insert(spec->name).second) {
+      errors.push_back(absl::StrCat("app ", spec->name, ": metadata.name: given twice"));
+    }
+    if (spec->network == NetworkMode::kHost && !options_.allow_host_network) {
+      errors.push_back(absl::StrCat("app ", spec->name,
+                                    ": spec.network: host networking is refused unless the "
+                                    "controller runs with --allow-host-network"));
+    }
+    specs.push_back(*std::move(spec));
+  }
+  if (!errors.empty()) {
+    std::string message;
+    for (const std::string& e : errors) absl::StrAppend(&message, message.empty() ? "" : "\n", e);
+    return Error(grpc::StatusCode::INVALID_ARGUMENT, message);
+  }
+  absl::MutexLock lock(&write_mu_);
+  if (request->dry_run()) {
+    for (const AppSpec& spec : specs) {
+      std::optional<AppEntry> existing = deps_.apps.Get(spec.name);
+      auto* change = response->add_changes();
+      change->set_name(spec.name);
+      change->set_action(!existing                ? "created"
+                         : existing->spec == spec ? "unchanged"
+                                                  : "configured");
+    }
+    return grpc::Status::OK;
+  }
+  std::vector<v1::AppSpec> protos(request->apps().begin(), request->apps().end());
+  for (size_t i = 0; i < specs.size(); ++i) protos[i] = AppToProto(specs[i]);
+  absl::StatusOr<std::vector<AppChange>> changes = deps_.store.ApplyApps(protos);
+  if (!changes.ok()) return ToGrpcStatus(changes.status());
+  const absl::Time now = deps_.clock.Now();
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const AppChange& change = (*changes)[i];
+    auto* out = response->add_changes();
+    out->set_name(change.name);
+    out->set_action(ApplyActionName(change.action));
+    if (change.action == ApplyAction::kUnchanged) continue;
+    std::optional<AppEntry> before = deps_.apps.Get(specs[i].name);
+    deps_.apps.Upsert(specs[i], now, now);
+    if (before && !(before->spec.demand == specs[i].demand)) {
+      // A changed demand spec starts from the manifest's value again.
+      deps_.store.SetStaticDemand(specs[i].name, specs[i].demand.value.value_or(0)).IgnoreError();
+    }
+    deps_.events.Add(now, change.action == ApplyAction::kCreated ? "Created" : "Configured",
+                     "app/" + change.name, absl::StrCat("generation ", change.generation));
+  }
+  RefreshPoller();
+  deps_.reconciler.MarkDirty();
+  return grpc::Status::OK;
+}
+
+v1::App ControlPlaneService::AppMessage(const AppEntry& entry) const {
+  v1::App app;
+  *app.mutable_spec() = AppToProto(entry.spec);
+  *app.mutable_status() = StatusOf(entry);
+  app.set_created_unix_ms(absl::ToUnixMillis(entry.created));
+  return app;
+}
+
+grpc::Status ControlPlaneService::GetApps(grpc::ServerContext*, const v1::GetAppsRequest* request,
+                                          v1::GetAppsResponse* response) {
+  if (!request->name().empty()) {
+    std::optional<AppEntry> entry = deps_.apps.Get(request->name());
+    if (!entry) return NotFound("app", request->name());
+    *response->add_apps() = AppMessage(*entry);
+    return grpc::Status::OK;
+  }
+  for (const AppEntry& entry : deps_.apps.List()) *response->add_apps() = AppMessage(entry);
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlPlaneService::DescribeApp(grpc::ServerContext*,
+                                              const v1::DescribeAppRequest* request,
+                                              v1::DescribeAppResponse* response) {
+  std::optional<AppEntry> entry = deps_.apps.Get(request->name());
+  if (!entry) return NotFound("app", request->name());
+  *response->mutable_app() = AppMessage(*entry);
+  for (const NodeView& node : deps_.nodes.Snapshot(deps_.clock.Now())) {
+    for (const auto& [instance, container] : node.containers) {
+      if (container.app() == request->name()) *response->add_containers() = container;
+    }
+  }
+  for (const v1::Event& event : deps_.events.About("app/" + request->name(), 20)) {
+    *response->add_events() = event;
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlPlaneService::DeleteApp(grpc::ServerContext*,
+                                            const v1::DeleteAppRequest* request,
+                                            v1::DeleteAppResponse*) {
+  absl::MutexLock lock(&write_mu_);
+  if (absl::Status s = deps_.store.DeleteApp(request->name()); !s.ok()) {
+    if (s.code() == absl::StatusCode::kNotFound) return NotFound("app", request->name());
+    return ToGrpcStatus(s);
+  }
+  deps_.apps.Remove(request->name());
+  RefreshPoller();
+  deps_.events.Add(deps_.clock.Now(), "Deleted", "app/" + request->name(),
+                   "app deleted; its containers are being stopped");
+  deps_.reconciler.MarkDirty();
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlPlaneService::SetDemand(grpc::ServerContext*,
+                                            const v1::SetDemandRequest* request,
+                                            v1::SetDemandResponse*) {
+  if (!std::isfinite(request->value()) || request->value() < 0) {
+    return Error(grpc::StatusCode::INVALID_ARGUMENT, "value: must be a finite number >= 0");
+  }
+  absl::MutexLock lock(&write_mu_);
+  std::optional<AppEntry> entry = deps_.apps.Get(request->app());
+  if (!entry) return NotFound("app", request->app());
+  if (entry->spec.demand.source != DemandSourceKind::kStatic) {
+    return Error(grpc::StatusCode::FAILED_PRECONDITION,
+                 absl::StrCat("app \"", request->app(), "\" reads its demand from source \"",
+                              DemandSourceName(entry->spec.demand.source),
+                              "\"; only apps with source \"static\" take `demand set`"));
+  }
+  if (absl::Status s = deps_.store.SetStaticDemand(request->app(), request->value()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  if (absl::Status s = deps_.poller.SetStaticValue(request->app(), request->value()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlPlaneService::GetNodes(grpc::ServerContext*, const v1::GetNodesRequest* request,
+                                           v1::GetNodesResponse* response) {
+  const absl::Time now = deps_.clock.Now();
+  std::vector<AppEntry> apps = deps_.apps.List();
+  bool found = false;
+  for (const NodeView& node : deps_.nodes.Snapshot(now)) {
+    if (!request->name().empty() && node.name != request->name()) continue;
+    found = true;
+    *response->add_nodes() = NodeMessage(node, apps);
+  }
+  if (!request->name().empty() && !found) return NotFound("node", request->name());
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlPlaneService::GetContainers(grpc::ServerContext*,
+                                                const v1::GetContainersRequest* request,
+                                                v1::GetContainersResponse* response) {
+  for (const NodeView& node : deps_.nodes.Snapshot(deps_.clock.Now())) {
+    if (!request->node().empty() && node.name != request->node()) continue;
+    for (const auto& [instance, container] : node.containers) {
+      if (!request->app().empty() && container.app() != request->app()) continue;
+      v1::Container* out = response->add_containers();
+      *out = container;
+      out->set_node(node.name);
+    }
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlPlaneService::Cordon(grpc::ServerContext*, const v1::CordonRequest* request,
+                                         v1::CordonResponse*) {
+  absl::MutexLock lock(&write_mu_);
+  if (!deps_.nodes.Get(request->node(), deps_.clock.Now())) {
+    return NotFound("node", request->node());
+  }
+  if (absl::Status s = deps_.store.SetCordon(request->node(), request->cordon()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  absl::StatusOr<std::set<std::string>> cordons = deps_.store.ListCordons();
+  if (!cordons.ok()) return ToGrpcStatus(cordons.status());
+  deps_.nodes.SetCordons(*cordons);
+  deps_.reconciler.SetDraining(request->node(), request->cordon() && request->drain());
+  const char* kind = !request->cordon() ? "Uncordoned" : request->drain() ? "Draining" : "Cordoned";
+  deps_.events.Add(deps_.clock.Now(), kind, "node/" + request->node(),
+                   request->drain() ? "containers are moved to other nodes"
+                                    : "new containers are not placed here");
+  deps_.reconciler.MarkDirty();
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlPlaneService::WatchEvents(grpc::ServerContext* context,
+                                              const v1::WatchEventsRequest* request,
+                                              grpc::ServerWriter<v1::Event>* writer) {
+  uint64_t next = 0;
+  while (true) {
+    for (const v1::Event& event : deps_.events.Since(next, &next)) {
+      if (!writer->Write(event)) return grpc::Status::OK;
+    }
+    if (!request->follow() || context->IsCancelled()) return grpc::Status::OK;
+    deps_.events.WaitFor(next, absl::Now() + absl::Seconds(1));
+  }
+}
+
+grpc::Status ControlPlaneService::Version(grpc::ServerContext*, const v1::VersionRequest*,
+                                          v1::VersionResponse* response) {
+  response->set_version(options_.version);
+  response->set_cluster(options_.cluster);
+  return grpc::Status::OK;
+}
+
+}  // namespace microscale

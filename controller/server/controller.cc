@@ -1,0 +1,187 @@
+#include "controller/server/controller.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/http/http_server.h"
+#include "common/log.h"
+#include "controller/demand/demand_poller.h"
+#include "controller/server/agent_gateway_service.h"
+#include "controller/server/app_table.h"
+#include "controller/server/command_tracker.h"
+#include "controller/server/control_plane_service.h"
+#include "controller/server/controller_metrics.h"
+#include "controller/server/event_log.h"
+#include "controller/server/node_registry.h"
+#include "controller/server/reconciler.h"
+#include "controller/store/sqlite_state_store.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+
+namespace microscale {
+
+struct Controller::Parts {
+  Parts(const ControllerConfig& c, Clock& clk) : config(c), clock(clk), nodes(c.node_timeout) {}
+
+  ControllerConfig config;
+  Clock& clock;
+  std::unique_ptr<StateStore> store;
+  ControllerMetrics metrics;
+  EventLog events;
+  AppTable apps;
+  NodeRegistry nodes;
+  CommandTracker tracker;
+  std::unique_ptr<Reconciler> reconciler;
+  std::unique_ptr<DemandPoller> poller;
+  std::unique_ptr<ControlPlaneService> control_plane;
+  std::unique_ptr<AgentGatewayService> gateway;
+  std::unique_ptr<grpc::Server> grpc_server;
+  std::unique_ptr<HttpServer> http;
+  int grpc_port = 0;
+  bool shut_down = false;
+
+  void OnObservation(const DemandObservation& o);
+};
+
+void Controller::Parts::OnObservation(const DemandObservation& o) {
+  ReadingOutcome out = apps.ApplyReading(o.app, o.value, o.time);
+  if (!out.known_app) return;
+  const std::string object = "app/" + o.app;
+  if (!o.value.ok()) {
+    metrics.CountSourceError(o.app, DemandSourceName(o.source));
+    if (out.became_failing) {
+      LogWarn("demand read failed", {{"app", o.app}, {"error", o.value.status()}});
+      events.Add(o.time, "DemandReadFailed", object, std::string(o.value.status().message()));
+    }
+  } else if (out.recovered) {
+    events.Add(o.time, "DemandRecovered", object, absl::StrCat("read ", *o.value, " again"));
+  }
+  if (out.desired_changed) {
+    std::string demand = o.value.ok() ? absl::StrCat(*o.value) : "read failed";
+    events.Add(o.time, "DesiredChanged", object,
+               absl::StrCat("desired ", out.old_desired, " -> ", out.new_desired, " (demand ",
+                            demand, ")"));
+    reconciler->MarkDirty();
+  }
+}
+
+namespace {
+
+absl::Status StartGrpc(Controller::Parts& p) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(p.config.grpc_addr, grpc::InsecureServerCredentials(), &p.grpc_port);
+  builder.RegisterService(p.gateway.get());
+  builder.RegisterService(p.control_plane.get());
+  builder.SetMaxReceiveMessageSize(16 << 20);
+  p.grpc_server = builder.BuildAndStart();
+  if (p.grpc_server == nullptr || p.grpc_port == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on --grpc-addr ", p.config.grpc_addr,
+                                               " (address in use or not local?)"));
+  }
+  return absl::OkStatus();
+}
+
+HttpResponse StatusPage(Controller::Parts& p) {
+  std::string body = absl::StrCat("microscale-controller, cluster ", p.config.cluster_name, "\n\n");
+  for (const AppEntry& app : p.apps.List()) {
+    absl::StrAppend(&body, app.spec.name, "  priority ", app.spec.priority, "  desired ",
+                    app.desired, "  allocated ", app.allocation.allocated, "  running ",
+                    app.allocation.running, "\n");
+  }
+  for (const NodeView& node : p.nodes.Snapshot(p.clock.Now())) {
+    absl::StrAppend(&body, "node ", node.name, "  ", NodeStateName(node), "  containers ",
+                    node.containers.size(), "\n");
+  }
+  return HttpResponse{200, "text/plain; charset=utf-8", body};
+}
+
+absl::Status StartHttp(Controller::Parts& p) {
+  HttpServerOptions options;
+  options.address = p.config.http_addr;
+  options.registry = p.metrics.shared_registry();
+  options.readiness = [&p]() -> absl::Status {
+    if (p.reconciler->StartupSettled()) return absl::OkStatus();
+    return absl::UnavailableError("waiting for agents to reconnect (startup grace)");
+  };
+  p.http = std::make_unique<HttpServer>(options);
+  p.http->Handle("GET", "/", [&p](const HttpRequest&) { return StatusPage(p); });
+  return p.http->Start();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerConfig& config,
+                                                              std::string version, Clock& clock) {
+  auto p = std::make_unique<Parts>(config, clock);
+  absl::StatusOr<std::unique_ptr<SqliteStateStore>> store =
+      SqliteStateStore::Open(config.data_dir, clock);
+  if (!store.ok()) return store.status();
+  p->store = *std::move(store);
+  Parts* raw = p.get();
+  p->reconciler = std::make_unique<Reconciler>(
+      ReconcilerDeps{clock, p->apps, p->nodes, p->tracker, p->events, p->metrics, *p->store},
+      ReconcilerOptions{config.placement, absl::Seconds(1), absl::Seconds(60),
+                        config.startup_grace});
+  DemandPollerOptions poller_options;
+  poller_options.clock = &clock;
+  p->poller = std::make_unique<DemandPoller>(
+      [raw](const DemandObservation& o) { raw->OnObservation(o); }, poller_options);
+  p->control_plane = std::make_unique<ControlPlaneService>(
+      ControlPlaneDeps{clock, *p->store, p->apps, *p->poller, *p->reconciler, p->nodes, p->events},
+      ControlPlaneOptions{config.cluster_name, version, config.allow_host_network});
+  if (absl::Status s = p->control_plane->LoadFromStore(); !s.ok()) return s;
+  absl::StatusOr<std::set<std::string>> cordons = p->store->ListCordons();
+  if (!cordons.ok()) return cordons.status();
+  p->nodes.SetCordons(*cordons);
+  if (absl::Status s = p->reconciler->Load(); !s.ok()) return s;
+  AgentGatewayHooks hooks;
+  hooks.mark_dirty = [raw] { raw->reconciler->MarkDirty(); };
+  hooks.sync_for = [raw](const std::string& node) { return raw->reconciler->SyncFor(node); };
+  hooks.on_result = [raw](const InFlightCommand& c, const v1::CommandResult& r) {
+    raw->reconciler->OnCommandResult(c, r);
+  };
+  hooks.on_event = [raw](const std::string& node, const v1::ContainerEvent& e) {
+    if (e.kind() == v1::ContainerEvent::OOM_KILLED) {
+      raw->events.Add(raw->clock.Now(), "OOMKilled", "app/" + e.container().app(),
+                      absl::StrCat(e.container().instance(), " on ", node,
+                                   " was killed for exceeding its memory limit"));
+    }
+  };
+  p->gateway = std::make_unique<AgentGatewayService>(clock, p->nodes, p->tracker, p->events,
+                                                     std::move(hooks), config.cluster_name);
+  if (absl::Status s = StartGrpc(*p); !s.ok()) return s;
+  if (absl::Status s = StartHttp(*p); !s.ok()) {
+    p->grpc_server->Shutdown();
+    return s;
+  }
+  p->reconciler->Start();
+  LogInfo("controller started", {{"grpc", config.grpc_addr},
+                                 {"grpc_port", p->grpc_port},
+                                 {"http_port", p->http->port()},
+                                 {"cluster", config.cluster_name},
+                                 {"data_dir", config.data_dir}});
+  return std::unique_ptr<Controller>(new Controller(std::move(p)));
+}
+
+Controller::Controller(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+Controller::~Controller() { Shutdown(); }
+
+void Controller::Shutdown() {
+  if (parts_->shut_down) return;
+  parts_->shut_down = true;
+  parts_->grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  parts_->poller->Stop();
+  parts_->reconciler->Stop();
+  parts_->http->Stop();
+}
+
+void Controller::Wait() { parts_->grpc_server->Wait(); }
+
+int Controller::grpc_port() const { return parts_->grpc_port; }
+int Controller::http_port() const { return parts_->http->port(); }
+
+}  // namespace microscale

@@ -1,0 +1,46 @@
+// Controller: one running microscale-controller, wired from its parts.
+//
+// Owns the state store, the live tables, the demand poller, the reconciler, the gRPC
+// server (AgentGateway, ControlPlane, health checking, reflection) and the HTTP server
+// (/metrics, /healthz, /readyz, /). main() only parses flags and calls Start; tests start
+// it in-process on ephemeral ports.
+// Thread-safety: Start and Shutdown from one thread; the parts are thread-safe.
+#ifndef MICROSCALE_CONTROLLER_SERVER_CONTROLLER_H_
+#define MICROSCALE_CONTROLLER_SERVER_CONTROLLER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "controller/server/controller_flags.h"
+
+namespace microscale {
+
+class Controller {
+ public:
+  // Opens the store, loads the apps and starts serving. Unavailable when an address
+  // cannot be bound; the store's error when it cannot be opened.
+  static absl::StatusOr<std::unique_ptr<Controller>> Start(const ControllerConfig& config,
+                                                           std::string version,
+                                                           Clock& clock = RealClock::Get());
+  ~Controller();
+
+  // Stops serving: agents see their streams end and keep their containers.
+  void Shutdown();
+  // Blocks until Shutdown is called from another thread.
+  void Wait();
+
+  int grpc_port() const;
+  int http_port() const;
+
+  struct Parts;
+
+ private:
+  explicit Controller(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace microscale
+
+#endif  // MICROSCALE_CONTROLLER_SERVER_CONTROLLER_H_

@@ -1,0 +1,131 @@
+#include "controller/server/controller_flags.h"
+
+#include <CLI/CLI.hpp>
+#include <cctype>
+
+#include "absl/strings/str_cat.h"
+#include "common/http/host_port.h"
+#include "common/quantity.h"
+#include "common/strings.h"
+
+namespace microscale {
+namespace {
+
+struct RawFlags {
+  std::string grpc_addr = "127.0.0.1:7400";
+  std::string http_addr = "0.0.0.0:7401";
+  std::string data_dir = "./microscale-data";
+  std::string store = "sqlite";
+  std::string cluster_name = "default";
+  std::string node_timeout = "10s";
+  std::string startup_grace = "10s";
+  std::string placement = "spread";
+  std::string log_format = "text";
+  bool allow_host_network = false;
+};
+
+std::string EnvName(const std::string& flag) {
+  std::string env = "MICROSCALE_" + flag;
+  for (char& c : env) c = c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  return env;
+}
+
+void AddFlag(CLI::App& app, const std::string& name, std::string* value, const std::string& help) {
+  app.add_option("--" + name, *value, help)->envname(EnvName(name))->capture_default_str();
+}
+
+ControllerFlagsResult UsageError(std::string_view flag, std::string_view why) {
+  ControllerFlagsResult result;
+  result.exit_code = 2;
+  result.message_to_stderr = true;
+  result.message = absl::StrCat("microscale-controller: ", flag.empty() ? "" : "--", ToAbsl(flag),
+                                flag.empty() ? "" : ": ", ToAbsl(why),
+                                "\nRun with --help for more information.\n");
+  return result;
+}
+
+std::optional<ControllerFlagsResult> Convert(const RawFlags& raw, ControllerConfig& config) {
+  if (auto hp = ParseHostPort(raw.grpc_addr); !hp.ok()) {
+    return UsageError("grpc-addr", ToStd(hp.status().message()));
+  }
+  if (auto hp = ParseHostPort(raw.http_addr); !hp.ok()) {
+    return UsageError("http-addr", ToStd(hp.status().message()));
+  }
+  config.grpc_addr = raw.grpc_addr;
+  config.http_addr = raw.http_addr;
+  if (raw.data_dir.empty()) return UsageError("data-dir", "must not be empty");
+  config.data_dir = raw.data_dir;
+  if (raw.store != "sqlite") {
+    return UsageError(
+        "store",
+        absl::StrCat("\"", raw.store, "\" is not a supported store (this build offers sqlite)"));
+  }
+  config.store = raw.store;
+  if (raw.cluster_name.empty()) return UsageError("cluster-name", "must not be empty");
+  config.cluster_name = raw.cluster_name;
+  auto timeout = ParseDuration(raw.node_timeout);
+  if (!timeout.ok()) return UsageError("node-timeout", ToStd(timeout.status().message()));
+  if (*timeout <= absl::ZeroDuration()) return UsageError("node-timeout", "must be greater than 0");
+  config.node_timeout = *timeout;
+  auto grace = ParseDuration(raw.startup_grace);
+  if (!grace.ok()) return UsageError("startup-grace", ToStd(grace.status().message()));
+  config.startup_grace = *grace;
+  if (raw.placement == "spread") {
+    config.placement = core::PlacementStrategy::kSpread;
+  } else if (raw.placement == "binpack") {
+    config.placement = core::PlacementStrategy::kBinpack;
+  } else {
+    return UsageError(
+        "placement", absl::StrCat("\"", raw.placement, "\" is not a strategy (spread or binpack)"));
+  }
+  auto format = ParseLogFormat(raw.log_format);
+  if (!format.ok()) return UsageError("log-format", ToStd(format.status().message()));
+  config.log_format = *format;
+  config.allow_host_network = raw.allow_host_network;
+  return std::nullopt;
+}
+
+}  // namespace
+
+ControllerFlagsResult ParseControllerFlags(int argc, const char* const* argv,
+                                           std::string_view version) {
+  RawFlags raw;
+  CLI::App app(
+      "microscale-controller: turns demand into container counts, shares capacity by "
+      "priority and drives the node agents",
+      "microscale-controller");
+  app.set_version_flag("--version", std::string(version));
+  AddFlag(app, "grpc-addr", &raw.grpc_addr,
+          "gRPC listen address for agents and microscalectl (0.0.0.0:7400 to serve other hosts)");
+  AddFlag(app, "http-addr", &raw.http_addr, "listen address of /metrics, /healthz, /readyz");
+  AddFlag(app, "data-dir", &raw.data_dir, "directory of the state database");
+  AddFlag(app, "store", &raw.store, "state store: sqlite");
+  AddFlag(app, "cluster-name", &raw.cluster_name, "name of the cluster agents must join");
+  AddFlag(app, "node-timeout", &raw.node_timeout,
+          "a node silent this long is NotReady and its containers are replaced");
+  AddFlag(app, "startup-grace", &raw.startup_grace,
+          "after a restart, wait this long for agents before replacing their containers");
+  AddFlag(app, "placement", &raw.placement, "spread | binpack");
+  AddFlag(app, "log-format", &raw.log_format, "text | json");
+  app.add_flag("--allow-host-network", raw.allow_host_network,
+               "accept apps with spec.network: host")
+      ->envname("MICROSCALE_ALLOW_HOST_NETWORK");
+  ControllerFlagsResult result;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    result.message = app.help();
+    return result;
+  } catch (const CLI::CallForVersion&) {
+    result.message = absl::StrCat("microscale-controller ", ToAbsl(version), "\n");
+    return result;
+  } catch (const CLI::ParseError& e) {
+    return UsageError("", e.what());
+  }
+  ControllerConfig config;
+  if (auto error = Convert(raw, config)) return *error;
+  result.config = std::move(config);
+  return result;
+}
+
+}  // namespace microscale

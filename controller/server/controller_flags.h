@@ -1,0 +1,43 @@
+// The command line of microscale-controller (DESIGN.md "Flags of the daemons").
+//
+// Every flag has an env twin MICROSCALE_<FLAG> (--data-dir <-> MICROSCALE_DATA_DIR); the
+// command line wins. A bad value is a usage error (exit 2) whose message names the flag.
+#ifndef MICROSCALE_CONTROLLER_SERVER_CONTROLLER_FLAGS_H_
+#define MICROSCALE_CONTROLLER_SERVER_CONTROLLER_FLAGS_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/time/time.h"
+#include "common/log.h"
+#include "controller/core/types.h"
+
+namespace microscale {
+
+struct ControllerConfig {
+  std::string grpc_addr = "127.0.0.1:7400";
+  std::string http_addr = "0.0.0.0:7401";
+  std::string data_dir = "./microscale-data";
+  std::string store = "sqlite";
+  std::string cluster_name = "default";
+  absl::Duration node_timeout = absl::Seconds(10);
+  absl::Duration startup_grace = absl::Seconds(10);
+  core::PlacementStrategy placement = core::PlacementStrategy::kSpread;
+  bool allow_host_network = false;
+  LogFormat log_format = LogFormat::kText;
+};
+
+struct ControllerFlagsResult {
+  std::optional<ControllerConfig> config;
+  int exit_code = 0;
+  std::string message;
+  bool message_to_stderr = false;
+};
+
+ControllerFlagsResult ParseControllerFlags(int argc, const char* const* argv,
+                                           std::string_view version);
+
+}  // namespace microscale
+
+#endif  // MICROSCALE_CONTROLLER_SERVER_CONTROLLER_FLAGS_H_

@@ -1,0 +1,123 @@
+#include "controller/server/controller_metrics.h"
+
+namespace microscale {
+namespace {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+using prometheus::Histogram;
+
+Histogram::BucketBoundaries LatencyBuckets() {
+  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+}
+
+}  // namespace
+
+ControllerMetrics::ControllerMetrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      demand_(BuildGauge()
+                  .Name("microscale_app_demand")
+                  .Help("Last demand read from the app's source, in demand units")
+                  .Register(*registry_)),
+      desired_(BuildGauge()
+                   .Name("microscale_app_desired_containers")
+                   .Help("Containers the app's demand asks for, within min and max")
+                   .Register(*registry_)),
+      allocated_(BuildGauge()
+                     .Name("microscale_app_allocated_containers")
+                     .Help("Containers the cluster's capacity grants the app by priority")
+                     .Register(*registry_)),
+      running_(BuildGauge()
+                   .Name("microscale_app_running_containers")
+                   .Help("Containers of the app that agents report running")
+                   .Register(*registry_)),
+      standby_(BuildGauge()
+                   .Name("microscale_app_standby_containers")
+                   .Help("Containers kept started-then-paused as warm standby")
+                   .Register(*registry_)),
+      paused_(BuildGauge()
+                  .Name("microscale_app_paused_containers")
+                  .Help("Containers of the app that are paused (standby or preempted)")
+                  .Register(*registry_)),
+      nodes_(BuildGauge().Name("microscale_nodes").Help("Nodes by state").Register(*registry_)),
+      commands_(BuildCounter()
+                    .Name("microscale_commands_total")
+                    .Help("Commands sent to agents, by type and result")
+                    .Register(*registry_)),
+      source_errors_(BuildCounter()
+                         .Name("microscale_demand_source_errors_total")
+                         .Help("Failed reads of demand sources")
+                         .Register(*registry_)),
+      preemptions_(BuildCounter()
+                       .Name("microscale_preemptions_total")
+                       .Help("Containers of the app stopped or paused for a higher priority")
+                       .Register(*registry_)),
+      reconcile_duration_(BuildHistogram()
+                              .Name("microscale_reconcile_duration_seconds")
+                              .Help("Time of one reconcile pass")
+                              .Register(*registry_)
+                              .Add({}, LatencyBuckets())),
+      command_latency_(BuildHistogram()
+                           .Name("microscale_command_latency_seconds")
+                           .Help("Time from sending a command to its result from the agent")
+                           .Register(*registry_)
+                           .Add({}, LatencyBuckets())),
+      scale_reaction_(BuildHistogram()
+                          .Name("microscale_scale_reaction_seconds")
+                          .Help("Time from a demand change to the new count running")
+                          .Register(*registry_)
+                          .Add({}, LatencyBuckets())) {}
+
+void ControllerMetrics::SetAppFigures(const std::string& app, const AppFigures& f) {
+  absl::MutexLock lock(&mu_);
+  auto it = app_priority_.find(app);
+  if (it != app_priority_.end() && it->second != f.priority) {
+    const std::string old = std::to_string(it->second);
+    for (auto* family : {&desired_, &allocated_, &running_}) {
+      family->Remove(&family->Add({{"app", app}, {"priority", old}}));
+    }
+  }
+  app_priority_[app] = f.priority;
+  const std::string priority = std::to_string(f.priority);
+  if (f.demand) demand_.Add({{"app", app}}).Set(*f.demand);
+  desired_.Add({{"app", app}, {"priority", priority}}).Set(f.desired);
+  allocated_.Add({{"app", app}, {"priority", priority}}).Set(f.allocated);
+  running_.Add({{"app", app}, {"priority", priority}}).Set(f.running);
+  standby_.Add({{"app", app}}).Set(f.standby);
+  paused_.Add({{"app", app}}).Set(f.paused);
+}
+
+void ControllerMetrics::ForgetApp(const std::string& app) {
+  absl::MutexLock lock(&mu_);
+  auto it = app_priority_.find(app);
+  if (it == app_priority_.end()) return;
+  const std::string priority = std::to_string(it->second);
+  for (auto* family : {&desired_, &allocated_, &running_}) {
+    family->Remove(&family->Add({{"app", app}, {"priority", priority}}));
+  }
+  for (auto* family : {&demand_, &standby_, &paused_}) {
+    family->Remove(&family->Add({{"app", app}}));
+  }
+  app_priority_.erase(it);
+}
+
+void ControllerMetrics::SetNodes(int ready, int not_ready, int cordoned) {
+  nodes_.Add({{"state", "Ready"}}).Set(ready);
+  nodes_.Add({{"state", "NotReady"}}).Set(not_ready);
+  nodes_.Add({{"state", "Cordoned"}}).Set(cordoned);
+}
+
+void ControllerMetrics::CountCommand(const char* type, const char* result) {
+  commands_.Add({{"type", type}, {"result", result}}).Increment();
+}
+
+void ControllerMetrics::CountSourceError(const std::string& app, const std::string& source) {
+  source_errors_.Add({{"app", app}, {"source", source}}).Increment();
+}
+
+void ControllerMetrics::CountPreemptions(const std::string& app, int n) {
+  if (n > 0) preemptions_.Add({{"app", app}}).Increment(n);
+}
+
+}  // namespace microscale

@@ -1,0 +1,75 @@
+// ControllerMetrics: the controller's Prometheus metrics (names in docs/metrics.md).
+//
+// Per-app gauges are set from the reconciler after each pass; apps that disappear have
+// their series removed so a deleted app does not linger in dashboards.
+// Thread-safety: prometheus-cpp metrics are thread-safe; SetAppFigures and ForgetApp
+// are serialized by a mutex.
+#ifndef MICROSCALE_CONTROLLER_SERVER_CONTROLLER_METRICS_H_
+#define MICROSCALE_CONTROLLER_SERVER_CONTROLLER_METRICS_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+
+namespace microscale {
+
+struct AppFigures {
+  std::optional<double> demand;
+  int priority = 0;
+  int desired = 0;
+  int allocated = 0;
+  int running = 0;
+  int paused = 0;
+  int standby = 0;
+};
+
+class ControllerMetrics {
+ public:
+  ControllerMetrics();
+
+  prometheus::Registry& registry() { return *registry_; }
+  std::shared_ptr<prometheus::Registry> shared_registry() { return registry_; }
+
+  void SetAppFigures(const std::string& app, const AppFigures& figures);
+  void ForgetApp(const std::string& app);
+  void SetNodes(int ready, int not_ready, int cordoned);
+  void ObserveReconcile(double seconds) { reconcile_duration_.Observe(seconds); }
+  void CountCommand(const char* type, const char* result);
+  void ObserveCommandLatency(double seconds) { command_latency_.Observe(seconds); }
+  void CountSourceError(const std::string& app, const std::string& source);
+  void CountPreemptions(const std::string& app, int n);
+  void ObserveScaleReaction(double seconds) { scale_reaction_.Observe(seconds); }
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Gauge>& demand_;
+  prometheus::Family<prometheus::Gauge>& desired_;
+  prometheus::Family<prometheus::Gauge>& allocated_;
+  prometheus::Family<prometheus::Gauge>& running_;
+  prometheus::Family<prometheus::Gauge>& standby_;
+  prometheus::Family<prometheus::Gauge>& paused_;
+  prometheus::Family<prometheus::Gauge>& nodes_;
+  prometheus::Family<prometheus::Counter>& commands_;
+  prometheus::Family<prometheus::Counter>& source_errors_;
+  prometheus::Family<prometheus::Counter>& preemptions_;
+  prometheus::Histogram& reconcile_duration_;
+  prometheus::Histogram& command_latency_;
+  prometheus::Histogram& scale_reaction_;
+
+  absl::Mutex mu_;
+  // The label sets each app's gauges were last written with (priority may change).
+  std::map<std::string, int> app_priority_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace microscale
+
+#endif  // MICROSCALE_CONTROLLER_SERVER_CONTROLLER_METRICS_H_

@@ -1,0 +1,128 @@
+#include "controller/server/node_registry.h"
+
+#include <utility>
+
+namespace microscale {
+
+void NodeRegistry::Register(const v1::Hello& hello, std::shared_ptr<AgentConnection> connection,
+                            absl::Time now) {
+  std::shared_ptr<AgentConnection> previous;
+  {
+    absl::MutexLock lock(&mu_);
+    Record& record = nodes_[hello.node_name()];
+    previous = std::move(record.connection);
+    record.connection = std::move(connection);
+    NodeView& view = record.view;
+    view.name = hello.node_name();
+    view.capacity = hello.capacity();
+    view.labels.clear();
+    for (const auto& [k, v] : hello.labels()) view.labels[k] = v;
+    view.address = record.connection->peer();
+    view.agent_version = hello.agent_version();
+    view.runtime = hello.runtime();
+    view.registered = now;
+    view.last_contact = now;
+    view.containers.clear();
+    for (const v1::Container& c : hello.containers()) view.containers[c.instance()] = c;
+  }
+  if (previous != nullptr) previous->Close();
+}
+
+void NodeRegistry::Unregister(const std::string& node, const AgentConnection* connection,
+                              absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  auto it = nodes_.find(node);
+  if (it == nodes_.end() || it->second.connection.get() != connection) return;
+  it->second.connection.reset();
+  it->second.view.last_contact = now;
+}
+
+void NodeRegistry::OnHeartbeat(const std::string& node, const v1::Heartbeat& heartbeat,
+                               absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  auto it = nodes_.find(node);
+  if (it == nodes_.end()) return;
+  NodeView& view = it->second.view;
+  view.last_contact = now;
+  view.containers.clear();
+  for (const v1::Container& c : heartbeat.containers()) view.containers[c.instance()] = c;
+}
+
+void NodeRegistry::OnContainer(const std::string& node, const v1::Container& container,
+                               absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  auto it = nodes_.find(node);
+  if (it == nodes_.end() || container.instance().empty()) return;
+  it->second.view.last_contact = now;
+  it->second.view.containers[container.instance()] = container;
+}
+
+void NodeRegistry::OnContainerRemoved(const std::string& node, const std::string& instance,
+                                      absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  auto it = nodes_.find(node);
+  if (it == nodes_.end()) return;
+  it->second.view.last_contact = now;
+  it->second.view.containers.erase(instance);
+}
+
+void NodeRegistry::Touch(const std::string& node, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  auto it = nodes_.find(node);
+  if (it != nodes_.end()) it->second.view.last_contact = now;
+}
+
+void NodeRegistry::SetCordons(const std::set<std::string>& cordoned) {
+  absl::MutexLock lock(&mu_);
+  cordoned_ = cordoned;
+}
+
+NodeView NodeRegistry::ViewOf(const Record& record, absl::Time now) const {
+  NodeView view = record.view;
+  view.cordoned = cordoned_.contains(view.name);
+  if (now - view.last_contact > node_timeout_) {
+    view.health = NodeHealth::kNotReady;
+  } else if (record.connection == nullptr) {
+    view.health = NodeHealth::kUnreachable;
+  } else {
+    view.health = NodeHealth::kReady;
+  }
+  return view;
+}
+
+std::vector<NodeView> NodeRegistry::Snapshot(absl::Time now) const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<NodeView> out;
+  out.reserve(nodes_.size());
+  for (const auto& [name, record] : nodes_) out.push_back(ViewOf(record, now));
+  return out;
+}
+
+std::optional<NodeView> NodeRegistry::Get(const std::string& node, absl::Time now) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = nodes_.find(node);
+  if (it == nodes_.end()) return std::nullopt;
+  return ViewOf(it->second, now);
+}
+
+std::shared_ptr<AgentConnection> NodeRegistry::Connection(const std::string& node) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = nodes_.find(node);
+  return it == nodes_.end() ? nullptr : it->second.connection;
+}
+
+bool NodeRegistry::AnyMissing(const std::set<std::string>& nodes) const {
+  absl::ReaderMutexLock lock(&mu_);
+  for (const std::string& node : nodes) {
+    if (!nodes_.contains(node)) return true;
+  }
+  return false;
+}
+
+const char* NodeStateName(const NodeView& node) {
+  if (node.health == NodeHealth::kNotReady) return "NotReady";
+  if (node.cordoned) return "Cordoned";
+  return "Ready";
+}
+
+}  // namespace microscale

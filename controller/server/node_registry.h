@@ -1,0 +1,85 @@
+// NodeRegistry: what the controller knows of each node agent.
+//
+// Fed by the AgentGateway handlers (Hello, heartbeats, command results, container events)
+// and read by the reconciler as snapshots. A node is Ready while its stream is connected
+// and it was heard from within the node timeout; NotReady after that. A node whose stream
+// just dropped is "unreachable": its containers still count until the timeout, but nothing
+// new is placed on it and no command can reach it.
+// Thread-safety: every method is safe to call concurrently.
+#ifndef MICROSCALE_CONTROLLER_SERVER_NODE_REGISTRY_H_
+#define MICROSCALE_CONTROLLER_SERVER_NODE_REGISTRY_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "controller/server/agent_connection.h"
+#include "microscale/v1/agent_gateway.pb.h"
+#include "microscale/v1/types.pb.h"
+
+namespace microscale {
+
+enum class NodeHealth { kReady, kUnreachable, kNotReady };
+
+// A copy of one node's record at a moment.
+struct NodeView {
+  std::string name;
+  NodeHealth health = NodeHealth::kNotReady;
+  bool cordoned = false;
+  v1::NodeCapacity capacity;
+  std::map<std::string, std::string> labels;
+  std::string address;
+  std::string agent_version;
+  std::string runtime;
+  absl::Time registered;
+  absl::Time last_contact;
+  std::map<std::string, v1::Container> containers;  // by instance id
+};
+
+class NodeRegistry {
+ public:
+  explicit NodeRegistry(absl::Duration node_timeout) : node_timeout_(node_timeout) {}
+
+  // Records a (re)connected agent; a previous connection of the same node is closed.
+  void Register(const v1::Hello& hello, std::shared_ptr<AgentConnection> connection,
+                absl::Time now);
+  // Forgets the connection if it is still the node's current one.
+  void Unregister(const std::string& node, const AgentConnection* connection, absl::Time now);
+
+  void OnHeartbeat(const std::string& node, const v1::Heartbeat& heartbeat, absl::Time now);
+  void OnContainer(const std::string& node, const v1::Container& container, absl::Time now);
+  void OnContainerRemoved(const std::string& node, const std::string& instance, absl::Time now);
+  void Touch(const std::string& node, absl::Time now);
+
+  void SetCordons(const std::set<std::string>& cordoned);
+
+  std::vector<NodeView> Snapshot(absl::Time now) const;
+  std::optional<NodeView> Get(const std::string& node, absl::Time now) const;
+  std::shared_ptr<AgentConnection> Connection(const std::string& node) const;
+  // True when at least one of `nodes` has not connected since this controller started.
+  bool AnyMissing(const std::set<std::string>& nodes) const;
+
+ private:
+  struct Record {
+    NodeView view;
+    std::shared_ptr<AgentConnection> connection;
+  };
+  NodeView ViewOf(const Record& record, absl::Time now) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  const absl::Duration node_timeout_;
+  mutable absl::Mutex mu_;
+  std::map<std::string, Record> nodes_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> cordoned_ ABSL_GUARDED_BY(mu_);
+};
+
+const char* NodeStateName(const NodeView& node);
+
+}  // namespace microscale
+
+#endif  // MICROSCALE_CONTROLLER_SERVER_NODE_REGISTRY_H_

@@ -1,0 +1,403 @@
+#include "controller/server/reconciler.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "controller/core/decide.h"
+#include "controller/server/container_spec.h"
+
+namespace microscale {
+namespace {
+
+constexpr absl::Duration kMaxStartBackoff = absl::Seconds(30);
+
+std::optional<core::ContainerState> CoreState(v1::ContainerState state) {
+  switch (state) {
+    case v1::CONTAINER_STATE_STARTING:
+      return core::ContainerState::kStarting;
+    case v1::CONTAINER_STATE_RUNNING:
+      return core::ContainerState::kRunning;
+    case v1::CONTAINER_STATE_PAUSED:
+      return core::ContainerState::kPaused;
+    case v1::CONTAINER_STATE_STOPPING:
+      return core::ContainerState::kStopping;
+    default:
+      return std::nullopt;
+  }
+}
+
+core::CommandKind CoreKind(CommandType type) {
+  switch (type) {
+    case CommandType::kStart:
+      return core::CommandKind::kStart;
+    case CommandType::kStop:
+      return core::CommandKind::kStop;
+    case CommandType::kPause:
+      return core::CommandKind::kPause;
+    case CommandType::kResume:
+      return core::CommandKind::kResume;
+  }
+  return core::CommandKind::kStart;
+}
+
+CommandType TrackerType(core::CommandKind kind) {
+  switch (kind) {
+    case core::CommandKind::kStart:
+      return CommandType::kStart;
+    case core::CommandKind::kStop:
+      return CommandType::kStop;
+    case core::CommandKind::kPause:
+      return CommandType::kPause;
+    case core::CommandKind::kResume:
+      return CommandType::kResume;
+  }
+  return CommandType::kStart;
+}
+
+}  // namespace
+
+Reconciler::Reconciler(ReconcilerDeps deps, ReconcilerOptions options)
+    : deps_(deps), options_(options), started_(deps.clock.Now()) {}
+
+Reconciler::~Reconciler() { Stop(); }
+
+absl::Status Reconciler::Load() {
+  absl::StatusOr<std::vector<v1::Container>> stored = deps_.store.ListAssignments();
+  if (!stored.ok()) return stored.status();
+  absl::StatusOr<std::map<std::string, int64_t>> ordinals = deps_.store.GetNextOrdinals();
+  if (!ordinals.ok()) return ordinals.status();
+  for (const auto& [app, next] : *ordinals) deps_.apps.SetNextOrdinal(app, next);
+  {
+    absl::MutexLock pass(&pass_mu_);
+    persisted_ordinals_ = *ordinals;
+  }
+  absl::MutexLock lock(&mu_);
+  for (const v1::Container& c : *stored) {
+    assignments_[c.instance()] = c;
+    expected_nodes_.insert(c.node());
+  }
+  return absl::OkStatus();
+}
+
+void Reconciler::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Reconciler::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void Reconciler::MarkDirty() {
+  absl::MutexLock lock(&mu_);
+  dirty_ = true;
+}
+
+void Reconciler::Run() {
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto wake = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return dirty_ || stopping_; };
+      mu_.AwaitWithTimeout(absl::Condition(&wake), options_.resync);
+      if (stopping_) return;
+      dirty_ = false;
+    }
+    ReconcileOnce();
+  }
+}
+
+bool Reconciler::StartupSettled() const {
+  if (deps_.clock.Now() - started_ >= options_.startup_grace) return true;
+  absl::MutexLock lock(&mu_);
+  return !deps_.nodes.AnyMissing(expected_nodes_);
+}
+
+void Reconciler::SetDraining(const std::string& node, bool draining) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (draining) {
+      draining_.insert(node);
+    } else {
+      draining_.erase(node);
+    }
+  }
+  MarkDirty();
+}
+
+v1::Sync Reconciler::SyncFor(const std::string& node) const {
+  absl::MutexLock lock(&mu_);
+  v1::Sync sync;
+  for (const auto& [instance, container] : assignments_) {
+    if (container.node() == node) *sync.add_containers() = container;
+  }
+  return sync;
+}
+
+void Reconciler::OnCommandResult(const InFlightCommand& command, const v1::CommandResult& result) {
+  const absl::Time now = deps_.clock.Now();
+  deps_.metrics.CountCommand(CommandTypeName(command.type), result.ok() ? "ok" : "error");
+  deps_.metrics.ObserveCommandLatency(absl::ToDoubleSeconds(now - command.sent));
+  if (result.ok()) {
+    if (command.type == CommandType::kStart) {
+      absl::MutexLock lock(&mu_);
+      start_backoff_.erase(command.app);
+    }
+    MarkDirty();
+    return;
+  }
+  LogWarn("command failed", {{"type", CommandTypeName(command.type)},
+                             {"instance", command.instance},
+                             {"node", command.node},
+                             {"error", result.error()}});
+  deps_.events.Add(now, absl::StrCat(CommandTypeName(command.type), "Failed"), "app/" + command.app,
+                   absl::StrCat(command.instance, " on ", command.node, ": ", result.error()));
+  if (command.type == CommandType::kStart) {
+    absl::MutexLock lock(&mu_);
+    StartBackoff& backoff = start_backoff_[command.app];
+    backoff.delay = std::min(kMaxStartBackoff, std::max(absl::Seconds(1), backoff.delay * 2));
+    backoff.until = now + backoff.delay;
+  }
+  MarkDirty();
+}
+
+core::ClusterState Reconciler::BuildState(const std::vector<NodeView>& nodes,
+                                          std::vector<v1::Container>* exited) const {
+  core::ClusterState state;
+  state.apps = deps_.apps.Inputs();
+  std::set<std::string> seen_nodes;
+  absl::MutexLock lock(&mu_);
+  for (const NodeView& node : nodes) {
+    seen_nodes.insert(node.name);
+    core::NodeInfo info;
+    info.name = node.name;
+    info.cpu_millis = node.capacity.cpu_millis();
+    info.memory_bytes = node.capacity.memory_bytes();
+    info.max_containers = node.capacity.max_containers();
+    info.status = node.health == NodeHealth::kNotReady ? core::NodeStatus::kNotReady
+                                                       : core::NodeStatus::kReady;
+    // An unreachable node keeps its containers counted but gets nothing new until it is
+    // back or times out.
+    info.cordoned = node.cordoned || node.health == NodeHealth::kUnreachable;
+    info.draining = draining_.contains(node.name) && node.health == NodeHealth::kReady;
+    state.nodes.push_back(info);
+    for (const auto& [instance, container] : node.containers) {
+      std::optional<core::ContainerState> s = CoreState(container.state());
+      if (!s) {
+        if (container.state() == v1::CONTAINER_STATE_EXITED) exited->push_back(container);
+        continue;
+      }
+      core::ContainerInfo c;
+      c.instance = instance;
+      c.app = container.app();
+      c.node = node.name;
+      c.state = *s;
+      c.standby = container.standby();
+      state.containers.push_back(std::move(c));
+    }
+  }
+  // Assignments on nodes that have not come back since a restart: not counted, not stopped.
+  for (const auto& [instance, container] : assignments_) {
+    if (seen_nodes.contains(container.node())) continue;
+    core::ContainerInfo c;
+    c.instance = instance;
+    c.app = container.app();
+    c.node = container.node();
+    c.state = CoreState(container.state()).value_or(core::ContainerState::kRunning);
+    state.containers.push_back(std::move(c));
+  }
+  for (const InFlightCommand& command : deps_.tracker.Pending()) {
+    state.in_flight.push_back(
+        core::Command{CoreKind(command.type), command.instance, command.app, command.node});
+  }
+  return state;
+}
+
+void Reconciler::ReconcileOnce() {
+  absl::MutexLock pass(&pass_mu_);
+  const absl::Time now = deps_.clock.Now();
+  for (const InFlightCommand& lost : deps_.tracker.Expire(now, options_.command_timeout)) {
+    deps_.metrics.CountCommand(CommandTypeName(lost.type), "timeout");
+    LogWarn("command timed out", {{"instance", lost.instance}, {"node", lost.node}});
+  }
+  if (!StartupSettled()) return;
+  std::vector<NodeView> nodes = deps_.nodes.Snapshot(now);
+  std::vector<v1::Container> exited;
+  core::ClusterState state = BuildState(nodes, &exited);
+  core::Plan plan = core::Decide(state, core::DecideOptions{options_.placement});
+  Execute(plan, state, now);
+  CleanUpExited(exited, now);
+  Persist(state, plan);
+  Report(plan, nodes, now);
+  deps_.metrics.ObserveReconcile(absl::ToDoubleSeconds(deps_.clock.Now() - now));
+}
+
+void Reconciler::Execute(const core::Plan& plan, const core::ClusterState& state, absl::Time now) {
+  (void)state;
+  std::map<std::string, std::map<std::string, int>> counts;  // app -> what -> n
+  for (const core::Command& command : plan.commands) {
+    if (command.kind == core::CommandKind::kStart) {
+      absl::MutexLock lock(&mu_);
+      auto it = start_backoff_.find(command.app);
+      if (it != start_backoff_.end() && now < it->second.until) continue;
+    }
+    if (!Send(command, now)) continue;
+    std::string what = command.kind == core::CommandKind::kStart   ? "started"
+                       : command.kind == core::CommandKind::kStop  ? "stopped"
+                       : command.kind == core::CommandKind::kPause ? "paused"
+                                                                   : "resumed";
+    if (command.reason == core::CommandReason::kPreempted) {
+      what = absl::StrCat(what, " (preempted)");
+      deps_.metrics.CountPreemptions(command.app, 1);
+    }
+    ++counts[command.app][what];
+  }
+  for (const auto& [app, whats] : counts) {
+    std::string message;
+    for (const auto& [what, n] : whats) {
+      absl::StrAppend(&message, message.empty() ? "" : ", ", what, " ", n);
+    }
+    deps_.events.Add(now, "Scaling", "app/" + app, message + " container(s)");
+  }
+}
+
+bool Reconciler::Send(const core::Command& command, absl::Time now) {
+  std::shared_ptr<AgentConnection> connection = deps_.nodes.Connection(command.node);
+  if (connection == nullptr) return false;
+  std::optional<AppEntry> app = deps_.apps.Get(command.app);
+  CommandType type = TrackerType(command.kind);
+  std::string id = deps_.tracker.Issue(command.node, command.instance, command.app, type, now);
+  v1::ControllerMessage message;
+  message.set_command_id(id);
+  switch (command.kind) {
+    case core::CommandKind::kStart: {
+      if (!app) {
+        deps_.tracker.Complete(id);
+        return false;
+      }
+      v1::StartContainer* start = message.mutable_start();
+      start->set_instance(command.instance);
+      *start->mutable_spec() = ContainerSpecFor(app->spec, command.start_paused);
+      break;
+    }
+    case core::CommandKind::kStop: {
+      v1::StopContainer* stop = message.mutable_stop();
+      stop->set_instance(command.instance);
+      stop->set_timeout_seconds(app ? app->spec.stop_timeout_seconds : 10);
+      break;
+    }
+    case core::CommandKind::kPause:
+      message.mutable_pause()->set_instance(command.instance);
+      break;
+    case core::CommandKind::kResume:
+      message.mutable_resume()->set_instance(command.instance);
+      break;
+  }
+  if (!connection->Send(message)) {
+    deps_.tracker.Complete(id);
+    deps_.metrics.CountCommand(CommandTypeName(type), "unsent");
+    return false;
+  }
+  return true;
+}
+
+void Reconciler::CleanUpExited(const std::vector<v1::Container>& exited, absl::Time now) {
+  std::set<std::string> in_flight;
+  for (const InFlightCommand& c : deps_.tracker.Pending()) in_flight.insert(c.instance);
+  for (const v1::Container& container : exited) {
+    if (in_flight.contains(container.instance())) continue;
+    deps_.events.Add(now, "ContainerExited", "app/" + container.app(),
+                     absl::StrCat(container.instance(), " on ", container.node(),
+                                  " exited with code ", container.exit_code(), "; replacing it"));
+    Send(core::Command{core::CommandKind::kStop, container.instance(), container.app(),
+                       container.node(), core::CommandReason::kScaleDown},
+         now);
+  }
+}
+
+void Reconciler::Persist(const core::ClusterState& state, const core::Plan& plan) {
+  std::map<std::string, v1::Container> next;
+  for (const core::ContainerInfo& c : state.containers) {
+    v1::Container& out = next[c.instance];
+    out.set_instance(c.instance);
+    out.set_app(c.app);
+    out.set_node(c.node);
+    out.set_state(c.state == core::ContainerState::kPaused     ? v1::CONTAINER_STATE_PAUSED
+                  : c.state == core::ContainerState::kStarting ? v1::CONTAINER_STATE_STARTING
+                                                               : v1::CONTAINER_STATE_RUNNING);
+  }
+  for (const InFlightCommand& c : deps_.tracker.Pending()) {
+    if (c.type != CommandType::kStart || next.contains(c.instance)) continue;
+    v1::Container& out = next[c.instance];
+    out.set_instance(c.instance);
+    out.set_app(c.app);
+    out.set_node(c.node);
+    out.set_state(v1::CONTAINER_STATE_STARTING);
+  }
+  bool changed = false;
+  {
+    absl::MutexLock lock(&mu_);
+    auto same = [](const auto& a, const auto& b) {
+      return a.first == b.first && a.second.node() == b.second.node() &&
+             a.second.app() == b.second.app();
+    };
+    changed = next.size() != assignments_.size() ||
+              !std::equal(next.begin(), next.end(), assignments_.begin(), same);
+    // Once every expected node is back, what they report is the whole truth.
+    std::erase_if(expected_nodes_,
+                  [&](const std::string& n) { return !deps_.nodes.AnyMissing({n}); });
+    assignments_ = next;
+  }
+  if (changed) {
+    std::vector<v1::Container> rows;
+    rows.reserve(next.size());
+    for (auto& [instance, container] : next) rows.push_back(container);
+    if (absl::Status s = deps_.store.ReplaceAssignments(rows); !s.ok()) {
+      LogError("saving assignments failed", {{"error", s}});
+    }
+  }
+  std::map<std::string, int64_t> ordinals;
+  for (const core::AppAllocation& a : plan.apps) {
+    auto it = persisted_ordinals_.find(a.app);
+    if (it == persisted_ordinals_.end() || it->second < a.next_ordinal) {
+      ordinals[a.app] = a.next_ordinal;
+    }
+  }
+  if (!ordinals.empty()) {
+    if (absl::Status s = deps_.store.SetNextOrdinals(ordinals); s.ok()) {
+      for (const auto& [app, n] : ordinals) persisted_ordinals_[app] = n;
+    } else {
+      LogError("saving instance ordinals failed", {{"error", s}});
+    }
+  }
+}
+
+void Reconciler::Report(const core::Plan& plan, const std::vector<NodeView>& nodes,
+                        absl::Time now) {
+  for (const auto& [app, reaction] : deps_.apps.RecordAllocations(plan.apps, now)) {
+    deps_.metrics.ObserveScaleReaction(absl::ToDoubleSeconds(reaction));
+  }
+  for (const AppEntry& entry : deps_.apps.List()) {
+    const core::AppAllocation& a = entry.allocation;
+    deps_.metrics.SetAppFigures(
+        entry.spec.name, AppFigures{entry.demand, entry.spec.priority, entry.desired, a.allocated,
+                                    a.running, a.paused, a.standby});
+  }
+  int ready = 0, not_ready = 0, cordoned = 0;
+  for (const NodeView& node : nodes) {
+    if (node.health == NodeHealth::kNotReady) {
+      ++not_ready;
+    } else if (node.cordoned) {
+      ++cordoned;
+    } else {
+      ++ready;
+    }
+  }
+  deps_.metrics.SetNodes(ready, not_ready, cordoned);
+}
+
+}  // namespace microscale

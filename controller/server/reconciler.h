@@ -1,0 +1,107 @@
+// Reconciler: the controller's single loop that makes the cluster match the decision.
+//
+// Level-triggered: any event (demand read, app change, agent message, node timeout) only
+// marks the cluster dirty; one thread coalesces those marks, reads the whole desired and
+// observed state, calls core::Decide and sends the commands that are not already in flight.
+// A periodic resync (1 s) catches anything missed, including nodes timing out.
+// After a restart it waits up to the startup grace for the agents that ran containers,
+// so it does not replace containers that are only momentarily out of sight.
+// Thread-safety: MarkDirty, SyncFor and SetDraining may be called from any thread.
+#ifndef MICROSCALE_CONTROLLER_SERVER_RECONCILER_H_
+#define MICROSCALE_CONTROLLER_SERVER_RECONCILER_H_
+
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "controller/core/types.h"
+#include "controller/server/app_table.h"
+#include "controller/server/command_tracker.h"
+#include "controller/server/controller_metrics.h"
+#include "controller/server/event_log.h"
+#include "controller/server/node_registry.h"
+#include "controller/store/state_store.h"
+#include "microscale/v1/agent_gateway.pb.h"
+
+namespace microscale {
+
+struct ReconcilerOptions {
+  core::PlacementStrategy placement = core::PlacementStrategy::kSpread;
+  absl::Duration resync = absl::Seconds(1);
+  absl::Duration command_timeout = absl::Seconds(60);
+  absl::Duration startup_grace = absl::Seconds(10);
+};
+
+struct ReconcilerDeps {
+  Clock& clock;
+  AppTable& apps;
+  NodeRegistry& nodes;
+  CommandTracker& tracker;
+  EventLog& events;
+  ControllerMetrics& metrics;
+  StateStore& store;
+};
+
+class Reconciler {
+ public:
+  Reconciler(ReconcilerDeps deps, ReconcilerOptions options);
+  ~Reconciler();  // Stop()
+
+  // Loads assignments and ordinals from the store; call once before Start.
+  absl::Status Load();
+  void Start();
+  void Stop();
+  void MarkDirty();
+  // One pass, on the caller's thread (tests, and the loop itself).
+  void ReconcileOnce();
+
+  // What `node` should run: the instances assigned to it, sent after its Hello.
+  v1::Sync SyncFor(const std::string& node) const;
+  void SetDraining(const std::string& node, bool draining);
+  // A command result came back: record latency, failures and start backoff.
+  void OnCommandResult(const InFlightCommand& command, const v1::CommandResult& result);
+  // True once the startup grace is over or every expected agent is back.
+  bool StartupSettled() const;
+
+ private:
+  struct StartBackoff {
+    absl::Time until;
+    absl::Duration delay;
+  };
+
+  void Run();
+  core::ClusterState BuildState(const std::vector<NodeView>& nodes,
+                                std::vector<v1::Container>* exited) const;
+  void Execute(const core::Plan& plan, const core::ClusterState& state, absl::Time now);
+  bool Send(const core::Command& command, absl::Time now);
+  void CleanUpExited(const std::vector<v1::Container>& exited, absl::Time now);
+  void Persist(const core::ClusterState& state, const core::Plan& plan);
+  void Report(const core::Plan& plan, const std::vector<NodeView>& nodes, absl::Time now);
+
+  ReconcilerDeps deps_;
+  const ReconcilerOptions options_;
+  const absl::Time started_;
+
+  mutable absl::Mutex mu_;
+  bool dirty_ ABSL_GUARDED_BY(mu_) = true;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::set<std::string> draining_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, v1::Container> assignments_ ABSL_GUARDED_BY(mu_);
+  // Assignments loaded at start for nodes that have not reconnected yet.
+  std::set<std::string> expected_nodes_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, StartBackoff> start_backoff_ ABSL_GUARDED_BY(mu_);
+
+  absl::Mutex pass_mu_;  // one pass at a time
+  std::map<std::string, int64_t> persisted_ordinals_ ABSL_GUARDED_BY(pass_mu_);
+  std::thread thread_;
+};
+
+}  // namespace microscale
+
+#endif  // MICROSCALE_CONTROLLER_SERVER_RECONCILER_H_
