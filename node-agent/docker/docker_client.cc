@@ -44,18 +44,22 @@ DockerClient::DockerClient(DockerClientOptions options)
 
 absl::StatusOr<std::string> DockerClient::Call(std::string_view operation, HttpMethod method,
                                                const std::string& path, const std::string& body,
-                                               absl::Duration timeout, ConflictMeans conflict) {
+                                               absl::Duration timeout, ConflictMeans conflict,
+                                               bool observe) {
   auto begin = std::chrono::steady_clock::now();
   absl::StatusOr<HttpReply> reply = transport_.Send(method, path, body, timeout);
   absl::Status status = reply.ok()
                             ? StatusFromReply(operation, *reply, conflict)
                             : Annotate(reply.status(), absl::StrCat("docker ", ToAbsl(operation)));
-  if (options_.observer) {
-    options_.observer(operation, absl::FromChrono(std::chrono::steady_clock::now() - begin),
-                      status.ok());
-  }
+  if (observe) Observe(operation, begin, status.ok());
   if (!status.ok()) return status;
   return std::move(reply->body);
+}
+
+void DockerClient::Observe(std::string_view operation, std::chrono::steady_clock::time_point begin,
+                           bool ok) {
+  if (!options_.observer) return;
+  options_.observer(operation, absl::FromChrono(std::chrono::steady_clock::now() - begin), ok);
 }
 
 absl::Status DockerClient::PostAction(std::string_view operation, std::string_view id_or_name,
@@ -143,12 +147,16 @@ absl::Status DockerClient::PullImage(std::string_view image) {
   ImageReference ref = SplitImageReference(image);
   std::string path = absl::StrCat("/images/create?fromImage=", UrlEncode(ref.repository));
   if (!ref.tag.empty()) absl::StrAppend(&path, "&tag=", UrlEncode(ref.tag));
-  ASSIGN_OR_RETURN(std::string body,
-                   Call("image_pull", HttpMethod::kPost, path, "", options_.pull_timeout));
-  // The engine answers 200 and reports a failure inside the progress stream.
-  std::string error = PullStreamError(body);
-  if (!error.empty()) return absl::UnavailableError(absl::StrCat("docker image_pull: ", error));
-  return absl::OkStatus();
+  auto begin = std::chrono::steady_clock::now();
+  absl::StatusOr<std::string> body = Call("image_pull", HttpMethod::kPost, path, "",
+                                          options_.pull_timeout, ConflictMeans::kFailedPrecondition,
+                                          /*observe=*/false);
+  absl::Status status = body.status();
+  // The engine may answer 200 and report the failure inside the progress stream.
+  std::string error = body.ok() ? PullStreamError(*body) : "";
+  if (!error.empty()) status = absl::UnavailableError(absl::StrCat("docker image_pull: ", error));
+  Observe("image_pull", begin, status.ok());
+  return status;
 }
 
 }  // namespace microscale::docker

@@ -10,6 +10,7 @@
 #ifndef MICROSCALE_NODE_AGENT_DOCKER_DOCKER_CLIENT_H_
 #define MICROSCALE_NODE_AGENT_DOCKER_DOCKER_CLIENT_H_
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -79,7 +80,9 @@ class DockerClient {
   absl::StatusOr<std::string> Call(std::string_view operation, HttpMethod method,
                                    const std::string& path, const std::string& body,
                                    absl::Duration timeout,
-                                   ConflictMeans conflict = ConflictMeans::kFailedPrecondition);
+                                   ConflictMeans conflict = ConflictMeans::kFailedPrecondition,
+                                   bool observe = true);
+  void Observe(std::string_view operation, std::chrono::steady_clock::time_point begin, bool ok);
   absl::Status PostAction(std::string_view operation, std::string_view id_or_name,
                           std::string_view action, std::string_view query = "",
                           absl::Duration extra_timeout = absl::ZeroDuration());
