@@ -1,0 +1,171 @@
+#include "node-agent/agent/agent_flags.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/http/host_port.h"
+#include "common/quantity.h"
+#include "common/strings.h"
+
+namespace microscale {
+namespace {
+
+// The raw text of every flag, checked after CLI11 has read the command line and env.
+struct RawFlags {
+  std::string controller, node_name, cluster_name, http_addr, docker_host, runtime;
+  std::string sim_start_delay, cpu, memory, max_containers, labels, log_format;
+  std::string heartbeat_interval;
+};
+
+std::string Hostname() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') return "localhost";
+  return name;
+}
+
+void AddFlag(CLI::App& app, const std::string& name, std::string* value, const std::string& help) {
+  std::string env = "MICROSCALE_" + name;
+  for (char& c : env) c = c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  app.add_option("--" + name, *value, help)->envname(env)->capture_default_str();
+}
+
+AgentFlagsResult UsageError(std::string_view flag, const absl::Status& status) {
+  AgentFlagsResult result;
+  result.exit_code = 2;
+  result.message_to_stderr = true;
+  result.message = absl::StrCat("microscale-agent: --", ToAbsl(flag), ": ", status.message(),
+                                "\nRun with --help for more information.\n");
+  return result;
+}
+
+// Checks every raw value and fills `config`; on the first bad one returns its usage error.
+std::optional<AgentFlagsResult> Convert(const RawFlags& raw, AgentConfig& config) {
+  config.controller = raw.controller;
+  config.node_name = raw.node_name.empty() ? Hostname() : raw.node_name;
+  config.cluster_name = raw.cluster_name;
+  config.http_addr = raw.http_addr;
+  config.docker_host = raw.docker_host;
+  config.runtime = raw.runtime;
+  if (auto hp = ParseHostPort(raw.controller); !hp.ok())
+    return UsageError("controller", hp.status());
+  if (auto hp = ParseHostPort(raw.http_addr); !hp.ok()) return UsageError("http-addr", hp.status());
+  if (raw.cluster_name.empty()) {
+    return UsageError("cluster-name", absl::InvalidArgumentError("must not be empty"));
+  }
+  if (raw.runtime != "docker" && raw.runtime != "sim") {
+    return UsageError("runtime",
+                      absl::InvalidArgumentError(absl::StrCat(
+                          "\"", raw.runtime, "\" is not a runtime (expected docker or sim)")));
+  }
+  if (!raw.sim_start_delay.empty()) {
+    auto d = ParseDuration(raw.sim_start_delay);
+    if (!d.ok()) return UsageError("sim-start-delay", d.status());
+    config.sim_start_delay = *d;
+  }
+  if (!raw.cpu.empty()) {
+    auto cpu = ParseCpuMillis(raw.cpu);
+    if (!cpu.ok()) return UsageError("cpu", cpu.status());
+    config.cpu_millis = *cpu;
+  }
+  if (!raw.memory.empty()) {
+    auto memory = ParseMemoryBytes(raw.memory);
+    if (!memory.ok()) return UsageError("memory", memory.status());
+    config.memory_bytes = *memory;
+  }
+  int max = 0;
+  if (!absl::SimpleAtoi(raw.max_containers, &max) || max < 0) {
+    return UsageError("max-containers",
+                      absl::InvalidArgumentError(
+                          absl::StrCat("\"", raw.max_containers, "\" is not a whole number >= 0")));
+  }
+  config.max_containers = max;
+  auto labels = ParseLabels(raw.labels);
+  if (!labels.ok()) return UsageError("labels", labels.status());
+  config.labels = *labels;
+  auto format = ParseLogFormat(raw.log_format);
+  if (!format.ok()) return UsageError("log-format", format.status());
+  config.log_format = *format;
+  auto interval = ParseDuration(raw.heartbeat_interval);
+  if (!interval.ok()) return UsageError("heartbeat-interval", interval.status());
+  if (*interval <= absl::ZeroDuration()) {
+    return UsageError("heartbeat-interval", absl::InvalidArgumentError("must be greater than 0"));
+  }
+  config.heartbeat_interval = *interval;
+  return std::nullopt;
+}
+
+}  // namespace
+
+absl::StatusOr<std::map<std::string, std::string>> ParseLabels(std::string_view text) {
+  std::map<std::string, std::string> labels;
+  if (text.empty()) return labels;
+  for (absl::string_view item : absl::StrSplit(ToAbsl(text), ',')) {
+    std::vector<std::string> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
+    if (kv.size() != 2 || kv[0].empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", item, "\" is not key=value (expected k=v,k2=v2)"));
+    }
+    labels[kv[0]] = kv[1];
+  }
+  return labels;
+}
+
+AgentFlagsResult ParseAgentFlags(int argc, const char* const* argv, std::string_view version) {
+  RawFlags raw{"127.0.0.1:7400",
+               "",
+               "default",
+               "0.0.0.0:7402",
+               "unix:///var/run/docker.sock",
+               "docker",
+               "",
+               "",
+               "",
+               "0",
+               "",
+               "text",
+               "2s"};
+  CLI::App app("microscale-agent: runs the controller's containers on this host",
+               "microscale-agent");
+  app.set_version_flag("--version", std::string(version));
+  AddFlag(app, "controller", &raw.controller, "controller gRPC address host:port");
+  AddFlag(app, "node-name", &raw.node_name, "this node's name (default: the hostname)");
+  AddFlag(app, "cluster-name", &raw.cluster_name, "cluster whose containers this agent manages");
+  AddFlag(app, "http-addr", &raw.http_addr, "listen address of /metrics and /healthz");
+  AddFlag(app, "docker-host", &raw.docker_host, "Docker Engine socket (docker runtime)");
+  AddFlag(app, "runtime", &raw.runtime, "docker | sim (simulated, in-memory containers)");
+  AddFlag(app, "sim-start-delay", &raw.sim_start_delay,
+          "simulated start time of a container, e.g. 200ms (sim runtime only)");
+  AddFlag(app, "cpu", &raw.cpu, "CPU offered, e.g. 4 or 3500m (default: all cores)");
+  AddFlag(app, "memory", &raw.memory, "memory offered, e.g. 8Gi (default: all memory)");
+  AddFlag(app, "max-containers", &raw.max_containers, "container cap, 0 = none");
+  AddFlag(app, "labels", &raw.labels, "node labels k=v,k2=v2");
+  AddFlag(app, "log-format", &raw.log_format, "text | json");
+  AddFlag(app, "heartbeat-interval", &raw.heartbeat_interval, "time between heartbeats");
+  AgentFlagsResult result;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    result.message = app.help();
+    return result;
+  } catch (const CLI::CallForVersion&) {
+    result.message = absl::StrCat("microscale-agent ", ToAbsl(version), "\n");
+    return result;
+  } catch (const CLI::ParseError& e) {
+    result.exit_code = 2;
+    result.message_to_stderr = true;
+    result.message =
+        absl::StrCat("microscale-agent: ", e.what(), "\nRun with --help for more information.\n");
+    return result;
+  }
+  AgentConfig config;
+  if (auto error = Convert(raw, config)) return *error;
+  result.config = std::move(config);
+  return result;
+}
+
+}  // namespace microscale

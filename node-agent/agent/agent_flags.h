@@ -1,0 +1,53 @@
+// The command line of microscale-agent (DESIGN.md "Flags of the daemons").
+//
+// Every flag has an env twin MICROSCALE_<FLAG> (--node-name <-> MICROSCALE_NODE_NAME); the
+// command line wins. Values are checked here, so a bad one is a usage error (exit 2) whose
+// message names the flag. Pure apart from reading the environment and the hostname.
+#ifndef MICROSCALE_NODE_AGENT_AGENT_AGENT_FLAGS_H_
+#define MICROSCALE_NODE_AGENT_AGENT_AGENT_FLAGS_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/log.h"
+
+namespace microscale {
+
+struct AgentConfig {
+  std::string controller = "127.0.0.1:7400";
+  std::string node_name;  // default: the hostname
+  std::string cluster_name = "default";
+  std::string http_addr = "0.0.0.0:7402";
+  std::string docker_host = "unix:///var/run/docker.sock";
+  std::string runtime = "docker";  // docker | sim
+  absl::Duration sim_start_delay = absl::ZeroDuration();
+  int64_t cpu_millis = 0;    // 0: all the host's cores
+  int64_t memory_bytes = 0;  // 0: all the host's memory
+  int32_t max_containers = 0;
+  std::map<std::string, std::string> labels;
+  LogFormat log_format = LogFormat::kText;
+  absl::Duration heartbeat_interval = absl::Seconds(2);
+};
+
+// What parsing the command line decided: run with `config`, or exit with `exit_code` after
+// printing `message` (to stdout for --help/--version, to stderr for usage errors).
+struct AgentFlagsResult {
+  std::optional<AgentConfig> config;
+  int exit_code = 0;
+  std::string message;
+  bool message_to_stderr = false;
+};
+
+AgentFlagsResult ParseAgentFlags(int argc, const char* const* argv, std::string_view version);
+
+// "k=v,k2=v2" -> {k: v, k2: v2}; "" -> {}. InvalidArgument for an item without '=' or key.
+absl::StatusOr<std::map<std::string, std::string>> ParseLabels(std::string_view text);
+
+}  // namespace microscale
+
+#endif  // MICROSCALE_NODE_AGENT_AGENT_AGENT_FLAGS_H_

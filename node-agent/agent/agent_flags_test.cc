@@ -1,0 +1,111 @@
+#include "node-agent/agent/agent_flags.h"
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace microscale {
+namespace {
+
+using ::testing::HasSubstr;
+
+AgentFlagsResult Parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "microscale-agent");
+  std::vector<const char*> argv;
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  return ParseAgentFlags(static_cast<int>(argv.size()), argv.data(), "1.2.3");
+}
+
+TEST(ParseAgentFlags, DefaultsFollowTheDesign) {
+  AgentFlagsResult r = Parse({});
+  ASSERT_TRUE(r.config.has_value()) << r.message;
+  EXPECT_EQ(r.config->controller, "127.0.0.1:7400");
+  EXPECT_EQ(r.config->http_addr, "0.0.0.0:7402");
+  EXPECT_EQ(r.config->cluster_name, "default");
+  EXPECT_EQ(r.config->docker_host, "unix:///var/run/docker.sock");
+  EXPECT_EQ(r.config->runtime, "docker");
+  EXPECT_FALSE(r.config->node_name.empty());
+  EXPECT_EQ(r.config->cpu_millis, 0);
+  EXPECT_EQ(r.config->memory_bytes, 0);
+  EXPECT_EQ(r.config->max_containers, 0);
+  EXPECT_EQ(r.config->heartbeat_interval, absl::Seconds(2));
+  EXPECT_EQ(r.config->log_format, LogFormat::kText);
+}
+
+TEST(ParseAgentFlags, ReadsEveryFlag) {
+  AgentFlagsResult r =
+      Parse({"--controller=10.0.0.1:7400", "--node-name=n1", "--cluster-name=prod",
+             "--http-addr=127.0.0.1:0", "--runtime=sim", "--sim-start-delay=250ms", "--cpu=3500m",
+             "--memory=4Gi", "--max-containers=30", "--labels=zone=a,disk=ssd", "--log-format=json",
+             "--heartbeat-interval=500ms"});
+  ASSERT_TRUE(r.config.has_value()) << r.message;
+  EXPECT_EQ(r.config->controller, "10.0.0.1:7400");
+  EXPECT_EQ(r.config->node_name, "n1");
+  EXPECT_EQ(r.config->cluster_name, "prod");
+  EXPECT_EQ(r.config->runtime, "sim");
+  EXPECT_EQ(r.config->sim_start_delay, absl::Milliseconds(250));
+  EXPECT_EQ(r.config->cpu_millis, 3500);
+  EXPECT_EQ(r.config->memory_bytes, int64_t{4} << 30);
+  EXPECT_EQ(r.config->max_containers, 30);
+  EXPECT_EQ(r.config->labels, (std::map<std::string, std::string>{{"zone", "a"}, {"disk", "ssd"}}));
+  EXPECT_EQ(r.config->log_format, LogFormat::kJson);
+  EXPECT_EQ(r.config->heartbeat_interval, absl::Milliseconds(500));
+}
+
+TEST(ParseAgentFlags, EnvTwinsApplyAndTheCommandLineWins) {
+  setenv("MICROSCALE_NODE_NAME", "from-env", 1);
+  setenv("MICROSCALE_MAX_CONTAINERS", "5", 1);
+  AgentFlagsResult r = Parse({"--max-containers=9"});
+  unsetenv("MICROSCALE_NODE_NAME");
+  unsetenv("MICROSCALE_MAX_CONTAINERS");
+  ASSERT_TRUE(r.config.has_value()) << r.message;
+  EXPECT_EQ(r.config->node_name, "from-env");
+  EXPECT_EQ(r.config->max_containers, 9);
+}
+
+TEST(ParseAgentFlags, BadValuesAreUsageErrorsNamingTheFlag) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--cpu=lots", "--cpu"},
+      {"--memory=12 bytes", "--memory"},
+      {"--heartbeat-interval=fast", "--heartbeat-interval"},
+      {"--heartbeat-interval=0s", "--heartbeat-interval"},
+      {"--sim-start-delay=soon", "--sim-start-delay"},
+      {"--runtime=podman", "--runtime"},
+      {"--labels=zone", "--labels"},
+      {"--max-containers=-1", "--max-containers"},
+      {"--log-format=xml", "--log-format"},
+      {"--controller=nohost", "--controller"},
+      {"--http-addr=1.2.3.4:99999", "--http-addr"},
+      {"--bogus=1", "--bogus"},
+  };
+  for (const auto& [arg, flag] : cases) {
+    AgentFlagsResult r = Parse({arg});
+    EXPECT_FALSE(r.config.has_value()) << arg;
+    EXPECT_EQ(r.exit_code, 2) << arg;
+    EXPECT_TRUE(r.message_to_stderr) << arg;
+    EXPECT_THAT(r.message, HasSubstr(flag)) << arg;
+  }
+}
+
+TEST(ParseAgentFlags, HelpAndVersionExitZero) {
+  AgentFlagsResult help = Parse({"--help"});
+  EXPECT_FALSE(help.config.has_value());
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.message, HasSubstr("MICROSCALE_CONTROLLER"));
+  AgentFlagsResult version = Parse({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_EQ(version.message, "microscale-agent 1.2.3\n");
+}
+
+TEST(ParseLabels, SplitsPairs) {
+  EXPECT_TRUE(ParseLabels("")->empty());
+  EXPECT_EQ(ParseLabels("a=1,b=x=y")->at("b"), "x=y");
+  EXPECT_FALSE(ParseLabels("=1").ok());
+  EXPECT_FALSE(ParseLabels("a=1,,b=2").ok());
+}
+
+}  // namespace
+}  // namespace microscale

@@ -1,0 +1,340 @@
+#include "node-agent/agent/agent_session.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <set>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "node-agent/agent/outbox.h"
+
+namespace microscale {
+namespace {
+
+// A stream that stayed up this long counts as a success even if the controller never
+// wrote on it, so the next redial starts again from the shortest delay.
+constexpr absl::Duration kHealthyStream = absl::Seconds(10);
+
+// The channel's own reconnect backoff is kept within ours, so a controller that comes back
+// is reached on the next redial rather than after gRPC's default of up to two minutes.
+std::shared_ptr<grpc::Channel> DialController(const AgentSessionOptions& options) {
+  grpc::ChannelArguments args;
+  int max_ms = static_cast<int>(absl::ToInt64Milliseconds(options.reconnect_backoff.max));
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, std::max(max_ms, 100));
+  return grpc::CreateCustomChannel(options.controller, grpc::InsecureChannelCredentials(), args);
+}
+
+}  // namespace
+
+struct AgentSession::Connection {
+  uint64_t epoch = 0;
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReaderWriter<v1::AgentMessage, v1::ControllerMessage>> stream;
+  Outbox outbox;
+  absl::Mutex mu;
+  bool refresh_requested ABSL_GUARDED_BY(mu) = false;
+  bool done ABSL_GUARDED_BY(mu) = false;
+};
+
+// Runtime events arrive on the runtime's thread, possibly after the session is gone; the
+// relay forwards them only while the session lives.
+struct AgentSession::EventRelay {
+  absl::Mutex mu;
+  AgentSession* session ABSL_GUARDED_BY(mu) = nullptr;
+};
+
+AgentSession::AgentSession(AgentSessionOptions options, ContainerRuntime* runtime,
+                           AgentMetrics* metrics)
+    : options_(std::move(options)),
+      metrics_(metrics),
+      runtime_(runtime, options_.max_runtime_calls,
+               options_.observe_runtime_calls ? metrics : nullptr),
+      stub_(v1::AgentGateway::NewStub(DialController(options_))),
+      relay_(std::make_shared<EventRelay>()),
+      executor_(
+          options_.max_runtime_calls, [this](const v1::ControllerMessage& c) { return Execute(c); },
+          [this](const std::string& id, const std::string& type, uint64_t epoch,
+                 const CommandOutcome& outcome) { Report(id, type, epoch, outcome); }) {
+  {
+    absl::MutexLock lock(&relay_->mu);
+    relay_->session = this;
+  }
+  runtime_.Watch([relay = relay_](const v1::ContainerEvent& event) {
+    absl::MutexLock lock(&relay->mu);
+    if (relay->session != nullptr) relay->session->OnRuntimeEvent(event);
+  });
+  if (metrics_ != nullptr) metrics_->SetConnected(false);
+}
+
+AgentSession::~AgentSession() {
+  absl::MutexLock lock(&relay_->mu);
+  relay_->session = nullptr;
+}
+
+bool AgentSession::ShuttingDown() const {
+  absl::MutexLock lock(&mu_);
+  return shutdown_;
+}
+
+void AgentSession::Shutdown() {
+  absl::MutexLock lock(&mu_);
+  shutdown_ = true;
+  if (current_ != nullptr) current_->context.TryCancel();
+}
+
+void AgentSession::Run() {
+  Backoff backoff(options_.reconnect_backoff);
+  while (!ShuttingDown()) {
+    if (ServeOnce()) backoff.Reset();
+    absl::Duration delay = backoff.Next();
+    absl::MutexLock lock(&mu_);
+    if (shutdown_) break;
+    LogInfo("redialing the controller",
+            {{"controller", options_.controller}, {"in", delay}, {"attempt", backoff.attempts()}});
+    mu_.AwaitWithTimeout(absl::Condition(&shutdown_), delay);
+  }
+  LogInfo("agent session stopped; containers are left running");
+}
+
+bool AgentSession::ServeOnce() {
+  absl::StatusOr<v1::AgentMessage> hello = BuildHello();
+  if (!hello.ok()) {
+    LogWarn("cannot build Hello", {{"error", hello.status()}});
+    return false;
+  }
+  auto conn = std::make_shared<Connection>();
+  {
+    absl::MutexLock lock(&mu_);
+    if (shutdown_) return false;
+    conn->epoch = ++epoch_;
+    current_ = conn;
+  }
+  conn->stream = stub_->Connect(&conn->context);
+  const absl::Time began = absl::Now();
+  bool answered = false;
+  if (conn->stream->Write(*hello)) {
+    connected_ = true;
+    if (metrics_ != nullptr) metrics_->SetConnected(true);
+    LogInfo("connected to the controller", {{"controller", options_.controller},
+                                            {"containers", hello->hello().containers_size()}});
+    std::thread writer([this, conn] { WriterLoop(*conn); });
+    std::thread heartbeat([this, conn] { HeartbeatLoop(*conn); });
+    v1::ControllerMessage message;
+    while (conn->stream->Read(&message)) {
+      answered = true;
+      Dispatch(*conn, message);
+    }
+    connected_ = false;
+    if (metrics_ != nullptr) metrics_->SetConnected(false);
+    {
+      absl::MutexLock lock(&conn->mu);
+      conn->done = true;
+    }
+    conn->outbox.Close();
+    writer.join();
+    heartbeat.join();
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    current_ = nullptr;
+  }
+  executor_.DropQueued();
+  grpc::Status status = conn->stream->Finish();
+  LogWarn("controller stream ended", {{"controller", options_.controller},
+                                      {"code", static_cast<int>(status.error_code())},
+                                      {"error", status.error_message()}});
+  return answered || absl::Now() - began >= kHealthyStream;
+}
+
+absl::StatusOr<v1::NodeCapacity> AgentSession::ResolveCapacity() {
+  v1::NodeCapacity capacity;
+  if (options_.cpu_millis == 0 || options_.memory_bytes == 0) {
+    ASSIGN_OR_RETURN(capacity, runtime_.Capacity());
+  }
+  if (options_.cpu_millis > 0) capacity.set_cpu_millis(options_.cpu_millis);
+  if (options_.memory_bytes > 0) capacity.set_memory_bytes(options_.memory_bytes);
+  capacity.set_max_containers(options_.max_containers);
+  return capacity;
+}
+
+absl::Status AgentSession::RefreshTable(bool wait_for_slot) {
+  const uint64_t since = table_.Sequence();
+  absl::StatusOr<std::vector<v1::Container>> listed;
+  if (wait_for_slot) {
+    listed = runtime_.List();
+  } else {
+    auto tried = runtime_.TryList();
+    if (!tried.has_value()) return absl::OkStatus();  // busy: events keep the table current
+    listed = std::move(*tried);
+  }
+  if (!listed.ok()) return listed.status();
+  table_.ReplaceAll(*listed, since);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::AgentMessage> AgentSession::BuildHello() {
+  ASSIGN_OR_RETURN(v1::NodeCapacity capacity, ResolveCapacity());
+  RETURN_IF_ERROR(Annotate(RefreshTable(/*wait_for_slot=*/true), "listing containers"));
+  v1::AgentMessage message;
+  v1::Hello* hello = message.mutable_hello();
+  hello->set_node_name(options_.node_name);
+  *hello->mutable_capacity() = capacity;
+  hello->mutable_labels()->insert(options_.labels.begin(), options_.labels.end());
+  hello->set_agent_version(options_.agent_version);
+  hello->set_runtime(runtime_.Name());
+  hello->set_cluster(options_.cluster);
+  for (v1::Container& c : table_.Snapshot()) {
+    StampNode(&c);
+    *hello->add_containers() = std::move(c);
+  }
+  return message;
+}
+
+void AgentSession::WriterLoop(Connection& conn) {
+  v1::AgentMessage message;
+  while (conn.outbox.Pop(&message)) {
+    if (!conn.stream->Write(message)) {
+      conn.context.TryCancel();  // the reader sees the end of the stream and cleans up
+      return;
+    }
+  }
+}
+
+void AgentSession::HeartbeatLoop(Connection& conn) {
+  absl::Time next = absl::Now() + options_.heartbeat_interval;
+  while (true) {
+    bool refresh = false;
+    {
+      absl::MutexLock lock(&conn.mu);
+      auto wake = [&conn]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(conn.mu) {
+        return conn.done || conn.refresh_requested;
+      };
+      conn.mu.AwaitWithDeadline(absl::Condition(&wake), next);
+      if (conn.done) return;
+      refresh = conn.refresh_requested;
+      conn.refresh_requested = false;
+    }
+    absl::Status listed = RefreshTable(/*wait_for_slot=*/refresh);
+    if (!listed.ok()) LogWarn("cannot list containers", {{"error", listed}});
+    v1::AgentMessage message;
+    v1::Heartbeat* heartbeat = message.mutable_heartbeat();  // set even when empty
+    std::vector<v1::Container> containers = table_.Snapshot();
+    if (metrics_ != nullptr) metrics_->SetContainers(containers);
+    for (v1::Container& c : containers) {
+      StampNode(&c);
+      *heartbeat->add_containers() = std::move(c);
+    }
+    conn.outbox.Push(std::move(message));
+    next = std::max(next + options_.heartbeat_interval, absl::Now());
+  }
+}
+
+void AgentSession::Dispatch(Connection& conn, const v1::ControllerMessage& message) {
+  switch (message.body_case()) {
+    case v1::ControllerMessage::kStart:
+    case v1::ControllerMessage::kStop:
+    case v1::ControllerMessage::kPause:
+    case v1::ControllerMessage::kResume:
+      executor_.Submit(message, conn.epoch);
+      return;
+    case v1::ControllerMessage::kSync:
+      HandleSync(conn, message.sync());
+      if (metrics_ != nullptr) metrics_->CountCommand("sync", true);
+      return;
+    default:
+      Report(message.command_id(), "unknown", conn.epoch,
+             CommandOutcome{absl::InvalidArgumentError("unknown command"), std::nullopt});
+  }
+}
+
+void AgentSession::HandleSync(Connection& conn, const v1::Sync& sync) {
+  std::set<std::string> wanted;
+  for (const v1::Container& c : sync.containers()) wanted.insert(c.instance());
+  int unexpected = 0;
+  for (const v1::Container& c : table_.Snapshot()) unexpected += wanted.count(c.instance()) == 0;
+  LogInfo("sync from the controller",
+          {{"wanted", static_cast<int>(wanted.size())}, {"not_wanted_here", unexpected}});
+  absl::MutexLock lock(&conn.mu);
+  conn.refresh_requested = true;
+}
+
+CommandOutcome AgentSession::Execute(const v1::ControllerMessage& command) {
+  const std::string instance = CommandInstance(command);
+  absl::StatusOr<v1::Container> result;
+  switch (command.body_case()) {
+    case v1::ControllerMessage::kStart:
+      result = runtime_.Start(instance, command.start().spec());
+      break;
+    case v1::ControllerMessage::kPause:
+      result = runtime_.Pause(instance);
+      break;
+    case v1::ControllerMessage::kResume:
+      result = runtime_.Resume(instance);
+      break;
+    case v1::ControllerMessage::kStop: {
+      v1::Container gone = table_.Find(instance).value_or(v1::Container());
+      absl::Status stopped =
+          runtime_.Stop(instance, absl::Seconds(command.stop().timeout_seconds()));
+      if (!stopped.ok()) return {stopped, std::nullopt};
+      table_.Remove(instance);
+      gone.set_instance(instance);
+      gone.set_state(v1::CONTAINER_STATE_EXITED);
+      return {absl::OkStatus(), gone};
+    }
+    default:
+      return {absl::InvalidArgumentError("unknown command"), std::nullopt};
+  }
+  if (!result.ok()) return {result.status(), std::nullopt};
+  table_.Upsert(*result);
+  return {absl::OkStatus(), *result};
+}
+
+void AgentSession::Report(const std::string& command_id, const std::string& type, uint64_t epoch,
+                          const CommandOutcome& outcome) {
+  if (metrics_ != nullptr) metrics_->CountCommand(type, outcome.status.ok());
+  if (!outcome.status.ok()) {
+    LogWarn("command failed",
+            {{"command_id", command_id}, {"type", type}, {"error", outcome.status}});
+  }
+  v1::AgentMessage message;
+  v1::CommandResult* result = message.mutable_result();
+  result->set_command_id(command_id);
+  result->set_ok(outcome.status.ok());
+  if (!outcome.status.ok()) result->set_error(outcome.status.ToString());
+  if (outcome.container) {
+    *result->mutable_container() = *outcome.container;
+    StampNode(result->mutable_container());
+  }
+  Send(std::move(message), epoch);
+}
+
+void AgentSession::OnRuntimeEvent(const v1::ContainerEvent& event) {
+  table_.ApplyEvent(event);
+  v1::AgentMessage message;
+  *message.mutable_event() = event;
+  StampNode(message.mutable_event()->mutable_container());
+  Send(std::move(message));
+}
+
+bool AgentSession::Send(v1::AgentMessage message, uint64_t epoch) {
+  std::shared_ptr<Connection> conn;
+  {
+    absl::MutexLock lock(&mu_);
+    conn = current_;
+  }
+  if (conn == nullptr || (epoch != 0 && conn->epoch != epoch)) return false;
+  return conn->outbox.Push(std::move(message));
+}
+
+void AgentSession::StampNode(v1::Container* container) const {
+  if (container->node().empty()) container->set_node(options_.node_name);
+}
+
+}  // namespace microscale

@@ -1,0 +1,110 @@
+// AgentSession: the agent's side of the controller <-> agent protocol (DESIGN.md).
+//
+// Dials microscale.v1.AgentGateway/Connect and keeps one bidirectional stream: sends Hello
+// (node, capacity, labels, version, runtime, cluster and every managed container, which is
+// how a restarted agent adopts what it finds), a Heartbeat with the container states every
+// `heartbeat_interval`, a CommandResult per command and every runtime ContainerEvent as it
+// comes. Start/Stop/Pause/Resume run on a small worker pool, idempotent by instance, with
+// at most `max_runtime_calls` runtime calls in flight. Sync makes the next heartbeat a fresh
+// listing of every managed container; the agent never stops anything on its own.
+//
+// When the stream is lost the session redials with jittered exponential backoff and keeps
+// every container running. Thread-safety: Run() on one thread; Shutdown() and connected()
+// from any thread. The runtime and the metrics must outlive the session.
+#ifndef MICROSCALE_NODE_AGENT_AGENT_AGENT_SESSION_H_
+#define MICROSCALE_NODE_AGENT_AGENT_AGENT_SESSION_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/backoff.h"
+#include "microscale/v1/agent_gateway.grpc.pb.h"
+#include "node-agent/agent/agent_metrics.h"
+#include "node-agent/agent/bounded_runtime.h"
+#include "node-agent/agent/command_executor.h"
+#include "node-agent/agent/container_table.h"
+#include "node-agent/runtime.h"
+
+namespace microscale {
+
+struct AgentSessionOptions {
+  std::string controller = "127.0.0.1:7400";
+  std::string node_name;
+  std::string cluster = "default";
+  std::map<std::string, std::string> labels;
+  std::string agent_version;
+  int64_t cpu_millis = 0;    // 0: what the runtime reports
+  int64_t memory_bytes = 0;  // 0: what the runtime reports
+  int32_t max_containers = 0;
+  absl::Duration heartbeat_interval = absl::Seconds(2);
+  BackoffOptions reconnect_backoff;
+  int max_runtime_calls = 4;
+  // Record each runtime call in microscale_agent_docker_request_duration_seconds. Off when
+  // the runtime reports its own engine calls (the Docker runtime's call observer).
+  bool observe_runtime_calls = true;
+};
+
+class AgentSession {
+ public:
+  // `metrics` may be null.
+  AgentSession(AgentSessionOptions options, ContainerRuntime* runtime, AgentMetrics* metrics);
+  ~AgentSession();
+  AgentSession(const AgentSession&) = delete;
+  AgentSession& operator=(const AgentSession&) = delete;
+
+  // Dials, serves and redials until Shutdown(); then returns. Containers are left running.
+  void Run();
+  // Ends Run(): cancels the stream and any backoff wait. Safe from any thread, any time.
+  void Shutdown();
+  // True while a stream is up and Hello was sent on it.
+  bool connected() const { return connected_.load(); }
+
+ private:
+  struct Connection;
+  struct EventRelay;
+
+  // One dial: Hello, then serve until the stream ends. True when the controller answered.
+  bool ServeOnce();
+  absl::StatusOr<v1::AgentMessage> BuildHello();
+  absl::StatusOr<v1::NodeCapacity> ResolveCapacity();
+  absl::Status RefreshTable(bool wait_for_slot);
+  void WriterLoop(Connection& conn);
+  void HeartbeatLoop(Connection& conn);
+  void Dispatch(Connection& conn, const v1::ControllerMessage& message);
+  void HandleSync(Connection& conn, const v1::Sync& sync);
+  CommandOutcome Execute(const v1::ControllerMessage& command);
+  void Report(const std::string& command_id, const std::string& type, uint64_t epoch,
+              const CommandOutcome& outcome);
+  void OnRuntimeEvent(const v1::ContainerEvent& event);
+  // Queues `message` on the current stream, if there is one of `epoch` (0: any).
+  bool Send(v1::AgentMessage message, uint64_t epoch = 0);
+  void StampNode(v1::Container* container) const;
+  bool ShuttingDown() const;
+
+  const AgentSessionOptions options_;
+  AgentMetrics* const metrics_;
+  BoundedRuntime runtime_;
+  ContainerTable table_;
+  std::unique_ptr<v1::AgentGateway::Stub> stub_;
+  std::shared_ptr<EventRelay> relay_;
+  std::atomic<bool> connected_{false};
+
+  mutable absl::Mutex mu_;
+  bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t epoch_ ABSL_GUARDED_BY(mu_) = 0;
+  std::shared_ptr<Connection> current_ ABSL_GUARDED_BY(mu_);
+
+  // Last member: its workers call into everything above and are joined first.
+  CommandExecutor executor_;
+};
+
+}  // namespace microscale
+
+#endif  // MICROSCALE_NODE_AGENT_AGENT_AGENT_SESSION_H_

@@ -1,0 +1,353 @@
+#include "node-agent/agent/agent_session.h"
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "node-agent/agent/testing/eventually.h"
+#include "node-agent/agent/testing/fake_container_runtime.h"
+#include "node-agent/agent/testing/test_agent_gateway.h"
+#include "prometheus/registry.h"
+#include "prometheus/text_serializer.h"
+
+namespace microscale {
+namespace {
+
+using ::testing::HasSubstr;
+using Messages = std::vector<v1::AgentMessage>;
+
+v1::Container Running(const std::string& instance, const std::string& app) {
+  v1::Container c;
+  c.set_instance(instance);
+  c.set_app(app);
+  c.set_state(v1::CONTAINER_STATE_RUNNING);
+  c.set_container_id("existing-" + instance);
+  return c;
+}
+
+v1::ControllerMessage Start(const std::string& id, const std::string& instance) {
+  v1::ControllerMessage m;
+  m.set_command_id(id);
+  m.mutable_start()->set_instance(instance);
+  m.mutable_start()->mutable_spec()->set_app("web");
+  m.mutable_start()->mutable_spec()->set_image("microscale/demo:test");
+  return m;
+}
+
+v1::ControllerMessage Stop(const std::string& id, const std::string& instance) {
+  v1::ControllerMessage m;
+  m.set_command_id(id);
+  m.mutable_stop()->set_instance(instance);
+  m.mutable_stop()->set_timeout_seconds(1);
+  return m;
+}
+
+const v1::Hello* LastHello(const Messages& messages) {
+  const v1::Hello* hello = nullptr;
+  for (const auto& m : messages) {
+    if (m.has_hello()) hello = &m.hello();
+  }
+  return hello;
+}
+
+bool Lists(const google::protobuf::RepeatedPtrField<v1::Container>& containers,
+           const std::string& instance) {
+  for (const auto& c : containers) {
+    if (c.instance() == instance) return true;
+  }
+  return false;
+}
+
+class AgentSessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(gateway_.Start().ok()); }
+
+  void TearDown() override {
+    if (session_ != nullptr) {
+      session_->Shutdown();
+      run_.join();
+      session_.reset();
+    }
+  }
+
+  AgentSessionOptions Options() {
+    AgentSessionOptions o;
+    o.controller = gateway_.address();
+    o.node_name = "node-a";
+    o.cluster = "test";
+    o.labels = {{"zone", "z1"}};
+    o.agent_version = "0.0.0-test";
+    o.heartbeat_interval = absl::Milliseconds(100);
+    o.reconnect_backoff.initial = absl::Milliseconds(50);
+    o.reconnect_backoff.max = absl::Milliseconds(500);
+    return o;
+  }
+
+  void StartAgent(AgentSessionOptions options) {
+    session_ = std::make_unique<AgentSession>(options, &runtime_, &metrics_);
+    run_ = std::thread([this] { session_->Run(); });
+  }
+  void StartAgent() { StartAgent(Options()); }
+
+  bool WaitForResult(const std::string& id) {
+    return gateway_.WaitFor([&](const Messages& m) { return FindResult(m, id) != nullptr; });
+  }
+  v1::CommandResult Result(const std::string& id) {
+    const Messages messages = gateway_.received();
+    const v1::CommandResult* r = FindResult(messages, id);
+    return r == nullptr ? v1::CommandResult() : *r;
+  }
+  std::string MetricsText() { return prometheus::TextSerializer().Serialize(registry_.Collect()); }
+
+  FakeContainerRuntime runtime_;
+  prometheus::Registry registry_;
+  AgentMetrics metrics_{registry_};
+  TestAgentGateway gateway_;
+  std::unique_ptr<AgentSession> session_;
+  std::thread run_;
+};
+
+TEST_F(AgentSessionTest, HelloDescribesTheNodeAndAdoptsItsContainers) {
+  runtime_.AddExisting(Running("web-1", "web"));
+  runtime_.AddExisting(Running("batch-7", "batch"));
+  StartAgent();
+  ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) { return CountHellos(m) == 1; }));
+  const Messages messages = gateway_.received();
+  const v1::Hello& hello = *LastHello(messages);
+  EXPECT_EQ(hello.node_name(), "node-a");
+  EXPECT_EQ(hello.cluster(), "test");
+  EXPECT_EQ(hello.runtime(), "fake");
+  EXPECT_EQ(hello.agent_version(), "0.0.0-test");
+  EXPECT_EQ(hello.labels().at("zone"), "z1");
+  EXPECT_EQ(hello.capacity().cpu_millis(), 4000);
+  EXPECT_EQ(hello.capacity().memory_bytes(), int64_t{8} << 30);
+  ASSERT_EQ(hello.containers_size(), 2);
+  EXPECT_TRUE(Lists(hello.containers(), "web-1"));
+  EXPECT_TRUE(Lists(hello.containers(), "batch-7"));
+  for (const auto& c : hello.containers()) EXPECT_EQ(c.node(), "node-a");
+  EXPECT_TRUE(Eventually([&] { return session_->connected(); }));
+  EXPECT_THAT(MetricsText(), HasSubstr("microscale_agent_controller_connected 1"));
+}
+
+TEST_F(AgentSessionTest, CapacityFlagsOverrideTheRuntime) {
+  AgentSessionOptions options = Options();
+  options.cpu_millis = 1500;
+  options.max_containers = 7;
+  StartAgent(options);
+  ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) { return CountHellos(m) == 1; }));
+  const Messages messages = gateway_.received();
+  const v1::Hello& hello = *LastHello(messages);
+  EXPECT_EQ(hello.capacity().cpu_millis(), 1500);
+  EXPECT_EQ(hello.capacity().memory_bytes(), int64_t{8} << 30);
+  EXPECT_EQ(hello.capacity().max_containers(), 7);
+}
+
+TEST_F(AgentSessionTest, RunsCommandsAndReturnsTheirResults) {
+  StartAgent();
+  ASSERT_TRUE(gateway_.WaitForOpenStream());
+  ASSERT_TRUE(gateway_.Send(Start("c1", "web-2")));
+  ASSERT_TRUE(WaitForResult("c1"));
+  v1::CommandResult started = Result("c1");
+  EXPECT_TRUE(started.ok()) << started.error();
+  EXPECT_EQ(started.container().instance(), "web-2");
+  EXPECT_EQ(started.container().state(), v1::CONTAINER_STATE_RUNNING);
+  EXPECT_EQ(started.container().node(), "node-a");
+  EXPECT_EQ(runtime_.containers().count("web-2"), 1u);
+
+  v1::ControllerMessage pause;
+  pause.set_command_id("c2");
+  pause.mutable_pause()->set_instance("web-2");
+  ASSERT_TRUE(gateway_.Send(pause));
+  ASSERT_TRUE(WaitForResult("c2"));
+  EXPECT_EQ(Result("c2").container().state(), v1::CONTAINER_STATE_PAUSED);
+
+  v1::ControllerMessage resume;
+  resume.set_command_id("c3");
+  resume.mutable_resume()->set_instance("web-2");
+  ASSERT_TRUE(gateway_.Send(resume));
+  ASSERT_TRUE(WaitForResult("c3"));
+  EXPECT_EQ(Result("c3").container().state(), v1::CONTAINER_STATE_RUNNING);
+
+  ASSERT_TRUE(gateway_.Send(Stop("c4", "web-2")));
+  ASSERT_TRUE(WaitForResult("c4"));
+  EXPECT_TRUE(Result("c4").ok());
+  EXPECT_EQ(runtime_.containers().count("web-2"), 0u);
+  EXPECT_THAT(MetricsText(),
+              HasSubstr("microscale_agent_commands_total{result=\"ok\",type=\"start\"} 1"));
+}
+
+TEST_F(AgentSessionTest, AFailedCommandCarriesTheRuntimeError) {
+  runtime_.FailStarts(
+      absl::FailedPreconditionError("image microscale/demo:test not found locally"));
+  StartAgent();
+  ASSERT_TRUE(gateway_.WaitForOpenStream());
+  ASSERT_TRUE(gateway_.Send(Start("c1", "web-2")));
+  ASSERT_TRUE(WaitForResult("c1"));
+  v1::CommandResult result = Result("c1");
+  EXPECT_FALSE(result.ok());
+  EXPECT_THAT(result.error(), HasSubstr("image microscale/demo:test not found locally"));
+  EXPECT_THAT(MetricsText(),
+              HasSubstr("microscale_agent_commands_total{result=\"error\",type=\"start\"} 1"));
+}
+
+TEST_F(AgentSessionTest, AtMostFourRuntimeCallsAreInFlight) {
+  runtime_.HoldStarts();
+  StartAgent();
+  ASSERT_TRUE(gateway_.WaitForOpenStream());
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(gateway_.Send(Start("c" + std::to_string(i), "web-" + std::to_string(i))));
+  }
+  ASSERT_TRUE(Eventually([&] { return runtime_.blocked_starts() == 4; }));
+  // Heartbeats keep flowing while the runtime is saturated, without adding a call.
+  int heartbeats = CountHeartbeats(gateway_.received());
+  ASSERT_TRUE(gateway_.WaitFor([heartbeats](const Messages& m) {
+    return CountHeartbeats(m) >= heartbeats + 3;
+  })) << heartbeats
+      << " then " << CountHeartbeats(gateway_.received()) << " of " << gateway_.received().size();
+  EXPECT_EQ(runtime_.in_flight(), 4);
+  runtime_.ReleaseStarts();
+  ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) {
+    int results = 0;
+    for (const auto& msg : m) results += msg.has_result() && msg.result().ok();
+    return results == 10;
+  }));
+  EXPECT_EQ(runtime_.max_in_flight(), 4);
+  EXPECT_EQ(runtime_.containers().size(), 10u);
+}
+
+TEST_F(AgentSessionTest, DuplicateStartsRunOnceAndBothSucceed) {
+  runtime_.HoldStarts();
+  StartAgent();
+  ASSERT_TRUE(gateway_.WaitForOpenStream());
+  ASSERT_TRUE(gateway_.Send(Start("c1", "web-1")));
+  ASSERT_TRUE(Eventually([&] { return runtime_.blocked_starts() == 1; }));
+  ASSERT_TRUE(gateway_.Send(Start("c2", "web-1")));
+  // Commands are read in order: once web-2's start is in the runtime, c2 was submitted.
+  ASSERT_TRUE(gateway_.Send(Start("c3", "web-2")));
+  ASSERT_TRUE(Eventually([&] { return runtime_.blocked_starts() == 2; }));
+  runtime_.ReleaseStarts();
+  ASSERT_TRUE(WaitForResult("c1"));
+  ASSERT_TRUE(WaitForResult("c2"));
+  EXPECT_TRUE(Result("c1").ok());
+  EXPECT_TRUE(Result("c2").ok());
+  EXPECT_EQ(Result("c1").container().container_id(), Result("c2").container().container_id());
+  EXPECT_EQ(runtime_.start_calls("web-1"), 1);
+
+  // A repeat after completion is answered with the same container, not a second one.
+  ASSERT_TRUE(gateway_.Send(Start("c4", "web-1")));
+  ASSERT_TRUE(WaitForResult("c4"));
+  EXPECT_TRUE(Result("c4").ok());
+  EXPECT_EQ(Result("c4").container().container_id(), Result("c1").container().container_id());
+  EXPECT_EQ(runtime_.containers().size(), 2u);
+}
+
+TEST_F(AgentSessionTest, HeartbeatsReportContainerStatesAtTheConfiguredInterval) {
+  runtime_.AddExisting(Running("web-1", "web"));
+  StartAgent();
+  ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) { return CountHeartbeats(m) >= 5; }));
+  const Messages messages = gateway_.received();
+  for (const auto& m : messages) {
+    if (!m.has_heartbeat()) continue;
+    ASSERT_EQ(m.heartbeat().containers_size(), 1);
+    EXPECT_EQ(m.heartbeat().containers(0).instance(), "web-1");
+    EXPECT_EQ(m.heartbeat().containers(0).state(), v1::CONTAINER_STATE_RUNNING);
+    EXPECT_EQ(m.heartbeat().containers(0).node(), "node-a");
+  }
+  EXPECT_THAT(MetricsText(),
+              HasSubstr("microscale_agent_containers{app=\"web\",state=\"running\"} 1"));
+}
+
+TEST_F(AgentSessionTest, RuntimeEventsAreForwardedAndShowInHeartbeats) {
+  runtime_.AddExisting(Running("web-1", "web"));
+  StartAgent();
+  ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) { return CountHellos(m) == 1; }));
+  ASSERT_TRUE(Eventually([&] { return session_->connected(); }));
+  v1::ContainerEvent exited;
+  exited.set_kind(v1::ContainerEvent::OOM_KILLED);
+  exited.set_exit_code(137);
+  exited.mutable_container()->set_instance("web-1");
+  exited.mutable_container()->set_app("web");
+  runtime_.Emit(exited);
+  ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) {
+    for (const auto& msg : m) {
+      if (msg.has_event() && msg.event().kind() == v1::ContainerEvent::OOM_KILLED &&
+          msg.event().exit_code() == 137 && msg.event().container().node() == "node-a") {
+        return true;
+      }
+    }
+    return false;
+  }));
+  ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) {
+    return !m.empty() && m.back().has_heartbeat() && m.back().heartbeat().containers_size() == 1 &&
+           m.back().heartbeat().containers(0).state() == v1::CONTAINER_STATE_EXITED;
+  }));
+}
+
+TEST_F(AgentSessionTest, SyncReportsUnwantedContainersAndStopsNothing) {
+  runtime_.AddExisting(Running("web-1", "web"));
+  runtime_.AddExisting(Running("stray-9", "old"));
+  StartAgent();
+  ASSERT_TRUE(gateway_.WaitForOpenStream());
+  v1::ControllerMessage sync;
+  sync.set_command_id("s1");
+  *sync.mutable_sync()->add_containers() = Running("web-1", "web");
+  ASSERT_TRUE(gateway_.Send(sync));
+  size_t sent_at = gateway_.received().size();
+  ASSERT_TRUE(gateway_.WaitFor([sent_at](const Messages& m) {
+    for (size_t i = sent_at; i < m.size(); ++i) {
+      if (m[i].has_heartbeat() && Lists(m[i].heartbeat().containers(), "stray-9")) return true;
+    }
+    return false;
+  }));
+  EXPECT_EQ(runtime_.stop_calls("stray-9"), 0);
+  EXPECT_EQ(runtime_.containers().size(), 2u);
+}
+
+TEST_F(AgentSessionTest, RedialsAfterTheControllerGoesAwayAndKeepsContainers) {
+  runtime_.AddExisting(Running("web-1", "web"));
+  StartAgent();
+  ASSERT_TRUE(gateway_.WaitForOpenStream());
+  ASSERT_TRUE(gateway_.Send(Start("c1", "web-2")));
+  ASSERT_TRUE(WaitForResult("c1"));
+  const int port = gateway_.port();
+
+  gateway_.Shutdown();
+  ASSERT_TRUE(Eventually([&] { return !session_->connected(); }));
+  EXPECT_THAT(MetricsText(), HasSubstr("microscale_agent_controller_connected 0"));
+  ASSERT_TRUE(gateway_.Start(port).ok());
+
+  ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) { return CountHellos(m) == 2; }));
+  const Messages messages = gateway_.received();
+  const v1::Hello& hello = *LastHello(messages);
+  EXPECT_EQ(hello.containers_size(), 2);
+  EXPECT_TRUE(Lists(hello.containers(), "web-1"));
+  EXPECT_TRUE(Lists(hello.containers(), "web-2"));
+  EXPECT_EQ(runtime_.stop_calls("web-1"), 0);
+  EXPECT_EQ(runtime_.stop_calls("web-2"), 0);
+  EXPECT_EQ(runtime_.containers().size(), 2u);
+  EXPECT_TRUE(Eventually([&] { return session_->connected(); }));
+}
+
+TEST_F(AgentSessionTest, RedialsWhenTheControllerHangsUp) {
+  StartAgent();
+  ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) { return CountHellos(m) == 1; }));
+  gateway_.EndStream();
+  ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) { return CountHellos(m) == 2; }));
+  EXPECT_EQ(gateway_.streams_opened(), 2);
+}
+
+TEST_F(AgentSessionTest, ShutdownWhileTheControllerIsUnreachableReturnsPromptly) {
+  gateway_.Shutdown();
+  StartAgent();
+  ASSERT_TRUE(Eventually([&] { return runtime_.total_calls() > 0; }));
+  session_->Shutdown();
+  run_.join();
+  session_.reset();
+  EXPECT_TRUE(runtime_.containers().empty());
+}
+
+}  // namespace
+}  // namespace microscale

@@ -1,0 +1,67 @@
+#include "node-agent/agent/container_table.h"
+
+#include "gtest/gtest.h"
+
+namespace microscale {
+namespace {
+
+v1::Container Make(const std::string& instance, v1::ContainerState state) {
+  v1::Container c;
+  c.set_instance(instance);
+  c.set_app("web");
+  c.set_state(state);
+  return c;
+}
+
+TEST(ContainerTable, ListingReplacesOlderEntries) {
+  ContainerTable table;
+  table.Upsert(Make("a", v1::CONTAINER_STATE_RUNNING));
+  uint64_t since = table.Sequence();
+  table.ReplaceAll({Make("b", v1::CONTAINER_STATE_PAUSED)}, since);
+  auto snapshot = table.Snapshot();
+  ASSERT_EQ(snapshot.size(), 1u);
+  EXPECT_EQ(snapshot[0].instance(), "b");
+}
+
+TEST(ContainerTable, ListingDoesNotUndoNewerChanges) {
+  ContainerTable table;
+  table.Upsert(Make("gone", v1::CONTAINER_STATE_RUNNING));
+  uint64_t since = table.Sequence();
+  // While the engine answers the listing, a start and a stop complete.
+  table.Upsert(Make("new", v1::CONTAINER_STATE_RUNNING));
+  table.Remove("gone");
+  table.ReplaceAll({Make("gone", v1::CONTAINER_STATE_RUNNING)}, since);
+  auto snapshot = table.Snapshot();
+  ASSERT_EQ(snapshot.size(), 1u);
+  EXPECT_EQ(snapshot[0].instance(), "new");
+  // A listing taken after the stop settles it.
+  table.ReplaceAll({Make("new", v1::CONTAINER_STATE_RUNNING)}, table.Sequence());
+  EXPECT_EQ(table.Snapshot().size(), 1u);
+  EXPECT_FALSE(table.Find("gone").has_value());
+}
+
+TEST(ContainerTable, EventsMoveStates) {
+  ContainerTable table;
+  table.Upsert(Make("a", v1::CONTAINER_STATE_RUNNING));
+  v1::ContainerEvent event;
+  event.mutable_container()->set_instance("a");
+  event.set_kind(v1::ContainerEvent::PAUSED);
+  table.ApplyEvent(event);
+  EXPECT_EQ(table.Find("a")->state(), v1::CONTAINER_STATE_PAUSED);
+  EXPECT_EQ(table.Find("a")->app(), "web");  // fields the event lacks are kept
+  event.set_kind(v1::ContainerEvent::OOM_KILLED);
+  event.set_exit_code(137);
+  table.ApplyEvent(event);
+  EXPECT_EQ(table.Find("a")->state(), v1::CONTAINER_STATE_EXITED);
+  EXPECT_EQ(table.Find("a")->exit_code(), 137);
+  event.set_kind(v1::ContainerEvent::REMOVED);
+  table.ApplyEvent(event);
+  EXPECT_FALSE(table.Find("a").has_value());
+  event.mutable_container()->set_instance("b");
+  event.set_kind(v1::ContainerEvent::STARTED);
+  table.ApplyEvent(event);
+  EXPECT_EQ(table.Find("b")->state(), v1::CONTAINER_STATE_RUNNING);
+}
+
+}  // namespace
+}  // namespace microscale

@@ -1,0 +1,38 @@
+// Outbox: the queue of messages for one controller stream, drained by that stream's single
+// writer thread, so writes from many threads (command results, events, heartbeats) reach
+// the gRPC stream one at a time and in order.
+//
+// Thread-safe. After Close(), Push() refuses and Pop() returns false once drained of
+// nothing: queued messages are dropped, since the stream they were for is gone.
+#ifndef MICROSCALE_NODE_AGENT_AGENT_OUTBOX_H_
+#define MICROSCALE_NODE_AGENT_AGENT_OUTBOX_H_
+
+#include <deque>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "microscale/v1/agent_gateway.pb.h"
+
+namespace microscale {
+
+class Outbox {
+ public:
+  // False when closed.
+  bool Push(v1::AgentMessage message);
+  // Blocks for the next message; false once closed.
+  bool Pop(v1::AgentMessage* message);
+  void Close();
+  bool closed() const;
+  // Blocks until closed or `timeout` passes; returns closed().
+  bool WaitClosed(absl::Duration timeout) const;
+
+ private:
+  mutable absl::Mutex mu_;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  std::deque<v1::AgentMessage> queue_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace microscale
+
+#endif  // MICROSCALE_NODE_AGENT_AGENT_OUTBOX_H_
