@@ -1,0 +1,113 @@
+// Tests of argument parsing: help, version, and usage errors (exit 2, hint to --help).
+// None of these reach a controller: the address points at a closed port, so a command
+// that wrongly tried to call one would exit 1, not 2.
+#include <string>
+#include <vector>
+
+#include "cli/testing/run_cli.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace microscale::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::RunCliForTest;
+
+const std::vector<std::string> kClosed = {"--controller", "127.0.0.1:1"};
+
+std::vector<std::string> With(std::vector<std::string> args) {
+  args.insert(args.begin(), kClosed.begin(), kClosed.end());
+  return args;
+}
+
+TEST(ArgsTest, HelpListsEveryCommandAndExitsZero) {
+  auto result = RunCliForTest({"--help"});
+  EXPECT_EQ(result.exit_code, 0);
+  for (const char* command :
+       {"apply", "get", "describe", "delete", "demand", "cordon", "uncordon", "drain", "events",
+        "version", "--controller", "--output", "--timeout", "MICROSCALE_CONTROLLER"}) {
+    EXPECT_THAT(result.out, HasSubstr(command));
+  }
+}
+
+TEST(ArgsTest, SubcommandHelpHasDescriptionAndExamples) {
+  auto result = RunCliForTest({"apply", "--help"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_THAT(result.out, HasSubstr("Create or update"));
+  EXPECT_THAT(result.out, HasSubstr("Examples:"));
+  EXPECT_THAT(result.out, HasSubstr("--dry-run"));
+  auto nested = RunCliForTest({"get", "containers", "--help"});
+  EXPECT_EQ(nested.exit_code, 0);
+  EXPECT_THAT(nested.out, HasSubstr("--app"));
+  EXPECT_THAT(nested.out, HasSubstr("microscalectl get containers --app web"));
+}
+
+TEST(ArgsTest, VersionFlagPrintsClientVersion) {
+  auto result = RunCliForTest({"--version"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_THAT(result.out, HasSubstr("microscalectl "));
+}
+
+struct UsageCase {
+  std::vector<std::string> args;
+  std::string message;  // part of the error
+  std::string hint;     // the command named in the --help hint
+};
+
+class UsageErrorTest : public ::testing::TestWithParam<UsageCase> {};
+
+TEST_P(UsageErrorTest, ExitsTwoWithHint) {
+  const UsageCase& c = GetParam();
+  auto result = RunCliForTest(With(c.args));
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("Error: "));
+  EXPECT_THAT(result.err, HasSubstr(c.message));
+  EXPECT_THAT(result.err, HasSubstr("Run '" + c.hint + " --help' for usage."));
+  EXPECT_EQ(result.out, "");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, UsageErrorTest,
+    ::testing::Values(
+        UsageCase{{}, "subcommand", "microscalectl"},
+        UsageCase{{"frobnicate"}, "frobnicate", "microscalectl"},
+        UsageCase{{"get"}, "subcommand", "microscalectl get"},
+        UsageCase{{"get", "pods"}, "pods", "microscalectl get"},
+        UsageCase{{"get", "apps", "--bogus"}, "--bogus", "microscalectl get apps"},
+        UsageCase{{"get", "apps", "a", "b"}, "b", "microscalectl get apps"},
+        UsageCase{{"-o", "xml", "get", "apps"}, "xml", "microscalectl get apps"},
+        UsageCase{{"get", "apps", "-o", "xml"}, "xml", "microscalectl get apps"},
+        UsageCase{{"--timeout", "soon", "get", "apps"}, "soon", "microscalectl get apps"},
+        UsageCase{{"--timeout", "0s", "version"}, "greater than zero", "microscalectl version"},
+        UsageCase{{"apply"}, "--filename", "microscalectl apply"},
+        UsageCase{{"apply", "-f", "x.yaml", "--wait-timeout", "-3s"},
+                  "wait-timeout",
+                  "microscalectl apply"},
+        UsageCase{{"describe", "app"}, "NAME", "microscalectl describe app"},
+        UsageCase{{"delete", "app"}, "NAME", "microscalectl delete app"},
+        UsageCase{{"demand", "set", "web"}, "VALUE", "microscalectl demand set"},
+        UsageCase{{"demand", "set", "web", "abc"},
+                  "not a non-negative number",
+                  "microscalectl demand set"},
+        UsageCase{{"demand", "set", "web", "nan"},
+                  "not a non-negative number",
+                  "microscalectl demand set"},
+        UsageCase{{"demand", "set", "web", "inf"},
+                  "not a non-negative number",
+                  "microscalectl demand set"},
+        UsageCase{{"demand", "set", "web", "1e999"},
+                  "not a non-negative number",
+                  "microscalectl demand set"},
+        UsageCase{{"demand", "set", "web", "--", "-1"},
+                  "not a non-negative number",
+                  "microscalectl demand set"},
+        UsageCase{{"demand", "set", "web", "0x10"},
+                  "not a non-negative number",
+                  "microscalectl demand set"},
+        UsageCase{{"--controller", "", "version"}, "must not be empty", "microscalectl version"},
+        UsageCase{{"cordon"}, "NODE", "microscalectl cordon"},
+        UsageCase{{"events", "--since", "1h"}, "--since", "microscalectl events"}));
+
+}  // namespace
+}  // namespace microscale::cli

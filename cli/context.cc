@@ -1,0 +1,34 @@
+#include "cli/context.h"
+
+#include <ostream>
+#include <utility>
+
+#include "cli/errors.h"
+
+namespace microscale::cli {
+
+const char* ClientVersion() { return MICROSCALE_CLI_VERSION; }
+
+CommandContext::CommandContext(const CliIo& io, GlobalOptions options)
+    : io_(io), options_(std::move(options)) {}
+
+ControlPlaneClient& CommandContext::client() {
+  if (!client_.has_value()) {
+    channel_ = grpc::CreateChannel(options_.controller, grpc::InsecureChannelCredentials());
+    stub_ = v1::ControlPlane::NewStub(channel_);
+    client_.emplace(*stub_, options_.timeout);
+  }
+  return *client_;
+}
+
+int CommandContext::Fail(const absl::Status& status) {
+  return FailWith(DescribeFailure(status, options_.controller, options_.timeout));
+}
+
+int CommandContext::FailWith(const std::string& message) {
+  io_.out.flush();
+  io_.err << "Error: " << message << '\n';
+  return 1;
+}
+
+}  // namespace microscale::cli

@@ -1,0 +1,159 @@
+#include "cli/describe.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cli/format_apps.h"
+#include "cli/format_containers.h"
+#include "cli/table.h"
+#include "cli/time_format.h"
+#include "common/quantity.h"
+
+namespace microscale::cli {
+namespace {
+
+// "Key:" padded so values line up, as kubectl describe does.
+void Field(std::string& out, const std::string& indent, const std::string& key,
+           const std::string& value) {
+  std::string label = absl::StrCat(indent, key, ":");
+  if (label.size() < 22) label.resize(22, ' ');
+  absl::StrAppend(&out, label, " ", value, "\n");
+}
+
+std::string JoinMap(const google::protobuf::Map<std::string, std::string>& map) {
+  if (map.empty()) return "<none>";
+  std::vector<std::string> pairs;
+  for (const auto& [key, value] : map) pairs.push_back(absl::StrCat(key, "=", value));
+  std::sort(pairs.begin(), pairs.end());
+  return absl::StrJoin(pairs, ",");
+}
+
+std::string Seconds(double seconds) { return absl::StrCat(FormatDemand(seconds), "s"); }
+
+std::string SourceDetail(const v1::DemandSpec& demand) {
+  const std::string& source = demand.source();
+  if (source == "static") {
+    return demand.has_value() ? absl::StrCat("value ", FormatDemand(demand.value()))
+                              : "no value set";
+  }
+  if (source == "random") {
+    return absl::StrCat("between ", FormatDemand(demand.random().min()), " and ",
+                        FormatDemand(demand.random().max()), ", changes every ",
+                        Seconds(demand.random().change_every_seconds()));
+  }
+  if (source == "prometheus") {
+    return absl::StrCat(demand.prometheus().url(), " ", demand.prometheus().query());
+  }
+  if (source == "redis-list") {
+    return absl::StrCat("LLEN ", demand.redis_list().key(), " at ", demand.redis_list().address());
+  }
+  if (source == "http-json") {
+    return absl::StrCat(demand.http_json().url(), " ", demand.http_json().pointer());
+  }
+  return "";
+}
+
+void SpecSection(std::string& out, const v1::App& app, absl::Time now) {
+  const v1::AppSpec& spec = app.spec();
+  Field(out, "", "Name", spec.name());
+  Field(out, "", "Labels", JoinMap(spec.labels()));
+  Field(out, "", "Created",
+        app.created_unix_ms() == 0
+            ? "<unknown>"
+            : absl::StrCat(FormatRfc3339(app.created_unix_ms()), " (",
+                           FormatAgeSince(app.created_unix_ms(), now), " ago)"));
+  Field(out, "", "Priority", absl::StrCat(spec.priority()));
+  Field(out, "", "Image", spec.image());
+  Field(out, "", "Command",
+        spec.command().empty() ? "<image default>" : absl::StrJoin(spec.command(), " "));
+  Field(out, "", "Env", JoinMap(spec.env()));
+  Field(out, "", "Network", spec.network());
+  Field(out, "", "Resources",
+        absl::StrCat("cpu ", FormatCpuMillis(spec.resources().cpu_millis()), ", memory ",
+                     FormatMemoryBytes(spec.resources().memory_bytes()), " per container"));
+  Field(out, "", "Replicas",
+        absl::StrCat("min ", spec.replicas().min(), ", max ", spec.replicas().max()));
+  Field(out, "", "Preemptible",
+        spec.preemptible() ? absl::StrCat("yes (", spec.preemption(), ")") : "no");
+  Field(out, "", "Standby", absl::StrCat(spec.standby()));
+  Field(out, "", "Stop Timeout", absl::StrCat(spec.stop_timeout_seconds(), "s"));
+}
+
+void DemandSection(std::string& out, const v1::DemandSpec& demand) {
+  out += "Demand:\n";
+  Field(out, "  ", "Source", absl::StrCat(demand.source(), " (", SourceDetail(demand), ")"));
+  Field(out, "  ", "Per Container", FormatDemand(demand.target_per_container()));
+  Field(out, "  ", "Interval", Seconds(demand.interval_seconds()));
+  Field(out, "  ", "Tolerance", FormatDemand(demand.tolerance()));
+  Field(out, "  ", "Scale Down Delay", Seconds(demand.scale_down_delay_seconds()));
+  Field(out, "  ", "Fallback",
+        demand.has_fallback() ? absl::StrCat(demand.fallback().replicas(), " replicas after ",
+                                             demand.fallback().after_failures(), " failures")
+                              : "<none> (the last count holds)");
+}
+
+void StatusSection(std::string& out, const v1::AppStatus& status) {
+  out += "Status:\n";
+  Field(out, "  ", "Demand", status.has_demand() ? FormatDemand(status.demand()) : "<unknown>");
+  Field(out, "  ", "Desired", absl::StrCat(status.desired()));
+  Field(out, "  ", "Allocated", absl::StrCat(status.allocated()));
+  Field(out, "  ", "Running", absl::StrCat(status.running()));
+  Field(out, "  ", "Paused", absl::StrCat(status.paused()));
+  Field(out, "  ", "Standby", absl::StrCat(status.standby()));
+  out += "Conditions:\n";
+  if (status.conditions().empty()) {
+    out += "  <none>\n";
+    return;
+  }
+  Table table({"TYPE", "STATUS", "REASON", "LAST TRANSITION", "MESSAGE"});
+  for (const v1::Condition& c : status.conditions()) {
+    table.AddRow({c.type(), c.status(), c.reason(), FormatRfc3339(c.last_transition_unix_ms()),
+                  c.message()});
+  }
+  out += table.Render("  ");
+}
+
+void ContainersSection(std::string& out, const v1::DescribeAppResponse& response, absl::Time now) {
+  out += "Containers:\n";
+  if (response.containers().empty()) {
+    out += "  <none>\n";
+    return;
+  }
+  Table table({"INSTANCE", "NODE", "STATE", "AGE", "CONTAINER-ID"});
+  for (const v1::Container& c : response.containers()) {
+    table.AddRow({c.instance(), c.node(), ContainerStateName(c.state()),
+                  FormatAgeSince(c.started_unix_ms(), now), c.container_id().substr(0, 12)});
+  }
+  out += table.Render("  ");
+}
+
+void EventsSection(std::string& out, const v1::DescribeAppResponse& response, absl::Time now) {
+  out += "Events:\n";
+  if (response.events().empty()) {
+    out += "  <none>\n";
+    return;
+  }
+  Table table({"AGE", "REASON", "MESSAGE"});
+  for (const v1::Event& e : response.events()) {
+    table.AddRow({FormatAgeSince(e.unix_ms(), now), e.kind(), e.message()});
+  }
+  out += table.Render("  ");
+}
+
+}  // namespace
+
+std::string DescribeAppText(const v1::DescribeAppResponse& response, absl::Time now) {
+  std::string out;
+  SpecSection(out, response.app(), now);
+  DemandSection(out, response.app().spec().demand());
+  StatusSection(out, response.app().status());
+  ContainersSection(out, response, now);
+  EventsSection(out, response, now);
+  return out;
+}
+
+}  // namespace microscale::cli

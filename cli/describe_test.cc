@@ -1,0 +1,82 @@
+// Tests of the `describe app` text.
+#include "cli/describe.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace microscale::cli {
+namespace {
+
+using ::testing::ContainsRegex;
+using ::testing::HasSubstr;
+
+constexpr int64_t kNowMs = 1714564800000;
+
+v1::DescribeAppResponse MakeResponse() {
+  v1::DescribeAppResponse response;
+  v1::App& app = *response.mutable_app();
+  v1::AppSpec& spec = *app.mutable_spec();
+  spec.set_name("web");
+  spec.set_priority(2);
+  spec.set_image("demo:1");
+  spec.add_command("/bin/sh");
+  spec.add_command("-c");
+  spec.add_command("sleep 1000");
+  (*spec.mutable_labels())["team"] = "payments";
+  spec.set_network("bridge");
+  spec.mutable_resources()->set_cpu_millis(250);
+  spec.mutable_resources()->set_memory_bytes(64 << 20);
+  spec.mutable_replicas()->set_max(5);
+  spec.set_preemptible(true);
+  spec.set_preemption("pause");
+  spec.mutable_demand()->set_source("random");
+  spec.mutable_demand()->mutable_random()->set_max(40);
+  spec.mutable_demand()->mutable_random()->set_change_every_seconds(3);
+  spec.mutable_demand()->set_target_per_container(10);
+  app.mutable_status()->set_demand(17);
+  app.mutable_status()->set_desired(2);
+  app.mutable_status()->set_running(2);
+  v1::Condition& condition = *app.mutable_status()->add_conditions();
+  condition.set_type("DemandAvailable");
+  condition.set_status("False");
+  condition.set_reason("ReadFailed");
+  condition.set_message("timeout");
+  v1::Container& container = *response.add_containers();
+  container.set_instance("web-1");
+  container.set_node("node-1");
+  container.set_state(v1::CONTAINER_STATE_PAUSED);
+  container.set_started_unix_ms(kNowMs - 120000);
+  v1::Event& event = *response.add_events();
+  event.set_unix_ms(kNowMs - 60000);
+  event.set_kind("Preempted");
+  event.set_message("paused web-1 for checkout");
+  return response;
+}
+
+TEST(DescribeAppTest, ShowsSpecStatusConditionsContainersAndEvents) {
+  const std::string text = DescribeAppText(MakeResponse(), absl::FromUnixMillis(kNowMs));
+  EXPECT_THAT(text, ContainsRegex("Name: +web\n"));
+  EXPECT_THAT(text, ContainsRegex("Labels: +team=payments\n"));
+  EXPECT_THAT(text, ContainsRegex("Priority: +2\n"));
+  EXPECT_THAT(text, ContainsRegex("Command: +/bin/sh -c sleep 1000\n"));
+  EXPECT_THAT(text, HasSubstr("cpu 250m, memory 64Mi per container"));
+  EXPECT_THAT(text, ContainsRegex("Preemptible: +yes \\(pause\\)"));
+  EXPECT_THAT(text, HasSubstr("random (between 0 and 40, changes every 3s)"));
+  EXPECT_THAT(text, ContainsRegex("Demand: +17\n"));
+  EXPECT_THAT(text, ContainsRegex("DemandAvailable +False +ReadFailed .*timeout"));
+  EXPECT_THAT(text, ContainsRegex("web-1 +node-1 +Paused +2m"));
+  EXPECT_THAT(text, ContainsRegex("1m +Preempted +paused web-1 for checkout"));
+}
+
+TEST(DescribeAppTest, SaysNoneForEmptySections) {
+  v1::DescribeAppResponse response;
+  response.mutable_app()->mutable_spec()->set_name("bare");
+  const std::string text = DescribeAppText(response, absl::FromUnixMillis(kNowMs));
+  EXPECT_THAT(text, ContainsRegex("Demand: +<unknown>"));
+  EXPECT_THAT(text, HasSubstr("Conditions:\n  <none>\n"));
+  EXPECT_THAT(text, HasSubstr("Containers:\n  <none>\n"));
+  EXPECT_THAT(text, HasSubstr("Events:\n  <none>\n"));
+}
+
+}  // namespace
+}  // namespace microscale::cli

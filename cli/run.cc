@@ -1,0 +1,290 @@
+#include "cli/run.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <exception>
+#include <functional>
+#include <iostream>
+#include <string>
+#include <utility>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "cli/commands.h"
+#include "common/quantity.h"
+
+namespace microscale::cli {
+namespace {
+
+using Action = std::function<int(CommandContext&)>;
+
+// Values as typed; the validators below check them during parsing.
+struct Args {
+  std::string output = "table";
+  std::string timeout = "10s";
+  std::string wait_timeout = "120s";
+  ApplyOptions apply;
+  std::string name;
+  std::string app;
+  std::string node;
+  std::string value;
+  bool follow = false;
+};
+
+// Accepts a duration like "10s" or "1m30s" that is greater than zero.
+const CLI::Validator& PositiveDuration() {
+  static const CLI::Validator validator(
+      [](std::string& text) -> std::string {
+        absl::StatusOr<absl::Duration> duration = ParseDuration(text);
+        if (!duration.ok()) return std::string(duration.status().message());
+        if (*duration <= absl::ZeroDuration()) return "must be greater than zero";
+        return "";
+      },
+      "DURATION");
+  return validator;
+}
+
+// Accepts a finite number >= 0 ("12", "0.5", "1e3").
+const CLI::Validator& NonNegativeNumber() {
+  static const CLI::Validator validator(
+      [](std::string& text) -> std::string {
+        double value = 0;
+        const bool decimal =
+            !text.empty() && text.find_first_not_of("0123456789.eE+-") == std::string::npos;
+        if (!decimal || !absl::SimpleAtod(text, &value) || !std::isfinite(value) || value < 0) {
+          return absl::StrCat("\"", text, "\" is not a non-negative number");
+        }
+        return "";
+      },
+      "NUMBER");
+  return validator;
+}
+
+// Accepts any non-empty gRPC target ("host:port", "unix:///path", ...).
+const CLI::Validator& NonEmptyAddress() {
+  static const CLI::Validator validator(
+      [](std::string& text) -> std::string {
+        return text.empty() ? "must not be empty (e.g. 127.0.0.1:7400)" : "";
+      },
+      "ADDR");
+  return validator;
+}
+
+absl::Duration DurationOf(const std::string& text) {
+  return ParseDuration(text).value_or(absl::ZeroDuration());
+}
+
+double NumberOf(const std::string& text) {
+  double value = 0;
+  return absl::SimpleAtod(text, &value) ? value : 0;
+}
+
+CLI::App* AddCommand(CLI::App& parent, const std::string& name, const std::string& description,
+                     const std::string& examples) {
+  CLI::App* command = parent.add_subcommand(name, description);
+  std::string footer =
+      "Global options (before or after the command): --controller ADDR, "
+      "-o table|wide|json|yaml, --timeout DURATION";
+  if (!examples.empty()) footer = absl::StrCat("Examples:\n", examples, "\n\n", footer);
+  command->footer(footer);
+  return command;
+}
+
+void AddApply(CLI::App& app, Args& args, Action& action) {
+  CLI::App* apply =
+      AddCommand(app, "apply", "Create or update the apps of a manifest file (all or nothing)",
+                 "  microscalectl apply -f apps.yaml\n"
+                 "  microscalectl apply -f apps.yaml --dry-run\n"
+                 "  cat apps.yaml | microscalectl apply -f - --wait --wait-timeout 5m");
+  apply->add_option("-f,--filename", args.apply.file, "Manifest file, or - for standard input")
+      ->required();
+  apply->add_flag("--dry-run", args.apply.dry_run,
+                  "Validate on the controller and show what would change, change nothing");
+  apply->add_flag("--wait", args.apply.wait,
+                  "Wait until every applied app runs as many containers as it wants");
+  apply->add_option("--wait-timeout", args.wait_timeout, "How long --wait waits (default 120s)")
+      ->check(PositiveDuration());
+  apply->callback([&] {
+    args.apply.wait_timeout = DurationOf(args.wait_timeout);
+    action = [&](CommandContext& context) { return RunApply(context, args.apply); };
+  });
+}
+
+void AddGet(CLI::App& app, Args& args, Action& action) {
+  CLI::App* get = AddCommand(app, "get", "List apps, nodes or containers",
+                             "  microscalectl get apps\n"
+                             "  microscalectl get apps checkout-api -o yaml\n"
+                             "  microscalectl get nodes -o wide\n"
+                             "  microscalectl get containers --app checkout-api");
+  get->require_subcommand(1);
+  CLI::App* apps = AddCommand(*get, "apps", "List apps with their demand and container counts",
+                              "  microscalectl get apps\n  microscalectl get apps web -o json");
+  apps->add_option("NAME", args.name, "Show only this app");
+  apps->callback([&] { action = [&](CommandContext& c) { return RunGetApps(c, args.name); }; });
+  CLI::App* nodes =
+      AddCommand(*get, "nodes", "List nodes with their capacity and state",
+                 "  microscalectl get nodes\n  microscalectl get nodes node-1 -o json");
+  nodes->add_option("NAME", args.name, "Show only this node");
+  nodes->callback([&] { action = [&](CommandContext& c) { return RunGetNodes(c, args.name); }; });
+  CLI::App* containers = AddCommand(
+      *get, "containers", "List managed containers",
+      "  microscalectl get containers\n  microscalectl get containers --app web --node node-1");
+  containers->add_option("--app", args.app, "Only containers of this app");
+  containers->add_option("--node", args.node, "Only containers on this node");
+  containers->callback([&] {
+    action = [&](CommandContext& c) { return RunGetContainers(c, args.app, args.node); };
+  });
+}
+
+void AddAppCommands(CLI::App& app, Args& args, Action& action) {
+  CLI::App* describe = AddCommand(app, "describe", "Show the details of an app",
+                                  "  microscalectl describe app checkout-api");
+  describe->require_subcommand(1);
+  CLI::App* describe_app =
+      AddCommand(*describe, "app", "Spec, status, conditions, containers and recent events",
+                 "  microscalectl describe app checkout-api");
+  describe_app->add_option("NAME", args.name, "The app")->required();
+  describe_app->callback(
+      [&] { action = [&](CommandContext& c) { return RunDescribeApp(c, args.name); }; });
+
+  CLI::App* del = AddCommand(app, "delete", "Delete an app", "  microscalectl delete app web");
+  del->require_subcommand(1);
+  CLI::App* delete_app = AddCommand(*del, "app", "Stop the app's containers, then forget the app",
+                                    "  microscalectl delete app web");
+  delete_app->add_option("NAME", args.name, "The app")->required();
+  delete_app->callback(
+      [&] { action = [&](CommandContext& c) { return RunDeleteApp(c, args.name); }; });
+
+  CLI::App* demand = AddCommand(app, "demand", "Change the demand of an app",
+                                "  microscalectl demand set checkout-api 42");
+  demand->require_subcommand(1);
+  CLI::App* set = AddCommand(
+      *demand, "set", "Set the demand of an app whose source is static (applies at once)",
+      "  microscalectl demand set checkout-api 42\n  microscalectl demand set worker 0");
+  set->add_option("APP", args.app, "The app")->required();
+  set->add_option("VALUE", args.value, "The demand, a number >= 0")
+      ->required()
+      ->check(NonNegativeNumber());
+  set->callback([&] {
+    action = [&](CommandContext& c) { return RunSetDemand(c, args.app, NumberOf(args.value)); };
+  });
+}
+
+void AddNodeCommand(CLI::App& app, Args& args, Action& action, const std::string& name,
+                    const std::string& description, NodeAction node_action) {
+  CLI::App* command =
+      AddCommand(app, name, description, absl::StrCat("  microscalectl ", name, " node-1"));
+  command->add_option("NODE", args.node, "The node")->required();
+  command->callback([&action, &args, node_action] {
+    action = [&args, node_action](CommandContext& c) {
+      return RunNodeAction(c, args.node, node_action);
+    };
+  });
+}
+
+void AddOtherCommands(CLI::App& app, Args& args, Action& action) {
+  AddNodeCommand(app, args, action, "cordon", "Mark a node unschedulable (containers stay)",
+                 NodeAction::kCordon);
+  AddNodeCommand(app, args, action, "uncordon", "Mark a node schedulable again",
+                 NodeAction::kUncordon);
+  AddNodeCommand(app, args, action, "drain", "Cordon a node and move its containers to other nodes",
+                 NodeAction::kDrain);
+  CLI::App* events = AddCommand(app, "events", "Show recent events",
+                                "  microscalectl events\n  microscalectl events --follow");
+  events->add_flag("-f,--follow", args.follow, "Keep printing new events until Ctrl-C");
+  events->callback([&] { action = [&](CommandContext& c) { return RunEvents(c, args.follow); }; });
+  CLI::App* version =
+      AddCommand(app, "version", "Show the client and server versions", "  microscalectl version");
+  version->callback([&] { action = [](CommandContext& c) { return RunVersion(c); }; });
+}
+
+void AddGlobalOptions(CLI::App& app, GlobalOptions& global, Args& args) {
+  app.add_option("--controller", global.controller, "Controller gRPC address (host:port)")
+      ->envname("MICROSCALE_CONTROLLER")
+      ->check(NonEmptyAddress())
+      ->capture_default_str();
+  app.add_option("-o,--output", args.output, "Output format: table, wide, json or yaml")
+      ->check(CLI::IsMember({"table", "wide", "json", "yaml"}))
+      ->capture_default_str();
+  app.add_option("--timeout", args.timeout, "Deadline of each request, e.g. 10s or 1m")
+      ->check(PositiveDuration())
+      ->capture_default_str();
+  app.set_version_flag("--version", absl::StrCat("microscalectl ", ClientVersion()));
+}
+
+// The deepest command the parser reached ("get apps") and its path for the --help hint.
+std::pair<const CLI::App*, std::string> DeepestCommand(const CLI::App& app) {
+  std::string path = app.get_name();
+  const CLI::App* current = &app;
+  while (true) {
+    auto selected = current->get_subcommands();
+    if (selected.empty()) return {current, path};
+    current = selected.front();
+    absl::StrAppend(&path, " ", current->get_name());
+  }
+}
+
+int UsageError(const CLI::App& app, const CLI::ParseError& error, std::ostream& err) {
+  auto [command, path] = DeepestCommand(app);
+  std::string message = error.what();
+  const std::vector<std::string> extra = app.remaining(true);
+  // CLI11 reports a missing subcommand before an unknown word; the word says more.
+  if (error.get_name() == "RequiredError" && !extra.empty() &&
+      command->get_require_subcommand_min() > 0) {
+    message = absl::StrCat("unknown command \"", extra.front(), "\" for \"", path, "\"");
+  }
+  err << "Error: " << message << "\nRun '" << path << " --help' for usage.\n";
+  return kExitUsage;
+}
+
+}  // namespace
+
+int RunCli(int argc, const char* const* argv, const CliIo& io) {
+  CLI::App app(
+      "microscalectl drives a Microscale controller: apply app manifests, watch apps, nodes\n"
+      "and containers, set demand, cordon and drain nodes.",
+      "microscalectl");
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.footer(
+      "Environment:\n  MICROSCALE_CONTROLLER   default for --controller\n"
+      "Exit codes:\n  0 success, 1 the request failed, 2 usage error\n"
+      "Run 'microscalectl COMMAND --help' for the options and examples of a command.");
+  GlobalOptions global;
+  Args args;
+  Action action;
+  AddGlobalOptions(app, global, args);
+  AddApply(app, args, action);
+  AddGet(app, args, action);
+  AddAppCommands(app, args, action);
+  AddOtherCommands(app, args, action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e, io.out, io.err);
+    return UsageError(app, e, io.err);
+  }
+  if (!action) {
+    io.err << "Error: a command is required\nRun 'microscalectl --help' for usage.\n";
+    return kExitUsage;
+  }
+  global.output = ParseOutputFormat(args.output).value_or(OutputFormat::kTable);
+  global.timeout = DurationOf(args.timeout);
+  try {
+    CommandContext context(io, global);
+    return action(context);
+  } catch (const std::exception& e) {
+    io.err << "Error: " << e.what() << '\n';
+    return kExitFailed;
+  }
+}
+
+int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  const bool terminal = &out == &std::cout && isatty(STDOUT_FILENO) == 1;
+  CliIo io{out, err, std::cin, terminal};
+  return RunCli(argc, argv, io);
+}
+
+}  // namespace microscale::cli
