@@ -37,6 +37,8 @@ bool TakeFromRicherPeer(World& w, int app, size_t begin, size_t end) {
     if (w.apps[x].active != w.apps[y].active) return w.apps[x].active > w.apps[y].active;
     return x > y;
   });
+  // The richest two are tried: with containers of one size the richest always does.
+  if (peers.size() > 2) peers.resize(2);
   for (int peer : peers) {
     Room room = FindRoom(w, VictimRule{app, peer, 1});
     if (room.node >= 0) {
@@ -95,6 +97,7 @@ class DesiredPass {
       if (Worth(a)) turns.push({w_.apps[a].active, static_cast<int>(a)});
     }
     bool changed = false;
+    failed_.clear();  // the cache holds for one priority, while only it grows
     while (!turns.empty()) {
       auto [active, app] = turns.top();
       turns.pop();
@@ -103,7 +106,7 @@ class DesiredPass {
         if (a.active < a.desired) turns.push({a.active, app});
         continue;
       }
-      if (!AddOne(w_, app) && !TakeFromRicherPeer(w_, app, begin, end)) {
+      if (!Grow(app) && !TakeFromRicherPeer(w_, app, begin, end)) {
         failed_at_[app] = events_;
         continue;
       }
@@ -113,6 +116,23 @@ class DesiredPass {
     }
     while (RebalanceOnce(begin, end)) changed = true;
     return changed;
+  }
+
+  // AddOne, skipped when a container at least as large already failed to find room in
+  // this group since anything was last freed (room only shrinks in between).
+  bool Grow(int app) {
+    const Usage u = UsageOf(w_.apps[app].spec().resources, ContainerState::kRunning);
+    if (w_.freed != failed_freed_) {
+      failed_.clear();
+      failed_freed_ = w_.freed;
+    }
+    bool can_resume = w_.apps[app].paused > 0;
+    for (const Usage& f : failed_) {
+      if (!can_resume && f.cpu <= u.cpu && f.memory <= u.memory) return false;
+    }
+    if (AddOne(w_, app)) return true;
+    if (!can_resume) failed_.push_back(u);
+    return false;
   }
 
   // A peer may have grown past an app that could not grow (containers of other sizes
@@ -127,7 +147,15 @@ class DesiredPass {
     std::sort(shorts.begin(), shorts.end(), [&](int x, int y) {
       return std::tie(w_.apps[x].active, x) < std::tie(w_.apps[y].active, y);
     });
+    int32_t richest = 0;
+    for (size_t a = begin; a < end; ++a) {
+      const WorkApp& peer = w_.apps[a];
+      if (peer.spec().preemptible && peer.active > peer.spec().replicas.min) {
+        richest = std::max(richest, peer.active);
+      }
+    }
     for (int app : shorts) {
+      if (w_.apps[app].active + 2 > richest) break;
       if (TakeFromRicherPeer(w_, app, begin, end)) {
         Grew(app);
         return true;
@@ -137,6 +165,8 @@ class DesiredPass {
   }
 
   World& w_;
+  std::vector<Usage> failed_;  // sizes that found no room since `failed_freed_`
+  int64_t failed_freed_ = -1;
   std::vector<int64_t> failed_at_;       // event count when the app last failed to grow
   std::map<int32_t, int64_t> grown_at_;  // priority -> event count of its last growth above min
   int64_t events_ = 0;

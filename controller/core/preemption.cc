@@ -1,8 +1,9 @@
 #include "controller/core/preemption.h"
 
 #include <algorithm>
-#include <climits>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "controller/core/placement.h"
 
@@ -37,7 +38,7 @@ class NodeSearch {
     const bool pause_ok = need.memory <= 0 && need.count <= 0;
     Candidates(n);
     room = Room{node, {}, {}};
-    worst = INT_MAX;
+    worst = kPausedLevel;
     for (int s : cands_) {
       if (need.Met() || Victims(room) >= rule_.max_victims) break;
       Take(s, pause_ok, need, room, worst);
@@ -52,8 +53,10 @@ class NodeSearch {
 
   bool Eligible(const Slot& s) const {
     const WorkApp& a = w_.apps[s.app];
-    if (!s.alive || s.app == rule_.app || !a.spec().preemptible) return false;
     bool paused = s.target == ContainerState::kPaused;
+    // The app's own paused containers may go too, so whether room exists depends only on
+    // the priority and the size asked for, never on which app asks.
+    if (!s.alive || (s.app == rule_.app && !paused) || !a.spec().preemptible) return false;
     if (rule_.only_app >= 0) return !paused && s.app == rule_.only_app;
     return paused || a.spec().priority > priority_;
   }
@@ -109,20 +112,68 @@ class NodeSearch {
 
 }  // namespace
 
+namespace {
+
+// An upper bound on how unimportant the most important victim on `n` can be: the
+// largest level L such that everything reclaimable at levels >= L (levels above
+// `priority` only) would make room. 0 if even all of it would not.
+int32_t BoundLevel(const WorkNode& n, int32_t priority, Need need) {
+  for (auto it = n.reclaim.rbegin(); it != n.reclaim.rend() && it->first > priority; ++it) {
+    need.cpu -= it->second.cpu, need.memory -= it->second.memory, need.count -= it->second.count;
+    if (need.Met()) return it->first;
+  }
+  return 0;
+}
+
+// Sharing among equal priorities: the first node (by name) where one of the peer's
+// containers makes room.
+Room FindRoomFromPeer(const World& w, const VictimRule& rule, NodeSearch& search) {
+  std::vector<int> nodes;
+  for (int s : w.apps[rule.only_app].slots) {
+    const Slot& x = w.slots[s];
+    if (x.alive && IsActive(x.target) && w.nodes[x.node].placeable) nodes.push_back(x.node);
+  }
+  std::sort(nodes.begin(), nodes.end());
+  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  Room room;
+  int32_t worst = 0;
+  for (int n : nodes) {
+    if (search.Evaluate(n, room, worst)) return room;
+  }
+  return Room{};
+}
+
+}  // namespace
+
 Room FindRoom(const World& w, const VictimRule& rule) {
   NodeSearch search(w, rule);
-  Room best;
-  int best_worst = 0;
-  size_t best_victims = 0;
-  Room room;
-  int worst = 0;
+  if (rule.only_app >= 0) return FindRoomFromPeer(w, rule, search);
+  const int32_t priority = w.apps[rule.app].spec().priority;
+  const Usage u = UsageOf(w.apps[rule.app].spec().resources, ContainerState::kRunning);
+  std::vector<std::pair<int32_t, int>> cands;  // (bound level, node), nodes ascending
   for (size_t i = 0; i < w.nodes.size(); ++i) {
-    if (!w.nodes[i].placeable || !search.Evaluate(static_cast<int>(i), room, worst)) continue;
-    size_t victims = room.stops.size() + room.pauses.size();
-    if (best.node < 0 || worst > best_worst || (worst == best_worst && victims < best_victims)) {
-      best = room;
-      best_worst = worst;
-      best_victims = victims;
+    const WorkNode& n = w.nodes[i];
+    if (!n.placeable || n.reclaim.empty()) continue;
+    int32_t level = BoundLevel(n, priority, NeedOn(n, u));
+    if (level > 0) cands.push_back({level, static_cast<int>(i)});
+  }
+  // Branch and bound: visit levels from the least important down; a node's bound caps
+  // what its evaluation can give, so stop once no bound can beat the best found.
+  Room best, room;
+  int32_t best_worst = -1, worst = 0;
+  while (true) {
+    int32_t level = 0;
+    for (const auto& c : cands) level = std::max(level, c.first);
+    if (level <= 0 || (best.node >= 0 && level < best_worst)) break;
+    for (auto& c : cands) {
+      if (c.first != level) continue;
+      c.first = 0;
+      if (best.node >= 0 && level == best_worst && c.second > best.node) continue;
+      if (!search.Evaluate(c.second, room, worst)) continue;
+      if (best.node < 0 || worst > best_worst || (worst == best_worst && c.second < best.node)) {
+        best = room;
+        best_worst = worst;
+      }
     }
   }
   return best;

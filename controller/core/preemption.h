@@ -6,7 +6,8 @@
 // first, newest first. A victim app never drops below its `min`; a non-preemptible app's
 // containers are never victims. When CPU alone is short, a victim whose app says
 // `preemption: pause` is paused instead of stopped. The node chosen is the one whose most
-// important victim is the least important, then with the fewest victims, then by name.
+// important victim is the least important, then by name (a per-node bound from the
+// reclaimable ledger skips nodes that cannot do better, so few nodes are evaluated).
 // The new container's start waits until the victims are gone (no overcommit).
 // Thread-safety: none; works on one World.
 #ifndef MICROSCALE_CONTROLLER_CORE_PREEMPTION_H_

@@ -172,6 +172,32 @@ World BuildWorld(const ClusterState& state, const DecideOptions& options) {
   return w;
 }
 
+namespace {
+
+// Adds (sign +1) or removes (-1) an alive slot's share of its node's reclaimable ledger
+// and of its app's paused count.
+void Track(World& w, const Slot& slot, int sign) {
+  if (!slot.alive) return;
+  WorkApp& a = w.apps[slot.app];
+  bool paused = slot.target == ContainerState::kPaused;
+  if (paused) a.paused += sign;
+  if (!a.spec().preemptible) return;
+  int32_t level = paused ? kPausedLevel : a.spec().priority;
+  Usage u = UsageOf(a.spec().resources, slot.target);
+  auto& reclaim = w.nodes[slot.node].reclaim;
+  auto it = std::lower_bound(reclaim.begin(), reclaim.end(), level,
+                             [](const auto& e, int32_t l) { return e.first < l; });
+  if (it == reclaim.end() || it->first != level) it = reclaim.insert(it, {level, Usage{}});
+  if (sign > 0) {
+    it->second.Add(u);
+  } else {
+    it->second.Sub(u);
+    if (it->second.count == 0) reclaim.erase(it);
+  }
+}
+
+}  // namespace
+
 int AddSlot(World& w, Slot slot) {
   int index = static_cast<int>(w.slots.size());
   WorkApp& a = w.apps[slot.app];
@@ -181,6 +207,7 @@ int AddSlot(World& w, Slot slot) {
   a.slots.push_back(index);
   n.slots.push_back(index);
   w.slots.push_back(slot);
+  Track(w, w.slots.back(), +1);
   return index;
 }
 
@@ -189,6 +216,8 @@ void StopSlot(World& w, int s, CommandReason reason) {
   WorkApp& a = w.apps[slot.app];
   WorkNode& n = w.nodes[slot.node];
   const Resources& r = a.spec().resources;
+  Track(w, slot, -1);
+  ++w.freed;
   Usage target = UsageOf(r, slot.target);
   n.used.Sub(target);
   if (slot.observed != nullptr) {
@@ -208,9 +237,12 @@ void PauseSlot(World& w, int s, CommandReason reason) {
   Slot& slot = w.slots[s];
   WorkApp& a = w.apps[slot.app];
   WorkNode& n = w.nodes[slot.node];
+  Track(w, slot, -1);
+  ++w.freed;
   n.used.cpu -= a.spec().resources.cpu_millis;
   n.held.cpu += a.spec().resources.cpu_millis;
   slot.target = ContainerState::kPaused;
+  Track(w, slot, +1);
   slot.reason = reason;
   --a.active;
   if (reason == CommandReason::kPreempted && !slot.pause_in_flight) ++a.figures.preempted;
@@ -222,8 +254,10 @@ void ResumeSlot(World& w, int s) {
   WorkNode& n = w.nodes[slot.node];
   Usage extra{a.spec().resources.cpu_millis, 0, 0};
   slot.deferred = !FitsNow(n, extra);
+  Track(w, slot, -1);
   n.used.Add(extra);
   slot.target = ContainerState::kRunning;
+  Track(w, slot, +1);
   slot.reason = CommandReason::kScaleUp;
   ++a.active;
 }

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <deque>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "controller/core/types.h"
@@ -32,12 +33,18 @@ struct Usage {
 // What one container of `r` uses in `state`: a paused container holds no CPU.
 Usage UsageOf(const Resources& r, ContainerState state);
 
+// The reclaim level of paused containers: they go before any active one.
+inline constexpr int32_t kPausedLevel = 1 << 30;
+
 struct WorkNode {
   const NodeInfo* info = nullptr;
   bool placeable = false;  // Ready, uncordoned, not draining: new containers may go here
   Usage used;
   Usage held;
   std::vector<int> slots;  // counted slots on this node, in creation order
+  // What preemption could take back here, by level (an app's priority, or kPausedLevel),
+  // levels ascending: the alive containers of preemptible apps (mins not subtracted).
+  std::vector<std::pair<int32_t, Usage>> reclaim;
 };
 
 // A container of the allocation: one that exists (observed or started in flight) on a
@@ -64,6 +71,7 @@ struct WorkApp {
   int32_t desired = 0;  // clamped to [min, max]
   int64_t next_ordinal = 0;
   int32_t active = 0;      // alive slots whose target is starting or running
+  int32_t paused = 0;      // alive slots whose target is paused
   std::vector<int> slots;  // its slots (all), in creation order
   AppAllocation figures;
   const AppSpec& spec() const { return input->spec; }
@@ -81,6 +89,7 @@ struct World {
   std::vector<Slot> slots;
   std::vector<Departure> departures;  // containers to stop that are not slots
   std::deque<ContainerInfo> implied;  // containers implied by starts in flight
+  int64_t freed = 0;  // counts stops and pauses: room may have appeared since a failure
 };
 
 World BuildWorld(const ClusterState& state, const DecideOptions& options);
