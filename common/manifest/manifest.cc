@@ -10,9 +10,9 @@
 #include "common/manifest/formats.h"
 #include "common/manifest/prescan.h"
 #include "common/manifest/validate.h"
+#include "common/manifest/yaml_load.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
-#include "yaml-cpp/depthguard.h"
 #include "yaml-cpp/yaml.h"
 
 namespace microscale {
@@ -20,54 +20,6 @@ namespace {
 
 using manifest_internal::FieldError;
 using manifest_internal::FieldErrors;
-
-// yaml-cpp stops recursing at this depth and throws DeepRecursion.
-constexpr int kYamlCppMaxDepth = 500;
-
-bool IsDocumentMarker(std::string_view line) {
-  return line.starts_with("---") &&
-         (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
-}
-
-// The 1-based document that holds 0-based `line`, counted from `---` markers.
-size_t DocumentAtLine(std::string_view text, int line) {
-  size_t markers = 0;
-  bool content_before_first_marker = false;
-  for (int i = 0; i <= line && !text.empty(); ++i) {
-    size_t end = text.find('\n');
-    std::string_view current = text.substr(0, end);
-    if (IsDocumentMarker(current)) {
-      ++markers;
-    } else if (markers == 0 && !current.empty() && current[0] != '#' && current[0] != '%' &&
-               current.find_first_not_of(" \t\r") != std::string_view::npos) {
-      content_before_first_marker = true;
-    }
-    if (end == std::string_view::npos) break;
-    text.remove_prefix(end + 1);
-  }
-  return std::max<size_t>(1, markers + (content_before_first_marker ? 1 : 0));
-}
-
-absl::Status YamlSyntaxError(std::string_view text, const YAML::Exception& e) {
-  if (e.mark.is_null()) return absl::InvalidArgumentError(absl::StrCat("invalid YAML: ", e.msg));
-  return absl::InvalidArgumentError(absl::StrCat("document ", DocumentAtLine(text, e.mark.line),
-                                                 ": line ", e.mark.line + 1, ", column ",
-                                                 e.mark.column + 1, ": invalid YAML: ", e.msg));
-}
-
-absl::StatusOr<std::vector<YAML::Node>> LoadDocuments(std::string_view text) {
-  try {
-    return YAML::LoadAll(std::string(text));
-  } catch (const YAML::DeepRecursion& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("document ", DocumentAtLine(text, e.mark.line), ": line ", e.mark.line + 1,
-                     ": manifest nests deeper than ", kYamlCppMaxDepth, " levels"));
-  } catch (const YAML::Exception& e) {
-    return YamlSyntaxError(text, e);
-  } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid YAML: ", e.what()));
-  }
-}
 
 std::string DocumentPrefix(size_t index, const std::string& name) {
   if (name.empty() || manifest_internal::DnsLabelProblem(name)) {
@@ -112,7 +64,7 @@ absl::StatusOr<std::vector<AppSpec>> CheckDocuments(std::vector<Document>& docum
 
 absl::StatusOr<std::vector<AppSpec>> ParseChecked(std::string_view yaml) {
   RETURN_IF_ERROR(manifest_internal::PrescanManifest(yaml));
-  ASSIGN_OR_RETURN(std::vector<YAML::Node> nodes, LoadDocuments(yaml));
+  ASSIGN_OR_RETURN(std::vector<YAML::Node> nodes, manifest_internal::LoadYamlDocuments(yaml));
   std::vector<Document> documents;
   for (size_t i = 0; i < nodes.size(); ++i) {
     if (nodes[i].IsNull()) continue;

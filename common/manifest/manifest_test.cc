@@ -231,21 +231,23 @@ TEST(ParseManifests, NestingInsideQuotesAndCommentsIsNotCounted) {
   EXPECT_EQ(app.command.size(), 2u);
 }
 
+TEST(ParseManifests, RefusesAStrayCommaOnWhichYamlCppWouldLoopForever) {
+  EXPECT_EQ(std::string(ParseManifests(",").status().message()),
+            "document 1: line 1, column 1: invalid YAML: unexpected \",\"");
+  EXPECT_EQ(std::string(ParseManifests("a: 1\n---\n[a], b").status().message()),
+            "document 2: line 3, column 4: invalid YAML: unexpected \",\"");
+  for (const char* input : {"- a\n,", "\"a\" ,", "&x [*x] ,", "! ,", "%YAML 1.2\n--- ,"}) {
+    EXPECT_THAT(std::string(ParseManifests(input).status().message()),
+                HasSubstr("invalid YAML: unexpected \",\""))
+        << input;
+  }
+}
+
 TEST(ParseManifests, NeverThrowsOnTrickyYaml) {
   const char* inputs[] = {
-      "&a [*a]",
-      "*unknown",
-      "? [a, b]\n: c\n",
-      "a: !custom x",
-      "%YAML 1.2\n---\n",
-      "a: b\n  c: d\n",
-      "{a: 1, a: 2}",
-      "\xef\xbb\xbf"
-      "a: 1",
-      "- &x {a: *x}",
-      "a: |\n  text\n b",
-      "!!binary abc",
-      "'unterminated",
+      "&a [*a]",          "*unknown",         "? [a, b]\n: c\n", "a: !custom x",
+      "%YAML 1.2\n---\n", "a: b\n  c: d\n",   "{a: 1, a: 2}",    "\357\273\277a: 1",
+      "- &x {a: *x}",     "a: |\n  text\n b", "!!binary abc",    "'unterminated",
   };
   for (const char* input : inputs) {
     absl::StatusOr<std::vector<AppSpec>> apps = ParseManifests(input);
