@@ -23,14 +23,27 @@ int ChooseNode(const World& w, const Usage& u) {
   int best = -1;
   bool best_now = false;
   double best_score = 0;
-  for (size_t i = 0; i < w.nodes.size(); ++i) {
-    const WorkNode& n = w.nodes[i];
-    if (!n.placeable || !FitsUsed(n, u)) continue;
+  for (const NodeClass& c : w.classes) {
+    if (u.cpu > c.cpu || u.memory > c.memory) continue;
+    // The first node in the class's order that fits now, else the first that fits.
+    int pick = -1;
+    for (const auto& [key, i] : c.order) {
+      const WorkNode& n = w.nodes[static_cast<size_t>(i)];
+      if (!FitsUsed(n, u)) continue;
+      if (pick < 0) pick = i;
+      if (FitsNow(n, u)) {
+        pick = i;
+        break;
+      }
+    }
+    if (pick < 0) continue;
+    const WorkNode& n = w.nodes[static_cast<size_t>(pick)];
     bool now = FitsNow(n, u);
     double score = LoadAfter(n, u);
-    // Nodes are visited by name, so a strict improvement keeps ties on the first name.
-    if (best < 0 || Better(now, score, best_now, best_score, w.placement)) {
-      best = static_cast<int>(i);
+    bool better = best < 0 || Better(now, score, best_now, best_score, w.placement);
+    if (!better && now == best_now && score == best_score) better = pick < best;
+    if (better) {
+      best = pick;
       best_now = now;
       best_score = score;
     }

@@ -28,7 +28,9 @@ class NodeSearch {
         rule_(rule),
         priority_(w.apps[rule.app].spec().priority),
         usage_(UsageOf(w.apps[rule.app].spec().resources, ContainerState::kRunning)),
-        picked_(w.apps.size(), 0) {}
+        picked_(w.picked) {
+    picked_.resize(w.apps.size(), 0);
+  }
 
   // Fills `room` with the victims that make room on `node`; false if they cannot.
   bool Evaluate(int node, Room& room, int& worst) {
@@ -106,7 +108,7 @@ class NodeSearch {
   const VictimRule& rule_;
   const int32_t priority_;
   const Usage usage_;
-  std::vector<int32_t> picked_;  // victims taken per app on the node being evaluated
+  std::vector<int32_t>& picked_;  // victims taken per app on the node being evaluated
   std::vector<int> cands_;
 };
 

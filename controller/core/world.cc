@@ -1,6 +1,8 @@
 #include "controller/core/world.h"
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 #include <string_view>
 #include <utility>
 
@@ -163,40 +165,36 @@ bool IsActive(ContainerState s) {
   return s == ContainerState::kStarting || s == ContainerState::kRunning;
 }
 
+namespace {
+
+void BuildClasses(World& w) {
+  std::map<std::tuple<int64_t, int64_t, int32_t>, int> shapes;
+  for (size_t i = 0; i < w.nodes.size(); ++i) {
+    WorkNode& n = w.nodes[i];
+    if (!n.placeable) continue;
+    auto shape = std::make_tuple(n.info->cpu_millis, n.info->memory_bytes, n.info->max_containers);
+    auto [it, added] = shapes.emplace(shape, static_cast<int>(w.classes.size()));
+    if (added) {
+      w.classes.push_back(NodeClass{n.info->cpu_millis, n.info->memory_bytes,
+                                    n.info->max_containers, {}});
+    }
+    n.node_class = it->second;
+    n.order_key = w.placement == PlacementStrategy::kSpread ? Load(n) : -Load(n);
+    w.classes[it->second].order.insert({n.order_key, static_cast<int>(i)});
+  }
+}
+
+}  // namespace
+
 World BuildWorld(const ClusterState& state, const DecideOptions& options) {
   World w;
   w.placement = options.placement;
   BuildNodes(w, state);
   BuildApps(w, state);
   BuildSlots(w, state);
+  BuildClasses(w);
   return w;
 }
-
-namespace {
-
-// Adds (sign +1) or removes (-1) an alive slot's share of its node's reclaimable ledger
-// and of its app's paused count.
-void Track(World& w, const Slot& slot, int sign) {
-  if (!slot.alive) return;
-  WorkApp& a = w.apps[slot.app];
-  bool paused = slot.target == ContainerState::kPaused;
-  if (paused) a.paused += sign;
-  if (!a.spec().preemptible) return;
-  int32_t level = paused ? kPausedLevel : a.spec().priority;
-  Usage u = UsageOf(a.spec().resources, slot.target);
-  auto& reclaim = w.nodes[slot.node].reclaim;
-  auto it = std::lower_bound(reclaim.begin(), reclaim.end(), level,
-                             [](const auto& e, int32_t l) { return e.first < l; });
-  if (it == reclaim.end() || it->first != level) it = reclaim.insert(it, {level, Usage{}});
-  if (sign > 0) {
-    it->second.Add(u);
-  } else {
-    it->second.Sub(u);
-    if (it->second.count == 0) reclaim.erase(it);
-  }
-}
-
-}  // namespace
 
 int AddSlot(World& w, Slot slot) {
   int index = static_cast<int>(w.slots.size());
@@ -208,6 +206,8 @@ int AddSlot(World& w, Slot slot) {
   n.slots.push_back(index);
   w.slots.push_back(slot);
   Track(w, w.slots.back(), +1);
+  SyncReclaim(w, slot.app);
+  Reindex(w, slot.node);
   return index;
 }
 
@@ -231,6 +231,8 @@ void StopSlot(World& w, int s, CommandReason reason) {
   if (reason == CommandReason::kPreempted && slot.reason != reason) ++a.figures.preempted;
   slot.alive = false;
   slot.reason = reason;
+  SyncReclaim(w, slot.app);
+  Reindex(w, slot.node);
 }
 
 void PauseSlot(World& w, int s, CommandReason reason) {
@@ -241,11 +243,13 @@ void PauseSlot(World& w, int s, CommandReason reason) {
   ++w.freed;
   n.used.cpu -= a.spec().resources.cpu_millis;
   n.held.cpu += a.spec().resources.cpu_millis;
+  --a.active;
   slot.target = ContainerState::kPaused;
   Track(w, slot, +1);
   slot.reason = reason;
-  --a.active;
   if (reason == CommandReason::kPreempted && !slot.pause_in_flight) ++a.figures.preempted;
+  SyncReclaim(w, slot.app);
+  Reindex(w, slot.node);
 }
 
 void ResumeSlot(World& w, int s) {
@@ -256,10 +260,12 @@ void ResumeSlot(World& w, int s) {
   slot.deferred = !FitsNow(n, extra);
   Track(w, slot, -1);
   n.used.Add(extra);
+  ++a.active;
   slot.target = ContainerState::kRunning;
   Track(w, slot, +1);
   slot.reason = CommandReason::kScaleUp;
-  ++a.active;
+  SyncReclaim(w, slot.app);
+  Reindex(w, slot.node);
 }
 
 bool FitsUsed(const WorkNode& n, const Usage& u) {

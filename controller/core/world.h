@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <set>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -45,6 +46,19 @@ struct WorkNode {
   // What preemption could take back here, by level (an app's priority, or kPausedLevel),
   // levels ascending: the alive containers of preemptible apps (mins not subtracted).
   std::vector<std::pair<int32_t, Usage>> reclaim;
+  int node_class = -1;  // index into World::classes; -1 when not placeable
+  double order_key = 0;  // its key in that class's order
+};
+
+// Placeable nodes of one shape (CPU, memory, cap), ordered by placement preference:
+// for `spread` least allocated first, for `binpack` most allocated first; ties by name.
+// A container adds the same fraction to every node of a shape, so this order is also
+// the order of the score after placing it.
+struct NodeClass {
+  int64_t cpu = 0;
+  int64_t memory = 0;
+  int32_t max_containers = 0;
+  std::set<std::pair<double, int>> order;  // (order key, node)
 };
 
 // A container of the allocation: one that exists (observed or started in flight) on a
@@ -72,6 +86,7 @@ struct WorkApp {
   int64_t next_ordinal = 0;
   int32_t active = 0;      // alive slots whose target is starting or running
   int32_t paused = 0;      // alive slots whose target is paused
+  bool listed = false;     // its active slots are in the reclaim ledgers (active > min)
   std::vector<int> slots;  // its slots (all), in creation order
   AppAllocation figures;
   const AppSpec& spec() const { return input->spec; }
@@ -85,11 +100,14 @@ struct Departure {
 struct World {
   PlacementStrategy placement = PlacementStrategy::kSpread;
   std::vector<WorkNode> nodes;  // by name
+  std::vector<NodeClass> classes;
   std::vector<WorkApp> apps;    // by (priority, name)
   std::vector<Slot> slots;
   std::vector<Departure> departures;  // containers to stop that are not slots
   std::deque<ContainerInfo> implied;  // containers implied by starts in flight
   int64_t freed = 0;  // counts stops and pauses: room may have appeared since a failure
+  // Scratch for the preemption search: victims taken per app on the node being evaluated.
+  mutable std::vector<int32_t> picked;
 };
 
 World BuildWorld(const ClusterState& state, const DecideOptions& options);
@@ -112,6 +130,15 @@ bool FitsNow(const WorkNode& n, const Usage& u);   // room free right now (used 
 
 // Allocated fraction of the node (mean of CPU and memory), by the allocation's ledger.
 double Load(const WorkNode& n);
+
+// Moves node `n` to its place in its class's order after its `used` changed (ledger.cc).
+void Reindex(World& w, int n);
+
+// Reclaim ledgers (ledger.cc). Track adds (+1) or removes (-1) an alive slot's share:
+// paused slots of preemptible apps always, active ones while their app is `listed`.
+// SyncReclaim lists or unlists all of an app's active slots when it crosses its min.
+void Track(World& w, const Slot& slot, int sign);
+void SyncReclaim(World& w, int app);
 
 // Orders slots of one app for scale-down: true if `a` goes before `b` among slots on the
 // same node (newest first).
