@@ -17,38 +17,68 @@ bool Better(bool a_now, double a_score, bool b_now, double b_score, PlacementStr
   return p == PlacementStrategy::kSpread ? a_score < b_score : a_score > b_score;
 }
 
+// The best node so far for a container using `u`, by the order of placement.h.
+struct Choice {
+  int node = -1;
+  bool now = false;
+  double score = 0;
+
+  void Consider(const World& w, int i, const Usage& u) {
+    const WorkNode& n = w.nodes[static_cast<size_t>(i)];
+    bool n_now = FitsNow(n, u);
+    double n_score = LoadAfter(n, u);
+    bool better = node < 0 || Better(n_now, n_score, now, score, w.placement);
+    if (!better && n_now == now && n_score == score) better = i < node;
+    if (better) *this = Choice{i, n_now, n_score};
+  }
+};
+
+// The first node of class `c` that fits now, else the first that fits; -1 if none.
+int FirstInClass(const World& w, const NodeClass& c, const Usage& u) {
+  int pick = -1;
+  for (const auto& [key, i] : c.order) {
+    const WorkNode& n = w.nodes[static_cast<size_t>(i)];
+    if (!FitsUsed(n, u)) continue;
+    if (pick < 0) pick = i;
+    if (FitsNow(n, u)) return i;
+  }
+  return pick;
+}
+
+// When no node had room for a size at most `u` and only the nodes freed since may have
+// room now: the answer among those. False if no such record exists.
+bool FromFreedSince(const World& w, const Usage& u, int& out) {
+  for (World::NoRoom& r : w.no_room) {
+    if (r.size.cpu > u.cpu || r.size.memory > u.memory || r.size.count > u.count) continue;
+    Choice best;
+    for (size_t k = r.since; k < w.freed_nodes.size(); ++k) {
+      int i = w.freed_nodes[k];
+      if (w.nodes[static_cast<size_t>(i)].placeable && FitsUsed(w.nodes[static_cast<size_t>(i)], u)) {
+        best.Consider(w, i, u);
+      }
+    }
+    if (best.node < 0 && r.size.cpu == u.cpu && r.size.memory == u.memory) {
+      r.since = w.freed_nodes.size();
+    }
+    out = best.node;
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 int ChooseNode(const World& w, const Usage& u) {
-  int best = -1;
-  bool best_now = false;
-  double best_score = 0;
+  int known = -1;
+  if (FromFreedSince(w, u, known)) return known;
+  Choice best;
   for (const NodeClass& c : w.classes) {
     if (u.cpu > c.cpu || u.memory > c.memory) continue;
-    // The first node in the class's order that fits now, else the first that fits.
-    int pick = -1;
-    for (const auto& [key, i] : c.order) {
-      const WorkNode& n = w.nodes[static_cast<size_t>(i)];
-      if (!FitsUsed(n, u)) continue;
-      if (pick < 0) pick = i;
-      if (FitsNow(n, u)) {
-        pick = i;
-        break;
-      }
-    }
-    if (pick < 0) continue;
-    const WorkNode& n = w.nodes[static_cast<size_t>(pick)];
-    bool now = FitsNow(n, u);
-    double score = LoadAfter(n, u);
-    bool better = best < 0 || Better(now, score, best_now, best_score, w.placement);
-    if (!better && now == best_now && score == best_score) better = pick < best;
-    if (better) {
-      best = pick;
-      best_now = now;
-      best_score = score;
-    }
+    int pick = FirstInClass(w, c, u);
+    if (pick >= 0) best.Consider(w, pick, u);
   }
-  return best;
+  if (best.node < 0) w.no_room.push_back({u, w.freed_nodes.size()});
+  return best.node;
 }
 
 int PlaceNew(World& w, int app, int node, bool standby) {

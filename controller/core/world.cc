@@ -218,6 +218,7 @@ void StopSlot(World& w, int s, CommandReason reason) {
   const Resources& r = a.spec().resources;
   Track(w, slot, -1);
   ++w.freed;
+  w.freed_nodes.push_back(slot.node);
   Usage target = UsageOf(r, slot.target);
   n.used.Sub(target);
   if (slot.observed != nullptr) {
@@ -241,6 +242,7 @@ void PauseSlot(World& w, int s, CommandReason reason) {
   WorkNode& n = w.nodes[slot.node];
   Track(w, slot, -1);
   ++w.freed;
+  w.freed_nodes.push_back(slot.node);
   n.used.cpu -= a.spec().resources.cpu_millis;
   n.held.cpu += a.spec().resources.cpu_millis;
   --a.active;

@@ -106,6 +106,14 @@ struct World {
   std::vector<Departure> departures;  // containers to stop that are not slots
   std::deque<ContainerInfo> implied;  // containers implied by starts in flight
   int64_t freed = 0;  // counts stops and pauses: room may have appeared since a failure
+  // Nodes where room was freed (a stop or pause), in order. Adding containers only takes
+  // room, so a size that found no room anywhere can later only fit on these.
+  std::vector<int> freed_nodes;
+  struct NoRoom {
+    Usage size;    // no node had room for this size (or any larger)...
+    size_t since;  // ...when freed_nodes had this many entries
+  };
+  mutable std::vector<NoRoom> no_room;
   // Scratch for the preemption search: victims taken per app on the node being evaluated.
   mutable std::vector<int32_t> picked;
 };
