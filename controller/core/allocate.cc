@@ -25,21 +25,29 @@ void GiveMins(World& w) {
 // Takes one container from the richest equal-priority app that holds at least two more
 // than `app`, if that makes room for `app`.
 bool TakeFromRicherPeer(World& w, int app, size_t begin, size_t end) {
-  std::vector<int> peers;
+  // The two richest peers (most containers; ties: last by name) are tried: with
+  // containers of one size the richest always does.
+  int first = -1, second = -1;
+  auto richer = [&](int x, int y) {  // is x richer than y?
+    return y < 0 || w.apps[x].active > w.apps[y].active ||
+           (w.apps[x].active == w.apps[y].active && x > y);
+  };
   for (size_t p = begin; p < end; ++p) {
     const WorkApp& peer = w.apps[p];
-    if (static_cast<int>(p) != app && peer.spec().preemptible &&
-        peer.active >= w.apps[app].active + 2 && peer.active > peer.spec().replicas.min) {
-      peers.push_back(static_cast<int>(p));
+    int i = static_cast<int>(p);
+    if (i == app || !peer.spec().preemptible || peer.active < w.apps[app].active + 2 ||
+        peer.active <= peer.spec().replicas.min) {
+      continue;
+    }
+    if (richer(i, first)) {
+      second = first;
+      first = i;
+    } else if (richer(i, second)) {
+      second = i;
     }
   }
-  std::sort(peers.begin(), peers.end(), [&](int x, int y) {
-    if (w.apps[x].active != w.apps[y].active) return w.apps[x].active > w.apps[y].active;
-    return x > y;
-  });
-  // The richest two are tried: with containers of one size the richest always does.
-  if (peers.size() > 2) peers.resize(2);
-  for (int peer : peers) {
+  for (int peer : {first, second}) {
+    if (peer < 0) continue;
     Room room = FindRoom(w, VictimRule{app, peer, 1});
     if (room.node >= 0) {
       TakeRoom(w, app, room);

@@ -13,12 +13,18 @@ void Ledger(World& w, const Slot& slot, int sign) {
   auto& reclaim = w.nodes[slot.node].reclaim;
   auto it = std::lower_bound(reclaim.begin(), reclaim.end(), level,
                              [](const auto& e, int32_t l) { return e.first < l; });
-  if (it == reclaim.end() || it->first != level) it = reclaim.insert(it, {level, Usage{}});
+  if (it == reclaim.end() || it->first != level) {
+    it = reclaim.insert(it, {level, Usage{}});
+    w.level_nodes[level].insert(slot.node);
+  }
   if (sign > 0) {
     it->second.Add(u);
   } else {
     it->second.Sub(u);
-    if (it->second.count == 0) reclaim.erase(it);
+    if (it->second.count == 0) {
+      reclaim.erase(it);
+      w.level_nodes[level].erase(slot.node);
+    }
   }
 }
 

@@ -53,7 +53,8 @@ bool FromFreedSince(const World& w, const Usage& u, int& out) {
     Choice best;
     for (size_t k = r.since; k < w.freed_nodes.size(); ++k) {
       int i = w.freed_nodes[k];
-      if (w.nodes[static_cast<size_t>(i)].placeable && FitsUsed(w.nodes[static_cast<size_t>(i)], u)) {
+      if (w.nodes[static_cast<size_t>(i)].placeable &&
+          FitsUsed(w.nodes[static_cast<size_t>(i)], u)) {
         best.Consider(w, i, u);
       }
     }

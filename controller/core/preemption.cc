@@ -152,27 +152,22 @@ Room FindRoom(const World& w, const VictimRule& rule) {
   if (rule.only_app >= 0) return FindRoomFromPeer(w, rule, search);
   const int32_t priority = w.apps[rule.app].spec().priority;
   const Usage u = UsageOf(w.apps[rule.app].spec().resources, ContainerState::kRunning);
-  std::vector<std::pair<int32_t, int>> cands;  // (bound level, node), nodes ascending
-  for (size_t i = 0; i < w.nodes.size(); ++i) {
-    const WorkNode& n = w.nodes[i];
-    if (!n.placeable || n.reclaim.empty()) continue;
-    int32_t level = BoundLevel(n, priority, NeedOn(n, u));
-    if (level > 0) cands.push_back({level, static_cast<int>(i)});
-  }
-  // Branch and bound: visit levels from the least important down; a node's bound caps
-  // what its evaluation can give, so stop once no bound can beat the best found.
+  // Branch and bound over levels, least important first. A node's bound level caps
+  // what its evaluation can give, and a node is visited at its bound level (it has
+  // reclaimable containers there), so the search stops as soon as no level left can beat
+  // the best room found.
   Room best, room;
   int32_t best_worst = -1, worst = 0;
-  while (true) {
-    int32_t level = 0;
-    for (const auto& c : cands) level = std::max(level, c.first);
-    if (level <= 0 || (best.node >= 0 && level < best_worst)) break;
-    for (auto& c : cands) {
-      if (c.first != level) continue;
-      c.first = 0;
-      if (best.node >= 0 && level == best_worst && c.second > best.node) continue;
-      if (!search.Evaluate(c.second, room, worst)) continue;
-      if (best.node < 0 || worst > best_worst || (worst == best_worst && c.second < best.node)) {
+  for (auto level_it = w.level_nodes.rbegin();
+       level_it != w.level_nodes.rend() && level_it->first > priority; ++level_it) {
+    const int32_t level = level_it->first;
+    if (best.node >= 0 && level < best_worst) break;
+    for (int i : level_it->second) {
+      if (best.node >= 0 && level == best_worst && i > best.node) break;
+      const WorkNode& n = w.nodes[static_cast<size_t>(i)];
+      if (!n.placeable || BoundLevel(n, priority, NeedOn(n, u)) != level) continue;
+      if (!search.Evaluate(i, room, worst)) continue;
+      if (best.node < 0 || worst > best_worst || (worst == best_worst && i < best.node)) {
         best = room;
         best_worst = worst;
       }

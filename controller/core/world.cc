@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <map>
-#include <tuple>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -175,8 +175,8 @@ void BuildClasses(World& w) {
     auto shape = std::make_tuple(n.info->cpu_millis, n.info->memory_bytes, n.info->max_containers);
     auto [it, added] = shapes.emplace(shape, static_cast<int>(w.classes.size()));
     if (added) {
-      w.classes.push_back(NodeClass{n.info->cpu_millis, n.info->memory_bytes,
-                                    n.info->max_containers, {}});
+      w.classes.push_back(
+          NodeClass{n.info->cpu_millis, n.info->memory_bytes, n.info->max_containers, {}});
     }
     n.node_class = it->second;
     n.order_key = w.placement == PlacementStrategy::kSpread ? Load(n) : -Load(n);

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -46,7 +47,7 @@ struct WorkNode {
   // What preemption could take back here, by level (an app's priority, or kPausedLevel),
   // levels ascending: the alive containers of preemptible apps (mins not subtracted).
   std::vector<std::pair<int32_t, Usage>> reclaim;
-  int node_class = -1;  // index into World::classes; -1 when not placeable
+  int node_class = -1;   // index into World::classes; -1 when not placeable
   double order_key = 0;  // its key in that class's order
 };
 
@@ -101,7 +102,7 @@ struct World {
   PlacementStrategy placement = PlacementStrategy::kSpread;
   std::vector<WorkNode> nodes;  // by name
   std::vector<NodeClass> classes;
-  std::vector<WorkApp> apps;    // by (priority, name)
+  std::vector<WorkApp> apps;  // by (priority, name)
   std::vector<Slot> slots;
   std::vector<Departure> departures;  // containers to stop that are not slots
   std::deque<ContainerInfo> implied;  // containers implied by starts in flight
@@ -114,6 +115,8 @@ struct World {
     size_t since;  // ...when freed_nodes had this many entries
   };
   mutable std::vector<NoRoom> no_room;
+  // Nodes with an entry at each reclaim level, by level (see WorkNode::reclaim).
+  std::map<int32_t, std::set<int>> level_nodes;
   // Scratch for the preemption search: victims taken per app on the node being evaluated.
   mutable std::vector<int32_t> picked;
 };
