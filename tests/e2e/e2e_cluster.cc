@@ -1,0 +1,179 @@
+#include "tests/e2e/e2e_cluster.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tests/integration/docker/docker_test_env.h"
+
+#ifndef MICROSCALE_BIN_DIR
+#error "MICROSCALE_BIN_DIR must name the build directory"
+#endif
+
+namespace microscale::testing {
+namespace {
+
+std::string Bin(const char* relative) { return absl::StrCat(MICROSCALE_BIN_DIR, "/", relative); }
+
+std::string Tail(const std::string& text, size_t n = 3000) {
+  return text.size() <= n ? text : text.substr(text.size() - n);
+}
+
+}  // namespace
+
+std::string StaticApp(const std::string& name, int priority, int min, int max, double value,
+                      bool preemptible, const std::string& cpu) {
+  return absl::StrCat("apiVersion: microscale.io/v1\nkind: App\nmetadata:\n  name: ", name,
+                      "\nspec:\n  priority: ", priority,
+                      "\n  image: microscale/demo:latest\n"
+                      "  command: [\"/bin/sh\", \"-c\", \"while true; do sleep 1; done\"]\n"
+                      "  stopTimeoutSeconds: 1\n"
+                      "  resources: {cpu: ",
+                      cpu, ", memory: 16Mi}\n  replicas: {min: ", min, ", max: ", max,
+                      "}\n  preemptible: ", preemptible ? "true" : "false",
+                      "\n  demand:\n    source: static\n    value: ", value, "\n");
+}
+
+E2eCluster::E2eCluster(const std::string& suffix, E2eOptions options)
+    : options_(std::move(options)) {
+  DockerTestEnv& env = DockerTestEnv::Get();
+  absl::Status prepared = env.Prepare();
+  EXPECT_TRUE(prepared.ok()) << prepared;
+  env.SweepAtExit();
+  cluster_ = env.Cluster(suffix);
+  char templ[] = "/tmp/microscale-e2e.XXXXXX";
+  dir_ = mkdtemp(templ);
+  grpc_port_ = FreePort();
+  StartController();
+  agents_.resize(static_cast<size_t>(options_.agents));
+  for (int i = 0; i < options_.agents; ++i) StartAgent(i);
+  WaitNodesReady(options_.agents);
+}
+
+E2eCluster::~E2eCluster() {
+  for (ChildProcess& agent : agents_) agent.Kill();
+  controller_.Kill();
+  DockerTestEnv::Get().Sweep();
+  if (::testing::Test::HasFailure()) {
+    std::cerr << "---- logs of cluster " << cluster_ << " ----\n" << Logs();
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+void E2eCluster::StartController() {
+  std::vector<std::string> args = {"--grpc-addr",    absl::StrCat("127.0.0.1:", grpc_port_),
+                                   "--http-addr",    "127.0.0.1:0",
+                                   "--data-dir",     dir_ + "/data",
+                                   "--cluster-name", cluster_};
+  args.insert(args.end(), options_.controller_flags.begin(), options_.controller_flags.end());
+  controller_ =
+      ChildProcess(Bin("controller/microscale-controller"), args, dir_ + "/controller.log");
+}
+
+void E2eCluster::KillController() { controller_.Kill(); }
+
+void E2eCluster::StartAgent(int i) {
+  std::vector<std::string> args = {"--controller",
+                                   absl::StrCat("127.0.0.1:", grpc_port_),
+                                   "--node-name",
+                                   node(i),
+                                   "--cluster-name",
+                                   cluster_,
+                                   "--http-addr",
+                                   "127.0.0.1:0",
+                                   "--cpu",
+                                   options_.agent_cpu,
+                                   "--memory",
+                                   options_.agent_memory,
+                                   "--heartbeat-interval",
+                                   "1s"};
+  agents_[static_cast<size_t>(i)] = ChildProcess(Bin("node-agent/agent/microscale-agent"), args,
+                                                 absl::StrCat(dir_, "/agent-", i + 1, ".log"));
+}
+
+void E2eCluster::KillAgent(int i) { agents_[static_cast<size_t>(i)].Kill(); }
+
+CommandResult E2eCluster::Cli(std::vector<std::string> args, const std::string& input) {
+  args.insert(args.begin(), {"--controller", absl::StrCat("127.0.0.1:", grpc_port_)});
+  return RunCommand(Bin("cli/microscalectl"), args, input);
+}
+
+nlohmann::json E2eCluster::Json(std::vector<std::string> args) {
+  args.push_back("-o");
+  args.push_back("json");
+  CommandResult r = Cli(args);
+  if (r.exit_code != 0) return nullptr;
+  nlohmann::json j = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  return j.is_discarded() ? nlohmann::json(nullptr) : j;
+}
+
+std::string E2eCluster::App(const std::string& base) const {
+  return DockerTestEnv::Get().App(base);
+}
+
+int E2eCluster::Status(const std::string& app, const std::string& field) {
+  nlohmann::json list = Json({"get", "apps"});
+  if (!list.is_object() || !list["items"].is_array()) return -1;
+  for (const nlohmann::json& item : list["items"]) {
+    if (item["metadata"]["name"] == app) {
+      const nlohmann::json& v = item["status"][field];
+      return v.is_number() ? v.get<int>() : -1;
+    }
+  }
+  return -1;
+}
+
+std::vector<docker::ContainerSummary> E2eCluster::DockerContainers() {
+  auto list = DockerTestEnv::Get().client().ListContainers({{"io.microscale.cluster", cluster_}});
+  return list.ok() ? *list : std::vector<docker::ContainerSummary>{};
+}
+
+int E2eCluster::DockerRunning(const std::string& app) {
+  int n = 0;
+  for (const auto& c : DockerContainers()) {
+    auto it = c.labels.find("io.microscale.app");
+    if (it != c.labels.end() && it->second == app && c.state == "running") ++n;
+  }
+  return n;
+}
+
+bool E2eCluster::WaitFor(const std::function<bool()>& condition, const std::string& what,
+                         absl::Duration timeout) {
+  auto deadline = std::chrono::steady_clock::now() + absl::ToChronoMilliseconds(timeout);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ADD_FAILURE() << "timed out after " << timeout << " waiting for: " << what;
+  return false;
+}
+
+void E2eCluster::WaitNodesReady(int n) {
+  WaitFor(
+      [&] {
+        nlohmann::json nodes = Json({"get", "nodes"});
+        if (!nodes.is_object() || !nodes["items"].is_array()) return false;
+        int ready = 0;
+        for (const auto& item : nodes["items"]) {
+          if (item["status"]["state"] == "Ready") ++ready;
+        }
+        return ready == n;
+      },
+      absl::StrCat(n, " nodes Ready"));
+}
+
+std::string E2eCluster::Logs() const {
+  std::string out = "== controller\n" + Tail(controller_.Log());
+  for (size_t i = 0; i < agents_.size(); ++i) {
+    absl::StrAppend(&out, "\n== agent ", i + 1, "\n", Tail(agents_[i].Log()));
+  }
+  return out;
+}
+
+}  // namespace microscale::testing

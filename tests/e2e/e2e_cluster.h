@@ -1,0 +1,82 @@
+// E2eCluster: a real Microscale cluster for end-to-end tests: one microscale-controller
+// and N microscale-agent processes on this host, driving the real dockerd, operated only
+// through the microscalectl binary.
+//
+// Every cluster gets a unique cluster name, so its containers are told apart from anything
+// else on the host; the destructor kills its processes and removes its containers even
+// when the test failed. Waits poll a condition with a generous deadline; nothing sleeps
+// for a fixed time. Thread-compatible: one test thread.
+#ifndef MICROSCALE_TESTS_E2E_E2E_CLUSTER_H_
+#define MICROSCALE_TESTS_E2E_E2E_CLUSTER_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "nlohmann/json.hpp"
+#include "node-agent/docker/docker_json.h"
+#include "tests/e2e/child_process.h"
+
+namespace microscale::testing {
+
+struct E2eOptions {
+  int agents = 2;
+  std::string agent_cpu = "1";
+  std::string agent_memory = "1Gi";
+  std::vector<std::string> controller_flags = {"--node-timeout", "4s", "--startup-grace", "5s"};
+};
+
+class E2eCluster {
+ public:
+  explicit E2eCluster(const std::string& suffix, E2eOptions options = {});
+  ~E2eCluster();
+
+  // Starts (or restarts) the controller on the same data dir and gRPC port.
+  void StartController();
+  void KillController();
+  // Starts (or restarts) agent i, named node-<i+1>.
+  void StartAgent(int i);
+  void KillAgent(int i);
+  ChildProcess& agent(int i) { return agents_[static_cast<size_t>(i)]; }
+  std::string node(int i) const { return "node-" + std::to_string(i + 1); }
+
+  CommandResult Cli(std::vector<std::string> args, const std::string& input = "");
+  // Runs `args -o json` and returns the parsed output; a failure is a test failure (null).
+  nlohmann::json Json(std::vector<std::string> args);
+
+  // An app name unique to this test run.
+  std::string App(const std::string& base) const;
+  std::string cluster() const { return cluster_; }
+
+  // The app's status field (running, allocated, desired...), -1 when unknown.
+  int Status(const std::string& app, const std::string& field);
+  // Containers of this cluster that the Docker Engine has (any state).
+  std::vector<docker::ContainerSummary> DockerContainers();
+  // Running Docker containers of `app` (by label).
+  int DockerRunning(const std::string& app);
+
+  // Polls `condition` every 200 ms until it holds or `timeout` passes; on timeout the test
+  // fails with `what` and the tail of every process log.
+  bool WaitFor(const std::function<bool()>& condition, const std::string& what,
+               absl::Duration timeout = absl::Seconds(60));
+  void WaitNodesReady(int n);
+  std::string Logs() const;
+
+ private:
+  E2eOptions options_;
+  std::string cluster_;
+  std::string dir_;
+  int grpc_port_ = 0;
+  ChildProcess controller_;
+  std::vector<ChildProcess> agents_;
+};
+
+// A minimal App manifest with a static demand source.
+std::string StaticApp(const std::string& name, int priority, int min, int max, double value,
+                      bool preemptible = true, const std::string& cpu = "250m");
+
+}  // namespace microscale::testing
+
+#endif  // MICROSCALE_TESTS_E2E_E2E_CLUSTER_H_
