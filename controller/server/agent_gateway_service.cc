@@ -94,7 +94,10 @@ void AgentGatewayService::Dispatch(const std::string& node, const v1::AgentMessa
       break;
     case v1::AgentMessage::kResult: {
       const v1::CommandResult& result = message.result();
-      std::optional<InFlightCommand> command = tracker_.Complete(result.command_id());
+      // The registry takes the outcome before the command leaves the tracker, so a
+      // reconcile pass (which reads the tracker first) always sees one of the two and
+      // never plans a second container for a start that just succeeded.
+      std::optional<InFlightCommand> command = tracker_.Find(result.command_id());
       if (command && command->type == CommandType::kStop && result.ok()) {
         registry_.OnContainerRemoved(node, command->instance, now);
       } else if (result.has_container() && !result.container().instance().empty()) {
@@ -102,6 +105,7 @@ void AgentGatewayService::Dispatch(const std::string& node, const v1::AgentMessa
       } else {
         registry_.Touch(node, now);
       }
+      if (command) command = tracker_.Complete(result.command_id());
       if (command) hooks_.on_result(*command, result);
       break;
     }

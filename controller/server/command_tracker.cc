@@ -26,6 +26,13 @@ std::string CommandTracker::Issue(const std::string& node, const std::string& in
   return id;
 }
 
+std::optional<InFlightCommand> CommandTracker::Find(const std::string& id) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return std::nullopt;
+  return it->second;
+}
+
 std::optional<InFlightCommand> CommandTracker::Complete(const std::string& id) {
   absl::MutexLock lock(&mu_);
   auto it = pending_.find(id);

@@ -37,6 +37,8 @@ class CommandTracker {
   // Records a command about to be sent and returns its id.
   std::string Issue(const std::string& node, const std::string& instance, const std::string& app,
                     CommandType type, absl::Time now);
+  // The command with this id, if it is still pending; it stays pending.
+  std::optional<InFlightCommand> Find(const std::string& id) const;
   // Removes and returns the command with this id, if it is still pending.
   std::optional<InFlightCommand> Complete(const std::string& id);
   // Removes and returns commands older than `timeout`.

@@ -166,6 +166,7 @@ void Reconciler::OnCommandResult(const InFlightCommand& command, const v1::Comma
 }
 
 core::ClusterState Reconciler::BuildState(const std::vector<NodeView>& nodes,
+                                          const std::vector<InFlightCommand>& pending,
                                           std::vector<v1::Container>* exited) const {
   core::ClusterState state;
   state.apps = deps_.apps.Inputs();
@@ -210,7 +211,7 @@ core::ClusterState Reconciler::BuildState(const std::vector<NodeView>& nodes,
     c.state = CoreState(container.state()).value_or(core::ContainerState::kRunning);
     state.containers.push_back(std::move(c));
   }
-  for (const InFlightCommand& command : deps_.tracker.Pending()) {
+  for (const InFlightCommand& command : pending) {
     state.in_flight.push_back(
         core::Command{CoreKind(command.type), command.instance, command.app, command.node});
   }
@@ -225,9 +226,12 @@ void Reconciler::ReconcileOnce() {
     LogWarn("command timed out", {{"instance", lost.instance}, {"node", lost.node}});
   }
   if (!StartupSettled()) return;
+  // Commands in flight are read before the nodes: the gateway records a result in the
+  // registry before it completes the command, so each command shows up in one or the other.
+  std::vector<InFlightCommand> pending = deps_.tracker.Pending();
   std::vector<NodeView> nodes = deps_.nodes.Snapshot(now);
   std::vector<v1::Container> exited;
-  core::ClusterState state = BuildState(nodes, &exited);
+  core::ClusterState state = BuildState(nodes, pending, &exited);
   core::Plan plan = core::Decide(state, core::DecideOptions{options_.placement});
   Execute(plan, state, now);
   CleanUpExited(exited, now);
@@ -381,12 +385,19 @@ void Reconciler::Report(const core::Plan& plan, const std::vector<NodeView>& nod
   for (const auto& [app, reaction] : deps_.apps.RecordAllocations(plan.apps, now)) {
     deps_.metrics.ObserveScaleReaction(absl::ToDoubleSeconds(reaction));
   }
+  std::set<std::string> reported;
   for (const AppEntry& entry : deps_.apps.List()) {
     const core::AppAllocation& a = entry.allocation;
     deps_.metrics.SetAppFigures(
         entry.spec.name, AppFigures{entry.demand, entry.spec.priority, entry.desired, a.allocated,
                                     a.running, a.paused, a.standby});
+    reported.insert(entry.spec.name);
   }
+  // A deleted app's series go away rather than linger at their last values.
+  for (const std::string& app : reported_apps_) {
+    if (!reported.contains(app)) deps_.metrics.ForgetApp(app);
+  }
+  reported_apps_ = std::move(reported);
   int ready = 0, not_ready = 0, cordoned = 0;
   for (const NodeView& node : nodes) {
     if (node.health == NodeHealth::kNotReady) {

@@ -77,12 +77,14 @@ class Reconciler {
 
   void Run();
   core::ClusterState BuildState(const std::vector<NodeView>& nodes,
+                                const std::vector<InFlightCommand>& pending,
                                 std::vector<v1::Container>* exited) const;
   void Execute(const core::Plan& plan, const core::ClusterState& state, absl::Time now);
   bool Send(const core::Command& command, absl::Time now);
   void CleanUpExited(const std::vector<v1::Container>& exited, absl::Time now);
   void Persist(const core::ClusterState& state, const core::Plan& plan);
-  void Report(const core::Plan& plan, const std::vector<NodeView>& nodes, absl::Time now);
+  void Report(const core::Plan& plan, const std::vector<NodeView>& nodes, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(pass_mu_);
 
   ReconcilerDeps deps_;
   const ReconcilerOptions options_;
@@ -99,6 +101,7 @@ class Reconciler {
 
   absl::Mutex pass_mu_;  // one pass at a time
   std::map<std::string, int64_t> persisted_ordinals_ ABSL_GUARDED_BY(pass_mu_);
+  std::set<std::string> reported_apps_ ABSL_GUARDED_BY(pass_mu_);  // apps with metric series
   std::thread thread_;
 };
 

@@ -1,0 +1,703 @@
+// The whole controller in-process (SQLite store in a temp dir, FakeClock, loopback gRPC)
+// driven through its ControlPlane API, with FakeAgents that dial AgentGateway.Connect and
+// obey its commands. Every wait polls a condition with a generous deadline.
+#include <httplib.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/clock.h"
+#include "controller/server/controller.h"
+#include "controller/server/testing/fake_agent.h"
+#include "controller/server/testing/test_controller.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "microscale/v1/control_plane.grpc.pb.h"
+
+namespace microscale {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAreArray;
+
+class ControllerLoopTest : public ::testing::Test {
+ protected:
+  void SetUp() override { StartController(); }
+
+  void StartController(TestControllerOptions options = {}) {
+    absl::StatusOr<std::unique_ptr<Controller>> started =
+        StartTestController(dir_.path(), clock_, options);
+    ASSERT_TRUE(started.ok()) << started.status();
+    controller_ = *std::move(started);
+    target_ = absl::StrCat("127.0.0.1:", controller_->grpc_port());
+    api_ =
+        v1::ControlPlane::NewStub(grpc::CreateChannel(target_, grpc::InsecureChannelCredentials()));
+  }
+
+  void StopController() {
+    api_.reset();
+    controller_.reset();
+  }
+
+  FakeAgent& AddAgent(const std::string& node, int max_containers = 0) {
+    FakeAgentOptions options;
+    options.node = node;
+    options.max_containers = max_containers;
+    agents_.push_back(std::make_unique<FakeAgent>(options));
+    absl::Status connected = agents_.back()->Connect(target_);
+    EXPECT_TRUE(connected.ok()) << connected;
+    return *agents_.back();
+  }
+
+  grpc::Status Apply(const std::vector<v1::AppSpec>& apps) {
+    v1::ApplyAppsRequest request;
+    for (const v1::AppSpec& app : apps) *request.add_apps() = app;
+    v1::ApplyAppsResponse response;
+    grpc::ClientContext context;
+    return api_->ApplyApps(&context, request, &response);
+  }
+
+  grpc::Status SetDemand(const std::string& app, double value) {
+    v1::SetDemandRequest request;
+    request.set_app(app);
+    request.set_value(value);
+    v1::SetDemandResponse response;
+    grpc::ClientContext context;
+    return api_->SetDemand(&context, request, &response);
+  }
+
+  grpc::Status Delete(const std::string& app) {
+    v1::DeleteAppRequest request;
+    request.set_name(app);
+    v1::DeleteAppResponse response;
+    grpc::ClientContext context;
+    return api_->DeleteApp(&context, request, &response);
+  }
+
+  grpc::Status Cordon(const std::string& node, bool cordon, bool drain = false) {
+    v1::CordonRequest request;
+    request.set_node(node);
+    request.set_cordon(cordon);
+    request.set_drain(drain);
+    v1::CordonResponse response;
+    grpc::ClientContext context;
+    return api_->Cordon(&context, request, &response);
+  }
+
+  // The app as GetApps shows it; an App without a name when the call fails.
+  v1::App GetApp(const std::string& name) {
+    v1::GetAppsRequest request;
+    request.set_name(name);
+    v1::GetAppsResponse response;
+    grpc::ClientContext context;
+    if (!api_->GetApps(&context, request, &response).ok() || response.apps_size() != 1) return {};
+    return response.apps(0);
+  }
+
+  std::map<std::string, v1::Node> GetNodes() {
+    v1::GetNodesResponse response;
+    grpc::ClientContext context;
+    EXPECT_TRUE(api_->GetNodes(&context, v1::GetNodesRequest(), &response).ok());
+    std::map<std::string, v1::Node> out;
+    for (const v1::Node& n : response.nodes()) out[n.name()] = n;
+    return out;
+  }
+
+  std::vector<v1::Event> Events() {
+    v1::WatchEventsRequest request;
+    grpc::ClientContext context;
+    std::unique_ptr<grpc::ClientReader<v1::Event>> reader = api_->WatchEvents(&context, request);
+    std::vector<v1::Event> out;
+    v1::Event event;
+    while (reader->Read(&event)) out.push_back(event);
+    EXPECT_TRUE(reader->Finish().ok());
+    return out;
+  }
+
+  bool HasEvent(const std::string& kind, const std::string& object, const std::string& text) {
+    for (const v1::Event& e : Events()) {
+      if (e.kind() == kind && e.object() == object && e.message().find(text) != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Running containers of `app` summed over every agent.
+  int Running(const std::string& app) {
+    int n = 0;
+    for (const auto& agent : agents_) n += agent->Running(app);
+    return n;
+  }
+
+  int Held(const std::string& app) {
+    int n = 0;
+    for (const auto& agent : agents_) {
+      for (const auto& [instance, c] : agent->Containers()) n += c.app() == app ? 1 : 0;
+    }
+    return n;
+  }
+
+  std::vector<std::string> AllStarts() {
+    std::vector<std::string> out;
+    for (const auto& agent : agents_) {
+      std::vector<std::string> starts = agent->Starts();
+      out.insert(out.end(), starts.begin(), starts.end());
+    }
+    return out;
+  }
+
+  // The app's containers on the agents and its status both show `n` running.
+  bool Converged(const std::string& app, int n) {
+    if (Running(app) != n || Held(app) != n) return false;
+    v1::App shown = GetApp(app);
+    return shown.status().running() == n && shown.status().allocated() == n &&
+           shown.status().desired() == n;
+  }
+
+  std::string MetricsText() {
+    httplib::Client http("127.0.0.1", controller_->http_port());
+    httplib::Result result = http.Get("/metrics");
+    return result && result->status == 200 ? result->body : "";
+  }
+
+  int ReadyzStatus() {
+    httplib::Client http("127.0.0.1", controller_->http_port());
+    httplib::Result result = http.Get("/readyz");
+    return result ? result->status : -1;
+  }
+
+  // The instances named by the last Sync the agent received.
+  static std::vector<std::string> LastSync(const FakeAgent& agent) {
+    std::vector<v1::Sync> syncs = agent.Syncs();
+    std::vector<std::string> out;
+    if (syncs.empty()) return out;
+    for (const v1::Container& c : syncs.back().containers()) out.push_back(c.instance());
+    return out;
+  }
+
+  // The fake clock stands still unless a test moves it. A lower count waits for the
+  // scale-down window, which holds every recommendation made at the same instant, so a
+  // test moves the clock on a little before it lowers demand.
+  grpc::Status LowerDemand(const std::string& app, double value) {
+    clock_.Advance(absl::Seconds(1));
+    return SetDemand(app, value);
+  }
+
+  static bool HasNoRepeats(const std::vector<std::string>& v) {
+    return std::set<std::string>(v.begin(), v.end()).size() == v.size();
+  }
+
+  // Declared first so they are destroyed last: agents disconnect before the controller stops.
+  FakeClock clock_;
+  TempDataDir dir_;
+  std::unique_ptr<Controller> controller_;
+  std::string target_;
+  std::unique_ptr<v1::ControlPlane::Stub> api_;
+  std::vector<std::unique_ptr<FakeAgent>> agents_;
+};
+
+TEST_F(ControllerLoopTest, AgentGetsASyncAndShowsAsAReadyNode) {
+  FakeAgent& agent = AddAgent("n1");
+  ASSERT_EQ(agent.Syncs().size(), 1u);
+  EXPECT_EQ(agent.Syncs()[0].containers_size(), 0);
+  std::map<std::string, v1::Node> nodes = GetNodes();
+  ASSERT_TRUE(nodes.contains("n1"));
+  EXPECT_EQ(nodes["n1"].state(), "Ready");
+  EXPECT_EQ(nodes["n1"].runtime(), "fake");
+  EXPECT_EQ(nodes["n1"].capacity().cpu_millis(), 8000);
+}
+
+TEST_F(ControllerLoopTest, DemandScalesContainersUpAndDownAcrossAgents) {
+  FakeAgent& n1 = AddAgent("n1");
+  FakeAgent& n2 = AddAgent("n2");
+  ASSERT_TRUE(Apply({StaticApp("web", 1, 10)}).ok());
+  ASSERT_TRUE(SetDemand("web", 4).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 4); })) << Running("web");
+  EXPECT_EQ(n1.Running("web"), 2) << "spread placement";
+  EXPECT_EQ(n2.Running("web"), 2);
+
+  ASSERT_TRUE(LowerDemand("web", 1).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 1); })) << Running("web");
+  std::vector<std::string> starts = AllStarts();
+  EXPECT_EQ(starts.size(), 4u);
+  EXPECT_TRUE(HasNoRepeats(starts));
+  EXPECT_EQ(n1.Stops().size() + n2.Stops().size(), 3u);
+
+  v1::App web = GetApp("web");
+  EXPECT_EQ(web.status().demand(), 1);
+  EXPECT_TRUE(HasEvent("DesiredChanged", "app/web", "desired 4 -> 1"));
+  EXPECT_TRUE(HasEvent("Scaling", "app/web", "stopped"));
+}
+
+TEST_F(ControllerLoopTest, ReplicasMaxCapsTheCount) {
+  AddAgent("n1");
+  ASSERT_TRUE(Apply({StaticApp("web", 1, 3)}).ok());
+  ASSERT_TRUE(SetDemand("web", 50).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 3); })) << Running("web");
+}
+
+TEST_F(ControllerLoopTest, MinIsRunningWithoutAnyDemand) {
+  AddAgent("n1");
+  ASSERT_TRUE(Apply({StaticApp("web", 1, 5, /*min=*/2)}).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 2); })) << Running("web");
+}
+
+TEST_F(ControllerLoopTest, HigherPriorityTakesSlotsAndGivesThemBack) {
+  FakeAgent& node = AddAgent("n1", /*max_containers=*/4);
+  ASSERT_TRUE(Apply({StaticApp("api", 1, 10), StaticApp("worker", 2, 10)}).ok());
+  ASSERT_TRUE(SetDemand("worker", 10).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Running("worker") == 4; })) << Running("worker");
+  EXPECT_EQ(GetApp("worker").status().desired(), 10);
+
+  ASSERT_TRUE(SetDemand("api", 3).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("api", 3) && Running("worker") == 1; }))
+      << "api " << Running("api") << " worker " << Running("worker");
+  EXPECT_EQ(node.Containers().size(), 4u) << "never above the node's cap";
+  EXPECT_TRUE(HasEvent("Scaling", "app/worker", "(preempted)"));
+  v1::App worker = GetApp("worker");
+  EXPECT_EQ(worker.status().allocated(), 1);
+  bool short_of_capacity = false;
+  for (const v1::Condition& c : worker.status().conditions()) {
+    if (c.type() == "CapacityAvailable" && c.status() == "False") short_of_capacity = true;
+  }
+  EXPECT_TRUE(short_of_capacity);
+
+  ASSERT_TRUE(LowerDemand("api", 0).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Running("api") == 0 && Running("worker") == 4; }))
+      << "api " << Running("api") << " worker " << Running("worker");
+  EXPECT_TRUE(HasNoRepeats(node.Starts()));
+}
+
+TEST_F(ControllerLoopTest, DeletedAppHasItsContainersStopped) {
+  FakeAgent& n1 = AddAgent("n1");
+  ASSERT_TRUE(Apply({StaticApp("web", 1, 10), StaticApp("api", 1, 10)}).ok());
+  ASSERT_TRUE(SetDemand("web", 3).ok());
+  ASSERT_TRUE(SetDemand("api", 1).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 3) && Converged("api", 1); }));
+
+  ASSERT_TRUE(Delete("web").ok());
+  ASSERT_TRUE(WaitUntil([&] { return Held("web") == 0; })) << Held("web");
+  EXPECT_EQ(n1.Stops().size(), 3u);
+  EXPECT_EQ(Running("api"), 1) << "the other app is untouched";
+  EXPECT_EQ(GetApp("web").spec().name(), "") << "gone from the API";
+  EXPECT_TRUE(HasEvent("Deleted", "app/web", "stopped"));
+  ASSERT_TRUE(WaitUntil([&] {
+    std::string metrics = MetricsText();
+    return metrics.find("microscale_app_running_containers{app=\"api\"") != std::string::npos &&
+           metrics.find("app=\"web\"") == std::string::npos;
+  })) << "a deleted app's series are removed:\n"
+      << MetricsText();
+}
+
+TEST_F(ControllerLoopTest, CordonedNodeGetsNothingNewAndKeepsWhatItRuns) {
+  FakeAgent& n1 = AddAgent("n1");
+  FakeAgent& n2 = AddAgent("n2");
+  ASSERT_TRUE(Apply({StaticApp("web", 1, 10)}).ok());
+  ASSERT_TRUE(SetDemand("web", 2).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 2); }));
+  ASSERT_EQ(n1.Running("web"), 1);
+
+  ASSERT_TRUE(Cordon("n1", true).ok());
+  EXPECT_EQ(GetNodes()["n1"].state(), "Cordoned");
+  ASSERT_TRUE(SetDemand("web", 6).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 6); })) << Running("web");
+  EXPECT_EQ(n1.Running("web"), 1) << "its container stays, nothing new lands";
+  EXPECT_EQ(n2.Running("web"), 5);
+  EXPECT_TRUE(n1.Stops().empty());
+
+  ASSERT_TRUE(Cordon("n1", false).ok());
+  EXPECT_EQ(GetNodes()["n1"].state(), "Ready");
+  ASSERT_TRUE(SetDemand("web", 8).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 8); })) << Running("web");
+  EXPECT_EQ(n1.Running("web"), 3) << "placement uses the node again";
+  EXPECT_TRUE(HasEvent("Cordoned", "node/n1", ""));
+  EXPECT_TRUE(HasEvent("Uncordoned", "node/n1", ""));
+}
+
+TEST_F(ControllerLoopTest, DrainMovesContainersToOtherNodes) {
+  FakeAgent& n1 = AddAgent("n1");
+  FakeAgent& n2 = AddAgent("n2");
+  ASSERT_TRUE(Apply({StaticApp("web", 1, 10)}).ok());
+  ASSERT_TRUE(SetDemand("web", 4).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 4); }));
+
+  ASSERT_TRUE(Cordon("n1", true, /*drain=*/true).ok());
+  ASSERT_TRUE(WaitUntil([&] { return n1.Containers().empty() && n2.Running("web") == 4; }))
+      << "n1 " << n1.Containers().size() << " n2 " << n2.Running("web");
+  EXPECT_EQ(GetNodes()["n1"].state(), "Cordoned");
+  EXPECT_TRUE(HasEvent("Draining", "node/n1", ""));
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 4); }));
+}
+
+TEST_F(ControllerLoopTest, ReconnectingAgentWithItsContainersGetsNoDuplicateStarts) {
+  FakeAgent& n1 = AddAgent("n1");
+  FakeAgent& n2 = AddAgent("n2");
+  ASSERT_TRUE(Apply({StaticApp("web", 1, 10)}).ok());
+  ASSERT_TRUE(SetDemand("web", 4).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 4); }));
+  std::map<std::string, v1::Container> on_n1 = n1.Containers();
+  std::vector<std::string> before = AllStarts();
+
+  n1.Disconnect();
+  ASSERT_TRUE(WaitUntil([&] { return HasEvent("NodeDisconnected", "node/n1", ""); }));
+  ASSERT_TRUE(n1.Connect(target_).ok());
+
+  std::vector<std::string> held;
+  for (const auto& [instance, c] : on_n1) held.push_back(instance);
+  EXPECT_THAT(LastSync(n1), UnorderedElementsAreArray(held)) << "Sync names what n1 should run";
+
+  // A later change proves the loop ran after the reconnect: exactly one new start.
+  ASSERT_TRUE(SetDemand("web", 5).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 5); })) << Running("web");
+  std::vector<std::string> after = AllStarts();
+  EXPECT_EQ(after.size(), before.size() + 1);
+  EXPECT_TRUE(HasNoRepeats(after));
+  EXPECT_TRUE(n1.Stops().empty());
+  EXPECT_TRUE(n2.Stops().empty());
+  EXPECT_EQ(n1.Containers().size() + n2.Containers().size(), 5u);
+}
+
+TEST_F(ControllerLoopTest, SecondConnectionForTheSameNodeReplacesTheFirst) {
+  FakeAgent& first = AddAgent("n1");
+  FakeAgentOptions options;
+  options.node = "n1";
+  FakeAgent second(options);
+  ASSERT_TRUE(second.Connect(target_).ok());
+  EXPECT_TRUE(WaitUntil([&] { return !first.connected(); }));
+  EXPECT_TRUE(second.connected());
+  EXPECT_EQ(GetNodes()["n1"].state(), "Ready");
+  second.Disconnect();
+}
+
+TEST_F(ControllerLoopTest, HelloIsCheckedBeforeTheNodeIsAdmitted) {
+  FakeAgentOptions bad_name;
+  bad_name.node = "no spaces allowed";
+  FakeAgent unnamed(bad_name);
+  absl::Status status = unnamed.Connect(target_);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_THAT(status.message(), HasSubstr("hello.node_name"));
+
+  FakeAgentOptions other_cluster;
+  other_cluster.node = "n1";
+  other_cluster.cluster = "elsewhere";
+  FakeAgent stranger(other_cluster);
+  status = stranger.Connect(target_);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_THAT(status.message(), HasSubstr("hello.cluster"));
+  EXPECT_THAT(GetNodes(), IsEmpty());
+}
+
+TEST_F(ControllerLoopTest, SilentNodeIsReplacedElsewhereAndItsSurplusStoppedWhenBack) {
+  FakeAgent& n1 = AddAgent("n1");
+  FakeAgent& n2 = AddAgent("n2");
+  ASSERT_TRUE(Apply({StaticApp("web", 1, 10)}).ok());
+  ASSERT_TRUE(SetDemand("web", 4).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 4); }));
+  ASSERT_EQ(n1.Running("web"), 2);
+
+  // n1 stays connected but says nothing (as a SIGSTOPped agent would); time passes.
+  n1.SetHeartbeating(false);
+  clock_.Advance(absl::Seconds(11));
+  ASSERT_TRUE(WaitUntil([&] { return GetNodes()["n1"].state() == "NotReady"; }));
+  ASSERT_TRUE(WaitUntil([&] { return n2.Running("web") == 4; })) << n2.Running("web");
+  EXPECT_EQ(n1.Running("web"), 2) << "a NotReady node's containers are not stopped";
+  EXPECT_TRUE(n1.Stops().empty());
+
+  n1.SetHeartbeating(true);
+  n1.HeartbeatNow();
+  ASSERT_TRUE(WaitUntil([&] { return GetNodes()["n1"].state() == "Ready"; }));
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 4); }))
+      << "n1 " << n1.Running("web") << " n2 " << n2.Running("web");
+  EXPECT_EQ(n1.Stops().size() + n2.Stops().size(), 2u) << "exactly the surplus is stopped";
+  EXPECT_TRUE(HasNoRepeats(AllStarts()));
+}
+
+TEST_F(ControllerLoopTest, FailedStartBacksOffAndShowsAnEvent) {
+  FakeAgent& n1 = AddAgent("n1");
+  n1.FailStartsOf("web", "image microscale/demo:latest not found");
+  ASSERT_TRUE(Apply({StaticApp("web", 1, 10), StaticApp("witness", 1, 10)}).ok());
+  ASSERT_TRUE(SetDemand("web", 2).ok());
+  ASSERT_TRUE(WaitUntil([&] { return HasEvent("startFailed", "app/web", "not found"); }));
+
+  // The fake clock stands still, so the backoff never ends. Later passes (they start the
+  // witness app) must not try web again. The first pass may have sent one or two starts:
+  // the first failure can come back before the second start is sent.
+  auto web_starts = [&] {
+    size_t n = 0;
+    for (const std::string& s : n1.Starts()) n += s.rfind("web-", 0) == 0 ? 1 : 0;
+    return n;
+  };
+  ASSERT_TRUE(SetDemand("witness", 1).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("witness", 1); }));
+  const size_t tried = web_starts();
+  EXPECT_GE(tried, 1u);
+  EXPECT_LE(tried, 2u);
+  ASSERT_TRUE(SetDemand("witness", 2).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("witness", 2); }));
+  EXPECT_EQ(web_starts(), tried) << ::testing::PrintToString(n1.Starts());
+  v1::App web = GetApp("web");
+  EXPECT_EQ(web.status().running(), 0);
+  bool converging = false;
+  for (const v1::Condition& c : web.status().conditions()) {
+    if (c.type() == "Scaled" && c.status() == "False") converging = true;
+  }
+  EXPECT_TRUE(converging);
+
+  // Once the backoff has passed and the image is there, the starts succeed.
+  n1.FailStartsOf("web", "");
+  clock_.Advance(absl::Seconds(5));
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 2); })) << Running("web");
+}
+
+TEST_F(ControllerLoopTest, ExitedContainerIsRemovedAndReplaced) {
+  FakeAgent& n1 = AddAgent("n1");
+  ASSERT_TRUE(Apply({StaticApp("web", 1, 10)}).ok());
+  ASSERT_TRUE(SetDemand("web", 2).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 2); }));
+  const std::string victim = n1.Containers().begin()->first;
+
+  n1.ExitContainer(victim, 137);
+  ASSERT_TRUE(WaitUntil([&] {
+    std::map<std::string, v1::Container> held = n1.Containers();
+    return !held.contains(victim) && Converged("web", 2);
+  }));
+  std::vector<std::string> stops = n1.Stops();
+  EXPECT_NE(std::find(stops.begin(), stops.end(), victim), stops.end());
+  EXPECT_EQ(n1.Starts().size(), 3u);
+  EXPECT_TRUE(HasEvent("ContainerExited", "app/web", "code 137"));
+}
+
+TEST_F(ControllerLoopTest, ApiShowsAppNodeAndContainerFigures) {
+  FakeAgent& n1 = AddAgent("n1", 10);
+  AddAgent("n2", 10);
+  v1::AppSpec web = StaticApp("web", 3, 10);
+  web.mutable_resources()->set_cpu_millis(250);
+  ASSERT_TRUE(Apply({web}).ok());
+  ASSERT_TRUE(SetDemand("web", 3).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 3); }));
+
+  v1::App app = GetApp("web");
+  EXPECT_EQ(app.spec().priority(), 3);
+  EXPECT_EQ(app.spec().resources().cpu_millis(), 250);
+  EXPECT_EQ(app.status().demand(), 3);
+  EXPECT_EQ(app.status().desired(), 3);
+  EXPECT_EQ(app.status().allocated(), 3);
+  EXPECT_EQ(app.status().running(), 3);
+  EXPECT_GT(app.created_unix_ms(), 0);
+
+  std::map<std::string, v1::Node> nodes = GetNodes();
+  ASSERT_EQ(nodes.size(), 2u);
+  int total = 0;
+  for (const auto& [name, node] : nodes) {
+    EXPECT_EQ(node.state(), "Ready");
+    EXPECT_EQ(node.capacity().max_containers(), 10);
+    EXPECT_EQ(node.allocated().cpu_millis(), 250 * node.containers()) << name;
+    EXPECT_EQ(node.allocated().memory_bytes(), (int64_t{64} << 20) * node.containers()) << name;
+    total += node.containers();
+  }
+  EXPECT_EQ(total, 3);
+
+  v1::GetContainersRequest request;
+  request.set_node("n1");
+  v1::GetContainersResponse response;
+  grpc::ClientContext context;
+  ASSERT_TRUE(api_->GetContainers(&context, request, &response).ok());
+  std::vector<std::string> listed;
+  for (const v1::Container& c : response.containers()) {
+    EXPECT_EQ(c.node(), "n1");
+    EXPECT_EQ(c.app(), "web");
+    EXPECT_EQ(c.state(), v1::CONTAINER_STATE_RUNNING);
+    EXPECT_THAT(c.container_id(), HasSubstr("fake-n1-"));
+    listed.push_back(c.instance());
+  }
+  std::vector<std::string> held;
+  for (const auto& [instance, c] : n1.Containers()) held.push_back(instance);
+  EXPECT_THAT(listed, UnorderedElementsAreArray(held));
+
+  v1::GetContainersRequest by_app;
+  by_app.set_app("nope");
+  v1::GetContainersResponse none;
+  grpc::ClientContext context2;
+  ASSERT_TRUE(api_->GetContainers(&context2, by_app, &none).ok());
+  EXPECT_EQ(none.containers_size(), 0);
+
+  v1::DescribeAppRequest describe;
+  describe.set_name("web");
+  v1::DescribeAppResponse described;
+  grpc::ClientContext context3;
+  ASSERT_TRUE(api_->DescribeApp(&context3, describe, &described).ok());
+  EXPECT_EQ(described.containers_size(), 3);
+  EXPECT_FALSE(described.events().empty());
+}
+
+TEST_F(ControllerLoopTest, BadRequestsGetCodesThatNameTheProblem) {
+  AddAgent("n1");
+  v1::AppSpec bad = StaticApp("web", 1, 2, /*min=*/5);
+  grpc::Status status = Apply({bad});
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("spec.replicas.max"));
+  EXPECT_THAT(status.error_message(), HasSubstr("web"));
+
+  v1::AppSpec bad_priority = StaticApp("api", 0, 2);
+  bad_priority.set_priority(5000);
+  status = Apply({StaticApp("fine", 1, 2), bad_priority});
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("spec.priority"));
+  EXPECT_EQ(GetApp("fine").spec().name(), "") << "nothing of a refused apply is kept";
+
+  status = Apply({StaticApp("twice", 1, 2), StaticApp("twice", 1, 3)});
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("metadata.name"));
+  EXPECT_EQ(Apply({}).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  EXPECT_EQ(SetDemand("ghost", 1).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Delete("ghost").error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(Delete("ghost").error_message(), HasSubstr("ghost"));
+  v1::GetAppsRequest get;
+  get.set_name("ghost");
+  v1::GetAppsResponse got;
+  grpc::ClientContext context;
+  EXPECT_EQ(api_->GetApps(&context, get, &got).error_code(), grpc::StatusCode::NOT_FOUND);
+  v1::DescribeAppRequest describe;
+  describe.set_name("ghost");
+  v1::DescribeAppResponse described;
+  grpc::ClientContext context2;
+  EXPECT_EQ(api_->DescribeApp(&context2, describe, &described).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  status = Cordon("ghost-node", true);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("ghost-node"));
+  v1::GetNodesRequest node;
+  node.set_name("ghost-node");
+  v1::GetNodesResponse nodes;
+  grpc::ClientContext context3;
+  EXPECT_EQ(api_->GetNodes(&context3, node, &nodes).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  v1::AppSpec random = StaticApp("rnd", 1, 5);
+  random.mutable_demand()->clear_value();
+  random.mutable_demand()->set_source("random");
+  random.mutable_demand()->mutable_random()->set_min(0);
+  random.mutable_demand()->mutable_random()->set_max(3);
+  random.mutable_demand()->mutable_random()->set_change_every_seconds(1);
+  ASSERT_TRUE(Apply({random}).ok());
+  status = SetDemand("rnd", 2);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("random"));
+
+  ASSERT_TRUE(Apply({StaticApp("web", 1, 2)}).ok());
+  status = SetDemand("web", -1);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("value"));
+}
+
+TEST_F(ControllerLoopTest, ApplyReportsCreatedConfiguredAndUnchanged) {
+  v1::ApplyAppsRequest request;
+  *request.add_apps() = StaticApp("web", 1, 2);
+  v1::ApplyAppsResponse response;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(api_->ApplyApps(&context, request, &response).ok());
+    ASSERT_EQ(response.changes_size(), 1);
+    EXPECT_EQ(response.changes(0).action(), "created");
+  }
+  {
+    grpc::ClientContext context;
+    response.Clear();
+    ASSERT_TRUE(api_->ApplyApps(&context, request, &response).ok());
+    EXPECT_EQ(response.changes(0).action(), "unchanged");
+  }
+  {
+    request.mutable_apps(0)->mutable_replicas()->set_max(3);
+    request.set_dry_run(true);
+    grpc::ClientContext context;
+    response.Clear();
+    ASSERT_TRUE(api_->ApplyApps(&context, request, &response).ok());
+    EXPECT_EQ(response.changes(0).action(), "configured");
+    EXPECT_EQ(GetApp("web").spec().replicas().max(), 2) << "a dry run changes nothing";
+  }
+}
+
+TEST_F(ControllerLoopTest, RestartedControllerKeepsAppsAndDoesNotChurnContainers) {
+  FakeAgent& n1 = AddAgent("n1");
+  FakeAgent& n2 = AddAgent("n2");
+  ASSERT_TRUE(Apply({StaticApp("web", 1, 10), StaticApp("worker", 2, 10)}).ok());
+  ASSERT_TRUE(SetDemand("web", 3).ok());
+  ASSERT_TRUE(SetDemand("worker", 2).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 3) && Converged("worker", 2); }));
+  std::vector<std::string> starts_before = AllStarts();
+  std::map<std::string, v1::Container> n1_before = n1.Containers();
+  std::map<std::string, v1::Container> n2_before = n2.Containers();
+
+  StopController();
+  ASSERT_TRUE(WaitUntil([&] { return !n1.connected() && !n2.connected(); }));
+  // The fake clock stands still, so only the agents' return can end the startup grace.
+  StartController(TestControllerOptions{absl::Seconds(30), absl::Seconds(10)});
+
+  v1::App web = GetApp("web");
+  EXPECT_EQ(web.spec().name(), "web") << "apps come back from the data dir";
+  EXPECT_EQ(web.spec().replicas().max(), 10);
+  EXPECT_EQ(GetApp("worker").spec().priority(), 2);
+
+  ASSERT_TRUE(n1.Connect(target_).ok());
+  std::vector<std::string> held;
+  for (const auto& [instance, c] : n1_before) held.push_back(instance);
+  EXPECT_THAT(LastSync(n1), UnorderedElementsAreArray(held))
+      << "assignments come from the data dir";
+  ASSERT_TRUE(n2.Connect(target_).ok());
+
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 3) && Converged("worker", 2); }))
+      << "static demand values come back too";
+  ASSERT_TRUE(SetDemand("web", 4).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 4); }));
+
+  std::vector<std::string> starts_after = AllStarts();
+  ASSERT_EQ(starts_after.size(), starts_before.size() + 1) << "one start for the new demand";
+  EXPECT_TRUE(HasNoRepeats(starts_after)) << "instance ordinals survive the restart";
+  EXPECT_TRUE(n1.Stops().empty());
+  EXPECT_TRUE(n2.Stops().empty());
+  std::map<std::string, v1::Container> n1_after = n1.Containers();
+  for (const auto& [instance, c] : n1_before) {
+    ASSERT_TRUE(n1_after.contains(instance)) << instance;
+    EXPECT_EQ(n1_after[instance].container_id(), c.container_id());
+  }
+  std::map<std::string, v1::Container> n2_after = n2.Containers();
+  for (const auto& [instance, c] : n2_before) EXPECT_TRUE(n2_after.contains(instance)) << instance;
+}
+
+TEST_F(ControllerLoopTest, RestartedControllerWaitsForAbsentAgentsBeforeReplacing) {
+  FakeAgent& n1 = AddAgent("n1");
+  FakeAgent& n2 = AddAgent("n2");
+  ASSERT_TRUE(Apply({StaticApp("web", 1, 10)}).ok());
+  ASSERT_TRUE(SetDemand("web", 4).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 4); }));
+  const size_t starts_before = AllStarts().size();
+
+  StopController();
+  ASSERT_TRUE(WaitUntil([&] { return !n1.connected() && !n2.connected(); }));
+  StartController(TestControllerOptions{absl::Seconds(30), absl::Seconds(10)});
+  ASSERT_TRUE(n1.Connect(target_).ok());
+
+  // n2 stays away: the controller is not ready and acts on nothing, not even a new app.
+  EXPECT_EQ(ReadyzStatus(), 503);
+  ASSERT_TRUE(Apply({StaticApp("witness", 1, 1, /*min=*/1)}).ok());
+  EXPECT_EQ(AllStarts().size(), starts_before) << "nothing starts during the grace";
+  EXPECT_TRUE(n1.Stops().empty());
+
+  // The grace ends: n2's containers are neither counted nor stopped; replacements go to n1.
+  clock_.Advance(absl::Seconds(31));
+  EXPECT_EQ(ReadyzStatus(), 200);
+  ASSERT_TRUE(WaitUntil([&] { return n1.Running("web") == 4 && n1.Running("witness") == 1; }))
+      << n1.Running("web");
+  EXPECT_TRUE(n1.Stops().empty());
+}
+
+}  // namespace
+}  // namespace microscale

@@ -1,0 +1,149 @@
+// The reconciler's start-up rules over a MemoryStateStore and a FakeClock: what it loads,
+// what it tells a returning node to run, and when the startup grace is over. The loop
+// itself, with agents, is covered in controller_loop_test.cc.
+#include "controller/server/reconciler.h"
+
+#include <memory>
+#include <string>
+
+#include "common/clock.h"
+#include "controller/store/memory_state_store.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace microscale {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+v1::Container Assigned(const std::string& instance, const std::string& app,
+                       const std::string& node) {
+  v1::Container c;
+  c.set_instance(instance);
+  c.set_app(app);
+  c.set_node(node);
+  c.set_state(v1::CONTAINER_STATE_RUNNING);
+  return c;
+}
+
+v1::Hello Hello(const std::string& node) {
+  v1::Hello hello;
+  hello.set_node_name(node);
+  return hello;
+}
+
+std::vector<std::string> Instances(const v1::Sync& sync) {
+  std::vector<std::string> out;
+  for (const v1::Container& c : sync.containers()) out.push_back(c.instance());
+  return out;
+}
+
+class ReconcilerTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Reconciler> Make(absl::Duration grace) {
+    return std::make_unique<Reconciler>(
+        ReconcilerDeps{clock_, apps_, nodes_, tracker_, events_, metrics_, store_},
+        ReconcilerOptions{core::PlacementStrategy::kSpread, absl::Seconds(1), absl::Seconds(60),
+                          grace});
+  }
+
+  FakeClock clock_;
+  MemoryStateStore store_{clock_};
+  AppTable apps_;
+  NodeRegistry nodes_{absl::Seconds(10)};
+  CommandTracker tracker_;
+  EventLog events_;
+  ControllerMetrics metrics_;
+};
+
+TEST_F(ReconcilerTest, LoadGivesEachNodeItsStoredAssignmentsAsSync) {
+  ASSERT_TRUE(
+      store_
+          .ReplaceAssignments({Assigned("web-0", "web", "n1"), Assigned("web-1", "web", "n2"),
+                               Assigned("api-4", "api", "n1")})
+          .ok());
+  auto reconciler = Make(absl::Seconds(10));
+  ASSERT_TRUE(reconciler->Load().ok());
+  EXPECT_THAT(Instances(reconciler->SyncFor("n1")), ElementsAre("api-4", "web-0"));
+  EXPECT_THAT(Instances(reconciler->SyncFor("n2")), ElementsAre("web-1"));
+  EXPECT_THAT(Instances(reconciler->SyncFor("n3")), IsEmpty());
+}
+
+TEST_F(ReconcilerTest, LoadRaisesTheAppsOrdinalsFromTheStore) {
+  AppSpec web;
+  web.name = "web";
+  web.image = "img";
+  web.replicas = {0, 5};
+  apps_.Upsert(web, clock_.Now(), clock_.Now());
+  ASSERT_TRUE(store_.SetNextOrdinals({{"web", 12}}).ok());
+  auto reconciler = Make(absl::Seconds(10));
+  ASSERT_TRUE(reconciler->Load().ok());
+  EXPECT_EQ(apps_.Get("web")->next_ordinal, 12);
+}
+
+TEST_F(ReconcilerTest, WithoutStoredAssignmentsStartupIsSettledAtOnce) {
+  auto reconciler = Make(absl::Seconds(10));
+  ASSERT_TRUE(reconciler->Load().ok());
+  EXPECT_TRUE(reconciler->StartupSettled());
+}
+
+TEST_F(ReconcilerTest, StartupWaitsForEveryExpectedNode) {
+  ASSERT_TRUE(
+      store_.ReplaceAssignments({Assigned("web-0", "web", "n1"), Assigned("web-1", "web", "n2")})
+          .ok());
+  auto reconciler = Make(absl::Seconds(10));
+  ASSERT_TRUE(reconciler->Load().ok());
+  EXPECT_FALSE(reconciler->StartupSettled());
+  auto connection = std::make_shared<AgentConnection>(nullptr, nullptr, "peer");
+  nodes_.Register(Hello("n1"), connection, clock_.Now());
+  EXPECT_FALSE(reconciler->StartupSettled()) << "n2 is still away";
+  nodes_.Register(Hello("n2"), std::make_shared<AgentConnection>(nullptr, nullptr, "peer"),
+                  clock_.Now());
+  EXPECT_TRUE(reconciler->StartupSettled());
+}
+
+TEST_F(ReconcilerTest, StartupGraceEndsEvenIfANodeNeverReturns) {
+  ASSERT_TRUE(store_.ReplaceAssignments({Assigned("web-0", "web", "n1")}).ok());
+  auto reconciler = Make(absl::Seconds(10));
+  ASSERT_TRUE(reconciler->Load().ok());
+  clock_.Advance(absl::Seconds(9));
+  EXPECT_FALSE(reconciler->StartupSettled());
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_TRUE(reconciler->StartupSettled());
+}
+
+TEST_F(ReconcilerTest, ReconcileBeforeTheGraceEndsSendsAndStoresNothing) {
+  ASSERT_TRUE(store_.ReplaceAssignments({Assigned("web-0", "web", "n1")}).ok());
+  auto reconciler = Make(absl::Seconds(10));
+  ASSERT_TRUE(reconciler->Load().ok());
+  reconciler->ReconcileOnce();
+  EXPECT_THAT(tracker_.Pending(), IsEmpty());
+  absl::StatusOr<std::vector<v1::Container>> stored = store_.ListAssignments();
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 1u) << "the assignment of the absent node is kept";
+}
+
+TEST_F(ReconcilerTest, AssignmentsOfAbsentNodesSurviveAPassAfterTheGrace) {
+  // n1 never comes back: its container is neither counted nor forgotten, so a later
+  // return of n1 is still recognised.
+  AppSpec web;
+  web.name = "web";
+  web.image = "img";
+  web.replicas = {0, 5};
+  apps_.Upsert(web, clock_.Now(), clock_.Now());
+  ASSERT_TRUE(store_.ReplaceAssignments({Assigned("web-0", "web", "n1")}).ok());
+  auto reconciler = Make(absl::Seconds(10));
+  ASSERT_TRUE(reconciler->Load().ok());
+  clock_.Advance(absl::Seconds(11));
+  reconciler->ReconcileOnce();
+  EXPECT_THAT(tracker_.Pending(), IsEmpty()) << "no node to send to";
+  EXPECT_THAT(Instances(reconciler->SyncFor("n1")), ElementsAre("web-0"));
+  absl::StatusOr<std::vector<v1::Container>> stored = store_.ListAssignments();
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ((*stored)[0].instance(), "web-0");
+}
+
+}  // namespace
+}  // namespace microscale
