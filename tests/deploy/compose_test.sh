@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Integration test of Microscaling-in-a-Box (deploy/compose/docker-compose.yml) on the real
+# Docker Engine with Debian's docker-compose 1.29:
+#   - the images build offline (scripts/build-images);
+#   - `up` starts controller, agent, Prometheus and applies the demo apps;
+#   - demo containers appear on this host and checkout-api's count follows its random demand
+#     up and down;
+#   - microscalectl in the CLI image lists both apps;
+#   - Prometheus scrapes the controller and the agent (targets up);
+#   - `down -v` plus removing the demo containers by cluster label leaves no container,
+#     volume or network behind.
+# A unique project and cluster name keep it apart from anything else on the host, and the
+# cleanup runs on every exit.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source tests/deploy/lib.sh
+
+PROJECT="mscompose$$$(date +%s)"
+CLUSTER="compose-test-$PROJECT"
+export DOCKER_API_VERSION=1.41
+# Empty ports: Docker publishes each on a free loopback port.
+export MICROSCALE_CLUSTER=$CLUSTER MICROSCALE_GRPC_PORT='' MICROSCALE_HTTP_PORT='' \
+  MICROSCALE_PROMETHEUS_PORT=
+COMPOSE=(docker-compose --ansi never -p "$PROJECT" -f deploy/compose/docker-compose.yml)
+
+demo_containers() { docker ps -aq --filter "label=io.microscale.cluster=$CLUSTER"; }
+
+remove_demo_containers() {
+  local ids
+  mapfile -t ids < <(demo_containers)
+  ((${#ids[@]} == 0)) || docker rm -f "${ids[@]}" >/dev/null
+}
+
+cleanup() {
+  local rc=$?
+  if ((rc != 0)); then
+    "${COMPOSE[@]}" ps >&2 || true
+    "${COMPOSE[@]}" logs --tail=30 >&2 || true
+  fi
+  "${COMPOSE[@]}" down -v --remove-orphans -t 5 >/dev/null 2>&1 || true
+  remove_demo_containers || true
+  exit "$rc"
+}
+trap cleanup EXIT
+
+step "building the images"
+./scripts/build-images >/dev/null
+step "docker-compose up (project $PROJECT)"
+"${COMPOSE[@]}" up -d 2>&1 | grep -v '^Creating' || true
+[[ ${PIPESTATUS[0]} -eq 0 ]] || fail "docker-compose up failed"
+
+CONTROLLER_HTTP=$("${COMPOSE[@]}" port controller 7401)
+PROMETHEUS=$("${COMPOSE[@]}" port prometheus 9090)
+[[ $CONTROLLER_HTTP == 127.0.0.1:* && $PROMETHEUS == 127.0.0.1:* ]] ||
+  fail "ports are not published on 127.0.0.1 only: $CONTROLLER_HTTP $PROMETHEUS"
+
+# --- the demo apps run and scale ---------------------------------------------------------
+running_of() {
+  docker ps -q --filter "label=io.microscale.cluster=$CLUSTER" \
+    --filter "label=io.microscale.app=$1" --filter status=running | wc -l
+}
+has_demo_containers() { (($(running_of checkout-api) >= 1)); }
+wait_until 90 "checkout-api containers run on this host" has_demo_containers
+step "demo containers run; waiting for checkout-api to scale"
+
+# Random demand moves checkout-api (priority 1, never preempted) both ways: its running
+# count must rise and, later or earlier, fall.
+last_count=$(running_of checkout-api)
+counts=$last_count rose=0 fell=0
+checkout_scales_both_ways() {
+  local count
+  count=$(running_of checkout-api)
+  if ((count != last_count)); then
+    ((count > last_count)) && rose=1
+    ((count < last_count)) && fell=1
+    counts+=" $count"
+    last_count=$count
+  fi
+  ((rose && fell))
+}
+wait_until 120 "checkout-api's container count follows its random demand up and down" \
+  checkout_scales_both_ways
+step "checkout-api ran with $counts containers"
+
+controller_reports_running() {
+  curl -sf "http://$CONTROLLER_HTTP/metrics" |
+    grep -E '^microscale_app_running_containers\{[^}]*app="checkout-api"' |
+    awk '{ exit !($NF >= 1) }'
+}
+wait_until 30 "the controller's /metrics reports checkout-api running" controller_reports_running
+
+apps=$(docker run --rm --network "${PROJECT}_default" microscale/cli:latest \
+  --controller controller:7400 -o json get apps)
+names=$(python -c 'import json,sys; print(" ".join(sorted(i["metadata"]["name"] for i in json.load(sys.stdin)["items"])))' <<<"$apps")
+[[ $names == "batch-worker checkout-api" ]] || fail "microscalectl get apps listed: $names"
+
+step "waiting for Prometheus targets"
+# --- Prometheus scrapes both -------------------------------------------------------------
+targets_up() {
+  curl -sf "http://$PROMETHEUS/api/v1/targets?state=active" | python -c '
+import json, sys
+targets = json.load(sys.stdin)["data"]["activeTargets"]
+health = {t["labels"]["job"]: t["health"] for t in targets}
+sys.exit(0 if health.get("microscale-controller") == "up" and
+         health.get("microscale-agent") == "up" else 1)'
+}
+wait_until 60 "Prometheus reports the controller and agent targets up" targets_up
+
+scraped_demand() {
+  curl -sf "http://$PROMETHEUS/api/v1/query" --data-urlencode 'query=microscale_app_demand' |
+    grep -q '"app":"checkout-api"'
+}
+wait_until 30 "Prometheus holds microscale_app_demand of checkout-api" scraped_demand
+
+# --- down leaves nothing ----------------------------------------------------------------
+step "docker-compose down -v"
+"${COMPOSE[@]}" down -v -t 10 >/dev/null 2>&1 || fail "docker-compose down failed"
+remove_demo_containers
+project_filter="label=com.docker.compose.project=$PROJECT"
+[[ -z "$(docker ps -aq --filter "$project_filter")" ]] || fail "compose containers left"
+[[ -z "$(demo_containers)" ]] || fail "demo containers left"
+[[ -z "$(docker volume ls -q --filter "$project_filter")" ]] || fail "volumes left"
+[[ -z "$(docker network ls -q --filter "$project_filter")" ]] || fail "networks left"
+echo "PASS: compose brought the demo up, scaled it, was scraped, and left nothing" >&2
