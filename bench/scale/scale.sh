@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# Control-plane scale: a real microscale-controller against NODES simulated agents (one
+# scale_load_driver process; every node a real AgentGateway stream), APPS static-demand
+# apps of PER_APP containers each.
+#
+# 1. start the controller (loopback, unique cluster name, SQLite in a temp dir) and the
+#    load driver; wait until every node is Ready (controller metric microscale_nodes);
+# 2. apply APPS apps with static demand 0 (`microscalectl apply`, one generated manifest);
+# 3. idle 5 s, sample the controller's RSS;
+# 4. the step: apply the same manifest with demand PER_APP for every app, and time until
+#    the controller reports sum(running) == sum(desired) == APPS x PER_APP
+#    (microscale_app_*_containers on /metrics, polled every ~100 ms) and until the
+#    simulated nodes hold that many containers (the driver's own count);
+# 5. the step back to 0, timed the same way.
+# For each step it prints: apply time, convergence time, reconcile duration p50/p99 over the
+# step (from the controller's histogram microscale_reconcile_duration_seconds, bucket
+# interpolation like histogram_quantile), commands/s (microscale_commands_total), the
+# controller's CPU seconds over the step (/proc) and its RSS (now and peak).
+#
+# Usage: bench/scale/scale.sh NODES APPS PER_APP      (e.g. 1000 10000 10)
+#   BUILD_DIR  release build (default build/bench) with microscale-controller,
+#              microscalectl and bench/scale/scale_load_driver
+#   START_DELAY_MS  simulated container start time (default 0)
+#   KEEP_WORK=1 keeps the logs
+set -euo pipefail
+
+NODES=${1:?usage: scale.sh NODES APPS PER_APP}
+APPS=${2:?usage: scale.sh NODES APPS PER_APP}
+PER_APP=${3:?usage: scale.sh NODES APPS PER_APP}
+TOTAL=$((APPS * PER_APP))
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$ROOT/build/bench}
+CONTROLLER_BIN=$BUILD_DIR/controller/microscale-controller
+CTL_BIN=$BUILD_DIR/cli/microscalectl
+DRIVER_BIN=$BUILD_DIR/bench/scale/scale_load_driver
+for b in "$CONTROLLER_BIN" "$CTL_BIN" "$DRIVER_BIN"; do
+  [[ -x $b ]] || { echo "scale: $b not built (see the header of this script)" >&2; exit 1; }
+done
+CLUSTER=scale-$$
+WORK=$(mktemp -d /tmp/microscale-scale.XXXXXX)
+PIDS=()
+cleanup() {
+  trap - EXIT INT TERM
+  local pid
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [[ ${KEEP_WORK:-0} == 1 ]]; then echo "scale: logs kept in $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
+ctl() { "$CTL_BIN" --controller "$GRPC" --timeout 120s "$@"; }
+metrics() { curl -sf --max-time 30 "http://$HTTP/metrics"; }
+rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+hwm_kib() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+TICKS=$(getconf CLK_TCK)
+
+# sums METRICS_FILE -> "nodes_ready desired running"
+sums() {
+  awk '/^microscale_nodes\{.*state="Ready"/ { r = $NF }
+       /^microscale_app_desired_containers\{/ { d += $NF }
+       /^microscale_app_running_containers\{/ { u += $NF }
+       END { printf "%d %d %d\n", r, d, u }' "$1"
+}
+
+# hist_quantile Q BEFORE AFTER: quantile of the reconcile histogram between two scrapes.
+hist_quantile() {
+  awk -v q="$1" '
+    FNR == 1 { f++ }
+    /^microscale_reconcile_duration_seconds_bucket/ {
+      match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5)
+      if (f == 1) b[le] = $NF; else { a[le] = $NF; order[++n] = le }
+    }
+    END {
+      total = a["+Inf"] - b["+Inf"]
+      if (total <= 0) { print "n/a"; exit }
+      rank = q * total; prev_le = 0; prev_c = 0
+      for (i = 1; i <= n; i++) {
+        le = order[i]; c = a[le] - b[le]
+        if (c >= rank) {
+          if (le == "+Inf") { printf ">%s s\n", prev_le; exit }
+          frac = (c == prev_c) ? 0 : (rank - prev_c) / (c - prev_c)
+          printf "%.1f ms\n", 1000 * (prev_le + (le - prev_le) * frac); exit
+        }
+        prev_le = le; prev_c = c
+      }
+    }' "$2" "$3"
+}
+counter_sum() {  # counter_sum NAME FILE
+  awk -v n="$1" 'index($0, n) == 1 && $0 !~ /^#/ { s += $NF } END { printf "%d\n", s }' "$2"
+}
+hist_count() {
+  awk '/^microscale_reconcile_duration_seconds_count/ { print $NF }' "$1"
+}
+
+manifest() {  # manifest VALUE > file
+  awk -v apps="$APPS" -v per="$PER_APP" -v value="$1" 'BEGIN {
+    for (i = 0; i < apps; i++) {
+      printf "---\napiVersion: microscale.io/v1\nkind: App\nmetadata: {name: app-%05d}\n", i
+      printf "spec:\n  priority: %d\n  image: microscale/demo:latest\n", 1 + i % 10
+      printf "  resources: {cpu: 10m, memory: 16Mi}\n"
+      printf "  replicas: {min: 0, max: %d}\n", per
+      printf "  demand: {source: static, targetPerContainer: 1, value: %d}\n", value
+    }
+  }'
+}
+
+# --- start ------------------------------------------------------------------------------------
+"$CONTROLLER_BIN" --grpc-addr 127.0.0.1:0 --http-addr 127.0.0.1:0 --data-dir "$WORK/data" \
+  --cluster-name "$CLUSTER" --startup-grace 0s 2>"$WORK/controller.log" &
+CPID=$!
+PIDS+=($CPID)
+for _ in $(seq 1 200); do
+  grep -q 'grpc_port=' "$WORK/controller.log" && break
+  sleep 0.05
+done
+GRPC=127.0.0.1:$(grep -o 'grpc_port=[0-9]*' "$WORK/controller.log" | head -1 | cut -d= -f2)
+HTTP=127.0.0.1:$(grep -o 'http_port=[0-9]*' "$WORK/controller.log" | head -1 | cut -d= -f2)
+IDLE_EMPTY_RSS=$(rss_kib "$CPID")
+
+"$DRIVER_BIN" --controller "$GRPC" --cluster "$CLUSTER" --nodes "$NODES" \
+  --start-delay-ms "${START_DELAY_MS:-0}" >"$WORK/driver.out" 2>"$WORK/driver.log" &
+DPID=$!
+PIDS+=($DPID)
+t0=$(now_ms)
+while true; do
+  metrics >"$WORK/m.txt" || true
+  read -r ready _ _ < <(sums "$WORK/m.txt")
+  ((ready == NODES)) && break
+  if (($(now_ms) - t0 > 300000)); then echo "scale: only $ready of $NODES nodes Ready" >&2; exit 1; fi
+  sleep 0.5
+done
+echo "scale: $NODES nodes Ready after $(($(now_ms) - t0)) ms" >&2
+sleep 3
+NODES_RSS=$(rss_kib "$CPID")
+
+manifest 0 >"$WORK/zero.yaml"
+manifest "$PER_APP" >"$WORK/full.yaml"
+t0=$(now_ms)
+ctl apply -f "$WORK/zero.yaml" >/dev/null
+CREATE_MS=$(($(now_ms) - t0))
+echo "scale: created $APPS apps in $CREATE_MS ms" >&2
+sleep 5
+IDLE_RSS=$(rss_kib "$CPID")
+c0=$(cpu_ticks "$CPID")
+sleep 10
+IDLE_CPU=$(awk -v t="$(($(cpu_ticks "$CPID") - c0))" -v hz="$TICKS" 'BEGIN { printf "%.2f", t / hz / 10 }')
+
+# step FILE TARGET NAME: applies FILE, times convergence to TARGET running; prints a row.
+step() {
+  local file=$1 target=$2 name=$3 t0 t_apply t_ctl="" t_agents="" c0 c1 d r u
+  metrics >"$WORK/before.txt"
+  c0=$(cpu_ticks "$CPID")
+  t0=$(now_ms)
+  ctl apply -f "$file" >/dev/null
+  t_apply=$(($(now_ms) - t0))
+  while true; do
+    metrics >"$WORK/m.txt" || true
+    read -r _ d u < <(sums "$WORK/m.txt")
+    if ((d == target && u == target)); then
+      t_ctl=$(($(now_ms) - t0))
+      break
+    fi
+    if (($(now_ms) - t0 > 600000)); then
+      echo "scale: $name: desired $d running $u after 600 s, want $target" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+  c1=$(cpu_ticks "$CPID")
+  sleep 1
+  metrics >"$WORK/after.txt"
+  t_agents=$(awk -v t0="$t0" -v want="$target" '{
+      split($1, a, "="); split($3, b, "=")
+      if (a[2] >= t0 && b[2] == want) { print a[2] - t0; exit } }' "$WORK/driver.out")
+  local cmds reconciles cpu
+  cmds=$(($(counter_sum microscale_commands_total "$WORK/after.txt") -
+    $(counter_sum microscale_commands_total "$WORK/before.txt")))
+  reconciles=$(($(hist_count "$WORK/after.txt") - $(hist_count "$WORK/before.txt")))
+  cpu=$(awk -v t="$((c1 - c0))" -v hz="$TICKS" 'BEGIN { printf "%.1f", t / hz }')
+  printf '| %s | %d | %d | %s | %d | %s | %s | %d | %d | %.0f | %s | %d | %d |\n' \
+    "$name" "$t_apply" "$t_ctl" "${t_agents:-n/a}" "$reconciles" \
+    "$(hist_quantile 0.5 "$WORK/before.txt" "$WORK/after.txt")" \
+    "$(hist_quantile 0.99 "$WORK/before.txt" "$WORK/after.txt")" \
+    "$cmds" "$target" "$(awk -v c="$cmds" -v t="$t_ctl" 'BEGIN { print (t > 0 ? c * 1000 / t : 0) }')" \
+    "$cpu" "$(($(rss_kib "$CPID") / 1024))" "$(($(hwm_kib "$CPID") / 1024))"
+}
+
+echo
+echo "Scale: $NODES simulated nodes, $APPS apps x $PER_APP = $TOTAL containers (date $(date -u +%FT%TZ))"
+echo
+echo "| step | apply (ms) | converged, controller view (ms) | converged, nodes hold them (ms) | reconciles | reconcile p50 | reconcile p99 | commands | containers | commands/s | controller CPU (s) | RSS (MiB) | peak RSS (MiB) |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+step "$WORK/full.yaml" "$TOTAL" "0 -> $TOTAL"
+sleep 3
+STEADY_RSS=$(rss_kib "$CPID")
+c0=$(cpu_ticks "$CPID")
+sleep 10
+STEADY_CPU=$(awk -v t="$(($(cpu_ticks "$CPID") - c0))" -v hz="$TICKS" 'BEGIN { printf "%.2f", t / hz / 10 }')
+step "$WORK/zero.yaml" 0 "$TOTAL -> 0"
+echo
+echo "Controller RSS: empty $((IDLE_EMPTY_RSS / 1024)) MiB; $NODES nodes $((NODES_RSS / 1024)) MiB;" \
+  "+ $APPS apps at 0 $((IDLE_RSS / 1024)) MiB (CPU $IDLE_CPU cores idle);" \
+  "$TOTAL containers running, steady $((STEADY_RSS / 1024)) MiB (CPU $STEADY_CPU cores);" \
+  "peak $(($(hwm_kib "$CPID") / 1024)) MiB. Load driver RSS $(($(rss_kib "$DPID") / 1024)) MiB." \
+  "Creating $APPS apps took $CREATE_MS ms."
