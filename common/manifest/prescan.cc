@@ -80,14 +80,17 @@ class DepthEstimator {
   std::vector<size_t> block_;                  // columns of the open block collections
   size_t flow_ = 0;                            // open [ and {
   char quote_ = 0;                             // '"' or '\'' inside a quoted scalar
-  std::optional<size_t> block_scalar_indent_;  // inside a | or > block scalar
+  // Inside a | or > block scalar: its indent. (A plain pair, not std::optional: GCC 12 at
+  // -O3 reports a false maybe-uninitialized on the optional.)
+  bool in_block_scalar_ = false;
+  size_t block_scalar_indent_ = 0;
 };
 
 void DepthEstimator::Reset() {
   block_.clear();
   flow_ = 0;
   quote_ = 0;
-  block_scalar_indent_.reset();
+  in_block_scalar_ = false;
 }
 
 size_t DepthEstimator::Line(std::string_view line) {
@@ -100,9 +103,9 @@ size_t DepthEstimator::Line(std::string_view line) {
   }
   size_t indent = from;
   while (indent < line.size() && line[indent] == ' ') ++indent;
-  if (block_scalar_indent_) {
-    if (indent == line.size() || indent > *block_scalar_indent_) return Depth();
-    block_scalar_indent_.reset();
+  if (in_block_scalar_) {
+    if (indent == line.size() || indent > block_scalar_indent_) return Depth();
+    in_block_scalar_ = false;
   }
   if (quote_ == 0 && flow_ == 0 && !StartsBlockLine(line, indent)) return Depth();
   return Scan(line, indent, indent);
@@ -147,6 +150,7 @@ size_t DepthEstimator::Scan(std::string_view line, size_t from, size_t indent) {
     } else if (flow_ == 0 && (c == '-' || c == '?') && token_start && then_blank) {
       block_.push_back(i + 1);
     } else if (flow_ == 0 && (c == '|' || c == '>') && token_start) {
+      in_block_scalar_ = true;
       block_scalar_indent_ = indent;
       break;
     }

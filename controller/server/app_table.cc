@@ -28,6 +28,19 @@ void AppTable::SetNextOrdinal(const std::string& name, int64_t next) {
   if (it != apps_.end() && next > it->second.next_ordinal) it->second.next_ordinal = next;
 }
 
+void AppTable::SeedDesired(const std::string& name, int32_t count, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  auto it = apps_.find(name);
+  if (it == apps_.end() || it->second.demand || it->second.consecutive_failures > 0) return;
+  AppEntry& entry = it->second;
+  core::DesiredState seeded = entry.desired_state;
+  seeded.last = count;
+  core::DesiredResult result =
+      core::ComputeDesired(entry.spec, core::DemandReading::None(), seeded, now);
+  entry.desired = result.desired;
+  entry.desired_state = result.state;
+}
+
 ReadingOutcome AppTable::ApplyReading(const std::string& name, const absl::StatusOr<double>& value,
                                       absl::Time now) {
   absl::MutexLock lock(&mu_);

@@ -52,6 +52,9 @@ class AppTable {
   void Upsert(const AppSpec& spec, absl::Time created, absl::Time now);
   void Remove(const std::string& name);
   void SetNextOrdinal(const std::string& name, int64_t next);
+  // After a restart: the app ran `count` containers, so until its source is read again it
+  // keeps wanting that many (clamped to min and max) rather than falling back to min.
+  void SeedDesired(const std::string& name, int32_t count, absl::Time now);
 
   ReadingOutcome ApplyReading(const std::string& name, const absl::StatusOr<double>& value,
                               absl::Time now);

@@ -254,3 +254,24 @@ TEST_F(AppTableTest, StatusOfAFailingSourceSaysWhy) {
 
 }  // namespace
 }  // namespace microscale
+
+namespace microscale {
+namespace {
+
+TEST(AppTableSeedTest, RestartKeepsTheRunningCountUntilTheFirstRead) {
+  FakeClock clock;
+  AppTable table;
+  table.Upsert(MakeApp("web", 1, 10), clock.Now(), clock.Now());
+  table.SeedDesired("web", 6, clock.Now());
+  EXPECT_EQ(table.Get("web")->desired, 6);
+  table.SeedDesired("web", 40, clock.Now());
+  EXPECT_EQ(table.Get("web")->desired, 10) << "clamped to max";
+  clock.Advance(absl::Seconds(1));
+  table.ApplyReading("web", 20.0, clock.Now());
+  EXPECT_EQ(table.Get("web")->desired, 2) << "the first read decides again";
+  table.SeedDesired("web", 6, clock.Now());
+  EXPECT_EQ(table.Get("web")->desired, 2) << "a seed never overrides a real reading";
+}
+
+}  // namespace
+}  // namespace microscale

@@ -73,6 +73,12 @@ absl::Status Reconciler::Load() {
     absl::MutexLock pass(&pass_mu_);
     persisted_ordinals_ = *ordinals;
   }
+  std::map<std::string, int32_t> per_app;
+  for (const v1::Container& c : *stored) {
+    if (c.state() != v1::CONTAINER_STATE_PAUSED) ++per_app[c.app()];
+  }
+  const absl::Time now = deps_.clock.Now();
+  for (const auto& [app, count] : per_app) deps_.apps.SeedDesired(app, count, now);
   absl::MutexLock lock(&mu_);
   for (const v1::Container& c : *stored) {
     assignments_[c.instance()] = c;

@@ -77,9 +77,15 @@ absl::Status DockerContainerRuntime::Stop(const std::string& instance, absl::Dur
     absl::Status thawed = client_.UnpauseContainer(details->id);
     if (absl::IsNotFound(thawed)) return absl::OkStatus();
   }
-  absl::Status stopped = client_.StopContainer(details->id, timeout);
-  if (absl::IsNotFound(stopped)) return absl::OkStatus();
-  RETURN_IF_ERROR(Annotate(stopped, absl::StrCat("stopping ", instance)));
+  // Docker answers a stop of a container that is not running with a body-less 304 that
+  // the HTTP client would wait on until its timeout: only running containers get a stop.
+  const bool running = details->status == "running" || details->status == "paused" ||
+                       details->status == "restarting";
+  if (running) {
+    absl::Status stopped = client_.StopContainer(details->id, timeout);
+    if (absl::IsNotFound(stopped)) return absl::OkStatus();
+    RETURN_IF_ERROR(Annotate(stopped, absl::StrCat("stopping ", instance)));
+  }
   absl::Status removed = client_.RemoveContainer(details->id, /*force=*/true);
   // NotFound: already gone. FailedPrecondition: a removal is already in progress.
   if (absl::IsNotFound(removed) || absl::IsFailedPrecondition(removed)) return absl::OkStatus();
