@@ -1,0 +1,216 @@
+// Real servers for the end-to-end tests of demand sources and metrics scraping, started on
+// loopback by the test itself: redis-server and Prometheus (Debian packages) as child
+// processes in a scratch directory, and small HTTP endpoints served from the test process
+// (a JSON stats document, a Prometheus exporter).
+//
+// Every server is stopped and its files removed when its object goes out of scope, so a
+// failing test leaves nothing behind. Header-only, so any e2e test can use it without a
+// library of its own. Thread-compatible: one test thread drives each object; the HTTP
+// endpoints answer on their own thread and read their value through the given function.
+#ifndef MICROSCALE_TESTS_E2E_REAL_SERVERS_H_
+#define MICROSCALE_TESTS_E2E_REAL_SERVERS_H_
+
+#include <arpa/inet.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "nlohmann/json.hpp"
+#include "tests/e2e/child_process.h"
+
+namespace microscale::testing {
+
+// The full path of `name` found on PATH, or "" when it is not installed.
+inline std::string FindProgram(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string candidate = dirs.substr(start, end - start) + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return "";
+}
+
+// Whether something accepts TCP connections on 127.0.0.1:`port`.
+inline bool LoopbackAnswers(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  return ok;
+}
+
+// Polls `check` every 100 ms until it holds or `seconds` pass. For waiting on servers only.
+inline bool PollUntil(const std::function<bool()>& check, int seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (!check()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return true;
+}
+
+// A directory under /tmp, removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    char pattern[] = "/tmp/microscale-servers.XXXXXX";
+    path_ = mkdtemp(pattern);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// redis-server on a free loopback port. Its data is saved on a clean stop and loaded on
+// Start(), so a list survives Stop() + Start() on the same port.
+class RedisServer {
+ public:
+  RedisServer() : port_(FreePort()) {}
+
+  void Start() {
+    process_ = ChildProcess(FindProgram("redis-server"),
+                            {"--bind", "127.0.0.1", "--port", std::to_string(port_), "--save",
+                             "3600 1", "--appendonly", "no", "--dir", dir_.path()},
+                            dir_.path() + "/redis.log");
+  }
+  bool StartAndWait() {
+    Start();
+    return PollUntil([&] { return LoopbackAnswers(port_); }, 30);
+  }
+  // SIGTERM: redis-server saves its data set and exits.
+  void Stop() { process_.Terminate(); }
+
+  // Runs redis-cli against this server; its stdout without the trailing newline.
+  std::string Cli(std::vector<std::string> args) {
+    args.insert(args.begin(), {"-h", "127.0.0.1", "-p", std::to_string(port_)});
+    CommandResult r = RunCommand(FindProgram("redis-cli"), args);
+    while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == '\r')) r.out.pop_back();
+    return r.exit_code == 0 ? r.out : "error: " + r.err;
+  }
+
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string log() const { return process_.Log(); }
+
+ private:
+  TempDir dir_;
+  int port_;
+  ChildProcess process_;
+};
+
+// An HTTP server on 127.0.0.1 answering GET `path` with `body()`; 404 for anything else.
+class HttpEndpoint {
+ public:
+  HttpEndpoint(const std::string& path, const std::string& content_type,
+               std::function<std::string()> body)
+      : body_(std::move(body)) {
+    server_.Get(path, [this, content_type](const httplib::Request&, httplib::Response& response) {
+      response.set_content(body_(), content_type.c_str());
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // httplib's stop() only works once the listen loop runs.
+    PollUntil([&] { return server_.is_running(); }, 10);
+  }
+  ~HttpEndpoint() {
+    server_.stop();
+    thread_.join();
+  }
+  HttpEndpoint(const HttpEndpoint&) = delete;
+  HttpEndpoint& operator=(const HttpEndpoint&) = delete;
+
+  int port() const { return port_; }
+  std::string origin() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  std::function<std::string()> body_;
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+// Prometheus (Debian's `prometheus`) scraping `targets` ("127.0.0.1:port", /metrics) every
+// second under job `job`, with its config and TSDB in a scratch directory.
+class PrometheusServer {
+ public:
+  PrometheusServer(const std::string& job, const std::vector<std::string>& targets)
+      : port_(FreePort()) {
+    std::string config = dir_.path() + "/prometheus.yml";
+    std::ofstream out(config);
+    out << "global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}\n"
+        << "scrape_configs:\n  - job_name: " << job << "\n    static_configs:\n"
+        << "      - targets: [";
+    for (size_t i = 0; i < targets.size(); ++i) out << (i ? ", " : "") << "'" << targets[i] << "'";
+    out << "]\n";
+    out.close();
+    process_ =
+        ChildProcess(FindProgram("prometheus"),
+                     {"--config.file=" + config, "--storage.tsdb.path=" + dir_.path() + "/data",
+                      "--web.listen-address=127.0.0.1:" + std::to_string(port_)},
+                     dir_.path() + "/prometheus.log");
+  }
+  ~PrometheusServer() { process_.Terminate(5000); }
+  PrometheusServer(const PrometheusServer&) = delete;
+  PrometheusServer& operator=(const PrometheusServer&) = delete;
+
+  bool WaitReady() {
+    return PollUntil(
+        [&] {
+          httplib::Client client("127.0.0.1", port_);
+          client.set_connection_timeout(1);
+          auto r = client.Get("/-/ready");
+          return r && r->status == 200;
+        },
+        60);
+  }
+
+  // The `data.result` array of an instant query through /api/v1/query; null when the query
+  // failed or Prometheus is not answering.
+  nlohmann::json Query(const std::string& promql) {
+    httplib::Client client("127.0.0.1", port_);
+    client.set_connection_timeout(2);
+    client.set_read_timeout(5);
+    auto r = client.Get("/api/v1/query", httplib::Params{{"query", promql}}, httplib::Headers{});
+    if (!r || r->status != 200) return nullptr;
+    nlohmann::json body = nlohmann::json::parse(r->body, nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded() || body["status"] != "success") return nullptr;
+    return body["data"]["result"];
+  }
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string log() const { return process_.Log(); }
+
+ private:
+  TempDir dir_;
+  int port_;
+  ChildProcess process_;
+};
+
+}  // namespace microscale::testing
+
+#endif  // MICROSCALE_TESTS_E2E_REAL_SERVERS_H_
