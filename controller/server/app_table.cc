@@ -15,6 +15,18 @@ void AppTable::Upsert(const AppSpec& spec, absl::Time created, absl::Time now) {
   if (result.desired != entry.desired || is_new) entry.reaction_since = now;
   entry.desired = result.desired;
   entry.desired_state = result.state;
+  NoteTransitions(entry, now);
+}
+
+void AppTable::NoteTransitions(AppEntry& entry, absl::Time now) {
+  const v1::AppStatus current = StatusOf(entry);
+  for (const v1::Condition& c : current.conditions()) {
+    auto& [status, since] = entry.condition_since[c.type()];
+    if (status != c.status()) {
+      status = c.status();
+      since = now;
+    }
+  }
 }
 
 void AppTable::Remove(const std::string& name) {
@@ -70,6 +82,7 @@ ReadingOutcome AppTable::ApplyReading(const std::string& name, const absl::Statu
   if (outcome.desired_changed) entry.reaction_since = now;
   entry.desired = result.desired;
   entry.desired_state = result.state;
+  NoteTransitions(entry, now);
   return outcome;
 }
 
@@ -114,6 +127,7 @@ std::vector<std::pair<std::string, absl::Duration>> AppTable::RecordAllocations(
       reactions.emplace_back(allocation.app, now - *entry.reaction_since);
       entry.reaction_since.reset();
     }
+    NoteTransitions(entry, now);
   }
   return reactions;
 }
@@ -165,6 +179,12 @@ v1::AppStatus StatusOf(const AppEntry& entry) {
   *status.add_conditions() = MakeCondition(
       "Scaled", scaled, scaled ? "AtAllocation" : "Converging",
       absl::StrCat(a.running, " running, ", a.starting, " starting, ", a.allocated, " allocated"));
+  for (v1::Condition& c : *status.mutable_conditions()) {
+    auto it = entry.condition_since.find(c.type());
+    if (it != entry.condition_since.end() && it->second.first == c.status()) {
+      c.set_last_transition_unix_ms(absl::ToUnixMillis(it->second.second));
+    }
+  }
   return status;
 }
 

@@ -34,6 +34,8 @@ struct AppEntry {
   int64_t next_ordinal = 0;
   // Scale reaction: when the desired count last changed, until that many run.
   std::optional<absl::Time> reaction_since;
+  // Each condition's status and when it last changed (lastTransitionTime).
+  std::map<std::string, std::pair<std::string, absl::Time>> condition_since;
 };
 
 // What a demand reading did to an app.
@@ -68,6 +70,9 @@ class AppTable {
       const std::vector<core::AppAllocation>& allocations, absl::Time now);
 
  private:
+  // Records the moment any condition of `entry` changed status.
+  static void NoteTransitions(AppEntry& entry, absl::Time now);
+
   mutable absl::Mutex mu_;
   std::map<std::string, AppEntry> apps_ ABSL_GUARDED_BY(mu_);
 };

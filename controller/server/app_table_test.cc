@@ -275,3 +275,30 @@ TEST(AppTableSeedTest, RestartKeepsTheRunningCountUntilTheFirstRead) {
 
 }  // namespace
 }  // namespace microscale
+
+namespace microscale {
+namespace {
+
+TEST(AppTableConditionTest, LastTransitionTimeMovesOnlyWhenAStatusChanges) {
+  FakeClock clock;
+  AppTable table;
+  table.Upsert(MakeApp("web", 0, 10), clock.Now(), clock.Now());
+  clock.Advance(absl::Seconds(5));
+  const absl::Time first_read = clock.Now();
+  table.ApplyReading("web", 20.0, first_read);
+  auto since = [&](const std::string& type) {
+    v1::AppStatus status = StatusOf(*table.Get("web"));
+    const v1::Condition* c = FindCondition(status, type);
+    return c == nullptr ? int64_t{-1} : c->last_transition_unix_ms();
+  };
+  EXPECT_EQ(since("DemandAvailable"), absl::ToUnixMillis(first_read));
+  clock.Advance(absl::Seconds(5));
+  table.ApplyReading("web", 30.0, clock.Now());
+  EXPECT_EQ(since("DemandAvailable"), absl::ToUnixMillis(first_read)) << "still True";
+  clock.Advance(absl::Seconds(5));
+  table.ApplyReading("web", absl::UnavailableError("down"), clock.Now());
+  EXPECT_EQ(since("DemandAvailable"), absl::ToUnixMillis(clock.Now())) << "became False";
+}
+
+}  // namespace
+}  // namespace microscale
