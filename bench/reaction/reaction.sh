@@ -126,7 +126,7 @@ start_cluster() {
   PIDS+=($!)
   local i
   for i in $(seq 1 200); do
-    if grep -q 'grpc_port=' "$WORK/controller.log"; then break; fi
+    if grep -qs 'grpc_port=' "$WORK/controller.log"; then break; fi
     sleep 0.05
   done
   GRPC=127.0.0.1:$(grep -o 'grpc_port=[0-9]*' "$WORK/controller.log" | head -1 | cut -d= -f2)

@@ -62,7 +62,7 @@ cpu_over() {
 CPID=$!
 PIDS+=($CPID)
 for _ in $(seq 1 200); do
-  grep -q 'grpc_port=' "$WORK/controller.log" && break
+  grep -qs 'grpc_port=' "$WORK/controller.log" && break
   sleep 0.05
 done
 GRPC=127.0.0.1:$(grep -o 'grpc_port=[0-9]*' "$WORK/controller.log" | head -1 | cut -d= -f2)

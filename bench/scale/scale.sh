@@ -5,11 +5,13 @@
 #
 # 1. start the controller (loopback, unique cluster name, SQLite in a temp dir) and the
 #    load driver; wait until every node is Ready (controller metric microscale_nodes);
-# 2. apply APPS apps with static demand 0 (`microscalectl apply`, one generated manifest);
+# 2. apply APPS apps with static demand 0 (`microscalectl apply` of generated manifests,
+#    CHUNK apps each, default 4000, applied concurrently);
 # 3. idle 5 s, sample the controller's RSS;
-# 4. the step: apply the same manifest with demand PER_APP for every app, and time until
+# 4. the step: apply the same manifests with demand PER_APP for every app, and time until
 #    the controller reports sum(running) == sum(desired) == APPS x PER_APP
-#    (microscale_app_*_containers on /metrics, polled every ~100 ms) and until the
+#    (microscale_app_*_containers on /metrics, polled every POLL s, default 0.25: a scrape
+#    of 10,000 apps costs the controller CPU, so do not poll much faster) and until the
 #    simulated nodes hold that many containers (the driver's own count);
 # 5. the step back to 0, timed the same way.
 # For each step it prints: apply time, convergence time, reconcile duration p50/p99 over the
@@ -21,6 +23,8 @@
 #   BUILD_DIR  release build (default build/bench) with microscale-controller,
 #              microscalectl and bench/scale/scale_load_driver
 #   START_DELAY_MS  simulated container start time (default 0)
+#   PERF=1     profiles the controller with `perf record -g` over the up step and prints
+#              the top symbols (self and with children)
 #   KEEP_WORK=1 keeps the logs
 set -euo pipefail
 
@@ -95,16 +99,31 @@ hist_count() {
   awk '/^microscale_reconcile_duration_seconds_count/ { print $NF }' "$1"
 }
 
-manifest() {  # manifest VALUE > file
-  awk -v apps="$APPS" -v per="$PER_APP" -v value="$1" 'BEGIN {
+# manifest VALUE NAME: writes the apps as $WORK/NAME-<k>.yaml, CHUNK apps a file (the CLI
+# takes at most 1 MiB a manifest).
+CHUNK=${CHUNK:-4000}
+POLL=${POLL:-0.25}
+manifest() {
+  awk -v apps="$APPS" -v per="$PER_APP" -v value="$1" -v chunk="$CHUNK" \
+    -v prefix="$WORK/$2-" 'BEGIN {
     for (i = 0; i < apps; i++) {
-      printf "---\napiVersion: microscale.io/v1\nkind: App\nmetadata: {name: app-%05d}\n", i
-      printf "spec:\n  priority: %d\n  image: microscale/demo:latest\n", 1 + i % 10
-      printf "  resources: {cpu: 10m, memory: 16Mi}\n"
-      printf "  replicas: {min: 0, max: %d}\n", per
-      printf "  demand: {source: static, targetPerContainer: 1, value: %d}\n", value
+      f = sprintf("%s%03d.yaml", prefix, int(i / chunk))
+      printf "---\napiVersion: microscale.io/v1\nkind: App\nmetadata: {name: app-%05d}\n", i > f
+      printf "spec: {priority: %d, image: \"microscale/demo:latest\", ", 1 + i % 10 > f
+      printf "resources: {cpu: 10m, memory: 16Mi}, replicas: {min: 0, max: %d}, ", per > f
+      printf "demand: {source: static, targetPerContainer: 1, value: %d}}\n", value > f
     }
   }'
+}
+# apply_all NAME: applies every file of NAME at once (one microscalectl per file).
+apply_all() {
+  local f pids=() rc=0
+  for f in "$WORK/$1"-*.yaml; do
+    ctl apply -f "$f" >/dev/null &
+    pids+=($!)
+  done
+  for f in "${pids[@]}"; do wait "$f" || rc=1; done
+  return $rc
 }
 
 # --- start ------------------------------------------------------------------------------------
@@ -113,7 +132,7 @@ manifest() {  # manifest VALUE > file
 CPID=$!
 PIDS+=($CPID)
 for _ in $(seq 1 200); do
-  grep -q 'grpc_port=' "$WORK/controller.log" && break
+  grep -qs 'grpc_port=' "$WORK/controller.log" && break
   sleep 0.05
 done
 GRPC=127.0.0.1:$(grep -o 'grpc_port=[0-9]*' "$WORK/controller.log" | head -1 | cut -d= -f2)
@@ -136,10 +155,10 @@ echo "scale: $NODES nodes Ready after $(($(now_ms) - t0)) ms" >&2
 sleep 3
 NODES_RSS=$(rss_kib "$CPID")
 
-manifest 0 >"$WORK/zero.yaml"
-manifest "$PER_APP" >"$WORK/full.yaml"
+manifest 0 zero
+manifest "$PER_APP" full
 t0=$(now_ms)
-ctl apply -f "$WORK/zero.yaml" >/dev/null
+apply_all zero
 CREATE_MS=$(($(now_ms) - t0))
 echo "scale: created $APPS apps in $CREATE_MS ms" >&2
 sleep 5
@@ -148,13 +167,13 @@ c0=$(cpu_ticks "$CPID")
 sleep 10
 IDLE_CPU=$(awk -v t="$(($(cpu_ticks "$CPID") - c0))" -v hz="$TICKS" 'BEGIN { printf "%.2f", t / hz / 10 }')
 
-# step FILE TARGET NAME: applies FILE, times convergence to TARGET running; prints a row.
+# step SET TARGET NAME: applies the manifests SET, times convergence to TARGET running; prints a row.
 step() {
   local file=$1 target=$2 name=$3 t0 t_apply t_ctl="" t_agents="" c0 c1 d r u
   metrics >"$WORK/before.txt"
   c0=$(cpu_ticks "$CPID")
   t0=$(now_ms)
-  ctl apply -f "$file" >/dev/null
+  apply_all "$file"
   t_apply=$(($(now_ms) - t0))
   while true; do
     metrics >"$WORK/m.txt" || true
@@ -167,14 +186,19 @@ step() {
       echo "scale: $name: desired $d running $u after 600 s, want $target" >&2
       exit 1
     fi
-    sleep 0.1
+    sleep "$POLL"
+  done
+  # The controller counts a container out when it sends the stop: wait for the nodes too.
+  while [[ -z $t_agents ]]; do
+    t_agents=$(awk -v t0="$t0" -v want="$target" '{
+        split($1, a, "="); split($3, b, "=")
+        if (a[2] >= t0 && b[2] == want) { print a[2] - t0; exit } }' "$WORK/driver.out")
+    if (($(now_ms) - t0 > 600000)); then echo "scale: $name: nodes never held $target" >&2; exit 1; fi
+    [[ -n $t_agents ]] || sleep 0.2
   done
   c1=$(cpu_ticks "$CPID")
-  sleep 1
+  sleep 2
   metrics >"$WORK/after.txt"
-  t_agents=$(awk -v t0="$t0" -v want="$target" '{
-      split($1, a, "="); split($3, b, "=")
-      if (a[2] >= t0 && b[2] == want) { print a[2] - t0; exit } }' "$WORK/driver.out")
   local cmds reconciles cpu
   cmds=$(($(counter_sum microscale_commands_total "$WORK/after.txt") -
     $(counter_sum microscale_commands_total "$WORK/before.txt")))
@@ -193,13 +217,31 @@ echo "Scale: $NODES simulated nodes, $APPS apps x $PER_APP = $TOTAL containers (
 echo
 echo "| step | apply (ms) | converged, controller view (ms) | converged, nodes hold them (ms) | reconciles | reconcile p50 | reconcile p99 | commands | containers | commands/s | controller CPU (s) | RSS (MiB) | peak RSS (MiB) |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-step "$WORK/full.yaml" "$TOTAL" "0 -> $TOTAL"
+if [[ ${PERF:-0} == 1 ]]; then
+  perf record -F "${PERF_HZ:-499}" ${PERF_CALLGRAPH:--g} -p "$CPID" -o "$WORK/perf.data" 2>"$WORK/perf.log" &
+  PERF_PID=$!
+  sleep 1
+fi
+step full "$TOTAL" "0 -> $TOTAL"
+if [[ -n ${PERF_PID:-} ]]; then
+  kill -INT "$PERF_PID"
+  wait "$PERF_PID" || true
+  echo
+  echo "Controller profile over the up step (perf, self time, top entries):"
+  echo
+  { perf report -i "$WORK/perf.data" --no-children --sort symbol --percent-limit 1.5 --stdio \
+    2>/dev/null | grep -E '^ +[0-9.]+%' | sed 's/ \{3,\}/  /g' | cut -c1-160 | head -25; } || true
+  echo
+  echo "By caller chain (children, top entries):"
+  { perf report -i "$WORK/perf.data" --children --sort symbol --percent-limit 3 --stdio -g none \
+    2>/dev/null | grep -E '^ +[0-9.]+%' | sed 's/ \{3,\}/  /g' | cut -c1-160 | head -40; } || true
+fi
 sleep 3
 STEADY_RSS=$(rss_kib "$CPID")
 c0=$(cpu_ticks "$CPID")
 sleep 10
 STEADY_CPU=$(awk -v t="$(($(cpu_ticks "$CPID") - c0))" -v hz="$TICKS" 'BEGIN { printf "%.2f", t / hz / 10 }')
-step "$WORK/zero.yaml" 0 "$TOTAL -> 0"
+step zero 0 "$TOTAL -> 0"
 echo
 echo "Controller RSS: empty $((IDLE_EMPTY_RSS / 1024)) MiB; $NODES nodes $((NODES_RSS / 1024)) MiB;" \
   "+ $APPS apps at 0 $((IDLE_RSS / 1024)) MiB (CPU $IDLE_CPU cores idle);" \
