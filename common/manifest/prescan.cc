@@ -77,9 +77,9 @@ class DepthEstimator {
   bool StartsBlockLine(std::string_view line, size_t indent);
   size_t Scan(std::string_view line, size_t from, size_t indent);
 
-  std::vector<size_t> block_;                  // columns of the open block collections
-  size_t flow_ = 0;                            // open [ and {
-  char quote_ = 0;                             // '"' or '\'' inside a quoted scalar
+  std::vector<size_t> block_;  // columns of the open block collections
+  size_t flow_ = 0;            // open [ and {
+  char quote_ = 0;             // '"' or '\'' inside a quoted scalar
   // Inside a | or > block scalar: its indent. (A plain pair, not std::optional: GCC 12 at
   // -O3 reports a false maybe-uninitialized on the optional.)
   bool in_block_scalar_ = false;
