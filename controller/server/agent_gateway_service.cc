@@ -90,7 +90,9 @@ void AgentGatewayService::Dispatch(const std::string& node, const v1::AgentMessa
   const absl::Time now = clock_.Now();
   switch (message.body_case()) {
     case v1::AgentMessage::kHeartbeat:
-      registry_.OnHeartbeat(node, message.heartbeat(), now);
+      // A heartbeat that changes nothing only keeps the node alive: with many nodes,
+      // waking the reconciler for each would keep it busy doing nothing.
+      if (!registry_.OnHeartbeat(node, message.heartbeat(), now)) return;
       break;
     case v1::AgentMessage::kResult: {
       const v1::CommandResult& result = message.result();

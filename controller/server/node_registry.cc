@@ -37,15 +37,24 @@ void NodeRegistry::Unregister(const std::string& node, const AgentConnection* co
   it->second.view.last_contact = now;
 }
 
-void NodeRegistry::OnHeartbeat(const std::string& node, const v1::Heartbeat& heartbeat,
+bool NodeRegistry::OnHeartbeat(const std::string& node, const v1::Heartbeat& heartbeat,
                                absl::Time now) {
   absl::MutexLock lock(&mu_);
   auto it = nodes_.find(node);
-  if (it == nodes_.end()) return;
+  if (it == nodes_.end()) return false;
   NodeView& view = it->second.view;
+  const bool was_not_ready = now - view.last_contact > node_timeout_;
   view.last_contact = now;
-  view.containers.clear();
-  for (const v1::Container& c : heartbeat.containers()) view.containers[c.instance()] = c;
+  std::map<std::string, v1::Container> reported;
+  for (const v1::Container& c : heartbeat.containers()) reported[c.instance()] = c;
+  bool changed = was_not_ready || reported.size() != view.containers.size();
+  for (auto a = reported.begin(), b = view.containers.begin(); !changed && a != reported.end();
+       ++a, ++b) {
+    changed = a->first != b->first || a->second.state() != b->second.state() ||
+              a->second.container_id() != b->second.container_id();
+  }
+  view.containers = std::move(reported);
+  return changed;
 }
 
 void NodeRegistry::OnContainer(const std::string& node, const v1::Container& container,

@@ -267,3 +267,25 @@ TEST(NodeRegistryRaceTest, ConcurrentUpdatesAndSnapshotsAreSafe) {
 
 }  // namespace
 }  // namespace microscale
+
+namespace microscale {
+namespace {
+
+TEST_F(NodeRegistryTest, HeartbeatSaysWhetherAnythingChanged) {
+  registry_.Register(MakeHello("n1", {MakeContainer("web-0", "web")}), Connection(), clock_.Now());
+  v1::Heartbeat same;
+  *same.add_containers() = MakeContainer("web-0", "web");
+  EXPECT_FALSE(registry_.OnHeartbeat("n1", same, clock_.Now()));
+  v1::Heartbeat paused;
+  *paused.add_containers() = MakeContainer("web-0", "web", v1::CONTAINER_STATE_PAUSED);
+  EXPECT_TRUE(registry_.OnHeartbeat("n1", paused, clock_.Now()));
+  EXPECT_TRUE(registry_.OnHeartbeat("n1", v1::Heartbeat(), clock_.Now()));
+  EXPECT_FALSE(registry_.OnHeartbeat("n1", v1::Heartbeat(), clock_.Now()));
+  clock_.Advance(absl::Hours(1));
+  EXPECT_TRUE(registry_.OnHeartbeat("n1", v1::Heartbeat(), clock_.Now()))
+      << "a NotReady node that speaks again is a change";
+  EXPECT_FALSE(registry_.OnHeartbeat("ghost", same, clock_.Now()));
+}
+
+}  // namespace
+}  // namespace microscale
