@@ -82,6 +82,7 @@ absl::Status Reconciler::Load() {
   absl::MutexLock lock(&mu_);
   for (const v1::Container& c : *stored) {
     assignments_[c.instance()] = c;
+    if (c.standby()) standby_.insert(c.instance());
     expected_nodes_.insert(c.node());
   }
   return absl::OkStatus();
@@ -121,6 +122,11 @@ bool Reconciler::StartupSettled() const {
   if (deps_.clock.Now() - started_ >= options_.startup_grace) return true;
   absl::MutexLock lock(&mu_);
   return !deps_.nodes.AnyMissing(expected_nodes_);
+}
+
+bool Reconciler::IsStandby(const std::string& instance) const {
+  absl::MutexLock lock(&mu_);
+  return standby_.contains(instance);
 }
 
 void Reconciler::SetDraining(const std::string& node, bool draining) {
@@ -178,6 +184,14 @@ core::ClusterState Reconciler::BuildState(const std::vector<NodeView>& nodes,
   state.apps = deps_.apps.Inputs();
   std::set<std::string> seen_nodes;
   absl::MutexLock lock(&mu_);
+  // A standby start in flight ends paused; the agent may report the container running for
+  // the moment between its start and its pause.
+  std::set<std::string> standby_starts;
+  for (const InFlightCommand& command : pending) {
+    if (command.type == CommandType::kStart && standby_.contains(command.instance)) {
+      standby_starts.insert(command.instance);
+    }
+  }
   for (const NodeView& node : nodes) {
     seen_nodes.insert(node.name);
     core::NodeInfo info;
@@ -202,8 +216,10 @@ core::ClusterState Reconciler::BuildState(const std::vector<NodeView>& nodes,
       c.instance = instance;
       c.app = container.app();
       c.node = node.name;
-      c.state = *s;
-      c.standby = container.standby();
+      c.state = standby_starts.contains(instance) && *s != core::ContainerState::kStopping
+                    ? core::ContainerState::kPaused
+                    : *s;
+      c.standby = standby_.contains(instance);
       state.containers.push_back(std::move(c));
     }
   }
@@ -215,11 +231,17 @@ core::ClusterState Reconciler::BuildState(const std::vector<NodeView>& nodes,
     c.app = container.app();
     c.node = container.node();
     c.state = CoreState(container.state()).value_or(core::ContainerState::kRunning);
+    c.standby = standby_.contains(instance);
     state.containers.push_back(std::move(c));
   }
   for (const InFlightCommand& command : pending) {
-    state.in_flight.push_back(
-        core::Command{CoreKind(command.type), command.instance, command.app, command.node});
+    core::Command in_flight{CoreKind(command.type), command.instance, command.app, command.node};
+    const bool standby = standby_.contains(command.instance);
+    in_flight.start_paused = command.type == CommandType::kStart && standby;
+    if (command.type == CommandType::kPause) {
+      in_flight.reason = standby ? core::CommandReason::kStandby : core::CommandReason::kPreempted;
+    }
+    state.in_flight.push_back(std::move(in_flight));
   }
   return state;
 }
@@ -238,6 +260,7 @@ void Reconciler::ReconcileOnce() {
   std::vector<NodeView> nodes = deps_.nodes.Snapshot(now);
   std::vector<v1::Container> exited;
   core::ClusterState state = BuildState(nodes, pending, &exited);
+  ForgetGoneStandby(state);
   core::Plan plan = core::Decide(state, core::DecideOptions{options_.placement});
   Execute(plan, state, now);
   CleanUpExited(exited, now);
@@ -312,7 +335,41 @@ bool Reconciler::Send(const core::Command& command, absl::Time now) {
     deps_.metrics.CountCommand(CommandTypeName(type), "unsent");
     return false;
   }
+  NoteStandby(command);
   return true;
+}
+
+void Reconciler::NoteStandby(const core::Command& command) {
+  absl::MutexLock lock(&mu_);
+  switch (command.kind) {
+    case core::CommandKind::kStart:
+      if (command.start_paused) {
+        standby_.insert(command.instance);
+      } else {
+        standby_.erase(command.instance);
+      }
+      break;
+    case core::CommandKind::kPause:
+      if (command.reason == core::CommandReason::kStandby) {
+        standby_.insert(command.instance);
+      } else {
+        standby_.erase(command.instance);
+      }
+      break;
+    case core::CommandKind::kResume:
+      standby_.erase(command.instance);
+      break;
+    case core::CommandKind::kStop:  // dropped once the instance is gone (ForgetGoneStandby)
+      break;
+  }
+}
+
+void Reconciler::ForgetGoneStandby(const core::ClusterState& state) {
+  std::set<std::string> live;
+  for (const core::ContainerInfo& c : state.containers) live.insert(c.instance);
+  for (const core::Command& c : state.in_flight) live.insert(c.instance);
+  absl::MutexLock lock(&mu_);
+  std::erase_if(standby_, [&](const std::string& instance) { return !live.contains(instance); });
 }
 
 void Reconciler::CleanUpExited(const std::vector<v1::Container>& exited, absl::Time now) {
@@ -351,9 +408,10 @@ void Reconciler::Persist(const core::ClusterState& state, const core::Plan& plan
   bool changed = false;
   {
     absl::MutexLock lock(&mu_);
+    for (auto& [instance, container] : next) container.set_standby(standby_.contains(instance));
     auto same = [](const auto& a, const auto& b) {
       return a.first == b.first && a.second.node() == b.second.node() &&
-             a.second.app() == b.second.app();
+             a.second.app() == b.second.app() && a.second.standby() == b.second.standby();
     };
     changed = next.size() != assignments_.size() ||
               !std::equal(next.begin(), next.end(), assignments_.begin(), same);

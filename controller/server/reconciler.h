@@ -68,6 +68,10 @@ class Reconciler {
   void OnCommandResult(const InFlightCommand& command, const v1::CommandResult& result);
   // True once the startup grace is over or every expected agent is back.
   bool StartupSettled() const;
+  // Whether `instance` is a warm standby container: this controller started it paused or
+  // paused it for the pool, and has not resumed it or paused it for preemption since.
+  // Agents do not know; the controller keeps it with the assignments across restarts.
+  bool IsStandby(const std::string& instance) const;
 
  private:
   struct StartBackoff {
@@ -81,6 +85,11 @@ class Reconciler {
                                 std::vector<v1::Container>* exited) const;
   void Execute(const core::Plan& plan, const core::ClusterState& state, absl::Time now);
   bool Send(const core::Command& command, absl::Time now);
+  // Records what a sent command says about its instance being standby.
+  void NoteStandby(const core::Command& command);
+  // Drops standby marks of instances that neither an agent reports nor a command in flight
+  // implies (the state reads commands in flight before the nodes, so nothing live is missed).
+  void ForgetGoneStandby(const core::ClusterState& state);
   void CleanUpExited(const std::vector<v1::Container>& exited, absl::Time now);
   void Persist(const core::ClusterState& state, const core::Plan& plan);
   void Report(const core::Plan& plan, const std::vector<NodeView>& nodes, absl::Time now)
@@ -95,6 +104,9 @@ class Reconciler {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::set<std::string> draining_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, v1::Container> assignments_ ABSL_GUARDED_BY(mu_);
+  // Instances kept paused as warm standby (see IsStandby); an instance leaves the set when
+  // it is resumed, paused for preemption, or gone from the assignments.
+  std::set<std::string> standby_ ABSL_GUARDED_BY(mu_);
   // Assignments loaded at start for nodes that have not reconnected yet.
   std::set<std::string> expected_nodes_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, StartBackoff> start_backoff_ ABSL_GUARDED_BY(mu_);
