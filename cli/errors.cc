@@ -6,7 +6,7 @@ namespace microscale::cli {
 
 std::string DescribeFailure(const absl::Status& status, const std::string& controller,
                             absl::Duration timeout) {
-  const std::string message(status.message());
+  std::string message(status.message());
   switch (status.code()) {
     case absl::StatusCode::kUnavailable:
       return absl::StrCat("cannot reach the controller at ", controller,

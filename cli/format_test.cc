@@ -59,7 +59,7 @@ v1::Node MakeNode() {
   node.set_containers(2);
   node.set_address("127.0.0.1:5000");
   node.set_last_heartbeat_unix_ms(kNowMs - 1000);
-  node.set_registered_unix_ms(kNowMs - 3 * 3600 * 1000);
+  node.set_registered_unix_ms(kNowMs - int64_t{3} * 3600 * 1000);
   (*node.mutable_labels())["zone"] = "a";
   return node;
 }

@@ -10,8 +10,6 @@
 namespace microscale::cli {
 namespace {
 
-using ::testing::HasSubstr;
-
 v1::App App(const std::string& name, int desired, int allocated, int running) {
   v1::App app;
   app.mutable_spec()->set_name(name);

@@ -40,7 +40,7 @@ absl::StatusOr<int64_t> ScaleWhole(std::string_view text, std::string_view numbe
   value = std::strtold(copy.c_str(), nullptr);
   long double scaled = value * scale;
   if (!std::isfinite(static_cast<double>(scaled)) ||
-      scaled > static_cast<long double>(std::numeric_limits<int64_t>::max() / 2)) {
+      scaled > static_cast<long double>(std::numeric_limits<int64_t>::max()) / 2) {
     return Invalid(text, "is too large");
   }
   long double rounded = std::round(scaled);

@@ -104,9 +104,9 @@ void BM_SeedDemo(benchmark::State& state) {
 BENCHMARK(BM_SeedDemo)->Unit(benchmark::kMicrosecond);
 
 // 100,000 containers of ~175m use ~17,500 of the 32,000 cores offered.
-const Shape kRoomy{1000, 10000, 10, 32000, 256 * 1024 * kMi, 4};
+const Shape kRoomy{1000, 10000, 10, 32000, int64_t{256} * 1024 * kMi, 4};
 // The same on 16-core nodes: ~17,500 cores wanted of 16,000.
-const Shape kFull{1000, 10000, 10, 16000, 256 * 1024 * kMi, 4};
+const Shape kFull{1000, 10000, 10, 16000, int64_t{256} * 1024 * kMi, 4};
 
 void BM_LargeSteady(benchmark::State& state) {
   Shape shape = kRoomy;

@@ -26,7 +26,7 @@ HttpRequest ToRequest(const httplib::Request& req) {
 
 void Reply(const HttpResponse& response, httplib::Response& res) {
   res.status = response.status;
-  res.set_content(response.body, response.content_type.c_str());
+  res.set_content(response.body, response.content_type);
 }
 
 }  // namespace

@@ -42,7 +42,7 @@ class HttpServerTest : public ::testing::Test {
  protected:
   httplib::Result Get(const HttpServer& server, const std::string& path) {
     httplib::Client client("127.0.0.1", server.port());
-    return client.Get(path.c_str());
+    return client.Get(path);
   }
 };
 

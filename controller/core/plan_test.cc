@@ -11,7 +11,6 @@ namespace microscale::core {
 namespace {
 
 using testing::Apply;
-using testing::CountKind;
 using testing::MakeApp;
 using testing::MakeNode;
 using testing::Running;

@@ -122,8 +122,8 @@ TEST(CommandTrackerTest, ConcurrentIssuersGetDistinctIds) {
   for (std::thread& t : threads) t.join();
   std::set<std::string> all;
   for (const auto& list : ids) all.insert(list.begin(), list.end());
-  EXPECT_EQ(all.size(), size_t{kThreads * kEach});
-  EXPECT_EQ(tracker.Pending().size(), size_t{kThreads * kEach});
+  EXPECT_EQ(all.size(), static_cast<size_t>(kThreads) * kEach);
+  EXPECT_EQ(tracker.Pending().size(), static_cast<size_t>(kThreads) * kEach);
 }
 
 }  // namespace

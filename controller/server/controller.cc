@@ -131,7 +131,7 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
       [raw](const DemandObservation& o) { raw->OnObservation(o); }, poller_options);
   p->control_plane = std::make_unique<ControlPlaneService>(
       ControlPlaneDeps{clock, *p->store, p->apps, *p->poller, *p->reconciler, p->nodes, p->events},
-      ControlPlaneOptions{config.cluster_name, version, config.allow_host_network});
+      ControlPlaneOptions{config.cluster_name, std::move(version), config.allow_host_network});
   if (absl::Status s = p->control_plane->LoadFromStore(); !s.ok()) return s;
   absl::StatusOr<std::set<std::string>> cordons = p->store->ListCordons();
   if (!cordons.ok()) return cordons.status();
