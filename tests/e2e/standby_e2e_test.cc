@@ -148,7 +148,8 @@ class StandbyE2eTest : public ::testing::Test {
       return CliStates(app) == want &&
              DockerIds(app, "running").size() == static_cast<size_t>(running) &&
              DockerIds(app, "paused").size() == static_cast<size_t>(paused) &&
-             DockerStates(app).size() == static_cast<size_t>(running + paused) &&
+             DockerStates(app).size() ==
+                 static_cast<size_t>(running) + static_cast<size_t>(paused) &&
              c().Status(app, "running") == running && c().Status(app, "paused") == paused;
     };
     if (c().WaitFor(holds, absl::StrCat(app, ": ", running, " running and ", paused, " paused"))) {
