@@ -222,6 +222,7 @@ grpc::Status ControlPlaneService::GetContainers(grpc::ServerContext*,
       v1::Container* out = response->add_containers();
       *out = container;
       out->set_node(node.name);
+      out->set_standby(deps_.reconciler.IsStandby(instance));
     }
   }
   return grpc::Status::OK;
