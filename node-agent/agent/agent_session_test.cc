@@ -86,7 +86,7 @@ class AgentSessionTest : public ::testing::Test {
     return o;
   }
 
-  void StartAgent(AgentSessionOptions options) {
+  void StartAgent(const AgentSessionOptions& options) {
     session_ = std::make_unique<AgentSession>(options, &runtime_, &metrics_);
     run_ = std::thread([this] { session_->Run(); });
   }

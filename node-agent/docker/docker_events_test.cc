@@ -21,7 +21,8 @@ namespace {
 
 using ::testing::ElementsAre;
 
-std::vector<std::string> Split(EventLineSplitter& splitter, std::vector<std::string> chunks) {
+std::vector<std::string> Split(EventLineSplitter& splitter,
+                               const std::vector<std::string>& chunks) {
   std::vector<std::string> lines;
   for (const std::string& c : chunks) {
     splitter.Feed(c, [&](std::string_view line) { lines.emplace_back(line); });
@@ -67,7 +68,7 @@ class FakeEventsEngine {
     server_.set_address_family(AF_UNIX);
     server_.Get("/v1.41/events",
                 [this](const httplib::Request& req, httplib::Response& res) { Serve(req, res); });
-    bound_ = server_.bind_to_port(path_.c_str(), 80);
+    bound_ = server_.bind_to_port(path_, 80);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
   }
   ~FakeEventsEngine() {

@@ -28,16 +28,16 @@ httplib::Result Dispatch(httplib::Client& client, HttpMethod method, const std::
   const char* content_type = "application/json";
   switch (method) {
     case HttpMethod::kGet:
-      return client.Get(path.c_str());
+      return client.Get(path);
     case HttpMethod::kHead:
-      return client.Head(path.c_str());
+      return client.Head(path);
     case HttpMethod::kDelete:
-      return client.Delete(path.c_str());
+      return client.Delete(path);
     case HttpMethod::kPost:
-      if (body.empty()) return client.Post(path.c_str());
-      return client.Post(path.c_str(), body, content_type);
+      if (body.empty()) return client.Post(path);
+      return client.Post(path, body, content_type);
   }
-  return client.Get(path.c_str());
+  return client.Get(path);
 }
 
 }  // namespace

@@ -162,7 +162,7 @@ void SimulatedContainerRuntime::Watch(ContainerEventSink sink) {
   dispatcher_ = std::thread([this, sink = std::move(sink)] { Dispatch(sink); });
 }
 
-void SimulatedContainerRuntime::Dispatch(ContainerEventSink sink) {
+void SimulatedContainerRuntime::Dispatch(const ContainerEventSink& sink) {
   auto ready = [this]()
                    ABSL_NO_THREAD_SAFETY_ANALYSIS { return !events_.empty() || shutting_down_; };
   while (true) {

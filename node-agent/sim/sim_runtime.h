@@ -62,7 +62,7 @@ class SimulatedContainerRuntime final : public ContainerRuntime {
   void Emit(v1::ContainerEvent::Kind kind, const v1::Container& c, int exit_code = 0)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::Container> SetPaused(const std::string& instance, bool paused);
-  void Dispatch(ContainerEventSink sink);
+  void Dispatch(const ContainerEventSink& sink);
 
   const SimRuntimeOptions options_;
   Clock* const clock_;

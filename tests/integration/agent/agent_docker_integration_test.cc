@@ -22,7 +22,6 @@
 namespace microscale::testing {
 namespace {
 
-using ::testing::UnorderedElementsAreArray;
 using Messages = std::vector<v1::AgentMessage>;
 
 class AgentDockerTest : public ::testing::Test {
