@@ -1,9 +1,9 @@
 #include "controller/server/controller_flags.h"
 
 #include <CLI/CLI.hpp>
-#include <cctype>
 
 #include "absl/strings/str_cat.h"
+#include "common/flags.h"
 #include "common/http/host_port.h"
 #include "common/quantity.h"
 #include "common/strings.h"
@@ -23,16 +23,6 @@ struct RawFlags {
   std::string log_format = "text";
   bool allow_host_network = false;
 };
-
-std::string EnvName(const std::string& flag) {
-  std::string env = "MICROSCALE_" + flag;
-  for (char& c : env) c = c == '-' ? '_' : static_cast<char>(std::toupper(c));
-  return env;
-}
-
-void AddFlag(CLI::App& app, const std::string& name, std::string* value, const std::string& help) {
-  app.add_option("--" + name, *value, help)->envname(EnvName(name))->capture_default_str();
-}
 
 ControllerFlagsResult UsageError(std::string_view flag, std::string_view why) {
   ControllerFlagsResult result;
@@ -95,21 +85,22 @@ ControllerFlagsResult ParseControllerFlags(int argc, const char* const* argv,
       "priority and drives the node agents",
       "microscale-controller");
   app.set_version_flag("--version", std::string(version));
-  AddFlag(app, "grpc-addr", &raw.grpc_addr,
-          "gRPC listen address for agents and microscalectl (0.0.0.0:7400 to serve other hosts)");
-  AddFlag(app, "http-addr", &raw.http_addr, "listen address of /metrics, /healthz, /readyz");
-  AddFlag(app, "data-dir", &raw.data_dir, "directory of the state database");
-  AddFlag(app, "store", &raw.store, "state store: sqlite");
-  AddFlag(app, "cluster-name", &raw.cluster_name, "name of the cluster agents must join");
-  AddFlag(app, "node-timeout", &raw.node_timeout,
-          "a node silent this long is NotReady and its containers are replaced");
-  AddFlag(app, "startup-grace", &raw.startup_grace,
-          "after a restart, wait this long for agents before replacing their containers");
-  AddFlag(app, "placement", &raw.placement, "spread | binpack");
-  AddFlag(app, "log-format", &raw.log_format, "text | json");
+  AddEnvFlag(
+      app, "grpc-addr", &raw.grpc_addr,
+      "gRPC listen address for agents and microscalectl (0.0.0.0:7400 to serve other hosts)");
+  AddEnvFlag(app, "http-addr", &raw.http_addr, "listen address of /metrics, /healthz, /readyz");
+  AddEnvFlag(app, "data-dir", &raw.data_dir, "directory of the state database");
+  AddEnvFlag(app, "store", &raw.store, "state store: sqlite");
+  AddEnvFlag(app, "cluster-name", &raw.cluster_name, "name of the cluster agents must join");
+  AddEnvFlag(app, "node-timeout", &raw.node_timeout,
+             "a node silent this long is NotReady and its containers are replaced");
+  AddEnvFlag(app, "startup-grace", &raw.startup_grace,
+             "after a restart, wait this long for agents before replacing their containers");
+  AddEnvFlag(app, "placement", &raw.placement, "spread | binpack");
+  AddEnvFlag(app, "log-format", &raw.log_format, "text | json");
   app.add_flag("--allow-host-network", raw.allow_host_network,
                "accept apps with spec.network: host")
-      ->envname("MICROSCALE_ALLOW_HOST_NETWORK");
+      ->envname(FlagEnvName("allow-host-network"));
   ControllerFlagsResult result;
   try {
     app.parse(argc, argv);

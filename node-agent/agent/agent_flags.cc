@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/flags.h"
 #include "common/http/host_port.h"
 #include "common/quantity.h"
 #include "common/strings.h"
@@ -31,12 +32,6 @@ std::string Hostname() {
   char name[256] = {};
   if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') return "localhost";
   return name;
-}
-
-void AddFlag(CLI::App& app, const std::string& name, std::string* value, const std::string& help) {
-  std::string env = "MICROSCALE_" + name;
-  for (char& c : env) c = c == '-' ? '_' : static_cast<char>(std::toupper(c));
-  app.add_option("--" + name, *value, help)->envname(env)->capture_default_str();
 }
 
 AgentFlagsResult UsageError(std::string_view flag, const absl::Status& status) {
@@ -137,20 +132,20 @@ AgentFlagsResult ParseAgentFlags(int argc, const char* const* argv, std::string_
   CLI::App app("microscale-agent: runs the controller's containers on this host",
                "microscale-agent");
   app.set_version_flag("--version", std::string(version));
-  AddFlag(app, "controller", &raw.controller, "controller gRPC address host:port");
-  AddFlag(app, "node-name", &raw.node_name, "this node's name (default: the hostname)");
-  AddFlag(app, "cluster-name", &raw.cluster_name, "cluster whose containers this agent manages");
-  AddFlag(app, "http-addr", &raw.http_addr, "listen address of /metrics and /healthz");
-  AddFlag(app, "docker-host", &raw.docker_host, "Docker Engine socket (docker runtime)");
-  AddFlag(app, "runtime", &raw.runtime, "docker | sim (simulated, in-memory containers)");
-  AddFlag(app, "sim-start-delay", &raw.sim_start_delay,
-          "simulated start time of a container, e.g. 200ms (sim runtime only)");
-  AddFlag(app, "cpu", &raw.cpu, "CPU offered, e.g. 4 or 3500m (default: all cores)");
-  AddFlag(app, "memory", &raw.memory, "memory offered, e.g. 8Gi (default: all memory)");
-  AddFlag(app, "max-containers", &raw.max_containers, "container cap, 0 = none");
-  AddFlag(app, "labels", &raw.labels, "node labels k=v,k2=v2");
-  AddFlag(app, "log-format", &raw.log_format, "text | json");
-  AddFlag(app, "heartbeat-interval", &raw.heartbeat_interval, "time between heartbeats");
+  AddEnvFlag(app, "controller", &raw.controller, "controller gRPC address host:port");
+  AddEnvFlag(app, "node-name", &raw.node_name, "this node's name (default: the hostname)");
+  AddEnvFlag(app, "cluster-name", &raw.cluster_name, "cluster whose containers this agent manages");
+  AddEnvFlag(app, "http-addr", &raw.http_addr, "listen address of /metrics and /healthz");
+  AddEnvFlag(app, "docker-host", &raw.docker_host, "Docker Engine socket (docker runtime)");
+  AddEnvFlag(app, "runtime", &raw.runtime, "docker | sim (simulated, in-memory containers)");
+  AddEnvFlag(app, "sim-start-delay", &raw.sim_start_delay,
+             "simulated start time of a container, e.g. 200ms (sim runtime only)");
+  AddEnvFlag(app, "cpu", &raw.cpu, "CPU offered, e.g. 4 or 3500m (default: all cores)");
+  AddEnvFlag(app, "memory", &raw.memory, "memory offered, e.g. 8Gi (default: all memory)");
+  AddEnvFlag(app, "max-containers", &raw.max_containers, "container cap, 0 = none");
+  AddEnvFlag(app, "labels", &raw.labels, "node labels k=v,k2=v2");
+  AddEnvFlag(app, "log-format", &raw.log_format, "text | json");
+  AddEnvFlag(app, "heartbeat-interval", &raw.heartbeat_interval, "time between heartbeats");
   AgentFlagsResult result;
   try {
     app.parse(argc, argv);
