@@ -47,7 +47,7 @@ ChildProcess::ChildProcess(const std::string& binary, const std::vector<std::str
   std::vector<char*> argv = Argv(binary, args);
   pid_ = fork();
   if (pid_ == 0) {
-    int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd >= 0) {
       dup2(fd, STDOUT_FILENO);
       dup2(fd, STDERR_FILENO);
@@ -123,7 +123,12 @@ CommandResult RunCommand(const std::string& binary, const std::vector<std::strin
                          const std::string& input) {
   int out_pipe[2], err_pipe[2], in_pipe[2];
   CommandResult result;
-  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0 || pipe(in_pipe) != 0) return result;
+  // Close-on-exec, so a command started at the same time from another thread does not
+  // inherit these ends and hold this command's stdin open (it would never see EOF).
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0 ||
+      pipe2(in_pipe, O_CLOEXEC) != 0) {
+    return result;
+  }
   std::vector<char*> argv = Argv(binary, args);
   pid_t pid = fork();
   if (pid == 0) {
