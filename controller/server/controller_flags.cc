@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/flags.h"
 #include "common/http/host_port.h"
@@ -21,6 +22,7 @@ struct RawFlags {
   std::string startup_grace = "10s";
   std::string placement = "spread";
   std::string log_format = "text";
+  std::string max_apps = "10000";
   bool allow_host_network = false;
 };
 
@@ -72,6 +74,10 @@ std::optional<ControllerFlagsResult> Convert(const RawFlags& raw, ControllerConf
   if (!format.ok()) return UsageError("log-format", ToStd(format.status().message()));
   config.log_format = *format;
   config.allow_host_network = raw.allow_host_network;
+  if (!absl::SimpleAtoi(raw.max_apps, &config.max_apps) || config.max_apps < 1) {
+    return UsageError("max-apps",
+                      absl::StrCat("\"", raw.max_apps, "\" is not a whole number >= 1"));
+  }
   return std::nullopt;
 }
 
@@ -98,6 +104,7 @@ ControllerFlagsResult ParseControllerFlags(int argc, const char* const* argv,
              "after a restart, wait this long for agents before replacing their containers");
   AddEnvFlag(app, "placement", &raw.placement, "spread | binpack");
   AddEnvFlag(app, "log-format", &raw.log_format, "text | json");
+  AddEnvFlag(app, "max-apps", &raw.max_apps, "apply refuses to hold more apps than this");
   app.add_flag("--allow-host-network", raw.allow_host_network,
                "accept apps with spec.network: host")
       ->envname(FlagEnvName("allow-host-network"));

@@ -25,6 +25,7 @@ struct ControllerConfig {
   absl::Duration startup_grace = absl::Seconds(10);
   core::PlacementStrategy placement = core::PlacementStrategy::kSpread;
   bool allow_host_network = false;
+  int max_apps = 10000;  // ApplyApps refuses to grow the app count beyond this
   LogFormat log_format = LogFormat::kText;
 };
 
