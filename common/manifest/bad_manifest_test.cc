@@ -21,6 +21,21 @@ std::string Spec(const std::string& lines) { return kHeader + "spec:\n" + lines;
 // A document named "bad" with a valid image and replicas and the given demand lines.
 std::string Demand(const std::string& lines) { return Spec(kOk + "  demand:\n" + lines); }
 
+// "{k0: v, k1: v, ...}" with `count` entries.
+std::string FlowMap(const std::string& key_prefix, size_t count) {
+  std::string out = "{";
+  for (size_t i = 0; i < count; ++i)
+    out += (i ? ", " : "") + key_prefix + std::to_string(i) + ": v";
+  return out + "}";
+}
+
+// "[a, a, ...]" with `count` arguments of `size` letters.
+std::string FlowList(size_t count, size_t size) {
+  std::string out = "[";
+  for (size_t i = 0; i < count; ++i) out += (i ? ", " : "") + std::string(size, 'a');
+  return out + "]";
+}
+
 struct BadManifest {
   std::string yaml;
   std::string prefix;  // "document N (name): field.path: "
@@ -86,6 +101,20 @@ const std::vector<BadManifest>& Cases() {
        "document 1 (bad): spec.env.1X: ", "is not a valid environment variable name"},
       {Spec(kOk + "  env: {MODE: {a: b}}\n"),
        "document 1 (bad): spec.env.MODE: ", "must be a string (got a mapping)"},
+      {"apiVersion: microscale.io/v1\nkind: App\nmetadata:\n  name: bad\n  labels: " +
+           FlowMap("l", 65) + "\nspec:\n" + kOk,
+       "document 1 (bad): metadata.labels: ", "must have at most 64 labels (got 65)"},
+      {Spec(kOk + "  command: " + FlowList(257, 1) + "\n"),
+       "document 1 (bad): spec.command: ", "must have at most 256 arguments (got 257)"},
+      {Spec(kOk + "  command: " + FlowList(2, 20000) + "\n"), "document 1 (bad): spec.command: ",
+       "must have at most 32768 bytes in all its arguments (got 40000)"},
+      {Spec(kOk + "  env: " + FlowMap("V", 257) + "\n"),
+       "document 1 (bad): spec.env: ", "must have at most 256 variables (got 257)"},
+      {Spec(kOk + "  env: {MODE: " + std::string(32769, 'x') + "}\n"),
+       "document 1 (bad): spec.env.MODE: ", "must have at most 32768 bytes in its value"},
+      {Spec(kOk + "  env: {" + std::string(257, 'N') + ": x}\n"),
+       "document 1 (bad): spec.env." + std::string(257, 'N') + ": ",
+       "must have at most 256 bytes in its name"},
       {Spec(kOk + "  network: overlay\n"),
        "document 1 (bad): spec.network: ", "must be one of bridge, host, none (got \"overlay\")"},
       {Spec(kOk + "  resources: {cpu: abc}\n"),

@@ -37,6 +37,11 @@ class SpecChecker {
       Fail(path, absl::StrCat("must be <= ", hi, " (got ", value, ")"));
     }
   }
+  // At most `limit` of `what` (entries, arguments, bytes).
+  void AtMost(const std::string& path, size_t count, size_t limit, const char* what) {
+    if (count > limit)
+      Fail(path, absl::StrCat("must have at most ", limit, " ", what, " (got ", count, ")"));
+  }
   void Required(const std::string& path, std::string_view value) {
     if (value.empty()) Fail(path, "is required");
   }
@@ -57,6 +62,7 @@ constexpr double kNoLimit = 1e300;
 
 void CheckMetadata(const AppSpec& spec, SpecChecker& c) {
   c.Text("metadata.name", spec.name, DnsLabelProblem);
+  c.AtMost("metadata.labels", spec.labels.size(), kMaxLabels, "labels");
   for (const auto& [key, value] : spec.labels) {
     std::string path = ChildPath("metadata.labels", key);
     c.Check(path, LabelKeyProblem(key));
@@ -67,12 +73,19 @@ void CheckMetadata(const AppSpec& spec, SpecChecker& c) {
 void CheckContainer(const AppSpec& spec, SpecChecker& c) {
   c.Int("spec.priority", spec.priority, kPriorityRange);
   c.Text("spec.image", spec.image, ImageReferenceProblem);
+  c.AtMost("spec.command", spec.command.size(), kMaxCommandArgs, "arguments");
+  size_t command_bytes = 0;
   for (size_t i = 0; i < spec.command.size(); ++i) {
     c.Check(IndexPath("spec.command", i), NulProblem(spec.command[i]));
+    command_bytes += spec.command[i].size();
   }
+  c.AtMost("spec.command", command_bytes, kMaxCommandBytes, "bytes in all its arguments");
+  c.AtMost("spec.env", spec.env.size(), kMaxEnvVars, "variables");
   for (const auto& [name, value] : spec.env) {
     std::string path = ChildPath("spec.env", name);
+    c.AtMost(path, name.size(), kMaxEnvNameBytes, "bytes in its name");
     c.Check(path, EnvNameProblem(name));
+    c.AtMost(path, value.size(), kMaxEnvValueBytes, "bytes in its value");
     c.Check(path, NulProblem(value));
   }
   if (spec.resources.cpu_millis <= 0) {

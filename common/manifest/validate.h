@@ -30,6 +30,14 @@ inline constexpr double kMaxIntervalSeconds = 3600;
 inline constexpr double kMaxTimeoutSeconds = 3600;
 inline constexpr double kMaxDelaySeconds = 86400;
 
+// Size limits, so one app cannot make the controller or an agent hold or send megabytes.
+inline constexpr size_t kMaxLabels = 64;
+inline constexpr size_t kMaxCommandArgs = 256;
+inline constexpr size_t kMaxCommandBytes = 32 * 1024;  // all arguments together
+inline constexpr size_t kMaxEnvVars = 256;
+inline constexpr size_t kMaxEnvNameBytes = 256;
+inline constexpr size_t kMaxEnvValueBytes = 32 * 1024;
+
 // "must be between LO and HI (got V)" when `value` is outside `range`.
 std::optional<std::string> IntRangeProblem(int64_t value, IntRange range);
 
