@@ -158,4 +158,27 @@ absl::Status MemoryStateStore::SetNextOrdinals(const std::map<std::string, int64
   return absl::OkStatus();
 }
 
+absl::StatusOr<StoredToken> MemoryStateStore::CreateToken(std::string_view name,
+                                                          std::string_view role,
+                                                          std::string_view hash) {
+  RETURN_IF_ERROR(store_internal::CheckToken(name, role, hash));
+  absl::MutexLock lock(&mu_);
+  StoredToken token{std::string(name), std::string(role), std::string(hash), clock_.Now()};
+  if (!tokens_.emplace(token.name, token).second) return store_internal::TokenExists(name);
+  return token;
+}
+
+absl::Status MemoryStateStore::DeleteToken(std::string_view name) {
+  absl::MutexLock lock(&mu_);
+  if (tokens_.erase(std::string(name)) == 0) return store_internal::TokenNotFound(name);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<StoredToken>> MemoryStateStore::ListTokens() {
+  absl::MutexLock lock(&mu_);
+  std::vector<StoredToken> out;
+  for (const auto& [name, token] : tokens_) out.push_back(token);
+  return out;
+}
+
 }  // namespace microscale

@@ -35,6 +35,10 @@ class MemoryStateStore final : public StateStore {
   absl::StatusOr<std::vector<v1::Container>> ListAssignments() override;
   absl::StatusOr<std::map<std::string, int64_t>> GetNextOrdinals() override;
   absl::Status SetNextOrdinals(const std::map<std::string, int64_t>& next) override;
+  absl::StatusOr<StoredToken> CreateToken(std::string_view name, std::string_view role,
+                                          std::string_view hash) override;
+  absl::Status DeleteToken(std::string_view name) override;
+  absl::StatusOr<std::vector<StoredToken>> ListTokens() override;
 
  private:
   void RaiseOrdinalFor(const v1::Container& container) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -46,6 +50,7 @@ class MemoryStateStore final : public StateStore {
   std::set<std::string> cordons_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, v1::Container> assignments_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int64_t> next_ordinals_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, StoredToken> tokens_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace microscale

@@ -1,5 +1,6 @@
 #include "controller/store/sqlite_schema.h"
 
+#include <functional>
 #include <string>
 
 #include "absl/strings/numbers.h"
@@ -39,6 +40,15 @@ CREATE TABLE ordinals (
   next INTEGER NOT NULL CHECK (next >= 0));
 )sql";
 
+// Version 2: API tokens, only the SHA-256 of each secret.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE tokens (
+  name TEXT PRIMARY KEY CHECK (length(name) > 0),
+  role TEXT NOT NULL CHECK (role IN ('read', 'admin')),
+  hash TEXT NOT NULL CHECK (length(hash) = 64),
+  created_unix_ms INTEGER NOT NULL);
+)sql";
+
 // Number of tables in the database (0 for a new file).
 absl::StatusOr<int64_t> CountTables(SqliteDb& db) {
   ASSIGN_OR_RETURN(SqliteStatement stmt,
@@ -64,19 +74,38 @@ absl::StatusOr<int> ReadVersion(SqliteDb& db) {
   return version;
 }
 
-absl::Status CreateSchema(SqliteDb& db, int version) {
+absl::Status WriteVersion(SqliteDb& db, int version) {
+  ASSIGN_OR_RETURN(SqliteStatement stmt, db.Prepare("INSERT OR REPLACE INTO meta (key, value) "
+                                                    "VALUES ('schema_version', ?1)"));
+  return stmt.Bind(1, absl::StrCat(version)).Run();
+}
+
+// Runs `body` in one IMMEDIATE transaction: committed if it returns OK, else rolled back.
+absl::Status InTransaction(SqliteDb& db, const std::function<absl::Status()>& body) {
   RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-  absl::Status status = db.Exec(kSchemaV1);
-  if (status.ok()) {
-    ASSIGN_OR_RETURN(SqliteStatement stmt,
-                     db.Prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?1)"));
-    status = stmt.Bind(1, absl::StrCat(version)).Run();
-  }
-  if (!status.ok()) {
-    db.Exec("ROLLBACK").IgnoreError();
-    return status;
-  }
-  return db.Exec("COMMIT");
+  absl::Status status = body();
+  if (status.ok()) status = db.Exec("COMMIT");
+  if (!status.ok()) db.Exec("ROLLBACK").IgnoreError();
+  return status;
+}
+
+absl::Status CreateSchema(SqliteDb& db, int version) {
+  return InTransaction(db, [&]() -> absl::Status {
+    RETURN_IF_ERROR(db.Exec(kSchemaV1));
+    RETURN_IF_ERROR(db.Exec(kSchemaV2));
+    return WriteVersion(db, version);
+  });
+}
+
+// Brings a version 1 database to version 2. Another process may upgrade the same file at
+// the same time, so the version is read again inside the transaction.
+absl::Status Upgrade(SqliteDb& db, int version) {
+  return InTransaction(db, [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(int stored, ReadVersion(db));
+    if (stored >= 2) return absl::OkStatus();
+    RETURN_IF_ERROR(db.Exec(kSchemaV2));
+    return WriteVersion(db, version);
+  });
 }
 
 }  // namespace
@@ -92,6 +121,7 @@ absl::Status PrepareSchema(SqliteDb& db, int version) {
                      " holds tables but no Microscale schema version; refusing to use it"));
   }
   if (!stored.ok()) return stored.status();
+  if (*stored < version) return Upgrade(db, version);
   if (*stored > version) {
     return absl::FailedPreconditionError(
         absl::StrCat("state database ", db.path(), " has schema version ", *stored,

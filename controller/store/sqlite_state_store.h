@@ -25,7 +25,8 @@ namespace microscale {
 class SqliteStateStore final : public StateStore {
  public:
   // The schema version this build writes and the newest it reads.
-  static constexpr int kSchemaVersion = 1;
+  // Version 2 added the tokens table; a version 1 file is upgraded when opened.
+  static constexpr int kSchemaVersion = 2;
   // The database's file name inside the data directory.
   static constexpr const char* kFileName = "microscale.db";
 
@@ -50,6 +51,10 @@ class SqliteStateStore final : public StateStore {
   absl::StatusOr<std::vector<v1::Container>> ListAssignments() override;
   absl::StatusOr<std::map<std::string, int64_t>> GetNextOrdinals() override;
   absl::Status SetNextOrdinals(const std::map<std::string, int64_t>& next) override;
+  absl::StatusOr<StoredToken> CreateToken(std::string_view name, std::string_view role,
+                                          std::string_view hash) override;
+  absl::Status DeleteToken(std::string_view name) override;
+  absl::StatusOr<std::vector<StoredToken>> ListTokens() override;
 
  private:
   SqliteStateStore(std::unique_ptr<store_internal::SqliteDb> db, Clock& clock);

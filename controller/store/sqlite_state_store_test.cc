@@ -81,7 +81,7 @@ TEST(SqliteStateStoreTest, CreatesNestedDataDirAndUsesWal) {
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_TRUE(std::filesystem::exists(DbPath(nested)));
   EXPECT_EQ(RawQuery(DbPath(nested), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(RawQuery(DbPath(nested), "SELECT value FROM meta WHERE key = 'schema_version'"), "1");
+  EXPECT_EQ(RawQuery(DbPath(nested), "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
 }
 
 TEST(SqliteStateStoreTest, DataDirThatIsAFileIsAClearError) {
@@ -121,6 +121,61 @@ TEST(SqliteStateStoreTest, ForeignDatabaseIsRefused) {
   auto store = SqliteStateStore::Open(dir.path());
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(store.status().message()), HasSubstr("no Microscale schema"));
+}
+
+const std::string kHash(64, 'c');
+
+TEST(SqliteStateStoreTest, TokensSurviveReopenAndOnlyTheHashIsStored) {
+  TempDir dir;
+  FakeClock clock;
+  {
+    auto store = SqliteStateStore::Open(dir.path(), clock);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->CreateToken("ci", "read", kHash).ok());
+  }
+  auto store = SqliteStateStore::Open(dir.path(), clock);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto tokens = (*store)->ListTokens();
+  ASSERT_TRUE(tokens.ok()) << tokens.status();
+  ASSERT_EQ(tokens->size(), 1u);
+  EXPECT_EQ(tokens->front().name, "ci");
+  EXPECT_EQ(tokens->front().role, "read");
+  EXPECT_EQ(tokens->front().hash, kHash);
+  EXPECT_EQ(
+      RawQuery(DbPath(dir.path()), "SELECT group_concat(name) FROM pragma_table_info('tokens')"),
+      "name,role,hash,created_unix_ms");
+}
+
+TEST(SqliteStateStoreTest, VersionOneFileIsUpgradedKeepingItsApps) {
+  TempDir dir;
+  ASSERT_TRUE(SqliteStateStore::Open(dir.path()).ok());
+  {
+    auto store = SqliteStateStore::Open(dir.path());
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->ApplyApps({Spec("web")}).ok());
+  }
+  // What a version 1 controller left behind.
+  RawQuery(DbPath(dir.path()),
+           "DROP TABLE tokens; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+  auto store = SqliteStateStore::Open(dir.path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(RawQuery(DbPath(dir.path()), "SELECT value FROM meta WHERE key = 'schema_version'"),
+            "2");
+  EXPECT_EQ((*store)->ListApps()->size(), 1u);
+  ASSERT_TRUE((*store)->CreateToken("ops", "admin", kHash).ok());
+  EXPECT_EQ((*store)->ListTokens()->size(), 1u);
+}
+
+TEST(SqliteStateStoreTest, TokenWrittenByAnotherConnectionIsSeen) {
+  TempDir dir;
+  auto controller = SqliteStateStore::Open(dir.path());
+  auto command = SqliteStateStore::Open(dir.path());
+  ASSERT_TRUE(controller.ok() && command.ok());
+  EXPECT_TRUE((*controller)->ListTokens()->empty());
+  ASSERT_TRUE((*command)->CreateToken("ci", "read", kHash).ok());
+  EXPECT_EQ((*controller)->ListTokens()->size(), 1u);
+  ASSERT_TRUE((*command)->DeleteToken("ci").ok());
+  EXPECT_TRUE((*controller)->ListTokens()->empty());
 }
 
 TEST(SqliteStateStoreTest, TwoConnectionsWriteConcurrently) {

@@ -6,7 +6,8 @@
 // marks per node, the instance assignments (which container of which app runs on which
 // node), and a per-app counter of instance ordinals. Instance ids are `<app>-<ordinal>`;
 // the counters survive the deletion of an app and never go back, so a recreated app never
-// reuses an id while containers of its previous life still drain.
+// reuses an id while containers of its previous life still drain. It also holds the API
+// tokens of microscalectl: a name, a role and the SHA-256 of the secret (never the secret).
 //
 // Every write is one transaction: it is applied entirely or not at all.
 // Thread-safety: every method is safe to call concurrently from any thread.
@@ -42,6 +43,15 @@ struct StoredApp {
   v1::AppSpec spec;
   absl::Time created;      // when the app was first applied (kept across updates)
   int64_t generation = 0;  // 1 when created, +1 on every change of the spec
+};
+
+// An API token. Only the SHA-256 of its secret is stored.
+struct StoredToken {
+  std::string name;  // a DNS label, unique
+  std::string role;  // "read" | "admin"
+  std::string hash;  // 64 lowercase hex digits: SHA-256 of the secret
+  absl::Time created;
+  bool operator==(const StoredToken&) const = default;
 };
 
 class StateStore {
@@ -91,6 +101,16 @@ class StateStore {
   // Raises the counters in one transaction. A value below the stored one leaves the stored
   // one: counters never go back. A negative value is InvalidArgument.
   virtual absl::Status SetNextOrdinals(const std::map<std::string, int64_t>& next) = 0;
+
+  // Records a token, created now. InvalidArgument for a name that is not a DNS label, a role
+  // other than read/admin or a hash that is not 64 lowercase hex digits; AlreadyExists if
+  // a token of that name exists.
+  virtual absl::StatusOr<StoredToken> CreateToken(std::string_view name, std::string_view role,
+                                                  std::string_view hash) = 0;
+  // Forgets a token. NotFound if there is no token of that name.
+  virtual absl::Status DeleteToken(std::string_view name) = 0;
+  // All tokens, sorted by name.
+  virtual absl::StatusOr<std::vector<StoredToken>> ListTokens() = 0;
 };
 
 }  // namespace microscale

@@ -228,6 +228,56 @@ TEST_P(StateStoreTest, ConcurrentWritersAllLand) {
   EXPECT_EQ(store_->ListCordons()->size(), size_t{kThreads});  // each thread ends on "cordon"
 }
 
+const std::string kHashA(64, 'a');
+const std::string kHashB(64, 'b');
+
+TEST_P(StateStoreTest, TokensRoundTripSortedByName) {
+  absl::Time created = clock_.Now();
+  auto ops = store_->CreateToken("ops", "admin", kHashA);
+  ASSERT_TRUE(ops.ok()) << ops.status();
+  EXPECT_EQ(*ops, (StoredToken{"ops", "admin", kHashA, created}));
+  clock_.Advance(absl::Minutes(1));
+  ASSERT_TRUE(store_->CreateToken("ci", "read", kHashB).ok());
+  auto tokens = store_->ListTokens();
+  ASSERT_TRUE(tokens.ok()) << tokens.status();
+  EXPECT_THAT(*tokens, ElementsAre(StoredToken{"ci", "read", kHashB, created + absl::Minutes(1)},
+                                   StoredToken{"ops", "admin", kHashA, created}));
+  ASSERT_TRUE(store_->DeleteToken("ops").ok());
+  EXPECT_THAT(*store_->ListTokens(),
+              ElementsAre(StoredToken{"ci", "read", kHashB, created + absl::Minutes(1)}));
+}
+
+TEST_P(StateStoreTest, TokenNameIsUniqueAndDeleteNeedsATokenThere) {
+  ASSERT_TRUE(store_->CreateToken("ci", "read", kHashA).ok());
+  auto again = store_->CreateToken("ci", "admin", kHashB);
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(std::string(again.status().message()), HasSubstr("\"ci\" already exists"));
+  EXPECT_EQ(store_->ListTokens()->front().role, "read");
+  absl::Status missing = store_->DeleteToken("nope");
+  EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(missing.message()), HasSubstr("\"nope\""));
+}
+
+TEST_P(StateStoreTest, BadTokensAreRefusedNamingTheProblem) {
+  struct Case {
+    std::string name, role, hash, reason;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"CI", "read", kHashA, "is not a DNS label"},
+           {"", "read", kHashA, "is not a DNS label"},
+           {std::string(64, 'x'), "read", kHashA, "is not a DNS label"},
+           {"-ci", "read", kHashA, "is not a DNS label"},
+           {"ci", "write", kHashA, "role \"write\" is not read or admin"},
+           {"ci", "read", "abc", "not 64 lowercase hex digits"},
+           {"ci", "read", std::string(64, 'A'), "not 64 lowercase hex digits"},
+       }) {
+    auto token = store_->CreateToken(c.name, c.role, c.hash);
+    EXPECT_EQ(token.status().code(), absl::StatusCode::kInvalidArgument) << c.name;
+    EXPECT_THAT(std::string(token.status().message()), HasSubstr(c.reason)) << c.name;
+  }
+  EXPECT_TRUE(store_->ListTokens()->empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(AllStores, StateStoreTest, ::testing::ValuesIn(Kinds()),
                          [](const ::testing::TestParamInfo<StoreKind>& param) {
                            return param.param.name;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/strings.h"
 #include "controller/store/state_store.h"
 #include "google/protobuf/util/message_differencer.h"
 
@@ -23,6 +24,53 @@ const char* ApplyActionName(ApplyAction action) {
 }
 
 namespace store_internal {
+namespace {
+
+bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+bool IsDnsLabel(std::string_view text) {
+  if (text.empty() || text.size() > 63) return false;
+  if (!IsLowerAlnum(text.front()) || !IsLowerAlnum(text.back())) return false;
+  for (char c : text) {
+    if (!IsLowerAlnum(c) && c != '-') return false;
+  }
+  return true;
+}
+
+bool IsSha256Hex(std::string_view text) {
+  if (text.size() != 64) return false;
+  for (char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::Status CheckToken(std::string_view name, std::string_view role, std::string_view hash) {
+  if (!IsDnsLabel(name)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "token name \"", ToAbsl(name),
+        "\" is not a DNS label: at most 63 of a-z, 0-9 and '-', starting and ending with a "
+        "letter or digit"));
+  }
+  if (role != "read" && role != "admin") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("token role \"", ToAbsl(role), "\" is not read or admin"));
+  }
+  if (!IsSha256Hex(hash)) {
+    return absl::InvalidArgumentError("token hash is not 64 lowercase hex digits (SHA-256)");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TokenExists(std::string_view name) {
+  return absl::AlreadyExistsError(absl::StrCat("token \"", ToAbsl(name), "\" already exists"));
+}
+
+absl::Status TokenNotFound(std::string_view name) {
+  return absl::NotFoundError(absl::StrCat("token \"", ToAbsl(name), "\" not found"));
+}
 
 absl::Status CheckNoDuplicateApps(const std::vector<v1::AppSpec>& apps) {
   std::set<std::string> seen;

@@ -22,6 +22,15 @@ absl::Status CheckAssignments(const std::vector<v1::Container>& containers);
 // The ordinal n of an instance id `<app>-<n>`, or nullopt if the id has another shape.
 std::optional<int64_t> InstanceOrdinal(std::string_view app, std::string_view instance);
 
+// InvalidArgument naming the problem if a token's name is not a DNS label (at most 63
+// of [a-z0-9-], alphanumeric at both ends), its role is not read/admin, or its hash is not
+// 64 lowercase hex digits.
+absl::Status CheckToken(std::string_view name, std::string_view role, std::string_view hash);
+
+// AlreadyExists / NotFound for the token `name`.
+absl::Status TokenExists(std::string_view name);
+absl::Status TokenNotFound(std::string_view name);
+
 // Whether two specs say the same thing (map order and encoding do not matter).
 bool SameSpec(const v1::AppSpec& a, const v1::AppSpec& b);
 
