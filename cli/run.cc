@@ -6,6 +6,7 @@
 #include <exception>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -239,9 +240,10 @@ int UsageError(const CLI::App& app, const CLI::ParseError& error, std::ostream& 
   return kExitUsage;
 }
 
-}  // namespace
-
-int RunCli(int argc, const char* const* argv, const CliIo& io) {
+// Parses and checks the command line into `global`, `args` and `action`. Returns the exit
+// code to stop with (help, version, usage error), or nullopt when `action` should run.
+std::optional<int> ParseCommandLine(int argc, const char* const* argv, const CliIo& io,
+                                    GlobalOptions& global, Args& args, Action& action) {
   CLI::App app(
       "microscalectl drives a Microscale controller: apply app manifests, watch apps, nodes\n"
       "and containers, set demand, cordon and drain nodes.",
@@ -252,9 +254,6 @@ int RunCli(int argc, const char* const* argv, const CliIo& io) {
       "Environment:\n  MICROSCALE_CONTROLLER   default for --controller\n"
       "Exit codes:\n  0 success, 1 the request failed, 2 usage error\n"
       "Run 'microscalectl COMMAND --help' for the options and examples of a command.");
-  GlobalOptions global;
-  Args args;
-  Action action;
   AddGlobalOptions(app, global, args);
   AddApply(app, args, action);
   AddGet(app, args, action);
@@ -272,6 +271,28 @@ int RunCli(int argc, const char* const* argv, const CliIo& io) {
   }
   global.output = ParseOutputFormat(args.output).value_or(OutputFormat::kTable);
   global.timeout = DurationOf(args.timeout);
+  return std::nullopt;
+}
+
+}  // namespace
+
+ParsedCommandLine ParseCliOnly(int argc, const char* const* argv, const CliIo& io) {
+  ParsedCommandLine parsed;
+  Args args;
+  Action action;
+  std::optional<int> exit_code = ParseCommandLine(argc, argv, io, parsed.global, args, action);
+  parsed.runs_command = !exit_code.has_value();
+  parsed.exit_code = exit_code.value_or(kExitOk);
+  return parsed;
+}
+
+int RunCli(int argc, const char* const* argv, const CliIo& io) {
+  GlobalOptions global;
+  Args args;
+  Action action;
+  if (std::optional<int> exit_code = ParseCommandLine(argc, argv, io, global, args, action)) {
+    return *exit_code;
+  }
   try {
     CommandContext context(io, global);
     return action(context);

@@ -25,6 +25,17 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
 // The same with every stream given.
 int RunCli(int argc, const char* const* argv, const CliIo& io);
 
+// What RunCli would decide from the command line alone, without running anything and
+// without dialing a controller: either a command would run (`runs_command`, with the
+// checked `global` options), or RunCli would stop with `exit_code` (0 for --help and
+// --version, 2 for a usage error) after writing the same text to `io`.
+struct ParsedCommandLine {
+  bool runs_command = false;
+  int exit_code = kExitOk;
+  GlobalOptions global;
+};
+ParsedCommandLine ParseCliOnly(int argc, const char* const* argv, const CliIo& io);
+
 }  // namespace microscale::cli
 
 #endif  // MICROSCALE_CLI_RUN_H_
