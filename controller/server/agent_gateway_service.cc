@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/tls/tls_credentials.h"
 #include "controller/server/grpc_status.h"
 
 namespace microscale {
@@ -42,17 +43,26 @@ absl::Status ValidateHello(const v1::Hello& hello, const std::string& cluster) {
 
 AgentGatewayService::AgentGatewayService(Clock& clock, NodeRegistry& registry,
                                          CommandTracker& tracker, EventLog& events,
-                                         AgentGatewayHooks hooks, std::string cluster)
+                                         AgentGatewayHooks hooks, std::string cluster,
+                                         AgentGatewayPolicy policy)
     : clock_(clock),
       registry_(registry),
       tracker_(tracker),
       events_(events),
       hooks_(std::move(hooks)),
-      cluster_(std::move(cluster)) {}
+      cluster_(std::move(cluster)),
+      policy_(policy) {}
 
 grpc::Status AgentGatewayService::Connect(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::ControllerMessage, v1::AgentMessage>* stream) {
+  if (policy_.require_client_certificate &&
+      !PeerHasVerifiedCertificate(context->auth_context().get())) {
+    LogWarn("agent refused: no client certificate", {{"peer", context->peer()}});
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "this controller serves TLS: agents must present a client certificate "
+                        "signed by its --tls-ca (agent flags --tls-cert and --tls-key)");
+  }
   v1::AgentMessage first;
   if (!stream->Read(&first)) return grpc::Status::OK;
   if (!first.has_hello()) {
@@ -72,6 +82,7 @@ grpc::Status AgentGatewayService::Connect(
                            ") connected with ", hello.containers_size(), " containers"));
   v1::ControllerMessage sync;
   *sync.mutable_sync() = hooks_.sync_for(node);
+  sync.mutable_sync()->set_host_network_allowed(policy_.host_network_allowed);
   connection->Send(sync);
   hooks_.mark_dirty();
 

@@ -31,10 +31,19 @@ struct AgentGatewayHooks {
   std::function<void(const std::string& node, const v1::ContainerEvent&)> on_event;
 };
 
+// What the gateway enforces on agents, from the controller's flags.
+struct AgentGatewayPolicy {
+  // TLS is on: an agent must present a certificate that --tls-ca verified.
+  bool require_client_certificate = false;
+  // --allow-host-network; agents refuse host-network specs unless told so (in Sync).
+  bool host_network_allowed = false;
+};
+
 class AgentGatewayService final : public v1::AgentGateway::Service {
  public:
   AgentGatewayService(Clock& clock, NodeRegistry& registry, CommandTracker& tracker,
-                      EventLog& events, AgentGatewayHooks hooks, std::string cluster);
+                      EventLog& events, AgentGatewayHooks hooks, std::string cluster,
+                      AgentGatewayPolicy policy = {});
 
   grpc::Status Connect(
       grpc::ServerContext* context,
@@ -49,6 +58,7 @@ class AgentGatewayService final : public v1::AgentGateway::Service {
   EventLog& events_;
   AgentGatewayHooks hooks_;
   const std::string cluster_;
+  const AgentGatewayPolicy policy_;
 };
 
 // Checks a Hello before its node is admitted; the error names the field.

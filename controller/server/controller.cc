@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/http/http_server.h"
 #include "common/log.h"
+#include "common/tls/tls_credentials.h"
 #include "controller/demand/demand_poller.h"
 #include "controller/server/agent_gateway_service.h"
 #include "controller/server/app_table.h"
@@ -68,14 +69,43 @@ void Controller::Parts::OnObservation(const DemandObservation& o) {
 
 namespace {
 
+constexpr int kMaxGrpcMessageBytes = 4 << 20;
+
+// Limits of the gRPC port: a message (a manifest, an agent's Hello) is at most 4 MiB, a
+// connection that has not finished its handshake in 10 s is dropped, and agents' keepalive
+// pings (every 10 s) are allowed so a cut link is noticed on both sides.
+void SetGrpcLimits(grpc::ServerBuilder& builder) {
+  builder.SetMaxReceiveMessageSize(kMaxGrpcMessageBytes);
+  builder.SetMaxSendMessageSize(kMaxGrpcMessageBytes);
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, 10'000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 64);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 20'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5'000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+}
+
 absl::Status StartGrpc(Controller::Parts& p) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (p.config.tls.enabled()) {
+    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> tls =
+        MakeServerCredentials(p.config.tls);
+    if (!tls.ok()) return tls.status();
+    credentials = *std::move(tls);
+  } else if (!IsLoopbackAddress(p.config.grpc_addr)) {
+    LogWarn(
+        "the gRPC port is open: no TLS (--insecure), so anyone who reaches it can join as "
+        "an agent and, unless tokens exist, drive the cluster",
+        {{"grpc", p.config.grpc_addr}});
+  }
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(p.config.grpc_addr, grpc::InsecureServerCredentials(), &p.grpc_port);
+  builder.AddListeningPort(p.config.grpc_addr, credentials, &p.grpc_port);
   builder.RegisterService(p.gateway.get());
   builder.RegisterService(p.control_plane.get());
-  builder.SetMaxReceiveMessageSize(16 << 20);
+  SetGrpcLimits(builder);
   p.grpc_server = builder.BuildAndStart();
   if (p.grpc_server == nullptr || p.grpc_port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on --grpc-addr ", p.config.grpc_addr,
@@ -131,7 +161,8 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
       [raw](const DemandObservation& o) { raw->OnObservation(o); }, poller_options);
   p->control_plane = std::make_unique<ControlPlaneService>(
       ControlPlaneDeps{clock, *p->store, p->apps, *p->poller, *p->reconciler, p->nodes, p->events},
-      ControlPlaneOptions{config.cluster_name, std::move(version), config.allow_host_network});
+      ControlPlaneOptions{config.cluster_name, std::move(version), config.allow_host_network,
+                          config.max_apps});
   if (absl::Status s = p->control_plane->LoadFromStore(); !s.ok()) return s;
   absl::StatusOr<std::set<std::string>> cordons = p->store->ListCordons();
   if (!cordons.ok()) return cordons.status();
@@ -150,8 +181,11 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
                                    " was killed for exceeding its memory limit"));
     }
   };
+  AgentGatewayPolicy policy;
+  policy.require_client_certificate = config.tls.enabled();
+  policy.host_network_allowed = config.allow_host_network;
   p->gateway = std::make_unique<AgentGatewayService>(clock, p->nodes, p->tracker, p->events,
-                                                     std::move(hooks), config.cluster_name);
+                                                     std::move(hooks), config.cluster_name, policy);
   if (absl::Status s = StartGrpc(*p); !s.ok()) return s;
   if (absl::Status s = StartHttp(*p); !s.ok()) {
     p->grpc_server->Shutdown();
@@ -162,6 +196,7 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
                                  {"grpc_port", p->grpc_port},
                                  {"http_port", p->http->port()},
                                  {"cluster", config.cluster_name},
+                                 {"tls", config.tls.enabled() ? "mTLS" : "off"},
                                  {"data_dir", config.data_dir}});
   return std::unique_ptr<Controller>(new Controller(std::move(p)));
 }

@@ -24,6 +24,8 @@ struct RawFlags {
   std::string log_format = "text";
   std::string max_apps = "10000";
   bool allow_host_network = false;
+  TlsFiles tls;
+  bool insecure = false;
 };
 
 ControllerFlagsResult UsageError(std::string_view flag, std::string_view why) {
@@ -74,6 +76,20 @@ std::optional<ControllerFlagsResult> Convert(const RawFlags& raw, ControllerConf
   if (!format.ok()) return UsageError("log-format", ToStd(format.status().message()));
   config.log_format = *format;
   config.allow_host_network = raw.allow_host_network;
+  if (absl::Status s = CheckTlsFlags(raw.tls, /*need_own_cert=*/true); !s.ok()) {
+    return UsageError("", ToStd(s.message()));
+  }
+  config.tls = raw.tls;
+  config.insecure = raw.insecure;
+  if (!config.tls.enabled() && !config.insecure && !IsLoopbackAddress(config.grpc_addr)) {
+    return UsageError(
+        "grpc-addr",
+        absl::StrCat(raw.grpc_addr,
+                     " can be reached from other hosts, and without TLS anyone who reaches it "
+                     "could join as an agent or drive the cluster: serve it with --tls-cert, "
+                     "--tls-key and --tls-ca (see scripts/make-test-ca), or pass --insecure to "
+                     "accept that"));
+  }
   if (!absl::SimpleAtoi(raw.max_apps, &config.max_apps) || config.max_apps < 1) {
     return UsageError("max-apps",
                       absl::StrCat("\"", raw.max_apps, "\" is not a whole number >= 1"));
@@ -82,6 +98,14 @@ std::optional<ControllerFlagsResult> Convert(const RawFlags& raw, ControllerConf
 }
 
 }  // namespace
+
+bool IsLoopbackAddress(std::string_view address) {
+  if (address.substr(0, 5) == "unix:") return true;
+  absl::StatusOr<HostPort> hp = ParseHostPort(address);
+  if (!hp.ok()) return false;
+  const std::string& host = hp->host;
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
 
 ControllerFlagsResult ParseControllerFlags(int argc, const char* const* argv,
                                            std::string_view version) {
@@ -108,6 +132,14 @@ ControllerFlagsResult ParseControllerFlags(int argc, const char* const* argv,
   app.add_flag("--allow-host-network", raw.allow_host_network,
                "accept apps with spec.network: host")
       ->envname(FlagEnvName("allow-host-network"));
+  AddEnvFlag(app, "tls-cert", &raw.tls.cert,
+             "PEM certificate the gRPC port serves (turns on TLS; needs --tls-key, --tls-ca)");
+  AddEnvFlag(app, "tls-key", &raw.tls.key, "PEM private key of --tls-cert");
+  AddEnvFlag(app, "tls-ca", &raw.tls.ca,
+             "PEM CA bundle that signs agent certificates; agents without one are refused");
+  app.add_flag("--insecure", raw.insecure,
+               "allow a plaintext gRPC port on a non-loopback --grpc-addr (logged as a warning)")
+      ->envname(FlagEnvName("insecure"));
   ControllerFlagsResult result;
   try {
     app.parse(argc, argv);

@@ -11,6 +11,7 @@
 
 #include "absl/time/time.h"
 #include "common/log.h"
+#include "common/tls/tls_credentials.h"
 #include "controller/core/types.h"
 
 namespace microscale {
@@ -25,7 +26,9 @@ struct ControllerConfig {
   absl::Duration startup_grace = absl::Seconds(10);
   core::PlacementStrategy placement = core::PlacementStrategy::kSpread;
   bool allow_host_network = false;
-  int max_apps = 10000;  // ApplyApps refuses to grow the app count beyond this
+  TlsFiles tls;           // all empty: plaintext gRPC
+  bool insecure = false;  // --insecure: plaintext gRPC on a non-loopback address
+  int max_apps = 10000;   // ApplyApps refuses to grow the app count beyond this
   LogFormat log_format = LogFormat::kText;
 };
 
@@ -35,6 +38,9 @@ struct ControllerFlagsResult {
   std::string message;
   bool message_to_stderr = false;
 };
+
+// True for addresses only this host can reach: 127.0.0.0/8, ::1, localhost, unix sockets.
+bool IsLoopbackAddress(std::string_view address);
 
 ControllerFlagsResult ParseControllerFlags(int argc, const char* const* argv,
                                            std::string_view version);

@@ -26,6 +26,7 @@ struct RawFlags {
   std::string controller, node_name, cluster_name, http_addr, docker_host, runtime;
   std::string sim_start_delay, cpu, memory, max_containers, labels, log_format;
   std::string heartbeat_interval;
+  TlsFiles tls;
 };
 
 std::string Hostname() {
@@ -96,6 +97,13 @@ std::optional<AgentFlagsResult> Convert(const RawFlags& raw, AgentConfig& config
     return UsageError("heartbeat-interval", absl::InvalidArgumentError("must be greater than 0"));
   }
   config.heartbeat_interval = *interval;
+  if (absl::Status s = CheckTlsFlags(raw.tls, /*need_own_cert=*/true); !s.ok()) {
+    AgentFlagsResult result = UsageError("tls", s);
+    result.message = absl::StrCat("microscale-agent: ", s.message(),
+                                  "\nRun with --help for more information.\n");
+    return result;
+  }
+  config.tls = raw.tls;
   return std::nullopt;
 }
 
@@ -128,7 +136,8 @@ AgentFlagsResult ParseAgentFlags(int argc, const char* const* argv, std::string_
                "0",
                "",
                "text",
-               "2s"};
+               "2s",
+               {}};
   CLI::App app("microscale-agent: runs the controller's containers on this host",
                "microscale-agent");
   app.set_version_flag("--version", std::string(version));
@@ -146,6 +155,10 @@ AgentFlagsResult ParseAgentFlags(int argc, const char* const* argv, std::string_
   AddEnvFlag(app, "labels", &raw.labels, "node labels k=v,k2=v2");
   AddEnvFlag(app, "log-format", &raw.log_format, "text | json");
   AddEnvFlag(app, "heartbeat-interval", &raw.heartbeat_interval, "time between heartbeats");
+  AddEnvFlag(app, "tls-cert", &raw.tls.cert,
+             "PEM client certificate for the controller (turns on TLS; needs --tls-key, --tls-ca)");
+  AddEnvFlag(app, "tls-key", &raw.tls.key, "PEM private key of --tls-cert");
+  AddEnvFlag(app, "tls-ca", &raw.tls.ca, "PEM CA bundle that signed the controller's certificate");
   AgentFlagsResult result;
   try {
     app.parse(argc, argv);

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/log.h"
+#include "common/tls/tls_credentials.h"
 
 namespace microscale {
 
@@ -32,6 +33,7 @@ struct AgentConfig {
   std::map<std::string, std::string> labels;
   LogFormat log_format = LogFormat::kText;
   absl::Duration heartbeat_interval = absl::Seconds(2);
+  TlsFiles tls;  // all empty: plaintext to the controller
 };
 
 // What parsing the command line decided: run with `config`, or exit with `exit_code` after

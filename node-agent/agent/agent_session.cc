@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "node-agent/agent/outbox.h"
+#include "node-agent/agent/spec_policy.h"
 
 namespace microscale {
 namespace {
@@ -22,13 +23,22 @@ constexpr absl::Duration kHealthyStream = absl::Seconds(10);
 
 // The channel's own reconnect backoff is kept within ours, so a controller that comes back
 // is reached on the next redial rather than after gRPC's default of up to two minutes.
+// Keepalive pings every 10 s (answered within 5 s) notice a cut link even while the
+// stream is quiet, so the agent redials instead of writing into a dead connection.
 std::shared_ptr<grpc::Channel> DialController(const AgentSessionOptions& options) {
   grpc::ChannelArguments args;
   int max_ms = static_cast<int>(absl::ToInt64Milliseconds(options.reconnect_backoff.max));
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, std::max(max_ms, 100));
-  return grpc::CreateCustomChannel(options.controller, grpc::InsecureChannelCredentials(), args);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10'000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5'000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  args.SetMaxReceiveMessageSize(4 << 20);
+  std::shared_ptr<grpc::ChannelCredentials> credentials =
+      options.credentials != nullptr ? options.credentials : grpc::InsecureChannelCredentials();
+  return grpc::CreateCustomChannel(options.controller, credentials, args);
 }
 
 }  // namespace
@@ -255,6 +265,7 @@ void AgentSession::Dispatch(Connection& conn, const v1::ControllerMessage& messa
 }
 
 void AgentSession::HandleSync(Connection& conn, const v1::Sync& sync) {
+  host_network_allowed_ = sync.host_network_allowed();
   std::set<std::string> wanted;
   for (const v1::Container& c : sync.containers()) wanted.insert(c.instance());
   int unexpected = 0;
@@ -269,9 +280,15 @@ CommandOutcome AgentSession::Execute(const v1::ControllerMessage& command) {
   const std::string instance = CommandInstance(command);
   absl::StatusOr<v1::Container> result;
   switch (command.body_case()) {
-    case v1::ControllerMessage::kStart:
+    case v1::ControllerMessage::kStart: {
+      SpecPolicy policy;
+      policy.host_network_allowed = host_network_allowed_;
+      if (absl::Status allowed = CheckSpecAllowed(command.start().spec(), policy); !allowed.ok()) {
+        return {allowed, std::nullopt};
+      }
       result = runtime_.Start(instance, command.start().spec());
       break;
+    }
     case v1::ControllerMessage::kPause:
       result = runtime_.Pause(instance);
       break;

@@ -14,6 +14,8 @@
 #ifndef MICROSCALE_NODE_AGENT_AGENT_AGENT_SESSION_H_
 #define MICROSCALE_NODE_AGENT_AGENT_AGENT_SESSION_H_
 
+#include <grpcpp/security/credentials.h>
+
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -49,6 +51,8 @@ struct AgentSessionOptions {
   // Record each runtime call in microscale_agent_docker_request_duration_seconds. Off when
   // the runtime reports its own engine calls (the Docker runtime's call observer).
   bool observe_runtime_calls = true;
+  // How to dial the controller; null means plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
 };
 
 class AgentSession {
@@ -95,6 +99,8 @@ class AgentSession {
   std::unique_ptr<v1::AgentGateway::Stub> stub_;
   std::shared_ptr<EventRelay> relay_;
   std::atomic<bool> connected_{false};
+  // What the controller's last Sync allowed (--allow-host-network there).
+  std::atomic<bool> host_network_allowed_{false};
 
   mutable absl::Mutex mu_;
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;

@@ -60,13 +60,21 @@ int RunAgent(const AgentConfig& config) {
     LogError("cannot serve HTTP", {{"addr", config.http_addr}, {"error", s}});
     return 1;
   }
-  AgentSession session(SessionOptions(config, built->observes_calls), built->runtime.get(),
-                       &metrics);
+  AgentSessionOptions session_options = SessionOptions(config, built->observes_calls);
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      MakeChannelCredentials(config.tls);
+  if (!credentials.ok()) {
+    LogError("cannot load the TLS files", {{"error", credentials.status()}});
+    return 1;
+  }
+  session_options.credentials = *std::move(credentials);
+  AgentSession session(std::move(session_options), built->runtime.get(), &metrics);
   LogInfo("agent started", {{"version", MICROSCALE_VERSION},
                             {"node", config.node_name},
                             {"cluster", config.cluster_name},
                             {"runtime", built->runtime->Name()},
                             {"controller", config.controller},
+                            {"tls", config.tls.enabled() ? "mTLS" : "off"},
                             {"http_port", http.port()}});
   std::thread signals([&session, stop_signals] {
     int signal = 0;

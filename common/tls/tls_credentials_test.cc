@@ -1,0 +1,152 @@
+#include "common/tls/tls_credentials.h"
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <stdlib.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "microscale/v1/agent_gateway.grpc.pb.h"
+
+#ifndef MICROSCALE_SOURCE_DIR
+#error "MICROSCALE_SOURCE_DIR must name the source tree"
+#endif
+
+namespace microscale {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Two independent CAs made by scripts/make-test-ca, shared by every test of this file.
+class TlsCredentialsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    char templ[] = "/tmp/microscale-tls-test.XXXXXX";
+    dir_ = new std::string(mkdtemp(templ));
+    for (const char* ca : {"good", "other"}) {
+      std::string command = absl::StrCat(MICROSCALE_SOURCE_DIR, "/scripts/make-test-ca ", *dir_,
+                                         "/", ca, " node-1 2>/dev/null");
+      ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    }
+  }
+  static void TearDownTestSuite() {
+    std::error_code ignored;
+    std::filesystem::remove_all(*dir_, ignored);
+    delete dir_;
+  }
+
+  static std::string File(const std::string& ca, const std::string& name) {
+    return absl::StrCat(*dir_, "/", ca, "/", name);
+  }
+  static TlsFiles Files(const std::string& ca, const std::string& who) {
+    return TlsFiles{File(ca, who + ".crt"), File(ca, who + ".key"), File(ca, "ca.crt")};
+  }
+
+  // A server on a free loopback port with the default health service.
+  std::unique_ptr<grpc::Server> Serve(const TlsFiles& files, int* port) {
+    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds = MakeServerCredentials(files);
+    EXPECT_TRUE(creds.ok()) << creds.status();
+    grpc::EnableDefaultHealthCheckService(true);
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", *creds, port);
+    builder.RegisterService(&service_);  // the server needs one synchronous service
+    return builder.BuildAndStart();
+  }
+
+  // Calls grpc.health.v1.Health/Check with an empty request; true when it returned OK.
+  static grpc::Status Check(int port, const TlsFiles& client) {
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> creds =
+        MakeChannelCredentials(client);
+    if (!creds.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, creds.status().ToString());
+    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), *creds);
+    grpc::GenericStub stub(channel);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    grpc::Slice empty("");  // an empty HealthCheckRequest
+    grpc::ByteBuffer request(&empty, 1);
+    grpc::ByteBuffer response;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    grpc::Status result;
+    stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                   &response, [&](grpc::Status s) {
+                     std::lock_guard<std::mutex> lock(mu);
+                     result = s;
+                     done = true;
+                     cv.notify_all();
+                   });
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return done; });
+    return result;
+  }
+
+  static std::string* dir_;
+  v1::AgentGateway::Service service_;
+};
+
+std::string* TlsCredentialsTest::dir_ = nullptr;
+
+TEST_F(TlsCredentialsTest, FlagsThatBelongTogetherAreRequiredTogether) {
+  EXPECT_TRUE(CheckTlsFlags(TlsFiles{}, true).ok());
+  EXPECT_THAT(CheckTlsFlags(TlsFiles{"c", "k", ""}, true).message(), HasSubstr("--tls-ca"));
+  EXPECT_THAT(CheckTlsFlags(TlsFiles{"", "", "ca"}, true).message(), HasSubstr("--tls-cert"));
+  EXPECT_THAT(CheckTlsFlags(TlsFiles{"c", "", "ca"}, false).message(), HasSubstr("--tls-key"));
+  EXPECT_TRUE(CheckTlsFlags(TlsFiles{"", "", "ca"}, false).ok());
+}
+
+TEST_F(TlsCredentialsTest, BadFilesAreErrorsThatNameTheFlagAndFile) {
+  TlsFiles missing = Files("good", "controller");
+  missing.ca = *dir_ + "/nope.crt";
+  EXPECT_THAT(MakeServerCredentials(missing).status().message(),
+              HasSubstr("--tls-ca " + *dir_ + "/nope.crt: cannot be read"));
+
+  TlsFiles not_pem = Files("good", "controller");
+  not_pem.cert = File("good", "controller.key");
+  EXPECT_THAT(MakeServerCredentials(not_pem).status().message(),
+              HasSubstr("--tls-cert " + not_pem.cert + ": holds no PEM certificate"));
+
+  TlsFiles wrong_key = Files("good", "controller");
+  wrong_key.key = File("good", "agent.key");
+  EXPECT_THAT(MakeServerCredentials(wrong_key).status().message(),
+              HasSubstr("does not belong to the certificate"));
+
+  TlsFiles key_as_key = Files("good", "controller");
+  key_as_key.key = File("good", "controller.crt");
+  EXPECT_THAT(MakeChannelCredentials(key_as_key).status().message(),
+              HasSubstr("--tls-key " + key_as_key.key + ": holds no unencrypted PEM private key"));
+}
+
+TEST_F(TlsCredentialsTest, EmptyFilesMeanAnInsecureChannel) {
+  EXPECT_TRUE(MakeChannelCredentials(TlsFiles{}).ok());
+}
+
+TEST_F(TlsCredentialsTest, HandshakeAcceptsOurCaAndRefusesAnother) {
+  int port = 0;
+  std::unique_ptr<grpc::Server> server = Serve(Files("good", "controller"), &port);
+  ASSERT_NE(server, nullptr);
+  ASSERT_GT(port, 0);
+
+  EXPECT_TRUE(Check(port, Files("good", "node-1")).ok()) << "agent certificate of our CA";
+  TlsFiles ca_only{"", "", File("good", "ca.crt")};
+  EXPECT_TRUE(Check(port, ca_only).ok()) << "a client without a certificate still handshakes";
+
+  EXPECT_EQ(Check(port, Files("other", "node-1")).error_code(), grpc::StatusCode::UNAVAILABLE)
+      << "a client certificate signed by another CA (which also does not trust our server)";
+  TlsFiles foreign_cert = Files("other", "node-1");
+  foreign_cert.ca = File("good", "ca.crt");
+  EXPECT_EQ(Check(port, foreign_cert).error_code(), grpc::StatusCode::UNAVAILABLE)
+      << "trusts our server but presents a certificate of another CA";
+  EXPECT_EQ(Check(port, TlsFiles{}).error_code(), grpc::StatusCode::UNAVAILABLE)
+      << "plaintext against a TLS port";
+  server->Shutdown();
+}
+
+}  // namespace
+}  // namespace microscale
