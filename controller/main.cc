@@ -1,11 +1,14 @@
 // microscale-controller: parses flags, starts the Controller, stops it on SIGINT/SIGTERM.
+// `microscale-controller token ...` manages API tokens instead (see token_command.h).
 #include <csignal>
 #include <iostream>
+#include <string_view>
 #include <thread>
 
 #include "common/log.h"
 #include "controller/server/controller.h"
 #include "controller/server/controller_flags.h"
+#include "controller/server/token_command.h"
 
 #ifndef MICROSCALE_VERSION
 #define MICROSCALE_VERSION "dev"
@@ -13,6 +16,9 @@
 
 int main(int argc, char** argv) {
   using microscale::Controller;
+  if (argc >= 2 && std::string_view(argv[1]) == "token") {
+    return microscale::RunTokenCommand(argc - 1, argv + 1, std::cout, std::cerr);
+  }
   microscale::ControllerFlagsResult flags =
       microscale::ParseControllerFlags(argc, argv, MICROSCALE_VERSION);
   if (!flags.config) {

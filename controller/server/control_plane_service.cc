@@ -1,7 +1,9 @@
 #include "controller/server/control_plane_service.h"
 
 #include <cmath>
+#include <optional>
 #include <set>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
@@ -22,8 +24,41 @@ grpc::Status NotFound(const char* kind, const std::string& name) {
 
 }  // namespace
 
-ControlPlaneService::ControlPlaneService(ControlPlaneDeps deps, ControlPlaneOptions options)
-    : deps_(deps), options_(std::move(options)) {}
+ControlPlaneService::ControlPlaneService(ControlPlaneDeps deps, ControlPlaneOptions options,
+                                         const AdmissionOptions& admission)
+    : deps_(deps),
+      options_(std::move(options)),
+      authorizer_(deps.store, deps.clock, admission.auth),
+      limiter_(admission.rate_clock != nullptr ? *admission.rate_clock : RealClock::Get(),
+               admission.rate) {}
+
+grpc::Status ControlPlaneService::Admit(const grpc::ServerContext* context,
+                                        std::string_view method) {
+  if (!limiter_.Admit(context->peer())) {
+    return Error(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                 absl::StrCat("rate limit: at most ", limiter_.limit().per_second,
+                              " requests per second per connection (bursts of ",
+                              limiter_.limit().burst, "); slow down and retry"));
+  }
+  std::optional<std::string_view> authorization;
+  const auto& metadata = context->client_metadata();
+  if (auto it = metadata.find("authorization"); it != metadata.end()) {
+    authorization = std::string_view(it->second.data(), it->second.size());
+  }
+  return ToGrpcStatus(authorizer_.Check(authorization, method));
+}
+
+grpc::Status ControlPlaneService::CheckAppLimit(const std::vector<AppSpec>& specs) const {
+  size_t total = deps_.apps.List().size();
+  for (const AppSpec& spec : specs) {
+    if (!deps_.apps.Get(spec.name)) ++total;
+  }
+  if (total <= static_cast<size_t>(options_.max_apps)) return grpc::Status::OK;
+  return Error(grpc::StatusCode::RESOURCE_EXHAUSTED,
+               absl::StrCat("app limit: this apply would make ", total,
+                            " apps; the controller holds at most ", options_.max_apps,
+                            " (--max-apps). Nothing was applied."));
+}
 
 absl::Status ControlPlaneService::LoadFromStore() {
   absl::MutexLock lock(&write_mu_);
@@ -54,9 +89,16 @@ void ControlPlaneService::RefreshPoller() {
   deps_.poller.UpdateApps(specs);
 }
 
-grpc::Status ControlPlaneService::ApplyApps(grpc::ServerContext*,
+grpc::Status ControlPlaneService::ApplyApps(grpc::ServerContext* context,
                                             const v1::ApplyAppsRequest* request,
                                             v1::ApplyAppsResponse* response) {
+  if (grpc::Status s = Admit(context, "ApplyApps"); !s.ok()) return s;
+  if (size_t bytes = request->ByteSizeLong(); bytes > kMaxApplyBytes) {
+    return Error(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                 absl::StrCat("apply request is ", bytes, " bytes; the limit is ", kMaxApplyBytes,
+                              " bytes (1 MiB): apply the manifests in smaller parts. Nothing was "
+                              "applied."));
+  }
   if (request->apps_size() == 0) {
     return Error(grpc::StatusCode::INVALID_ARGUMENT, "apps: at least one app is required");
   }
@@ -85,6 +127,7 @@ grpc::Status ControlPlaneService::ApplyApps(grpc::ServerContext*,
     return Error(grpc::StatusCode::INVALID_ARGUMENT, message);
   }
   absl::MutexLock lock(&write_mu_);
+  if (grpc::Status s = CheckAppLimit(specs); !s.ok()) return s;
   if (request->dry_run()) {
     for (const AppSpec& spec : specs) {
       std::optional<AppEntry> existing = deps_.apps.Get(spec.name);
@@ -129,8 +172,10 @@ v1::App ControlPlaneService::AppMessage(const AppEntry& entry) const {
   return app;
 }
 
-grpc::Status ControlPlaneService::GetApps(grpc::ServerContext*, const v1::GetAppsRequest* request,
+grpc::Status ControlPlaneService::GetApps(grpc::ServerContext* context,
+                                          const v1::GetAppsRequest* request,
                                           v1::GetAppsResponse* response) {
+  if (grpc::Status s = Admit(context, "GetApps"); !s.ok()) return s;
   if (!request->name().empty()) {
     std::optional<AppEntry> entry = deps_.apps.Get(request->name());
     if (!entry) return NotFound("app", request->name());
@@ -141,9 +186,10 @@ grpc::Status ControlPlaneService::GetApps(grpc::ServerContext*, const v1::GetApp
   return grpc::Status::OK;
 }
 
-grpc::Status ControlPlaneService::DescribeApp(grpc::ServerContext*,
+grpc::Status ControlPlaneService::DescribeApp(grpc::ServerContext* context,
                                               const v1::DescribeAppRequest* request,
                                               v1::DescribeAppResponse* response) {
+  if (grpc::Status s = Admit(context, "DescribeApp"); !s.ok()) return s;
   std::optional<AppEntry> entry = deps_.apps.Get(request->name());
   if (!entry) return NotFound("app", request->name());
   *response->mutable_app() = AppMessage(*entry);
@@ -158,9 +204,10 @@ grpc::Status ControlPlaneService::DescribeApp(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status ControlPlaneService::DeleteApp(grpc::ServerContext*,
+grpc::Status ControlPlaneService::DeleteApp(grpc::ServerContext* context,
                                             const v1::DeleteAppRequest* request,
                                             v1::DeleteAppResponse*) {
+  if (grpc::Status s = Admit(context, "DeleteApp"); !s.ok()) return s;
   absl::MutexLock lock(&write_mu_);
   if (absl::Status s = deps_.store.DeleteApp(request->name()); !s.ok()) {
     if (s.code() == absl::StatusCode::kNotFound) return NotFound("app", request->name());
@@ -174,9 +221,10 @@ grpc::Status ControlPlaneService::DeleteApp(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status ControlPlaneService::SetDemand(grpc::ServerContext*,
+grpc::Status ControlPlaneService::SetDemand(grpc::ServerContext* context,
                                             const v1::SetDemandRequest* request,
                                             v1::SetDemandResponse*) {
+  if (grpc::Status s = Admit(context, "SetDemand"); !s.ok()) return s;
   if (!std::isfinite(request->value()) || request->value() < 0) {
     return Error(grpc::StatusCode::INVALID_ARGUMENT, "value: must be a finite number >= 0");
   }
@@ -198,8 +246,10 @@ grpc::Status ControlPlaneService::SetDemand(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status ControlPlaneService::GetNodes(grpc::ServerContext*, const v1::GetNodesRequest* request,
+grpc::Status ControlPlaneService::GetNodes(grpc::ServerContext* context,
+                                           const v1::GetNodesRequest* request,
                                            v1::GetNodesResponse* response) {
+  if (grpc::Status s = Admit(context, "GetNodes"); !s.ok()) return s;
   const absl::Time now = deps_.clock.Now();
   std::vector<AppEntry> apps = deps_.apps.List();
   bool found = false;
@@ -212,9 +262,10 @@ grpc::Status ControlPlaneService::GetNodes(grpc::ServerContext*, const v1::GetNo
   return grpc::Status::OK;
 }
 
-grpc::Status ControlPlaneService::GetContainers(grpc::ServerContext*,
+grpc::Status ControlPlaneService::GetContainers(grpc::ServerContext* context,
                                                 const v1::GetContainersRequest* request,
                                                 v1::GetContainersResponse* response) {
+  if (grpc::Status s = Admit(context, "GetContainers"); !s.ok()) return s;
   for (const NodeView& node : deps_.nodes.Snapshot(deps_.clock.Now())) {
     if (!request->node().empty() && node.name != request->node()) continue;
     for (const auto& [instance, container] : node.containers) {
@@ -228,8 +279,9 @@ grpc::Status ControlPlaneService::GetContainers(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status ControlPlaneService::Cordon(grpc::ServerContext*, const v1::CordonRequest* request,
-                                         v1::CordonResponse*) {
+grpc::Status ControlPlaneService::Cordon(grpc::ServerContext* context,
+                                         const v1::CordonRequest* request, v1::CordonResponse*) {
+  if (grpc::Status s = Admit(context, "Cordon"); !s.ok()) return s;
   absl::MutexLock lock(&write_mu_);
   if (!deps_.nodes.Get(request->node(), deps_.clock.Now())) {
     return NotFound("node", request->node());
@@ -252,6 +304,7 @@ grpc::Status ControlPlaneService::Cordon(grpc::ServerContext*, const v1::CordonR
 grpc::Status ControlPlaneService::WatchEvents(grpc::ServerContext* context,
                                               const v1::WatchEventsRequest* request,
                                               grpc::ServerWriter<v1::Event>* writer) {
+  if (grpc::Status s = Admit(context, "WatchEvents"); !s.ok()) return s;
   uint64_t next = 0;
   while (true) {
     for (const v1::Event& event : deps_.events.Since(next, &next)) {
@@ -262,8 +315,9 @@ grpc::Status ControlPlaneService::WatchEvents(grpc::ServerContext* context,
   }
 }
 
-grpc::Status ControlPlaneService::Version(grpc::ServerContext*, const v1::VersionRequest*,
+grpc::Status ControlPlaneService::Version(grpc::ServerContext* context, const v1::VersionRequest*,
                                           v1::VersionResponse* response) {
+  if (grpc::Status s = Admit(context, "Version"); !s.ok()) return s;
   response->set_version(options_.version);
   response->set_cluster(options_.cluster);
   return grpc::Status::OK;

@@ -3,6 +3,11 @@
 // Each handler validates its request (INVALID_ARGUMENT / NOT_FOUND / FAILED_PRECONDITION
 // with a message naming the field), writes through the StateStore first, then updates the
 // live tables and wakes the reconciler, so nothing is half-applied when a write fails.
+//
+// Before a handler runs, the call is admitted: the caller's connection must be under its
+// request rate (RESOURCE_EXHAUSTED otherwise) and, once the store holds tokens, carry a
+// bearer token whose role grants the method (UNAUTHENTICATED / PERMISSION_DENIED). Apply
+// refuses a request over kMaxApplyBytes and a result over `max_apps` apps.
 // Thread-safety: gRPC calls handlers concurrently; writes are serialized by a mutex.
 #ifndef MICROSCALE_CONTROLLER_SERVER_CONTROL_PLANE_SERVICE_H_
 #define MICROSCALE_CONTROLLER_SERVER_CONTROL_PLANE_SERVICE_H_
@@ -13,18 +18,33 @@
 #include "common/clock.h"
 #include "controller/demand/demand_poller.h"
 #include "controller/server/app_table.h"
+#include "controller/server/authorizer.h"
 #include "controller/server/event_log.h"
 #include "controller/server/node_registry.h"
+#include "controller/server/rate_limiter.h"
 #include "controller/server/reconciler.h"
 #include "controller/store/state_store.h"
 #include "microscale/v1/control_plane.grpc.pb.h"
 
 namespace microscale {
 
+// The largest ApplyApps request accepted, in encoded bytes (the manifest limit, 1 MiB).
+inline constexpr size_t kMaxApplyBytes = size_t{1} << 20;
+
 struct ControlPlaneOptions {
   std::string cluster = "default";
   std::string version;
   bool allow_host_network = false;
+  int max_apps = 10000;  // apply refuses to make more apps than this
+};
+
+// How calls are admitted: the request rate per connection and the token cache's timing.
+// The limiter reads `rate_clock` (the real clock when null), not the controller's clock:
+// it meters requests in wall time even when tests drive the controller with a FakeClock.
+struct AdmissionOptions {
+  RateLimit rate;
+  Clock* rate_clock = nullptr;
+  AuthorizerOptions auth;
 };
 
 struct ControlPlaneDeps {
@@ -39,7 +59,8 @@ struct ControlPlaneDeps {
 
 class ControlPlaneService final : public v1::ControlPlane::Service {
  public:
-  ControlPlaneService(ControlPlaneDeps deps, ControlPlaneOptions options);
+  ControlPlaneService(ControlPlaneDeps deps, ControlPlaneOptions options,
+                      const AdmissionOptions& admission = {});
 
   grpc::Status ApplyApps(grpc::ServerContext*, const v1::ApplyAppsRequest*,
                          v1::ApplyAppsResponse*) override;
@@ -65,11 +86,18 @@ class ControlPlaneService final : public v1::ControlPlane::Service {
   absl::Status LoadFromStore();
 
  private:
+  // OK if the call may run: under its connection's rate and authorized for `method`.
+  grpc::Status Admit(const grpc::ServerContext* context, std::string_view method);
+  // RESOURCE_EXHAUSTED if applying `specs` would make more than max_apps apps.
+  grpc::Status CheckAppLimit(const std::vector<AppSpec>& specs) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   void RefreshPoller();
   v1::App AppMessage(const AppEntry& entry) const;
 
   ControlPlaneDeps deps_;
   const ControlPlaneOptions options_;
+  Authorizer authorizer_;
+  PeerRateLimiter limiter_;
   absl::Mutex write_mu_;  // one write request at a time: store and tables change together
 };
 

@@ -1,0 +1,172 @@
+#include "controller/server/token_command.h"
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/flags.h"
+#include "common/strings.h"
+#include "controller/server/api_token.h"
+#include "controller/store/sqlite_state_store.h"
+
+namespace microscale {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr const char* kProgram = "microscale-controller token";
+
+struct TokenArgs {
+  std::string data_dir = "./microscale-data";
+  std::string name;
+  std::string role;
+};
+
+struct Io {
+  std::ostream& out;
+  std::ostream& err;
+};
+
+int Failed(const Io& io, std::string_view command, const absl::Status& status) {
+  io.err << kProgram << " " << command << ": " << status.message() << "\n";
+  return kExitFailed;
+}
+
+int Usage(const Io& io, std::string_view argument, std::string_view why) {
+  io.err << kProgram << ": " << argument << (argument.empty() ? "" : ": ") << why << "\nRun '"
+         << kProgram << " --help' for more information.\n";
+  return kExitUsage;
+}
+
+// Opens the store of `args.data_dir`. Unless `may_create`, a directory without a state
+// database is an error rather than a new empty database.
+absl::StatusOr<std::unique_ptr<SqliteStateStore>> OpenStore(const TokenArgs& args,
+                                                            bool may_create) {
+  std::filesystem::path db = std::filesystem::path(args.data_dir) / SqliteStateStore::kFileName;
+  std::error_code error;
+  if (!may_create && !std::filesystem::exists(db, error)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("no state database at ", db.string(),
+                     ": pass the controller's --data-dir (or set MICROSCALE_DATA_DIR)"));
+  }
+  return SqliteStateStore::Open(args.data_dir);
+}
+
+int Create(const TokenArgs& args, const Io& io) {
+  if (args.role != "read" && args.role != "admin") {
+    return Usage(io, "--role", absl::StrCat("\"", args.role, "\" is not read or admin"));
+  }
+  absl::StatusOr<std::string> secret = NewTokenSecret();
+  if (!secret.ok()) return Failed(io, "create", secret.status());
+  absl::StatusOr<std::unique_ptr<SqliteStateStore>> store = OpenStore(args, true);
+  if (!store.ok()) return Failed(io, "create", store.status());
+  absl::StatusOr<std::vector<StoredToken>> before = (*store)->ListTokens();
+  if (!before.ok()) return Failed(io, "create", before.status());
+  absl::StatusOr<StoredToken> token =
+      (*store)->CreateToken(args.name, args.role, HashTokenSecret(*secret));
+  if (absl::IsInvalidArgument(token.status()))
+    return Usage(io, "--name", ToStd(token.status().message()));
+  if (!token.ok()) return Failed(io, "create", token.status());
+  io.out << *secret << "\n";
+  io.err << "created token \"" << token->name << "\" (role " << token->role
+         << "); it is not shown again. Pass it to microscalectl with --token or MICROSCALE_TOKEN."
+         << (before->empty() ? " This is the first token: from now on the controller's API "
+                               "requires one."
+                             : "")
+         << "\n";
+  return kExitOk;
+}
+
+int List(const TokenArgs& args, const Io& io) {
+  absl::StatusOr<std::unique_ptr<SqliteStateStore>> store = OpenStore(args, false);
+  if (!store.ok()) return Failed(io, "list", store.status());
+  absl::StatusOr<std::vector<StoredToken>> tokens = (*store)->ListTokens();
+  if (!tokens.ok()) return Failed(io, "list", tokens.status());
+  size_t width = 4;
+  for (const StoredToken& t : *tokens) width = std::max(width, t.name.size());
+  auto row = [&](std::string_view name, std::string_view role, std::string_view created) {
+    io.out << name << std::string(width - name.size() + 3, ' ') << role
+           << std::string(5 - std::min<size_t>(role.size(), 5) + 3, ' ') << created << "\n";
+  };
+  row("NAME", "ROLE", "CREATED");
+  for (const StoredToken& t : *tokens) {
+    row(t.name, t.role, absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t.created, absl::UTCTimeZone()));
+  }
+  if (tokens->empty()) {
+    io.err << "no tokens: the API is open to anyone who can reach the controller's gRPC port\n";
+  }
+  return kExitOk;
+}
+
+int Revoke(const TokenArgs& args, const Io& io) {
+  absl::StatusOr<std::unique_ptr<SqliteStateStore>> store = OpenStore(args, false);
+  if (!store.ok()) return Failed(io, "revoke", store.status());
+  if (absl::Status s = (*store)->DeleteToken(args.name); !s.ok()) return Failed(io, "revoke", s);
+  io.out << "token \"" << args.name << "\" revoked\n";
+  absl::StatusOr<std::vector<StoredToken>> left = (*store)->ListTokens();
+  if (left.ok() && left->empty()) {
+    io.err << "no token is left: the API is open again to anyone who can reach the "
+              "controller's gRPC port\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunTokenCommand(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  Io io{out, err};
+  TokenArgs args;
+  CLI::App app(
+      "Manages the bearer tokens microscalectl presents to this controller. While no token\n"
+      "exists the API is open; once one exists every call needs a token. Only a SHA-256 of\n"
+      "each secret is stored; a running controller on the same --data-dir sees changes\n"
+      "within about a second.",
+      kProgram);
+  app.footer(
+      "Roles:\n  read    get, describe, events, version\n  admin   everything (apply, delete, "
+      "demand set, cordon, drain)\n"
+      "Examples:\n  microscale-controller token create --name ci --role read\n"
+      "  microscale-controller token list --data-dir /var/lib/microscale\n"
+      "  microscale-controller token revoke ci\n"
+      "Exit codes:\n  0 success, 1 the command failed, 2 usage error");
+  app.require_subcommand(1);
+  app.fallthrough();
+  AddEnvFlag(app, "data-dir", &args.data_dir, "the controller's data directory");
+  std::function<int()> action;
+  CLI::App* create = app.add_subcommand("create", "make a token and print its secret once");
+  create->add_option("--name", args.name, "a DNS label naming the token, e.g. ci")->required();
+  create->add_option("--role", args.role, "read | admin")->required();
+  create->callback([&] { action = [&] { return Create(args, io); }; });
+  CLI::App* list = app.add_subcommand("list", "show NAME ROLE CREATED (never the secret)");
+  list->callback([&] { action = [&] { return List(args, io); }; });
+  CLI::App* revoke = app.add_subcommand("revoke", "delete a token; calls with it are refused");
+  revoke->add_option("NAME", args.name, "the token's name")->required();
+  revoke->callback([&] { action = [&] { return Revoke(args, io); }; });
+  if (argc >= 2 && argv[1][0] != '-' && std::string_view(argv[1]) != "create" &&
+      std::string_view(argv[1]) != "list" && std::string_view(argv[1]) != "revoke") {
+    return Usage(io, "",
+                 absl::StrCat("unknown command \"", argv[1], "\" (create, list or revoke)"));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    const CLI::App* shown = &app;
+    for (const CLI::App* sub : {create, list, revoke}) {
+      if (sub->parsed()) shown = sub;
+    }
+    out << shown->help();
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    return Usage(io, "", e.what());
+  }
+  if (args.data_dir.empty()) return Usage(io, "--data-dir", "must not be empty");
+  return action ? action() : kExitUsage;
+}
+
+}  // namespace microscale
