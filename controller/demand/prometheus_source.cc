@@ -14,6 +14,13 @@ namespace {
 
 using nlohmann::json;
 
+// The string at `key` of `object`; "" when absent or not a string (json::value would throw).
+std::string StringAt(const json& object, const char* key) {
+  if (!object.is_object()) return "";
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 absl::Status Failed(std::string_view why) {
   return absl::FailedPreconditionError(absl::StrCat("prometheus: ", ToAbsl(why)));
 }
@@ -29,6 +36,9 @@ absl::StatusOr<double> SampleValue(const json& sample) {
   if (text == "+Inf" || text == "-Inf") return Failed("the query result is infinite");
   if (!absl::SimpleAtod(text, &value))
     return Failed(absl::StrCat("value \"", text, "\" is not a number"));
+  // Other spellings ("inf", "nan", "1e999") still read as non-finite numbers.
+  if (std::isnan(value)) return Failed("the query result is NaN");
+  if (std::isinf(value)) return Failed("the query result is infinite");
   return value;
 }
 
@@ -46,9 +56,9 @@ absl::StatusOr<double> VectorValue(const json& result) {
 
 absl::Status NonSuccess(int http_status, const json& answer) {
   std::string detail;
-  if (answer.is_object() && answer.contains("error") && answer["error"].is_string()) {
-    detail = absl::StrCat(": ", answer.value("errorType", std::string("error")), ": ",
-                          answer["error"].get<std::string>());
+  if (std::string error = StringAt(answer, "error"); !error.empty()) {
+    std::string type = StringAt(answer, "errorType");
+    detail = absl::StrCat(": ", type.empty() ? "error" : type, ": ", error);
   }
   std::string message = absl::StrCat("prometheus answered HTTP ", http_status, detail);
   if (http_status >= 500 || http_status == 0) return absl::UnavailableError(message);
@@ -61,11 +71,11 @@ absl::StatusOr<double> ParsePrometheusAnswer(int http_status, std::string_view b
   json answer = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   if (http_status != 200) return NonSuccess(http_status, answer);
   if (answer.is_discarded() || !answer.is_object()) return Failed("the answer is not JSON");
-  if (answer.value("status", std::string()) != "success") return NonSuccess(http_status, answer);
+  if (StringAt(answer, "status") != "success") return NonSuccess(http_status, answer);
   if (!answer.contains("data") || !answer["data"].is_object())
     return Failed("the answer has no data");
   const json& data = answer["data"];
-  std::string type = data.value("resultType", std::string());
+  std::string type = StringAt(data, "resultType");
   if (!data.contains("result")) return Failed("the answer has no result");
   if (type == "scalar") return SampleValue(data["result"]);
   if (type == "vector") return VectorValue(data["result"]);

@@ -71,6 +71,29 @@ TEST(ParsePrometheusAnswerTest, RangeVectorAndGarbageAreFailures) {
                    .ok());
 }
 
+// Found by demand_answer_fuzz: a field of the wrong type made json::value throw, and the
+// exception ended the controller.
+TEST(ParsePrometheusAnswerTest, FieldsOfTheWrongTypeAreFailuresNotExceptions) {
+  for (const char* body : {R"({"status":1})", R"({"status":"success","data":{"resultType":3,
+                               "result":1}})",
+                           R"({"status":"error","errorType":7,"error":"x"})", R"([1,2])"}) {
+    absl::StatusOr<double> r = ParsePrometheusAnswer(200, body);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition) << body;
+  }
+  absl::StatusOr<double> typed_error =
+      ParsePrometheusAnswer(400, R"({"status":"error","errorType":7,"error":"bad query"})");
+  EXPECT_THAT(Message(typed_error), HasSubstr("HTTP 400: error: bad query"));
+}
+
+TEST(ParsePrometheusAnswerTest, OtherSpellingsOfNanAndInfinityAreFailures) {
+  for (const char* value : {"nan", "inf", "-inf", "Infinity", "1e999"}) {
+    std::string body = std::string(R"({"status":"success","data":{"resultType":"scalar",)") +
+                       R"("result":[1,")" + value + R"("]}})";
+    absl::StatusOr<double> r = ParsePrometheusAnswer(200, body);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition) << value;
+  }
+}
+
 TEST(PrometheusDemandSourceTest, CreateRefusesBadSettings) {
   EXPECT_EQ(
       PrometheusDemandSource::Create({"127.0.0.1:9090", "up"}, absl::Seconds(1)).status().code(),

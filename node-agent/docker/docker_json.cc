@@ -141,7 +141,11 @@ absl::StatusOr<EngineEvent> ParseEngineEvent(std::string_view line) {
   if (e.id.empty()) e.id = StringField(*parsed, "id");
   e.attributes = StringMapField(actor, "Attributes");
   e.time_nano = IntField(*parsed, "timeNano");
-  if (e.time_nano == 0) e.time_nano = IntField(*parsed, "time") * 1'000'000'000;
+  if (e.time_nano == 0) {
+    // Seconds beyond what nanoseconds can hold (or before 1970) are no usable time.
+    const int64_t seconds = IntField(*parsed, "time");
+    if (seconds > 0 && seconds <= INT64_MAX / 1'000'000'000) e.time_nano = seconds * 1'000'000'000;
+  }
   return e;
 }
 

@@ -153,6 +153,19 @@ TEST(ParseEngineEventTest, ReadsActorAndTime) {
   EXPECT_FALSE(ParseEngineEvent("{\"Type\": ").ok());
 }
 
+// Found by docker_events_fuzz: seconds * 10^9 overflowed int64 (undefined behaviour).
+TEST(ParseEngineEventTest, SecondsOutOfRangeGiveNoTime) {
+  for (const char* time :
+       {"17960671883346557", "-17960671883346557", "9223372036854775807", "-1", "1e300"}) {
+    auto e = ParseEngineEvent(std::string(R"({"Type": "container", "time": )") + time + "}");
+    ASSERT_TRUE(e.ok()) << time;
+    EXPECT_EQ(e->time_nano, 0) << time;
+  }
+  auto last = ParseEngineEvent(R"({"Type": "container", "time": 9223372036})");
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(last->time_nano, 9223372036000000000);
+}
+
 TEST(PullStreamErrorTest, FindsTheErrorLine) {
   EXPECT_EQ(PullStreamError("{\"status\":\"Pulling\"}\n{\"error\":\"boom\"}\n"), "boom");
   EXPECT_EQ(PullStreamError("{\"errorDetail\":{\"message\":\"m\"}}"), "m");

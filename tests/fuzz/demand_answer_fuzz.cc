@@ -1,0 +1,78 @@
+// Fuzzes the parsers of demand-source answers: ParsePrometheusAnswer (the body of
+// /api/v1/query with an HTTP status) and ExtractJsonNumber (an RFC 6901 pointer into an
+// HTTP-JSON answer). The first input byte picks the HTTP status; for HTTP-JSON the rest
+// is "<pointer>\n<body>". Nothing may crash or throw; beyond that:
+//  - an accepted demand is a finite number;
+//  - a refused Prometheus answer is FailedPrecondition or Unavailable (5xx) with a
+//    message, and any non-200 answer is refused;
+//  - a pointer CheckJsonPointer refuses is refused by ExtractJsonNumber as InvalidArgument;
+//    other refusals are FailedPrecondition with a message;
+//  - the HTTP-JSON number survives a round trip: the same pointer into the document
+//    written back by nlohmann::json gives the same number.
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "controller/demand/http_json_source.h"
+#include "controller/demand/prometheus_source.h"
+#include "tests/fuzz/fuzz_check.h"
+
+namespace {
+
+using microscale::fuzz::FuzzCheck;
+
+constexpr int kStatuses[] = {200, 200, 200, 200, 0, 400, 404, 422, 500, 503};
+
+void CheckPrometheus(int http_status, std::string_view body, std::string_view input) {
+  absl::StatusOr<double> demand = microscale::ParsePrometheusAnswer(http_status, body);
+  if (demand.ok()) {
+    FuzzCheck(http_status == 200, "only a 200 answer holds a demand", input);
+    FuzzCheck(std::isfinite(*demand), "a Prometheus demand is finite", input);
+    return;
+  }
+  absl::StatusCode code = demand.status().code();
+  FuzzCheck(
+      code == absl::StatusCode::kFailedPrecondition ||
+          (code == absl::StatusCode::kUnavailable && (http_status >= 500 || http_status == 0)),
+      "a refused answer is FailedPrecondition, or Unavailable for 5xx", input);
+  FuzzCheck(!demand.status().message().empty(), "a refusal says why", input);
+}
+
+void CheckHttpJson(std::string_view rest, std::string_view input) {
+  size_t eol = rest.find('\n');
+  if (eol == std::string_view::npos) return;
+  const std::string pointer(rest.substr(0, eol));
+  std::string_view body = rest.substr(eol + 1);
+  absl::StatusOr<double> number = microscale::ExtractJsonNumber(body, pointer);
+  if (!microscale::CheckJsonPointer(pointer).ok()) {
+    FuzzCheck(number.status().code() == absl::StatusCode::kInvalidArgument,
+              "a bad pointer is InvalidArgument", input);
+    return;
+  }
+  if (!number.ok()) {
+    FuzzCheck(number.status().code() == absl::StatusCode::kFailedPrecondition &&
+                  !number.status().message().empty(),
+              "a refused answer is FailedPrecondition with a message", input);
+    return;
+  }
+  FuzzCheck(std::isfinite(*number), "an HTTP-JSON demand is finite", input);
+  nlohmann::json document = nlohmann::json::parse(body, nullptr, false);
+  absl::StatusOr<double> again = microscale::ExtractJsonNumber(document.dump(), pointer);
+  FuzzCheck(again.ok() && *again == *number, "the number survives a round trip", input);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  if (input.empty()) return 0;
+  const int http_status =
+      kStatuses[static_cast<unsigned char>(input[0]) % (sizeof(kStatuses) / sizeof(int))];
+  std::string_view rest = input.substr(1);
+  CheckPrometheus(http_status, rest, input);
+  CheckHttpJson(rest, input);
+  return 0;
+}
