@@ -21,16 +21,18 @@ namespace {
 // wrote on it, so the next redial starts again from the shortest delay.
 constexpr absl::Duration kHealthyStream = absl::Seconds(10);
 
-// The channel's own reconnect backoff is kept within ours, so a controller that comes back
-// is reached on the next redial rather than after gRPC's default of up to two minutes.
+// A fresh channel per dial, with a subchannel pool of its own, so our backoff alone paces
+// redials and a controller that comes back is reached on the next one.
+// GRPC_ARG_MIN_RECONNECT_BACKOFF_MS is left at its default: gRPC uses it as the deadline of
+// one connection attempt, and a TLS handshake on a busy node can take longer than a short one.
 // Keepalive pings every 10 s (answered within 5 s) notice a cut link even while the
 // stream is quiet, so the agent redials instead of writing into a dead connection.
 std::shared_ptr<grpc::Channel> DialController(const AgentSessionOptions& options) {
   grpc::ChannelArguments args;
   int max_ms = static_cast<int>(absl::ToInt64Milliseconds(options.reconnect_backoff.max));
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, std::max(max_ms, 100));
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10'000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5'000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
@@ -43,7 +45,10 @@ std::shared_ptr<grpc::Channel> DialController(const AgentSessionOptions& options
 
 }  // namespace
 
+// Each dial gets a channel of its own, so a redial never inherits the backoff or the last
+// error of a channel that failed before.
 struct AgentSession::Connection {
+  std::unique_ptr<v1::AgentGateway::Stub> stub;
   uint64_t epoch = 0;
   grpc::ClientContext context;
   std::unique_ptr<grpc::ClientReaderWriter<v1::AgentMessage, v1::ControllerMessage>> stream;
@@ -66,7 +71,6 @@ AgentSession::AgentSession(AgentSessionOptions options, ContainerRuntime* runtim
       metrics_(metrics),
       runtime_(runtime, options_.max_runtime_calls,
                options_.observe_runtime_calls ? metrics : nullptr),
-      stub_(v1::AgentGateway::NewStub(DialController(options_))),
       relay_(std::make_shared<EventRelay>()),
       executor_(
           options_.max_runtime_calls, [this](const v1::ControllerMessage& c) { return Execute(c); },
@@ -126,7 +130,8 @@ bool AgentSession::ServeOnce() {
     conn->epoch = ++epoch_;
     current_ = conn;
   }
-  conn->stream = stub_->Connect(&conn->context);
+  conn->stub = v1::AgentGateway::NewStub(DialController(options_));
+  conn->stream = conn->stub->Connect(&conn->context);
   const absl::Time began = absl::Now();
   bool answered = false;
   if (conn->stream->Write(*hello)) {

@@ -96,7 +96,6 @@ class AgentSession {
   AgentMetrics* const metrics_;
   BoundedRuntime runtime_;
   ContainerTable table_;
-  std::unique_ptr<v1::AgentGateway::Stub> stub_;
   std::shared_ptr<EventRelay> relay_;
   std::atomic<bool> connected_{false};
   // What the controller's last Sync allowed (--allow-host-network there).
