@@ -17,11 +17,16 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
 
+void ControlPlaneClient::Authorize(grpc::ClientContext& context) const {
+  if (!token_.empty()) context.AddMetadata("authorization", "Bearer " + token_);
+}
+
 template <typename Request, typename Response>
 absl::StatusOr<Response> ControlPlaneClient::Call(Method<Request, Response> method,
                                                   const Request& request) {
   grpc::ClientContext context;
   SetDeadline(context, timeout_);
+  Authorize(context);
   Response response;
   grpc::Status status = (stub_.*method)(&context, request, &response);
   if (!status.ok()) return FromGrpcStatus(status);
@@ -74,6 +79,7 @@ absl::Status ControlPlaneClient::WatchEvents(
     bool follow, const std::function<void(const v1::Event&)>& on_event) {
   grpc::ClientContext context;
   if (!follow) SetDeadline(context, timeout_);
+  Authorize(context);
   v1::WatchEventsRequest request;
   request.set_follow(follow);
   std::unique_ptr<grpc::ClientReaderInterface<v1::Event>> reader =

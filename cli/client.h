@@ -1,13 +1,17 @@
 // ControlPlaneClient: the CLI's calls to the controller's ControlPlane service.
 //
 // Each unary call carries the CLI's --timeout as its deadline and turns the gRPC outcome
-// into an absl::Status with the same code and the server's message. It takes a
+// into an absl::Status with the same code and the server's message. Every call, streams
+// included, carries the metadata `authorization: Bearer <token>` when a token is given.
+// It takes a
 // StubInterface&, so tests can point it at an in-process server.
 // Thread-safety: safe for concurrent use if the stub is (generated stubs are).
 #ifndef MICROSCALE_CLI_CLIENT_H_
 #define MICROSCALE_CLI_CLIENT_H_
 
 #include <functional>
+#include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -19,8 +23,9 @@ namespace microscale::cli {
 
 class ControlPlaneClient {
  public:
-  ControlPlaneClient(v1::ControlPlane::StubInterface& stub, absl::Duration timeout)
-      : stub_(stub), timeout_(timeout) {}
+  ControlPlaneClient(v1::ControlPlane::StubInterface& stub, absl::Duration timeout,
+                     std::string token = "")
+      : stub_(stub), timeout_(timeout), token_(std::move(token)) {}
 
   absl::StatusOr<v1::ApplyAppsResponse> ApplyApps(const v1::ApplyAppsRequest& request);
   absl::StatusOr<v1::GetAppsResponse> GetApps(const v1::GetAppsRequest& request);
@@ -45,8 +50,12 @@ class ControlPlaneClient {
   template <typename Request, typename Response>
   absl::StatusOr<Response> Call(Method<Request, Response> method, const Request& request);
 
+  // Adds the token's metadata to a call about to be made.
+  void Authorize(grpc::ClientContext& context) const;
+
   v1::ControlPlane::StubInterface& stub_;
   absl::Duration timeout_;
+  std::string token_;
 };
 
 // The absl::Status of a gRPC outcome: same code, same message.

@@ -9,14 +9,17 @@ namespace microscale::cli {
 
 const char* ClientVersion() { return MICROSCALE_CLI_VERSION; }
 
-CommandContext::CommandContext(const CliIo& io, GlobalOptions options)
-    : io_(io), options_(std::move(options)) {}
+CommandContext::CommandContext(const CliIo& io, GlobalOptions options,
+                               std::shared_ptr<grpc::ChannelCredentials> credentials)
+    : io_(io), options_(std::move(options)), credentials_(std::move(credentials)) {
+  if (credentials_ == nullptr) credentials_ = grpc::InsecureChannelCredentials();
+}
 
 ControlPlaneClient& CommandContext::client() {
   if (!client_.has_value()) {
-    channel_ = grpc::CreateChannel(options_.controller, grpc::InsecureChannelCredentials());
+    channel_ = grpc::CreateChannel(options_.controller, credentials_);
     stub_ = v1::ControlPlane::NewStub(channel_);
-    client_.emplace(*stub_, options_.timeout);
+    client_.emplace(*stub_, options_.timeout, options_.token);
   }
   return *client_;
 }

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "cli/client.h"
 #include "cli/output.h"
+#include "common/tls/tls_credentials.h"
 #include "grpcpp/grpcpp.h"
 #include "microscale/v1/control_plane.grpc.pb.h"
 
@@ -32,6 +33,8 @@ struct GlobalOptions {
   std::string controller = "127.0.0.1:7400";
   OutputFormat output = OutputFormat::kTable;
   absl::Duration timeout = absl::Seconds(10);
+  std::string token;  // --token: sent as `authorization: Bearer <token>` when not empty
+  TlsFiles tls;       // --tls-ca / --tls-cert / --tls-key: all empty for plaintext
 };
 
 // The version of this microscalectl build, e.g. "0.1.0".
@@ -39,7 +42,9 @@ const char* ClientVersion();
 
 class CommandContext {
  public:
-  CommandContext(const CliIo& io, GlobalOptions options);
+  // `credentials` secure the channel (TLS); null means plaintext.
+  CommandContext(const CliIo& io, GlobalOptions options,
+                 std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
   std::ostream& out() { return io_.out; }
   std::ostream& err() { return io_.err; }
@@ -58,6 +63,7 @@ class CommandContext {
  private:
   const CliIo& io_;
   GlobalOptions options_;
+  std::shared_ptr<grpc::ChannelCredentials> credentials_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::ControlPlane::Stub> stub_;
   std::optional<ControlPlaneClient> client_;

@@ -20,6 +20,12 @@ std::string DescribeFailure(const absl::Status& status, const std::string& contr
                           " does not support this request (is it an older version? see "
                           "`microscalectl version`): ",
                           message);
+    case absl::StatusCode::kUnauthenticated:
+      return absl::StrCat("not authenticated: ", message);
+    case absl::StatusCode::kPermissionDenied:
+      return absl::StrCat("permission denied: ", message);
+    case absl::StatusCode::kResourceExhausted:
+      return absl::StrCat("refused by a limit of the controller at ", controller, ": ", message);
     case absl::StatusCode::kInvalidArgument:
     case absl::StatusCode::kNotFound:
     case absl::StatusCode::kFailedPrecondition:

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "common/quantity.h"
+#include "common/tls/tls_credentials.h"
 
 namespace microscale::cli {
 namespace {
@@ -70,6 +71,23 @@ const CLI::Validator& NonEmptyAddress() {
         return text.empty() ? "must not be empty (e.g. 127.0.0.1:7400)" : "";
       },
       "ADDR");
+  return validator;
+}
+
+// A bearer token as printed by `microscale-controller token create`: no spaces or control
+// characters, which could not travel in a gRPC header.
+const CLI::Validator& TokenText() {
+  static const CLI::Validator validator(
+      [](std::string& text) -> std::string {
+        for (char c : text) {
+          if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
+            return "must not contain spaces or control characters (copy the token exactly as "
+                   "`microscale-controller token create` printed it)";
+          }
+        }
+        return "";
+      },
+      "TOKEN");
   return validator;
 }
 
@@ -212,6 +230,19 @@ void AddGlobalOptions(CLI::App& app, GlobalOptions& global, Args& args) {
   app.add_option("--timeout", args.timeout, "Deadline of each request, e.g. 10s or 1m")
       ->check(PositiveDuration())
       ->capture_default_str();
+  app.add_option("--token", global.token,
+                 "Bearer token for a controller that requires one (see `microscale-controller "
+                 "token create`)")
+      ->envname("MICROSCALE_TOKEN")
+      ->check(TokenText());
+  app.add_option("--tls-ca", global.tls.ca,
+                 "PEM CA bundle that signed the controller's certificate (turns on TLS)")
+      ->envname("MICROSCALE_TLS_CA");
+  app.add_option("--tls-cert", global.tls.cert,
+                 "PEM client certificate, for a controller that asks for one (with --tls-key)")
+      ->envname("MICROSCALE_TLS_CERT");
+  app.add_option("--tls-key", global.tls.key, "PEM private key of --tls-cert")
+      ->envname("MICROSCALE_TLS_KEY");
   app.set_version_flag("--version", absl::StrCat("microscalectl ", ClientVersion()));
 }
 
@@ -251,7 +282,12 @@ std::optional<int> ParseCommandLine(int argc, const char* const* argv, const Cli
   app.require_subcommand(1);
   app.fallthrough();
   app.footer(
-      "Environment:\n  MICROSCALE_CONTROLLER   default for --controller\n"
+      "Environment:\n"
+      "  MICROSCALE_CONTROLLER   default for --controller\n"
+      "  MICROSCALE_TOKEN        default for --token\n"
+      "  MICROSCALE_TLS_CA       default for --tls-ca\n"
+      "  MICROSCALE_TLS_CERT     default for --tls-cert\n"
+      "  MICROSCALE_TLS_KEY      default for --tls-key\n"
       "Exit codes:\n  0 success, 1 the request failed, 2 usage error\n"
       "Run 'microscalectl COMMAND --help' for the options and examples of a command.");
   AddGlobalOptions(app, global, args);
@@ -267,6 +303,10 @@ std::optional<int> ParseCommandLine(int argc, const char* const* argv, const Cli
   }
   if (!action) {
     io.err << "Error: a command is required\nRun 'microscalectl --help' for usage.\n";
+    return kExitUsage;
+  }
+  if (absl::Status tls = CheckTlsFlags(global.tls, /*need_own_cert=*/false); !tls.ok()) {
+    io.err << "Error: " << tls.message() << "\nRun 'microscalectl --help' for usage.\n";
     return kExitUsage;
   }
   global.output = ParseOutputFormat(args.output).value_or(OutputFormat::kTable);
@@ -293,8 +333,15 @@ int RunCli(int argc, const char* const* argv, const CliIo& io) {
   if (std::optional<int> exit_code = ParseCommandLine(argc, argv, io, global, args, action)) {
     return *exit_code;
   }
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      MakeChannelCredentials(global.tls);
+  if (!credentials.ok()) {
+    io.err << "Error: " << credentials.status().message()
+           << "\nRun 'microscalectl --help' for usage.\n";
+    return kExitUsage;
+  }
   try {
-    CommandContext context(io, global);
+    CommandContext context(io, global, *std::move(credentials));
     return action(context);
   } catch (const std::exception& e) {
     io.err << "Error: " << e.what() << '\n';

@@ -88,12 +88,22 @@ v1::SetDemandRequest FakeControlPlane::last_set_demand() const {
   return last_set_demand_;
 }
 
+std::string FakeControlPlane::last_authorization() const {
+  absl::MutexLock lock(&mu_);
+  return last_authorization_;
+}
+
 std::vector<v1::App> FakeControlPlane::apps() const {
   absl::MutexLock lock(&mu_);
   return apps_;
 }
 
-grpc::Status FakeControlPlane::Enter(const std::string& method) {
+grpc::Status FakeControlPlane::Enter(const grpc::ServerContext* context,
+                                     const std::string& method) {
+  auto header = context->client_metadata().find("authorization");
+  last_authorization_ = header == context->client_metadata().end()
+                            ? ""
+                            : std::string(header->second.data(), header->second.size());
   ++calls_[method];
   auto it = failures_.find(method);
   return it == failures_.end() ? grpc::Status::OK : it->second;
@@ -106,10 +116,11 @@ v1::App* FakeControlPlane::FindApp(const std::string& name) {
   return nullptr;
 }
 
-grpc::Status FakeControlPlane::ApplyApps(grpc::ServerContext*, const v1::ApplyAppsRequest* request,
+grpc::Status FakeControlPlane::ApplyApps(grpc::ServerContext* context,
+                                         const v1::ApplyAppsRequest* request,
                                          v1::ApplyAppsResponse* response) {
   absl::MutexLock lock(&mu_);
-  if (grpc::Status failure = Enter("ApplyApps"); !failure.ok()) return failure;
+  if (grpc::Status failure = Enter(context, "ApplyApps"); !failure.ok()) return failure;
   last_apply_ = *request;
   for (const v1::AppSpec& spec : request->apps()) {
     auto* change = response->add_changes();
@@ -128,10 +139,11 @@ grpc::Status FakeControlPlane::ApplyApps(grpc::ServerContext*, const v1::ApplyAp
   return grpc::Status::OK;
 }
 
-grpc::Status FakeControlPlane::GetApps(grpc::ServerContext*, const v1::GetAppsRequest* request,
+grpc::Status FakeControlPlane::GetApps(grpc::ServerContext* context,
+                                       const v1::GetAppsRequest* request,
                                        v1::GetAppsResponse* response) {
   absl::MutexLock lock(&mu_);
-  if (grpc::Status failure = Enter("GetApps"); !failure.ok()) return failure;
+  if (grpc::Status failure = Enter(context, "GetApps"); !failure.ok()) return failure;
   if (on_get_apps_) on_get_apps_(apps_);
   for (const v1::App& app : apps_) {
     if (request->name().empty() || app.spec().name() == request->name()) {
@@ -142,11 +154,11 @@ grpc::Status FakeControlPlane::GetApps(grpc::ServerContext*, const v1::GetAppsRe
   return grpc::Status::OK;
 }
 
-grpc::Status FakeControlPlane::DescribeApp(grpc::ServerContext*,
+grpc::Status FakeControlPlane::DescribeApp(grpc::ServerContext* context,
                                            const v1::DescribeAppRequest* request,
                                            v1::DescribeAppResponse* response) {
   absl::MutexLock lock(&mu_);
-  if (grpc::Status failure = Enter("DescribeApp"); !failure.ok()) return failure;
+  if (grpc::Status failure = Enter(context, "DescribeApp"); !failure.ok()) return failure;
   const v1::App* app = FindApp(request->name());
   if (app == nullptr) return NotFound("app", request->name());
   *response->mutable_app() = *app;
@@ -159,10 +171,11 @@ grpc::Status FakeControlPlane::DescribeApp(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status FakeControlPlane::DeleteApp(grpc::ServerContext*, const v1::DeleteAppRequest* request,
+grpc::Status FakeControlPlane::DeleteApp(grpc::ServerContext* context,
+                                         const v1::DeleteAppRequest* request,
                                          v1::DeleteAppResponse*) {
   absl::MutexLock lock(&mu_);
-  if (grpc::Status failure = Enter("DeleteApp"); !failure.ok()) return failure;
+  if (grpc::Status failure = Enter(context, "DeleteApp"); !failure.ok()) return failure;
   for (auto it = apps_.begin(); it != apps_.end(); ++it) {
     if (it->spec().name() == request->name()) {
       apps_.erase(it);
@@ -172,10 +185,11 @@ grpc::Status FakeControlPlane::DeleteApp(grpc::ServerContext*, const v1::DeleteA
   return NotFound("app", request->name());
 }
 
-grpc::Status FakeControlPlane::SetDemand(grpc::ServerContext*, const v1::SetDemandRequest* request,
+grpc::Status FakeControlPlane::SetDemand(grpc::ServerContext* context,
+                                         const v1::SetDemandRequest* request,
                                          v1::SetDemandResponse*) {
   absl::MutexLock lock(&mu_);
-  if (grpc::Status failure = Enter("SetDemand"); !failure.ok()) return failure;
+  if (grpc::Status failure = Enter(context, "SetDemand"); !failure.ok()) return failure;
   last_set_demand_ = *request;
   v1::App* app = FindApp(request->app());
   if (app == nullptr) return NotFound("app", request->app());
@@ -189,10 +203,11 @@ grpc::Status FakeControlPlane::SetDemand(grpc::ServerContext*, const v1::SetDema
   return grpc::Status::OK;
 }
 
-grpc::Status FakeControlPlane::GetNodes(grpc::ServerContext*, const v1::GetNodesRequest* request,
+grpc::Status FakeControlPlane::GetNodes(grpc::ServerContext* context,
+                                        const v1::GetNodesRequest* request,
                                         v1::GetNodesResponse* response) {
   absl::MutexLock lock(&mu_);
-  if (grpc::Status failure = Enter("GetNodes"); !failure.ok()) return failure;
+  if (grpc::Status failure = Enter(context, "GetNodes"); !failure.ok()) return failure;
   for (const v1::Node& node : nodes_) {
     if (request->name().empty() || node.name() == request->name()) *response->add_nodes() = node;
   }
@@ -202,11 +217,11 @@ grpc::Status FakeControlPlane::GetNodes(grpc::ServerContext*, const v1::GetNodes
   return grpc::Status::OK;
 }
 
-grpc::Status FakeControlPlane::GetContainers(grpc::ServerContext*,
+grpc::Status FakeControlPlane::GetContainers(grpc::ServerContext* context,
                                              const v1::GetContainersRequest* request,
                                              v1::GetContainersResponse* response) {
   absl::MutexLock lock(&mu_);
-  if (grpc::Status failure = Enter("GetContainers"); !failure.ok()) return failure;
+  if (grpc::Status failure = Enter(context, "GetContainers"); !failure.ok()) return failure;
   for (const v1::Container& container : containers_) {
     if ((request->app().empty() || container.app() == request->app()) &&
         (request->node().empty() || container.node() == request->node())) {
@@ -216,10 +231,10 @@ grpc::Status FakeControlPlane::GetContainers(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status FakeControlPlane::Cordon(grpc::ServerContext*, const v1::CordonRequest* request,
-                                      v1::CordonResponse*) {
+grpc::Status FakeControlPlane::Cordon(grpc::ServerContext* context,
+                                      const v1::CordonRequest* request, v1::CordonResponse*) {
   absl::MutexLock lock(&mu_);
-  if (grpc::Status failure = Enter("Cordon"); !failure.ok()) return failure;
+  if (grpc::Status failure = Enter(context, "Cordon"); !failure.ok()) return failure;
   last_cordon_ = *request;
   for (v1::Node& node : nodes_) {
     if (node.name() == request->node()) {
@@ -234,7 +249,7 @@ grpc::Status FakeControlPlane::WatchEvents(grpc::ServerContext* context,
                                            const v1::WatchEventsRequest* request,
                                            grpc::ServerWriter<v1::Event>* writer) {
   absl::MutexLock lock(&mu_);
-  if (grpc::Status failure = Enter("WatchEvents"); !failure.ok()) return failure;
+  if (grpc::Status failure = Enter(context, "WatchEvents"); !failure.ok()) return failure;
   size_t sent = 0;
   for (; sent < events_.size(); ++sent) writer->Write(events_[sent]);
   if (!request->follow()) return grpc::Status::OK;
@@ -250,10 +265,10 @@ grpc::Status FakeControlPlane::WatchEvents(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status FakeControlPlane::Version(grpc::ServerContext*, const v1::VersionRequest*,
+grpc::Status FakeControlPlane::Version(grpc::ServerContext* context, const v1::VersionRequest*,
                                        v1::VersionResponse* response) {
   absl::MutexLock lock(&mu_);
-  if (grpc::Status failure = Enter("Version"); !failure.ok()) return failure;
+  if (grpc::Status failure = Enter(context, "Version"); !failure.ok()) return failure;
   response->set_version("9.9.9-fake");
   response->set_cluster("fake-cluster");
   return grpc::Status::OK;

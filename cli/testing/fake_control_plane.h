@@ -47,6 +47,8 @@ class FakeControlPlane final : public v1::ControlPlane::Service {
   v1::ApplyAppsRequest last_apply() const;
   v1::CordonRequest last_cordon() const;
   v1::SetDemandRequest last_set_demand() const;
+  // The `authorization` metadata of the last call ("" when it had none).
+  std::string last_authorization() const;
   std::vector<v1::App> apps() const;
 
   grpc::Status ApplyApps(grpc::ServerContext*, const v1::ApplyAppsRequest*,
@@ -70,8 +72,10 @@ class FakeControlPlane final : public v1::ControlPlane::Service {
                        v1::VersionResponse*) override;
 
  private:
-  // Counts the call; returns the injected failure for `method`, or OK.
-  grpc::Status Enter(const std::string& method) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Counts the call and keeps its authorization header; returns the injected failure for
+  // `method`, or OK.
+  grpc::Status Enter(const grpc::ServerContext* context, const std::string& method)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   v1::App* FindApp(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
@@ -85,6 +89,7 @@ class FakeControlPlane final : public v1::ControlPlane::Service {
   v1::ApplyAppsRequest last_apply_ ABSL_GUARDED_BY(mu_);
   v1::CordonRequest last_cordon_ ABSL_GUARDED_BY(mu_);
   v1::SetDemandRequest last_set_demand_ ABSL_GUARDED_BY(mu_);
+  std::string last_authorization_ ABSL_GUARDED_BY(mu_);
   int open_follow_streams_ ABSL_GUARDED_BY(mu_) = 0;
   bool close_follow_streams_ ABSL_GUARDED_BY(mu_) = false;
 };
