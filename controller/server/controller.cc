@@ -101,6 +101,15 @@ absl::Status StartGrpc(Controller::Parts& p) {
         "an agent and, unless tokens exist, drive the cluster",
         {{"grpc", p.config.grpc_addr}});
   }
+  if (!IsLoopbackAddress(p.config.grpc_addr)) {
+    absl::StatusOr<std::vector<StoredToken>> tokens = p.store->ListTokens();
+    if (tokens.ok() && tokens->empty()) {
+      LogWarn(
+          "no API token exists, so the control API is open to anyone who reaches the gRPC "
+          "port; create one with `microscale-controller token create`",
+          {{"grpc", p.config.grpc_addr}});
+    }
+  }
   grpc::ServerBuilder builder;
   builder.AddListeningPort(p.config.grpc_addr, credentials, &p.grpc_port);
   builder.RegisterService(p.gateway.get());

@@ -57,3 +57,57 @@ TEST(AgentSimProcess, ServesTheStreamAndExitsCleanlyOnSigterm) {
 
 }  // namespace
 }  // namespace microscale::testing
+
+namespace microscale::testing {
+namespace {
+
+// The agent holds the Docker socket, which is root on the node: it refuses a host-network
+// start until the controller's Sync says --allow-host-network is on.
+TEST(AgentSimProcess, RefusesHostNetworkUntilTheControllerAllowsIt) {
+  TestAgentGateway gateway;
+  ASSERT_TRUE(gateway.Start().ok());
+  AgentProcess agent(MICROSCALE_AGENT_BINARY,
+                     {"--runtime=sim", "--controller=" + gateway.address(), "--node-name=sim-2",
+                      "--cluster-name=sim-test", "--http-addr=127.0.0.1:0"},
+                     absl::StrCat(::testing::TempDir(), "agent-sim-host-", getpid(), ".log"));
+  ASSERT_TRUE(agent.Start().ok());
+  ASSERT_TRUE(gateway.WaitFor([](const Messages& m) { return CountHellos(m) == 1; }))
+      << agent.Log();
+  auto start = [](const std::string& id, const std::string& network) {
+    v1::ControllerMessage message;
+    message.set_command_id(id);
+    message.mutable_start()->set_instance("host-" + id);
+    message.mutable_start()->mutable_spec()->set_app("host");
+    message.mutable_start()->mutable_spec()->set_image("microscale/demo:latest");
+    message.mutable_start()->mutable_spec()->set_network(network);
+    return message;
+  };
+  auto sync = [](bool allowed) {
+    v1::ControllerMessage message;
+    message.set_command_id(allowed ? "sync-allow" : "sync-deny");
+    message.mutable_sync()->set_host_network_allowed(allowed);
+    return message;
+  };
+
+  ASSERT_TRUE(gateway.Send(sync(false)));
+  ASSERT_TRUE(gateway.Send(start("c1", "host")));
+  ASSERT_TRUE(gateway.Send(start("c2", "container:abc")));
+  ASSERT_TRUE(gateway.WaitFor([](const Messages& m) {
+    return FindResult(m, "c1") != nullptr && FindResult(m, "c2") != nullptr;
+  })) << agent.Log();
+  Messages received = gateway.received();
+  const v1::CommandResult* host = FindResult(received, "c1");
+  EXPECT_FALSE(host->ok());
+  EXPECT_NE(host->error().find("--allow-host-network"), std::string::npos) << host->error();
+  EXPECT_FALSE(FindResult(received, "c2")->ok());
+
+  ASSERT_TRUE(gateway.Send(sync(true)));
+  ASSERT_TRUE(gateway.Send(start("c3", "host")));
+  ASSERT_TRUE(gateway.WaitFor([](const Messages& m) {
+    const v1::CommandResult* r = FindResult(m, "c3");
+    return r != nullptr && r->ok();
+  })) << agent.Log();
+}
+
+}  // namespace
+}  // namespace microscale::testing
