@@ -51,7 +51,8 @@ AgentGatewayService::AgentGatewayService(Clock& clock, NodeRegistry& registry,
       events_(events),
       hooks_(std::move(hooks)),
       cluster_(std::move(cluster)),
-      policy_(policy) {}
+      policy_(policy),
+      stream_limiter_(clock, policy.stream_rate) {}
 
 grpc::Status AgentGatewayService::Connect(
     grpc::ServerContext* context,
@@ -87,14 +88,26 @@ grpc::Status AgentGatewayService::Connect(
   hooks_.mark_dirty();
 
   v1::AgentMessage message;
-  while (stream->Read(&message)) Dispatch(node, message);
+  grpc::Status ended = grpc::Status::OK;
+  while (stream->Read(&message)) {
+    if (!stream_limiter_.Admit(context->peer())) {
+      LogWarn("agent stream closed: too many messages",
+              {{"node", node}, {"peer", context->peer()}});
+      ended = grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          absl::StrCat("more than ", policy_.stream_rate.per_second,
+                       " messages a second (bursts of ", policy_.stream_rate.burst, "); redial"));
+      break;
+    }
+    Dispatch(node, message);
+  }
 
   registry_.Unregister(node, connection.get(), clock_.Now());
   tracker_.DropNode(node);
   LogInfo("agent disconnected", {{"node", node}});
   events_.Add(clock_.Now(), "NodeDisconnected", "node/" + node, "agent stream closed");
   hooks_.mark_dirty();
-  return grpc::Status::OK;
+  return ended;
 }
 
 void AgentGatewayService::Dispatch(const std::string& node, const v1::AgentMessage& message) {

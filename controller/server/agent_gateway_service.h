@@ -1,8 +1,10 @@
 // AgentGatewayService: the server side of microscale.v1.AgentGateway/Connect.
 //
-// One stream per agent. The first message must be Hello; the node is then registered,
+// One stream per agent. With TLS on, the agent must present a client certificate of the
+// controller's CA. The first message must be Hello; the node is then registered,
 // sent a Sync with what it should run, and every later message (heartbeat, command result,
-// container event) updates the NodeRegistry and wakes the reconciler. The service holds no
+// container event) updates the NodeRegistry and wakes the reconciler. A stream that sends
+// faster than the policy's rate is ended. The service holds no
 // decisions: it only records what agents say and carries commands to them.
 // Thread-safety: gRPC calls Connect concurrently, one thread per stream.
 #ifndef MICROSCALE_CONTROLLER_SERVER_AGENT_GATEWAY_SERVICE_H_
@@ -16,6 +18,7 @@
 #include "controller/server/command_tracker.h"
 #include "controller/server/event_log.h"
 #include "controller/server/node_registry.h"
+#include "controller/server/rate_limiter.h"
 #include "microscale/v1/agent_gateway.grpc.pb.h"
 
 namespace microscale {
@@ -37,6 +40,9 @@ struct AgentGatewayPolicy {
   bool require_client_certificate = false;
   // --allow-host-network; agents refuse host-network specs unless told so (in Sync).
   bool host_network_allowed = false;
+  // Messages an agent stream may send: heartbeats, results and events of a busy node stay
+  // far below; a stream above it is ended (the agent redials and says Hello again).
+  RateLimit stream_rate{.per_second = 500, .burst = 5000, .max_peers = 10000};
 };
 
 class AgentGatewayService final : public v1::AgentGateway::Service {
@@ -59,6 +65,7 @@ class AgentGatewayService final : public v1::AgentGateway::Service {
   AgentGatewayHooks hooks_;
   const std::string cluster_;
   const AgentGatewayPolicy policy_;
+  PeerRateLimiter stream_limiter_;
 };
 
 // Checks a Hello before its node is admitted; the error names the field.
