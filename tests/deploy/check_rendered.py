@@ -1,8 +1,10 @@
 """Checks rendered Kubernetes objects (helm template / kubectl kustomize output) against
 what the project builds: every image is one scripts/build-images builds, every flag and
 MICROSCALE_* variable passed to a binary is in that binary's --help, every port a container
-declares is one its flags make it listen on, and every Service, probe, volume and
---controller address points at something that exists in the render.
+declares is one its flags make it listen on, every Service, probe, volume and --controller
+address points at something that exists in the render, every --tls-* file is a key of a
+Secret mounted read-only there, and controller, agents and microscalectl agree on TLS (a
+plaintext gRPC port beyond loopback carries --insecure).
 
 Usage: check_rendered.py RENDERED.yaml IMAGES.txt HELP_DIR [--registry PREFIX]
   IMAGES.txt  the output of `scripts/build-images --list`
@@ -195,6 +197,63 @@ class Checker:
             if found[1] not in grpc:
                 self.problem(where, f"--controller {host}:{port} reaches port {found[1]}")
 
+    # --- TLS ---------------------------------------------------------------------------
+    SECRET_KEYS = ("tls.crt", "tls.key", "ca.crt")  # kubernetes.io/tls plus the CA
+
+    @staticmethod
+    def flag_values(args):
+        return {a.split("=", 1)[0]: (a.split("=", 1)[1] if "=" in a else True)
+                for a in args if a.startswith("--")}
+
+    def check_tls_files(self, where, template, container):
+        """Every --tls-* file is a key of a Secret mounted read-only where the flag points."""
+        volumes = {v["name"]: v for v in template["spec"].get("volumes", [])}
+        for flag, path in self.flag_values(container.get("args", [])).items():
+            if not flag.startswith("--tls-"):
+                continue
+            directory, _, key = str(path).rpartition("/")
+            mount = next((m for m in container.get("volumeMounts", [])
+                          if m["mountPath"] == directory), None)
+            secret = volumes.get(mount["name"], {}).get("secret") if mount else None
+            if secret is None:
+                self.problem(where, f"{flag} {path}: {directory} is not a mounted Secret")
+                continue
+            if not mount.get("readOnly"):
+                self.problem(where, f"{flag} {path}: the Secret is mounted writable")
+            keys = [i["path"] for i in secret["items"]] if "items" in secret else self.SECRET_KEYS
+            if key not in keys:
+                self.problem(where, f"{flag} {path}: Secret {secret['secretName']} has no {key}")
+
+    def check_tls_agreement(self):
+        """Controller, agents and CLI agree on TLS, and a plaintext non-loopback gRPC port
+        says --insecure (the controller refuses to start otherwise)."""
+        by_binary = {}
+        for workload in self.of_kind(*WORKLOAD_KINDS):
+            for container in workload["spec"]["template"]["spec"]["containers"]:
+                repository = container["image"][len(self.registry):].rsplit(":", 1)[0]
+                binary = BINARY_OF_REPOSITORY.get(repository)
+                if binary:
+                    by_binary.setdefault(binary, []).append(
+                        (f'{workload["kind"]}/{workload["metadata"]["name"]}',
+                         self.flag_values(container.get("args", []))))
+        for where, flags in by_binary.get("controller", []):
+            tls = all(f in flags for f in ("--tls-cert", "--tls-key", "--tls-ca"))
+            host = str(flags.get("--grpc-addr", "127.0.0.1:7400")).rsplit(":", 1)[0]
+            loopback = host in ("localhost", "[::1]") or host.startswith("127.")
+            if not (tls or loopback or flags.get("--insecure")):
+                self.problem(where, f"plaintext gRPC on {host} without --insecure")
+            if tls and "--insecure" in flags:
+                self.problem(where, "both TLS and --insecure")
+            wanted = {"agent": ("--tls-cert", "--tls-key", "--tls-ca"), "cli": ("--tls-ca",)}
+            for binary, needed in wanted.items():
+                for other, other_flags in by_binary.get(binary, []):
+                    has = [f for f in needed if f in other_flags]
+                    if tls and len(has) != len(needed):
+                        self.problem(other, f"the controller serves TLS; {binary} lacks "
+                                            f"{[f for f in needed if f not in has]}")
+                    if not tls and has:
+                        self.problem(other, f"{has} but the controller serves plaintext")
+
     # --- apps ----------------------------------------------------------------------------
     def check_apps(self):
         for config_map in self.of_kind("ConfigMap"):
@@ -244,9 +303,11 @@ class Checker:
                 self.check_env(where, binary, container)
                 self.check_container_ports(where, binary, container)
                 self.check_controller_address(where, args)
+                self.check_tls_files(where, template, container)
             self.check_volumes(f'{workload["kind"]}/{workload["metadata"]["name"]}',
                                workload["spec"], template)
         self.check_services()
+        self.check_tls_agreement()
         self.check_service_monitors()
         self.check_apps()
         return self.problems

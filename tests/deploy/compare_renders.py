@@ -1,7 +1,8 @@
 """Compares the plain manifests (kubectl kustomize deploy/kubernetes) with the Helm chart's
 render of the same settings: the same workloads and Services by name, the same pod specs
 (images, flags, ports, probes, security, volumes) and Service specs, and the same apps.
-Labels the chart adds for Helm, hook annotations and the ConfigMap hash suffix are ignored.
+Labels the chart adds for Helm, hook annotations, the ConfigMap hash suffix and the order of
+volumes and volume mounts are ignored.
 
 Usage: compare_renders.py KUSTOMIZE.yaml HELM.yaml DEMO_APPS.yaml
 """
@@ -32,6 +33,11 @@ def normalized(objects):
             spec = dict(o["spec"])
             spec.pop("ttlSecondsAfterFinished", None)
             pod = dict(spec.pop("template")["spec"])
+            # The order of volumes and mounts means nothing; kustomize patches prepend.
+            pod["volumes"] = sorted(pod.get("volumes", []), key=lambda v: v["name"])
+            for container in pod["containers"]:
+                container["volumeMounts"] = sorted(container.get("volumeMounts", []),
+                                                   key=lambda m: m["mountPath"])
             for volume in pod.get("volumes", []):
                 if "configMap" in volume:
                     volume["configMap"]["name"] = without_hash(volume["configMap"]["name"])

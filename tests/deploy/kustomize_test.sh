@@ -2,7 +2,8 @@
 # Checks the plain manifests deploy/kubernetes: `kubectl kustomize` renders them, the render
 # passes check_rendered.py (images scripts/build-images builds, flags and ports in the
 # binaries' --help), and it holds the same resources as the Helm chart rendered with the
-# demo apps (compare_renders.py), so the two ways to deploy cannot drift apart.
+# demo apps (compare_renders.py), so the two ways to deploy cannot drift apart; the same for
+# the mutual-TLS overlay deploy/kubernetes-tls against the chart with tls values.
 # Usage: kustomize_test.sh [CONTROLLER AGENT CLI]   (binaries; default those of build/test)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,4 +37,19 @@ PY
   -f "$work/demo-values.yaml" >"$work/helm.yaml"
 python tests/deploy/compare_renders.py "$work/kustomized.yaml" "$work/helm.yaml" "$DEMO" ||
   fail "deploy/kubernetes and the Helm chart differ"
-echo "PASS: kubectl kustomize deploy/kubernetes" >&2
+expect "plaintext controller says --insecure" \
+  "$(query "$work/kustomized.yaml" '"--insecure" in container("StatefulSet", "controller")["args"]')" "True"
+
+# The TLS overlay: the same checks (Secret mounts behind every --tls-* file, TLS on every
+# side), and equal to the chart with the overlay's Secret names as tls values.
+"$KUBECTL" kustomize deploy/kubernetes-tls >"$work/kustomized-tls.yaml" ||
+  fail "kubectl kustomize deploy/kubernetes-tls"
+python tests/deploy/check_rendered.py "$work/kustomized-tls.yaml" "$work/images.txt" "$work/help" ||
+  fail "kustomize render of deploy/kubernetes-tls"
+expect "no --insecure with TLS" "$(grep -c -- '--insecure' "$work/kustomized-tls.yaml" || true)" "0"
+"$HELM" template microscale deploy/helm/microscale --namespace microscale \
+  -f "$work/demo-values.yaml" --set tls.secretName=microscale-controller-tls \
+  --set tls.agentSecretName=microscale-agent-tls >"$work/helm-tls.yaml"
+python tests/deploy/compare_renders.py "$work/kustomized-tls.yaml" "$work/helm-tls.yaml" "$DEMO" ||
+  fail "deploy/kubernetes-tls and the Helm chart with TLS differ"
+echo "PASS: kubectl kustomize deploy/kubernetes and deploy/kubernetes-tls" >&2

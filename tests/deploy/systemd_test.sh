@@ -4,7 +4,10 @@
 #     real binaries at their ExecStart paths and this system's own units: no warning at all;
 #   - `systemd-analyze security --offline` rates both units at most 2.0 ("OK");
 #   - the hardening the units promise is there;
-#   - every variable of the example env files is a flag's env twin in the binary's --help.
+#   - every variable of the example env files is a flag's env twin in the binary's --help;
+#   - mutual TLS by default: the env files' MICROSCALE_TLS_* point into the credentials
+#     directory the units fill from /etc/microscale/pki/ (LoadCredential=), and a gRPC port
+#     beyond loopback has TLS or an explicit MICROSCALE_INSECURE=true.
 # Usage: systemd_test.sh [CONTROLLER AGENT CLI]   (binaries; default those of build/test)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -51,4 +54,35 @@ check_env_file() {
 }
 check_env_file deploy/systemd/controller.env "${BINARIES[0]}"
 check_env_file deploy/systemd/agent.env "${BINARIES[1]}"
+
+# TLS: each MICROSCALE_TLS_* file of an env file is in its unit's credentials directory,
+# loaded by a LoadCredential= of that unit from /etc/microscale/pki/; the controller's
+# non-loopback gRPC port has all three files or says MICROSCALE_INSECURE=true, and the agent
+# uses TLS exactly when the controller does.
+active() { sed -n "s/^$2=//p" "deploy/systemd/$1"; }
+tls_files() {
+  local env=$1 unit=$2 name path file
+  for name in MICROSCALE_TLS_CERT MICROSCALE_TLS_KEY MICROSCALE_TLS_CA; do
+    path=$(active "$env" "$name")
+    [[ -n $path ]] || continue
+    file=${path#/run/credentials/$unit/}
+    [[ $file != "$path" && $file != */* ]] ||
+      fail "$env: $name=$path is not in the credentials directory of $unit"
+    grep -qx "LoadCredential=$file:/etc/microscale/pki/$file" "deploy/systemd/$unit" ||
+      fail "$unit does not load $file (for $name of $env) from /etc/microscale/pki/"
+    echo "$name"
+  done
+}
+controller_tls=$(tls_files controller.env microscale-controller.service | wc -l)
+agent_tls=$(tls_files agent.env microscale-agent.service | wc -l)
+grpc=$(active controller.env MICROSCALE_GRPC_ADDR)
+insecure=$(active controller.env MICROSCALE_INSECURE)
+case ${grpc%:*} in
+  127.* | localhost | "[::1]" | "") ;;
+  *) ((controller_tls == 3)) || [[ $insecure == true ]] ||
+    fail "controller.env serves $grpc without all three TLS files or MICROSCALE_INSECURE=true" ;;
+esac
+((controller_tls == 0 || controller_tls == 3)) || fail "controller.env sets $controller_tls of 3 TLS files"
+((agent_tls == controller_tls)) || fail "agent.env sets $agent_tls TLS files, controller.env $controller_tls"
+[[ -z $insecure || $controller_tls == 0 ]] || fail "controller.env sets both TLS and MICROSCALE_INSECURE"
 echo "PASS: systemd units verified" >&2
