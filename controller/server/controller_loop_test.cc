@@ -365,6 +365,31 @@ TEST_F(ControllerLoopTest, ReconnectingAgentWithItsContainersGetsNoDuplicateStar
   EXPECT_EQ(n1.Containers().size() + n2.Containers().size(), 5u);
 }
 
+TEST_F(ControllerLoopTest, ContainerLeftStartingByARestartedAgentIsStartedAgain) {
+  FakeAgent& n1 = AddAgent("n1");
+  ASSERT_TRUE(Apply({StaticApp("web", 1, 10)}).ok());
+  ASSERT_TRUE(SetDemand("web", 2).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 2); }));
+  const size_t starts_before = AllStarts().size();
+
+  // The agent dies between create and start of one container; its successor finds it
+  // created (Starting) and reports it so in its Hello.
+  n1.Disconnect();
+  v1::Container half_started = n1.Containers().begin()->second;
+  half_started.set_state(v1::CONTAINER_STATE_STARTING);
+  n1.Hold(half_started);
+  ASSERT_TRUE(n1.Connect(target_).ok());
+
+  ASSERT_TRUE(WaitUntil([&] {
+    return n1.Containers()[half_started.instance()].state() == v1::CONTAINER_STATE_RUNNING;
+  })) << "the controller starts it again";
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 2); }));
+  std::vector<std::string> starts = AllStarts();
+  ASSERT_EQ(starts.size(), starts_before + 1);
+  EXPECT_EQ(starts.back(), half_started.instance()) << "the same instance, not a new one";
+  EXPECT_TRUE(n1.Stops().empty());
+}
+
 TEST_F(ControllerLoopTest, SecondConnectionForTheSameNodeReplacesTheFirst) {
   FakeAgent& first = AddAgent("n1");
   FakeAgentOptions options;

@@ -262,9 +262,13 @@ void Reconciler::ReconcileOnce() {
   core::ClusterState state = BuildState(nodes, pending, &exited);
   ForgetGoneStandby(state);
   core::Plan plan = core::Decide(state, core::DecideOptions{options_.placement});
+  // Instance ids are reserved durably before any start uses them: a controller killed
+  // right after sending must not hand the same id out again after its restart.
+  PersistOrdinals(plan);
   Execute(plan, state, now);
+  ResumeStalledStarts(nodes, pending, plan, now);
   CleanUpExited(exited, now);
-  Persist(state, plan);
+  Persist(state);
   Report(plan, nodes, now);
   deps_.metrics.ObserveReconcile(absl::ToDoubleSeconds(deps_.clock.Now() - now));
 }
@@ -372,6 +376,31 @@ void Reconciler::ForgetGoneStandby(const core::ClusterState& state) {
   std::erase_if(standby_, [&](const std::string& instance) { return !live.contains(instance); });
 }
 
+void Reconciler::ResumeStalledStarts(const std::vector<NodeView>& nodes,
+                                     const std::vector<InFlightCommand>& pending,
+                                     const core::Plan& plan, absl::Time now) {
+  std::set<std::string> busy;
+  for (const InFlightCommand& c : pending) busy.insert(c.instance);
+  for (const core::Command& c : plan.commands) busy.insert(c.instance);
+  for (const NodeView& node : nodes) {
+    if (node.health != NodeHealth::kReady) continue;
+    for (const auto& [instance, container] : node.containers) {
+      if (container.state() != v1::CONTAINER_STATE_STARTING || busy.contains(instance)) continue;
+      core::Command start{core::CommandKind::kStart, instance, container.app(), node.name};
+      {
+        absl::MutexLock lock(&mu_);
+        auto backoff = start_backoff_.find(container.app());
+        if (backoff != start_backoff_.end() && now < backoff->second.until) continue;
+        start.start_paused = standby_.contains(instance);
+      }
+      if (Send(start, now)) {
+        LogInfo("starting a container again: reported starting with no command in flight",
+                {{"instance", instance}, {"node", node.name}});
+      }
+    }
+  }
+}
+
 void Reconciler::CleanUpExited(const std::vector<v1::Container>& exited, absl::Time now) {
   std::set<std::string> in_flight;
   for (const InFlightCommand& c : deps_.tracker.Pending()) in_flight.insert(c.instance);
@@ -386,7 +415,7 @@ void Reconciler::CleanUpExited(const std::vector<v1::Container>& exited, absl::T
   }
 }
 
-void Reconciler::Persist(const core::ClusterState& state, const core::Plan& plan) {
+void Reconciler::Persist(const core::ClusterState& state) {
   std::map<std::string, v1::Container> next;
   for (const core::ContainerInfo& c : state.containers) {
     v1::Container& out = next[c.instance];
@@ -428,6 +457,9 @@ void Reconciler::Persist(const core::ClusterState& state, const core::Plan& plan
       LogError("saving assignments failed", {{"error", s}});
     }
   }
+}
+
+void Reconciler::PersistOrdinals(const core::Plan& plan) {
   std::map<std::string, int64_t> ordinals;
   for (const core::AppAllocation& a : plan.apps) {
     auto it = persisted_ordinals_.find(a.app);
@@ -435,12 +467,11 @@ void Reconciler::Persist(const core::ClusterState& state, const core::Plan& plan
       ordinals[a.app] = a.next_ordinal;
     }
   }
-  if (!ordinals.empty()) {
-    if (absl::Status s = deps_.store.SetNextOrdinals(ordinals); s.ok()) {
-      for (const auto& [app, n] : ordinals) persisted_ordinals_[app] = n;
-    } else {
-      LogError("saving instance ordinals failed", {{"error", s}});
-    }
+  if (ordinals.empty()) return;
+  if (absl::Status s = deps_.store.SetNextOrdinals(ordinals); s.ok()) {
+    for (const auto& [app, n] : ordinals) persisted_ordinals_[app] = n;
+  } else {
+    LogError("saving instance ordinals failed", {{"error", s}});
   }
 }
 

@@ -91,7 +91,16 @@ class Reconciler {
   // implies (the state reads commands in flight before the nodes, so nothing live is missed).
   void ForgetGoneStandby(const core::ClusterState& state);
   void CleanUpExited(const std::vector<v1::Container>& exited, absl::Time now);
-  void Persist(const core::ClusterState& state, const core::Plan& plan);
+  // Sends a start again for containers a Ready node reports as Starting while no command
+  // is in flight for them: an agent killed between create and start leaves them so, and
+  // its successor does not start them on its own. A start is idempotent on the agent.
+  void ResumeStalledStarts(const std::vector<NodeView>& nodes,
+                           const std::vector<InFlightCommand>& pending, const core::Plan& plan,
+                           absl::Time now);
+  // Stores the assignments when they changed.
+  void Persist(const core::ClusterState& state);
+  // Stores the apps' next instance ordinals that the plan raised.
+  void PersistOrdinals(const core::Plan& plan) ABSL_EXCLUSIVE_LOCKS_REQUIRED(pass_mu_);
   void Report(const core::Plan& plan, const std::vector<NodeView>& nodes, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(pass_mu_);
 

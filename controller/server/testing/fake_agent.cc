@@ -172,9 +172,15 @@ v1::CommandResult FakeAgent::Start(const v1::StartContainer& start) {
                                             : v1::CONTAINER_STATE_RUNNING);
     c.set_standby(start.spec().start_paused());
   }
+  if (c.state() == v1::CONTAINER_STATE_STARTING) c.set_state(v1::CONTAINER_STATE_RUNNING);
   result.set_ok(true);
   *result.mutable_container() = c;
   return result;
+}
+
+void FakeAgent::Hold(const v1::Container& container) {
+  absl::MutexLock lock(&mu_);
+  containers_[container.instance()] = container;
 }
 
 v1::CommandResult FakeAgent::Stop(const v1::StopContainer& stop) {

@@ -64,6 +64,9 @@ class FakeAgent {
   // Marks a held container exited with `code` and reports the ContainerEvent.
   void ExitContainer(const std::string& instance, int32_t code);
 
+  // Makes the agent hold `container` as it is (reported from the next Hello or heartbeat),
+  // e.g. one left Starting by a predecessor killed mid-start. A start of it completes it.
+  void Hold(const v1::Container& container);
   const std::string& node() const { return options_.node; }
   std::map<std::string, v1::Container> Containers() const;
   // Containers of `app` in state RUNNING.
