@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/http/growing_thread_pool.h"
+#include "common/http/guarded_server.h"
 #include "common/http/host_port.h"
 #include "common/status_macros.h"
 #include "prometheus/registry.h"
@@ -24,6 +26,17 @@ HttpRequest ToRequest(const httplib::Request& req) {
   return out;
 }
 
+http_internal::ConnectionLimits LimitsOf(const HttpServerOptions& options) {
+  http_internal::ConnectionLimits limits;
+  limits.read_timeout = options.read_timeout;
+  limits.write_timeout = options.write_timeout;
+  limits.keep_alive_timeout = options.keep_alive_timeout;
+  limits.request_deadline = options.request_deadline;
+  limits.max_header_bytes = options.max_header_bytes;
+  limits.max_body_bytes = options.max_body_bytes;
+  return limits;
+}
+
 void Reply(const HttpResponse& response, httplib::Response& res) {
   res.status = response.status;
   res.set_content(response.body, response.content_type);
@@ -33,7 +46,8 @@ void Reply(const HttpResponse& response, httplib::Response& res) {
 
 class HttpServer::Impl {
  public:
-  explicit Impl(HttpServerOptions options) : options_(std::move(options)) {}
+  explicit Impl(HttpServerOptions options)
+      : options_(std::move(options)), server_(LimitsOf(options_)) {}
 
   void AddRoute(const std::string& method, const std::string& path, HttpHandler handler) {
     routes_.push_back({method, path, std::move(handler)});
@@ -49,6 +63,7 @@ class HttpServer::Impl {
     if (port <= 0) {
       return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.address));
     }
+    server_.DeepenListenQueue();
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     started_ = true;
     // httplib ignores stop() until its accept loop runs, so wait for it to start.
@@ -61,7 +76,7 @@ class HttpServer::Impl {
     absl::MutexLock lock(&mu_);
     if (!started_ || stopped_) return;
     stopped_ = true;
-    server_.stop();
+    server_.StopAndCut();
     thread_.join();
   }
 
@@ -73,9 +88,8 @@ class HttpServer::Impl {
   };
 
   void Configure() {
-    int threads = options_.threads > 0 ? options_.threads : 1;
-    server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    server_.set_keep_alive_timeout(2);
+    size_t threads = options_.max_connections > 0 ? options_.max_connections : 1;
+    server_.new_task_queue = [threads] { return new http_internal::GrowingThreadPool(threads); };
     // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would let a second
     // daemon silently share the port instead of failing to start.
     server_.set_socket_options([](socket_t sock) {
@@ -118,7 +132,7 @@ class HttpServer::Impl {
 
   const HttpServerOptions options_;
   std::vector<Route> routes_;
-  httplib::Server server_;
+  http_internal::GuardedServer server_;
   absl::Mutex mu_;
   std::thread thread_;
   bool started_ ABSL_GUARDED_BY(mu_) = false;

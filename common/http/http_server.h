@@ -5,13 +5,19 @@
 // with the callback's error message), and any extra GET/POST handlers added before Start().
 // Listens on "host:port"; port 0 picks a free port, reported by port() after Start().
 //
+// Hostile clients are bounded (see HttpServerOptions): each connection has its own thread,
+// up to `max_connections` at once; a request must arrive whole within `request_deadline`
+// and within a header and a body size limit; idle and silent connections are closed after
+// their timeouts. So slow, silent or oversized clients cannot starve /healthz or /metrics.
+//
 // Thread-safety: Handle() must be called before Start(). Start() and Stop() may be called
-// from any thread; handlers run on the server's own small thread pool and must be
-// thread-safe. The destructor stops the server.
+// from any thread; handlers run on the server's threads and must be thread-safe. The
+// destructor stops the server.
 #ifndef MICROSCALE_COMMON_HTTP_HTTP_SERVER_H_
 #define MICROSCALE_COMMON_HTTP_HTTP_SERVER_H_
 
 #include <atomic>
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
@@ -19,6 +25,7 @@
 #include <thread>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 
 namespace prometheus {
 class Registry;
@@ -47,7 +54,15 @@ struct HttpServerOptions {
   std::shared_ptr<prometheus::Registry> registry;
   // When set, /readyz answers 200 while it returns OK and 503 with its message otherwise.
   std::function<absl::Status()> readiness;
-  int threads = 2;
+  // Connections served at once, each on its own thread (started on demand and kept);
+  // further connections wait until one ends.
+  int max_connections = 128;
+  absl::Duration read_timeout = absl::Seconds(5);   // silence allowed within a request
+  absl::Duration write_timeout = absl::Seconds(5);  // a client that does not read
+  absl::Duration keep_alive_timeout = absl::Seconds(2);
+  absl::Duration request_deadline = absl::Seconds(10);  // one whole request, from its first byte
+  size_t max_header_bytes = size_t{64} << 10;           // request line and headers
+  size_t max_body_bytes = size_t{1} << 20;              // larger bodies are refused with 413
 };
 
 class HttpServer {
