@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -19,6 +20,15 @@ namespace microscale::testing {
 namespace {
 
 std::string Bin(const char* relative) { return absl::StrCat(MICROSCALE_BIN_DIR, "/", relative); }
+
+// Whether this controller build has --insecure (needed to serve gRPC off loopback
+// without TLS once it exists).
+bool ControllerKnowsInsecure() {
+  static const bool knows =
+      RunCommand(Bin("controller/microscale-controller"), {"--help"}).out.find("--insecure") !=
+      std::string::npos;
+  return knows;
+}
 
 std::string Tail(const std::string& text, size_t n = 3000) {
   return text.size() <= n ? text : text.substr(text.size() - n);
@@ -46,6 +56,11 @@ E2eCluster::E2eCluster(const std::string& suffix, E2eOptions options)
   EXPECT_TRUE(prepared.ok()) << prepared;
   env.SweepAtExit();
   cluster_ = env.Cluster(suffix);
+  if (!options_.docker_socket.empty()) {
+    docker::DockerClientOptions docker_options;
+    docker_options.socket_path = options_.docker_socket;
+    own_docker_ = std::make_unique<docker::DockerClient>(docker_options);
+  }
   char templ[] = "/tmp/microscale-e2e.XXXXXX";
   dir_ = mkdtemp(templ);
   grpc_port_ = FreePort();
@@ -58,6 +73,9 @@ E2eCluster::E2eCluster(const std::string& suffix, E2eOptions options)
 E2eCluster::~E2eCluster() {
   for (ChildProcess& agent : agents_) agent.Kill();
   controller_.Kill();
+  if (own_docker_ != nullptr) {
+    for (const auto& c : DockerContainers()) (void)own_docker_->RemoveContainer(c.id, true);
+  }
   DockerTestEnv::Get().Sweep();
   if (::testing::Test::HasFailure()) {
     std::cerr << "---- logs of cluster " << cluster_ << " ----\n" << Logs();
@@ -67,11 +85,13 @@ E2eCluster::~E2eCluster() {
 }
 
 void E2eCluster::StartController() {
-  std::vector<std::string> args = {"--grpc-addr",    absl::StrCat("127.0.0.1:", grpc_port_),
-                                   "--http-addr",    "127.0.0.1:0",
-                                   "--data-dir",     dir_ + "/data",
-                                   "--cluster-name", cluster_};
+  std::vector<std::string> args = {
+      "--grpc-addr",    absl::StrCat(options_.grpc_bind, ":", grpc_port_),
+      "--http-addr",    "127.0.0.1:0",
+      "--data-dir",     dir_ + "/data",
+      "--cluster-name", cluster_};
   args.insert(args.end(), options_.controller_flags.begin(), options_.controller_flags.end());
+  if (options_.grpc_bind != "127.0.0.1" && ControllerKnowsInsecure()) args.push_back("--insecure");
   controller_ =
       ChildProcess(Bin("controller/microscale-controller"), args, dir_ + "/controller.log");
 }
@@ -79,8 +99,13 @@ void E2eCluster::StartController() {
 void E2eCluster::KillController() { controller_.Kill(); }
 
 void E2eCluster::StartAgent(int i) {
+  AgentLaunch launch;
+  if (auto it = options_.agent_launch.find(i); it != options_.agent_launch.end()) {
+    launch = it->second;
+  }
+  const std::string host = launch.controller_host.empty() ? "127.0.0.1" : launch.controller_host;
   std::vector<std::string> args = {"--controller",
-                                   absl::StrCat("127.0.0.1:", grpc_port_),
+                                   absl::StrCat(host, ":", grpc_port_),
                                    "--node-name",
                                    node(i),
                                    "--cluster-name",
@@ -93,8 +118,19 @@ void E2eCluster::StartAgent(int i) {
                                    options_.agent_memory,
                                    "--heartbeat-interval",
                                    "1s"};
-  agents_[static_cast<size_t>(i)] = ChildProcess(Bin("node-agent/agent/microscale-agent"), args,
-                                                 absl::StrCat(dir_, "/agent-", i + 1, ".log"));
+  if (!options_.docker_socket.empty()) {
+    args.insert(args.end(), {"--docker-host", "unix://" + options_.docker_socket});
+  }
+  args.insert(args.end(), options_.agent_flags.begin(), options_.agent_flags.end());
+  args.insert(args.end(), launch.flags.begin(), launch.flags.end());
+  std::string binary = Bin("node-agent/agent/microscale-agent");
+  if (!launch.prefix.empty()) {
+    args.insert(args.begin(), binary);
+    args.insert(args.begin(), launch.prefix.begin() + 1, launch.prefix.end());
+    binary = launch.prefix.front();
+  }
+  agents_[static_cast<size_t>(i)] =
+      ChildProcess(binary, args, absl::StrCat(dir_, "/agent-", i + 1, ".log"));
 }
 
 void E2eCluster::KillAgent(int i) { agents_[static_cast<size_t>(i)].Kill(); }
@@ -129,8 +165,12 @@ int E2eCluster::Status(const std::string& app, const std::string& field) {
   return -1;
 }
 
+docker::DockerClient& E2eCluster::Docker() {
+  return own_docker_ != nullptr ? *own_docker_ : DockerTestEnv::Get().client();
+}
+
 std::vector<docker::ContainerSummary> E2eCluster::DockerContainers() {
-  auto list = DockerTestEnv::Get().client().ListContainers({{"io.microscale.cluster", cluster_}});
+  auto list = Docker().ListContainers({{"io.microscale.cluster", cluster_}});
   return list.ok() ? *list : std::vector<docker::ContainerSummary>{};
 }
 
@@ -141,6 +181,74 @@ int E2eCluster::DockerRunning(const std::string& app) {
     if (it != c.labels.end() && it->second == app && c.state == "running") ++n;
   }
   return n;
+}
+
+std::vector<nlohmann::json> E2eCluster::ControllerContainers() {
+  nlohmann::json list = Json({"get", "containers"});
+  if (!list.is_object() || !list["items"].is_array()) return {};
+  return list["items"].get<std::vector<nlohmann::json>>();
+}
+
+bool E2eCluster::Converged(const std::vector<std::string>& apps, std::string* why) {
+  nlohmann::json list = Json({"get", "apps"});
+  if (!list.is_object() || !list["items"].is_array()) {
+    *why = "get apps failed";
+    return false;
+  }
+  std::map<std::string, int> allocated;
+  for (const nlohmann::json& item : list["items"]) {
+    const nlohmann::json& status = item["status"];
+    std::string name = item["metadata"]["name"];
+    if (!status["allocated"].is_number() || status["running"] != status["allocated"]) {
+      *why = absl::StrCat(name, ": running ", status["running"].dump(), " != allocated ",
+                          status["allocated"].dump());
+      return false;
+    }
+    allocated[name] = status["allocated"].get<int>();
+  }
+  std::map<std::string, int> known;  // instance -> times the controller lists it
+  for (const nlohmann::json& c : ControllerContainers()) ++known[c["instance"].get<std::string>()];
+  for (const auto& [instance, n] : known) {
+    if (n > 1) {
+      *why = absl::StrCat("the controller lists ", instance, " ", n, " times");
+      return false;
+    }
+  }
+  std::map<std::string, int> docker_running;  // app -> running containers
+  std::map<std::string, int> per_instance;
+  for (const docker::ContainerSummary& c : DockerContainers()) {
+    auto label = [&c](const char* key) {
+      auto it = c.labels.find(key);
+      return it == c.labels.end() ? std::string() : it->second;
+    };
+    const std::string instance = label("io.microscale.instance");
+    if (!known.contains(instance)) {
+      *why = absl::StrCat("docker container ", instance, " (", c.state,
+                          ") is unknown to the controller");
+      return false;
+    }
+    if (c.state == "created") {
+      *why = absl::StrCat("docker container ", instance, " is left created");
+      return false;
+    }
+    if (++per_instance[instance] > 1) {
+      *why = absl::StrCat("instance ", instance, " has two docker containers");
+      return false;
+    }
+    if (c.state == "running") ++docker_running[label("io.microscale.app")];
+  }
+  for (const std::string& app : apps) {
+    if (!allocated.contains(app)) {
+      *why = app + " is not listed";
+      return false;
+    }
+    if (docker_running[app] != allocated[app]) {
+      *why =
+          absl::StrCat(app, ": docker runs ", docker_running[app], ", allocated ", allocated[app]);
+      return false;
+    }
+  }
+  return true;
 }
 
 bool E2eCluster::WaitFor(const std::function<bool()>& condition, const std::string& what,

@@ -10,22 +10,41 @@
 #define MICROSCALE_TESTS_E2E_E2E_CLUSTER_H_
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
+#include "node-agent/docker/docker_client.h"
 #include "node-agent/docker/docker_json.h"
 #include "tests/e2e/child_process.h"
 
 namespace microscale::testing {
+
+// How one agent is started when it differs from the others.
+struct AgentLaunch {
+  // A command the agent runs under, e.g. {"/usr/sbin/ip", "netns", "exec", "ns1"}.
+  std::vector<std::string> prefix;
+  // The controller address this agent dials; empty: 127.0.0.1:<grpc port>.
+  std::string controller_host;
+  std::vector<std::string> flags;  // extra flags for this agent only
+};
 
 struct E2eOptions {
   int agents = 2;
   std::string agent_cpu = "1";
   std::string agent_memory = "1Gi";
   std::vector<std::string> controller_flags = {"--node-timeout", "4s", "--startup-grace", "5s"};
+  // The address the controller's gRPC port binds to; CLI and host agents dial 127.0.0.1.
+  // A non-loopback bind adds --insecure when the controller knows that flag.
+  std::string grpc_bind = "127.0.0.1";
+  std::vector<std::string> agent_flags;     // extra flags for every agent
+  std::map<int, AgentLaunch> agent_launch;  // per agent index
+  // The Docker Engine the agents use, for DockerContainers() and the sweep; empty: the
+  // system one.
+  std::string docker_socket;
 };
 
 class E2eCluster {
@@ -36,6 +55,8 @@ class E2eCluster {
   // Starts (or restarts) the controller on the same data dir and gRPC port.
   void StartController();
   void KillController();
+  bool ControllerRunning() const { return controller_.running(); }
+  int grpc_port() const { return grpc_port_; }
   // Starts (or restarts) agent i, named node-<i+1>.
   void StartAgent(int i);
   void KillAgent(int i);
@@ -56,6 +77,13 @@ class E2eCluster {
   std::vector<docker::ContainerSummary> DockerContainers();
   // Running Docker containers of `app` (by label).
   int DockerRunning(const std::string& app);
+  // The containers the controller knows (`get containers -o json` items), empty on error.
+  std::vector<nlohmann::json> ControllerContainers();
+  // Every app of the cluster settled: for each app, the controller's running count equals
+  // its allocation, Docker runs exactly that many of it, every Docker container of the
+  // cluster is known to the controller by instance, none is left created, no instance runs
+  // twice. `why` receives what does not hold yet.
+  bool Converged(const std::vector<std::string>& apps, std::string* why);
 
   // Polls `condition` every 200 ms until it holds or `timeout` passes; on timeout the test
   // fails with `what` and the tail of every process log.
@@ -65,7 +93,10 @@ class E2eCluster {
   std::string Logs() const;
 
  private:
+  docker::DockerClient& Docker();
+
   E2eOptions options_;
+  std::unique_ptr<docker::DockerClient> own_docker_;  // when options_.docker_socket is set
   std::string cluster_;
   std::string dir_;
   int grpc_port_ = 0;

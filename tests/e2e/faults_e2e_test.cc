@@ -1,13 +1,19 @@
-// End to end: what happens when processes die or stop. Agent kill -9 and restart,
-// controller kill -9 and restart on the same data dir, and an agent frozen with SIGSTOP
-// (NotReady, replaced elsewhere, surplus stopped when it thaws). Each test has its own
-// cluster because it breaks it.
+// End to end: what happens when processes die or stop, links break or the engine restarts.
+// Agent kill -9 and restart, controller kill -9 and restart on the same data dir (also in
+// the middle of a scale-up of 20), an agent frozen with SIGSTOP (NotReady, replaced
+// elsewhere, surplus stopped when it thaws), an agent cut off in a network namespace, and
+// the agent's own dockerd restarted under it. Each test has its own cluster because it
+// breaks it.
 #include <signal.h>
 
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "gtest/gtest.h"
 #include "tests/e2e/e2e_cluster.h"
+#include "tests/e2e/net_namespace.h"
+#include "tests/e2e/private_dockerd.h"
 
 namespace microscale::testing {
 namespace {
@@ -21,6 +27,16 @@ std::set<std::string> RunningIds(E2eCluster& c, const std::string& app) {
     }
   }
   return ids;
+}
+
+// Waits until the cluster has converged (see E2eCluster::Converged); fails with the last
+// thing that did not hold.
+bool WaitConverged(E2eCluster& c, const std::vector<std::string>& apps,
+                   absl::Duration timeout = absl::Seconds(120)) {
+  std::string why;
+  bool ok = c.WaitFor([&] { return c.Converged(apps, &why); }, "convergence", timeout);
+  EXPECT_TRUE(ok) << "last check: " << why;
+  return ok;
 }
 
 std::string ApplyStatic(E2eCluster& c, const std::string& base, int value) {
@@ -94,6 +110,126 @@ TEST(FaultsE2eTest, FrozenAgentGoesNotReadyAndItsContainersAreReplaced) {
   // The surplus is stopped: two running in all, as the Docker Engine sees it.
   c.WaitFor([&] { return c.DockerRunning(app) == 2 && c.Status(app, "running") == 2; },
             "surplus stopped after the node returned");
+}
+
+TEST(FaultsE2eTest, ControllerKilledDuringScaleUpConvergesWithoutDuplicatesOrOrphans) {
+  E2eOptions options;
+  options.agent_cpu = "2";  // room for 20 containers of 100m on each node
+  options.controller_flags = {"--node-timeout", "10s", "--startup-grace", "20s"};
+  E2eCluster c("scaleupkill", options);
+  const std::string app = c.App("burst");
+  CommandResult r = c.Cli({"apply", "-f", "-"}, StaticApp(app, 1, 0, 20, 0, true, "100m"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = c.Cli({"demand", "set", app, "20"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Kill the controller while the scale-up is under way: some containers run, not all.
+  int running = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    running = c.DockerRunning(app);
+    if (running >= 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  c.KillController();
+  ASSERT_GE(running, 1) << "no container started within 60 s\n" << c.Logs();
+  ASSERT_LT(running, 20) << "the scale-up finished before the controller could be killed";
+  c.StartController();
+  c.WaitNodesReady(2);
+  WaitConverged(c, {app});
+  EXPECT_EQ(c.Status(app, "allocated"), 20);
+  EXPECT_EQ(c.DockerRunning(app), 20);
+  std::set<std::string> instances;
+  for (const auto& container : c.DockerContainers()) {
+    EXPECT_TRUE(instances.insert(container.labels.at("io.microscale.instance")).second)
+        << "instance " << container.labels.at("io.microscale.instance") << " twice";
+  }
+}
+
+// The node's state as `get nodes` shows it, "" when unknown.
+std::string NodeState(E2eCluster& c, int i) {
+  nlohmann::json nodes = c.Json({"get", "nodes", c.node(i)});
+  if (!nodes.is_object() || !nodes["items"].is_array() || nodes["items"].empty()) return "";
+  return nodes["items"][0]["status"]["state"].get<std::string>();
+}
+
+// Running containers of `app` on node i, as the controller sees them.
+int RunningOn(E2eCluster& c, const std::string& app, int i) {
+  nlohmann::json list = c.Json({"get", "containers", "--node", c.node(i), "--app", app});
+  int running = 0;
+  if (list.is_object()) {
+    for (const auto& item : list["items"]) running += item["state"] == "Running";
+  }
+  return running;
+}
+
+TEST(FaultsE2eTest, PartitionedAgentIsReplacedAndItsSurplusStoppedWhenItHeals) {
+  NetworkNamespace ns;
+  ASSERT_TRUE(ns.ok()) << ns.status();
+  E2eOptions options;
+  options.grpc_bind = "0.0.0.0";  // the namespaced agent dials the host end of the veth
+  options.controller_flags = {"--node-timeout", "4s", "--startup-grace", "5s"};
+  options.agent_launch[0] = AgentLaunch{ns.ExecPrefix(), ns.host_address(), {}};
+  E2eCluster c("partition", options);
+  // Each node has room for four containers of 250m: the critical app takes two on each,
+  // the batch app fills the rest, so replacing node-1's critical containers on node-2
+  // means preempting batch there.
+  const std::string critical = c.App("critical");
+  const std::string batch = c.App("batch");
+  CommandResult r = c.Cli({"apply", "-f", "-"}, StaticApp(critical, 1, 0, 4, 4));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(WaitConverged(c, {critical}));
+  ASSERT_EQ(RunningOn(c, critical, 0), 2) << "spread placement puts two on each node";
+  r = c.Cli({"apply", "-f", "-"}, StaticApp(batch, 5, 0, 4, 4));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(WaitConverged(c, {critical, batch}));
+  ASSERT_EQ(c.Status(batch, "running"), 4);
+
+  ASSERT_TRUE(ns.Cut().ok());
+  c.WaitFor([&] { return NodeState(c, 0) == "NotReady"; }, "node-1 NotReady after the cut");
+  c.WaitFor([&] { return RunningOn(c, critical, 1) == 4 && c.Status(critical, "running") == 4; },
+            "the critical app's four containers on node-2");
+  EXPECT_EQ(c.Status(batch, "allocated"), 0) << "batch was preempted on node-2";
+
+  ASSERT_TRUE(ns.Heal().ok());
+  c.WaitFor([&] { return NodeState(c, 0) == "Ready"; }, "node-1 Ready after the heal",
+            absl::Seconds(120));
+  WaitConverged(c, {critical, batch});
+  EXPECT_EQ(c.DockerRunning(critical), 4);
+  EXPECT_EQ(c.DockerRunning(batch), 4);
+}
+
+// StaticApp with `network: none`, for an engine without a bridge.
+std::string NoNetworkApp(const std::string& name, int priority, int max, int value) {
+  std::string manifest = StaticApp(name, priority, 0, max, value);
+  manifest.insert(manifest.find("  image:"), "  network: none\n");
+  return manifest;
+}
+
+TEST(FaultsE2eTest, DockerdRestartedUnderTheAgentConverges) {
+  PrivateDockerd dockerd;
+  ASSERT_TRUE(dockerd.Start().ok()) << dockerd.Log();
+  ASSERT_TRUE(dockerd.LoadImage("microscale/demo:latest").ok());
+  E2eOptions options;
+  options.agents = 1;
+  options.agent_cpu = "2";
+  options.docker_socket = dockerd.socket();
+  E2eCluster c("dockerd", options);
+  const std::string app = c.App("survivor");
+  CommandResult r = c.Cli({"apply", "-f", "-"}, NoNetworkApp(app, 1, 6, 3));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(WaitConverged(c, {app}));
+  // dockerd stops its containers when it stops: they come back exited, not running.
+  dockerd.Stop();
+  ASSERT_TRUE(dockerd.Start().ok()) << dockerd.Log();
+  // The agent reports what the engine now has; the controller replaces what died.
+  WaitConverged(c, {app});
+  EXPECT_EQ(c.DockerRunning(app), 3);
+  // And it still acts on the restarted engine: a scale-up lands there.
+  r = c.Cli({"demand", "set", app, "5"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  c.WaitFor([&] { return c.Status(app, "allocated") == 5; }, "allocation 5");
+  WaitConverged(c, {app});
+  EXPECT_EQ(c.DockerRunning(app), 5);
 }
 
 }  // namespace
