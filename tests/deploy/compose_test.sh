@@ -9,11 +9,17 @@
 #   - Prometheus scrapes the controller and the agent (targets up);
 #   - `down -v` plus removing the demo containers by cluster label leaves no container,
 #     volume or network behind.
+# With --tls, the same with deploy/compose/docker-compose.tls.yml added: certificates from
+# scripts/make-test-ca, the agent joins and apply-demo applies over mutual TLS, a plaintext
+# microscalectl is refused, and a token made in the controller's container is then required.
 # A unique project and cluster name keep it apart from anything else on the host, and the
 # cleanup runs on every exit.
+# Usage: compose_test.sh [--tls]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/deploy/lib.sh
+TLS=0
+[[ ${1:-} == --tls ]] && TLS=1
 
 PROJECT="mscompose$$$(date +%s)"
 CLUSTER="compose-test-$PROJECT"
@@ -22,6 +28,16 @@ export DOCKER_API_VERSION=1.41
 export MICROSCALE_CLUSTER=$CLUSTER MICROSCALE_GRPC_PORT='' MICROSCALE_HTTP_PORT='' \
   MICROSCALE_PROMETHEUS_PORT=
 COMPOSE=(docker-compose --ansi never -p "$PROJECT" -f deploy/compose/docker-compose.yml)
+CLI_TLS=()
+if ((TLS)); then
+  pki=$(mktemp -d)
+  MICROSCALE_TLS_SANS=DNS:controller scripts/make-test-ca "$pki" >/dev/null
+  # The controller and CLI images run as uid 10001.
+  chown 10001:10001 "$pki"/* 2>/dev/null || chmod a+r "$pki"/*
+  export MICROSCALE_PKI=$pki
+  COMPOSE+=(-f deploy/compose/docker-compose.tls.yml)
+  CLI_TLS=(-v "$pki/ca.crt:/pki/ca.crt:ro")
+fi
 
 demo_containers() { docker ps -aq --filter "label=io.microscale.cluster=$CLUSTER"; }
 
@@ -39,6 +55,7 @@ cleanup() {
   fi
   "${COMPOSE[@]}" down -v --remove-orphans -t 5 >/dev/null 2>&1 || true
   remove_demo_containers || true
+  [[ -z ${pki:-} ]] || rm -rf "$pki"
   exit "$rc"
 }
 trap cleanup EXIT
@@ -89,8 +106,25 @@ controller_reports_running() {
 }
 wait_until 30 "the controller's /metrics reports checkout-api running" controller_reports_running
 
-apps=$(docker run --rm --network "${PROJECT}_default" microscale/cli:latest \
-  --controller controller:7400 -o json get apps)
+cli() {
+  docker run --rm --network "${PROJECT}_default" "${CLI_TLS[@]}" microscale/cli:latest \
+    --controller controller:7400 "$@"
+}
+if ((TLS)); then
+  out=$(cli get apps 2>&1) && fail "a plaintext microscalectl was served: $out"
+  apps=$(cli --tls-ca /pki/ca.crt -o json get apps)
+  step "microscalectl over TLS listed the apps; plaintext was refused"
+  # Tokens as docs/deployment.md creates them: in the controller's container.
+  token=$("${COMPOSE[@]}" exec -T controller microscale-controller token create \
+    --name compose-test --role read --data-dir /var/lib/microscale | grep -o 'mst_[0-9a-f]*') ||
+    fail "token create in the controller container"
+  wait_until 10 "a call without a token is refused" \
+    bash -c '! "$@" >/dev/null 2>&1' _ docker run --rm --network "${PROJECT}_default" \
+    "${CLI_TLS[@]}" microscale/cli:latest --controller controller:7400 --tls-ca /pki/ca.crt get apps
+  cli --tls-ca /pki/ca.crt --token "$token" get apps >/dev/null || fail "the read token was refused"
+else
+  apps=$(cli -o json get apps)
+fi
 names=$(python -c 'import json,sys; print(" ".join(sorted(i["metadata"]["name"] for i in json.load(sys.stdin)["items"])))' <<<"$apps")
 [[ $names == "batch-worker checkout-api" ]] || fail "microscalectl get apps listed: $names"
 
@@ -121,4 +155,4 @@ project_filter="label=com.docker.compose.project=$PROJECT"
 [[ -z "$(demo_containers)" ]] || fail "demo containers left"
 [[ -z "$(docker volume ls -q --filter "$project_filter")" ]] || fail "volumes left"
 [[ -z "$(docker network ls -q --filter "$project_filter")" ]] || fail "networks left"
-echo "PASS: compose brought the demo up, scaled it, was scraped, and left nothing" >&2
+echo "PASS: compose$( ((TLS)) && echo " with mutual TLS") brought the demo up, scaled it, was scraped, and left nothing" >&2
