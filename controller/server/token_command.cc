@@ -129,15 +129,14 @@ int RunTokenCommand(int argc, const char* const* argv, std::ostream& out, std::o
       "within about a second.",
       kProgram);
   app.footer(
+      "Every command takes --data-dir DIR (env MICROSCALE_DATA_DIR, default ./microscale-data).\n"
       "Roles:\n  read    get, describe, events, version\n  admin   everything (apply, delete, "
       "demand set, cordon, drain)\n"
       "Examples:\n  microscale-controller token create --name ci --role read\n"
       "  microscale-controller token list --data-dir /var/lib/microscale\n"
       "  microscale-controller token revoke ci\n"
-      "Exit codes:\n  0 success, 1 the command failed, 2 usage error");
+      "Exit codes:\n  0 success, 1 the command failed, 2 usage error\n");
   app.require_subcommand(1);
-  app.fallthrough();
-  AddEnvFlag(app, "data-dir", &args.data_dir, "the controller's data directory");
   std::function<int()> action;
   CLI::App* create = app.add_subcommand("create", "make a token and print its secret once");
   create->add_option("--name", args.name, "a DNS label naming the token, e.g. ci")->required();
@@ -148,6 +147,10 @@ int RunTokenCommand(int argc, const char* const* argv, std::ostream& out, std::o
   CLI::App* revoke = app.add_subcommand("revoke", "delete a token; calls with it are refused");
   revoke->add_option("NAME", args.name, "the token's name")->required();
   revoke->callback([&] { action = [&] { return Revoke(args, io); }; });
+  for (CLI::App* sub : {create, list, revoke}) {
+    AddEnvFlag(*sub, "data-dir", &args.data_dir, "the controller's data directory");
+  }
+  if (argc < 2) return Usage(io, "", "a command is required: create, list or revoke");
   if (argc >= 2 && argv[1][0] != '-' && std::string_view(argv[1]) != "create" &&
       std::string_view(argv[1]) != "list" && std::string_view(argv[1]) != "revoke") {
     return Usage(io, "",
