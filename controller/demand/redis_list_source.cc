@@ -40,7 +40,14 @@ absl::StatusOr<HostPort> ParseHostPort(std::string_view address, int default_por
 }
 
 absl::StatusOr<double> LlenReplyValue(const redisReply& reply) {
-  if (reply.type == REDIS_REPLY_INTEGER) return static_cast<double>(reply.integer);
+  if (reply.type == REDIS_REPLY_INTEGER) {
+    // A list length is never negative; a server that says so is not Redis answering LLEN.
+    if (reply.integer < 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("redis-list: LLEN answered a negative length ", reply.integer));
+    }
+    return static_cast<double>(reply.integer);
+  }
   if (reply.type == REDIS_REPLY_ERROR) {
     return absl::FailedPreconditionError(absl::StrCat(
         "redis-list: LLEN failed: ", absl::string_view(reply.str, static_cast<size_t>(reply.len))));

@@ -42,6 +42,16 @@ TEST(LlenReplyValueTest, IntegerIsTheLengthAndErrorsAreFailures) {
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("WRONGTYPE"));
 }
 
+// Found by demand_answer_fuzz: a server answering ":-5" gave a negative demand.
+TEST(LlenReplyValueTest, NegativeLengthIsAFailure) {
+  redisReply negative{};
+  negative.type = REDIS_REPLY_INTEGER;
+  negative.integer = -5;
+  auto r = LlenReplyValue(negative);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("negative"));
+}
+
 TEST(RedisListDemandSourceTest, CreateRefusesBadSettings) {
   EXPECT_FALSE(RedisListDemandSource::Create({"h:1", "", "", 0}, absl::Seconds(1)).ok());
   EXPECT_FALSE(RedisListDemandSource::Create({"h:1", "jobs", "", -1}, absl::Seconds(1)).ok());

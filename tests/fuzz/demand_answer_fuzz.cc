@@ -1,14 +1,18 @@
 // Fuzzes the parsers of demand-source answers: ParsePrometheusAnswer (the body of
-// /api/v1/query with an HTTP status) and ExtractJsonNumber (an RFC 6901 pointer into an
-// HTTP-JSON answer). The first input byte picks the HTTP status; for HTTP-JSON the rest
-// is "<pointer>\n<body>". Nothing may crash or throw; beyond that:
-//  - an accepted demand is a finite number;
+// /api/v1/query with an HTTP status), ExtractJsonNumber (an RFC 6901 pointer into an
+// HTTP-JSON answer) and LlenReplyValue (Redis replies, as hiredis's reader cuts them from
+// the bytes of a connection). The first input byte picks the HTTP status; for HTTP-JSON
+// the rest is "<pointer>\n<body>"; for Redis the rest is the stream of replies. Nothing
+// may crash or throw; beyond that:
+//  - an accepted demand is a finite number (and for a Redis list length, >= 0);
 //  - a refused Prometheus answer is FailedPrecondition or Unavailable (5xx) with a
 //    message, and any non-200 answer is refused;
 //  - a pointer CheckJsonPointer refuses is refused by ExtractJsonNumber as InvalidArgument;
 //    other refusals are FailedPrecondition with a message;
 //  - the HTTP-JSON number survives a round trip: the same pointer into the document
 //    written back by nlohmann::json gives the same number.
+#include <hiredis/hiredis.h>
+
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -18,6 +22,7 @@
 
 #include "controller/demand/http_json_source.h"
 #include "controller/demand/prometheus_source.h"
+#include "controller/demand/redis_list_source.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {
@@ -64,6 +69,24 @@ void CheckHttpJson(std::string_view rest, std::string_view input) {
   FuzzCheck(again.ok() && *again == *number, "the number survives a round trip", input);
 }
 
+void CheckRedis(std::string_view stream, std::string_view input) {
+  redisReader* reader = redisReaderCreate();
+  if (redisReaderFeed(reader, stream.data(), stream.size()) == REDIS_OK) {
+    void* reply = nullptr;
+    while (redisReaderGetReply(reader, &reply) == REDIS_OK && reply != nullptr) {
+      absl::StatusOr<double> length =
+          microscale::LlenReplyValue(*static_cast<const redisReply*>(reply));
+      FuzzCheck(!length.ok() || (std::isfinite(*length) && *length >= 0),
+                "a Redis list length is a finite number >= 0", input);
+      FuzzCheck(length.ok() || length.status().code() == absl::StatusCode::kFailedPrecondition,
+                "a refused Redis reply is FailedPrecondition", input);
+      freeReplyObject(reply);
+      reply = nullptr;
+    }
+  }
+  redisReaderFree(reader);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -74,5 +97,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view rest = input.substr(1);
   CheckPrometheus(http_status, rest, input);
   CheckHttpJson(rest, input);
+  CheckRedis(rest, input);
   return 0;
 }
