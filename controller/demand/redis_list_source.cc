@@ -11,12 +11,12 @@
 
 namespace microscale {
 
-absl::StatusOr<HostPort> ParseHostPort(std::string_view address, int default_port) {
+absl::StatusOr<RedisAddress> ParseRedisAddress(std::string_view address, int default_port) {
   auto bad = [&](std::string_view why) {
     return absl::InvalidArgumentError(
         absl::StrCat("demand.redisList.address \"", ToAbsl(address), "\": ", ToAbsl(why)));
   };
-  HostPort out{std::string(address), default_port};
+  RedisAddress out{std::string(address), default_port};
   std::string_view port_text;
   if (address.starts_with("[")) {
     size_t close = address.find(']');
@@ -58,7 +58,7 @@ absl::StatusOr<double> LlenReplyValue(const redisReply& reply) {
 
 absl::StatusOr<std::unique_ptr<RedisListDemandSource>> RedisListDemandSource::Create(
     const RedisListDemand& spec, absl::Duration timeout) {
-  absl::StatusOr<HostPort> address = ParseHostPort(spec.address, 6379);
+  absl::StatusOr<RedisAddress> address = ParseRedisAddress(spec.address, 6379);
   if (!address.ok()) return address.status();
   if (spec.key.empty()) return absl::InvalidArgumentError("demand.redisList.key is empty");
   if (spec.database < 0) return absl::InvalidArgumentError("demand.redisList.database is negative");
@@ -66,7 +66,7 @@ absl::StatusOr<std::unique_ptr<RedisListDemandSource>> RedisListDemandSource::Cr
       new RedisListDemandSource(spec, *std::move(address), timeout));
 }
 
-RedisListDemandSource::RedisListDemandSource(const RedisListDemand& spec, HostPort address,
+RedisListDemandSource::RedisListDemandSource(const RedisListDemand& spec, RedisAddress address,
                                              absl::Duration timeout)
     : spec_(spec), address_(std::move(address)), timeout_(timeout) {}
 

@@ -21,14 +21,14 @@ struct redisReply;
 
 namespace microscale {
 
-struct HostPort {
+struct RedisAddress {
   std::string host;
   int port = 0;
-  bool operator==(const HostPort&) const = default;
+  bool operator==(const RedisAddress&) const = default;
 };
 
 // Splits "host:port" or "host" (port `default_port`); "[::1]:6379" for IPv6.
-absl::StatusOr<HostPort> ParseHostPort(std::string_view address, int default_port);
+absl::StatusOr<RedisAddress> ParseRedisAddress(std::string_view address, int default_port);
 
 // The demand in the reply to LLEN: an integer, or the error Redis gave.
 absl::StatusOr<double> LlenReplyValue(const redisReply& reply);
@@ -43,7 +43,7 @@ class RedisListDemandSource final : public DemandSource {
   absl::StatusOr<double> Read(absl::Time now) override;
 
  private:
-  RedisListDemandSource(const RedisListDemand& spec, HostPort address, absl::Duration timeout);
+  RedisListDemandSource(const RedisListDemand& spec, RedisAddress address, absl::Duration timeout);
 
   absl::Status Connect();
   // Runs a command on the current connection; Unavailable (and the connection dropped)
@@ -53,7 +53,7 @@ class RedisListDemandSource final : public DemandSource {
   void Disconnect();
 
   RedisListDemand spec_;
-  HostPort address_;
+  RedisAddress address_;
   absl::Duration timeout_;
   redisContext* context_ = nullptr;
 };

@@ -11,16 +11,16 @@ namespace {
 using ::testing::HasSubstr;
 
 TEST(ParseHostPortTest, ReadsHostAndPort) {
-  EXPECT_EQ(*ParseHostPort("127.0.0.1:6380", 6379), (HostPort{"127.0.0.1", 6380}));
-  EXPECT_EQ(*ParseHostPort("redis", 6379), (HostPort{"redis", 6379}));
-  EXPECT_EQ(*ParseHostPort("[::1]:7000", 6379), (HostPort{"::1", 7000}));
-  EXPECT_EQ(*ParseHostPort("[::1]", 6379), (HostPort{"::1", 6379}));
+  EXPECT_EQ(*ParseRedisAddress("127.0.0.1:6380", 6379), (RedisAddress{"127.0.0.1", 6380}));
+  EXPECT_EQ(*ParseRedisAddress("redis", 6379), (RedisAddress{"redis", 6379}));
+  EXPECT_EQ(*ParseRedisAddress("[::1]:7000", 6379), (RedisAddress{"::1", 7000}));
+  EXPECT_EQ(*ParseRedisAddress("[::1]", 6379), (RedisAddress{"::1", 6379}));
 }
 
 TEST(ParseHostPortTest, RefusesBadAddressesNamingTheField) {
   for (const char* bad :
        {"", ":6379", "host:", "host:0", "host:70000", "host:x", "::1:6379", "[::1"}) {
-    auto r = ParseHostPort(bad, 6379);
+    auto r = ParseRedisAddress(bad, 6379);
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_THAT(std::string(r.status().message()), HasSubstr("demand.redisList.address")) << bad;
   }
