@@ -112,6 +112,48 @@ TEST(FaultsE2eTest, FrozenAgentGoesNotReadyAndItsContainersAreReplaced) {
             "surplus stopped after the node returned");
 }
 
+// Polls (every 20 ms, up to 60 s) until Docker runs at least one container of `app`;
+// returns how many it runs then.
+int WaitFirstRunning(E2eCluster& c, const std::string& app) {
+  int running = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    running = c.DockerRunning(app);
+    if (running >= 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return running;
+}
+
+TEST(FaultsE2eTest, AgentKilledDuringScaleUpLeavesNothingHalfStarted) {
+  E2eOptions options;
+  options.agents = 1;
+  options.agent_cpu = "2";  // room for 20 containers of 100m
+  options.controller_flags = {"--node-timeout", "20s", "--startup-grace", "5s"};
+  E2eCluster c("agentscaleupkill", options);
+  const std::string app = c.App("burst");
+  CommandResult r = c.Cli({"apply", "-f", "-"}, StaticApp(app, 1, 0, 20, 0, true, "100m"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = c.Cli({"demand", "set", app, "20"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The agent runs four engine calls at a time, each a create then a start: killed now,
+  // some containers are only created. (The engine finishes a start it was already asked
+  // for, so most of those run anyway; one created between the agent's create and its start
+  // request stays created until the controller sends its start again.)
+  const int running = WaitFirstRunning(c, app);
+  c.KillAgent(0);
+  ASSERT_GE(running, 1) << "no container started within 60 s\n" << c.Logs();
+  ASSERT_LT(running, 20) << "the scale-up finished before the agent could be killed";
+  int created = 0;
+  for (const auto& container : c.DockerContainers()) created += container.state == "created";
+  std::cerr << "agent killed with " << running << " running and " << created
+            << " created containers\n";
+  c.StartAgent(0);
+  c.WaitNodesReady(1);
+  WaitConverged(c, {app});
+  EXPECT_EQ(c.DockerRunning(app), 20);
+}
+
 TEST(FaultsE2eTest, ControllerKilledDuringScaleUpConvergesWithoutDuplicatesOrOrphans) {
   E2eOptions options;
   options.agent_cpu = "2";  // room for 20 containers of 100m on each node
@@ -123,13 +165,7 @@ TEST(FaultsE2eTest, ControllerKilledDuringScaleUpConvergesWithoutDuplicatesOrOrp
   r = c.Cli({"demand", "set", app, "20"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // Kill the controller while the scale-up is under way: some containers run, not all.
-  int running = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < deadline) {
-    running = c.DockerRunning(app);
-    if (running >= 1) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  const int running = WaitFirstRunning(c, app);
   c.KillController();
   ASSERT_GE(running, 1) << "no container started within 60 s\n" << c.Logs();
   ASSERT_LT(running, 20) << "the scale-up finished before the controller could be killed";
