@@ -432,6 +432,7 @@ TEST_F(ControllerLoopTest, SilentNodeIsReplacedElsewhereAndItsSurplusStoppedWhen
   n1.SetHeartbeating(false);
   clock_.Advance(absl::Seconds(11));
   ASSERT_TRUE(WaitUntil([&] { return GetNodes()["n1"].state() == "NotReady"; }));
+  EXPECT_TRUE(WaitUntil([&] { return HasEvent("NodeNotReady", "node/n1", "no longer count"); }));
   ASSERT_TRUE(WaitUntil([&] { return n2.Running("web") == 4; })) << n2.Running("web");
   EXPECT_EQ(n1.Running("web"), 2) << "a NotReady node's containers are not stopped";
   EXPECT_TRUE(n1.Stops().empty());
@@ -439,6 +440,7 @@ TEST_F(ControllerLoopTest, SilentNodeIsReplacedElsewhereAndItsSurplusStoppedWhen
   n1.SetHeartbeating(true);
   n1.HeartbeatNow();
   ASSERT_TRUE(WaitUntil([&] { return GetNodes()["n1"].state() == "Ready"; }));
+  EXPECT_TRUE(WaitUntil([&] { return HasEvent("NodeReady", "node/n1", "count again"); }));
   ASSERT_TRUE(WaitUntil([&] { return Converged("web", 4); }))
       << "n1 " << n1.Running("web") << " n2 " << n2.Running("web");
   EXPECT_EQ(n1.Stops().size() + n2.Stops().size(), 2u) << "exactly the surplus is stopped";

@@ -495,6 +495,7 @@ void Reconciler::Report(const core::Plan& plan, const std::vector<NodeView>& nod
   reported_apps_ = std::move(reported);
   int ready = 0, not_ready = 0, cordoned = 0;
   for (const NodeView& node : nodes) {
+    NoteNodeHealth(node, now);
     if (node.health == NodeHealth::kNotReady) {
       ++not_ready;
     } else if (node.cordoned) {
@@ -504,6 +505,20 @@ void Reconciler::Report(const core::Plan& plan, const std::vector<NodeView>& nod
     }
   }
   deps_.metrics.SetNodes(ready, not_ready, cordoned);
+}
+
+void Reconciler::NoteNodeHealth(const NodeView& node, absl::Time now) {
+  if (node.health == NodeHealth::kNotReady) {
+    if (!not_ready_nodes_.insert(node.name).second) return;
+    LogWarn("node NotReady", {{"node", node.name}});
+    deps_.events.Add(now, "NodeNotReady", "node/" + node.name,
+                     "nothing heard within the node timeout; its containers no longer count "
+                     "and are replaced where capacity allows");
+  } else if (not_ready_nodes_.erase(node.name) > 0) {
+    LogInfo("node Ready again", {{"node", node.name}});
+    deps_.events.Add(now, "NodeReady", "node/" + node.name,
+                     "heard from again; its containers count again and any surplus is stopped");
+  }
 }
 
 }  // namespace microscale

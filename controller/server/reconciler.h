@@ -103,6 +103,8 @@ class Reconciler {
   void PersistOrdinals(const core::Plan& plan) ABSL_EXCLUSIVE_LOCKS_REQUIRED(pass_mu_);
   void Report(const core::Plan& plan, const std::vector<NodeView>& nodes, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(pass_mu_);
+  // Records NodeNotReady when a node turns NotReady and NodeReady when it comes back.
+  void NoteNodeHealth(const NodeView& node, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(pass_mu_);
 
   ReconcilerDeps deps_;
   const ReconcilerOptions options_;
@@ -122,7 +124,8 @@ class Reconciler {
 
   absl::Mutex pass_mu_;  // one pass at a time
   std::map<std::string, int64_t> persisted_ordinals_ ABSL_GUARDED_BY(pass_mu_);
-  std::set<std::string> reported_apps_ ABSL_GUARDED_BY(pass_mu_);  // apps with metric series
+  std::set<std::string> reported_apps_ ABSL_GUARDED_BY(pass_mu_);    // apps with metric series
+  std::set<std::string> not_ready_nodes_ ABSL_GUARDED_BY(pass_mu_);  // for NodeNotReady events
   std::thread thread_;
 };
 
