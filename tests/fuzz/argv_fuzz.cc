@@ -6,6 +6,8 @@
 //    text) or a usage error (exit 2, on stderr, naming --help);
 //  - an accepted config holds only checked values: addresses that are host:port, non-empty
 //    names, positive durations and intervals, non-negative resources, known choices.
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -95,13 +97,15 @@ void CheckCtl(const std::vector<const char*>& argv, std::string_view input) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  // The env twins of the flags would make runs depend on the fuzzer's environment.
-  for (const char* name :
-       {"MICROSCALE_CONTROLLER", "MICROSCALE_GRPC_ADDR", "MICROSCALE_HTTP_ADDR",
-        "MICROSCALE_DATA_DIR", "MICROSCALE_NODE_NAME", "MICROSCALE_CLUSTER_NAME",
-        "MICROSCALE_RUNTIME", "MICROSCALE_TLS_CERT", "MICROSCALE_TLS_KEY", "MICROSCALE_TLS_CA"}) {
-    unsetenv(name);
+  // The env twins of the flags (MICROSCALE_*) would make runs depend on the environment.
+  std::vector<std::string> names;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string_view variable(*entry);
+    if (variable.rfind("MICROSCALE_", 0) == 0) {
+      names.emplace_back(variable.substr(0, variable.find('=')));
+    }
   }
+  for (const std::string& name : names) unsetenv(name.c_str());
   return 0;
 }
 
