@@ -81,7 +81,15 @@ absl::StatusOr<double> HttpJsonDemandSource::Read(absl::Time) {
   std::string path = target_.path.empty() ? "/" : target_.path;
   if (!target_.query.empty()) absl::StrAppend(&path, "?", target_.query);
   httplib::Headers headers(spec_.headers.begin(), spec_.headers.end());
-  httplib::Result result = client_->Get(path, headers);
+  std::string body;
+  bool overflowed = false;
+  httplib::Result result =
+      client_->Get(path, headers, demand_internal::CappedBody(&body, &overflowed));
+  if (overflowed) {
+    return absl::FailedPreconditionError(absl::StrCat("http-json: the answer of ", spec_.url,
+                                                      " is larger than ",
+                                                      demand_internal::kMaxAnswerBytes, " bytes"));
+  }
   if (!result) {
     return absl::UnavailableError(absl::StrCat(
         "http-json: ", spec_.url, " did not answer: ", httplib::to_string(result.error())));
@@ -91,7 +99,7 @@ absl::StatusOr<double> HttpJsonDemandSource::Read(absl::Time) {
     if (result->status >= 500) return absl::UnavailableError(message);
     return absl::FailedPreconditionError(message);
   }
-  return ExtractJsonNumber(result->body, spec_.pointer);
+  return ExtractJsonNumber(body, spec_.pointer);
 }
 
 }  // namespace microscale

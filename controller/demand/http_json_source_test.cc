@@ -1,5 +1,11 @@
 #include "controller/demand/http_json_source.h"
 
+#include <httplib.h>
+
+#include <string>
+#include <thread>
+#include <utility>
+
 #include "controller/demand/http_target.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -10,6 +16,33 @@ namespace {
 using ::testing::HasSubstr;
 
 std::string Message(const absl::StatusOr<double>& r) { return std::string(r.status().message()); }
+
+// A loopback HTTP server answering every GET of `path` with `body`, for the size limit.
+class AnswerServer {
+ public:
+  AnswerServer(const std::string& path, std::string body) : body_(std::move(body)) {
+    server_.Get(path, [this](const httplib::Request&, httplib::Response& res) {
+      res.set_content(body_, "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    // Connections wait in the listen queue until the accept loop runs.
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  // Each test reads once before this, so the accept loop runs and stop() is heard.
+  ~AnswerServer() {
+    server_.stop();
+    thread_.join();
+  }
+  AnswerServer(const AnswerServer&) = delete;
+  AnswerServer& operator=(const AnswerServer&) = delete;
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  std::string body_;
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+};
 
 TEST(ExtractJsonNumberTest, FindsNumbersByPointer) {
   const char* body = R"({"queue":{"depth":17,"rates":[1.5,2.5]},"a/b":{"~x":3}})";
@@ -67,6 +100,24 @@ TEST(HttpJsonDemandSourceTest, CreateRefusesBadSettings) {
   EXPECT_FALSE(HttpJsonDemandSource::Create({"nohost", "/a", {}}, absl::Seconds(1)).ok());
   EXPECT_FALSE(HttpJsonDemandSource::Create({"http://h/x", "a", {}}, absl::Seconds(1)).ok());
   EXPECT_TRUE(HttpJsonDemandSource::Create({"http://h/x", "/a", {}}, absl::Seconds(1)).ok());
+}
+
+// A server that answers more than a demand answer can be is refused, not read into memory.
+TEST(HttpJsonDemandSourceTest, AnswerLargerThanTheLimitIsAFailedRead) {
+  AnswerServer big(
+      "/stats", "{\"n\":1,\"pad\":\"" + std::string(demand_internal::kMaxAnswerBytes, 'x') + "\"}");
+  auto source = HttpJsonDemandSource::Create({big.url() + "/stats", "/n", {}}, absl::Seconds(10));
+  ASSERT_TRUE(source.ok()) << source.status();
+  auto r = (*source)->Read(absl::Now());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition) << r.status();
+  EXPECT_THAT(Message(r), HasSubstr("larger than"));
+
+  AnswerServer small("/stats", R"({"n":7})");
+  auto fine = HttpJsonDemandSource::Create({small.url() + "/stats", "/n", {}}, absl::Seconds(10));
+  ASSERT_TRUE(fine.ok());
+  auto seven = (*fine)->Read(absl::Now());
+  ASSERT_TRUE(seven.ok()) << seven.status();
+  EXPECT_EQ(*seven, 7);
 }
 
 }  // namespace

@@ -41,4 +41,16 @@ void ConfigureClient(httplib::Client& client, absl::Duration timeout) {
   client.set_keep_alive(true);
 }
 
+std::function<bool(const char*, size_t)> CappedBody(std::string* body, bool* overflowed,
+                                                    size_t max_bytes) {
+  return [body, overflowed, max_bytes](const char* data, size_t length) {
+    if (length > max_bytes - body->size()) {
+      *overflowed = true;
+      return false;
+    }
+    body->append(data, length);
+    return true;
+  };
+}
+
 }  // namespace microscale::demand_internal

@@ -4,6 +4,8 @@
 #ifndef MICROSCALE_CONTROLLER_DEMAND_HTTP_TARGET_H_
 #define MICROSCALE_CONTROLLER_DEMAND_HTTP_TARGET_H_
 
+#include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +31,15 @@ absl::StatusOr<HttpTarget> ParseHttpTarget(std::string_view url, std::string_vie
 // Bounds connecting, sending and receiving by `timeout` each and keeps the connection
 // open between reads.
 void ConfigureClient(httplib::Client& client, absl::Duration timeout);
+
+// The most of an answer's body a source reads: a demand answer is one number, and a
+// server that sends more (without end, say) must not fill the controller's memory.
+inline constexpr size_t kMaxAnswerBytes = size_t{4} << 20;
+
+// A content receiver for httplib's Get that appends to `body` and stops the transfer, with
+// `*overflowed` set, once more than `max_bytes` arrived. Both must outlive the request.
+std::function<bool(const char*, size_t)> CappedBody(std::string* body, bool* overflowed,
+                                                    size_t max_bytes = kMaxAnswerBytes);
 
 }  // namespace microscale::demand_internal
 

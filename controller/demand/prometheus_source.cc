@@ -109,12 +109,19 @@ absl::StatusOr<double> PrometheusDemandSource::Read(absl::Time) {
   while (!path.empty() && path.back() == '/') path.pop_back();
   path += "/api/v1/query";
   httplib::Params params{{"query", spec_.query}};
-  httplib::Result result = client_->Get(path, params, httplib::Headers{});
+  std::string body;
+  bool overflowed = false;
+  httplib::Result result = client_->Get(path, params, httplib::Headers{},
+                                        demand_internal::CappedBody(&body, &overflowed));
+  if (overflowed) {
+    return Failed(
+        absl::StrCat("the answer is larger than ", demand_internal::kMaxAnswerBytes, " bytes"));
+  }
   if (!result) {
     return absl::UnavailableError(absl::StrCat(
         "prometheus at ", target_.origin, " did not answer: ", httplib::to_string(result.error())));
   }
-  return ParsePrometheusAnswer(result->status, result->body);
+  return ParsePrometheusAnswer(result->status, body);
 }
 
 }  // namespace microscale

@@ -1,5 +1,12 @@
 #include "controller/demand/prometheus_source.h"
 
+#include <httplib.h>
+
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "controller/demand/http_target.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -9,6 +16,33 @@ namespace {
 using ::testing::HasSubstr;
 
 std::string Message(const absl::StatusOr<double>& r) { return std::string(r.status().message()); }
+
+// A loopback HTTP server answering every GET of `path` with `body`, for the size limit.
+class AnswerServer {
+ public:
+  AnswerServer(const std::string& path, std::string body) : body_(std::move(body)) {
+    server_.Get(path, [this](const httplib::Request&, httplib::Response& res) {
+      res.set_content(body_, "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    // Connections wait in the listen queue until the accept loop runs.
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  // Each test reads once before this, so the accept loop runs and stop() is heard.
+  ~AnswerServer() {
+    server_.stop();
+    thread_.join();
+  }
+  AnswerServer(const AnswerServer&) = delete;
+  AnswerServer& operator=(const AnswerServer&) = delete;
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  std::string body_;
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+};
 
 TEST(ParsePrometheusAnswerTest, ScalarIsTheValue) {
   auto r = ParsePrometheusAnswer(
@@ -112,6 +146,27 @@ TEST(PrometheusDemandSourceTest, UnreachableServerIsUnavailable) {
   ASSERT_TRUE(source.ok());
   auto r = (*source)->Read(absl::Now());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable) << r.status();
+}
+
+// A server that answers more than a demand answer can be is refused, not read into memory.
+TEST(PrometheusDemandSourceTest, AnswerLargerThanTheLimitIsAFailedRead) {
+  AnswerServer big("/api/v1/query",
+                   std::string(R"({"status":"success","data":{"resultType":"scalar",)") +
+                       R"("result":[1,"5"]},"pad":")" +
+                       std::string(demand_internal::kMaxAnswerBytes, 'x') + "\"}");
+  auto source = PrometheusDemandSource::Create({big.url(), "up"}, absl::Seconds(10));
+  ASSERT_TRUE(source.ok()) << source.status();
+  auto r = (*source)->Read(absl::Now());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition) << r.status();
+  EXPECT_THAT(Message(r), HasSubstr("larger than"));
+
+  AnswerServer small("/api/v1/query",
+                     R"({"status":"success","data":{"resultType":"scalar","result":[1,"5"]}})");
+  auto fine = PrometheusDemandSource::Create({small.url(), "up"}, absl::Seconds(10));
+  ASSERT_TRUE(fine.ok());
+  auto five = (*fine)->Read(absl::Now());
+  ASSERT_TRUE(five.ok()) << five.status();
+  EXPECT_EQ(*five, 5);
 }
 
 }  // namespace
