@@ -17,7 +17,9 @@ CommandContext::CommandContext(const CliIo& io, GlobalOptions options,
 
 ControlPlaneClient& CommandContext::client() {
   if (!client_.has_value()) {
-    channel_ = grpc::CreateChannel(options_.controller, credentials_);
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(64 << 20);  // the app list of a big cluster
+    channel_ = grpc::CreateCustomChannel(options_.controller, credentials_, args);
     stub_ = v1::ControlPlane::NewStub(channel_);
     client_.emplace(*stub_, options_.timeout, options_.token);
   }

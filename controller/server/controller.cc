@@ -69,14 +69,16 @@ void Controller::Parts::OnObservation(const DemandObservation& o) {
 
 namespace {
 
-constexpr int kMaxGrpcMessageBytes = 4 << 20;
+constexpr int kMaxReceivedMessageBytes = 4 << 20;
+constexpr int kMaxSentMessageBytes = 64 << 20;
 
-// Limits of the gRPC port: a message (a manifest, an agent's Hello) is at most 4 MiB, a
-// connection that has not finished its handshake in 10 s is dropped, and agents' keepalive
-// pings (every 10 s) are allowed so a cut link is noticed on both sides.
+// Limits of the gRPC port: a message received (a manifest, an agent's Hello) is at most
+// 4 MiB; answers may be larger (the app list of a big cluster). A connection that has not
+// finished its handshake in 10 s is dropped, and agents' keepalive pings (every 10 s) are
+// allowed so a cut link is noticed on both sides.
 void SetGrpcLimits(grpc::ServerBuilder& builder) {
-  builder.SetMaxReceiveMessageSize(kMaxGrpcMessageBytes);
-  builder.SetMaxSendMessageSize(kMaxGrpcMessageBytes);
+  builder.SetMaxReceiveMessageSize(kMaxReceivedMessageBytes);
+  builder.SetMaxSendMessageSize(kMaxSentMessageBytes);
   builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, 10'000);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 64);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 20'000);

@@ -114,6 +114,9 @@ ControllerFlagsResult ParseControllerFlags(int argc, const char* const* argv,
       "microscale-controller: turns demand into container counts, shares capacity by "
       "priority and drives the node agents",
       "microscale-controller");
+  app.footer(
+      "\nSubcommands:\n  token create|list|revoke   API tokens for microscalectl "
+      "(microscale-controller token --help)\n\nSecurity: docs/security.md (TLS, tokens, limits).");
   app.set_version_flag("--version", std::string(version));
   AddEnvFlag(
       app, "grpc-addr", &raw.grpc_addr,
