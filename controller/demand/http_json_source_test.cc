@@ -1,12 +1,10 @@
 #include "controller/demand/http_json_source.h"
 
-#include <httplib.h>
-
 #include <string>
-#include <thread>
 #include <utility>
 
 #include "controller/demand/http_target.h"
+#include "controller/demand/testing/answer_server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -17,32 +15,7 @@ using ::testing::HasSubstr;
 
 std::string Message(const absl::StatusOr<double>& r) { return std::string(r.status().message()); }
 
-// A loopback HTTP server answering every GET of `path` with `body`, for the size limit.
-class AnswerServer {
- public:
-  AnswerServer(const std::string& path, std::string body) : body_(std::move(body)) {
-    server_.Get(path, [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(body_, "application/json");
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    // Connections wait in the listen queue until the accept loop runs.
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-  }
-  // Each test reads once before this, so the accept loop runs and stop() is heard.
-  ~AnswerServer() {
-    server_.stop();
-    thread_.join();
-  }
-  AnswerServer(const AnswerServer&) = delete;
-  AnswerServer& operator=(const AnswerServer&) = delete;
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  std::string body_;
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-};
+using ::microscale::testing::AnswerServer;
 
 TEST(ExtractJsonNumberTest, FindsNumbersByPointer) {
   const char* body = R"({"queue":{"depth":17,"rates":[1.5,2.5]},"a/b":{"~x":3}})";
