@@ -68,6 +68,23 @@ struct HttpJsonDemand {
   bool operator==(const HttpJsonDemand&) const = default;
 };
 
+// Queue mode (`demand.queue`): the source reads a backlog, and the controller holds it near a
+// target from the estimated arrival and drain rates instead of scaling on its level.
+// Exactly one of backlog_target and target_wait_seconds is set.
+struct QueueSpec {
+  std::optional<double> backlog_target;       // items to hold in the queue (>= 0)
+  std::optional<double> target_wait_seconds;  // or: the wait an item should see (> 0)
+  std::optional<double> per_container_rate;   // items/s one container drains; estimated if unset
+  bool operator==(const QueueSpec&) const = default;
+};
+
+// Predictive scale-up (`demand.predictive`): scale on the demand forecast this far ahead
+// when it is above the current demand; never on the way down.
+struct PredictiveSpec {
+  double horizon_seconds = 0;  // > 0
+  bool operator==(const PredictiveSpec&) const = default;
+};
+
 struct DemandSpec {
   DemandSourceKind source = DemandSourceKind::kStatic;
   double target_per_container = 1;
@@ -76,6 +93,8 @@ struct DemandSpec {
   double tolerance = 0;
   double scale_down_delay_seconds = 0;
   std::optional<Fallback> fallback;
+  std::optional<QueueSpec> queue;  // unset: level mode, ceil(demand / target_per_container)
+  std::optional<PredictiveSpec> predictive;
   std::optional<double> value;  // static source
   RandomDemand random;
   PrometheusDemand prometheus;

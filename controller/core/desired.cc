@@ -39,6 +39,45 @@ int32_t Stabilize(const AppSpec& spec, DesiredState& state, absl::Time now, int3
   return std::min(current, window_max);
 }
 
+// Level mode: ceil(demand / target), on the forecast when predictive and above the read.
+int32_t LevelRecommendation(const AppSpec& spec, double demand, int32_t current,
+                            DesiredState& state, absl::Time now, DesiredResult& out) {
+  if (spec.demand.predictive.has_value()) {
+    const double horizon = spec.demand.predictive->horizon_seconds;
+    state.trend = AddToTrend(state.trend, demand, now, horizon);
+    std::optional<double> forecast = ForecastRising(state.trend, horizon);
+    if (forecast.has_value() && *forecast > demand) {
+      out.forecast = forecast;
+      demand = *forecast;
+    }
+  }
+  const Replicas& r = spec.replicas;
+  return WithinTolerance(demand, current, spec.demand)
+             ? current
+             : RawRecommendation(demand, spec.demand.target_per_container, r.min, r.max);
+}
+
+// Queue mode: the count that holds the backlog near its target (queue.h); predictive
+// forecasts the arrival rate.
+int32_t QueueRecommendation(const AppSpec& spec, const DemandReading& reading, int32_t current,
+                            DesiredState& state, absl::Time now, DesiredResult& out) {
+  const QueueSpec& queue = *spec.demand.queue;
+  QueueReading q{reading.value, reading.running, reading.starting};
+  state.queue = UpdateQueueEstimate(queue, q, state.queue, now);
+  std::optional<double> forecast;
+  if (spec.demand.predictive.has_value()) {
+    if (std::optional<double> arrival = EstimatedArrivalRate(state.queue)) {
+      const double horizon = spec.demand.predictive->horizon_seconds;
+      state.trend = AddToTrend(state.trend, *arrival, now, horizon);
+      forecast = ForecastRising(state.trend, horizon);
+      if (forecast.has_value() && *forecast > *arrival) out.forecast = forecast;
+    }
+  }
+  QueueDecision decision = RecommendQueueCount(queue, q, state.queue, current, forecast);
+  state.queue = decision.estimate;
+  return decision.count;
+}
+
 }  // namespace
 
 int32_t RawRecommendation(double demand, double target, int32_t min, int32_t max) {
@@ -51,7 +90,8 @@ int32_t RawRecommendation(double demand, double target, int32_t min, int32_t max
 
 DesiredResult ComputeDesired(const AppSpec& spec, const DemandReading& reading,
                              const DesiredState& previous, absl::Time now) {
-  DesiredResult out{0, previous};
+  DesiredResult out;
+  out.state = previous;
   DesiredState& state = out.state;
   const Replicas& r = spec.replicas;
   const int32_t current = Clamp(previous.last.value_or(r.min), r);
@@ -66,12 +106,16 @@ DesiredResult ComputeDesired(const AppSpec& spec, const DemandReading& reading,
     }
   } else if (reading.kind == DemandReading::Kind::kValue) {
     state.consecutive_failures = 0;
-    rec = WithinTolerance(reading.value, current, spec.demand)
-              ? current
-              : RawRecommendation(reading.value, spec.demand.target_per_container, r.min, r.max);
+    rec = spec.demand.queue.has_value()
+              ? Clamp(QueueRecommendation(spec, reading, current, state, now, out), r)
+              : LevelRecommendation(spec, reading.value, current, state, now, out);
   }
   out.desired = rec.has_value() ? Clamp(Stabilize(spec, state, now, current, *rec), r) : current;
   state.last = out.desired;
+  if (spec.demand.queue.has_value()) {
+    out.arrival_rate = EstimatedArrivalRate(state.queue);
+    out.drain_rate_per_container = EstimatedDrainRate(state.queue);
+  }
   return out;
 }
 

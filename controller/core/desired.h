@@ -16,6 +16,8 @@
 
 #include "absl/time/time.h"
 #include "common/manifest/app.h"
+#include "controller/core/forecast.h"
+#include "controller/core/queue.h"
 
 namespace microscale::core {
 
@@ -28,9 +30,15 @@ struct DemandReading {
   };
   Kind kind = Kind::kNone;
   double value = 0;
+  // The app's containers when the value was read: running (draining the queue) and
+  // starting (ordered, not yet running). Queue mode needs them; level mode ignores them.
+  int32_t running = 0;
+  int32_t starting = 0;
 
   static DemandReading None() { return {}; }
-  static DemandReading Value(double v) { return {Kind::kValue, v}; }
+  static DemandReading Value(double v, int32_t running = 0, int32_t starting = 0) {
+    return {Kind::kValue, v, running, starting};
+  }
   static DemandReading Failure() { return {Kind::kFailure, 0}; }
 };
 
@@ -46,12 +54,18 @@ struct DesiredState {
   // Recommendations within the stabilization window, oldest first, counts strictly
   // decreasing (an older entry not above a newer one can never be the window's maximum).
   std::vector<Recommendation> history;
+  QueueEstimate queue;  // queue mode: arrival and drain estimates (queue.h)
+  TrendEstimate trend;  // predictive: the recent trend of the demand (forecast.h)
   bool operator==(const DesiredState&) const = default;
 };
 
 struct DesiredResult {
   int32_t desired = 0;
   DesiredState state;
+  // Queue mode only (unset otherwise, and until estimated): for status and metrics.
+  std::optional<double> arrival_rate;              // items/s
+  std::optional<double> drain_rate_per_container;  // items/s per running container
+  std::optional<double> forecast;                  // predictive only: demand at the horizon
 };
 
 // The count `spec` wants at `now` given `reading` and the state returned last time.

@@ -1,0 +1,263 @@
+#include "controller/core/queue.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace microscale::core {
+namespace {
+
+// The arrival estimate follows a steady input with this time constant (its Kalman gain is
+// set to dt/τ), which averages Poisson noise; a jump is followed at once (see Jumped).
+constexpr double kArrivalTimeConstant = 20;
+// The measurement noise is averaged over this long.
+constexpr double kNoiseTimeConstant = 20;
+// The drain rate per container may drift by about this fraction per second.
+constexpr double kDrainDriftPerSecond = 0.001;
+// Prior spread of an undeclared drain rate, and of a declared one (relative).
+constexpr double kUnknownDrainStd = 100;
+constexpr double kDeclaredDrainRelStd = 0.05;
+// μ counts as learned once its standard deviation is below this fraction of it.
+constexpr double kLearnedRelStd = 0.3;
+// An innovation beyond this many standard deviations means the arrival rate jumped.
+constexpr double kJumpSigmas = 4;
+// While the queue stays empty with containers running, arrivals can be anything up to the
+// drain capacity. Once it has been empty for kEmptyProbeAfter seconds (a noisy queue that
+// only touches zero is not probed), the estimate decays with kEmptyProbeTimeConstant so
+// the count probes down; arrivals that are still there show as a backlog at once.
+constexpr double kEmptyProbeAfter = 2;
+constexpr double kEmptyProbeTimeConstant = 0.5;
+// Near balance the count moves only when the need leaves [count - kBand, count + kBand].
+constexpr double kBand = 0.3;
+// Arrivals below this fraction of one container's drain count as stopped; a backlog left
+// then drains within kDrainSeconds.
+constexpr double kIdleArrivalFraction = 0.5;
+constexpr double kDrainSeconds = 4;
+// A change of direction waits this long after the last move.
+constexpr double kTurnSeconds = 20;
+// Rounding slack so that an exact need of 10 containers does not become 11.
+constexpr double kSlack = 1e-6;
+constexpr double kMinDrain = 1e-6;
+
+struct Observation {
+  double y = 0;   // observed dB/dt
+  double r = 0;   // running containers during the interval (the mean of both ends)
+  double dr = 0;  // how much the running count changed over the interval
+  double dt = 0;  // seconds
+};
+
+bool DrainLearned(const QueueEstimate& e) {
+  return e.drain > kMinDrain && e.drain_samples >= 2 &&
+         std::sqrt(std::max(0.0, e.p_dd)) <= kLearnedRelStd * e.drain;
+}
+
+// Measurement variance of y: the spread of recent innovations not explained by the
+// estimate's own uncertainty (Poisson arrivals are noisy, a steady stream is not), never
+// below the rounding of two whole-item backlog reads.
+double MeasurementVariance(const QueueEstimate& e, double dt) {
+  const double rounding = (1.0 / 6.0) / (dt * dt);
+  return std::max(rounding, e.noise);
+}
+
+// Folds a squared innovation (one that was not a jump) into the noise estimate: a running
+// mean over the first reads, then an average over kNoiseTimeConstant.
+void LearnNoise(QueueEstimate& e, double innovation_squared, double explained, double dt) {
+  ++e.noise_samples;
+  const double a = std::max(dt / kNoiseTimeConstant, 1.0 / e.noise_samples);
+  e.noise += a * (std::max(0.0, innovation_squared - explained) - e.noise);
+}
+
+// Grows the covariance over dt: λ by the amount that gives it gain dt/τ, μ by its drift.
+void Predict(QueueEstimate& e, double dt, double measurement_variance) {
+  double k = std::min(0.5, dt / kArrivalTimeConstant);
+  double q_arrival = k * k * measurement_variance / (1 - k);
+  double drift = kDrainDriftPerSecond * std::max(e.drain, kMinDrain);
+  e.p_aa += q_arrival;
+  e.p_dd += drift * drift * dt;
+}
+
+// The Kalman update for y = λ - μ·r with measurement variance `rv`.
+void Update(QueueEstimate& e, const Observation& o, double rv, bool teaches_drain) {
+  const double h_d = teaches_drain ? -o.r : 0.0;
+  double innovation = o.y - (e.arrival + h_d * e.drain);
+  const double explained = e.p_aa + 2 * h_d * e.p_ad + h_d * h_d * e.p_dd;
+  double s = explained + rv;
+  if (innovation * innovation > kJumpSigmas * kJumpSigmas * s) {
+    // The arrival rate jumped: forget its old value instead of averaging across the jump.
+    e.p_aa += innovation * innovation;
+    s = e.p_aa + 2 * h_d * e.p_ad + h_d * h_d * e.p_dd + rv;
+  } else {
+    LearnNoise(e, innovation * innovation, explained, o.dt);
+  }
+  const double pa = e.p_aa + h_d * e.p_ad;  // P·Hᵀ, first row
+  const double pd = e.p_ad + h_d * e.p_dd;  // P·Hᵀ, second row
+  const double ka = pa / s;
+  const double kd = pd / s;
+  e.arrival += ka * innovation;
+  e.drain += kd * innovation;
+  e.p_aa -= ka * pa;
+  e.p_ad -= ka * pd;
+  e.p_dd -= kd * pd;
+  e.arrival = std::max(0.0, e.arrival);
+  e.drain = std::max(kMinDrain, e.drain);
+  if (teaches_drain) ++e.drain_samples;
+}
+
+// Folds one interval into the estimate. The balance dB/dt = λ - μ·r holds only while the
+// queue is not empty: an interval that ends empty only says λ - μ·r <= y.
+void Observe(QueueEstimate& e, const Observation& o, double backlog, double last_backlog) {
+  // When the running count changed, nobody knows when within the interval: the drain of
+  // those containers is uncertain by up to μ·|Δr| (a uniform spread: variance /12).
+  const double timing = e.drain * o.dr;
+  double rv = MeasurementVariance(e, o.dt) + timing * timing / 12;
+  Predict(e, o.dt, rv);
+  bool ends_empty = backlog <= 0;
+  if (last_backlog <= 0 && ends_empty) {
+    e.empty_seconds += o.dt;
+    if (o.r <= 0) {
+      Update(e, {0, 0, 0, o.dt}, rv, false);  // nobody drains: the queue stayed empty, λ = 0
+    } else {
+      if (e.empty_seconds > kEmptyProbeAfter) {
+        e.arrival *= std::exp(-o.dt / kEmptyProbeTimeConstant);
+      }
+      e.arrival = std::min(e.arrival, e.drain * o.r);
+    }
+    return;
+  }
+  e.empty_seconds = 0;
+  if (ends_empty && e.arrival - e.drain * o.r <= o.y) return;  // consistent: nothing learned
+  Update(e, o, rv, o.r > 0);
+}
+
+double BacklogTarget(const QueueSpec& spec, double arrival) {
+  if (spec.target_wait_seconds.has_value()) return arrival * *spec.target_wait_seconds;
+  return spec.backlog_target.value_or(0);
+}
+
+bool ArrivalKnown(const QueueEstimate& e) { return e.primed && e.p_aa < 1e5; }
+
+int32_t ToCount(double x) {
+  if (!(x > 0)) return 0;
+  if (x > 1e6) return 1'000'000;
+  return static_cast<int32_t>(std::ceil(x - kSlack));
+}
+
+}  // namespace
+
+QueueEstimate InitialQueueEstimate(const QueueSpec& spec) {
+  QueueEstimate e;
+  e.p_aa = 1e6;
+  if (spec.per_container_rate.has_value() && *spec.per_container_rate > 0) {
+    e.drain = *spec.per_container_rate;
+    double sd = kDeclaredDrainRelStd * e.drain;
+    e.p_dd = sd * sd;
+    e.drain_samples = 2;
+  } else {
+    e.drain = 1;
+    e.p_dd = kUnknownDrainStd * kUnknownDrainStd;
+  }
+  return e;
+}
+
+std::optional<double> EstimatedArrivalRate(const QueueEstimate& estimate) {
+  if (!ArrivalKnown(estimate)) return std::nullopt;
+  return estimate.arrival;
+}
+
+std::optional<double> EstimatedDrainRate(const QueueEstimate& estimate) {
+  if (!DrainLearned(estimate)) return std::nullopt;
+  return estimate.drain;
+}
+
+QueueEstimate UpdateQueueEstimate(const QueueSpec& spec, const QueueReading& reading,
+                                  const QueueEstimate& previous, absl::Time now) {
+  QueueEstimate e = previous.primed ? previous : InitialQueueEstimate(spec);
+  const double backlog = std::max(0.0, reading.backlog);
+  const int32_t running = std::max(0, reading.running);
+  if (e.primed && now <= e.last_at) return e;  // a read at or before the last: no news
+  if (e.primed) {
+    Observation o;
+    o.dt = absl::ToDoubleSeconds(now - e.last_at);
+    o.y = (backlog - e.last_backlog) / o.dt;
+    o.r = 0.5 * (e.last_running + running);
+    o.dr = std::abs(running - e.last_running);
+    Observe(e, o, backlog, e.last_backlog);
+  }
+  e.primed = true;
+  e.last_at = now;
+  e.last_backlog = backlog;
+  e.last_running = running;
+  return e;
+}
+
+QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& reading,
+                                  const QueueEstimate& estimate, int32_t current,
+                                  std::optional<double> arrival_forecast) {
+  QueueDecision out;
+  out.estimate = estimate;
+  QueueEstimate& e = out.estimate;
+  const double backlog = std::max(0.0, reading.backlog);
+  out.arrival_rate = EstimatedArrivalRate(e);
+  out.drain_rate = EstimatedDrainRate(e);
+  const bool drain_known = out.drain_rate.has_value();
+
+  double arrival = e.arrival;
+  if (arrival_forecast.has_value() && *arrival_forecast > arrival) arrival = *arrival_forecast;
+  const double target = BacklogTarget(spec, arrival);
+  int32_t floor = backlog > 0 ? 1 : 0;  // a backlog is never left without a container
+  if (!drain_known) {
+    // Bootstrap: until running containers have shown their drain rate, grow with the
+    // backlog (a container per target's worth) and double what runs while the backlog
+    // grows; never shrink while there is a backlog.
+    int32_t grow = ToCount(backlog / std::max(target, 1.0));
+    int32_t doubled = backlog > e.ordered_backlog ? 2 * reading.running : 0;
+    out.count = std::max({floor, grow, doubled, backlog > 0 ? current : 0});
+    if (out.count > current) e.ordered_backlog = backlog;
+    return out;
+  }
+  // Matching uses the optimistic end of an uncertain drain rate, so a young estimate never
+  // causes an overshoot; the backlog term below makes up what it leaves short.
+  const double drain_high = e.drain + std::sqrt(std::max(0.0, e.p_dd));
+  const double matching = arrival / drain_high;  // containers that keep up with arrivals
+  if (backlog > 0) floor = std::max(floor, ToCount(arrival / e.drain));
+  // While ordered containers are still starting, the backlog they were ordered for keeps
+  // growing; that growth is the same shortfall, so the correction uses the backlog seen
+  // when they were ordered and nothing is ordered twice.
+  const double seen = reading.starting > 0 ? std::min(backlog, e.ordered_backlog) : backlog;
+  // Above the target the excess drains within kCorrectionSeconds (a few extra containers);
+  // below it, capacity is given back so that the backlog refills within kRefillSeconds.
+  const double horizon = seen > target ? kCorrectionSeconds : kRefillSeconds;
+  const double need = matching + (seen - target) / (e.drain * horizon);
+  // Up as soon as the need is above the count (by kBand near balance, where noise lives);
+  // down only once the backlog is back at its target, so a drain is never slowed. A turn
+  // (down after up, or up after down) waits kTurnSeconds after the last move unless the
+  // backlog is past twice its target: noise cannot turn into churn.
+  const double since_move = absl::ToDoubleSeconds(e.last_at - e.last_move_at);
+  const bool may_turn = e.last_move == 0 || since_move >= kTurnSeconds;
+  int32_t count = current;
+  const double up_band = seen > target ? 0.0 : kBand;
+  if (need > current + up_band && (e.last_move >= 0 || may_turn || backlog > 2 * target)) {
+    count = ToCount(need);
+  } else if (need < current - kBand && backlog <= target && (e.last_move <= 0 || may_turn)) {
+    count = ToCount(need);
+    // Once arrivals have (nearly) stopped, what is left drains within kDrainSeconds
+    // instead of trickling through one container.
+    if (arrival < kIdleArrivalFraction * e.drain) {
+      count = std::min(current, std::max(count, ToCount(backlog / (e.drain * kDrainSeconds))));
+    }
+  }
+  count = std::max(count, floor);
+  if (count != current) {
+    if (count > current) e.ordered_backlog = backlog;
+    e.last_move = count > current ? 1 : -1;
+    e.last_move_at = e.last_at;
+  }
+  out.count = count;
+  return out;
+}
+QueueDecision DecideQueue(const QueueSpec& spec, const QueueReading& reading,
+                          const QueueEstimate& previous, int32_t current, absl::Time now) {
+  return RecommendQueueCount(spec, reading, UpdateQueueEstimate(spec, reading, previous, now),
+                             current, std::nullopt);
+}
+
+}  // namespace microscale::core

@@ -1,0 +1,96 @@
+// Queue mode (`spec.demand.queue`): the container count that holds a backlog near its
+// target, from the arrival rate and the drain rate per container estimated from
+// successive backlog reads and the running count.
+//
+// The model: between two reads the backlog B changes as dB/dt = λ - μ·r while the queue
+// is not empty, where λ is the arrival rate, μ the drain rate of one container and r the
+// running count. λ and μ are estimated together by a two-state Kalman filter: λ may move
+// quickly (its process noise is large), μ is a property of the workload and moves slowly,
+// so a change of r that changes the slope of B teaches μ, and a change of slope with r
+// unchanged teaches λ. A declared perContainerRate seeds μ with a small variance.
+//
+// The count: enough containers to match arrivals, plus those that bring the backlog
+// (projected to when the containers already starting are running) back to its target
+// within kCorrectionSeconds; a hysteresis band keeps noise from turning into churn.
+// docs/decision.md explains the choices. Thread-safety: plain functions over values.
+#ifndef MICROSCALE_CONTROLLER_CORE_QUEUE_H_
+#define MICROSCALE_CONTROLLER_CORE_QUEUE_H_
+
+#include <cstdint>
+#include <optional>
+
+#include "absl/time/time.h"
+#include "common/manifest/app.h"
+
+namespace microscale::core {
+
+// The estimator's state, carried from one read to the next.
+struct QueueEstimate {
+  bool primed = false;  // a first backlog has been seen
+  absl::Time last_at;
+  double last_backlog = 0;
+  int32_t last_running = 0;
+  // Kalman state: [arrival λ, drain per container μ] and its covariance.
+  double arrival = 0;
+  double drain = 0;
+  double p_aa = 0;
+  double p_ad = 0;
+  double p_dd = 0;
+  int32_t drain_samples = 0;  // reads that carried information about μ (r > 0, B > 0)
+  double noise = 0;           // the measurement variance of dB/dt, learned from innovations
+  int32_t noise_samples = 0;
+  double empty_seconds = 0;    // how long the queue has read empty
+  double ordered_backlog = 0;  // the backlog when the last scale-up was ordered
+  int32_t last_move = 0;       // +1 up, -1 down, 0 none yet
+  absl::Time last_move_at;
+  bool operator==(const QueueEstimate&) const = default;
+};
+
+// One read of the backlog and of the app's containers at that moment.
+struct QueueReading {
+  double backlog = 0;
+  int32_t running = 0;
+  int32_t starting = 0;
+};
+
+struct QueueDecision {
+  int32_t count = 0;  // the recommended count, before clamping to [min, max]
+  QueueEstimate estimate;
+  std::optional<double> arrival_rate;  // set once estimated
+  std::optional<double> drain_rate;    // set once μ is known (declared or learned)
+};
+
+// The seconds within which an excess backlog is brought back to its target, and within
+// which a backlog below its target is let refill.
+inline constexpr double kCorrectionSeconds = 60;
+inline constexpr double kRefillSeconds = 20;
+
+// Folds `reading` at `now` into the estimate (a read at or before the last one changes
+// nothing).
+QueueEstimate UpdateQueueEstimate(const QueueSpec& spec, const QueueReading& reading,
+                                  const QueueEstimate& previous, absl::Time now);
+
+// The count for the estimate. `current` is the count decided last time (the hysteresis
+// band is around it); `arrival_forecast`, when above the estimated arrival rate, is used in
+// its place (predictive scale-up). Never recommends fewer containers than the arrival rate
+// needs while the backlog is not empty, and at least one while it is not empty; with an
+// empty queue and no arrivals it recommends 0.
+QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& reading,
+                                  const QueueEstimate& estimate, int32_t current,
+                                  std::optional<double> arrival_forecast);
+
+// UpdateQueueEstimate, then RecommendQueueCount without a forecast.
+QueueDecision DecideQueue(const QueueSpec& spec, const QueueReading& reading,
+                          const QueueEstimate& previous, int32_t current, absl::Time now);
+
+// The estimates, once known: arrivals after a first interval, the drain rate once declared
+// or learned from running containers.
+std::optional<double> EstimatedArrivalRate(const QueueEstimate& estimate);
+std::optional<double> EstimatedDrainRate(const QueueEstimate& estimate);
+
+// A fresh estimate for `spec`: μ seeded from perContainerRate when declared.
+QueueEstimate InitialQueueEstimate(const QueueSpec& spec);
+
+}  // namespace microscale::core
+
+#endif  // MICROSCALE_CONTROLLER_CORE_QUEUE_H_

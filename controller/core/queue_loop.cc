@@ -1,0 +1,74 @@
+#include "controller/core/queue_loop.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <random>
+
+#include "absl/time/time.h"
+#include "controller/core/desired.h"
+
+namespace microscale::core::testing {
+
+std::vector<LoopSample> RunQueueLoop(const AppSpec& spec,
+                                     const std::function<double(double)>& lambda, double seconds,
+                                     const LoopOptions& options) {
+  const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
+  std::mt19937_64 rng(options.seed);
+  std::deque<double> starting;  // the time each ordered container will be running
+  int32_t running = 0;
+  double backlog = 0;
+  DesiredState state;
+  std::vector<LoopSample> out;
+  const double interval = spec.demand.interval_seconds;
+  double next_read = 0;
+  for (double t = 0; t < seconds; t += options.tick) {
+    while (!starting.empty() && starting.front() <= t) {
+      starting.pop_front();
+      ++running;
+    }
+    const double rate = std::max(0.0, lambda(t));
+    if (options.poisson) {
+      backlog += static_cast<double>(std::poisson_distribution<int64_t>(rate * options.tick)(rng));
+    } else {
+      backlog += rate * options.tick;
+    }
+    backlog = std::max(0.0, backlog - options.drain_per_container * running * options.tick);
+    if (t + 1e-9 < next_read) continue;
+    next_read += interval;
+    const double read = std::floor(backlog + 1e-9);  // a queue reports whole items
+    const auto reading = DemandReading::Value(read, running, static_cast<int32_t>(starting.size()));
+    DesiredResult result = ComputeDesired(spec, reading, state, t0 + absl::Seconds(t));
+    state = result.state;
+    int32_t have = running + static_cast<int32_t>(starting.size());
+    for (; have < result.desired; ++have) starting.push_back(t + options.start_delay);
+    for (; have > result.desired; --have) {  // not-yet-running ones go first
+      if (!starting.empty()) {
+        starting.pop_back();
+      } else {
+        --running;
+      }
+    }
+    out.push_back({t, rate, read, result.desired, running, result.arrival_rate.value_or(-1),
+                   result.drain_rate_per_container.value_or(-1)});
+  }
+  return out;
+}
+
+int32_t Reversals(const std::vector<LoopSample>& samples, double from, double to) {
+  int32_t reversals = 0;
+  int direction = 0;
+  int32_t last = -1;
+  for (const LoopSample& s : samples) {
+    if (s.t < from || s.t >= to) continue;
+    if (last >= 0 && s.running != last) {
+      int d = s.running > last ? 1 : -1;
+      if (direction != 0 && d != direction) ++reversals;
+      direction = d;
+    }
+    last = s.running;
+  }
+  return reversals;
+}
+
+}  // namespace microscale::core::testing

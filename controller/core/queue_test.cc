@@ -1,0 +1,227 @@
+// Queue mode: the estimator and the count on their own, and the closed loop of the issue
+// (arrivals, a start delay, containers that drain) in simulated time.
+#include "controller/core/queue.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "controller/core/desired.h"
+#include "controller/core/queue_loop.h"
+#include "gtest/gtest.h"
+#include "rapidcheck.h"
+#include "rapidcheck/gtest.h"
+
+namespace microscale::core {
+namespace {
+
+using testing::LoopOptions;
+using testing::LoopSample;
+using testing::Reversals;
+using testing::RunQueueLoop;
+
+const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
+
+AppSpec QueueApp(double backlog_target, int32_t max = 40) {
+  AppSpec s;
+  s.name = "worker";
+  s.replicas = {0, max};
+  s.demand.source = DemandSourceKind::kHttpJson;
+  s.demand.interval_seconds = 0.5;
+  s.demand.queue = QueueSpec{backlog_target, std::nullopt, std::nullopt};
+  return s;
+}
+
+// The figures of the issue's table for a step of arrivals from 0 to `lambda` at `step`
+// seconds, held until `stop`.
+struct StepFigures {
+  double reach = -1;        // seconds from the step until `needed` run
+  int32_t peak = 0;         // most containers running while arrivals are on
+  int32_t reversals = 0;    // in the 120 s after the step
+  double steady_max = 0;    // highest backlog over the last 60 s before `stop`
+  double back_to_min = -1;  // seconds after `stop` until none run
+};
+
+StepFigures Measure(const std::vector<LoopSample>& samples, double step, double stop,
+                    int32_t needed) {
+  StepFigures f;
+  for (const LoopSample& s : samples) {
+    if (s.t >= step && s.t < stop) {
+      if (f.reach < 0 && s.running >= needed) f.reach = s.t - step;
+      f.peak = std::max(f.peak, s.running);
+      if (s.t >= stop - 60) f.steady_max = std::max(f.steady_max, s.backlog);
+    }
+    if (s.t >= stop && f.back_to_min < 0 && s.running == 0 && s.desired == 0) {
+      f.back_to_min = s.t - stop;
+    }
+  }
+  f.reversals = Reversals(samples, step, step + 120);
+  return f;
+}
+
+// `drain_slack`: seconds allowed beyond the drain time to get back to min (the issue's
+// goal is 5).
+void ExpectStepGoals(double lambda, const LoopOptions& options,
+                     std::optional<double> declared_rate = std::nullopt, double drain_slack = 5) {
+  const double step = 5;
+  const double stop = 155;
+  const int32_t needed = static_cast<int32_t>(std::ceil(lambda / options.drain_per_container));
+  AppSpec spec = QueueApp(10);
+  spec.demand.queue->per_container_rate = declared_rate;
+  auto arrivals = [&](double t) { return t >= step && t < stop ? lambda : 0.0; };
+  std::vector<LoopSample> samples = RunQueueLoop(spec, arrivals, stop + 60, options);
+  StepFigures f = Measure(samples, step, stop, needed);
+  SCOPED_TRACE(::testing::Message() << "lambda " << lambda << ": reach " << f.reach << " s, peak "
+                                    << f.peak << ", reversals " << f.reversals << ", steady max "
+                                    << f.steady_max << ", back to min " << f.back_to_min << " s");
+  EXPECT_GE(f.reach, 0);
+  EXPECT_LE(f.reach, 5 + 1e-6);
+  EXPECT_LE(f.peak, std::floor(needed * 1.1 + 1e-9));
+  EXPECT_LE(f.reversals, 2);
+  EXPECT_LE(f.steady_max, 2 * 10);
+  // Back to min within the drain time (the steady backlog over the spare capacity) + 5 s.
+  EXPECT_GE(f.back_to_min, 0);
+  EXPECT_LE(f.back_to_min, f.steady_max / (options.drain_per_container * needed) + drain_slack);
+}
+
+TEST(QueueLoopTest, StepTo10WithoutADeclaredRate) { ExpectStepGoals(10, {}); }
+
+TEST(QueueLoopTest, StepTo20WithoutADeclaredRate) { ExpectStepGoals(20, {}); }
+
+TEST(QueueLoopTest, StepWithASlowerDeclaredDrainAndStart) {
+  LoopOptions options;
+  options.drain_per_container = 0.5;
+  options.start_delay = 2;
+  // Known limit (docs/decision.md): as arrivals stop, the count falls with the arrival
+  // estimate before the last of the backlog is gone, so the tail drains more slowly.
+  ExpectStepGoals(5, options, 0.5, 25);
+}
+
+TEST(QueueLoopTest, PoissonArrivalsHoldSteadyAndCostNearTheIdeal) {
+  for (uint64_t seed : {1, 2, 3}) {
+    LoopOptions options;
+    options.poisson = true;
+    options.seed = seed;
+    AppSpec spec = QueueApp(10);
+    const double warmup = 60;
+    const double end = warmup + 300;
+    std::vector<LoopSample> samples = RunQueueLoop(
+        spec, [](double) { return 10.0; }, end, options);
+    double container_seconds = 0;
+    for (const LoopSample& s : samples) {
+      if (s.t >= warmup) container_seconds += s.running * spec.demand.interval_seconds;
+    }
+    const double ideal = 10.0 * (end - warmup);
+    const double per_minute = Reversals(samples, warmup, end) / ((end - warmup) / 60);
+    SCOPED_TRACE(::testing::Message()
+                 << "seed " << seed << ": container-seconds " << container_seconds << " (ideal "
+                 << ideal << "), reversals/min " << per_minute);
+    EXPECT_LE(per_minute, 4);
+    EXPECT_LE(std::abs(container_seconds - ideal), 0.15 * ideal);
+  }
+}
+
+TEST(QueueLoopTest, ADeclaredRateIsUsedFromTheFirstRead) {
+  AppSpec spec = QueueApp(10);
+  spec.demand.queue->per_container_rate = 1;
+  QueueReading reading{40, 0, 0};
+  QueueDecision first = DecideQueue(*spec.demand.queue, reading, {}, 0, kT0);
+  ASSERT_TRUE(first.drain_rate.has_value());
+  EXPECT_DOUBLE_EQ(*first.drain_rate, 1);
+  reading.backlog = 45;  // 10 items/s arrive over the next half second
+  QueueDecision second = DecideQueue(*spec.demand.queue, reading, first.estimate, first.count,
+                                     kT0 + absl::Seconds(0.5));
+  ASSERT_TRUE(second.arrival_rate.has_value());
+  EXPECT_NEAR(*second.arrival_rate, 10, 0.5);
+  // At least the 10 that keep up, and at most one more to bring the backlog down.
+  EXPECT_GE(second.count, 10);
+  EXPECT_LE(second.count, 11);
+}
+
+TEST(QueueLoopTest, TargetWaitSetsTheBacklogTargetFromArrivals) {
+  AppSpec spec = QueueApp(0);
+  spec.demand.queue = QueueSpec{std::nullopt, 2.0, 1.0};  // 2 s wait: 20 items at 10/s
+  QueueEstimate e;
+  int32_t count = 0;
+  for (int i = 0; i <= 20; ++i) {  // a backlog held at 20 by 10 running: λ = 10
+    QueueDecision d =
+        DecideQueue(*spec.demand.queue, {20, 10, 0}, e, count, kT0 + absl::Seconds(0.5 * i));
+    e = d.estimate;
+    count = d.count;
+  }
+  EXPECT_EQ(count, 10);
+}
+
+// --- properties -------------------------------------------------------------------------
+
+QueueSpec ArbitrarySpec() {
+  QueueSpec spec;
+  if (*rc::gen::arbitrary<bool>()) {
+    spec.backlog_target = *rc::gen::inRange(0, 100);
+  } else {
+    spec.target_wait_seconds = *rc::gen::inRange(1, 30);
+  }
+  if (*rc::gen::arbitrary<bool>()) spec.per_container_rate = *rc::gen::inRange(1, 50) / 10.0;
+  return spec;
+}
+
+RC_GTEST_PROP(QueuePropertyTest, NeverBelowWhatTheBacklogNeeds, ()) {
+  QueueSpec spec = ArbitrarySpec();
+  QueueEstimate e;
+  int32_t count = 0;
+  const int reads = *rc::gen::inRange(1, 40);
+  for (int i = 0; i < reads; ++i) {
+    QueueReading r{static_cast<double>(*rc::gen::inRange(0, 500)), *rc::gen::inRange(0, 50),
+                   *rc::gen::inRange(0, 5)};
+    QueueDecision d = DecideQueue(spec, r, e, count, kT0 + absl::Milliseconds(500 * i));
+    if (r.backlog > 0) {
+      RC_ASSERT(d.count >= 1);
+      if (d.arrival_rate && d.drain_rate) {
+        RC_ASSERT(d.count >=
+                  static_cast<int32_t>(std::ceil(*d.arrival_rate / *d.drain_rate - 1e-6)));
+      }
+    }
+    e = d.estimate;
+    count = d.count;
+  }
+}
+
+RC_GTEST_PROP(QueuePropertyTest, AConstantInputGivesAConstantCount, ()) {
+  QueueSpec spec = ArbitrarySpec();
+  QueueReading r{static_cast<double>(*rc::gen::inRange(0, 500)), *rc::gen::inRange(0, 50), 0};
+  QueueEstimate e;
+  int32_t count = *rc::gen::inRange(0, 50);
+  std::vector<int32_t> counts;
+  for (int i = 0; i < 400; ++i) {
+    QueueDecision d = DecideQueue(spec, r, e, count, kT0 + absl::Milliseconds(500 * i));
+    e = d.estimate;
+    count = d.count;
+    counts.push_back(count);
+  }
+  // After the estimates settle (well within 100 s), the count never moves again.
+  RC_ASSERT(std::all_of(counts.begin() + 200, counts.end(), [&](int32_t c) { return c == count; }));
+}
+
+RC_GTEST_PROP(QueuePropertyTest, NoArrivalsAndAnEmptyQueueReachMin, ()) {
+  AppSpec app = QueueApp(0);
+  app.demand.queue = ArbitrarySpec();
+  app.replicas.min = *rc::gen::inRange(0, 3);
+  app.replicas.max = app.replicas.min + *rc::gen::inRange(1, 40);
+  DesiredState state;
+  // Some arrivals first, so the estimator has learned something to unlearn.
+  double backlog = *rc::gen::inRange(0, 300);
+  int32_t running = *rc::gen::inRange(0, 40);
+  int32_t desired = 0;
+  for (int i = 0; i < 600; ++i) {  // 300 s of reads while the queue drains and stays empty
+    DesiredResult result = ComputeDesired(app, DemandReading::Value(backlog, running, 0), state,
+                                          kT0 + absl::Milliseconds(500 * i));
+    state = result.state;
+    desired = result.desired;
+    running = desired;
+    backlog = std::max(0.0, backlog - 0.5 * running);
+  }
+  RC_ASSERT(desired == app.replicas.min);
+}
+
+}  // namespace
+}  // namespace microscale::core
