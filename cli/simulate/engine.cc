@@ -42,7 +42,8 @@ class Simulation {
                  EngineDelays{Micros(options.start_delay), Micros(options.stop_delay),
                               Micros(options.unpause_delay)},
                  core::DecideOptions{options.placement}),
-        demand_(input.trace, input.apps, options.drain_rate) {
+        demand_(input.trace, input.apps, options.drain_rate),
+        decide_on_every_transition_(options.decide_on_every_transition) {
     const size_t n = input.apps.size();
     desired_state_.resize(n);
     desired_.resize(n);
@@ -108,11 +109,16 @@ class Simulation {
  private:
   static absl::Time TimeOf(int64_t us) { return absl::UnixEpoch() + absl::Microseconds(us); }
 
+  // True when transitions completed that call for a new decision.
+  bool CompleteDue(int64_t t) {
+    const bool waiting = cluster_.WaitingForRoom();
+    if (!cluster_.CompleteDue(t)) return false;
+    last_change_us_ = t;
+    return waiting || decide_on_every_transition_;
+  }
+
   void ProcessInstant(int64_t t, bool dirty) {
-    if (cluster_.CompleteDue(t)) {
-      dirty = true;
-      last_change_us_ = t;
-    }
+    dirty |= CompleteDue(t);
     if (demand_.AdvanceTo(t)) last_change_us_ = t;
     for (int i = 0; i < cluster_.app_count(); ++i) {
       if (next_read_us_[i] > t) continue;
@@ -121,9 +127,10 @@ class Simulation {
     }
     for (int pass = 0; dirty && pass < kMaxDecisionsPerInstant; ++pass) {
       const int64_t before = commands_;
-      dirty = cluster_.DecideAndApply(t, preemptions_, commands_);
-      dirty |= cluster_.CompleteDue(t);
+      const bool immediate = cluster_.DecideAndApply(t, preemptions_, commands_);
       if (commands_ != before) last_change_us_ = t;
+      dirty = CompleteDue(t) ||
+              (immediate && (cluster_.WaitingForRoom() || decide_on_every_transition_));
     }
   }
 
@@ -196,6 +203,7 @@ class Simulation {
   const int64_t step_us_;
   SimCluster cluster_;
   DemandModel demand_;
+  const bool decide_on_every_transition_;
   std::vector<core::DesiredState> desired_state_;
   std::vector<int32_t> desired_;
   std::vector<int> direction_;  // of the last change of desired: +1, -1, 0 before any

@@ -227,6 +227,38 @@ TEST(EngineTest, ASameInputGivesTheSameOutput) {
   EXPECT_GT(first_summary.decisions, 0);
 }
 
+// The engine decides on a transition only when the last plan had work waiting for room;
+// deciding after every transition, as the controller does, must give the same rows.
+TEST(EngineTest, SkippingDecisionsOnAssumedTransitionsChangesNothing) {
+  std::string trace = "seconds,app,value\n";
+  for (int t = 0; t < 300; t += 2) {
+    absl::StrAppend(&trace, t, ",api,", (t * 7) % 11, "\n", t, ",batch,", (t * 5) % 13, "\n", t,
+                    ",worker,", (t * 11) % 9, "\n");
+  }
+  SimulationInput input = Input(App("api", 1, 8, "  standby: 2\n") + App("batch", 2, 10) +
+                                    App("worker", 2, 8, "  preemption: pause\n  standby: 1\n"),
+                                "n1,1,1Gi,0\nn2,750m,1Gi,2\nn3,2,512Mi,0\n", trace);
+  for (auto placement : {core::PlacementStrategy::kSpread, core::PlacementStrategy::kBinpack}) {
+    for (absl::Duration stop_delay : {absl::ZeroDuration(), absl::Milliseconds(700)}) {
+      SimulationOptions options;
+      options.step = absl::Milliseconds(500);
+      options.stop_delay = stop_delay;
+      options.placement = placement;
+      SimulationSummary fast_summary, every_summary;
+      std::vector<Step> fast = RunSim(input, options, &fast_summary);
+      options.decide_on_every_transition = true;
+      std::vector<Step> every = RunSim(input, options, &every_summary);
+      ASSERT_EQ(fast.size(), every.size());
+      for (size_t i = 0; i < fast.size(); ++i) {
+        ASSERT_EQ(fast[i].rows, every[i].rows) << "at " << fast[i].seconds;
+      }
+      EXPECT_EQ(fast_summary.apps, every_summary.apps);
+      EXPECT_EQ(fast_summary.commands, every_summary.commands);
+      EXPECT_LT(fast_summary.decisions, every_summary.decisions);
+    }
+  }
+}
+
 TEST(EngineTest, WithoutADurationItRunsPastTheTraceUntilQuiet) {
   SimulationInput input =
       Input(App("web", 1, 5), "n1,4,8Gi,0\n", "seconds,app,value\n0,web,2\n20,web,1\n");

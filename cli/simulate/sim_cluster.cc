@@ -24,9 +24,11 @@ bool SimCluster::DecideAndApply(int64_t now_us, std::vector<int64_t>& preemption
                                 int64_t& commands) {
   core::Plan plan = core::Decide(state_, options_);
   ++decisions_;
+  waiting_for_room_ = false;
   for (size_t i = 0; i < plan.apps.size() && i < state_.apps.size(); ++i) {
     core::AppInput& app = state_.apps[i];
     app.next_ordinal = std::max(app.next_ordinal, plan.apps[i].next_ordinal);
+    waiting_for_room_ |= plan.apps[i].pending > 0;
     allocations_[i] = std::move(plan.apps[i]);
   }
   bool immediate = false;

@@ -55,6 +55,11 @@ class SimCluster {
   // When the next transition completes, if any is in flight (drops cancelled ones).
   std::optional<int64_t> NextTransitionUs();
   bool Busy() const { return !ops_.empty(); }
+  // Whether the last plan left work waiting for room that is still being released
+  // (AppAllocation::pending). Otherwise commands completing as the plan assumed cannot
+  // change the next plan (the core's AppliedPlanDecidedAgainIsEmptyUnlessPending property),
+  // so the simulator need not decide again on them.
+  bool WaitingForRoom() const { return waiting_for_room_; }
 
   const std::vector<AppCounts>& Counts();
   const core::AppAllocation& Allocation(int app) const { return allocations_[app]; }
@@ -99,6 +104,7 @@ class SimCluster {
   std::vector<AppCounts> counts_;
   bool counts_stale_ = true;
   int64_t decisions_ = 0;
+  bool waiting_for_room_ = false;
 };
 
 }  // namespace microscale::simulate
