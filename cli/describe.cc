@@ -57,6 +57,24 @@ std::string SourceDetail(const v1::DemandSpec& demand) {
   return "";
 }
 
+// "level", or "queue (backlog target 10)", "queue (target wait 2s, 1.5/s per container)".
+std::string ModeDetail(const v1::DemandSpec& demand) {
+  if (!demand.has_queue()) return "level";
+  const v1::QueueSpec& queue = demand.queue();
+  std::string target;
+  if (queue.has_backlog_target()) {
+    target = absl::StrCat("backlog target ", FormatDemand(queue.backlog_target()));
+  } else if (queue.has_target_wait_seconds()) {
+    target = absl::StrCat("target wait ", Seconds(queue.target_wait_seconds()));
+  } else {
+    target = "no target";
+  }
+  if (queue.has_per_container_rate()) {
+    absl::StrAppend(&target, ", ", FormatDemand(queue.per_container_rate()), "/s per container");
+  }
+  return absl::StrCat("queue (", target, ")");
+}
+
 void SpecSection(std::string& out, const v1::App& app, absl::Time now) {
   const v1::AppSpec& spec = app.spec();
   Field(out, "", "Name", spec.name());
@@ -86,14 +104,23 @@ void SpecSection(std::string& out, const v1::App& app, absl::Time now) {
 void DemandSection(std::string& out, const v1::DemandSpec& demand) {
   out += "Demand:\n";
   Field(out, "  ", "Source", absl::StrCat(demand.source(), " (", SourceDetail(demand), ")"));
-  Field(out, "  ", "Per Container", FormatDemand(demand.target_per_container()));
+  // Queue mode holds a backlog target instead: targetPerContainer and tolerance are not used.
+  const char* level_only = demand.has_queue() ? " (not used in queue mode)" : "";
+  Field(out, "  ", "Mode", ModeDetail(demand));
+  Field(out, "  ", "Per Container",
+        absl::StrCat(FormatDemand(demand.target_per_container()), level_only));
   Field(out, "  ", "Interval", Seconds(demand.interval_seconds()));
-  Field(out, "  ", "Tolerance", FormatDemand(demand.tolerance()));
+  Field(out, "  ", "Tolerance", absl::StrCat(FormatDemand(demand.tolerance()), level_only));
   Field(out, "  ", "Scale Down Delay", Seconds(demand.scale_down_delay_seconds()));
   Field(out, "  ", "Fallback",
         demand.has_fallback() ? absl::StrCat(demand.fallback().replicas(), " replicas after ",
                                              demand.fallback().after_failures(), " failures")
                               : "<none> (the last count holds)");
+  Field(out, "  ", "Predictive",
+        demand.has_predictive()
+            ? absl::StrCat("horizon ", Seconds(demand.predictive().horizon_seconds()),
+                           " (scales up on the forecast, never down)")
+            : "<none>");
 }
 
 void StatusSection(std::string& out, const v1::AppStatus& status) {
@@ -104,6 +131,14 @@ void StatusSection(std::string& out, const v1::AppStatus& status) {
   Field(out, "  ", "Running", absl::StrCat(status.running()));
   Field(out, "  ", "Paused", absl::StrCat(status.paused()));
   Field(out, "  ", "Standby", absl::StrCat(status.standby()));
+  if (status.has_arrival_rate()) {
+    Field(out, "  ", "Arrival Rate", absl::StrCat(FormatDemand(status.arrival_rate()), "/s"));
+  }
+  if (status.has_drain_rate_per_container()) {
+    Field(out, "  ", "Drain Rate",
+          absl::StrCat(FormatDemand(status.drain_rate_per_container()), "/s per container"));
+  }
+  if (status.has_forecast()) Field(out, "  ", "Forecast", FormatDemand(status.forecast()));
   out += "Conditions:\n";
   if (status.conditions().empty()) {
     out += "  <none>\n";

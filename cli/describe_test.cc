@@ -9,6 +9,7 @@ namespace {
 
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr int64_t kNowMs = 1714564800000;
 
@@ -66,6 +67,44 @@ TEST(DescribeAppTest, ShowsSpecStatusConditionsContainersAndEvents) {
   EXPECT_THAT(text, ContainsRegex("DemandAvailable +False +ReadFailed .*timeout"));
   EXPECT_THAT(text, ContainsRegex("web-1 +node-1 +Paused +2m"));
   EXPECT_THAT(text, ContainsRegex("1m +Preempted +paused web-1 for checkout"));
+}
+
+TEST(DescribeAppTest, LevelModeWithoutPredictionOrEstimates) {
+  const std::string text = DescribeAppText(MakeResponse(), absl::FromUnixMillis(kNowMs));
+  EXPECT_THAT(text, ContainsRegex("  Mode: +level\n"));
+  EXPECT_THAT(text, ContainsRegex("  Per Container: +10\n"));
+  EXPECT_THAT(text, ContainsRegex("  Predictive: +<none>\n"));
+  EXPECT_THAT(text, Not(HasSubstr("Arrival Rate")));
+  EXPECT_THAT(text, Not(HasSubstr("Drain Rate")));
+  EXPECT_THAT(text, Not(HasSubstr("Forecast")));
+}
+
+TEST(DescribeAppTest, ShowsQueueModeHorizonAndEstimates) {
+  v1::DescribeAppResponse response = MakeResponse();
+  v1::DemandSpec& demand = *response.mutable_app()->mutable_spec()->mutable_demand();
+  demand.set_source("redis-list");
+  demand.mutable_redis_list()->set_address("r:6379");
+  demand.mutable_redis_list()->set_key("jobs");
+  demand.mutable_queue()->set_backlog_target(10);
+  demand.mutable_predictive()->set_horizon_seconds(30);
+  v1::AppStatus& status = *response.mutable_app()->mutable_status();
+  status.set_arrival_rate(12.5);
+  status.set_drain_rate_per_container(1.25);
+  status.set_forecast(40);
+  std::string text = DescribeAppText(response, absl::FromUnixMillis(kNowMs));
+  EXPECT_THAT(text, ContainsRegex("  Mode: +queue \\(backlog target 10\\)\n"));
+  EXPECT_THAT(text, ContainsRegex("  Per Container: +10 \\(not used in queue mode\\)\n"));
+  EXPECT_THAT(text, ContainsRegex("  Tolerance: +0 \\(not used in queue mode\\)\n"));
+  EXPECT_THAT(text, ContainsRegex("  Predictive: +horizon 30s "));
+  EXPECT_THAT(text, ContainsRegex("  Arrival Rate: +12.5/s\n"));
+  EXPECT_THAT(text, ContainsRegex("  Drain Rate: +1.25/s per container\n"));
+  EXPECT_THAT(text, ContainsRegex("  Forecast: +40\n"));
+
+  demand.mutable_queue()->clear_backlog_target();
+  demand.mutable_queue()->set_target_wait_seconds(2);
+  demand.mutable_queue()->set_per_container_rate(1.5);
+  text = DescribeAppText(response, absl::FromUnixMillis(kNowMs));
+  EXPECT_THAT(text, ContainsRegex("  Mode: +queue \\(target wait 2s, 1.5/s per container\\)\n"));
 }
 
 TEST(DescribeAppTest, SaysNoneForEmptySections) {

@@ -77,13 +77,20 @@ nlohmann::json AppStatusJson(const v1::AppStatus& status) {
   }
   nlohmann::json demand = nullptr;
   if (status.has_demand()) demand = status.demand();
-  return {{"demand", demand},
-          {"desired", status.desired()},
-          {"allocated", status.allocated()},
-          {"running", status.running()},
-          {"paused", status.paused()},
-          {"standby", status.standby()},
-          {"conditions", std::move(conditions)}};
+  nlohmann::json out = {{"demand", demand},
+                        {"desired", status.desired()},
+                        {"allocated", status.allocated()},
+                        {"running", status.running()},
+                        {"paused", status.paused()},
+                        {"standby", status.standby()},
+                        {"conditions", std::move(conditions)}};
+  // The estimates of queue mode and the forecast of predictive mode, only once known.
+  if (status.has_arrival_rate()) out["arrivalRate"] = status.arrival_rate();
+  if (status.has_drain_rate_per_container()) {
+    out["drainRatePerContainer"] = status.drain_rate_per_container();
+  }
+  if (status.has_forecast()) out["forecast"] = status.forecast();
+  return out;
 }
 
 nlohmann::json AppJson(const v1::App& app) {

@@ -22,7 +22,8 @@ std::string FormatDemand(double demand);
 // also STANDBY PAUSED IMAGE CPU MEMORY.
 std::string AppsTable(const AppMessages& apps, bool wide);
 
-// {demand (null until first read), desired, allocated, running, paused, standby, conditions}.
+// {demand (null until first read), desired, allocated, running, paused, standby, conditions},
+// plus arrivalRate, drainRatePerContainer and forecast when the controller has set them.
 nlohmann::json AppStatusJson(const v1::AppStatus& status);
 
 // The manifest of the app (apiVersion, kind App, metadata, spec) plus its status.

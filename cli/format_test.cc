@@ -1,4 +1,5 @@
 // Tests of the pure formatting functions: tables, JSON shapes and YAML.
+#include <sstream>
 #include <string>
 
 #include "absl/time/time.h"
@@ -60,7 +61,9 @@ v1::Node MakeNode() {
   node.set_address("127.0.0.1:5000");
   node.set_last_heartbeat_unix_ms(kNowMs - 1000);
   node.set_registered_unix_ms(kNowMs - int64_t{3} * 3600 * 1000);
-  (*node.mutable_labels())["zone"] = "a";
+  // insert, not operator[] = "a": GCC 12 at -O3 warns on that (-Werror=restrict), a known
+  // false positive.
+  node.mutable_labels()->insert({"zone", "a"});
   return node;
 }
 
@@ -149,6 +152,63 @@ TEST(AppJsonTest, DemandIsNullUntilRead) {
   nlohmann::json status = AppStatusJson(MakeApp("web", false).status());
   ASSERT_TRUE(status.contains("demand"));
   EXPECT_TRUE(status["demand"].is_null());
+}
+
+TEST(AppJsonTest, EstimatesAreShownOnlyOnceSet) {
+  v1::App app = MakeApp("web", true);
+  nlohmann::json status = AppStatusJson(app.status());
+  EXPECT_FALSE(status.contains("arrivalRate"));
+  EXPECT_FALSE(status.contains("drainRatePerContainer"));
+  EXPECT_FALSE(status.contains("forecast"));
+
+  app.mutable_status()->set_arrival_rate(0);  // set to zero is still set
+  app.mutable_status()->set_drain_rate_per_container(1.5);
+  app.mutable_status()->set_forecast(40);
+  status = AppStatusJson(app.status());
+  EXPECT_EQ(status["arrivalRate"], 0.0);
+  EXPECT_EQ(status["drainRatePerContainer"], 1.5);
+  EXPECT_EQ(status["forecast"], 40.0);
+}
+
+TEST(AppJsonTest, ManifestShowsQueueAndPredictiveInCamelCase) {
+  v1::App app = MakeApp("worker", true);
+  v1::DemandSpec& demand = *app.mutable_spec()->mutable_demand();
+  demand.clear_value();
+  demand.set_source("redis-list");
+  demand.mutable_redis_list()->set_address("r:6379");
+  demand.mutable_redis_list()->set_key("jobs");
+  demand.mutable_queue()->set_backlog_target(10);
+  demand.mutable_queue()->set_per_container_rate(1.5);
+  demand.mutable_predictive()->set_horizon_seconds(30);
+  app.mutable_status()->set_arrival_rate(12.5);
+  nlohmann::json item = AppJson(app);
+  EXPECT_EQ(item["spec"]["demand"]["queue"],
+            (nlohmann::json{{"backlogTarget", 10.0}, {"perContainerRate", 1.5}}));
+  EXPECT_EQ(item["spec"]["demand"]["predictive"], (nlohmann::json{{"horizonSeconds", 30.0}}));
+  EXPECT_EQ(item["status"]["arrivalRate"], 12.5);
+
+  std::ostringstream out;
+  PrintStructured(item, OutputFormat::kYaml, out);
+  const std::string yaml = out.str();
+  EXPECT_THAT(yaml,
+              HasSubstr("    queue:\n      backlogTarget: 10.0\n      perContainerRate: 1.5\n"));
+  EXPECT_THAT(yaml, HasSubstr("    predictive:\n      horizonSeconds: 30.0\n"));
+  EXPECT_THAT(yaml, HasSubstr("  arrivalRate: 12.5\n"));
+
+  // Level mode: no queue or predictive block at all.
+  item = AppJson(MakeApp("web", true));
+  EXPECT_FALSE(item["spec"]["demand"].contains("queue"));
+  EXPECT_FALSE(item["spec"]["demand"].contains("predictive"));
+}
+
+TEST(AppsTableTest, QueueModeKeepsTheContractColumns) {
+  google::protobuf::RepeatedPtrField<v1::App> apps;
+  v1::App& app = *apps.Add() = MakeApp("web", true);
+  app.mutable_spec()->mutable_demand()->mutable_queue()->set_backlog_target(10);
+  app.mutable_status()->set_arrival_rate(3);
+  EXPECT_EQ(AppsTable(apps, false),
+            "NAME   PRIORITY   SOURCE   DEMAND   DESIRED   ALLOCATED   RUNNING   MIN   MAX\n"
+            "web    1          static   12.5     3         2           1         1     20\n");
 }
 
 TEST(AppJsonTest, AppListIsManifestPlusStatus) {

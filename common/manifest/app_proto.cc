@@ -27,6 +27,15 @@ void DemandToProto(const DemandSpec& d, v1::DemandSpec& out) {
     out.mutable_fallback()->set_after_failures(d.fallback->after_failures);
     out.mutable_fallback()->set_replicas(d.fallback->replicas);
   }
+  if (d.queue) {
+    v1::QueueSpec& queue = *out.mutable_queue();
+    if (d.queue->backlog_target) queue.set_backlog_target(*d.queue->backlog_target);
+    if (d.queue->target_wait_seconds) {
+      queue.set_target_wait_seconds(*d.queue->target_wait_seconds);
+    }
+    if (d.queue->per_container_rate) queue.set_per_container_rate(*d.queue->per_container_rate);
+  }
+  if (d.predictive) out.mutable_predictive()->set_horizon_seconds(d.predictive->horizon_seconds);
   if (d.value) out.set_value(*d.value);
   switch (d.source) {
     case DemandSourceKind::kStatic:
@@ -71,8 +80,19 @@ void EnumFromProto(const std::string& name, const char* path, std::string_view n
 
 double OrDefault(double value, double fallback) { return value == 0 ? fallback : value; }
 
+std::optional<double> OptionalFromProto(bool has, double value) {
+  return has ? std::optional<double>(value) : std::nullopt;
+}
+
+QueueSpec QueueFromProto(const v1::QueueSpec& p) {
+  return QueueSpec{OptionalFromProto(p.has_backlog_target(), p.backlog_target()),
+                   OptionalFromProto(p.has_target_wait_seconds(), p.target_wait_seconds()),
+                   OptionalFromProto(p.has_per_container_rate(), p.per_container_rate())};
+}
+
 void DemandBlocksFromProto(const v1::DemandSpec& p, DemandSpec& d) {
   if (p.has_value()) d.value = p.value();
+  if (p.has_queue()) d.queue = QueueFromProto(p.queue());
   if (p.has_fallback())
     d.fallback = Fallback{p.fallback().after_failures(), p.fallback().replicas()};
   if (p.has_random()) {
@@ -103,6 +123,7 @@ void DemandFromProto(const v1::DemandSpec& p, DemandSpec& d, FieldErrors& errors
   d.timeout_seconds = OrDefault(p.timeout_seconds(), d.timeout_seconds);
   d.tolerance = p.tolerance();
   d.scale_down_delay_seconds = p.scale_down_delay_seconds();
+  if (p.has_predictive()) d.predictive = PredictiveSpec{p.predictive().horizon_seconds()};
   // With an unknown source, which block belongs is unknown too: the source error says it.
   if (source_known) DemandBlocksFromProto(p, d);
 }

@@ -52,6 +52,29 @@ spec:
 ---
 apiVersion: microscale.io/v1
 kind: App
+metadata: {name: backlog}
+spec:
+  image: busybox
+  replicas: {max: 5}
+  demand:
+    source: redis-list
+    redisList: {address: "r:6379", key: jobs}
+    queue: {backlogTarget: 0, perContainerRate: 1.5}
+    predictive: {horizonSeconds: 30}
+---
+apiVersion: microscale.io/v1
+kind: App
+metadata: {name: wait}
+spec:
+  image: busybox
+  replicas: {max: 5}
+  demand:
+    source: http-json
+    httpJson: {url: "http://h/s", pointer: /depth}
+    queue: {targetWaitSeconds: 2}
+---
+apiVersion: microscale.io/v1
+kind: App
 metadata: {name: prom}
 spec:
   image: busybox
@@ -73,7 +96,7 @@ spec:
 
 TEST(AppProto, RoundTripsEveryField) {
   std::vector<AppSpec> apps = Samples();
-  ASSERT_EQ(apps.size(), 5u);
+  ASSERT_EQ(apps.size(), 7u);
   for (const AppSpec& app : apps) {
     v1::AppSpec proto = AppToProto(app);
     absl::StatusOr<AppSpec> back = AppFromProto(proto);
@@ -95,6 +118,54 @@ TEST(AppProto, WritesTheFieldsByName) {
   EXPECT_FALSE(proto.demand().has_value());
 }
 
+TEST(AppProto, WritesQueueAndPredictiveOnlyWhenSet) {
+  std::vector<AppSpec> apps = Samples();
+  ASSERT_EQ(apps.size(), 7u);
+  v1::AppSpec level = AppToProto(apps[0]);
+  EXPECT_FALSE(level.demand().has_queue());
+  EXPECT_FALSE(level.demand().has_predictive());
+
+  v1::AppSpec backlog = AppToProto(apps[3]);
+  ASSERT_EQ(backlog.name(), "backlog");
+  ASSERT_TRUE(backlog.demand().has_queue());
+  // A backlog target of 0 is set, not the proto3 default.
+  EXPECT_TRUE(backlog.demand().queue().has_backlog_target());
+  EXPECT_EQ(backlog.demand().queue().backlog_target(), 0);
+  EXPECT_FALSE(backlog.demand().queue().has_target_wait_seconds());
+  EXPECT_EQ(backlog.demand().queue().per_container_rate(), 1.5);
+  EXPECT_EQ(backlog.demand().predictive().horizon_seconds(), 30);
+
+  v1::AppSpec wait = AppToProto(apps[4]);
+  ASSERT_EQ(wait.name(), "wait");
+  EXPECT_FALSE(wait.demand().queue().has_backlog_target());
+  EXPECT_EQ(wait.demand().queue().target_wait_seconds(), 2);
+  EXPECT_FALSE(wait.demand().queue().has_per_container_rate());
+  EXPECT_FALSE(wait.demand().has_predictive());
+}
+
+TEST(AppProto, RefusesAQueueOrHorizonThatValidateAppRefuses) {
+  v1::AppSpec proto = AppToProto(Samples()[3]);
+  proto.mutable_demand()->mutable_queue()->set_target_wait_seconds(2);
+  proto.mutable_demand()->mutable_predictive()->set_horizon_seconds(0);
+  EXPECT_EQ(std::string(AppFromProto(proto).status().message()),
+            "app backlog: spec.demand.queue: set exactly one of backlogTarget or "
+            "targetWaitSeconds (both are set)\n"
+            "app backlog: spec.demand.predictive.horizonSeconds: must be > 0 (got 0)");
+
+  proto = AppToProto(Samples()[0]);  // random source
+  proto.mutable_demand()->mutable_queue()->set_backlog_target(5);
+  EXPECT_EQ(std::string(AppFromProto(proto).status().message()),
+            "app api: spec.demand.queue: queue mode needs a backlog source (redis-list, "
+            "http-json, prometheus); source is random");
+
+  // An empty queue message is a queue with no target, not level mode.
+  proto = AppToProto(Samples()[4]);
+  proto.mutable_demand()->mutable_queue()->Clear();
+  EXPECT_EQ(std::string(AppFromProto(proto).status().message()),
+            "app wait: spec.demand.queue: set exactly one of backlogTarget or "
+            "targetWaitSeconds (neither is set)");
+}
+
 TEST(AppProto, ZeroValuesTakeManifestDefaults) {
   v1::AppSpec proto;
   proto.set_name("bare");
@@ -108,6 +179,8 @@ TEST(AppProto, ZeroValuesTakeManifestDefaults) {
   EXPECT_EQ(app->demand.source, DemandSourceKind::kStatic);
   EXPECT_EQ(app->demand.target_per_container, 1);
   EXPECT_EQ(app->demand.timeout_seconds, 2);
+  EXPECT_FALSE(app->demand.queue.has_value());
+  EXPECT_FALSE(app->demand.predictive.has_value());
 }
 
 TEST(AppProto, RefusesWhatValidateAppRefuses) {

@@ -36,6 +36,13 @@ std::string FlowList(size_t count, size_t size) {
   return out + "]";
 }
 
+// Demand lines for a redis-list source (a backlog source, so queue mode is allowed) plus
+// `extra`.
+std::string Backlog(const std::string& extra) {
+  return Demand("    source: redis-list\n    redisList: {address: \"h:6379\", key: jobs}\n" +
+                extra);
+}
+
 struct BadManifest {
   std::string yaml;
   std::string prefix;  // "document N (name): field.path: "
@@ -195,6 +202,42 @@ const std::vector<BadManifest>& Cases() {
               "{\"Bad Header\": x}\n"),
        "document 1 (bad): spec.demand.httpJson.headers[\"Bad Header\"]: ",
        "is not a valid HTTP header name"},
+      {Backlog("    queue: {perContainerRate: 1}\n"), "document 1 (bad): spec.demand.queue: ",
+       "set exactly one of backlogTarget or targetWaitSeconds (neither is set)"},
+      {Backlog("    queue: {}\n"), "document 1 (bad): spec.demand.queue: ",
+       "set exactly one of backlogTarget or targetWaitSeconds (neither is set)"},
+      {Backlog("    queue: {backlogTarget: 10, targetWaitSeconds: 2}\n"),
+       "document 1 (bad): spec.demand.queue: ",
+       "set exactly one of backlogTarget or targetWaitSeconds (both are set)"},
+      {Backlog("    queue: {backlogTarget: -1}\n"),
+       "document 1 (bad): spec.demand.queue.backlogTarget: ", "must be >= 0 (got -1)"},
+      {Backlog("    queue: {backlogTarget: ten}\n"),
+       "document 1 (bad): spec.demand.queue.backlogTarget: ",
+       "must be a number (got string \"ten\")"},
+      {Backlog("    queue: {targetWaitSeconds: 0}\n"),
+       "document 1 (bad): spec.demand.queue.targetWaitSeconds: ", "must be > 0 (got 0)"},
+      {Backlog("    queue: {targetWaitSeconds: .inf}\n"),
+       "document 1 (bad): spec.demand.queue.targetWaitSeconds: ", "must be a finite number"},
+      {Backlog("    queue: {backlogTarget: 5, perContainerRate: 0}\n"),
+       "document 1 (bad): spec.demand.queue.perContainerRate: ", "must be > 0 (got 0)"},
+      {Backlog("    queue: {backlogTarget: 5, backlog: 3}\n"),
+       "document 1 (bad): spec.demand.queue.backlog: ", "unknown field"},
+      {Backlog("    queue: 10\n"), "document 1 (bad): spec.demand.queue: ", "must be a mapping"},
+      {Demand("    queue: {backlogTarget: 10}\n"), "document 1 (bad): spec.demand.queue: ",
+       "queue mode needs a backlog source (redis-list, http-json, prometheus); source is static"},
+      {Demand("    source: random\n    random: {max: 2}\n    queue: {backlogTarget: 10}\n"),
+       "document 1 (bad): spec.demand.queue: ",
+       "queue mode needs a backlog source (redis-list, http-json, prometheus); source is random"},
+      {Demand("    predictive: {}\n"),
+       "document 1 (bad): spec.demand.predictive.horizonSeconds: ", "is required"},
+      {Demand("    predictive: {horizonSeconds: 0}\n"),
+       "document 1 (bad): spec.demand.predictive.horizonSeconds: ", "must be > 0 (got 0)"},
+      {Demand("    predictive: {horizonSeconds: 3601}\n"),
+       "document 1 (bad): spec.demand.predictive.horizonSeconds: ", "must be <= 3600 (got 3601)"},
+      {Demand("    predictive: {horizonSeconds: 30, method: linear}\n"),
+       "document 1 (bad): spec.demand.predictive.method: ", "unknown field"},
+      {Demand("    predictive: true\n"),
+       "document 1 (bad): spec.demand.predictive: ", "must be a mapping"},
       {Spec(kOk) + "---\napiVersion: microscale.io/v1\nkind: App\nmetadata: {name: b2}\nspec:\n" +
            kOk + "  standby: 10001\n",
        "document 2 (b2): spec.standby: ", "must be between 0 and 10000"},

@@ -150,11 +150,42 @@ void ReadFallback(MapReader& demand_map, DemandSpec& demand) {
   demand.fallback = fallback;
 }
 
+// A number that is present but malformed is reported here; it still counts as given (as 0),
+// so that the rule "exactly one of backlogTarget or targetWaitSeconds" does not add a
+// second error about the same field. Nothing is applied after an error, so 0 is never used.
+std::optional<double> GivenNumber(MapReader& map, std::string_view key) {
+  std::optional<double> value = map.Number(key);
+  if (!value && map.Has(key)) return 0.0;
+  return value;
+}
+
+// `queue`: which of its fields must be set, and with which sources, is checked in
+// validate.cc so that specs arriving over gRPC obey the same rules.
+void ReadQueue(MapReader& demand_map, DemandSpec& demand) {
+  std::optional<MapReader> map =
+      demand_map.Map("queue", {"backlogTarget", "targetWaitSeconds", "perContainerRate"});
+  if (!map) return;
+  QueueSpec queue;
+  queue.backlog_target = GivenNumber(*map, "backlogTarget");
+  queue.target_wait_seconds = GivenNumber(*map, "targetWaitSeconds");
+  queue.per_container_rate = map->Number("perContainerRate");
+  demand.queue = queue;
+}
+
+void ReadPredictive(MapReader& demand_map, DemandSpec& demand) {
+  std::optional<MapReader> map = demand_map.Map("predictive", {"horizonSeconds"});
+  if (!map) return;
+  PredictiveSpec predictive;
+  if (!map->Has("horizonSeconds")) map->Fail("horizonSeconds", "is required");
+  Set(predictive.horizon_seconds, map->Number("horizonSeconds"));
+  demand.predictive = predictive;
+}
+
 void ReadDemand(MapReader& spec, DemandSpec& demand) {
   std::optional<MapReader> map =
       spec.Map("demand", {"source", "targetPerContainer", "intervalSeconds", "timeoutSeconds",
-                          "tolerance", "scaleDownDelaySeconds", "fallback", "value", "random",
-                          "prometheus", "redisList", "httpJson"});
+                          "tolerance", "scaleDownDelaySeconds", "fallback", "queue", "predictive",
+                          "value", "random", "prometheus", "redisList", "httpJson"});
   if (!map) return;
   bool source_known = true;
   if (map->Has("source")) {
@@ -175,6 +206,10 @@ void ReadDemand(MapReader& spec, DemandSpec& demand) {
   Set(demand.tolerance, map->Number("tolerance"));
   Set(demand.scale_down_delay_seconds, map->Number("scaleDownDelaySeconds"));
   ReadFallback(*map, demand);
+  // With an unknown source, whether queue mode is allowed is unknown too: the source error
+  // says it (as for the source blocks).
+  if (source_known) ReadQueue(*map, demand);
+  ReadPredictive(*map, demand);
   if (std::optional<double> value = map->Number("value")) demand.value = *value;
   ReadSourceBlocks(*map, demand, source_known);
 }

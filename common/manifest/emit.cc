@@ -12,6 +12,15 @@ namespace {
 
 using nlohmann::json;
 
+// Only the fields that are set, so that the printed manifest applies back unchanged.
+json QueueToJson(const QueueSpec& q) {
+  json out = json::object();
+  if (q.backlog_target) out["backlogTarget"] = *q.backlog_target;
+  if (q.target_wait_seconds) out["targetWaitSeconds"] = *q.target_wait_seconds;
+  if (q.per_container_rate) out["perContainerRate"] = *q.per_container_rate;
+  return out;
+}
+
 json DemandToJson(const DemandSpec& d) {
   json out = {{"source", DemandSourceName(d.source)},
               {"targetPerContainer", d.target_per_container},
@@ -23,6 +32,8 @@ json DemandToJson(const DemandSpec& d) {
     out["fallback"] = {{"afterFailures", d.fallback->after_failures},
                        {"replicas", d.fallback->replicas}};
   }
+  if (d.queue) out["queue"] = QueueToJson(*d.queue);
+  if (d.predictive) out["predictive"] = {{"horizonSeconds", d.predictive->horizon_seconds}};
   if (d.value) out["value"] = *d.value;
   switch (d.source) {
     case DemandSourceKind::kStatic:

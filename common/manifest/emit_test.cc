@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/manifest/manifest.h"
 #include "gtest/gtest.h"
 #include "rapidcheck.h"
@@ -48,6 +49,21 @@ TEST(AppToJson, WritesTheManifestShape) {
   EXPECT_EQ(j["spec"]["demand"]["httpJson"]["pointer"], "");
   EXPECT_FALSE(j["spec"]["demand"].contains("random"));
   EXPECT_FALSE(j["spec"]["demand"].contains("value"));
+  EXPECT_FALSE(j["spec"]["demand"].contains("queue"));
+  EXPECT_FALSE(j["spec"]["demand"].contains("predictive"));
+}
+
+TEST(AppToJson, WritesQueueAndPredictiveWithOnlyTheFieldsSet) {
+  AppSpec app = Sample();
+  app.demand.queue = QueueSpec{10, std::nullopt, 1.5};
+  app.demand.predictive = PredictiveSpec{30};
+  json demand = AppToJson(app)["spec"]["demand"];
+  EXPECT_EQ(demand["queue"], (json{{"backlogTarget", 10.0}, {"perContainerRate", 1.5}}));
+  EXPECT_EQ(demand["predictive"], (json{{"horizonSeconds", 30.0}}));
+
+  app.demand.queue = QueueSpec{std::nullopt, 2, std::nullopt};
+  EXPECT_EQ(AppToJson(app)["spec"]["demand"]["queue"], (json{{"targetWaitSeconds", 2.0}}));
+  EXPECT_EQ(JsonToYaml(AppToJson(app)["spec"]["demand"]["queue"]), "targetWaitSeconds: 2.0\n");
 }
 
 TEST(JsonToYaml, WritesBlockStyleAndQuotesWhatWouldChangeType) {
@@ -117,6 +133,16 @@ TEST(Emission, RoundTripsEachSourceAndTheParsedDesignExample) {
       app.demand.redis_list = {"[::1]:6379", "jobs", "p w", 3};
     apps.push_back(app);
   }
+  AppSpec queued = apps[3];  // redis-list
+  queued.demand.queue = QueueSpec{0, std::nullopt, 2.5};
+  queued.demand.predictive = PredictiveSpec{3600};
+  apps.push_back(queued);
+  queued.demand.queue = QueueSpec{std::nullopt, 0.25, std::nullopt};
+  queued.demand.predictive.reset();
+  apps.push_back(queued);
+  AppSpec predictive = apps[0];  // static
+  predictive.demand.predictive = PredictiveSpec{0.5};
+  apps.push_back(predictive);
   for (const AppSpec& app : apps) {
     ASSERT_TRUE(ValidateApp(app).ok()) << ValidateApp(app);
     std::string yaml = JsonToYaml(AppToJson(app));
@@ -146,7 +172,9 @@ RC_GTEST_PROP(Emission, ParseOfEmittedYamlGivesTheSameApp, ()) {
   app.image = *rc::gen::element<std::string>("busybox", "localhost:5000/a/b:v1.0");
   app.command = *rc::gen::container<std::vector<std::string>>(TrickyString());
   for (const std::string& value : *rc::gen::container<std::vector<std::string>>(TrickyString())) {
-    app.env["V" + std::to_string(app.env.size())] = value;
+    // StrCat, not "V" + std::to_string(...): GCC 12 at -O3 warns (-Werror=restrict) on the
+    // latter, a known false positive.
+    app.env[absl::StrCat("V", app.env.size())] = value;
   }
   app.network = *rc::gen::element(NetworkMode::kBridge, NetworkMode::kHost, NetworkMode::kNone);
   app.resources.cpu_millis = *rc::gen::inRange<int64_t>(1, 1000000);
@@ -160,6 +188,22 @@ RC_GTEST_PROP(Emission, ParseOfEmittedYamlGivesTheSameApp, ()) {
   if (*rc::gen::arbitrary<bool>()) app.demand.value = *FiniteDouble(0, 1e9);
   if (*rc::gen::arbitrary<bool>()) {
     app.demand.fallback = Fallback{*rc::gen::inRange(1, 100), *rc::gen::inRange(0, 10001)};
+  }
+  if (*rc::gen::arbitrary<bool>()) {
+    app.demand.predictive = PredictiveSpec{*FiniteDouble(0.001, 3600)};
+  }
+  if (*rc::gen::arbitrary<bool>()) {
+    app.demand.source = DemandSourceKind::kRedisList;
+    app.demand.value.reset();
+    app.demand.redis_list = {"redis:6379", "jobs", "", 0};
+    QueueSpec queue;
+    if (*rc::gen::arbitrary<bool>()) {
+      queue.backlog_target = *FiniteDouble(0, 1e6);
+    } else {
+      queue.target_wait_seconds = *FiniteDouble(0.001, 1e4);
+    }
+    if (*rc::gen::arbitrary<bool>()) queue.per_container_rate = *FiniteDouble(0.001, 1e4);
+    app.demand.queue = queue;
   }
   RC_PRE(ValidateApp(app).ok());
   std::string yaml = JsonToYaml(AppToJson(app));

@@ -126,6 +126,37 @@ TEST(ParseManifests, ReadsEverySource) {
   EXPECT_EQ(whole_document.demand.http_json.pointer, "");
 }
 
+TEST(ParseManifests, ReadsQueueAndPredictive) {
+  AppSpec backlog = ParseOne(Minimal(
+      "b",
+      "  demand:\n    source: http-json\n    httpJson: {url: \"http://h/s\", pointer: /depth}\n"
+      "    queue: {backlogTarget: 10, perContainerRate: 1.5}\n"
+      "    predictive: {horizonSeconds: 30}\n"));
+  ASSERT_TRUE(backlog.demand.queue.has_value());
+  EXPECT_EQ(*backlog.demand.queue, (QueueSpec{10, std::nullopt, 1.5}));
+  ASSERT_TRUE(backlog.demand.predictive.has_value());
+  EXPECT_EQ(backlog.demand.predictive->horizon_seconds, 30);
+
+  AppSpec wait = ParseOne(
+      Minimal("w",
+              "  demand:\n    source: redis-list\n    redisList: {address: \"r:6379\", key: jobs}\n"
+              "    queue:\n      targetWaitSeconds: 2\n"));
+  EXPECT_EQ(wait.demand.queue, (QueueSpec{std::nullopt, 2, std::nullopt}));
+  EXPECT_FALSE(wait.demand.predictive.has_value());
+
+  AppSpec prometheus = ParseOne(Minimal(
+      "p",
+      "  demand:\n    source: prometheus\n    prometheus: {url: \"http://p:9090\", query: up}\n"
+      "    queue: {backlogTarget: 0}\n"));
+  EXPECT_EQ(prometheus.demand.queue, (QueueSpec{0, std::nullopt, std::nullopt}));
+
+  // Predictive needs no backlog: it works in level mode with any source. Null is unset.
+  AppSpec level = ParseOne(Minimal(
+      "l", "  demand:\n    value: 3\n    predictive: {horizonSeconds: 3600}\n    queue: ~\n"));
+  EXPECT_FALSE(level.demand.queue.has_value());
+  EXPECT_EQ(level.demand.predictive, (PredictiveSpec{3600}));
+}
+
 TEST(ParseManifests, AcceptsNumbersForQuantitiesAndOtherSpellings) {
   AppSpec app = ParseOne(
       "apiVersion: microscale.io/v1\nkind: App\nmetadata:\n  name: a\nspec:\n  image: "

@@ -179,6 +179,33 @@ void CheckSourceBlock(const DemandSpec& d, SpecChecker& c) {
   }
 }
 
+// Queue mode needs a source that reads a backlog; exactly one target; a positive rate.
+void CheckQueue(const DemandSpec& d, SpecChecker& c) {
+  if (!d.queue) return;
+  const QueueSpec& q = *d.queue;
+  if (d.source == DemandSourceKind::kStatic || d.source == DemandSourceKind::kRandom) {
+    c.Fail("spec.demand.queue",
+           absl::StrCat("queue mode needs a backlog source (redis-list, http-json, prometheus); "
+                        "source is ",
+                        DemandSourceName(d.source)));
+    return;
+  }
+  if (q.backlog_target.has_value() == q.target_wait_seconds.has_value()) {
+    c.Fail("spec.demand.queue",
+           absl::StrCat("set exactly one of backlogTarget or targetWaitSeconds (",
+                        q.backlog_target ? "both are set" : "neither is set", ")"));
+  }
+  if (q.backlog_target) {
+    c.Number("spec.demand.queue.backlogTarget", *q.backlog_target, 0, false, kNoLimit);
+  }
+  if (q.target_wait_seconds) {
+    c.Number("spec.demand.queue.targetWaitSeconds", *q.target_wait_seconds, 0, true, kNoLimit);
+  }
+  if (q.per_container_rate) {
+    c.Number("spec.demand.queue.perContainerRate", *q.per_container_rate, 0, true, kNoLimit);
+  }
+}
+
 void CheckDemand(const DemandSpec& d, SpecChecker& c) {
   c.Number("spec.demand.targetPerContainer", d.target_per_container, 0, true, kNoLimit);
   c.Number("spec.demand.intervalSeconds", d.interval_seconds, 0, true, kMaxIntervalSeconds);
@@ -189,6 +216,11 @@ void CheckDemand(const DemandSpec& d, SpecChecker& c) {
   if (d.fallback) {
     c.Int("spec.demand.fallback.afterFailures", d.fallback->after_failures, kAfterFailuresRange);
     c.Int("spec.demand.fallback.replicas", d.fallback->replicas, kReplicaRange);
+  }
+  CheckQueue(d, c);
+  if (d.predictive) {
+    c.Number("spec.demand.predictive.horizonSeconds", d.predictive->horizon_seconds, 0, true,
+             kMaxHorizonSeconds);
   }
   for (DemandSourceKind kind :
        {DemandSourceKind::kStatic, DemandSourceKind::kRandom, DemandSourceKind::kPrometheus,

@@ -29,6 +29,7 @@ inline constexpr IntRange kRedisDatabaseRange{0, 15};
 inline constexpr double kMaxIntervalSeconds = 3600;
 inline constexpr double kMaxTimeoutSeconds = 3600;
 inline constexpr double kMaxDelaySeconds = 86400;
+inline constexpr double kMaxHorizonSeconds = 3600;  // demand.predictive.horizonSeconds
 
 // Size limits, so one app cannot make the controller or an agent hold or send megabytes.
 inline constexpr size_t kMaxLabels = 64;
