@@ -67,7 +67,10 @@ ReadingOutcome AppTable::ApplyReading(const std::string& name, const absl::Statu
     entry.demand = *value;
     entry.last_error.clear();
     entry.consecutive_failures = 0;
-    reading = core::DemandReading::Value(*value);
+    // Queue mode reads the backlog against the containers that drain it: those of the last
+    // reconcile pass.
+    reading =
+        core::DemandReading::Value(*value, entry.allocation.running, entry.allocation.starting);
   } else {
     outcome.became_failing = entry.consecutive_failures == 0;
     entry.last_error = std::string(value.status().message());
@@ -82,6 +85,9 @@ ReadingOutcome AppTable::ApplyReading(const std::string& name, const absl::Statu
   if (outcome.desired_changed) entry.reaction_since = now;
   entry.desired = result.desired;
   entry.desired_state = result.state;
+  entry.arrival_rate = result.arrival_rate;
+  entry.drain_rate_per_container = result.drain_rate_per_container;
+  if (value.ok()) entry.forecast = result.forecast;
   NoteTransitions(entry, now);
   return outcome;
 }
@@ -153,6 +159,11 @@ v1::AppStatus StatusOf(const AppEntry& entry) {
   status.set_running(entry.allocation.running);
   status.set_paused(entry.allocation.paused);
   status.set_standby(entry.allocation.standby);
+  if (entry.arrival_rate) status.set_arrival_rate(*entry.arrival_rate);
+  if (entry.drain_rate_per_container) {
+    status.set_drain_rate_per_container(*entry.drain_rate_per_container);
+  }
+  if (entry.forecast) status.set_forecast(*entry.forecast);
   if (entry.consecutive_failures > 0) {
     *status.add_conditions() = MakeCondition(
         "DemandAvailable", false, "ReadFailed",

@@ -30,6 +30,10 @@ struct AppEntry {
   int consecutive_failures = 0;
   core::DesiredState desired_state;
   int32_t desired = 0;
+  // Queue mode's estimates and the predictive forecast, from the last reading (status).
+  std::optional<double> arrival_rate;
+  std::optional<double> drain_rate_per_container;
+  std::optional<double> forecast;
   core::AppAllocation allocation;  // from the last reconcile pass
   int64_t next_ordinal = 0;
   // Scale reaction: when the desired count last changed, until that many run.

@@ -86,6 +86,25 @@ TEST_F(AppTableTest, ReadingsSetDesiredThroughTheCore) {
   EXPECT_EQ(table_.ApplyReading("web", 0.0, clock_.Now()).new_desired, 1) << "clamped to min";
 }
 
+TEST_F(AppTableTest, QueueModeReadsAgainstTheRunningCountAndShowsItsEstimates) {
+  AppSpec app = MakeApp("worker", 0, 40);
+  app.demand.source = DemandSourceKind::kHttpJson;
+  app.demand.queue = QueueSpec{10.0, std::nullopt, 1.0};  // 1 item/s per container
+  table_.Upsert(app, clock_.Now(), clock_.Now());
+  // 10 containers run; the backlog grows by 5 items a second: 15 items/s arrive.
+  table_.RecordAllocations({Allocation("worker", 10, 10, 10)}, clock_.Now());
+  table_.ApplyReading("worker", 10.0, clock_.Now());
+  clock_.Advance(absl::Seconds(1));
+  ReadingOutcome outcome = table_.ApplyReading("worker", 15.0, clock_.Now());
+  v1::AppStatus status = StatusOf(*table_.Get("worker"));
+  ASSERT_TRUE(status.has_arrival_rate());
+  EXPECT_NEAR(status.arrival_rate(), 15, 0.5);
+  ASSERT_TRUE(status.has_drain_rate_per_container());
+  EXPECT_NEAR(status.drain_rate_per_container(), 1, 0.1);
+  EXPECT_GE(outcome.new_desired, 15) << "keeps up with 15 items/s";
+  EXPECT_FALSE(StatusOf(*table_.Get("worker")).has_forecast());
+}
+
 TEST_F(AppTableTest, FailedReadKeepsTheCountAndIsCounted) {
   table_.Upsert(MakeApp("web", 0, 10), clock_.Now(), clock_.Now());
   table_.ApplyReading("web", 30.0, clock_.Now());
