@@ -10,6 +10,7 @@
 
 #include "absl/time/time.h"
 #include "cli/context.h"
+#include "cli/simulate/engine.h"
 
 namespace microscale::cli {
 
@@ -22,6 +23,17 @@ struct ApplyOptions {
 
 enum class NodeAction { kCordon, kUncordon, kDrain };
 
+// `simulate`: the decision core run offline over a demand trace; no controller involved.
+struct SimulateOptions {
+  std::string apps_file;         // manifests, as `apply -f` takes them
+  std::string nodes_file;        // name,cpu,memory,maxContainers,labels
+  std::string demand_file;       // seconds,app,value or seconds,app,arrivals
+  std::string output = "table";  // table | csv | json
+  std::string plot_file;         // --plot: an SVG to write; empty: none
+  bool drain_rate_given = false;
+  simulate::SimulationOptions engine;
+};
+
 int RunApply(CommandContext& context, const ApplyOptions& options);
 int RunGetApps(CommandContext& context, const std::string& name);
 int RunGetNodes(CommandContext& context, const std::string& name);
@@ -32,6 +44,9 @@ int RunSetDemand(CommandContext& context, const std::string& app, double value);
 int RunNodeAction(CommandContext& context, const std::string& node, NodeAction action);
 int RunEvents(CommandContext& context, bool follow);
 int RunVersion(CommandContext& context);
+// Exit codes: 0 done, 1 an input file is unreadable or invalid (FILE:LINE: reason) or the
+// plot cannot be written, 2 --drain-rate given or missing for the trace's kind.
+int RunSimulate(CommandContext& context, const SimulateOptions& options);
 
 }  // namespace microscale::cli
 

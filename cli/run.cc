@@ -33,6 +33,9 @@ struct Args {
   std::string node;
   std::string value;
   bool follow = false;
+  SimulateOptions simulate;
+  std::string sim_output, step = "1s", start_delay = "300ms", stop_delay = "0s",
+                          unpause_delay = "30ms", duration, drain_rate, placement = "spread";
 };
 
 // Accepts a duration like "10s" or "1m30s" that is greater than zero.
@@ -45,6 +48,33 @@ const CLI::Validator& PositiveDuration() {
         return "";
       },
       "DURATION");
+  return validator;
+}
+
+// Accepts a duration like "300ms" or "0s" (zero allowed).
+const CLI::Validator& NonNegativeDuration() {
+  static const CLI::Validator validator(
+      [](std::string& text) -> std::string {
+        absl::StatusOr<absl::Duration> duration = ParseDuration(text);
+        return duration.ok() ? "" : std::string(duration.status().message());
+      },
+      "DURATION");
+  return validator;
+}
+
+// Accepts a finite number > 0.
+const CLI::Validator& PositiveNumber() {
+  static const CLI::Validator validator(
+      [](std::string& text) -> std::string {
+        double value = 0;
+        const bool decimal =
+            !text.empty() && text.find_first_not_of("0123456789.eE+-") == std::string::npos;
+        if (!decimal || !absl::SimpleAtod(text, &value) || !std::isfinite(value) || value <= 0) {
+          return absl::StrCat("\"", text, "\" is not a number > 0");
+        }
+        return "";
+      },
+      "NUMBER");
   return validator;
 }
 
@@ -219,6 +249,81 @@ void AddOtherCommands(CLI::App& app, Args& args, Action& action) {
   version->callback([&] { action = [](CommandContext& c) { return RunVersion(c); }; });
 }
 
+void AddSimulate(CLI::App& app, Args& args, Action& action) {
+  CLI::App* sim = app.add_subcommand(
+      "simulate",
+      "Run the decision core offline over a demand trace (what-if; no controller needed)");
+  sim->footer(
+      "Examples:\n"
+      "  microscalectl simulate --apps apps.yaml --nodes nodes.csv --demand trace.csv\n"
+      "  microscalectl simulate --apps apps.yaml --nodes nodes.csv --demand trace.csv \\\n"
+      "      --step 500ms --start-delay 1s -o csv --plot run.svg\n"
+      "  microscalectl simulate --apps workers.yaml --nodes nodes.csv --demand arrivals.csv \\\n"
+      "      --drain-rate 5 -o json\n\n"
+      "Files:\n"
+      "  --apps    App manifests, as `apply -f` takes them (several documents per file)\n"
+      "  --nodes   CSV name,cpu,memory,maxContainers,labels (header optional), e.g.\n"
+      "              node-1,4,8Gi,0,zone=a;disk=ssd\n"
+      "  --demand  CSV with the header seconds,app,value (a level: the demand reading from that\n"
+      "            time on) or seconds,app,arrivals (items/s into a simulated queue, with\n"
+      "            --drain-rate), e.g.\n"
+      "              seconds,app,value\n              0,checkout-api,5\n"
+      "              30,checkout-api,40\n\n"
+      "Prints per step and app: demand, desired, allocated, running, paused, preemptions\n"
+      "and shortfall (demand not served over the step), then a summary per app.\n"
+      "A bad line is refused as FILE:LINE: reason (exit 1). See docs/cli.md#simulate.");
+  sim->add_option("--apps", args.simulate.apps_file, "App manifests (YAML)")->required();
+  sim->add_option("--nodes", args.simulate.nodes_file,
+                  "Nodes CSV: name,cpu,memory,maxContainers,labels")
+      ->required();
+  sim->add_option("--demand", args.simulate.demand_file,
+                  "Demand trace CSV: seconds,app,value or seconds,app,arrivals")
+      ->required();
+  sim->add_option("--step", args.step, "Time between output rows (default 1s; at least 1ms)")
+      ->check(PositiveDuration());
+  sim->add_option("--start-delay", args.start_delay,
+                  "Time a container takes to start (default 300ms)")
+      ->check(NonNegativeDuration());
+  sim->add_option("--stop-delay", args.stop_delay,
+                  "Time a stopping container keeps its resources (default 0s)")
+      ->check(NonNegativeDuration());
+  sim->add_option("--unpause-delay", args.unpause_delay,
+                  "Time a paused container takes to resume (default 30ms)")
+      ->check(NonNegativeDuration());
+  sim->add_option("--duration", args.duration,
+                  "Simulated time (default: the last trace time + 60s, or less once quiet)")
+      ->check(PositiveDuration());
+  sim->add_option("--drain-rate", args.drain_rate,
+                  "Arrivals trace only: items/s one running container drains")
+      ->check(PositiveNumber());
+  sim->add_option("--placement", args.placement, "spread (default) or binpack")
+      ->check(CLI::IsMember({"spread", "binpack"}));
+  sim->add_option("-o,--output", args.sim_output, "table (default), csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}));
+  sim->add_option("--plot", args.simulate.plot_file,
+                  "Also write an SVG: demand and running over time, one panel per app");
+  sim->callback([&] {
+    SimulateOptions& o = args.simulate;
+    o.output = args.sim_output.empty() ? args.output : args.sim_output;
+    if (o.output != "table" && o.output != "csv" && o.output != "json") {
+      throw CLI::ValidationError("--output", "simulate prints table, csv or json, not " + o.output);
+    }
+    o.engine.step = DurationOf(args.step);
+    if (o.engine.step < absl::Milliseconds(1)) {
+      throw CLI::ValidationError("--step", "must be at least 1ms");
+    }
+    o.engine.start_delay = DurationOf(args.start_delay);
+    o.engine.stop_delay = DurationOf(args.stop_delay);
+    o.engine.unpause_delay = DurationOf(args.unpause_delay);
+    if (!args.duration.empty()) o.engine.duration = DurationOf(args.duration);
+    o.drain_rate_given = !args.drain_rate.empty();
+    o.engine.drain_rate = NumberOf(args.drain_rate);
+    o.engine.placement = args.placement == "binpack" ? core::PlacementStrategy::kBinpack
+                                                     : core::PlacementStrategy::kSpread;
+    action = [&](CommandContext& c) { return RunSimulate(c, args.simulate); };
+  });
+}
+
 void AddGlobalOptions(CLI::App& app, GlobalOptions& global, Args& args) {
   app.add_option("--controller", global.controller, "Controller gRPC address (host:port)")
       ->envname("MICROSCALE_CONTROLLER")
@@ -295,6 +400,7 @@ std::optional<int> ParseCommandLine(int argc, const char* const* argv, const Cli
   AddGet(app, args, action);
   AddAppCommands(app, args, action);
   AddOtherCommands(app, args, action);
+  AddSimulate(app, args, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
