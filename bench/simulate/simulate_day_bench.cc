@@ -105,7 +105,7 @@ class CountingSink : public StepSink {
 double Percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
   return v[std::min(v.size() - 1,
-                    static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5))];
+                    static_cast<size_t>(std::lround(p * static_cast<double>(v.size() - 1))))];
 }
 
 bool ParseArgs(int argc, char** argv, Config& c) {
