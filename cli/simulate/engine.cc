@@ -141,7 +141,7 @@ class Simulation {
     const AppCounts& counts = cluster_.Counts()[i];
     core::DesiredResult r = core::ComputeDesired(
         input_.apps[i], core::DemandReading::Value(*value, counts.running, counts.starting),
-        desired_state_[i], TimeOf(t));
+        std::move(desired_state_[i]), TimeOf(t));
     desired_state_[i] = std::move(r.state);
     if (r.desired == desired_[i]) return false;
     const int direction = r.desired > desired_[i] ? 1 : -1;

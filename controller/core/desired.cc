@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace microscale::core {
 namespace {
@@ -89,12 +90,12 @@ int32_t RawRecommendation(double demand, double target, int32_t min, int32_t max
 }
 
 DesiredResult ComputeDesired(const AppSpec& spec, const DemandReading& reading,
-                             const DesiredState& previous, absl::Time now) {
+                             DesiredState previous, absl::Time now) {
   DesiredResult out;
-  out.state = previous;
+  out.state = std::move(previous);
   DesiredState& state = out.state;
   const Replicas& r = spec.replicas;
-  const int32_t current = Clamp(previous.last.value_or(r.min), r);
+  const int32_t current = Clamp(state.last.value_or(r.min), r);
   bool failed = reading.kind == DemandReading::Kind::kFailure ||
                 (reading.kind == DemandReading::Kind::kValue && !std::isfinite(reading.value));
   std::optional<int32_t> rec;

@@ -68,12 +68,13 @@ struct DesiredResult {
   std::optional<double> forecast;                  // predictive only: demand at the horizon
 };
 
-// The count `spec` wants at `now` given `reading` and the state returned last time.
+// The count `spec` wants at `now` given `reading` and the state returned last time (taken
+// by value: a caller that keeps only the new state moves the old one in).
 // Without a reading, or on a failed read, the last count holds (never lowered by a
 // failure alone); after fallback.afterFailures consecutive failures, fallback.replicas
 // (if configured) becomes the recommendation, subject to the same window and clamp.
 DesiredResult ComputeDesired(const AppSpec& spec, const DemandReading& reading,
-                             const DesiredState& previous, absl::Time now);
+                             DesiredState previous, absl::Time now);
 
 // ceil(demand / target), clamped to [min, max]; negative demand counts as 0.
 int32_t RawRecommendation(double demand, double target, int32_t min, int32_t max);
