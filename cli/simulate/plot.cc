@@ -21,11 +21,13 @@ constexpr char kDemandColor[] = "#1f77b4";
 constexpr char kRunningColor[] = "#ff7f0e";
 constexpr char kPreemptColor[] = "#d62728";
 
-// A round upper bound for an axis: 1, 2 or 5 times a power of ten, at least `value`.
+// A round upper bound for an axis, at least `value`: a power of ten times one of a few
+// factors whose quarters (the gridlines) read well, and close enough that the data fills
+// most of the panel.
 double NiceMax(double value) {
   if (!(value > 0)) return 1;
   const double power = std::pow(10, std::floor(std::log10(value)));
-  for (double m : {1.0, 2.0, 5.0, 10.0}) {
+  for (double m : {1.0, 1.2, 1.6, 2.0, 2.4, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0}) {
     if (m * power >= value - 1e-9) return m * power;
   }
   return 10 * power;
