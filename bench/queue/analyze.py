@@ -15,6 +15,8 @@ needed count, ceil(peak λ / μ)):
   reversals/min     direction changes over [0, t_off] per minute
   container-s       the integral of running over the run, against the ideal
                     (mean λ over [0, t_off]) / μ × t_off
+and, from the controller's own view (APP.controller.csv, when scraped): when it first
+wanted N containers, the most it wanted, and the reversals of its desired count in 120 s.
 Each cell is the mean over the repeats with the range (min-max) in brackets.
 """
 
@@ -65,16 +67,29 @@ def first_time(rows, pred):
     return None
 
 
-def metrics(meta, rows):
+def load_desired(path):
+    """[{t, running}] of the controller's desired count, or None when not scraped."""
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return [{"t": float(r["t"]), "running": float(r["value"])}
+                for r in csv.DictReader(f) if r["metric"] == "desired_containers"]
+
+
+def metrics(meta, rows, desired=None):
     mu, off, end = meta["mu"], meta["offTime"], meta["duration"]
     needed = math.ceil(meta["peakLambda"] / mu - 1e-9)
     out = {"needed": needed}
     out["first"] = first_time(rows, lambda r: r["running"] >= 1)
+    out["first_created"] = first_time(rows, lambda r: r["existing"] >= 1)
     out["reach"] = first_time(rows, lambda r: r["running"] >= needed)
     peak = max(r["running"] for r in rows)
     out["over_n"] = max(0, peak - needed)
     out["over_pct"] = 100.0 * out["over_n"] / needed
     out["rev120"] = reversals(rows, 0, REVERSAL_WINDOW)
+    after = [r["running"] for r in rows
+             if out["reach"] is not None and out["reach"] <= r["t"] <= off]
+    out["dip"] = min(after) if after else None
     held = [r["depth"] for r in rows if off - HELD_WINDOW <= r["t"] <= off]
     out["held_med"] = statistics.median(held) if held else None
     out["held_min"] = min(held) if held else None
@@ -99,6 +114,11 @@ def metrics(meta, rows):
     reads = rows[-1]["reads"] - rows[0]["reads"]
     out["read_interval"] = (rows[-1]["t"] - rows[0]["t"]) / reads if reads else None
     out["tail"] = end - off
+    out["load"] = meta.get("loadAvgStart")
+    if desired:
+        out["d_reach"] = first_time(desired, lambda r: r["running"] >= needed)
+        out["d_max"] = max(r["running"] for r in desired)
+        out["d_rev120"] = reversals(desired, 0, REVERSAL_WINDOW)
     return out
 
 
@@ -170,10 +190,14 @@ def main():
             key = (meta["name"], mode)
             if key not in results:
                 order.append(key)
-            results[key].append(metrics(meta, rows))
+            desired = load_desired(os.path.join(root, d, f"{app}.controller.csv"))
+            results[key].append(metrics(meta, rows, desired))
     if not results:
         print("analyze: no complete run found", file=sys.stderr)
         sys.exit(1)
+    known = list(SCENARIO_TITLES)
+    order.sort(key=lambda k: (known.index(k[0]) if k[0] in known else len(known), k[0],
+                              {"level": 0, "queue": 1}.get(k[1], 2), k[1]))
 
     print("| scenario | mode | runs | first container | reaches N | overshoot | "
           "reversals in 120 s | backlog held (median; swings) | arrivals → 0: back to 0 |")
@@ -185,18 +209,35 @@ def main():
               f" | {cell_reach(ms)} | {cell_over(ms)} | {agg([m['rev120'] for m in ms], '{:.1f}')}"
               f" | {cell_held(ms)} | {cell_zero(ms)} |")
     print()
-    print("Cost and churn over the high phase (container-seconds over the whole run against "
-          "the ideal mean λ / μ × high time):")
+    print("Churn (reversals of the running count per minute over [0, t_off]) and cost "
+          "(container-seconds over the whole run against the ideal, mean λ / μ × t_off):")
     print()
     print("| scenario | mode | reversals per minute | container-seconds | ideal | ratio | "
-          "mean read interval |")
-    print("|---|---|---|---|---:|---|---:|")
+          "lowest running after reaching N, before t_off | mean read interval | "
+          "first container listed | load average at start |")
+    print("|---|---|---|---|---:|---|---|---:|---|---|")
     for scen, mode in order:
         ms = results[(scen, mode)]
         print(f"| {scen} | {mode} | {agg([m['rev_per_min'] for m in ms], '{:.2f}')} | "
               f"{agg([m['cs'] for m in ms], '{:.0f}')} | {ms[0]['cs_ideal']:.0f} | "
               f"{agg([m['cs_ratio'] for m in ms], '{:.2f}')} | "
-              f"{agg([m['read_interval'] for m in ms], '{:.2f}', ' s')} |")
+              f"{agg([m['dip'] for m in ms], '{:.1f}')} | "
+              f"{agg([m['read_interval'] for m in ms], '{:.2f}', ' s')} | "
+              f"{agg([m['first_created'] for m in ms], '{:.2f}', ' s')} | "
+              f"{agg([m['load'] for m in ms], '{:.1f}')} |")
+    if any("d_max" in m for ms in results.values() for m in ms):
+        print()
+        print("The controller's desired count (scraped from its /metrics every 0.5 s):")
+        print()
+        print("| scenario | mode | desired first ≥ N | max desired | desired reversals in 120 s |")
+        print("|---|---|---|---|---|")
+        for scen, mode in order:
+            ms = [m for m in results[(scen, mode)] if "d_max" in m]
+            if not ms:
+                continue
+            print(f"| {scen} | {mode} | {agg([m['d_reach'] for m in ms], '{:.1f}', ' s')} | "
+                  f"{agg([m['d_max'] for m in ms], '{:.1f}')} | "
+                  f"{agg([m['d_rev120'] for m in ms], '{:.1f}')} |")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,9 @@
 #   ramp20     λ 0 -> 20 over 60 s, 120 s at 20 -> 0   N = 20, max 40
 #   poisson10  Poisson arrivals, mean 10/s for 180 s -> 0 (seed SEED + repeat)   N = 10, max 20
 # Each scenario runs REPEATS times; between runs the apps are deleted and the script waits
-# until the engine lists none of their containers. analyze.py then prints the table of
+# until the engine lists none of their containers. Each run's directory holds the queue
+# timelines (APP.csv), the controller's view scraped from /metrics (APP.controller.csv),
+# meta.json and the manifests. analyze.py then prints the table of
 # issue 13 (first container, time to N, overshoot, reversals in 120 s, backlog held, time
 # back to 0 after arrivals stop; reversals per minute and container-seconds) as markdown.
 #
@@ -112,7 +114,8 @@ start_cluster() {
     sleep 0.05
   done
   GRPC=127.0.0.1:$(grep -o 'grpc_port=[0-9]*' "$WORK/controller.log" | head -1 | cut -d= -f2)
-  [[ $GRPC != 127.0.0.1: ]] || { cat "$WORK/controller.log" >&2; exit 1; }
+  HTTP=127.0.0.1:$(grep -o 'http_port=[0-9]*' "$WORK/controller.log" | head -1 | cut -d= -f2)
+  [[ $GRPC != 127.0.0.1: && $HTTP != 127.0.0.1: ]] || { cat "$WORK/controller.log" >&2; exit 1; }
   "$AGENT_BIN" --controller "$GRPC" --node-name queue-node --cluster-name "$CLUSTER" \
     --runtime docker --http-addr 127.0.0.1:0 --cpu 32 --memory 16Gi 2>"$WORK/agent.log" &
   PIDS+=($!)
@@ -181,9 +184,10 @@ run_one() {
   mkdir -p "$dir"
   python3 "$HERE/queue_server.py" --apps "${MODES// /,}" --modes "${MODES// /,}" \
     --cluster "$CLUSTER" --name "$scen" --scenario "$spec" --arrivals "$arrivals" \
-    --seed "$seed" --out "$dir" --port-file "$dir/port" 2>"$dir/server.log" &
+    --seed "$seed" --out "$dir" --port-file "$dir/port" \
+    --controller-metrics "http://$HTTP/metrics" 2>"$dir/server.log" &
   qpid=$!
-  PIDS+=($qpid)
+  PIDS+=("$qpid")
   for i in $(seq 1 100); do [[ -s $dir/port ]] && break; sleep 0.1; done
   [[ -s $dir/port ]] || { cat "$dir/server.log" >&2; exit 1; }
   port=$(cat "$dir/port")

@@ -24,6 +24,10 @@ cumulative arrival function, so the arrivals do not depend on the timing of the 
 Each queue's timeline goes to OUT/APP.csv, one row per tick after the start:
   t,lambda,arrived,backlog,depth,running,existing,reads
 (existing: the app's containers in any state; reads: /q/APP requests served so far).
+With --controller-metrics URL, the controller's view of each app (every microscale_app_*
+sample labelled with the app: demand, desired, allocated, running, and the queue mode's
+estimates when exported) is scraped about every 0.5 s into OUT/APP.controller.csv:
+t,metric,value.
 OUT/meta.json describes the run. The server exits when the scenario ends.
 """
 
@@ -39,6 +43,7 @@ import sys
 import threading
 import time
 import urllib.parse
+import urllib.request
 
 API = "/v1.41"
 
@@ -144,6 +149,29 @@ def count_containers(sock_path, cluster, apps):
     return {app: tuple(v) for app, v in counts.items()}
 
 
+def scrape_controller(url, apps):
+    """{app: {metric: value}} for the microscale_app_* gauges of `apps` on `url`."""
+    with urllib.request.urlopen(url, timeout=2) as resp:
+        text = resp.read().decode()
+    out = {app: {} for app in apps}
+    for line in text.splitlines():
+        if not line.startswith("microscale_app_") or "{" not in line:
+            continue
+        name, _, rest = line.partition("{")
+        labels, _, value = rest.rpartition("}")
+        app = None
+        for pair in labels.split(","):
+            k, _, v = pair.partition("=")
+            if k.strip() == "app":
+                app = v.strip().strip('"')
+        if app in out:
+            try:
+                out[app][name[len("microscale_app_"):]] = float(value.split()[0])
+            except (ValueError, IndexError):
+                pass
+    return out
+
+
 class Queue:
     def __init__(self, app, out_dir):
         self.app = app
@@ -178,6 +206,7 @@ class Bench:
             if self.started_at is None:
                 self.started_at = time.monotonic()
                 self.start_wall = time.time()
+                self.load_start = os.getloadavg()[0]
 
     def poll_docker(self):
         while not self.done.is_set():
@@ -192,6 +221,26 @@ class Bench:
                 self.poll_errors += 1
                 print(f"queue_server: engine poll failed: {e}", file=sys.stderr)
             time.sleep(self.args.poll)
+
+    def poll_controller(self):
+        files = {}
+        for app in self.queues:
+            files[app] = open(os.path.join(self.args.out, f"{app}.controller.csv"), "w",
+                              buffering=1)
+            files[app].write("t,metric,value\n")
+        while not self.done.is_set():
+            if self.started_at is not None:
+                try:
+                    seen = scrape_controller(self.args.controller_metrics, list(self.queues))
+                    t = self.t()
+                    for app, metrics in seen.items():
+                        for name, value in sorted(metrics.items()):
+                            files[app].write(f"{t:.3f},{name},{value:g}\n")
+                except (OSError, ValueError) as e:
+                    print(f"queue_server: controller scrape failed: {e}", file=sys.stderr)
+            time.sleep(0.5)
+        for f in files.values():
+            f.close()
 
     def integrate(self):
         prev_t, prev_arrived = None, 0.0
@@ -239,7 +288,8 @@ class Bench:
                 if self.args.modes else [], "port": port, "duration": s.duration,
                 "offTime": s.off_time(), "peakLambda": s.peak(), "highMeanLambda":
                 s.high_mean(), "startWall": getattr(self, "start_wall", None),
-                "pollErrors": self.poll_errors}
+                "pollErrors": self.poll_errors, "loadAvgStart": getattr(self, "load_start", None),
+                "loadAvgEnd": os.getloadavg()[0] if self.done.is_set() else None}
         with open(os.path.join(self.args.out, "meta.json"), "w") as f:
             json.dump(meta, f, indent=1)
 
@@ -293,6 +343,7 @@ def main():
     p.add_argument("--port", type=int, default=0, help="0 picks a free port")
     p.add_argument("--port-file", help="written with the port once listening")
     p.add_argument("--docker-sock", default="/var/run/docker.sock")
+    p.add_argument("--controller-metrics", help="the controller's /metrics URL, to log its view")
     p.add_argument("--out", required=True, help="directory for the timelines")
     args = p.parse_args()
 
@@ -303,6 +354,8 @@ def main():
     bench.write_meta(port)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     threading.Thread(target=bench.poll_docker, daemon=True).start()
+    if args.controller_metrics:
+        threading.Thread(target=bench.poll_controller, daemon=True).start()
     if args.port_file:
         with open(args.port_file + ".tmp", "w") as f:
             f.write(f"{port}\n")
