@@ -25,15 +25,19 @@ constexpr double kJumpSigmas = 4;
 // only touches zero is not probed), the estimate decays with kEmptyProbeTimeConstant so
 // the count probes down; arrivals that are still there show as a backlog at once.
 constexpr double kEmptyProbeAfter = 2;
-constexpr double kEmptyProbeTimeConstant = 0.5;
+constexpr double kEmptyProbeTimeConstant = 4;
 // Near balance the count moves only when the need leaves [count - kBand, count + kBand].
 constexpr double kBand = 0.3;
-// Arrivals below this fraction of one container's drain count as stopped; a backlog left
-// then drains within kDrainSeconds.
+// Arrivals below this fraction of one container's drain count as stopped: what is left
+// of the backlog then drains before any container is stopped.
 constexpr double kIdleArrivalFraction = 0.5;
-constexpr double kDrainSeconds = 4;
-// A change of direction waits this long after the last move.
+// A change of direction waits this long after the last move, unless the need is at least
+// this fraction of the count (and 2 containers) away from it.
 constexpr double kTurnSeconds = 20;
+constexpr double kFarFraction = 0.25;
+// Probing an empty queue lowers the count by one container this often at most.
+constexpr double kProbeSeconds = 3;
+constexpr double kProbeHoldSeconds = 60;
 // Rounding slack so that an exact need of 10 containers does not become 11.
 constexpr double kSlack = 1e-6;
 constexpr double kMinDrain = 1e-6;
@@ -230,24 +234,46 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   // Up as soon as the need is above the count (by kBand near balance, where noise lives);
   // down only once the backlog is back at its target, so a drain is never slowed. A turn
   // (down after up, or up after down) waits kTurnSeconds after the last move unless the
-  // backlog is past twice its target: noise cannot turn into churn.
+  // backlog is past twice its target or the need is far from the count: noise cannot
+  // turn into churn, and a real change is not held back.
   const double since_move = absl::ToDoubleSeconds(e.last_at - e.last_move_at);
-  const bool may_turn = e.last_move == 0 || since_move >= kTurnSeconds;
+  const bool far = std::abs(need - current) >= std::max(2.0, kFarFraction * current);
+  const bool may_turn = e.last_move == 0 || since_move >= kTurnSeconds || far;
+  // While the queue has read empty for a while, the arrival estimate is a guess that
+  // decays (Observe): the count then probes down one container per kProbeSeconds, and a
+  // probe is not a move, so the backlog it may bring back is answered at once.
+  // A probe that brought the backlog back (an up move right after it) shows the count was
+  // right: no more probes for kProbeHoldSeconds.
+  // Only probes lower the count of a queue that has read empty for a while.
+  const bool long_empty = e.empty_seconds > kEmptyProbeAfter && reading.running > 0;
+  const bool probing = long_empty && e.last_at >= e.probe_hold_until;
   int32_t count = current;
+  bool probe = false;
   const double up_band = seen > target ? 0.0 : kBand;
   if (need > current + up_band && (e.last_move >= 0 || may_turn || backlog > 2 * target)) {
     count = ToCount(need);
-  } else if (need < current - kBand && backlog <= target && (e.last_move <= 0 || may_turn)) {
-    count = ToCount(need);
-    // Once arrivals have (nearly) stopped, what is left drains within kDrainSeconds
-    // instead of trickling through one container.
-    if (arrival < kIdleArrivalFraction * e.drain) {
-      count = std::min(current, std::max(count, ToCount(backlog / (e.drain * kDrainSeconds))));
+  } else if (need < current - kBand && backlog <= target && probing) {
+    if (absl::ToDoubleSeconds(e.last_at - e.last_probe_at) >= kProbeSeconds) {
+      count = std::max(ToCount(need), current - 1);
+      probe = true;
     }
+  } else if (need < current - kBand && backlog <= target && !long_empty &&
+             (e.last_move <= 0 || may_turn)) {
+    count = ToCount(need);
+    // Once arrivals have (nearly) stopped, what is left drains with every container
+    // there is instead of trickling through one.
+    if (arrival < kIdleArrivalFraction * e.drain && backlog > 0) count = current;
   }
   count = std::max(count, floor);
-  if (count != current) {
-    if (count > current) e.ordered_backlog = backlog;
+  if (probe && count < current) {
+    e.last_probe_at = e.last_at;
+  } else if (count != current) {
+    if (count > current) {
+      e.ordered_backlog = backlog;
+      if (e.last_probe_at > e.last_move_at) {
+        e.probe_hold_until = e.last_at + absl::Seconds(kProbeHoldSeconds);
+      }
+    }
     e.last_move = count > current ? 1 : -1;
     e.last_move_at = e.last_at;
   }

@@ -43,6 +43,8 @@ struct QueueEstimate {
   double ordered_backlog = 0;  // the backlog when the last scale-up was ordered
   int32_t last_move = 0;       // +1 up, -1 down, 0 none yet
   absl::Time last_move_at;
+  absl::Time last_probe_at;     // the last probe down of an empty queue
+  absl::Time probe_hold_until;  // no probes before this (the last one proved the count)
   bool operator==(const QueueEstimate&) const = default;
 };
 
