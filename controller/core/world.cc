@@ -75,6 +75,9 @@ ContainerState Effective(const ContainerInfo& c, const Command* cmd) {
   return c.state;
 }
 
+// Sorts the containers of a state into the allocation (slots on counted nodes) and the
+// rest (departures and held room). Names are resolved once, up front, so that each app's
+// and node's slot list can be sized before any slot is added.
 class Classifier {
  public:
   explicit Classifier(World& w)
@@ -84,31 +87,67 @@ class Classifier {
         nodes_(IndexByName(w.nodes,
                            [](const WorkNode& n) { return std::string_view(n.info->name); })) {}
 
-  void Add(const ContainerInfo& c, ContainerState state, const Command* cmd = nullptr) {
-    int node = Find(nodes_, c.node);
-    int app = Find(apps_, c.app);
-    if (node < 0 || w_.nodes[node].info->status != NodeStatus::kReady) {
-      if (app >= 0) ++w_.apps[app].figures.unreachable;
-      return;  // unreachable: neither counted nor stopped
+  void Reserve(size_t containers) { entries_.reserve(containers); }
+
+  // Resolves one container's app and node, to be added by AddAll.
+  void Resolve(const ContainerInfo& c, ContainerState state, const Command* cmd) {
+    Entry e{&c, cmd, state, -1, -1};
+    // Consecutive containers often belong to one app: skip the hash for a repeat.
+    if (!entries_.empty() && entries_.back().app >= 0 && entries_.back().container->app == c.app) {
+      e.app = entries_.back().app;
+    } else {
+      e.app = Find(apps_, c.app);
     }
-    WorkNode& n = w_.nodes[node];
-    if (app < 0 || state == ContainerState::kStopping || n.info->draining) {
-      Resources r = app >= 0 ? w_.apps[app].spec().resources : c.resources.value_or(Resources{});
-      n.held.Add(UsageOf(r, state == ContainerState::kPaused ? state : ContainerState::kRunning));
-      if (state != ContainerState::kStopping) {
-        w_.departures.push_back(
-            {&c, app < 0 ? CommandReason::kAppDeleted : CommandReason::kNodeDrained});
-      }
-      return;
+    e.node = Find(nodes_, c.node);
+    entries_.push_back(e);
+  }
+
+  void AddAll() {
+    std::vector<int32_t> per_app(w_.apps.size(), 0);
+    std::vector<int32_t> per_node(w_.nodes.size(), 0);
+    for (const Entry& e : entries_) {
+      if (e.app >= 0 && e.node >= 0) ++per_app[e.app], ++per_node[e.node];
     }
-    int slot = AddCounted(c, state, app, node);
-    if (cmd != nullptr && cmd->kind == CommandKind::kPause && IsActive(state)) {
-      w_.slots[slot].pause_in_flight = true;
-      PauseSlot(w_, slot, cmd->reason);
-    }
+    for (size_t i = 0; i < per_app.size(); ++i) w_.apps[i].slots.reserve(per_app[i] + 4);
+    for (size_t i = 0; i < per_node.size(); ++i) w_.nodes[i].slots.reserve(per_node[i] + 4);
+    for (const Entry& e : entries_) Add(e);
+    entries_.clear();
   }
 
  private:
+  struct Entry {
+    const ContainerInfo* container;
+    const Command* cmd;
+    ContainerState state;
+    int app;
+    int node;
+  };
+
+  void Add(const Entry& e) {
+    const ContainerInfo& c = *e.container;
+    if (e.node < 0 || w_.nodes[e.node].info->status != NodeStatus::kReady) {
+      if (e.app >= 0) ++w_.apps[e.app].figures.unreachable;
+      return;  // unreachable: neither counted nor stopped
+    }
+    WorkNode& n = w_.nodes[e.node];
+    if (e.app < 0 || e.state == ContainerState::kStopping || n.info->draining) {
+      Resources r =
+          e.app >= 0 ? w_.apps[e.app].spec().resources : c.resources.value_or(Resources{});
+      n.held.Add(
+          UsageOf(r, e.state == ContainerState::kPaused ? e.state : ContainerState::kRunning));
+      if (e.state != ContainerState::kStopping) {
+        w_.departures.push_back(
+            {&c, e.app < 0 ? CommandReason::kAppDeleted : CommandReason::kNodeDrained});
+      }
+      return;
+    }
+    int slot = AddCounted(c, e.state, e.app, e.node);
+    if (e.cmd != nullptr && e.cmd->kind == CommandKind::kPause && IsActive(e.state)) {
+      w_.slots[slot].pause_in_flight = true;
+      PauseSlot(w_, slot, e.cmd->reason);
+    }
+  }
+
   int AddCounted(const ContainerInfo& c, ContainerState state, int app, int node) {
     WorkApp& a = w_.apps[app];
     Slot s;
@@ -126,6 +165,7 @@ class Classifier {
   World& w_;
   NameIndex apps_;
   NameIndex nodes_;
+  std::vector<Entry> entries_;
 };
 
 void BuildSlots(World& w, const ClusterState& state) {
@@ -133,6 +173,7 @@ void BuildSlots(World& w, const ClusterState& state) {
   for (const Command& cmd : state.in_flight) in_flight[cmd.instance] = &cmd;
   Classifier classifier(w);
   w.slots.reserve(state.containers.size() + state.containers.size() / 4 + 16);
+  classifier.Reserve(state.containers.size() + state.in_flight.size());
   for (const ContainerInfo& c : state.containers) {
     const Command* cmd = nullptr;
     if (!in_flight.empty()) {
@@ -142,7 +183,7 @@ void BuildSlots(World& w, const ClusterState& state) {
         in_flight.erase(it);
       }
     }
-    classifier.Add(c, Effective(c, cmd), cmd);
+    classifier.Resolve(c, Effective(c, cmd), cmd);
   }
   // Starts in flight that no agent reports yet: starting containers. Iterated in input
   // order so the result does not depend on the hash map's order.
@@ -151,8 +192,9 @@ void BuildSlots(World& w, const ClusterState& state) {
     w.implied.push_back({cmd.instance, cmd.app, cmd.node,
                          cmd.start_paused ? ContainerState::kPaused : ContainerState::kStarting,
                          cmd.start_paused, std::nullopt});
-    classifier.Add(w.implied.back(), w.implied.back().state);
+    classifier.Resolve(w.implied.back(), w.implied.back().state, nullptr);
   }
+  classifier.AddAll();
 }
 
 }  // namespace
