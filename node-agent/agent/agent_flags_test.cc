@@ -12,9 +12,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-AgentFlagsResult Parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "microscale-agent");
-  std::vector<const char*> argv;
+AgentFlagsResult Parse(const std::vector<std::string>& args) {
+  std::vector<const char*> argv = {"microscale-agent"};
   for (const std::string& a : args) argv.push_back(a.c_str());
   return ParseAgentFlags(static_cast<int>(argv.size()), argv.data(), "1.2.3");
 }

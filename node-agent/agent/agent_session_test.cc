@@ -116,7 +116,9 @@ TEST_F(AgentSessionTest, HelloDescribesTheNodeAndAdoptsItsContainers) {
   StartAgent();
   ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) { return CountHellos(m) == 1; }));
   const Messages messages = gateway_.received();
-  const v1::Hello& hello = *LastHello(messages);
+  const v1::Hello* last = LastHello(messages);
+  ASSERT_NE(last, nullptr);
+  const v1::Hello& hello = *last;
   EXPECT_EQ(hello.node_name(), "node-a");
   EXPECT_EQ(hello.cluster(), "test");
   EXPECT_EQ(hello.runtime(), "fake");
@@ -139,7 +141,9 @@ TEST_F(AgentSessionTest, CapacityFlagsOverrideTheRuntime) {
   StartAgent(options);
   ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) { return CountHellos(m) == 1; }));
   const Messages messages = gateway_.received();
-  const v1::Hello& hello = *LastHello(messages);
+  const v1::Hello* last = LastHello(messages);
+  ASSERT_NE(last, nullptr);
+  const v1::Hello& hello = *last;
   EXPECT_EQ(hello.capacity().cpu_millis(), 1500);
   EXPECT_EQ(hello.capacity().memory_bytes(), int64_t{8} << 30);
   EXPECT_EQ(hello.capacity().max_containers(), 7);
@@ -321,7 +325,9 @@ TEST_F(AgentSessionTest, RedialsAfterTheControllerGoesAwayAndKeepsContainers) {
 
   ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) { return CountHellos(m) == 2; }));
   const Messages messages = gateway_.received();
-  const v1::Hello& hello = *LastHello(messages);
+  const v1::Hello* last = LastHello(messages);
+  ASSERT_NE(last, nullptr);
+  const v1::Hello& hello = *last;
   EXPECT_EQ(hello.containers_size(), 2);
   EXPECT_TRUE(Lists(hello.containers(), "web-1"));
   EXPECT_TRUE(Lists(hello.containers(), "web-2"));

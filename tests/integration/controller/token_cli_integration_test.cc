@@ -57,11 +57,12 @@ class TokenCliTest : public ::testing::Test {
 
   std::string Data() const { return dir_ + "/data"; }
 
-  CommandResult Token(std::vector<std::string> args) const {
-    args.insert(args.begin(), "token");
-    args.push_back("--data-dir");
-    args.push_back(Data());
-    return RunCommand(Bin("controller/microscale-controller"), args);
+  CommandResult Token(const std::vector<std::string>& args) const {
+    std::vector<std::string> full = {"token"};
+    full.insert(full.end(), args.begin(), args.end());
+    full.push_back("--data-dir");
+    full.push_back(Data());
+    return RunCommand(Bin("controller/microscale-controller"), full);
   }
 
   // microscalectl against the controller, with `token` as --token when not empty.
