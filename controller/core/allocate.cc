@@ -210,12 +210,29 @@ bool AddOne(World& w, int app) {
   return true;
 }
 
+namespace {
+
+bool AnyShort(const World& w) {
+  for (const WorkApp& a : w.apps) {
+    if (a.active < a.desired) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void Allocate(World& w) {
   TrimToDesired(w);
   GiveMins(w);
   DesiredPass(w).Run();
   TrimPaused(w);
   FillStandby(w);
+  // Trimming paused containers frees room, and a standby container just placed may be
+  // reclaimed: an app still short gets one more pass, so the plan is one the next decision
+  // leaves alone rather than one it completes.
+  if (!AnyShort(w)) return;
+  DesiredPass(w).Run();
+  TrimPaused(w);
 }
 
 }  // namespace microscale::core::internal
