@@ -86,17 +86,27 @@ void NodeRegistry::SetCordons(const std::set<std::string>& cordoned) {
   cordoned_ = cordoned;
 }
 
+NodeHealth NodeRegistry::HealthOf(const Record& record, absl::Time now) const {
+  if (now - record.view.last_contact > node_timeout_) return NodeHealth::kNotReady;
+  if (record.connection == nullptr) return NodeHealth::kUnreachable;
+  return NodeHealth::kReady;
+}
+
 NodeView NodeRegistry::ViewOf(const Record& record, absl::Time now) const {
   NodeView view = record.view;
   view.cordoned = cordoned_.contains(view.name);
-  if (now - view.last_contact > node_timeout_) {
-    view.health = NodeHealth::kNotReady;
-  } else if (record.connection == nullptr) {
-    view.health = NodeHealth::kUnreachable;
-  } else {
-    view.health = NodeHealth::kReady;
-  }
+  view.health = HealthOf(record, now);
   return view;
+}
+
+std::vector<NodeHealthMark> NodeRegistry::Health(absl::Time now) const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<NodeHealthMark> out;
+  out.reserve(nodes_.size());
+  for (const auto& [name, record] : nodes_) {
+    out.push_back({name, HealthOf(record, now), cordoned_.contains(name)});
+  }
+  return out;
 }
 
 std::vector<NodeView> NodeRegistry::Snapshot(absl::Time now) const {

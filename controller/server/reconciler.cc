@@ -59,7 +59,12 @@ CommandType TrackerType(core::CommandKind kind) {
 }  // namespace
 
 Reconciler::Reconciler(ReconcilerDeps deps, ReconcilerOptions options)
-    : deps_(deps), options_(options), started_(deps.clock.Now()) {}
+    : deps_(deps),
+      options_(options),
+      started_(deps.clock.Now()),
+      writer_([&store = deps.store](const AssignmentChanges& changes) {
+        return store.ApplyAssignmentChanges(changes);
+      }) {}
 
 Reconciler::~Reconciler() { Stop(); }
 
@@ -98,6 +103,7 @@ void Reconciler::Stop() {
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
+  writer_.Flush();
 }
 
 void Reconciler::MarkDirty() {
@@ -107,15 +113,41 @@ void Reconciler::MarkDirty() {
 
 void Reconciler::Run() {
   while (true) {
+    bool dirty = false;
     {
       absl::MutexLock lock(&mu_);
       auto wake = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return dirty_ || stopping_; };
       mu_.AwaitWithTimeout(absl::Condition(&wake), options_.resync);
       if (stopping_) return;
-      dirty_ = false;
+      dirty = std::exchange(dirty_, false);
+      ++loop_counts_.wakeups;
+    }
+    if (!dirty && IdleSince(deps_.nodes.Health(deps_.clock.Now()))) continue;
+    {
+      absl::MutexLock lock(&mu_);
+      ++loop_counts_.passes;
     }
     ReconcileOnce();
   }
+}
+
+Reconciler::LoopCounts Reconciler::loop_counts() const {
+  absl::MutexLock lock(&mu_);
+  return loop_counts_;
+}
+
+bool Reconciler::IdleSince(const std::vector<NodeHealthMark>& health) const {
+  if (!deps_.tracker.Pending().empty() || !StartupSettled()) return false;
+  const absl::Time now = deps_.clock.Now();
+  absl::MutexLock lock(&mu_);
+  if (last_pass_sent_ || now - last_pass_ >= options_.full_resync || health != last_health_) {
+    return false;
+  }
+  // A start held back by its backoff is due once the backoff ends.
+  for (const auto& [app, backoff] : start_backoff_) {
+    if (backoff.until > last_pass_) return false;
+  }
+  return true;
 }
 
 bool Reconciler::StartupSettled() const {
@@ -270,6 +302,15 @@ void Reconciler::ReconcileOnce() {
   CleanUpExited(exited, now);
   Persist(state);
   Report(plan, nodes, now);
+  {
+    absl::MutexLock lock(&mu_);
+    last_health_.clear();
+    for (const NodeView& node : nodes) {
+      last_health_.push_back({node.name, node.health, node.cordoned});
+    }
+    last_pass_ = now;
+    last_pass_sent_ = !plan.commands.empty() || !exited.empty();
+  }
   deps_.metrics.ObserveReconcile(absl::ToDoubleSeconds(deps_.clock.Now() - now));
 }
 
@@ -434,29 +475,35 @@ void Reconciler::Persist(const core::ClusterState& state) {
     out.set_node(c.node);
     out.set_state(v1::CONTAINER_STATE_STARTING);
   }
-  bool changed = false;
+  AssignmentChanges changes;
   {
     absl::MutexLock lock(&mu_);
     for (auto& [instance, container] : next) container.set_standby(standby_.contains(instance));
-    auto same = [](const auto& a, const auto& b) {
-      return a.first == b.first && a.second.node() == b.second.node() &&
-             a.second.app() == b.second.app() && a.second.standby() == b.second.standby();
+    auto same = [](const v1::Container& a, const v1::Container& b) {
+      return a.node() == b.node() && a.app() == b.app() && a.standby() == b.standby() &&
+             a.state() == b.state();
     };
-    changed = next.size() != assignments_.size() ||
-              !std::equal(next.begin(), next.end(), assignments_.begin(), same);
+    // Both maps are sorted by instance: one merge finds what was added, changed or removed.
+    auto old_it = assignments_.begin();
+    for (const auto& [instance, container] : next) {
+      while (old_it != assignments_.end() && old_it->first < instance) {
+        changes.removals.push_back(old_it->first);
+        ++old_it;
+      }
+      if (old_it != assignments_.end() && old_it->first == instance) {
+        if (!same(old_it->second, container)) changes.upserts.push_back(container);
+        ++old_it;
+      } else {
+        changes.upserts.push_back(container);
+      }
+    }
+    for (; old_it != assignments_.end(); ++old_it) changes.removals.push_back(old_it->first);
     // Once every expected node is back, what they report is the whole truth.
     std::erase_if(expected_nodes_,
                   [&](const std::string& n) { return !deps_.nodes.AnyMissing({n}); });
-    assignments_ = next;
+    assignments_ = std::move(next);
   }
-  if (changed) {
-    std::vector<v1::Container> rows;
-    rows.reserve(next.size());
-    for (auto& [instance, container] : next) rows.push_back(container);
-    if (absl::Status s = deps_.store.ReplaceAssignments(rows); !s.ok()) {
-      LogError("saving assignments failed", {{"error", s}});
-    }
-  }
+  writer_.Submit(changes);
 }
 
 void Reconciler::PersistOrdinals(const core::Plan& plan) {

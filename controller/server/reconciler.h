@@ -3,7 +3,9 @@
 // Level-triggered: any event (demand read, app change, agent message, node timeout) only
 // marks the cluster dirty; one thread coalesces those marks, reads the whole desired and
 // observed state, calls core::Decide and sends the commands that are not already in flight.
-// A periodic resync (1 s) catches anything missed, including nodes timing out.
+// A periodic resync (1 s) catches anything missed, including nodes timing out; when nothing
+// is in flight and no node changed health, it costs a look at each node's health, and a full
+// pass runs at least every `full_resync` (30 s) all the same.
 // After a restart it waits up to the startup grace for the agents that ran containers,
 // so it does not replace containers that are only momentarily out of sight.
 // Thread-safety: MarkDirty, SyncFor and SetDraining may be called from any thread.
@@ -22,6 +24,7 @@
 #include "common/clock.h"
 #include "controller/core/types.h"
 #include "controller/server/app_table.h"
+#include "controller/server/assignment_writer.h"
 #include "controller/server/command_tracker.h"
 #include "controller/server/controller_metrics.h"
 #include "controller/server/event_log.h"
@@ -36,6 +39,8 @@ struct ReconcilerOptions {
   absl::Duration resync = absl::Seconds(1);
   absl::Duration command_timeout = absl::Seconds(60);
   absl::Duration startup_grace = absl::Seconds(10);
+  // A resync that finds nothing to do still runs a full pass this often.
+  absl::Duration full_resync = absl::Seconds(30);
 };
 
 struct ReconcilerDeps {
@@ -60,6 +65,14 @@ class Reconciler {
   void MarkDirty();
   // One pass, on the caller's thread (tests, and the loop itself).
   void ReconcileOnce();
+  // How often the loop woke up, and how many of those wake-ups ran a pass.
+  struct LoopCounts {
+    int64_t wakeups = 0;
+    int64_t passes = 0;
+  };
+  LoopCounts loop_counts() const;
+  // Waits until the assignments of the passes so far are in the store; true when they are.
+  bool FlushAssignments() { return writer_.Flush(); }
 
   // What `node` should run: the instances assigned to it, sent after its Hello.
   v1::Sync SyncFor(const std::string& node) const;
@@ -97,8 +110,11 @@ class Reconciler {
   void ResumeStalledStarts(const std::vector<NodeView>& nodes,
                            const std::vector<InFlightCommand>& pending, const core::Plan& plan,
                            absl::Time now);
-  // Stores the assignments when they changed.
+  // Hands what changed in the assignments to the writer.
   void Persist(const core::ClusterState& state);
+  // True when a resync with nothing marked dirty may skip the pass: no command in flight
+  // or held back, the startup settled, and no node changed health since the last pass.
+  bool IdleSince(const std::vector<NodeHealthMark>& health) const;
   // Stores the apps' next instance ordinals that the plan raised.
   void PersistOrdinals(const core::Plan& plan) ABSL_EXCLUSIVE_LOCKS_REQUIRED(pass_mu_);
   void Report(const core::Plan& plan, const std::vector<NodeView>& nodes, absl::Time now)
@@ -126,6 +142,12 @@ class Reconciler {
   std::map<std::string, int64_t> persisted_ordinals_ ABSL_GUARDED_BY(pass_mu_);
   std::set<std::string> reported_apps_ ABSL_GUARDED_BY(pass_mu_);    // apps with metric series
   std::set<std::string> not_ready_nodes_ ABSL_GUARDED_BY(pass_mu_);  // for NodeNotReady events
+  // Every node's health after the last pass, and when that pass ran (see IdleSince).
+  std::vector<NodeHealthMark> last_health_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_pass_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  bool last_pass_sent_ ABSL_GUARDED_BY(mu_) = true;  // the last pass sent commands
+  LoopCounts loop_counts_ ABSL_GUARDED_BY(mu_);
+  AssignmentWriter writer_;  // declared last: stopped (flushed) before the rest goes
   std::thread thread_;
 };
 

@@ -3,6 +3,7 @@
 // itself, with agents, is covered in controller_loop_test.cc.
 #include "controller/server/reconciler.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -119,6 +120,7 @@ TEST_F(ReconcilerTest, ReconcileBeforeTheGraceEndsSendsAndStoresNothing) {
   ASSERT_TRUE(reconciler->Load().ok());
   reconciler->ReconcileOnce();
   EXPECT_THAT(tracker_.Pending(), IsEmpty());
+  ASSERT_TRUE(reconciler->FlushAssignments());
   absl::StatusOr<std::vector<v1::Container>> stored = store_.ListAssignments();
   ASSERT_TRUE(stored.ok());
   ASSERT_EQ(stored->size(), 1u) << "the assignment of the absent node is kept";
@@ -139,10 +141,51 @@ TEST_F(ReconcilerTest, AssignmentsOfAbsentNodesSurviveAPassAfterTheGrace) {
   reconciler->ReconcileOnce();
   EXPECT_THAT(tracker_.Pending(), IsEmpty()) << "no node to send to";
   EXPECT_THAT(Instances(reconciler->SyncFor("n1")), ElementsAre("web-0"));
+  ASSERT_TRUE(reconciler->FlushAssignments());
   absl::StatusOr<std::vector<v1::Container>> stored = store_.ListAssignments();
   ASSERT_TRUE(stored.ok());
   ASSERT_EQ(stored->size(), 1u);
   EXPECT_EQ((*stored)[0].instance(), "web-0");
+}
+
+// Waits (up to a generous deadline) until `done` holds for the loop's counts.
+bool WaitForLoop(const Reconciler& r, const std::function<bool(Reconciler::LoopCounts)>& done) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    if (done(r.loop_counts())) return true;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return false;
+}
+
+TEST_F(ReconcilerTest, AResyncWithNothingChangedSkipsThePass) {
+  nodes_.Register(Hello("n1"), std::make_shared<AgentConnection>(nullptr, nullptr, "peer"),
+                  clock_.Now());
+  ReconcilerOptions options;
+  options.resync = absl::Milliseconds(5);
+  options.startup_grace = absl::ZeroDuration();
+  options.full_resync = absl::Seconds(30);
+  Reconciler reconciler(ReconcilerDeps{clock_, apps_, nodes_, tracker_, events_, metrics_, store_},
+                        options);
+  ASSERT_TRUE(reconciler.Load().ok());
+  reconciler.Start();
+  // The first wake-up is dirty (a pass); the idle resyncs that follow run none.
+  ASSERT_TRUE(WaitForLoop(reconciler, [](auto c) { return c.wakeups >= 20; }));
+  EXPECT_EQ(reconciler.loop_counts().passes, 1);
+
+  // Time alone turns the silent node NotReady: that is a change, and a pass runs.
+  clock_.Advance(absl::Seconds(11));
+  ASSERT_TRUE(WaitForLoop(reconciler, [](auto c) { return c.passes >= 2; }));
+  int64_t wakeups = reconciler.loop_counts().wakeups;
+  ASSERT_TRUE(WaitForLoop(reconciler, [&](auto c) { return c.wakeups >= wakeups + 20; }));
+  EXPECT_EQ(reconciler.loop_counts().passes, 2);
+
+  // A full pass still runs every full_resync, and MarkDirty runs one at once.
+  clock_.Advance(absl::Seconds(30));
+  ASSERT_TRUE(WaitForLoop(reconciler, [](auto c) { return c.passes >= 3; }));
+  reconciler.MarkDirty();
+  ASSERT_TRUE(WaitForLoop(reconciler, [](auto c) { return c.passes >= 4; }));
+  reconciler.Stop();
 }
 
 }  // namespace

@@ -117,6 +117,17 @@ absl::Status MemoryStateStore::ReplaceAssignments(const std::vector<v1::Containe
   return absl::OkStatus();
 }
 
+absl::Status MemoryStateStore::ApplyAssignmentChanges(const AssignmentChanges& changes) {
+  RETURN_IF_ERROR(CheckAssignments(changes.upserts));
+  absl::MutexLock lock(&mu_);
+  for (const v1::Container& c : changes.upserts) {
+    assignments_[c.instance()] = c;
+    RaiseOrdinalFor(c);
+  }
+  for (const std::string& instance : changes.removals) assignments_.erase(instance);
+  return absl::OkStatus();
+}
+
 absl::Status MemoryStateStore::UpsertAssignment(const v1::Container& container) {
   RETURN_IF_ERROR(CheckAssignments({container}));
   absl::MutexLock lock(&mu_);

@@ -30,6 +30,7 @@ class MemoryStateStore final : public StateStore {
   absl::Status SetCordon(std::string_view node, bool cordoned) override;
   absl::StatusOr<std::set<std::string>> ListCordons() override;
   absl::Status ReplaceAssignments(const std::vector<v1::Container>& containers) override;
+  absl::Status ApplyAssignmentChanges(const AssignmentChanges& changes) override;
   absl::Status UpsertAssignment(const v1::Container& container) override;
   absl::Status RemoveAssignment(std::string_view instance) override;
   absl::StatusOr<std::vector<v1::Container>> ListAssignments() override;

@@ -61,6 +61,11 @@ SqliteStatement& SqliteStatement::Bind(int index, double value) {
   return *this;
 }
 
+void SqliteStatement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
 absl::StatusOr<bool> SqliteStatement::Step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
@@ -91,7 +96,10 @@ double SqliteStatement::ColumnDouble(int column) const {
 
 SqliteDb::SqliteDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
 
-SqliteDb::~SqliteDb() { sqlite3_close_v2(db_); }
+SqliteDb::~SqliteDb() {
+  cached_.clear();
+  sqlite3_close_v2(db_);
+}
 
 absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
   sqlite3* db = nullptr;
@@ -118,6 +126,18 @@ absl::StatusOr<SqliteStatement> SqliteDb::Prepare(std::string_view sql) {
   int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
   if (rc != SQLITE_OK) return SqliteError(db_, rc, path_);
   return SqliteStatement(db_, stmt, path_);
+}
+
+absl::StatusOr<SqliteStatement*> SqliteDb::Cached(std::string_view sql) {
+  auto it = cached_.find(sql);
+  if (it == cached_.end()) {
+    absl::StatusOr<SqliteStatement> stmt = Prepare(sql);
+    if (!stmt.ok()) return stmt.status();
+    it = cached_.emplace(std::string(sql), std::make_unique<SqliteStatement>(std::move(*stmt)))
+             .first;
+  }
+  it->second->Reset();
+  return it->second.get();
 }
 
 }  // namespace microscale::store_internal

@@ -10,6 +10,7 @@
 #define MICROSCALE_CONTROLLER_STORE_SQLITE_DB_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,6 +35,9 @@ class SqliteStatement {
   SqliteStatement& BindBlob(int index, std::string_view bytes);
   SqliteStatement& Bind(int index, int64_t value);
   SqliteStatement& Bind(int index, double value);
+
+  // Makes the statement ready to run again, with no parameters bound.
+  void Reset();
 
   // Runs one step: true if a row is ready to read, false when done.
   absl::StatusOr<bool> Step();
@@ -61,6 +65,9 @@ class SqliteDb {
   // Runs one or more statements that take no parameters.
   absl::Status Exec(std::string_view sql);
   absl::StatusOr<SqliteStatement> Prepare(std::string_view sql);
+  // A statement prepared once and kept for the life of the database, reset and ready to
+  // bind: for the statements a hot path runs again and again.
+  absl::StatusOr<SqliteStatement*> Cached(std::string_view sql);
   const std::string& path() const { return path_; }
 
  private:
@@ -68,6 +75,8 @@ class SqliteDb {
 
   sqlite3* db_;
   std::string path_;
+  // Finalized before the database closes (declared after db_, destroyed first).
+  std::map<std::string, std::unique_ptr<SqliteStatement>, std::less<>> cached_;
 };
 
 // The Status for result code `code` of an operation on `db` stored at `path`.

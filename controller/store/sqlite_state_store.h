@@ -46,6 +46,7 @@ class SqliteStateStore final : public StateStore {
   absl::Status SetCordon(std::string_view node, bool cordoned) override;
   absl::StatusOr<std::set<std::string>> ListCordons() override;
   absl::Status ReplaceAssignments(const std::vector<v1::Container>& containers) override;
+  absl::Status ApplyAssignmentChanges(const AssignmentChanges& changes) override;
   absl::Status UpsertAssignment(const v1::Container& container) override;
   absl::Status RemoveAssignment(std::string_view instance) override;
   absl::StatusOr<std::vector<v1::Container>> ListAssignments() override;
@@ -64,6 +65,8 @@ class SqliteStateStore final : public StateStore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<AppChange> ApplyOne(const v1::AppSpec& spec) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteAssignment(const v1::Container& container) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status WriteAssignmentRow(const v1::Container& container)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status RaiseOrdinal(const std::string& app, int64_t next)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

@@ -54,6 +54,14 @@ struct StoredToken {
   bool operator==(const StoredToken&) const = default;
 };
 
+// What changed in the assignments since the last write: instances added or changed (the
+// whole record), and instances gone.
+struct AssignmentChanges {
+  std::vector<v1::Container> upserts;
+  std::vector<std::string> removals;
+  bool empty() const { return upserts.empty() && removals.empty(); }
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
@@ -89,6 +97,10 @@ class StateStore {
   // non-empty and unique (InvalidArgument otherwise, nothing changed). Storing an instance
   // `<app>-<n>` raises that app's ordinal counter to at least n + 1.
   virtual absl::Status ReplaceAssignments(const std::vector<v1::Container>& containers) = 0;
+  // Applies `changes` in one transaction: the upserts (instance ids non-empty and unique,
+  // raising ordinal counters as above), then the removals (an absent instance is not an
+  // error). InvalidArgument for a bad upsert, and nothing changed.
+  virtual absl::Status ApplyAssignmentChanges(const AssignmentChanges& changes) = 0;
   // Inserts or replaces the assignment of `container.instance()`; raises the counter as above.
   virtual absl::Status UpsertAssignment(const v1::Container& container) = 0;
   // Removes one assignment; removing an absent instance is not an error.

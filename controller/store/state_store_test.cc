@@ -192,6 +192,33 @@ TEST_P(StateStoreTest, BadAssignmentsChangeNothing) {
   EXPECT_EQ((*list)[0].instance(), "web-1");
 }
 
+TEST_P(StateStoreTest, AssignmentChangesApplyAsOneDiff) {
+  ASSERT_TRUE(
+      store_->ReplaceAssignments({Assigned("web", 1, "n1"), Assigned("api", 0, "n2")}).ok());
+  AssignmentChanges changes;
+  changes.upserts = {Assigned("web", 1, "n3"), Assigned("web", 7, "n1")};
+  changes.removals = {"api-0", "absent-9"};
+  ASSERT_TRUE(store_->ApplyAssignmentChanges(changes).ok());
+  auto list = store_->ListAssignments();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].instance(), "web-1");
+  EXPECT_EQ((*list)[0].node(), "n3");
+  EXPECT_EQ((*list)[1].instance(), "web-7");
+  EXPECT_EQ((*store_->GetNextOrdinals())["web"], 8);
+
+  // A bad upsert changes nothing, removals included.
+  v1::Container no_id = Assigned("web", 8, "n1");
+  no_id.clear_instance();
+  AssignmentChanges bad;
+  bad.upserts = {Assigned("web", 9, "n1"), no_id};
+  bad.removals = {"web-1"};
+  EXPECT_EQ(store_->ApplyAssignmentChanges(bad).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->ListAssignments()->size(), 2u);
+  EXPECT_EQ((*store_->GetNextOrdinals())["web"], 8);
+  EXPECT_TRUE(store_->ApplyAssignmentChanges({}).ok());
+}
+
 TEST_P(StateStoreTest, OrdinalCountersOnlyGoUp) {
   EXPECT_TRUE(store_->GetNextOrdinals()->empty());
   ASSERT_TRUE(store_->SetNextOrdinals({{"web", 5}, {"api", 2}}).ok());
