@@ -1,12 +1,15 @@
 // End to end: what happens when processes die or stop, links break or the engine restarts.
 // Agent kill -9 and restart, controller kill -9 and restart on the same data dir (also in
-// the middle of a scale-up of 20), an agent frozen with SIGSTOP (NotReady, replaced
-// elsewhere, surplus stopped when it thaws), an agent cut off in a network namespace, and
-// the agent's own dockerd restarted under it. Each test has its own cluster because it
-// breaks it.
+// the middle of a scale-up of 20, and at three random points of one of 30), an agent
+// frozen with SIGSTOP (NotReady, replaced elsewhere, surplus stopped when it thaws), an
+// agent cut off in a network namespace, and the agent's own dockerd restarted under it.
+// Each test has its own cluster because it breaks it.
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
+#include <iostream>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -154,16 +157,40 @@ TEST(FaultsE2eTest, AgentKilledDuringScaleUpLeavesNothingHalfStarted) {
   EXPECT_EQ(c.DockerRunning(app), 20);
 }
 
-TEST(FaultsE2eTest, ControllerKilledDuringScaleUpConvergesWithoutDuplicatesOrOrphans) {
+// Two nodes with room for 20 containers of 100m each, restarts that wait for both agents.
+E2eOptions ScaleUpKillOptions() {
   E2eOptions options;
-  options.agent_cpu = "2";  // room for 20 containers of 100m on each node
+  options.agent_cpu = "2";
   options.controller_flags = {"--node-timeout", "10s", "--startup-grace", "20s"};
-  E2eCluster c("scaleupkill", options);
+  return options;
+}
+
+// Applies a static app of 100m containers and sets its demand to `n`: a scale-up begins.
+std::string StartScaleUp(E2eCluster& c, int n) {
   const std::string app = c.App("burst");
-  CommandResult r = c.Cli({"apply", "-f", "-"}, StaticApp(app, 1, 0, 20, 0, true, "100m"));
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = c.Cli({"demand", "set", app, "20"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  CommandResult r = c.Cli({"apply", "-f", "-"}, StaticApp(app, 1, 0, n, 0, true, "100m"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = c.Cli({"demand", "set", app, absl::StrCat(n)});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return app;
+}
+
+// After the restarts: the app converges to exactly `n` containers, every instance id once.
+void ExpectExactlyOnce(E2eCluster& c, const std::string& app, int n) {
+  WaitConverged(c, {app});
+  EXPECT_EQ(c.Status(app, "allocated"), n);
+  EXPECT_EQ(c.DockerRunning(app), n);
+  std::set<std::string> instances;
+  for (const auto& container : c.DockerContainers()) {
+    EXPECT_TRUE(instances.insert(container.labels.at("io.microscale.instance")).second)
+        << "instance " << container.labels.at("io.microscale.instance") << " twice";
+  }
+  EXPECT_EQ(instances.size(), static_cast<size_t>(n)) << "a container left behind";
+}
+
+TEST(FaultsE2eTest, ControllerKilledDuringScaleUpConvergesWithoutDuplicatesOrOrphans) {
+  E2eCluster c("scaleupkill", ScaleUpKillOptions());
+  const std::string app = StartScaleUp(c, 20);
   // Kill the controller while the scale-up is under way: some containers run, not all.
   const int running = WaitFirstRunning(c, app);
   c.KillController();
@@ -171,14 +198,37 @@ TEST(FaultsE2eTest, ControllerKilledDuringScaleUpConvergesWithoutDuplicatesOrOrp
   ASSERT_LT(running, 20) << "the scale-up finished before the controller could be killed";
   c.StartController();
   c.WaitNodesReady(2);
-  WaitConverged(c, {app});
-  EXPECT_EQ(c.Status(app, "allocated"), 20);
-  EXPECT_EQ(c.DockerRunning(app), 20);
-  std::set<std::string> instances;
-  for (const auto& container : c.DockerContainers()) {
-    EXPECT_TRUE(instances.insert(container.labels.at("io.microscale.instance")).second)
-        << "instance " << container.labels.at("io.microscale.instance") << " twice";
+  ExpectExactlyOnce(c, app, 20);
+}
+
+// kill -9 of the controller at three random points of one scale-up (each after a random
+// number of containers runs, seed printed): after each restart it resumes, and at the end
+// the app has exactly its containers, every instance id once.
+TEST(FaultsE2eTest, ControllerKilledAtRandomPointsOfAScaleUpNeverRepeatsAnId) {
+  E2eCluster c("randomkill", ScaleUpKillOptions());
+  const std::string app = StartScaleUp(c, 30);
+  const uint32_t seed = std::random_device{}();
+  std::mt19937 rng(seed);
+  std::cerr << "kill points seed " << seed << "\n";
+  int floor = 0;
+  for (int kill = 0; kill < 3; ++kill) {
+    // Kill once between floor + 1 and floor + 8 containers run (or whatever runs if the
+    // scale-up finishes first).
+    const int at = std::min(30, std::uniform_int_distribution<int>(floor + 1, floor + 8)(rng));
+    int running = 0;
+    c.WaitFor(
+        [&] {
+          running = c.DockerRunning(app);
+          return running >= at;
+        },
+        absl::StrCat(at, " running"), absl::Seconds(90));
+    c.KillController();
+    std::cerr << "controller killed with " << running << " of 30 running\n";
+    floor = running;
+    c.StartController();
+    c.WaitNodesReady(2);
   }
+  ExpectExactlyOnce(c, app, 30);
 }
 
 // The node's state as `get nodes` shows it, "" when unknown.
