@@ -452,7 +452,7 @@ TEST_F(ControllerLoopTest, FailedStartBacksOffAndShowsAnEvent) {
   n1.FailStartsOf("web", "image microscale/demo:latest not found");
   ASSERT_TRUE(Apply({StaticApp("web", 1, 10), StaticApp("witness", 1, 10)}).ok());
   ASSERT_TRUE(SetDemand("web", 2).ok());
-  ASSERT_TRUE(WaitUntil([&] { return HasEvent("startFailed", "app/web", "not found"); }));
+  ASSERT_TRUE(WaitUntil([&] { return HasEvent("StartFailed", "app/web", "not found"); }));
 
   // The fake clock stands still, so the backoff never ends. Later passes (they start the
   // witness app) must not try web again. The first pass may have sent one or two starts:

@@ -56,6 +56,21 @@ CommandType TrackerType(core::CommandKind kind) {
   return CommandType::kStart;
 }
 
+// The event reason of a failed command, CamelCase like every other event reason.
+const char* FailureReason(CommandType type) {
+  switch (type) {
+    case CommandType::kStart:
+      return "StartFailed";
+    case CommandType::kStop:
+      return "StopFailed";
+    case CommandType::kPause:
+      return "PauseFailed";
+    case CommandType::kResume:
+      return "ResumeFailed";
+  }
+  return "CommandFailed";
+}
+
 }  // namespace
 
 Reconciler::Reconciler(ReconcilerDeps deps, ReconcilerOptions options)
@@ -198,7 +213,7 @@ void Reconciler::OnCommandResult(const InFlightCommand& command, const v1::Comma
                              {"instance", command.instance},
                              {"node", command.node},
                              {"error", result.error()}});
-  deps_.events.Add(now, absl::StrCat(CommandTypeName(command.type), "Failed"), "app/" + command.app,
+  deps_.events.Add(now, FailureReason(command.type), "app/" + command.app,
                    absl::StrCat(command.instance, " on ", command.node, ": ", result.error()));
   if (command.type == CommandType::kStart) {
     absl::MutexLock lock(&mu_);
