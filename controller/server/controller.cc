@@ -12,6 +12,7 @@
 #include "controller/server/command_tracker.h"
 #include "controller/server/control_plane_service.h"
 #include "controller/server/controller_metrics.h"
+#include "controller/server/data_dir_lock.h"
 #include "controller/server/event_log.h"
 #include "controller/server/node_registry.h"
 #include "controller/server/reconciler.h"
@@ -27,6 +28,7 @@ struct Controller::Parts {
 
   ControllerConfig config;
   Clock& clock;
+  std::unique_ptr<DataDirLock> lock;  // held while the store is open
   std::unique_ptr<StateStore> store;
   ControllerMetrics metrics;
   EventLog events;
@@ -160,6 +162,9 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
   absl::StatusOr<std::unique_ptr<SqliteStateStore>> store =
       SqliteStateStore::Open(config.data_dir, clock);
   if (!store.ok()) return store.status();
+  absl::StatusOr<std::unique_ptr<DataDirLock>> lock = DataDirLock::Acquire(config.data_dir);
+  if (!lock.ok()) return lock.status();
+  p->lock = *std::move(lock);
   p->store = *std::move(store);
   Parts* raw = p.get();
   p->reconciler = std::make_unique<Reconciler>(
