@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "gtest/gtest.h"
 #include "node-agent/docker/container_mapping.h"
 
 #ifndef MICROSCALE_SOURCE_DIR
@@ -104,9 +105,24 @@ void DockerTestEnv::SweepDeadRuns() {
   RemoveMatching({{kRunLabel, ""}}, [](const auto& c) { return IsDeadRun(LabelOf(c, kRunLabel)); });
 }
 
+namespace {
+
+// Sweeps when the test program ends, while every static object is still alive. (An
+// std::atexit handler ran after cpp-httplib's statics were destroyed, and crashed at exit
+// in Release builds.)
+class SweepAtProgramEnd final : public ::testing::EmptyTestEventListener {
+ public:
+  void OnTestProgramEnd(const ::testing::UnitTest&) override { DockerTestEnv::Get().Sweep(); }
+};
+
+}  // namespace
+
 void DockerTestEnv::SweepAtExit() {
   static std::once_flag once;
-  std::call_once(once, [] { std::atexit([] { DockerTestEnv::Get().Sweep(); }); });
+  std::call_once(once, [] {
+    // Owned by gtest from here on.
+    ::testing::UnitTest::GetInstance()->listeners().Append(new SweepAtProgramEnd);
+  });
 }
 
 }  // namespace microscale::testing

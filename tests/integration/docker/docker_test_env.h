@@ -7,7 +7,7 @@
 // cluster labels and those carrying its io.microscale.it-run label (for containers a test
 // creates outside Microscale). Prepare() also removes what earlier runs whose process has
 // died left behind. Use ScopedSweep in fixtures so containers go even when a test fails,
-// and SweepAtExit() so they go when the process ends.
+// and SweepAtExit() so they go when the test program ends (a gtest listener).
 // Thread-safety: Cluster() and Sweep() may be called from any thread.
 #ifndef MICROSCALE_TESTS_INTEGRATION_DOCKER_DOCKER_TEST_ENV_H_
 #define MICROSCALE_TESTS_INTEGRATION_DOCKER_DOCKER_TEST_ENV_H_
@@ -38,7 +38,8 @@ class DockerTestEnv {
   std::string App(const std::string& base) const;
   // Removes every container of this run; returns how many it removed.
   int Sweep();
-  // Registers a Sweep() for process exit (once).
+  // Registers a Sweep() for the end of the test program (once), run while every static
+  // object is still alive.
   void SweepAtExit();
 
   docker::DockerClient& client() { return client_; }
