@@ -62,7 +62,6 @@ class AssignmentWriter {
   std::map<std::string, std::optional<v1::Container>> pending_ ABSL_GUARDED_BY(mu_);
   uint64_t submitted_ ABSL_GUARDED_BY(mu_) = 0;  // Submit() calls so far
   uint64_t written_ ABSL_GUARDED_BY(mu_) = 0;    // Submit() calls whose changes are written
-  uint64_t failed_at_ ABSL_GUARDED_BY(mu_) = 0;  // submitted_ when the last write failed
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int64_t writes_ ABSL_GUARDED_BY(mu_) = 0;
