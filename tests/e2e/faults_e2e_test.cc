@@ -167,7 +167,7 @@ E2eOptions ScaleUpKillOptions() {
 
 // Applies a static app of 100m containers and sets its demand to `n`: a scale-up begins.
 std::string StartScaleUp(E2eCluster& c, int n) {
-  const std::string app = c.App("burst");
+  std::string app = c.App("burst");
   CommandResult r = c.Cli({"apply", "-f", "-"}, StaticApp(app, 1, 0, n, 0, true, "100m"));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   r = c.Cli({"demand", "set", app, absl::StrCat(n)});
