@@ -214,9 +214,12 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   if (!drain_known) {
     // Bootstrap: until running containers have shown their drain rate, grow with the
     // backlog (a container per target's worth) and double what runs while the backlog
-    // grows; never shrink while there is a backlog.
+    // grows, once the containers of the last doubling run (a start takes seconds on a
+    // busy engine, and doubling a count that has not caught up yet overshoots); never
+    // shrink while there is a backlog.
     int32_t grow = ToCount(backlog / std::max(target, 1.0));
-    int32_t doubled = backlog > e.ordered_backlog ? 2 * reading.running : 0;
+    int32_t doubled =
+        backlog > e.ordered_backlog && reading.starting == 0 ? 2 * reading.running : 0;
     out.count = std::max({floor, grow, doubled, backlog > 0 ? current : 0});
     if (out.count > current) e.ordered_backlog = backlog;
     return out;

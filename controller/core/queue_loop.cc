@@ -41,7 +41,11 @@ std::vector<LoopSample> RunQueueLoop(const AppSpec& spec,
     DesiredResult result = ComputeDesired(spec, reading, state, t0 + absl::Seconds(t));
     state = result.state;
     int32_t have = running + static_cast<int32_t>(starting.size());
-    for (; have < result.desired; ++have) starting.push_back(t + options.start_delay);
+    for (; have < result.desired; ++have) {
+      double ready = t + options.start_delay;
+      if (!starting.empty()) ready = std::max(ready, starting.back() + options.start_spacing);
+      starting.push_back(ready);
+    }
     for (; have > result.desired; --have) {  // not-yet-running ones go first
       if (!starting.empty()) {
         starting.pop_back();

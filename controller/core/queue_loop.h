@@ -17,8 +17,11 @@ namespace microscale::core::testing {
 struct LoopOptions {
   double drain_per_container = 1;  // μ, items/s
   double start_delay = 0.75;       // seconds from order to running
-  double tick = 0.05;              // integration step, seconds
-  bool poisson = false;            // Poisson arrivals (seeded) instead of a fluid stream
+  // A busy engine finishes one start at a time: at most one per this many seconds (0: all
+  // at once). Orders of many containers then arrive spread out, as on a real dockerd.
+  double start_spacing = 0;
+  double tick = 0.05;    // integration step, seconds
+  bool poisson = false;  // Poisson arrivals (seeded) instead of a fluid stream
   uint64_t seed = 1;
 };
 

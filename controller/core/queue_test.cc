@@ -59,10 +59,15 @@ StepFigures Measure(const std::vector<LoopSample>& samples, double step, double 
   return f;
 }
 
-// `drain_slack`: seconds allowed beyond the drain time to get back to min (the issue's
-// goal is 5).
+// The goals, and where a test states a known miss.
+struct StepLimits {
+  double reach = 5;            // seconds from the step until the needed count runs
+  double peak_fraction = 1.1;  // most running, as a multiple of the need
+  double drain_slack = 5;      // seconds beyond the drain time to get back to min
+};
+
 void ExpectStepGoals(double lambda, const LoopOptions& options,
-                     std::optional<double> declared_rate = std::nullopt, double drain_slack = 5) {
+                     std::optional<double> declared_rate = std::nullopt, StepLimits limits = {}) {
   const double step = 5;
   const double stop = 155;
   const int32_t needed = static_cast<int32_t>(std::ceil(lambda / options.drain_per_container));
@@ -75,20 +80,37 @@ void ExpectStepGoals(double lambda, const LoopOptions& options,
                                     << f.peak << ", reversals " << f.reversals << ", steady max "
                                     << f.steady_max << ", back to min " << f.back_to_min << " s");
   EXPECT_GE(f.reach, 0);
-  EXPECT_LE(f.reach, 5 + 1e-6);
-  EXPECT_LE(f.peak, std::floor(needed * 1.1 + 1e-9));
+  EXPECT_LE(f.reach, limits.reach + 1e-6);
+  EXPECT_LE(f.peak, std::floor(needed * limits.peak_fraction + 1e-9));
   EXPECT_LE(f.reversals, 2);
   EXPECT_LE(f.steady_max, 2 * 10);
   // Back to min within the drain time (the steady backlog over the spare capacity) + 5 s.
   EXPECT_GE(f.back_to_min, 0);
-  EXPECT_LE(f.back_to_min, f.steady_max / (options.drain_per_container * needed) + drain_slack);
+  EXPECT_LE(f.back_to_min,
+            f.steady_max / (options.drain_per_container * needed) + limits.drain_slack);
 }
 
 TEST(QueueLoopTest, StepTo10WithoutADeclaredRate) { ExpectStepGoals(10, {}); }
 
 // Misses the 5 s by about 4 s: the queue empties within one read, so the arrival
 // estimate is left at the bound that read allows and the last containers go by probing.
-TEST(QueueLoopTest, StepTo20WithoutADeclaredRate) { ExpectStepGoals(20, {}, std::nullopt, 9); }
+TEST(QueueLoopTest, StepTo20WithoutADeclaredRate) {
+  ExpectStepGoals(20, {}, std::nullopt, {.drain_slack = 9});
+}
+
+// Starts as a busy real engine makes them (bench/queue on a real dockerd): a second before
+// the first runs, then one more every 0.15 s. Doubling the running count again while the
+// last doubling was still starting overshot to twice the need there, with 6 reversals and
+// 28 s back to min for λ = 10. Known misses: the engine's pace alone puts N = 20 past 4 s,
+// and the young drain estimate overshoots by up to 20% (docs/decision.md).
+TEST(QueueLoopTest, StepsOnABusyEngine) {
+  LoopOptions options;
+  options.start_delay = 1;
+  options.start_spacing = 0.15;
+  const StepLimits limits{.reach = 7, .peak_fraction = 1.2, .drain_slack = 9};
+  ExpectStepGoals(10, options, std::nullopt, limits);
+  ExpectStepGoals(20, options, std::nullopt, limits);
+}
 
 // The queue empties because one container more than arrivals need is running: the count
 // probes down by one and, when the backlog comes back, holds; it never collapses while
@@ -116,7 +138,7 @@ TEST(QueueLoopTest, StepWithASlowerDeclaredDrainAndStart) {
   options.start_delay = 2;
   // Known limit (docs/decision.md): as arrivals stop, the count falls with the arrival
   // estimate before the last of the backlog is gone, so the tail drains more slowly.
-  ExpectStepGoals(5, options, 0.5, 10);
+  ExpectStepGoals(5, options, 0.5, {.drain_slack = 10});
 }
 
 TEST(QueueLoopTest, PoissonArrivalsHoldSteadyAndCostNearTheIdeal) {

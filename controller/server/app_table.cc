@@ -1,5 +1,7 @@
 #include "controller/server/app_table.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace microscale {
@@ -67,10 +69,12 @@ ReadingOutcome AppTable::ApplyReading(const std::string& name, const absl::Statu
     entry.demand = *value;
     entry.last_error.clear();
     entry.consecutive_failures = 0;
-    // Queue mode reads the backlog against the containers that drain it: those of the last
-    // reconcile pass.
-    reading =
-        core::DemandReading::Value(*value, entry.allocation.running, entry.allocation.starting);
+    // Queue mode reads the backlog against the containers that drain it, those of the last
+    // reconcile pass, and those ordered and not yet running: the pass counted only what
+    // agents reported starting before it, not the starts it ordered itself.
+    const core::AppAllocation& a = entry.allocation;
+    reading = core::DemandReading::Value(*value, a.running,
+                                         std::max(a.starting, a.allocated - a.running));
   } else {
     outcome.became_failing = entry.consecutive_failures == 0;
     entry.last_error = std::string(value.status().message());

@@ -105,6 +105,31 @@ TEST_F(AppTableTest, QueueModeReadsAgainstTheRunningCountAndShowsItsEstimates) {
   EXPECT_FALSE(StatusOf(*table_.Get("worker")).has_forecast());
 }
 
+// A pass that orders containers counts only what agents reported starting before it. A read
+// right after must still count the containers it ordered (allocated minus running) as
+// starting: the queue-mode bootstrap doubles the running count only once the last doubling
+// runs, so it holds rather than ordering the same shortfall twice.
+TEST_F(AppTableTest, QueueModeCountsContainersTheLastPassOrderedAsStarting) {
+  AppSpec app = MakeApp("worker", 0, 40);
+  app.demand.source = DemandSourceKind::kHttpJson;
+  app.demand.queue = QueueSpec{10.0, std::nullopt, std::nullopt};  // drain rate unknown
+  table_.Upsert(app, clock_.Now(), clock_.Now());
+  auto read = [&](double backlog) {
+    clock_.Advance(absl::Milliseconds(500));
+    return table_.ApplyReading("worker", backlog, clock_.Now()).new_desired;
+  };
+  EXPECT_EQ(read(5), 1);
+  table_.RecordAllocations({Allocation("worker", 1, 1, 1)}, clock_.Now());
+  EXPECT_EQ(read(12), 2);
+  table_.RecordAllocations({Allocation("worker", 2, 2, 2)}, clock_.Now());
+  EXPECT_EQ(read(20), 4);
+  // The pass ordered 2 more; one runs, the other is not reported at all yet.
+  table_.RecordAllocations({Allocation("worker", 4, 4, 3, 0)}, clock_.Now());
+  EXPECT_EQ(read(28), 4) << "one of the 4 is still starting: no doubling yet";
+  table_.RecordAllocations({Allocation("worker", 4, 4, 4, 0)}, clock_.Now());
+  EXPECT_EQ(read(36), 8) << "all 4 run and the backlog still grows";
+}
+
 TEST_F(AppTableTest, FailedReadKeepsTheCountAndIsCounted) {
   table_.Upsert(MakeApp("web", 0, 10), clock_.Now(), clock_.Now());
   table_.ApplyReading("web", 30.0, clock_.Now());

@@ -40,6 +40,14 @@ ControllerMetrics::ControllerMetrics()
                   .Name("microscale_app_paused_containers")
                   .Help("Containers of the app that are paused (standby or preempted)")
                   .Register(*registry_)),
+      arrival_rate_(BuildGauge()
+                        .Name("microscale_app_queue_arrival_rate")
+                        .Help("Queue mode: estimated arrivals into the app's queue, items/s")
+                        .Register(*registry_)),
+      drain_rate_(BuildGauge()
+                      .Name("microscale_app_queue_drain_rate")
+                      .Help("Queue mode: estimated items/s one running container drains")
+                      .Register(*registry_)),
       nodes_(BuildGauge().Name("microscale_nodes").Help("Nodes by state").Register(*registry_)),
       commands_(BuildCounter()
                     .Name("microscale_commands_total")
@@ -86,6 +94,15 @@ void ControllerMetrics::SetAppFigures(const std::string& app, const AppFigures& 
   running_.Add({{"app", app}, {"priority", priority}}).Set(f.running);
   standby_.Add({{"app", app}}).Set(f.standby);
   paused_.Add({{"app", app}}).Set(f.paused);
+  // The estimates exist only once known: a series appears then, and goes with them.
+  for (auto [family, value] :
+       {std::pair{&arrival_rate_, f.arrival_rate}, std::pair{&drain_rate_, f.drain_rate}}) {
+    if (value.has_value()) {
+      family->Add({{"app", app}}).Set(*value);
+    } else if (family->Has({{"app", app}})) {
+      family->Remove(&family->Add({{"app", app}}));
+    }
+  }
 }
 
 void ControllerMetrics::ForgetApp(const std::string& app) {
@@ -98,6 +115,9 @@ void ControllerMetrics::ForgetApp(const std::string& app) {
   }
   for (auto* family : {&demand_, &standby_, &paused_}) {
     family->Remove(&family->Add({{"app", app}}));
+  }
+  for (auto* family : {&arrival_rate_, &drain_rate_}) {
+    if (family->Has({{"app", app}})) family->Remove(&family->Add({{"app", app}}));
   }
   app_priority_.erase(it);
 }

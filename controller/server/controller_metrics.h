@@ -30,6 +30,9 @@ struct AppFigures {
   int running = 0;
   int paused = 0;
   int standby = 0;
+  // Queue mode: the estimated arrival rate (items/s) and drain rate per running container.
+  std::optional<double> arrival_rate;
+  std::optional<double> drain_rate;
 };
 
 class ControllerMetrics {
@@ -57,6 +60,8 @@ class ControllerMetrics {
   prometheus::Family<prometheus::Gauge>& running_;
   prometheus::Family<prometheus::Gauge>& standby_;
   prometheus::Family<prometheus::Gauge>& paused_;
+  prometheus::Family<prometheus::Gauge>& arrival_rate_;
+  prometheus::Family<prometheus::Gauge>& drain_rate_;
   prometheus::Family<prometheus::Gauge>& nodes_;
   prometheus::Family<prometheus::Counter>& commands_;
   prometheus::Family<prometheus::Counter>& source_errors_;

@@ -546,8 +546,9 @@ void Reconciler::Report(const core::Plan& plan, const std::vector<NodeView>& nod
   for (const AppEntry& entry : deps_.apps.List()) {
     const core::AppAllocation& a = entry.allocation;
     deps_.metrics.SetAppFigures(
-        entry.spec.name, AppFigures{entry.demand, entry.spec.priority, entry.desired, a.allocated,
-                                    a.running, a.paused, a.standby});
+        entry.spec.name,
+        AppFigures{entry.demand, entry.spec.priority, entry.desired, a.allocated, a.running,
+                   a.paused, a.standby, entry.arrival_rate, entry.drain_rate_per_container});
     reported.insert(entry.spec.name);
   }
   // A deleted app's series go away rather than linger at their last values.

@@ -1,0 +1,51 @@
+#include "controller/server/controller_metrics.h"
+
+#include <sstream>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "prometheus/text_serializer.h"
+
+namespace microscale {
+namespace {
+
+std::string Exposition(ControllerMetrics& metrics) {
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, metrics.registry().Collect());
+  return out.str();
+}
+
+TEST(ControllerMetricsTest, QueueEstimatesAreExportedOnlyOnceKnown) {
+  ControllerMetrics metrics;
+  AppFigures f;
+  f.priority = 1;
+  f.desired = 3;
+  metrics.SetAppFigures("worker", f);
+  EXPECT_EQ(Exposition(metrics).find("microscale_app_queue_arrival_rate{"), std::string::npos);
+
+  f.arrival_rate = 9.5;
+  metrics.SetAppFigures("worker", f);
+  std::string text = Exposition(metrics);
+  EXPECT_NE(text.find("microscale_app_queue_arrival_rate{app=\"worker\"} 9.5"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("microscale_app_queue_drain_rate{"), std::string::npos) << text;
+
+  f.drain_rate = 1.25;
+  metrics.SetAppFigures("worker", f);
+  EXPECT_NE(Exposition(metrics).find("microscale_app_queue_drain_rate{app=\"worker\"} 1.25"),
+            std::string::npos);
+
+  // An estimate that is no longer known (the app left queue mode) takes its series along.
+  f.arrival_rate.reset();
+  metrics.SetAppFigures("worker", f);
+  text = Exposition(metrics);
+  EXPECT_EQ(text.find("microscale_app_queue_arrival_rate{"), std::string::npos) << text;
+  EXPECT_NE(text.find("microscale_app_queue_drain_rate{app=\"worker\"}"), std::string::npos);
+
+  metrics.ForgetApp("worker");
+  text = Exposition(metrics);
+  EXPECT_EQ(text.find("app=\"worker\""), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace microscale
