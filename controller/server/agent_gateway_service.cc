@@ -59,10 +59,11 @@ grpc::Status AgentGatewayService::Connect(
     grpc::ServerReaderWriter<v1::ControllerMessage, v1::AgentMessage>* stream) {
   if (policy_.require_client_certificate &&
       !PeerHasVerifiedCertificate(context->auth_context().get())) {
-    LogWarn("agent refused: no client certificate", {{"peer", context->peer()}});
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        "this controller serves TLS: agents must present a client certificate "
-                        "signed by its --tls-ca (agent flags --tls-cert and --tls-key)");
+    grpc::Status refused(grpc::StatusCode::UNAUTHENTICATED,
+                         "this controller serves TLS: agents must present a client certificate "
+                         "signed by its --tls-ca (agent flags --tls-cert and --tls-key)");
+    Refused(RefusalReason::kUnauthenticated, context->peer(), refused.error_message());
+    return refused;
   }
   v1::AgentMessage first;
   if (!stream->Read(&first)) return grpc::Status::OK;
@@ -91,12 +92,12 @@ grpc::Status AgentGatewayService::Connect(
   grpc::Status ended = grpc::Status::OK;
   while (stream->Read(&message)) {
     if (!stream_limiter_.Admit(context->peer())) {
-      LogWarn("agent stream closed: too many messages",
-              {{"node", node}, {"peer", context->peer()}});
       ended = grpc::Status(
           grpc::StatusCode::RESOURCE_EXHAUSTED,
           absl::StrCat("more than ", policy_.stream_rate.per_second,
                        " messages a second (bursts of ", policy_.stream_rate.burst, "); redial"));
+      Refused(RefusalReason::kRateLimited, context->peer(),
+              absl::StrCat("node ", node, ": ", ended.error_message()));
       break;
     }
     Dispatch(node, message);
@@ -108,6 +109,15 @@ grpc::Status AgentGatewayService::Connect(
   events_.Add(clock_.Now(), "NodeDisconnected", "node/" + node, "agent stream closed");
   hooks_.mark_dirty();
   return ended;
+}
+
+void AgentGatewayService::Refused(RefusalReason reason, std::string_view peer,
+                                  std::string_view detail) {
+  if (hooks_.on_refused) {
+    hooks_.on_refused(reason, peer, detail);
+  } else {
+    LogWarn("agent refused", {{"reason", RefusalReasonName(reason)}, {"peer", peer}});
+  }
 }
 
 void AgentGatewayService::Dispatch(const std::string& node, const v1::AgentMessage& message) {

@@ -19,6 +19,7 @@
 #include "controller/server/event_log.h"
 #include "controller/server/node_registry.h"
 #include "controller/server/rate_limiter.h"
+#include "controller/server/refusal_log.h"
 #include "microscale/v1/agent_gateway.grpc.pb.h"
 
 namespace microscale {
@@ -32,6 +33,8 @@ struct AgentGatewayHooks {
   std::function<void(const InFlightCommand&, const v1::CommandResult&)> on_result;
   // A container exited or was OOM-killed.
   std::function<void(const std::string& node, const v1::ContainerEvent&)> on_event;
+  // An agent was refused (optional): counted and logged by the controller's RefusalLog.
+  std::function<void(RefusalReason, std::string_view peer, std::string_view detail)> on_refused;
 };
 
 // What the gateway enforces on agents, from the controller's flags.
@@ -57,6 +60,7 @@ class AgentGatewayService final : public v1::AgentGateway::Service {
 
  private:
   void Dispatch(const std::string& node, const v1::AgentMessage& message);
+  void Refused(RefusalReason reason, std::string_view peer, std::string_view detail);
 
   Clock& clock_;
   NodeRegistry& registry_;

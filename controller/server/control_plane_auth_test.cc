@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/clock.h"
 #include "controller/server/api_token.h"
 #include "controller/server/controller.h"
@@ -16,6 +18,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
 #include "microscale/v1/control_plane.grpc.pb.h"
 
 namespace microscale {
@@ -91,6 +94,21 @@ class ControlPlaneAuthTest : public ::testing::Test {
     return status;
   }
 
+  // microscale_api_refused_total{reason} from the controller's /metrics.
+  double Refused(const std::string& reason) {
+    httplib::Client http("127.0.0.1", controller_->http_port());
+    httplib::Result got = http.Get("/metrics");
+    EXPECT_TRUE(got && got->status == 200);
+    if (!got) return -1;
+    const std::string prefix =
+        absl::StrCat("microscale_api_refused_total{reason=\"", reason, "\"} ");
+    for (absl::string_view line : absl::StrSplit(got->body, '\n')) {
+      if (absl::StartsWith(line, prefix)) return std::stod(std::string(line.substr(prefix.size())));
+    }
+    ADD_FAILURE() << "no " << prefix << " in\n" << got->body;
+    return -1;
+  }
+
   // The names of the stored apps, read with `secret`.
   std::vector<std::string> AppNames(const std::string& secret) {
     std::vector<std::string> names;
@@ -122,6 +140,8 @@ TEST_F(ControlPlaneAuthTest, WithoutATokenCallsAreUnauthenticatedAndSayWhatToDo)
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_THAT(status.error_message(), HasSubstr("not known to this controller"));
   EXPECT_EQ(Apply({StaticApp("web", 1, 3)}).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Refused("unauthenticated"), 3);
+  EXPECT_EQ(Refused("denied"), 0);
 }
 
 TEST_F(ControlPlaneAuthTest, ReadTokenReadsButCannotWriteAndNothingIsApplied) {
@@ -164,6 +184,8 @@ TEST_F(ControlPlaneAuthTest, ReadTokenReadsButCannotWriteAndNothingIsApplied) {
     EXPECT_EQ(api_->DeleteApp(&context, request, &response).error_code(),
               grpc::StatusCode::PERMISSION_DENIED);
   }
+  EXPECT_EQ(Refused("denied"), 2);
+  EXPECT_EQ(Refused("unauthenticated"), 0);
 }
 
 TEST_F(ControlPlaneAuthTest, AdminTokenAppliesAndDeletes) {
@@ -217,6 +239,7 @@ TEST_F(ControlPlaneAuthTest, ApplyOverOneMebibyteIsRefusedWithNothingApplied) {
   EXPECT_THAT(status.error_message(), AllOf(HasSubstr("the limit is 1048576 bytes (1 MiB)"),
                                             HasSubstr("Nothing was applied")));
   EXPECT_TRUE(AppNames("").empty());
+  EXPECT_EQ(Refused("too_large"), 1);
 }
 
 TEST_F(ControlPlaneAuthTest, AppLimitIsRefusedWithNothingApplied) {
@@ -243,6 +266,7 @@ TEST_F(ControlPlaneAuthTest, FloodOnOneConnectionIsRateLimitedOthersAreNot) {
   }
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(refused.error_message(), HasSubstr("rate limit: at most 200 requests per second"));
+  EXPECT_GE(Refused("rate_limited"), 1);
   std::unique_ptr<v1::ControlPlane::Stub> other = NewStub();
   grpc::ClientContext context;
   v1::VersionResponse version;

@@ -35,17 +35,32 @@ ControlPlaneService::ControlPlaneService(ControlPlaneDeps deps, ControlPlaneOpti
 grpc::Status ControlPlaneService::Admit(const grpc::ServerContext* context,
                                         std::string_view method) {
   if (!limiter_.Admit(context->peer())) {
-    return Error(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                 absl::StrCat("rate limit: at most ", limiter_.limit().per_second,
-                              " requests per second per connection (bursts of ",
-                              limiter_.limit().burst, "); slow down and retry"));
+    return Refuse(context, method, RefusalReason::kRateLimited,
+                  Error(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        absl::StrCat("rate limit: at most ", limiter_.limit().per_second,
+                                     " requests per second per connection (bursts of ",
+                                     limiter_.limit().burst, "); slow down and retry")));
   }
   std::optional<std::string_view> authorization;
   const auto& metadata = context->client_metadata();
   if (auto it = metadata.find("authorization"); it != metadata.end()) {
     authorization = std::string_view(it->second.data(), it->second.size());
   }
-  return ToGrpcStatus(authorizer_.Check(authorization, method));
+  absl::Status checked = authorizer_.Check(authorization, method);
+  if (absl::IsUnauthenticated(checked)) {
+    return Refuse(context, method, RefusalReason::kUnauthenticated, ToGrpcStatus(checked));
+  }
+  if (absl::IsPermissionDenied(checked)) {
+    return Refuse(context, method, RefusalReason::kDenied, ToGrpcStatus(checked));
+  }
+  return ToGrpcStatus(checked);
+}
+
+grpc::Status ControlPlaneService::Refuse(const grpc::ServerContext* context,
+                                         std::string_view method, RefusalReason reason,
+                                         grpc::Status status) {
+  deps_.refusals.Record(reason, method, context->peer(), status.error_message());
+  return status;
 }
 
 grpc::Status ControlPlaneService::CheckAppLimit(const std::vector<AppSpec>& specs) const {
@@ -94,10 +109,12 @@ grpc::Status ControlPlaneService::ApplyApps(grpc::ServerContext* context,
                                             v1::ApplyAppsResponse* response) {
   if (grpc::Status s = Admit(context, "ApplyApps"); !s.ok()) return s;
   if (size_t bytes = request->ByteSizeLong(); bytes > kMaxApplyBytes) {
-    return Error(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                 absl::StrCat("apply request is ", bytes, " bytes; the limit is ", kMaxApplyBytes,
-                              " bytes (1 MiB): apply the manifests in smaller parts. Nothing was "
-                              "applied."));
+    return Refuse(
+        context, "ApplyApps", RefusalReason::kTooLarge,
+        Error(grpc::StatusCode::RESOURCE_EXHAUSTED,
+              absl::StrCat("apply request is ", bytes, " bytes; the limit is ", kMaxApplyBytes,
+                           " bytes (1 MiB): apply the manifests in smaller parts. Nothing was "
+                           "applied.")));
   }
   if (request->apps_size() == 0) {
     return Error(grpc::StatusCode::INVALID_ARGUMENT, "apps: at least one app is required");

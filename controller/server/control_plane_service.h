@@ -23,6 +23,7 @@
 #include "controller/server/node_registry.h"
 #include "controller/server/rate_limiter.h"
 #include "controller/server/reconciler.h"
+#include "controller/server/refusal_log.h"
 #include "controller/store/state_store.h"
 #include "microscale/v1/control_plane.grpc.pb.h"
 
@@ -55,6 +56,7 @@ struct ControlPlaneDeps {
   Reconciler& reconciler;
   NodeRegistry& nodes;
   EventLog& events;
+  RefusalLog& refusals;
 };
 
 class ControlPlaneService final : public v1::ControlPlane::Service {
@@ -88,6 +90,9 @@ class ControlPlaneService final : public v1::ControlPlane::Service {
  private:
   // OK if the call may run: under its connection's rate and authorized for `method`.
   grpc::Status Admit(const grpc::ServerContext* context, std::string_view method);
+  // Records a refused call in the RefusalLog and returns `status`.
+  grpc::Status Refuse(const grpc::ServerContext* context, std::string_view method,
+                      RefusalReason reason, grpc::Status status);
   // RESOURCE_EXHAUSTED if applying `specs` would make more than max_apps apps.
   grpc::Status CheckAppLimit(const std::vector<AppSpec>& specs) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);

@@ -24,13 +24,15 @@
 namespace microscale {
 
 struct Controller::Parts {
-  Parts(const ControllerConfig& c, Clock& clk) : config(c), clock(clk), nodes(c.node_timeout) {}
+  Parts(const ControllerConfig& c, Clock& clk)
+      : config(c), clock(clk), refusals(clk, metrics.registry()), nodes(c.node_timeout) {}
 
   ControllerConfig config;
   Clock& clock;
   std::unique_ptr<DataDirLock> lock;  // held while the store is open
   std::unique_ptr<StateStore> store;
   ControllerMetrics metrics;
+  RefusalLog refusals;  // after metrics: it registers a counter there
   EventLog events;
   AppTable apps;
   NodeRegistry nodes;
@@ -176,7 +178,8 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
   p->poller = std::make_unique<DemandPoller>(
       [raw](const DemandObservation& o) { raw->OnObservation(o); }, poller_options);
   p->control_plane = std::make_unique<ControlPlaneService>(
-      ControlPlaneDeps{clock, *p->store, p->apps, *p->poller, *p->reconciler, p->nodes, p->events},
+      ControlPlaneDeps{clock, *p->store, p->apps, *p->poller, *p->reconciler, p->nodes, p->events,
+                       p->refusals},
       ControlPlaneOptions{config.cluster_name, std::move(version), config.allow_host_network,
                           config.max_apps});
   if (absl::Status s = p->control_plane->LoadFromStore(); !s.ok()) return s;
@@ -189,6 +192,9 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
   hooks.sync_for = [raw](const std::string& node) { return raw->reconciler->SyncFor(node); };
   hooks.on_result = [raw](const InFlightCommand& c, const v1::CommandResult& r) {
     raw->reconciler->OnCommandResult(c, r);
+  };
+  hooks.on_refused = [raw](RefusalReason reason, std::string_view peer, std::string_view detail) {
+    raw->refusals.Record(reason, "AgentGateway.Connect", peer, detail);
   };
   hooks.on_event = [raw](const std::string& node, const v1::ContainerEvent& e) {
     if (e.kind() == v1::ContainerEvent::OOM_KILLED) {
