@@ -61,6 +61,7 @@ nlohmann::json NodeJson(const v1::Node& node) {
           {"metadata", {{"name", node.name()}, {"labels", std::move(labels)}}},
           {"status",
            {{"state", node.state()},
+            {"draining", node.draining()},
             {"capacity", CapacityJson(node.capacity())},
             {"allocated", CapacityJson(node.allocated())},
             {"containers", node.containers()},

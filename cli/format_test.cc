@@ -278,6 +278,7 @@ TEST(NodeJsonTest, HasContractShape) {
       {"metadata", {{"name", "node-1"}, {"labels", {{"zone", "a"}}}}},
       {"status",
        {{"state", "Ready"},
+        {"draining", false},
         {"capacity", {{"cpu", "2"}, {"memory", "4Gi"}, {"maxContainers", 0}}},
         {"allocated", {{"cpu", "500m"}, {"memory", "128Mi"}, {"maxContainers", 0}}},
         {"containers", 2},

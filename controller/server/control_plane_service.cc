@@ -273,7 +273,9 @@ grpc::Status ControlPlaneService::GetNodes(grpc::ServerContext* context,
   for (const NodeView& node : deps_.nodes.Snapshot(now)) {
     if (!request->name().empty() && node.name != request->name()) continue;
     found = true;
-    *response->add_nodes() = NodeMessage(node, apps);
+    v1::Node* out = response->add_nodes();
+    *out = NodeMessage(node, apps);
+    out->set_draining(deps_.reconciler.IsDraining(node.name));
   }
   if (!request->name().empty() && !found) return NotFound("node", request->name());
   return grpc::Status::OK;
@@ -303,7 +305,9 @@ grpc::Status ControlPlaneService::Cordon(grpc::ServerContext* context,
   if (!deps_.nodes.Get(request->node(), deps_.clock.Now())) {
     return NotFound("node", request->node());
   }
-  if (absl::Status s = deps_.store.SetCordon(request->node(), request->cordon()); !s.ok()) {
+  if (absl::Status s = deps_.store.SetCordon(request->node(), request->cordon(),
+                                             request->cordon() && request->drain());
+      !s.ok()) {
     return ToGrpcStatus(s);
   }
   absl::StatusOr<std::set<std::string>> cordons = deps_.store.ListCordons();

@@ -186,6 +186,9 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
   absl::StatusOr<std::set<std::string>> cordons = p->store->ListCordons();
   if (!cordons.ok()) return cordons.status();
   p->nodes.SetCordons(*cordons);
+  absl::StatusOr<std::set<std::string>> draining = p->store->ListDraining();
+  if (!draining.ok()) return draining.status();
+  for (const std::string& node : *draining) p->reconciler->SetDraining(node, true);
   if (absl::Status s = p->reconciler->Load(); !s.ok()) return s;
   AgentGatewayHooks hooks;
   hooks.mark_dirty = [raw] { raw->reconciler->MarkDirty(); };

@@ -337,6 +337,35 @@ TEST_F(ControllerLoopTest, DrainMovesContainersToOtherNodes) {
   ASSERT_TRUE(WaitUntil([&] { return Converged("web", 4); }));
 }
 
+// A drain is an operator's decision: a restart in the middle of one must not turn it into
+// a plain cordon. n1 is away when it is drained, so its containers are still there when
+// the controller restarts; when n1 comes back they move to n2.
+TEST_F(ControllerLoopTest, DrainMarkSurvivesARestart) {
+  FakeAgent& n1 = AddAgent("n1");
+  FakeAgent& n2 = AddAgent("n2");
+  ASSERT_TRUE(Apply({StaticApp("web", 1, 10)}).ok());
+  ASSERT_TRUE(SetDemand("web", 4).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 4); }));
+  ASSERT_FALSE(n1.Containers().empty());
+  n1.Disconnect();
+  ASSERT_TRUE(WaitUntil([&] { return HasEvent("NodeDisconnected", "node/n1", ""); }));
+  ASSERT_TRUE(Cordon("n1", true, /*drain=*/true).ok());
+  EXPECT_TRUE(GetNodes()["n1"].draining());
+
+  StopController();
+  ASSERT_TRUE(WaitUntil([&] { return !n2.connected(); }));
+  StartController(TestControllerOptions{absl::Seconds(30), absl::Seconds(10)});
+  ASSERT_TRUE(n2.Connect(target_).ok());
+  ASSERT_TRUE(n1.Connect(target_).ok());
+  EXPECT_TRUE(GetNodes()["n1"].draining()) << "the drain mark comes back from the data dir";
+  EXPECT_EQ(GetNodes()["n1"].state(), "Cordoned");
+  ASSERT_TRUE(WaitUntil([&] { return n1.Containers().empty() && n2.Running("web") == 4; }))
+      << "n1 " << n1.Containers().size() << " n2 " << n2.Running("web");
+
+  ASSERT_TRUE(Cordon("n1", false).ok());
+  EXPECT_FALSE(GetNodes()["n1"].draining()) << "uncordon ends the drain";
+}
+
 TEST_F(ControllerLoopTest, ReconnectingAgentWithItsContainersGetsNoDuplicateStarts) {
   FakeAgent& n1 = AddAgent("n1");
   FakeAgent& n2 = AddAgent("n2");

@@ -176,6 +176,11 @@ bool Reconciler::IsStandby(const std::string& instance) const {
   return standby_.contains(instance);
 }
 
+bool Reconciler::IsDraining(const std::string& node) const {
+  absl::MutexLock lock(&mu_);
+  return draining_.contains(node);
+}
+
 void Reconciler::SetDraining(const std::string& node, bool draining) {
   {
     absl::MutexLock lock(&mu_);

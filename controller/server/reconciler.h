@@ -85,6 +85,8 @@ class Reconciler {
   // paused it for the pool, and has not resumed it or paused it for preemption since.
   // Agents do not know; the controller keeps it with the assignments across restarts.
   bool IsStandby(const std::string& instance) const;
+  // Whether `node` was drained (SetDraining) and not uncordoned since.
+  bool IsDraining(const std::string& node) const;
 
  private:
   struct StartBackoff {

@@ -83,7 +83,7 @@ absl::StatusOr<std::map<std::string, double>> MemoryStateStore::GetStaticDemands
   return static_demand_;
 }
 
-absl::Status MemoryStateStore::SetCordon(std::string_view node, bool cordoned) {
+absl::Status MemoryStateStore::SetCordon(std::string_view node, bool cordoned, bool draining) {
   if (node.empty()) return absl::InvalidArgumentError("node name is empty");
   absl::MutexLock lock(&mu_);
   if (cordoned) {
@@ -91,7 +91,17 @@ absl::Status MemoryStateStore::SetCordon(std::string_view node, bool cordoned) {
   } else {
     cordons_.erase(std::string(node));
   }
+  if (cordoned && draining) {
+    draining_.insert(std::string(node));
+  } else {
+    draining_.erase(std::string(node));
+  }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::set<std::string>> MemoryStateStore::ListDraining() {
+  absl::MutexLock lock(&mu_);
+  return draining_;
 }
 
 absl::StatusOr<std::set<std::string>> MemoryStateStore::ListCordons() {

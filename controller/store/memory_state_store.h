@@ -27,8 +27,9 @@ class MemoryStateStore final : public StateStore {
   absl::StatusOr<StoredApp> GetApp(std::string_view name) override;
   absl::Status SetStaticDemand(std::string_view app, double value) override;
   absl::StatusOr<std::map<std::string, double>> GetStaticDemands() override;
-  absl::Status SetCordon(std::string_view node, bool cordoned) override;
+  absl::Status SetCordon(std::string_view node, bool cordoned, bool draining = false) override;
   absl::StatusOr<std::set<std::string>> ListCordons() override;
+  absl::StatusOr<std::set<std::string>> ListDraining() override;
   absl::Status ReplaceAssignments(const std::vector<v1::Container>& containers) override;
   absl::Status ApplyAssignmentChanges(const AssignmentChanges& changes) override;
   absl::Status UpsertAssignment(const v1::Container& container) override;
@@ -49,6 +50,7 @@ class MemoryStateStore final : public StateStore {
   std::map<std::string, StoredApp> apps_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, double> static_demand_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> cordons_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> draining_ ABSL_GUARDED_BY(mu_);  // a subset of cordons_
   std::map<std::string, v1::Container> assignments_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int64_t> next_ordinals_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, StoredToken> tokens_ ABSL_GUARDED_BY(mu_);

@@ -49,6 +49,11 @@ CREATE TABLE tokens (
   created_unix_ms INTEGER NOT NULL);
 )sql";
 
+// Version 3: a drain is an operator's decision like a cordon, and survives a restart.
+constexpr const char* kSchemaV3 = R"sql(
+ALTER TABLE cordons ADD COLUMN draining INTEGER NOT NULL DEFAULT 0 CHECK (draining IN (0, 1));
+)sql";
+
 // Number of tables in the database (0 for a new file).
 absl::StatusOr<int64_t> CountTables(SqliteDb& db) {
   ASSIGN_OR_RETURN(SqliteStatement stmt,
@@ -93,17 +98,20 @@ absl::Status CreateSchema(SqliteDb& db, int version) {
   return InTransaction(db, [&]() -> absl::Status {
     RETURN_IF_ERROR(db.Exec(kSchemaV1));
     RETURN_IF_ERROR(db.Exec(kSchemaV2));
+    RETURN_IF_ERROR(db.Exec(kSchemaV3));
     return WriteVersion(db, version);
   });
 }
 
-// Brings a version 1 database to version 2. Another process may upgrade the same file at
-// the same time, so the version is read again inside the transaction.
+// Brings an older database to `version`, one step at a time, in one transaction. Another
+// process may upgrade the same file at the same time, so the version is read again inside
+// the transaction.
 absl::Status Upgrade(SqliteDb& db, int version) {
   return InTransaction(db, [&]() -> absl::Status {
     ASSIGN_OR_RETURN(int stored, ReadVersion(db));
-    if (stored >= 2) return absl::OkStatus();
-    RETURN_IF_ERROR(db.Exec(kSchemaV2));
+    if (stored >= version) return absl::OkStatus();
+    if (stored < 2) RETURN_IF_ERROR(db.Exec(kSchemaV2));
+    if (stored < 3) RETURN_IF_ERROR(db.Exec(kSchemaV3));
     return WriteVersion(db, version);
   });
 }

@@ -10,8 +10,8 @@ namespace microscale::store_internal {
 
 // Sets the connection's pragmas (WAL, busy timeout, foreign keys), then creates the schema
 // at `version` in an empty database, accepts a database at `version`, upgrades an older
-// one (version 1 gains the tokens table) in one transaction, and refuses a newer
-// one or a database that is not a Microscale state store with FailedPrecondition.
+// one (version 1 gains the tokens table, version 2 the cordons' drain mark) in one transaction, and
+// refuses a newer one or a database that is not a Microscale state store with FailedPrecondition.
 absl::Status PrepareSchema(SqliteDb& db, int version);
 
 }  // namespace microscale::store_internal

@@ -167,18 +167,29 @@ absl::StatusOr<std::map<std::string, double>> SqliteStateStore::GetStaticDemands
   return values;
 }
 
-absl::Status SqliteStateStore::SetCordon(std::string_view node, bool cordoned) {
+absl::Status SqliteStateStore::SetCordon(std::string_view node, bool cordoned, bool draining) {
   if (node.empty()) return absl::InvalidArgumentError("node name is empty");
   absl::MutexLock lock(&mu_);
-  const char* sql = cordoned ? "INSERT OR IGNORE INTO cordons (node) VALUES (?1)"
-                             : "DELETE FROM cordons WHERE node = ?1";
-  ASSIGN_OR_RETURN(SqliteStatement stmt, db_->Prepare(sql));
-  return stmt.Bind(1, node).Run();
+  if (!cordoned) {
+    ASSIGN_OR_RETURN(SqliteStatement stmt, db_->Prepare("DELETE FROM cordons WHERE node = ?1"));
+    return stmt.Bind(1, node).Run();
+  }
+  ASSIGN_OR_RETURN(SqliteStatement stmt,
+                   db_->Prepare("INSERT OR REPLACE INTO cordons (node, draining) VALUES (?1, ?2)"));
+  return stmt.Bind(1, node).Bind(2, int64_t{draining ? 1 : 0}).Run();
 }
 
 absl::StatusOr<std::set<std::string>> SqliteStateStore::ListCordons() {
+  return ListCordonsWhere("SELECT node FROM cordons");
+}
+
+absl::StatusOr<std::set<std::string>> SqliteStateStore::ListDraining() {
+  return ListCordonsWhere("SELECT node FROM cordons WHERE draining = 1");
+}
+
+absl::StatusOr<std::set<std::string>> SqliteStateStore::ListCordonsWhere(const char* sql) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(SqliteStatement stmt, db_->Prepare("SELECT node FROM cordons"));
+  ASSIGN_OR_RETURN(SqliteStatement stmt, db_->Prepare(sql));
   std::set<std::string> nodes;
   while (true) {
     ASSIGN_OR_RETURN(bool row, stmt.Step());

@@ -26,7 +26,7 @@ class SqliteStateStore final : public StateStore {
  public:
   // The schema version this build writes and the newest it reads.
   // Version 2 added the tokens table; a version 1 file is upgraded when opened.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
   // The database's file name inside the data directory.
   static constexpr const char* kFileName = "microscale.db";
 
@@ -43,8 +43,9 @@ class SqliteStateStore final : public StateStore {
   absl::StatusOr<StoredApp> GetApp(std::string_view name) override;
   absl::Status SetStaticDemand(std::string_view app, double value) override;
   absl::StatusOr<std::map<std::string, double>> GetStaticDemands() override;
-  absl::Status SetCordon(std::string_view node, bool cordoned) override;
+  absl::Status SetCordon(std::string_view node, bool cordoned, bool draining = false) override;
   absl::StatusOr<std::set<std::string>> ListCordons() override;
+  absl::StatusOr<std::set<std::string>> ListDraining() override;
   absl::Status ReplaceAssignments(const std::vector<v1::Container>& containers) override;
   absl::Status ApplyAssignmentChanges(const AssignmentChanges& changes) override;
   absl::Status UpsertAssignment(const v1::Container& container) override;
@@ -59,6 +60,8 @@ class SqliteStateStore final : public StateStore {
 
  private:
   SqliteStateStore(std::unique_ptr<store_internal::SqliteDb> db, Clock& clock);
+  // The node names a one-column `sql` over cordons returns.
+  absl::StatusOr<std::set<std::string>> ListCordonsWhere(const char* sql);
 
   // Runs `body` in one IMMEDIATE transaction: committed if it returns OK, else rolled back.
   absl::Status InTransaction(const std::function<absl::Status()>& body)

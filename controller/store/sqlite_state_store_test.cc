@@ -55,6 +55,7 @@ TEST(SqliteStateStoreTest, ReopenKeepsEverything) {
     ASSERT_TRUE((*store)->ApplyApps({Spec("web", 3)}).ok());
     ASSERT_TRUE((*store)->SetStaticDemand("web", 12).ok());
     ASSERT_TRUE((*store)->SetCordon("n2", true).ok());
+    ASSERT_TRUE((*store)->SetCordon("n3", true, true).ok());
     ASSERT_TRUE((*store)->ReplaceAssignments({Assigned("web", 0, "n1")}).ok());
     ASSERT_TRUE((*store)->SetNextOrdinals({{"batch", 7}}).ok());
   }
@@ -68,7 +69,8 @@ TEST(SqliteStateStoreTest, ReopenKeepsEverything) {
   EXPECT_EQ(web->created, created);
   EXPECT_EQ((*store)->ListApps()->size(), 2u);
   EXPECT_THAT(*(*store)->GetStaticDemands(), ElementsAre(Pair("web", 12)));
-  EXPECT_THAT(*(*store)->ListCordons(), ElementsAre("n2"));
+  EXPECT_THAT(*(*store)->ListCordons(), ElementsAre("n2", "n3"));
+  EXPECT_THAT(*(*store)->ListDraining(), ElementsAre("n3"));
   ASSERT_EQ((*store)->ListAssignments()->size(), 1u);
   EXPECT_EQ((*store)->ListAssignments()->front().container_id(), "cid-web-0");
   EXPECT_THAT(*(*store)->GetNextOrdinals(), ElementsAre(Pair("batch", 7), Pair("web", 1)));
@@ -81,7 +83,7 @@ TEST(SqliteStateStoreTest, CreatesNestedDataDirAndUsesWal) {
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_TRUE(std::filesystem::exists(DbPath(nested)));
   EXPECT_EQ(RawQuery(DbPath(nested), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(RawQuery(DbPath(nested), "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(RawQuery(DbPath(nested), "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
 }
 
 TEST(SqliteStateStoreTest, DataDirThatIsAFileIsAClearError) {
@@ -156,14 +158,38 @@ TEST(SqliteStateStoreTest, VersionOneFileIsUpgradedKeepingItsApps) {
   }
   // What a version 1 controller left behind.
   RawQuery(DbPath(dir.path()),
-           "DROP TABLE tokens; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+           "DROP TABLE tokens; ALTER TABLE cordons DROP COLUMN draining; "
+           "UPDATE meta SET value = '1' WHERE key = 'schema_version'");
   auto store = SqliteStateStore::Open(dir.path());
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_EQ(RawQuery(DbPath(dir.path()), "SELECT value FROM meta WHERE key = 'schema_version'"),
-            "2");
+            "3");
   EXPECT_EQ((*store)->ListApps()->size(), 1u);
   ASSERT_TRUE((*store)->CreateToken("ops", "admin", kHash).ok());
   EXPECT_EQ((*store)->ListTokens()->size(), 1u);
+  ASSERT_TRUE((*store)->SetCordon("n1", true, true).ok());
+  EXPECT_THAT(*(*store)->ListDraining(), ElementsAre("n1"));
+}
+
+TEST(SqliteStateStoreTest, VersionTwoFileKeepsItsCordonsAndGainsDrainMarks) {
+  TempDir dir;
+  {
+    auto store = SqliteStateStore::Open(dir.path());
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->SetCordon("n1", true).ok());
+  }
+  // What a version 2 controller left behind: cordons without a drain mark.
+  RawQuery(DbPath(dir.path()),
+           "ALTER TABLE cordons DROP COLUMN draining; "
+           "UPDATE meta SET value = '2' WHERE key = 'schema_version'");
+  auto store = SqliteStateStore::Open(dir.path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(RawQuery(DbPath(dir.path()), "SELECT value FROM meta WHERE key = 'schema_version'"),
+            "3");
+  EXPECT_THAT(*(*store)->ListCordons(), ElementsAre("n1"));
+  EXPECT_TRUE((*store)->ListDraining()->empty());
+  ASSERT_TRUE((*store)->SetCordon("n2", true, true).ok());
+  EXPECT_THAT(*(*store)->ListDraining(), ElementsAre("n2"));
 }
 
 TEST(SqliteStateStoreTest, TokenWrittenByAnotherConnectionIsSeen) {

@@ -88,10 +88,13 @@ class StateStore {
   // Static demand values by app name.
   virtual absl::StatusOr<std::map<std::string, double>> GetStaticDemands() = 0;
 
-  // Marks a node cordoned (true) or not (false); any node name is accepted, so a node may
-  // be cordoned before its agent connects. Idempotent.
-  virtual absl::Status SetCordon(std::string_view node, bool cordoned) = 0;
+  // Marks a node cordoned (true) or not (false), and draining (its containers move away;
+  // only with cordoned); any node name is accepted, so a node may be cordoned before its
+  // agent connects. Idempotent.
+  virtual absl::Status SetCordon(std::string_view node, bool cordoned, bool draining = false) = 0;
   virtual absl::StatusOr<std::set<std::string>> ListCordons() = 0;
+  // The cordoned nodes that are also draining.
+  virtual absl::StatusOr<std::set<std::string>> ListDraining() = 0;
 
   // Replaces every assignment by `containers` in one transaction. Instance ids must be
   // non-empty and unique (InvalidArgument otherwise, nothing changed). Storing an instance

@@ -152,6 +152,20 @@ TEST_P(StateStoreTest, CordonsAreSetAndClearedIdempotently) {
   ASSERT_TRUE(store_->SetCordon("n1", false).ok());
   EXPECT_THAT(*store_->ListCordons(), ElementsAre("n2"));
   EXPECT_EQ(store_->SetCordon("", true).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(store_->ListDraining()->empty());
+}
+
+TEST_P(StateStoreTest, DrainMarksGoWithTheirCordon) {
+  ASSERT_TRUE(store_->SetCordon("n1", true, true).ok());
+  ASSERT_TRUE(store_->SetCordon("n2", true).ok());
+  EXPECT_THAT(*store_->ListCordons(), ElementsAre("n1", "n2"));
+  EXPECT_THAT(*store_->ListDraining(), ElementsAre("n1"));
+  ASSERT_TRUE(store_->SetCordon("n1", true).ok());  // cordon again without draining
+  EXPECT_TRUE(store_->ListDraining()->empty());
+  ASSERT_TRUE(store_->SetCordon("n2", true, true).ok());
+  ASSERT_TRUE(store_->SetCordon("n2", false, true).ok());  // uncordon ends the drain
+  EXPECT_THAT(*store_->ListCordons(), ElementsAre("n1"));
+  EXPECT_TRUE(store_->ListDraining()->empty());
 }
 
 TEST_P(StateStoreTest, AssignmentsAreReplacedUpsertedAndRemoved) {
