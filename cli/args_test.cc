@@ -86,6 +86,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "microscalectl apply"},
         UsageCase{{"describe", "app"}, "NAME", "microscalectl describe app"},
         UsageCase{{"delete", "app"}, "NAME", "microscalectl delete app"},
+        UsageCase{{"delete", "node"}, "NAME", "microscalectl delete node"},
         UsageCase{{"demand", "set", "web"}, "VALUE", "microscalectl demand set"},
         UsageCase{{"demand", "set", "web", "abc"},
                   "not a non-negative number",

@@ -52,6 +52,11 @@ absl::StatusOr<v1::DeleteAppResponse> ControlPlaneClient::DeleteApp(
   return Call(&v1::ControlPlane::StubInterface::DeleteApp, request);
 }
 
+absl::StatusOr<v1::DeleteNodeResponse> ControlPlaneClient::DeleteNode(
+    const v1::DeleteNodeRequest& request) {
+  return Call(&v1::ControlPlane::StubInterface::DeleteNode, request);
+}
+
 absl::StatusOr<v1::SetDemandResponse> ControlPlaneClient::SetDemand(
     const v1::SetDemandRequest& request) {
   return Call(&v1::ControlPlane::StubInterface::SetDemand, request);

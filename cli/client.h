@@ -31,6 +31,7 @@ class ControlPlaneClient {
   absl::StatusOr<v1::GetAppsResponse> GetApps(const v1::GetAppsRequest& request);
   absl::StatusOr<v1::DescribeAppResponse> DescribeApp(const v1::DescribeAppRequest& request);
   absl::StatusOr<v1::DeleteAppResponse> DeleteApp(const v1::DeleteAppRequest& request);
+  absl::StatusOr<v1::DeleteNodeResponse> DeleteNode(const v1::DeleteNodeRequest& request);
   absl::StatusOr<v1::SetDemandResponse> SetDemand(const v1::SetDemandRequest& request);
   absl::StatusOr<v1::GetNodesResponse> GetNodes(const v1::GetNodesRequest& request);
   absl::StatusOr<v1::GetContainersResponse> GetContainers(const v1::GetContainersRequest& request);

@@ -1,4 +1,4 @@
-// describe app, delete app, demand set, cordon / uncordon / drain.
+// describe app, delete app, delete node, demand set, cordon / uncordon / drain.
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "cli/describe.h"
@@ -21,6 +21,19 @@ int RunDeleteApp(CommandContext& context, const std::string& name) {
   auto response = context.client().DeleteApp(request);
   if (!response.ok()) return context.Fail(response.status());
   context.out() << "app/" << name << " deleted\n";
+  return 0;
+}
+
+int RunDeleteNode(CommandContext& context, const std::string& name) {
+  v1::DeleteNodeRequest request;
+  request.set_name(name);
+  auto response = context.client().DeleteNode(request);
+  if (!response.ok()) return context.Fail(response.status());
+  context.out() << "node/" << name << " deleted";
+  if (response->forgotten_instances() > 0) {
+    context.out() << " (" << response->forgotten_instances() << " instance(s) forgotten)";
+  }
+  context.out() << '\n';
   return 0;
 }
 

@@ -40,6 +40,7 @@ int RunGetNodes(CommandContext& context, const std::string& name);
 int RunGetContainers(CommandContext& context, const std::string& app, const std::string& node);
 int RunDescribeApp(CommandContext& context, const std::string& name);
 int RunDeleteApp(CommandContext& context, const std::string& name);
+int RunDeleteNode(CommandContext& context, const std::string& name);
 int RunSetDemand(CommandContext& context, const std::string& app, double value);
 int RunNodeAction(CommandContext& context, const std::string& node, NodeAction action);
 int RunEvents(CommandContext& context, bool follow);

@@ -198,13 +198,22 @@ void AddAppCommands(CLI::App& app, Args& args, Action& action) {
   describe_app->callback(
       [&] { action = [&](CommandContext& c) { return RunDescribeApp(c, args.name); }; });
 
-  CLI::App* del = AddCommand(app, "delete", "Delete an app", "  microscalectl delete app web");
+  CLI::App* del = AddCommand(app, "delete", "Delete an app, or forget a node that is gone",
+                             "  microscalectl delete app web\n  microscalectl delete node node-3");
   del->require_subcommand(1);
   CLI::App* delete_app = AddCommand(*del, "app", "Stop the app's containers, then forget the app",
                                     "  microscalectl delete app web");
   delete_app->add_option("NAME", args.name, "The app")->required();
   delete_app->callback(
       [&] { action = [&](CommandContext& c) { return RunDeleteApp(c, args.name); }; });
+  CLI::App* delete_node = AddCommand(
+      *del, "node",
+      "Forget a NotReady node: its record, its cordon and drain marks, and the instances "
+      "held for it (a Ready node is refused)",
+      "  microscalectl delete node node-3");
+  delete_node->add_option("NAME", args.name, "The node")->required();
+  delete_node->callback(
+      [&] { action = [&](CommandContext& c) { return RunDeleteNode(c, args.name); }; });
 
   CLI::App* demand = AddCommand(app, "demand", "Change the demand of an app",
                                 "  microscalectl demand set checkout-api 42");

@@ -322,6 +322,21 @@ grpc::Status ControlPlaneService::Cordon(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status ControlPlaneService::DeleteNode(grpc::ServerContext* context,
+                                             const v1::DeleteNodeRequest* request,
+                                             v1::DeleteNodeResponse* response) {
+  if (grpc::Status s = Admit(context, "DeleteNode"); !s.ok()) return s;
+  if (request->name().empty()) {
+    return Error(grpc::StatusCode::INVALID_ARGUMENT, "name: the node to delete is required");
+  }
+  absl::MutexLock lock(&write_mu_);
+  absl::StatusOr<int> forgotten =
+      deps_.reconciler.ForgetNode(request->name(), "deleted by an operator");
+  if (!forgotten.ok()) return ToGrpcStatus(forgotten.status());
+  response->set_forgotten_instances(*forgotten);
+  return grpc::Status::OK;
+}
+
 grpc::Status ControlPlaneService::WatchEvents(grpc::ServerContext* context,
                                               const v1::WatchEventsRequest* request,
                                               grpc::ServerWriter<v1::Event>* writer) {

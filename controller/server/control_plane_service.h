@@ -74,6 +74,8 @@ class ControlPlaneService final : public v1::ControlPlane::Service {
                          v1::DeleteAppResponse*) override;
   grpc::Status SetDemand(grpc::ServerContext*, const v1::SetDemandRequest*,
                          v1::SetDemandResponse*) override;
+  grpc::Status DeleteNode(grpc::ServerContext*, const v1::DeleteNodeRequest*,
+                          v1::DeleteNodeResponse*) override;
   grpc::Status GetNodes(grpc::ServerContext*, const v1::GetNodesRequest*,
                         v1::GetNodesResponse*) override;
   grpc::Status GetContainers(grpc::ServerContext*, const v1::GetContainersRequest*,

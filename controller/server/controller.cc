@@ -171,8 +171,9 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
   Parts* raw = p.get();
   p->reconciler = std::make_unique<Reconciler>(
       ReconcilerDeps{clock, p->apps, p->nodes, p->tracker, p->events, p->metrics, *p->store},
-      ReconcilerOptions{config.placement, absl::Seconds(1), absl::Seconds(60),
-                        config.startup_grace});
+      ReconcilerOptions{.placement = config.placement,
+                        .startup_grace = config.startup_grace,
+                        .node_gc = config.node_gc});
   DemandPollerOptions poller_options;
   poller_options.clock = &clock;
   p->poller = std::make_unique<DemandPoller>(

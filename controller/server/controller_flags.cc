@@ -20,6 +20,7 @@ struct RawFlags {
   std::string cluster_name = "default";
   std::string node_timeout = "10s";
   std::string startup_grace = "10s";
+  std::string node_gc = "1h";
   std::string placement = "spread";
   std::string log_format = "text";
   std::string max_apps = "10000";
@@ -64,6 +65,10 @@ std::optional<ControllerFlagsResult> Convert(const RawFlags& raw, ControllerConf
   auto grace = ParseDuration(raw.startup_grace);
   if (!grace.ok()) return UsageError("startup-grace", ToStd(grace.status().message()));
   config.startup_grace = *grace;
+  auto gc = ParseDuration(raw.node_gc);
+  if (!gc.ok()) return UsageError("node-gc", ToStd(gc.status().message()));
+  if (*gc < absl::ZeroDuration()) return UsageError("node-gc", "must not be negative");
+  config.node_gc = *gc;
   if (raw.placement == "spread") {
     config.placement = core::PlacementStrategy::kSpread;
   } else if (raw.placement == "binpack") {
@@ -129,6 +134,9 @@ ControllerFlagsResult ParseControllerFlags(int argc, const char* const* argv,
              "a node silent this long is NotReady and its containers are replaced");
   AddEnvFlag(app, "startup-grace", &raw.startup_grace,
              "after a restart, wait this long for agents before replacing their containers");
+  AddEnvFlag(app, "node-gc", &raw.node_gc,
+             "forget a node that stays NotReady this long (0: never); `microscalectl delete "
+             "node` forgets one at once");
   AddEnvFlag(app, "placement", &raw.placement, "spread | binpack");
   AddEnvFlag(app, "log-format", &raw.log_format, "text | json");
   AddEnvFlag(app, "max-apps", &raw.max_apps, "apply refuses to hold more apps than this");

@@ -24,6 +24,7 @@ struct ControllerConfig {
   std::string cluster_name = "default";
   absl::Duration node_timeout = absl::Seconds(10);
   absl::Duration startup_grace = absl::Seconds(10);
+  absl::Duration node_gc = absl::Hours(1);  // zero: never forget NotReady nodes
   core::PlacementStrategy placement = core::PlacementStrategy::kSpread;
   bool allow_host_network = false;
   TlsFiles tls;           // all empty: plaintext gRPC

@@ -366,6 +366,64 @@ TEST_F(ControllerLoopTest, DrainMarkSurvivesARestart) {
   EXPECT_FALSE(GetNodes()["n1"].draining()) << "uncordon ends the drain";
 }
 
+TEST_F(ControllerLoopTest, DeleteNodeForgetsANotReadyNodeAndRefusesAReadyOne) {
+  FakeAgent& n1 = AddAgent("n1");
+  FakeAgent& n2 = AddAgent("n2");
+  ASSERT_TRUE(Apply({StaticApp("web", 1, 10)}).ok());
+  ASSERT_TRUE(SetDemand("web", 4).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 4); }));
+  const size_t on_n1 = n1.Containers().size();
+  ASSERT_GT(on_n1, 0u);
+  ASSERT_TRUE(Cordon("n1", true).ok());
+
+  auto delete_node = [&](const std::string& name, v1::DeleteNodeResponse* response) {
+    v1::DeleteNodeRequest request;
+    request.set_name(name);
+    grpc::ClientContext context;
+    return api_->DeleteNode(&context, request, response);
+  };
+  v1::DeleteNodeResponse response;
+  grpc::Status status = delete_node("n1", &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("node n1 is Ready"));
+  EXPECT_EQ(delete_node("ghost", &response).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(delete_node("", &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  n1.Disconnect();
+  ASSERT_TRUE(WaitUntil([&] { return HasEvent("NodeDisconnected", "node/n1", ""); }));
+  clock_.Advance(absl::Seconds(11));  // past the node timeout: NotReady
+  ASSERT_TRUE(delete_node("n1", &response).ok());
+  EXPECT_EQ(response.forgotten_instances(), static_cast<int32_t>(on_n1));
+  EXPECT_FALSE(GetNodes().contains("n1"));
+  EXPECT_TRUE(HasEvent("NodeDeleted", "node/n1", "deleted by an operator"));
+  ASSERT_TRUE(WaitUntil([&] {
+    return n2.Running("web") == 4 && GetApp("web").status().running() == 4;
+  })) << "replaced on n2";
+  EXPECT_EQ(delete_node("n1", &response).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  // Its cordon went with it: an agent of that name later is a new, schedulable node.
+  ASSERT_TRUE(n1.Connect(target_).ok());
+  ASSERT_TRUE(WaitUntil([&] { return GetNodes()["n1"].state() == "Ready"; }));
+}
+
+TEST_F(ControllerLoopTest, NodeGcForgetsANodeNotReadyTooLong) {
+  StopController();
+  StartController(TestControllerOptions{.node_gc = absl::Minutes(5)});
+  FakeAgent& n1 = AddAgent("n1");
+  AddAgent("n2");
+  ASSERT_TRUE(Apply({StaticApp("web", 1, 10)}).ok());
+  ASSERT_TRUE(SetDemand("web", 2).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 2); }));
+  n1.Disconnect();
+  ASSERT_TRUE(WaitUntil([&] { return HasEvent("NodeDisconnected", "node/n1", ""); }));
+  clock_.Advance(absl::Minutes(4));
+  ASSERT_TRUE(WaitUntil([&] { return GetNodes()["n1"].state() == "NotReady"; }));
+  clock_.Advance(absl::Minutes(2));  // 10 s timeout + 5 min gc are past
+  ASSERT_TRUE(WaitUntil([&] { return !GetNodes().contains("n1"); }));
+  EXPECT_TRUE(HasEvent("NodeDeleted", "node/n1", "--node-gc"));
+  EXPECT_TRUE(GetNodes().contains("n2")) << "a Ready node is never collected";
+}
+
 TEST_F(ControllerLoopTest, ReconnectingAgentWithItsContainersGetsNoDuplicateStarts) {
   FakeAgent& n1 = AddAgent("n1");
   FakeAgent& n2 = AddAgent("n2");

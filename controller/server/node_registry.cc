@@ -86,6 +86,24 @@ void NodeRegistry::SetCordons(const std::set<std::string>& cordoned) {
   cordoned_ = cordoned;
 }
 
+bool NodeRegistry::ForgetNotReady(const std::string& node, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  auto it = nodes_.find(node);
+  if (it == nodes_.end() || HealthOf(it->second, now) != NodeHealth::kNotReady) return false;
+  nodes_.erase(it);
+  return true;
+}
+
+std::vector<std::string> NodeRegistry::NotReadyLongerThan(absl::Duration d, absl::Time now) const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<std::string> out;
+  for (const auto& [name, record] : nodes_) {
+    // NotReady from the moment the node timeout ran out after the last contact.
+    if (now - record.view.last_contact > node_timeout_ + d) out.push_back(name);
+  }
+  return out;
+}
+
 NodeHealth NodeRegistry::HealthOf(const Record& record, absl::Time now) const {
   if (now - record.view.last_contact > node_timeout_) return NodeHealth::kNotReady;
   if (record.connection == nullptr) return NodeHealth::kUnreachable;

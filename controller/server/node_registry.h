@@ -77,6 +77,11 @@ class NodeRegistry {
   std::shared_ptr<AgentConnection> Connection(const std::string& node) const;
   // True when at least one of `nodes` has not connected since this controller started.
   bool AnyMissing(const std::set<std::string>& nodes) const;
+  // Removes `node` if it is NotReady; false (nothing changed) if it is unknown or not
+  // NotReady. A Ready or unreachable node is never forgotten.
+  bool ForgetNotReady(const std::string& node, absl::Time now);
+  // The NotReady nodes that have been NotReady for longer than `d`.
+  std::vector<std::string> NotReadyLongerThan(absl::Duration d, absl::Time now) const;
 
  private:
   struct Record {

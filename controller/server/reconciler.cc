@@ -137,6 +137,7 @@ void Reconciler::Run() {
       dirty = std::exchange(dirty_, false);
       ++loop_counts_.wakeups;
     }
+    CollectGoneNodes();
     if (!dirty && IdleSince(deps_.nodes.Health(deps_.clock.Now()))) continue;
     {
       absl::MutexLock lock(&mu_);
@@ -174,6 +175,72 @@ bool Reconciler::StartupSettled() const {
 bool Reconciler::IsStandby(const std::string& instance) const {
   absl::MutexLock lock(&mu_);
   return standby_.contains(instance);
+}
+
+absl::StatusOr<int> Reconciler::ForgetNode(const std::string& node, std::string_view why) {
+  const absl::Time now = deps_.clock.Now();
+  std::optional<NodeView> view = deps_.nodes.Get(node, now);
+  if (view.has_value() && view->health != NodeHealth::kNotReady) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "node ", node, " is ", view->health == NodeHealth::kReady ? "Ready" : "just disconnected",
+        ": only a NotReady node can be deleted (stop its agent, or drain it first and wait "
+        "for NotReady)"));
+  }
+  if (view.has_value() && !deps_.nodes.ForgetNotReady(node, now)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("node ", node, " reconnected: only a NotReady node can be deleted"));
+  }
+  AssignmentChanges changes;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto it = assignments_.begin(); it != assignments_.end();) {
+      if (it->second.node() == node) {
+        changes.removals.push_back(it->first);
+        standby_.erase(it->first);
+        it = assignments_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    const bool expected = expected_nodes_.erase(node) > 0;
+    if (!view.has_value() && changes.removals.empty() && !expected) {
+      return absl::NotFoundError(absl::StrCat("node ", node, " not found"));
+    }
+    draining_.erase(node);
+  }
+  deps_.tracker.DropNode(node);
+  writer_.Submit(changes);
+  if (absl::Status s = deps_.store.SetCordon(node, false); !s.ok()) {
+    LogError("clearing a deleted node's cordon failed", {{"node", node}, {"error", s}});
+  }
+  absl::StatusOr<std::set<std::string>> cordons = deps_.store.ListCordons();
+  if (cordons.ok()) deps_.nodes.SetCordons(*cordons);
+  deps_.events.Add(
+      now, "NodeDeleted", "node/" + node,
+      absl::StrCat(std::string(why), "; ", changes.removals.size(), " instance(s) forgotten"));
+  LogInfo("node forgotten", {{"node", node}, {"why", why}});
+  MarkDirty();
+  return static_cast<int>(changes.removals.size());
+}
+
+void Reconciler::CollectGoneNodes() {
+  if (options_.node_gc <= absl::ZeroDuration()) return;
+  const absl::Time now = deps_.clock.Now();
+  std::vector<std::string> gone = deps_.nodes.NotReadyLongerThan(options_.node_gc, now);
+  // Nodes held from the store since a restart that never came back count from the start.
+  if (now - started_ > options_.node_gc + options_.startup_grace) {
+    absl::MutexLock lock(&mu_);
+    for (const std::string& node : expected_nodes_) {
+      if (deps_.nodes.AnyMissing({node})) gone.push_back(node);
+    }
+  }
+  const std::string why = absl::StrCat("NotReady for more than ",
+                                       absl::FormatDuration(options_.node_gc), " (--node-gc)");
+  for (const std::string& node : gone) {
+    if (absl::Status s = ForgetNode(node, why).status(); !s.ok() && !absl::IsNotFound(s)) {
+      LogWarn("node not forgotten", {{"node", node}, {"error", s}});
+    }
+  }
 }
 
 bool Reconciler::IsDraining(const std::string& node) const {

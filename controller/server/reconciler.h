@@ -41,6 +41,8 @@ struct ReconcilerOptions {
   absl::Duration startup_grace = absl::Seconds(10);
   // A resync that finds nothing to do still runs a full pass this often.
   absl::Duration full_resync = absl::Seconds(30);
+  // A node NotReady this long is forgotten (--node-gc); zero: never.
+  absl::Duration node_gc = absl::Hours(1);
 };
 
 struct ReconcilerDeps {
@@ -88,6 +90,14 @@ class Reconciler {
   // Whether `node` was drained (SetDraining) and not uncordoned since.
   bool IsDraining(const std::string& node) const;
 
+  // Forgets a NotReady node (`delete node`, or --node-gc): its record, its commands in
+  // flight, its assignments (so its instances are no longer held as unreachable) and its
+  // cordon and drain marks. NotFound if the controller knows nothing of it,
+  // FailedPrecondition if it is Ready or just lost its stream. If its agent comes back
+  // later, it is a new node and what it runs is adopted or stopped as usual. Returns how
+  // many instances were forgotten.
+  absl::StatusOr<int> ForgetNode(const std::string& node, std::string_view why);
+
  private:
   struct StartBackoff {
     absl::Time until;
@@ -133,6 +143,8 @@ class Reconciler {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::set<std::string> draining_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, v1::Container> assignments_ ABSL_GUARDED_BY(mu_);
+  // Forgets the nodes NotReady for longer than options_.node_gc.
+  void CollectGoneNodes();
   // Instances kept paused as warm standby (see IsStandby); an instance leaves the set when
   // it is resumed, paused for preemption, or gone from the assignments.
   std::set<std::string> standby_ ABSL_GUARDED_BY(mu_);

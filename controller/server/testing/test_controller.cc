@@ -30,6 +30,7 @@ absl::StatusOr<std::unique_ptr<Controller>> StartTestController(
   config.cluster_name = "test";
   config.startup_grace = options.startup_grace;
   config.node_timeout = options.node_timeout;
+  config.node_gc = options.node_gc;
   return Controller::Start(config, "test", clock);
 }
 
