@@ -14,7 +14,7 @@ namespace {
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
-constexpr const char* kWrites[] = {"ApplyApps", "DeleteApp", "SetDemand", "Cordon"};
+constexpr const char* kWrites[] = {"ApplyApps", "DeleteApp", "SetDemand", "Cordon", "DeleteNode"};
 constexpr const char* kReads[] = {"GetApps",       "DescribeApp", "GetNodes",
                                   "GetContainers", "WatchEvents", "Version"};
 
