@@ -257,21 +257,31 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   const bool may_turn_down =
       e.last_move <= 0 || since_move >= kTurnSeconds || current - need_down >= far_gap;
   // While the queue has read empty for a while, the arrival estimate is a guess that
-  // decays (Observe): the count then probes down one container per kProbeSeconds, and a
-  // probe is not a move, so the backlog it may bring back is answered at once.
-  // A probe that brought the backlog back (an up move right after it) shows the count was
-  // right: no more probes for kProbeHoldSeconds.
+  // decays (Observe): the count then probes down every kProbeSeconds, and a probe is not a
+  // move, so the backlog it may bring back is answered at once. A probe takes one
+  // container, and the third and later probes in a row (the queue still empty after two)
+  // take 2, 4, 8...: arrivals that stopped reach min in a few probes instead of one
+  // container per probe, and a count one or two above the need only ever loses one.
+  // A probe that brought the backlog back (an up move right after it) shows the count
+  // before it was enough: the move up gives back what the probe took, no more, and no
+  // probes follow for kProbeHoldSeconds.
   // Only probes lower the count of a queue that has read empty for a while.
+  if (backlog > 0) e.probes_in_a_row = 0;
   const bool long_empty = e.empty_seconds > kEmptyProbeAfter && reading.running > 0;
   const bool probing = long_empty && e.last_at >= e.probe_hold_until;
   int32_t count = current;
   bool probe = false;
   const double up_band = seen > target ? 0.0 : kBand;
+  const bool after_probe = e.last_probe_at > e.last_move_at && e.last_probe_step > 0;
   if (need_up > current + up_band && may_turn_up) {
     count = ToCount(need_up);
+    if (after_probe && backlog <= 2 * target) {
+      count = std::min(count, current + e.last_probe_step);
+    }
   } else if (need_mid < current - kBand && backlog <= target && probing) {
     if (absl::ToDoubleSeconds(e.last_at - e.last_probe_at) >= kProbeSeconds) {
-      count = std::max(ToCount(need_mid), current - 1);
+      const int32_t step = e.probes_in_a_row < 2 ? 1 : 1 << std::min(e.probes_in_a_row - 1, 20);
+      count = std::max(ToCount(need_mid), current - step);
       probe = true;
     }
   } else if (need_down < current - kBand && backlog <= target && !long_empty && may_turn_down) {
@@ -283,7 +293,10 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   count = std::max(count, floor);
   if (probe && count < current) {
     e.last_probe_at = e.last_at;
+    e.last_probe_step = current - count;
+    ++e.probes_in_a_row;
   } else if (count != current) {
+    e.probes_in_a_row = 0;
     if (count > current) {
       e.ordered_backlog = backlog;
       if (e.last_probe_at > e.last_move_at) {

@@ -45,6 +45,8 @@ struct QueueEstimate {
   absl::Time last_move_at;
   absl::Time last_probe_at;     // the last probe down of an empty queue
   absl::Time probe_hold_until;  // no probes before this (the last one proved the count)
+  int32_t probes_in_a_row = 0;  // probes since the queue last held a backlog
+  int32_t last_probe_step = 0;  // containers the last probe took away
   bool operator==(const QueueEstimate&) const = default;
 };
 
