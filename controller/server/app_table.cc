@@ -91,6 +91,8 @@ ReadingOutcome AppTable::ApplyReading(const std::string& name, const absl::Statu
   entry.desired_state = result.state;
   entry.arrival_rate = result.arrival_rate;
   entry.drain_rate_per_container = result.drain_rate_per_container;
+  outcome.arrival_rate = result.arrival_rate;
+  outcome.drain_rate = result.drain_rate_per_container;
   if (value.ok()) entry.forecast = result.forecast;
   NoteTransitions(entry, now);
   return outcome;

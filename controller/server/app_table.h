@@ -50,6 +50,9 @@ struct ReadingOutcome {
   int32_t new_desired = 0;
   bool became_failing = false;  // first failure after a good read (or none)
   bool recovered = false;       // first good read after failures
+  // Queue mode's estimates after this reading (unset until known).
+  std::optional<double> arrival_rate;
+  std::optional<double> drain_rate;
 };
 
 class AppTable {

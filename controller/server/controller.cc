@@ -59,8 +59,11 @@ void Controller::Parts::OnObservation(const DemandObservation& o) {
       LogWarn("demand read failed", {{"app", o.app}, {"error", o.value.status()}});
       events.Add(o.time, "DemandReadFailed", object, std::string(o.value.status().message()));
     }
-  } else if (out.recovered) {
-    events.Add(o.time, "DemandRecovered", object, absl::StrCat("read ", *o.value, " again"));
+  } else {
+    metrics.SetDemandFigures(o.app, *o.value, out.arrival_rate, out.drain_rate);
+    if (out.recovered) {
+      events.Add(o.time, "DemandRecovered", object, absl::StrCat("read ", *o.value, " again"));
+    }
   }
   if (out.desired_changed) {
     std::string demand = o.value.ok() ? absl::StrCat(*o.value) : "read failed";

@@ -94,9 +94,25 @@ void ControllerMetrics::SetAppFigures(const std::string& app, const AppFigures& 
   running_.Add({{"app", app}, {"priority", priority}}).Set(f.running);
   standby_.Add({{"app", app}}).Set(f.standby);
   paused_.Add({{"app", app}}).Set(f.paused);
+  SetEstimates(app, f.arrival_rate, f.drain_rate);
+}
+
+void ControllerMetrics::SetDemandFigures(const std::string& app, double demand,
+                                         std::optional<double> arrival_rate,
+                                         std::optional<double> drain_rate) {
+  absl::MutexLock lock(&mu_);
+  // Only an app a pass has reported: a read that lands as its app is deleted must not
+  // bring back the series ForgetApp removed.
+  if (!app_priority_.contains(app)) return;
+  demand_.Add({{"app", app}}).Set(demand);
+  SetEstimates(app, arrival_rate, drain_rate);
+}
+
+void ControllerMetrics::SetEstimates(const std::string& app, std::optional<double> arrival_rate,
+                                     std::optional<double> drain_rate) {
   // The estimates exist only once known: a series appears then, and goes with them.
   for (auto [family, value] :
-       {std::pair{&arrival_rate_, f.arrival_rate}, std::pair{&drain_rate_, f.drain_rate}}) {
+       {std::pair{&arrival_rate_, arrival_rate}, std::pair{&drain_rate_, drain_rate}}) {
     if (value.has_value()) {
       family->Add({{"app", app}}).Set(*value);
     } else if (family->Has({{"app", app}})) {

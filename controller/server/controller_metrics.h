@@ -43,6 +43,11 @@ class ControllerMetrics {
   std::shared_ptr<prometheus::Registry> shared_registry() { return registry_; }
 
   void SetAppFigures(const std::string& app, const AppFigures& figures);
+  // What a good read of the app's demand changed, at once (the other figures follow each
+  // reconcile pass, which an idle cluster skips). Ignored for an app no pass has reported
+  // yet, or one forgotten since.
+  void SetDemandFigures(const std::string& app, double demand, std::optional<double> arrival_rate,
+                        std::optional<double> drain_rate);
   void ForgetApp(const std::string& app);
   void SetNodes(int ready, int not_ready, int cordoned);
   void ObserveReconcile(double seconds) { reconcile_duration_.Observe(seconds); }
@@ -69,6 +74,9 @@ class ControllerMetrics {
   prometheus::Histogram& reconcile_duration_;
   prometheus::Histogram& command_latency_;
   prometheus::Histogram& scale_reaction_;
+
+  void SetEstimates(const std::string& app, std::optional<double> arrival_rate,
+                    std::optional<double> drain_rate) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::Mutex mu_;
   // The label sets each app's gauges were last written with (priority may change).

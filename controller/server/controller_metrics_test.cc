@@ -47,5 +47,26 @@ TEST(ControllerMetricsTest, QueueEstimatesAreExportedOnlyOnceKnown) {
   EXPECT_EQ(text.find("app=\"worker\""), std::string::npos) << text;
 }
 
+// A reconcile pass that finds nothing to do is skipped, so what a read changes is set at
+// once, not at the next pass.
+TEST(ControllerMetricsTest, DemandFiguresFollowEachReadOfAReportedApp) {
+  ControllerMetrics metrics;
+  metrics.SetDemandFigures("worker", 7, 3.5, std::nullopt);
+  EXPECT_EQ(Exposition(metrics).find("app=\"worker\""), std::string::npos)
+      << "no pass has reported the app yet";
+  AppFigures f;
+  f.demand = 5;
+  metrics.SetAppFigures("worker", f);
+  metrics.SetDemandFigures("worker", 7, 3.5, 0.5);
+  std::string text = Exposition(metrics);
+  EXPECT_NE(text.find("microscale_app_demand{app=\"worker\"} 7"), std::string::npos) << text;
+  EXPECT_NE(text.find("microscale_app_queue_arrival_rate{app=\"worker\"} 3.5"), std::string::npos);
+  EXPECT_NE(text.find("microscale_app_queue_drain_rate{app=\"worker\"} 0.5"), std::string::npos);
+  metrics.ForgetApp("worker");
+  metrics.SetDemandFigures("worker", 9, 3.5, 0.5);
+  EXPECT_EQ(Exposition(metrics).find("app=\"worker\""), std::string::npos)
+      << "a read that lands after the app is gone brings nothing back";
+}
+
 }  // namespace
 }  // namespace microscale
