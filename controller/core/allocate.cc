@@ -233,6 +233,9 @@ void Allocate(World& w) {
   if (!AnyShort(w)) return;
   DesiredPass(w).Run();
   TrimPaused(w);
+  // That pass may have reclaimed standby containers it could not use up: fill the pools
+  // again with what room is left, as the next decision would.
+  FillStandby(w);
 }
 
 }  // namespace microscale::core::internal

@@ -306,6 +306,8 @@ void ResumeSlot(World& w, int s) {
   n.used.Add(extra);
   ++a.active;
   slot.target = ContainerState::kRunning;
+  // A standby container placed in this same decision and reclaimed now is a plain start.
+  slot.start_paused = false;
   Track(w, slot, +1);
   slot.reason = CommandReason::kScaleUp;
   SyncReclaim(w, slot.app);
