@@ -1,7 +1,5 @@
 #include "controller/server/refusal_log.h"
 
-#include <algorithm>
-
 namespace microscale {
 
 std::string_view RefusalReasonName(RefusalReason reason) {
@@ -18,17 +16,14 @@ std::string_view RefusalReasonName(RefusalReason reason) {
   return "unknown";
 }
 
-RefusalLog::RefusalLog(const Clock& clock, prometheus::Registry& registry, LogBudget budget,
+RefusalLog::RefusalLog(Clock& clock, prometheus::Registry& registry, LogBudget budget,
                        Logger& logger)
-    : clock_(clock),
-      refused_(prometheus::BuildCounter()
+    : refused_(prometheus::BuildCounter()
                    .Name("microscale_api_refused_total")
                    .Help("API calls the controller refused, by reason")
                    .Register(registry)),
-      budget_(budget),
       logger_(logger),
-      tokens_(budget.burst),
-      refilled_at_(clock.Now()) {
+      lines_(clock, RateLimit{.per_second = budget.per_second, .burst = budget.burst}) {
   // Every reason is exported from the start, at 0, so a rate() over it never starts blank.
   for (RefusalReason r : {RefusalReason::kUnauthenticated, RefusalReason::kDenied,
                           RefusalReason::kRateLimited, RefusalReason::kTooLarge}) {
@@ -43,16 +38,11 @@ void RefusalLog::Record(RefusalReason reason, std::string_view api, std::string_
   uint64_t suppressed = 0;
   {
     absl::MutexLock lock(&mu_);
-    const absl::Time now = clock_.Now();
-    tokens_ = std::min(budget_.burst,
-                       tokens_ + budget_.per_second * absl::ToDoubleSeconds(now - refilled_at_));
-    refilled_at_ = now;
-    if (tokens_ < 1) {
+    if (!lines_.Admit("log")) {
       ++suppressed_since_line_;
       ++suppressed_total_;
       return;
     }
-    tokens_ -= 1;
     suppressed = suppressed_since_line_;
     suppressed_since_line_ = 0;
   }

@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "controller/server/rate_limiter.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/registry.h"
@@ -43,7 +44,7 @@ struct LogBudget {
 class RefusalLog {
  public:
   // `clock`, `registry` and `logger` must outlive the log.
-  RefusalLog(const Clock& clock, prometheus::Registry& registry, LogBudget budget = {},
+  RefusalLog(Clock& clock, prometheus::Registry& registry, LogBudget budget = {},
              Logger& logger = GlobalLogger());
 
   // Counts one refused call of `api` (a method name) from `peer`; `detail` is the error the
@@ -55,13 +56,10 @@ class RefusalLog {
   uint64_t suppressed_total() const;
 
  private:
-  const Clock& clock_;
   prometheus::Family<prometheus::Counter>& refused_;
-  const LogBudget budget_;
   Logger& logger_;
+  PeerRateLimiter lines_;  // one bucket, for the log as a whole
   mutable absl::Mutex mu_;
-  double tokens_ ABSL_GUARDED_BY(mu_);
-  absl::Time refilled_at_ ABSL_GUARDED_BY(mu_);
   uint64_t suppressed_since_line_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t suppressed_total_ ABSL_GUARDED_BY(mu_) = 0;
 };
