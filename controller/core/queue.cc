@@ -82,10 +82,11 @@ void Predict(QueueEstimate& e, double dt, double measurement_variance) {
   e.p_dd += drift * drift * dt;
 }
 
-// The Kalman update for y = λ - μ·r with measurement variance `rv`.
+// The Kalman update for y = λ - μ·r with measurement variance `rv`. With
+// `teaches_drain` false the read says nothing of μ: λ alone moves, to y + μ·r.
 void Update(QueueEstimate& e, const Observation& o, double rv, bool teaches_drain) {
   const double h_d = teaches_drain ? -o.r : 0.0;
-  double innovation = o.y - (e.arrival + h_d * e.drain);
+  double innovation = o.y + o.r * e.drain - e.arrival;
   const double explained = e.p_aa + 2 * h_d * e.p_ad + h_d * h_d * e.p_dd;
   double s = explained + rv;
   if (innovation * innovation > kJumpSigmas * kJumpSigmas * s) {
@@ -107,6 +108,18 @@ void Update(QueueEstimate& e, const Observation& o, double rv, bool teaches_drai
   e.arrival = std::max(0.0, e.arrival);
   e.drain = std::max(kMinDrain, e.drain);
   if (teaches_drain) ++e.drain_samples;
+}
+
+// Whether a read teaches the drain rate: not when the backlog grew clearly faster (by more
+// than kJumpSigmas of the arrival estimate's spread and the read's noise) than the arrival
+// estimate alone. Arrivals are at least y (λ = y + μ·r with μ >= 0), so such a read says
+// the arrival rate rose. Taught to μ, it would drive μ below zero, and the clamp to zero
+// would leave λ at its old value (a step that lands while the first containers already
+// run: on a real dockerd λ = 20 was read as 2, and the count doubled blindly to the max).
+bool TeachesDrain(const QueueEstimate& e, const Observation& o, double rv) {
+  if (o.r <= 0) return false;
+  const double rise = o.y - e.arrival;
+  return rise <= 0 || rise * rise <= kJumpSigmas * kJumpSigmas * (e.p_aa + rv);
 }
 
 // Folds one interval into the estimate. The balance dB/dt = λ - μ·r holds only while the
@@ -132,7 +145,7 @@ void Observe(QueueEstimate& e, const Observation& o, double backlog, double last
   }
   e.empty_seconds = 0;
   if (ends_empty && e.arrival - e.drain * o.r <= o.y) return;  // consistent: nothing learned
-  Update(e, o, rv, o.r > 0);
+  Update(e, o, rv, TeachesDrain(e, o, rv));
 }
 
 double BacklogTarget(const QueueSpec& spec, double arrival) {
