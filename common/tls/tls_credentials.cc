@@ -1,13 +1,17 @@
 #include "common/tls/tls_credentials.h"
 
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace microscale {
 namespace {
@@ -129,10 +133,16 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
   if (absl::Status s = CheckTlsFlags(files, /*need_own_cert=*/true); !s.ok()) return s;
   absl::StatusOr<LoadedTls> loaded = Load(files);
   if (!loaded.ok()) return loaded.status();
-  grpc::SslServerCredentialsOptions options(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
-  options.pem_root_certs = loaded->ca;
-  options.pem_key_cert_pairs.push_back({loaded->key, loaded->cert});
-  return grpc::SslServerCredentials(options);
+  // The files were checked above, so a mistake is an error at start; from here on gRPC
+  // reads them again every kTlsReloadSeconds and new handshakes use what it read last (a
+  // half-written file is skipped until it parses). Rotating means replacing the files.
+  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      files.key, files.cert, files.ca, kTlsReloadSeconds);
+  grpc::experimental::TlsServerCredentialsOptions options(provider);
+  options.watch_root_certs();
+  options.watch_identity_key_cert_pairs();
+  options.set_cert_request_type(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  return grpc::experimental::TlsServerCredentials(options);
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentials(
@@ -151,7 +161,48 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentials
 bool PeerHasVerifiedCertificate(const grpc::AuthContext* auth) {
   if (auth == nullptr || !auth->IsPeerAuthenticated()) return false;
   std::vector<grpc::string_ref> type = auth->FindPropertyValues("transport_security_type");
-  return !type.empty() && std::string(type.front().data(), type.front().size()) == "ssl";
+  if (type.empty()) return false;
+  // "ssl" for the fixed credentials, "tls" for those that read their files again.
+  const std::string name(type.front().data(), type.front().size());
+  return name == GRPC_SSL_TRANSPORT_SECURITY_TYPE || name == GRPC_TLS_TRANSPORT_SECURITY_TYPE;
+}
+
+absl::Status CertificateNames(std::string_view pem, std::string_view name) {
+  X509Ptr cert = FirstCertificate(std::string(pem));
+  if (cert == nullptr) return absl::PermissionDeniedError("the peer presented no certificate");
+  bool matched = false;
+  std::vector<std::string> shown;  // "CN=..." and "DNS:..." for the error
+  auto consider = [&](std::string_view label, const ASN1_STRING* value) {
+    std::string_view text(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
+                          static_cast<size_t>(ASN1_STRING_length(value)));
+    matched |= text == name;
+    shown.push_back(std::string(label) + std::string(text));
+  };
+  X509_NAME* subject = X509_get_subject_name(cert.get());
+  for (int i = X509_NAME_get_index_by_NID(subject, NID_commonName, -1); i >= 0;
+       i = X509_NAME_get_index_by_NID(subject, NID_commonName, i)) {
+    consider("CN=", X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i)));
+  }
+  auto* sans = static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; sans != nullptr && i < sk_GENERAL_NAME_num(sans); ++i) {
+    const GENERAL_NAME* san = sk_GENERAL_NAME_value(sans, i);
+    if (san->type == GEN_DNS) consider("DNS:", san->d.dNSName);
+  }
+  GENERAL_NAMES_free(sans);
+  if (matched) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat("node name \"", std::string(name), "\" is not in its client certificate (",
+                   shown.empty() ? "no CN or DNS name" : absl::StrJoin(shown, ", "),
+                   "): give each agent a certificate with its node name as CN or DNS SAN, or "
+                   "start the controller with --tls-allow-any-node-name"));
+}
+
+absl::Status PeerCertificateNames(const grpc::AuthContext* auth, std::string_view name) {
+  if (auth == nullptr) return absl::PermissionDeniedError("the peer presented no certificate");
+  std::vector<grpc::string_ref> pem = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+  if (pem.empty()) return absl::PermissionDeniedError("the peer presented no certificate");
+  return CertificateNames(std::string_view(pem.front().data(), pem.front().size()), name);
 }
 
 }  // namespace microscale

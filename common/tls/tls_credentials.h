@@ -15,6 +15,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -33,19 +34,34 @@ struct TlsFiles {
 // --tls-cert with --tls-key only as a pair. The error names the missing flag.
 absl::Status CheckTlsFlags(const TlsFiles& files, bool need_own_cert);
 
+// How often a server reads its TLS files again: a rotated certificate, key or CA bundle
+// is used for the connections that come after.
+inline constexpr unsigned kTlsReloadSeconds = 5;
+
 // Server credentials that present --tls-cert and verify a client certificate against
 // --tls-ca when the client offers one; a certificate from another CA fails the handshake.
-// Callers that need a certificate (the agent gateway) check the peer themselves.
+// Callers that need a certificate (the agent gateway) check the peer themselves. The files
+// are read again every kTlsReloadSeconds, so they rotate without a restart.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const TlsFiles& files);
 
 // Channel credentials for a dial: insecure when `files` is empty, else TLS verifying the
-// server against --tls-ca and presenting --tls-cert when given.
+// server against --tls-ca and presenting --tls-cert when given. The files are read on each
+// call: a client that makes credentials for each dial picks up rotated files.
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentials(
     const TlsFiles& files);
 
 // True when the peer of a server call presented a certificate that --tls-ca verified.
 bool PeerHasVerifiedCertificate(const grpc::AuthContext* auth);
+
+// Whether the PEM certificate `pem` names `name`: as its subject's common name, or as one of
+// its DNS subject alternative names. Exact and case-sensitive, no wildcards: a node name is
+// an identity, not a host to be matched by pattern. The error says which names the
+// certificate holds.
+absl::Status CertificateNames(std::string_view pem, std::string_view name);
+
+// CertificateNames on the certificate the peer of a server call presented.
+absl::Status PeerCertificateNames(const grpc::AuthContext* auth, std::string_view name);
 
 }  // namespace microscale
 

@@ -8,9 +8,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "microscale/v1/agent_gateway.grpc.pb.h"
@@ -146,6 +148,67 @@ TEST_F(TlsCredentialsTest, HandshakeAcceptsOurCaAndRefusesAnother) {
       << "trusts our server but presents a certificate of another CA";
   EXPECT_EQ(Check(port, TlsFiles{}).error_code(), grpc::StatusCode::UNAVAILABLE)
       << "plaintext against a TLS port";
+  server->Shutdown();
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST_F(TlsCredentialsTest, ANodeNameMustBeTheCertificatesCnOrADnsName) {
+  const std::string node = ReadAll(File("good", "node-1.crt"));  // CN=node-1, DNS:node-1
+  EXPECT_TRUE(CertificateNames(node, "node-1").ok());
+  absl::Status other = CertificateNames(node, "node-2");
+  EXPECT_EQ(other.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(other.message(), HasSubstr("node name \"node-2\" is not in its client certificate "
+                                         "(CN=node-1, DNS:node-1)"));
+  EXPECT_THAT(other.message(), HasSubstr("--tls-allow-any-node-name"));
+  EXPECT_FALSE(CertificateNames(node, "node").ok()) << "a prefix is not the name";
+  EXPECT_FALSE(CertificateNames(node, "NODE-1").ok()) << "names are case-sensitive";
+
+  // CN=microscale-controller, DNS:localhost, IP:127.0.0.1: the CN and the DNS name match,
+  // an IP address is not a node name.
+  const std::string controller = ReadAll(File("good", "controller.crt"));
+  EXPECT_TRUE(CertificateNames(controller, "microscale-controller").ok());
+  EXPECT_TRUE(CertificateNames(controller, "localhost").ok());
+  EXPECT_FALSE(CertificateNames(controller, "127.0.0.1").ok());
+
+  EXPECT_FALSE(CertificateNames("not a certificate", "node-1").ok());
+}
+
+// The server reads its files again: after they are replaced by those of another CA, new
+// connections handshake with the new CA and no longer with the old one.
+TEST_F(TlsCredentialsTest, AServerPicksUpRotatedFilesForNewConnections) {
+  const std::string live = *dir_ + "/live";
+  std::filesystem::create_directories(live);
+  auto install = [&](const std::string& ca) {
+    for (const char* name : {"controller.crt", "controller.key", "ca.crt"}) {
+      // Written beside and renamed over, as a rotation should be (atomic for the reader).
+      std::filesystem::copy_file(File(ca, name), live + "/" + name + ".new",
+                                 std::filesystem::copy_options::overwrite_existing);
+      std::filesystem::rename(live + "/" + name + ".new", live + "/" + name);
+    }
+  };
+  install("good");
+  int port = 0;
+  std::unique_ptr<grpc::Server> server =
+      Serve(TlsFiles{live + "/controller.crt", live + "/controller.key", live + "/ca.crt"}, &port);
+  ASSERT_NE(server, nullptr);
+  ASSERT_TRUE(Check(port, Files("good", "node-1")).ok());
+  ASSERT_FALSE(Check(port, Files("other", "node-1")).ok());
+
+  install("other");
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  bool rotated = false;
+  while (!rotated && absl::Now() < deadline) {
+    rotated = Check(port, Files("other", "node-1")).ok();
+    if (!rotated) absl::SleepFor(absl::Milliseconds(250));
+  }
+  EXPECT_TRUE(rotated) << "the server still refuses the new CA after 60 s";
+  EXPECT_FALSE(Check(port, Files("good", "node-1")).ok()) << "the old CA is still trusted";
   server->Shutdown();
 }
 

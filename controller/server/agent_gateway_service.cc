@@ -74,6 +74,12 @@ grpc::Status AgentGatewayService::Connect(
   const v1::Hello& hello = first.hello();
   if (absl::Status s = ValidateHello(hello, cluster_); !s.ok()) return ToGrpcStatus(s);
   const std::string node = hello.node_name();
+  if (policy_.require_client_certificate && policy_.check_node_name) {
+    if (absl::Status s = PeerCertificateNames(context->auth_context().get(), node); !s.ok()) {
+      Refused(RefusalReason::kDenied, context->peer(), std::string(s.message()));
+      return ToGrpcStatus(s);
+    }
+  }
   auto connection = std::make_shared<AgentConnection>(stream, context, context->peer());
   registry_.Register(hello, connection, clock_.Now());
   LogInfo("agent connected", {{"node", node},

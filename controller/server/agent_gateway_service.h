@@ -41,6 +41,9 @@ struct AgentGatewayHooks {
 struct AgentGatewayPolicy {
   // TLS is on: an agent must present a certificate that --tls-ca verified.
   bool require_client_certificate = false;
+  // With a certificate required: its CN or a DNS SAN must be the node name the agent says
+  // it is (off with --tls-allow-any-node-name: any certificate of the CA may be any node).
+  bool check_node_name = true;
   // --allow-host-network; agents refuse host-network specs unless told so (in Sync).
   bool host_network_allowed = false;
   // Messages an agent stream may send: heartbeats, results and events of a busy node stay

@@ -212,6 +212,7 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
   };
   AgentGatewayPolicy policy;
   policy.require_client_certificate = config.tls.enabled();
+  policy.check_node_name = !config.tls_allow_any_node_name;
   policy.host_network_allowed = config.allow_host_network;
   p->gateway = std::make_unique<AgentGatewayService>(clock, p->nodes, p->tracker, p->events,
                                                      std::move(hooks), config.cluster_name, policy);

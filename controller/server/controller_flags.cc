@@ -27,6 +27,7 @@ struct RawFlags {
   bool allow_host_network = false;
   TlsFiles tls;
   bool insecure = false;
+  bool tls_allow_any_node_name = false;
 };
 
 ControllerFlagsResult UsageError(std::string_view flag, std::string_view why) {
@@ -86,6 +87,11 @@ std::optional<ControllerFlagsResult> Convert(const RawFlags& raw, ControllerConf
   }
   config.tls = raw.tls;
   config.insecure = raw.insecure;
+  if (raw.tls_allow_any_node_name && !config.tls.enabled()) {
+    return UsageError("tls-allow-any-node-name",
+                      "only means something with TLS on (--tls-cert, --tls-key, --tls-ca)");
+  }
+  config.tls_allow_any_node_name = raw.tls_allow_any_node_name;
   if (!config.tls.enabled() && !config.insecure && !IsLoopbackAddress(config.grpc_addr)) {
     return UsageError(
         "grpc-addr",
@@ -148,6 +154,10 @@ ControllerFlagsResult ParseControllerFlags(int argc, const char* const* argv,
   AddEnvFlag(app, "tls-key", &raw.tls.key, "PEM private key of --tls-cert");
   AddEnvFlag(app, "tls-ca", &raw.tls.ca,
              "PEM CA bundle that signs agent certificates; agents without one are refused");
+  app.add_flag("--tls-allow-any-node-name", raw.tls_allow_any_node_name,
+               "accept any agent certificate of --tls-ca for any node name (default: the "
+               "name must be the certificate's CN or a DNS SAN)")
+      ->envname(FlagEnvName("tls-allow-any-node-name"));
   app.add_flag("--insecure", raw.insecure,
                "allow a plaintext gRPC port on a non-loopback --grpc-addr (logged as a warning)")
       ->envname(FlagEnvName("insecure"));

@@ -29,7 +29,10 @@ struct ControllerConfig {
   bool allow_host_network = false;
   TlsFiles tls;           // all empty: plaintext gRPC
   bool insecure = false;  // --insecure: plaintext gRPC on a non-loopback address
-  int max_apps = 10000;   // ApplyApps refuses to grow the app count beyond this
+  // --tls-allow-any-node-name: any agent certificate of --tls-ca may be any node (the
+  // default asks for the node name as the certificate's CN or a DNS SAN).
+  bool tls_allow_any_node_name = false;
+  int max_apps = 10000;  // ApplyApps refuses to grow the app count beyond this
   LogFormat log_format = LogFormat::kText;
 };
 

@@ -27,7 +27,8 @@ constexpr absl::Duration kHealthyStream = absl::Seconds(10);
 // one connection attempt, and a TLS handshake on a busy node can take longer than a short one.
 // Keepalive pings every 10 s (answered within 5 s) notice a cut link even while the
 // stream is quiet, so the agent redials instead of writing into a dead connection.
-std::shared_ptr<grpc::Channel> DialController(const AgentSessionOptions& options) {
+std::shared_ptr<grpc::Channel> DialController(
+    const AgentSessionOptions& options, std::shared_ptr<grpc::ChannelCredentials> credentials) {
   grpc::ChannelArguments args;
   int max_ms = static_cast<int>(absl::ToInt64Milliseconds(options.reconnect_backoff.max));
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
@@ -38,8 +39,7 @@ std::shared_ptr<grpc::Channel> DialController(const AgentSessionOptions& options
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   args.SetMaxReceiveMessageSize(4 << 20);
-  std::shared_ptr<grpc::ChannelCredentials> credentials =
-      options.credentials != nullptr ? options.credentials : grpc::InsecureChannelCredentials();
+  if (credentials == nullptr) credentials = grpc::InsecureChannelCredentials();
   return grpc::CreateCustomChannel(options.controller, credentials, args);
 }
 
@@ -68,6 +68,7 @@ struct AgentSession::EventRelay {
 AgentSession::AgentSession(AgentSessionOptions options, ContainerRuntime* runtime,
                            AgentMetrics* metrics)
     : options_(std::move(options)),
+      credentials_(options_.credentials),
       metrics_(metrics),
       runtime_(runtime, options_.max_runtime_calls,
                options_.observe_runtime_calls ? metrics : nullptr),
@@ -130,7 +131,16 @@ bool AgentSession::ServeOnce() {
     conn->epoch = ++epoch_;
     current_ = conn;
   }
-  conn->stub = v1::AgentGateway::NewStub(DialController(options_));
+  if (options_.reload_credentials) {
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> fresh = options_.reload_credentials();
+    if (fresh.ok()) {
+      credentials_ = *std::move(fresh);
+    } else {
+      LogWarn("cannot read the TLS files again; dialing with the last good ones",
+              {{"error", fresh.status()}});
+    }
+  }
+  conn->stub = v1::AgentGateway::NewStub(DialController(options_, credentials_));
   conn->stream = conn->stub->Connect(&conn->context);
   const absl::Time began = absl::Now();
   bool answered = false;

@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -53,6 +54,9 @@ struct AgentSessionOptions {
   bool observe_runtime_calls = true;
   // How to dial the controller; null means plaintext.
   std::shared_ptr<grpc::ChannelCredentials> credentials;
+  // When set, called before each dial for fresh credentials (TLS files read again, so a
+  // rotated certificate is used from the next connection on); an error keeps the last good.
+  std::function<absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>>()> reload_credentials;
 };
 
 class AgentSession {
@@ -93,6 +97,9 @@ class AgentSession {
   bool ShuttingDown() const;
 
   const AgentSessionOptions options_;
+  // The credentials of the next dial: options_.credentials, then the last good reload.
+  // Only the Run thread uses them.
+  std::shared_ptr<grpc::ChannelCredentials> credentials_;
   AgentMetrics* const metrics_;
   BoundedRuntime runtime_;
   ContainerTable table_;

@@ -68,6 +68,11 @@ int RunAgent(const AgentConfig& config) {
     return 1;
   }
   session_options.credentials = *std::move(credentials);
+  if (config.tls.enabled()) {
+    session_options.reload_credentials = [files = config.tls] {
+      return MakeChannelCredentials(files);
+    };
+  }
   AgentSession session(std::move(session_options), built->runtime.get(), &metrics);
   LogInfo("agent started", {{"version", MICROSCALE_VERSION},
                             {"node", config.node_name},

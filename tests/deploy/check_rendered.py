@@ -209,7 +209,7 @@ class Checker:
         """Every --tls-* file is a key of a Secret mounted read-only where the flag points."""
         volumes = {v["name"]: v for v in template["spec"].get("volumes", [])}
         for flag, path in self.flag_values(container.get("args", [])).items():
-            if not flag.startswith("--tls-"):
+            if not flag.startswith("--tls-") or path is True:  # a switch names no file
                 continue
             directory, _, key = str(path).rpartition("/")
             mount = next((m for m in container.get("volumeMounts", [])

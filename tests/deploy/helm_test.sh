@@ -85,7 +85,7 @@ python tests/deploy/check_rendered.py "$tls" "$work/images.txt" "$work/help" ||
   fail "render with $TLS_VALUES"
 tls_flags="--tls-cert=/etc/microscale/tls/tls.crt --tls-key=/etc/microscale/tls/tls.key --tls-ca=/etc/microscale/tls/ca.crt"
 expect "controller flags with TLS" "$(query "$tls" '" ".join(container("StatefulSet", "controller")["args"])')" \
-  "--grpc-addr=0.0.0.0:7400 --http-addr=0.0.0.0:7401 --data-dir=/var/lib/microscale --cluster-name=default --placement=spread --node-timeout=10s --startup-grace=10s --log-format=text $tls_flags"
+  "--grpc-addr=0.0.0.0:7400 --http-addr=0.0.0.0:7401 --data-dir=/var/lib/microscale --cluster-name=default --placement=spread --node-timeout=10s --startup-grace=10s --log-format=text $tls_flags --tls-allow-any-node-name"
 expect "agent flags with TLS" "$(query "$tls" '" ".join(container("DaemonSet", "agent")["args"])')" \
   "--controller=microscale-controller:7400 --cluster-name=default --node-name=\$(NODE_NAME) --http-addr=0.0.0.0:7402 --docker-host=unix:///var/run/docker.sock --max-containers=0 --log-format=text $tls_flags"
 expect "apply job flags with TLS" "$(query "$tls" '" ".join(container("Job", "apply")["args"])')" \

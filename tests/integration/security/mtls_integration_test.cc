@@ -144,6 +144,66 @@ TEST_F(MtlsTest, AgentsOfTheControllersCaJoinAndOthersAreRefused) {
   EXPECT_TRUE(controller_.running());
 }
 
+// An agent is who its certificate says: node-2 dialing with node-1's certificate (same CA)
+// is refused, with the names the certificate holds in the controller's log; with
+// --tls-allow-any-node-name it joins.
+TEST_F(MtlsTest, AnAgentMustUseACertificateOfItsOwnNodeName) {
+  StartController(TlsFlags("good", "controller"));
+  StartAgent("node-1", TlsFlags("good", "node-1"));
+  ChildProcess& borrowed = StartAgent("node-2", TlsFlags("good", "node-1"));
+  ASSERT_TRUE(WaitFor([&] { return absl::StrContains(StatusPage(), "node node-1  Ready"); },
+                      absl::Seconds(60)))
+      << StatusPage();
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return absl::StrContains(controller_.Log(), "reason=denied") &&
+               absl::StrContains(controller_.Log(),
+                                 "is not in its client certificate (CN=node-1, DNS:node-1)");
+      },
+      absl::Seconds(60)))
+      << controller_.Log();
+  EXPECT_TRUE(WaitFor([&] { return Count(borrowed.Log(), "controller stream ended") >= 2; },
+                      absl::Seconds(90)))
+      << borrowed.log_path();
+  EXPECT_FALSE(absl::StrContains(StatusPage(), "node node-2")) << StatusPage();
+
+  controller_.Kill();
+  StartController({"--tls-cert", File("good", "controller.crt"), "--tls-key",
+                   File("good", "controller.key"), "--tls-ca", File("good", "ca.crt"),
+                   "--tls-allow-any-node-name"});
+  EXPECT_TRUE(WaitFor([&] { return absl::StrContains(StatusPage(), "node node-2  Ready"); },
+                      absl::Seconds(90)))
+      << StatusPage();
+}
+
+// The agent reads its TLS files again for each dial: started with files of another CA it
+// is refused, and once they are replaced by files of the controller's CA it joins, with
+// no restart.
+TEST_F(MtlsTest, AnAgentPicksUpRotatedFilesOnItsNextDial) {
+  StartController(TlsFlags("good", "controller"));
+  const std::string live = dir_ + "/live";
+  std::filesystem::create_directories(live);
+  auto install = [&](const std::string& ca) {
+    for (const std::string name : {"node-1.crt", "node-1.key", "ca.crt"}) {
+      std::filesystem::copy_file(File(ca, name), live + "/" + name + ".new",
+                                 std::filesystem::copy_options::overwrite_existing);
+      std::filesystem::rename(live + "/" + name + ".new", live + "/" + name);
+    }
+  };
+  install("other");
+  ChildProcess& agent = StartAgent("node-1", {"--tls-cert", live + "/node-1.crt", "--tls-key",
+                                              live + "/node-1.key", "--tls-ca", live + "/ca.crt"});
+  ASSERT_TRUE(WaitFor([&] { return Count(agent.Log(), "controller stream ended") >= 2; },
+                      absl::Seconds(90)))
+      << agent.log_path();
+  EXPECT_FALSE(absl::StrContains(StatusPage(), "node node-1")) << StatusPage();
+  install("good");
+  EXPECT_TRUE(WaitFor([&] { return absl::StrContains(StatusPage(), "node node-1  Ready"); },
+                      absl::Seconds(90)))
+      << StatusPage();
+  EXPECT_TRUE(agent.running());
+}
+
 TEST_F(MtlsTest, AClientWithoutACertificateCannotOpenTheAgentStream) {
   StartController(TlsFlags("good", "controller"));
   ASSERT_TRUE(WaitFor([&] { return !StatusPage().empty(); }, absl::Seconds(60)));
