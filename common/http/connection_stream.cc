@@ -82,9 +82,15 @@ ssize_t ConnectionStream::read(char* ptr, size_t size) {
   return static_cast<ssize_t>(n);
 }
 
+// Never blocks in send: a blocking send of a large answer waits for as long as a slow
+// reader likes, past every deadline. What fits goes now; httplib writes the rest in the next
+// call, which waits for room again, within the deadline.
 ssize_t ConnectionStream::write(const char* ptr, size_t size) {
-  if (!WaitFor(POLLOUT, write_timeout_)) return -1;
-  return send(sock_, ptr, size, MSG_NOSIGNAL);
+  while (true) {
+    if (!WaitFor(POLLOUT, write_timeout_)) return -1;
+    ssize_t n = send(sock_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return n;
+  }
 }
 
 void ConnectionStream::get_remote_ip_and_port(std::string& ip, int& port) const {

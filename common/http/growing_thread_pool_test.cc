@@ -63,5 +63,28 @@ TEST(GrowingThreadPoolTest, ReusesIdleThreads) {
   pool.shutdown();
 }
 
+// After a flood, the threads it needed end once idle: none is kept for good (the HTTP
+// server's connections would otherwise leave up to its cap of threads behind).
+TEST(GrowingThreadPoolTest, ThreadsIdleLongerThanTheTimeoutEnd) {
+  GrowingThreadPool pool(16, absl::Milliseconds(200));
+  absl::Notification release;
+  std::atomic<int> running{0};
+  for (int i = 0; i < 16; ++i) {
+    pool.enqueue([&] {
+      ++running;
+      release.WaitForNotification();
+    });
+  }
+  ASSERT_TRUE(Eventually([&] { return running.load() == 16; }));
+  EXPECT_EQ(pool.threads(), 16u);
+  release.Notify();
+  EXPECT_TRUE(Eventually([&] { return pool.threads() == 0; })) << pool.threads() << " left";
+  // The pool still serves: a new task gets a new thread.
+  std::atomic<bool> ran{false};
+  pool.enqueue([&] { ran = true; });
+  EXPECT_TRUE(Eventually([&] { return ran.load(); }));
+  pool.shutdown();
+}
+
 }  // namespace
 }  // namespace microscale::http_internal

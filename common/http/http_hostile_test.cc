@@ -77,6 +77,38 @@ TEST(HttpHostileTest, TrickledHeaderIsCutAtTheRequestDeadline) {
   EXPECT_TRUE(closed) << "a request that never ends must be cut";
 }
 
+// A client that asks for a large answer and reads it slowly (each write still goes through
+// within the write timeout) is cut off at the request deadline, not served for as long as
+// it likes to read: it gets a part of the answer, then the connection closes.
+TEST(HttpHostileTest, ASlowReaderOfALargeAnswerIsCutOffAtTheDeadline) {
+  HttpServerOptions options = Loopback();
+  options.request_deadline = absl::Seconds(1);
+  HttpServer server(options);
+  const std::string big(size_t{32} << 20, 'x');
+  server.Handle("GET", "/big", [&](const HttpRequest&) {
+    return HttpResponse{200, "text/plain", big};
+  });
+  ASSERT_TRUE(server.Start().ok());
+  absl::StatusOr<RawConnection> reader = RawConnection::Connect(server.port());
+  ASSERT_TRUE(reader.ok());
+  reader->Send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+  // 4 KiB every 100 ms: 40 KiB/s, so 32 MiB would take 14 minutes. Read for 3 s (past the
+  // 1 s deadline), then as fast as possible until the server closes.
+  size_t read = 0;
+  const absl::Time slow_until = absl::Now() + absl::Seconds(3);
+  while (absl::Now() < slow_until) {
+    read += reader->Receive(absl::Milliseconds(100), 4096).size();
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  std::optional<size_t> rest = reader->ReadUntilClosed(absl::Now() + kGenerous);
+  ASSERT_TRUE(rest.has_value()) << "the server kept the slow reader's connection open";
+  EXPECT_LT(read + *rest, big.size()) << "the slow reader was served the whole answer";
+  // Everyone else is still served.
+  auto health = GetHealthz(server.port());
+  ASSERT_TRUE(health) << httplib::to_string(health.error());
+  EXPECT_EQ(health->status, 200);
+}
+
 TEST(HttpHostileTest, EndlessHeaderLinesAreCutByTheByteBudget) {
   HttpServer server(Loopback());
   ASSERT_TRUE(server.Start().ok());

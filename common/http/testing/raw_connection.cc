@@ -83,18 +83,30 @@ size_t RawConnection::Send(std::string_view data, absl::Duration timeout) {
   return sent;
 }
 
-std::string RawConnection::Receive(absl::Duration timeout) {
+std::string RawConnection::Receive(absl::Duration timeout, size_t max_bytes) {
   std::string out;
   if ((PollUntil(fd_, POLLIN, absl::Now() + timeout) & (POLLIN | POLLHUP | POLLERR)) == 0) {
     return out;
   }
   char buffer[4096];
-  while (true) {
-    ssize_t n = recv(fd_, buffer, sizeof(buffer), 0);
+  while (out.size() < max_bytes) {
+    ssize_t n = recv(fd_, buffer, std::min(sizeof(buffer), max_bytes - out.size()), 0);
     if (n <= 0) break;
     out.append(buffer, static_cast<size_t>(n));
   }
   return out;
+}
+
+std::optional<size_t> RawConnection::ReadUntilClosed(absl::Time deadline) {
+  char buffer[65536];
+  size_t total = 0;
+  while (true) {
+    if (PollUntil(fd_, POLLIN, deadline) == 0) return std::nullopt;
+    ssize_t n = recv(fd_, buffer, sizeof(buffer), 0);
+    if (n == 0) return total;
+    if (n < 0 && errno != EAGAIN && errno != EINTR) return total;  // reset
+    if (n > 0) total += static_cast<size_t>(n);
+  }
 }
 
 bool RawConnection::ClosedByPeer(absl::Time deadline) {

@@ -7,6 +7,8 @@
 #define MICROSCALE_COMMON_HTTP_TESTING_RAW_CONNECTION_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,8 +31,12 @@ class RawConnection {
   // Sends all of `data` unless the peer closed or it would block longer than `timeout`;
   // returns the bytes sent.
   size_t Send(std::string_view data, absl::Duration timeout = absl::Seconds(5));
-  // Reads what has arrived (waiting up to `timeout` for the first byte); "" if nothing.
-  std::string Receive(absl::Duration timeout);
+  // Reads what has arrived, at most `max_bytes` (waiting up to `timeout` for the first
+  // byte); "" if nothing.
+  std::string Receive(absl::Duration timeout, size_t max_bytes = SIZE_MAX);
+  // Reads until the peer closes or resets the connection; the bytes read, or nullopt if it
+  // was still open at `deadline`.
+  std::optional<size_t> ReadUntilClosed(absl::Time deadline);
   // True when the peer closed or reset the connection before `deadline` (data it sends
   // meanwhile is read and dropped).
   bool ClosedByPeer(absl::Time deadline);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -50,6 +51,16 @@ int FreePort() {
 }
 
 // True while the child `pid` has not exited (reaps it if it has).
+// The process's thread count (/proc/PID/status), -1 if unreadable.
+int Threads(pid_t pid) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("Threads:", 0) == 0) return std::atoi(line.c_str() + 8);
+  }
+  return -1;
+}
+
 bool Alive(pid_t pid) {
   int status = 0;
   return pid > 0 && waitpid(pid, &status, WNOHANG) == 0;
@@ -201,6 +212,8 @@ void OpenOversized(int port, std::vector<RawConnection>& held) {
 
 TEST_F(HostileConnectionsTest, GarbageHalfOpenAndOversizedClientsDoNotHurtTheDaemons) {
   std::mt19937 random(20261130);
+  const int controller_threads = Threads(controller_->pid());
+  const int agent_threads = Threads(agent_->pid());
   std::vector<RawConnection> held;
   std::vector<RawConnection> half_open;
   for (int port : {grpc_port_, controller_http_, agent_http_}) {
@@ -228,6 +241,18 @@ TEST_F(HostileConnectionsTest, GarbageHalfOpenAndOversizedClientsDoNotHurtTheDae
   EXPECT_TRUE(Alive(agent_->pid())) << "the agent died";
   EXPECT_EQ(Within(kGenerous, [this] { return ControllerAndAgentServe(); }), "")
       << "after the hostile connections closed";
+
+  // The threads the flood needed end once idle (30 s): none is kept for good.
+  auto back = [](pid_t pid, int before) {
+    return [pid, before] {
+      int now = Threads(pid);
+      return now <= before + 4 ? std::string()
+                               : absl::StrCat(now, " threads, ", before, " before the flood");
+    };
+  };
+  EXPECT_EQ(Within(absl::Seconds(120), back(controller_->pid(), controller_threads)), "")
+      << "controller";
+  EXPECT_EQ(Within(absl::Seconds(120), back(agent_->pid(), agent_threads)), "") << "agent";
 }
 
 }  // namespace
