@@ -7,6 +7,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "common/log.h"
+#include "common/shutdown_deadline.h"
 #include "controller/server/controller.h"
 #include "controller/server/controller_flags.h"
 #include "controller/server/token_command.h"
@@ -45,13 +46,20 @@ int main(int argc, char** argv) {
     microscale::LogError("controller failed to start", {{"error", controller.status()}});
     return 1;
   }
+  // An orderly stop (streams closed, the store's last writes made) exits 0 within
+  // kShutdownLimit, so an upgrade restarts quickly; past it the process exits 1.
+  microscale::ShutdownDeadline deadline("controller", microscale::kShutdownLimit);
   std::thread waiter([&] {
     int signal = 0;
     sigwait(&signals, &signal);
+    deadline.Arm();
     microscale::LogInfo("stopping", {{"signal", signal}});
     (*controller)->Shutdown();
   });
   (*controller)->Wait();
   waiter.join();
+  controller->reset();  // closes the store
+  deadline.Disarm();
+  microscale::LogInfo("stopped");
   return 0;
 }

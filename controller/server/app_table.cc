@@ -42,6 +42,15 @@ void AppTable::SetNextOrdinal(const std::string& name, int64_t next) {
   if (it != apps_.end() && next > it->second.next_ordinal) it->second.next_ordinal = next;
 }
 
+void AppTable::SetCrashLoop(const std::string& name, std::optional<CrashLoop> loop,
+                            absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  auto it = apps_.find(name);
+  if (it == apps_.end()) return;
+  it->second.crash_loop = std::move(loop);
+  NoteTransitions(it->second, now);
+}
+
 void AppTable::SeedDesired(const std::string& name, int32_t count, absl::Time now) {
   absl::MutexLock lock(&mu_);
   auto it = apps_.find(name);
@@ -191,6 +200,16 @@ v1::AppStatus StatusOf(const AppEntry& entry) {
   } else {
     *status.add_conditions() =
         MakeCondition("CapacityAvailable", true, "Allocated", "every wanted container fits");
+  }
+  if (entry.crash_loop.has_value()) {
+    const CrashLoop& loop = *entry.crash_loop;
+    *status.add_conditions() = MakeCondition(
+        "CrashLoopBackOff", true, "ExitedSoonAfterStart",
+        absl::StrCat(loop.instance, " exited with code ", loop.exit_code, " after ",
+                     absl::FormatDuration(absl::Trunc(loop.ran, absl::Seconds(1))), " (crash ",
+                     loop.crashes, " in a row); starts wait ", absl::FormatDuration(loop.delay),
+                     " after each crash, until ",
+                     absl::FormatTime("%H:%M:%S UTC", loop.until, absl::UTCTimeZone())));
   }
   bool scaled = a.running == a.allocated && a.starting == 0;
   *status.add_conditions() = MakeCondition(

@@ -17,6 +17,7 @@
 #include "common/manifest/app.h"
 #include "controller/core/desired.h"
 #include "controller/core/types.h"
+#include "controller/server/crash_loop.h"
 #include "microscale/v1/types.pb.h"
 
 namespace microscale {
@@ -38,6 +39,8 @@ struct AppEntry {
   int64_t next_ordinal = 0;
   // Scale reaction: when the desired count last changed, until that many run.
   std::optional<absl::Time> reaction_since;
+  // The app's crash-loop backoff, while it lasts (the reconciler's CrashLoops).
+  std::optional<CrashLoop> crash_loop;
   // Each condition's status and when it last changed (lastTransitionTime).
   std::map<std::string, std::pair<std::string, absl::Time>> condition_since;
 };
@@ -61,6 +64,8 @@ class AppTable {
   void Upsert(const AppSpec& spec, absl::Time created, absl::Time now);
   void Remove(const std::string& name);
   void SetNextOrdinal(const std::string& name, int64_t next);
+  // The app's crash loop for its status (nullopt: none, or over).
+  void SetCrashLoop(const std::string& name, std::optional<CrashLoop> loop, absl::Time now);
   // After a restart: the app ran `count` containers, so until its source is read again it
   // keeps wanting that many (clamped to min and max) rather than falling back to min.
   void SeedDesired(const std::string& name, int32_t count, absl::Time now);

@@ -19,10 +19,19 @@ const char* CommandTypeName(CommandType type) {
 }
 
 std::string CommandTracker::Issue(const std::string& node, const std::string& instance,
-                                  const std::string& app, CommandType type, absl::Time now) {
+                                  const std::string& app, CommandType type, absl::Time now,
+                                  CommandDelivery delivery) {
   absl::MutexLock lock(&mu_);
   std::string id = absl::StrCat("c", next_id_++);
-  pending_[id] = InFlightCommand{id, node, instance, app, type, now};
+  pending_[id] = InFlightCommand{id,
+                                 node,
+                                 instance,
+                                 app,
+                                 type,
+                                 now,
+                                 delivery.attempt,
+                                 delivery.deadline,
+                                 delivery.start_paused};
   return id;
 }
 
@@ -46,7 +55,9 @@ std::vector<InFlightCommand> CommandTracker::Expire(absl::Time now, absl::Durati
   absl::MutexLock lock(&mu_);
   std::vector<InFlightCommand> expired;
   for (auto it = pending_.begin(); it != pending_.end();) {
-    if (now - it->second.sent > timeout) {
+    const absl::Duration deadline =
+        it->second.deadline > absl::ZeroDuration() ? it->second.deadline : timeout;
+    if (now - it->second.sent > deadline) {
       expired.push_back(std::move(it->second));
       it = pending_.erase(it);
     } else {

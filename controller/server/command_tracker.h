@@ -1,9 +1,9 @@
 // CommandTracker: the commands sent to agents and not yet acknowledged.
 //
 // The reconciler asks it which instances have a command in flight, so a command is
-// never sent twice while the first is pending. A command that gets no result within
-// the ack timeout, or whose node's stream drops, is forgotten; the next reconcile
-// decides again from what the agents report.
+// never sent twice while the first is pending. A command that gets no result by its
+// deadline is handed back by Expire (the reconciler sends it again, or gives up and decides
+// again); one whose node's stream drops is forgotten.
 // Thread-safety: every method is safe to call concurrently.
 #ifndef MICROSCALE_CONTROLLER_SERVER_COMMAND_TRACKER_H_
 #define MICROSCALE_CONTROLLER_SERVER_COMMAND_TRACKER_H_
@@ -30,18 +30,29 @@ struct InFlightCommand {
   std::string app;
   CommandType type = CommandType::kStart;
   absl::Time sent;
+  int attempt = 1;            // 2 and up: sent again after no result came
+  absl::Duration deadline;    // a result is due within this of `sent`; zero: Expire's
+  bool start_paused = false;  // a start that ends paused (standby)
+};
+
+// How a command is sent: which attempt, the result's deadline, and start_paused.
+struct CommandDelivery {
+  int attempt = 1;
+  absl::Duration deadline;
+  bool start_paused = false;
 };
 
 class CommandTracker {
  public:
   // Records a command about to be sent and returns its id.
   std::string Issue(const std::string& node, const std::string& instance, const std::string& app,
-                    CommandType type, absl::Time now);
+                    CommandType type, absl::Time now, CommandDelivery delivery = {});
   // The command with this id, if it is still pending; it stays pending.
   std::optional<InFlightCommand> Find(const std::string& id) const;
   // Removes and returns the command with this id, if it is still pending.
   std::optional<InFlightCommand> Complete(const std::string& id);
-  // Removes and returns commands older than `timeout`.
+  // Removes and returns the commands past their deadline (`timeout` for those that have
+  // none).
   std::vector<InFlightCommand> Expire(absl::Time now, absl::Duration timeout);
   // Forgets every command sent to `node` (its stream is gone).
   void DropNode(const std::string& node);

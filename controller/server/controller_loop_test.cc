@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "controller/server/controller.h"
@@ -571,22 +572,73 @@ TEST_F(ControllerLoopTest, FailedStartBacksOffAndShowsAnEvent) {
   ASSERT_TRUE(WaitUntil([&] { return Converged("web", 2); })) << Running("web");
 }
 
-TEST_F(ControllerLoopTest, ExitedContainerIsRemovedAndReplaced) {
+// A container that exits soon after its start is removed at once, and its replacement
+// waits 10 s, then 20 s after the next crash (crash-loop backoff); the app shows why, and
+// another app is served meanwhile.
+TEST_F(ControllerLoopTest, ExitedContainerIsRemovedAndItsReplacementBacksOff) {
   FakeAgent& n1 = AddAgent("n1");
-  ASSERT_TRUE(Apply({StaticApp("web", 1, 10)}).ok());
+  ASSERT_TRUE(Apply({StaticApp("web", 1, 10), StaticApp("witness", 1, 10)}).ok());
   ASSERT_TRUE(SetDemand("web", 2).ok());
   ASSERT_TRUE(WaitUntil([&] { return Converged("web", 2); }));
   const std::string victim = n1.Containers().begin()->first;
 
   n1.ExitContainer(victim, 137);
   ASSERT_TRUE(WaitUntil([&] {
-    std::map<std::string, v1::Container> held = n1.Containers();
-    return !held.contains(victim) && Converged("web", 2);
+    return !n1.Containers().contains(victim) &&
+           HasEvent("CrashLoopBackOff", "app/web", "its replacement starts in 10s");
   }));
-  std::vector<std::string> stops = n1.Stops();
-  EXPECT_NE(std::find(stops.begin(), stops.end(), victim), stops.end());
-  EXPECT_EQ(n1.Starts().size(), 3u);
-  EXPECT_TRUE(HasEvent("ContainerExited", "app/web", "code 137"));
+  EXPECT_TRUE(HasEvent("CrashLoopBackOff", "app/web", "exited with code 137"));
+  // The fake clock stands still: the witness app starts, web's replacement does not.
+  ASSERT_TRUE(SetDemand("witness", 1).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("witness", 1); }));
+  auto web_starts = [&] {
+    size_t n = 0;
+    for (const std::string& s : n1.Starts()) n += s.rfind("web-", 0) == 0 ? 1 : 0;
+    return n;
+  };
+  EXPECT_EQ(web_starts(), 2u);
+  bool shown = false;
+  const v1::App web = GetApp("web");
+  for (const v1::Condition& c : web.status().conditions()) {
+    if (c.type() == "CrashLoopBackOff" && c.status() == "True" &&
+        absl::StrContains(c.message(), "exited with code 137")) {
+      shown = true;
+    }
+  }
+  EXPECT_TRUE(shown);
+  EXPECT_TRUE(
+      absl::StrContains(MetricsText(), "microscale_app_container_crashes_total{app=\"web\"} 1"));
+
+  clock_.Advance(absl::Seconds(10));
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 2); }));
+  EXPECT_EQ(web_starts(), 3u);
+
+  // A second crash in a row waits twice as long.
+  n1.ExitContainer(n1.Containers().begin()->first, 1);
+  ASSERT_TRUE(WaitUntil([&] {
+    return HasEvent("CrashLoopBackOff", "app/web",
+                    "(crash 2 in a row); its replacement "
+                    "starts in 20s");
+  }));
+}
+
+// A command whose result never comes (lost on the way) is sent again for the same
+// instance once its deadline passes: the app gets its container, and no second instance
+// id is used for it.
+TEST_F(ControllerLoopTest, ALostStartIsSentAgainForTheSameInstance) {
+  FakeAgent& n1 = AddAgent("n1");
+  n1.LoseNextCommands(1);
+  ASSERT_TRUE(Apply({StaticApp("web", 1, 10)}).ok());
+  ASSERT_TRUE(SetDemand("web", 1).ok());
+  ASSERT_TRUE(WaitUntil([&] { return n1.Lost().size() == 1; }));
+  const std::string instance = n1.Lost().front();
+  EXPECT_EQ(Running("web"), 0);
+  clock_.Advance(absl::Seconds(11));  // past the first 10 s deadline
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 1); }));
+  EXPECT_EQ(n1.Starts(), std::vector<std::string>{instance});
+  EXPECT_TRUE(absl::StrContains(MetricsText(),
+                                "microscale_commands_total{result=\"timeout\",type=\"start\"} 1"))
+      << MetricsText();
 }
 
 TEST_F(ControllerLoopTest, ApiShowsAppNodeAndContainerFigures) {

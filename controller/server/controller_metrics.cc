@@ -61,6 +61,15 @@ ControllerMetrics::ControllerMetrics()
                        .Name("microscale_preemptions_total")
                        .Help("Containers of the app stopped or paused for a higher priority")
                        .Register(*registry_)),
+      crashes_(BuildCounter()
+                   .Name("microscale_app_container_crashes_total")
+                   .Help("Containers of the app that exited within 10 minutes of their start")
+                   .Register(*registry_)),
+      crash_backoff_(BuildGauge()
+                         .Name("microscale_app_crash_loop_backoff_seconds")
+                         .Help("Crash-loop backoff: how long the app's starts wait after its "
+                               "last crash; 0 when it is not crash-looping")
+                         .Register(*registry_)),
       reconcile_duration_(BuildHistogram()
                               .Name("microscale_reconcile_duration_seconds")
                               .Help("Time of one reconcile pass")
@@ -121,6 +130,17 @@ void ControllerMetrics::SetEstimates(const std::string& app, std::optional<doubl
   }
 }
 
+void ControllerMetrics::CountCrash(const std::string& app, absl::Duration backoff) {
+  absl::MutexLock lock(&mu_);
+  crashes_.Add({{"app", app}}).Increment();
+  crash_backoff_.Add({{"app", app}}).Set(absl::ToDoubleSeconds(backoff));
+}
+
+void ControllerMetrics::EndCrashLoop(const std::string& app) {
+  absl::MutexLock lock(&mu_);
+  if (crash_backoff_.Has({{"app", app}})) crash_backoff_.Add({{"app", app}}).Set(0);
+}
+
 void ControllerMetrics::ForgetApp(const std::string& app) {
   absl::MutexLock lock(&mu_);
   auto it = app_priority_.find(app);
@@ -132,9 +152,10 @@ void ControllerMetrics::ForgetApp(const std::string& app) {
   for (auto* family : {&demand_, &standby_, &paused_}) {
     family->Remove(&family->Add({{"app", app}}));
   }
-  for (auto* family : {&arrival_rate_, &drain_rate_}) {
+  for (auto* family : {&arrival_rate_, &drain_rate_, &crash_backoff_}) {
     if (family->Has({{"app", app}})) family->Remove(&family->Add({{"app", app}}));
   }
+  if (crashes_.Has({{"app", app}})) crashes_.Remove(&crashes_.Add({{"app", app}}));
   app_priority_.erase(it);
 }
 

@@ -55,6 +55,10 @@ class ControllerMetrics {
   void ObserveCommandLatency(double seconds) { command_latency_.Observe(seconds); }
   void CountSourceError(const std::string& app, const std::string& source);
   void CountPreemptions(const std::string& app, int n);
+  // A container of the app exited soon after its start; `backoff` is the hold on its
+  // starts that follows (microscale_app_crash_loop_backoff_seconds, 0 once it is over).
+  void CountCrash(const std::string& app, absl::Duration backoff);
+  void EndCrashLoop(const std::string& app);
   void ObserveScaleReaction(double seconds) { scale_reaction_.Observe(seconds); }
 
  private:
@@ -71,6 +75,8 @@ class ControllerMetrics {
   prometheus::Family<prometheus::Counter>& commands_;
   prometheus::Family<prometheus::Counter>& source_errors_;
   prometheus::Family<prometheus::Counter>& preemptions_;
+  prometheus::Family<prometheus::Counter>& crashes_;
+  prometheus::Family<prometheus::Gauge>& crash_backoff_;
   prometheus::Histogram& reconcile_duration_;
   prometheus::Histogram& command_latency_;
   prometheus::Histogram& scale_reaction_;

@@ -56,6 +56,20 @@ CommandType TrackerType(core::CommandKind kind) {
   return CommandType::kStart;
 }
 
+core::CommandKind CommandKind(CommandType type) {
+  switch (type) {
+    case CommandType::kStart:
+      return core::CommandKind::kStart;
+    case CommandType::kStop:
+      return core::CommandKind::kStop;
+    case CommandType::kPause:
+      return core::CommandKind::kPause;
+    case CommandType::kResume:
+      return core::CommandKind::kResume;
+  }
+  return core::CommandKind::kStart;
+}
+
 // The event reason of a failed command, CamelCase like every other event reason.
 const char* FailureReason(CommandType type) {
   switch (type) {
@@ -159,11 +173,33 @@ bool Reconciler::IdleSince(const std::vector<NodeHealthMark>& health) const {
   if (last_pass_sent_ || now - last_pass_ >= options_.full_resync || health != last_health_) {
     return false;
   }
-  // A start held back by its backoff is due once the backoff ends.
+  // A start held back by its backoff, or by a crash loop, is due once the hold ends; a
+  // crash loop also ends (its condition goes) `reset_after` past its last hold.
+  auto due = [&](absl::Time t) { return t > last_pass_ && t <= now; };
   for (const auto& [app, backoff] : start_backoff_) {
-    if (backoff.until > last_pass_) return false;
+    if (due(backoff.until)) return false;
+  }
+  for (const auto& [app, loop] : crash_loops_.All()) {
+    if (due(loop.until) || due(crash_loops_.EndsAt(loop))) return false;
   }
   return true;
+}
+
+bool Reconciler::StartHeld(const std::string& app, absl::Time now) const {
+  auto it = start_backoff_.find(app);
+  return (it != start_backoff_.end() && now < it->second.until) || crash_loops_.Holding(app, now);
+}
+
+void Reconciler::EndCrashLoops(absl::Time now) {
+  std::vector<std::string> over;
+  {
+    absl::MutexLock lock(&mu_);
+    over = crash_loops_.Expire(now);
+  }
+  for (const std::string& app : over) {
+    deps_.apps.SetCrashLoop(app, std::nullopt, now);
+    deps_.metrics.EndCrashLoop(app);
+  }
 }
 
 bool Reconciler::StartupSettled() const {
@@ -368,11 +404,9 @@ core::ClusterState Reconciler::BuildState(const std::vector<NodeView>& nodes,
 void Reconciler::ReconcileOnce() {
   absl::MutexLock pass(&pass_mu_);
   const absl::Time now = deps_.clock.Now();
-  for (const InFlightCommand& lost : deps_.tracker.Expire(now, options_.command_timeout)) {
-    deps_.metrics.CountCommand(CommandTypeName(lost.type), "timeout");
-    LogWarn("command timed out", {{"instance", lost.instance}, {"node", lost.node}});
-  }
+  ResendLost(now);
   if (!StartupSettled()) return;
+  EndCrashLoops(now);
   // Commands in flight are read before the nodes: the gateway records a result in the
   // registry before it completes the command, so each command shows up in one or the other.
   std::vector<InFlightCommand> pending = deps_.tracker.Pending();
@@ -384,9 +418,10 @@ void Reconciler::ReconcileOnce() {
   // Instance ids are reserved durably before any start uses them: a controller killed
   // right after sending must not hand the same id out again after its restart.
   PersistOrdinals(plan);
+  // Exits first: a crash puts its app's starts on hold before this pass's starts go out.
+  CleanUpExited(exited, now);
   Execute(plan, state, now);
   ResumeStalledStarts(nodes, pending, plan, now);
-  CleanUpExited(exited, now);
   Persist(state);
   Report(plan, nodes, now);
   {
@@ -407,8 +442,7 @@ void Reconciler::Execute(const core::Plan& plan, const core::ClusterState& state
   for (const core::Command& command : plan.commands) {
     if (command.kind == core::CommandKind::kStart) {
       absl::MutexLock lock(&mu_);
-      auto it = start_backoff_.find(command.app);
-      if (it != start_backoff_.end() && now < it->second.until) continue;
+      if (StartHeld(command.app, now)) continue;
     }
     if (!Send(command, now)) continue;
     std::string what = command.kind == core::CommandKind::kStart   ? "started"
@@ -430,12 +464,51 @@ void Reconciler::Execute(const core::Plan& plan, const core::ClusterState& state
   }
 }
 
-bool Reconciler::Send(const core::Command& command, absl::Time now) {
+void Reconciler::ResendLost(absl::Time now) {
+  for (const InFlightCommand& lost : deps_.tracker.Expire(now, options_.command_timeout)) {
+    deps_.metrics.CountCommand(CommandTypeName(lost.type), "timeout");
+    const absl::Duration waited = now - lost.sent;
+    if (lost.attempt >= kCommandAttempts) {
+      LogWarn("command got no result; giving it up, the next pass decides again",
+              {{"instance", lost.instance}, {"node", lost.node}, {"attempts", lost.attempt}});
+      continue;
+    }
+    core::Command again{CommandKind(lost.type), lost.instance, lost.app, lost.node};
+    again.start_paused = lost.start_paused;
+    if (again.kind == core::CommandKind::kPause) {  // a standby pause stays one
+      absl::MutexLock lock(&mu_);
+      again.reason = standby_.contains(lost.instance) ? core::CommandReason::kStandby
+                                                      : core::CommandReason::kPreempted;
+    }
+    // Commands are idempotent by instance on the agent: a start of a running instance
+    // returns it, a stop of a gone one succeeds, a duplicate of one still running gets its
+    // result. So sending again is safe, and a lost one is made good.
+    if (Send(again, now, lost.attempt + 1)) {
+      LogWarn("command got no result in time; sent it again",
+              {{"type", CommandTypeName(lost.type)},
+               {"instance", lost.instance},
+               {"node", lost.node},
+               {"waited", absl::FormatDuration(absl::Trunc(waited, absl::Milliseconds(1)))},
+               {"attempt", lost.attempt + 1}});
+    }
+  }
+}
+
+bool Reconciler::Send(const core::Command& command, absl::Time now, int attempt) {
   std::shared_ptr<AgentConnection> connection = deps_.nodes.Connection(command.node);
   if (connection == nullptr) return false;
   std::optional<AppEntry> app = deps_.apps.Get(command.app);
   CommandType type = TrackerType(command.kind);
-  std::string id = deps_.tracker.Issue(command.node, command.instance, command.app, type, now);
+  // The result's deadline doubles with each attempt, up to command_timeout; a stop may
+  // take its stop timeout on top.
+  absl::Duration deadline = options_.command_deadline;
+  for (int i = 1; i < attempt; ++i) deadline *= 2;
+  deadline = std::min(deadline, options_.command_timeout);
+  if (command.kind == core::CommandKind::kStop && app) {
+    deadline += absl::Seconds(app->spec.stop_timeout_seconds);
+  }
+  std::string id = deps_.tracker.Issue(command.node, command.instance, command.app, type, now,
+                                       {attempt, deadline, command.start_paused});
   v1::ControllerMessage message;
   message.set_command_id(id);
   switch (command.kind) {
@@ -517,8 +590,7 @@ void Reconciler::ResumeStalledStarts(const std::vector<NodeView>& nodes,
       core::Command start{core::CommandKind::kStart, instance, container.app(), node.name};
       {
         absl::MutexLock lock(&mu_);
-        auto backoff = start_backoff_.find(container.app());
-        if (backoff != start_backoff_.end() && now < backoff->second.until) continue;
+        if (StartHeld(container.app(), now)) continue;
         start.start_paused = standby_.contains(instance);
       }
       if (Send(start, now)) {
@@ -534,9 +606,34 @@ void Reconciler::CleanUpExited(const std::vector<v1::Container>& exited, absl::T
   for (const InFlightCommand& c : deps_.tracker.Pending()) in_flight.insert(c.instance);
   for (const v1::Container& container : exited) {
     if (in_flight.contains(container.instance())) continue;
-    deps_.events.Add(now, "ContainerExited", "app/" + container.app(),
-                     absl::StrCat(container.instance(), " on ", container.node(),
-                                  " exited with code ", container.exit_code(), "; replacing it"));
+    // How long it ran: from the engine's start time to now, when its exit is seen.
+    const absl::Duration ran =
+        container.started_unix_ms() > 0
+            ? std::max(absl::ZeroDuration(),
+                       now - absl::FromUnixMillis(container.started_unix_ms()))
+            : absl::ZeroDuration();
+    std::optional<CrashLoop> loop;
+    {
+      absl::MutexLock lock(&mu_);
+      loop = crash_loops_.OnExit(container.app(), container.instance(), container.exit_code(), ran,
+                                 now);
+    }
+    const std::string ran_text = absl::FormatDuration(absl::Trunc(ran, absl::Seconds(1)));
+    if (loop.has_value()) {
+      deps_.metrics.CountCrash(container.app(), loop->delay);
+      deps_.apps.SetCrashLoop(container.app(), loop, now);
+      deps_.events.Add(
+          now, "CrashLoopBackOff", "app/" + container.app(),
+          absl::StrCat(container.instance(), " on ", container.node(), " exited with code ",
+                       container.exit_code(), " after ", ran_text, " (crash ", loop->crashes,
+                       " in a row); its replacement starts in ",
+                       absl::FormatDuration(loop->delay)));
+    } else {
+      deps_.events.Add(
+          now, "ContainerExited", "app/" + container.app(),
+          absl::StrCat(container.instance(), " on ", container.node(), " exited with code ",
+                       container.exit_code(), " after ", ran_text, "; replacing it"));
+    }
     Send(core::Command{core::CommandKind::kStop, container.instance(), container.app(),
                        container.node(), core::CommandReason::kScaleDown},
          now);

@@ -27,6 +27,7 @@
 #include "controller/server/assignment_writer.h"
 #include "controller/server/command_tracker.h"
 #include "controller/server/controller_metrics.h"
+#include "controller/server/crash_loop.h"
 #include "controller/server/event_log.h"
 #include "controller/server/node_registry.h"
 #include "controller/store/state_store.h"
@@ -37,6 +38,10 @@ namespace microscale {
 struct ReconcilerOptions {
   core::PlacementStrategy placement = core::PlacementStrategy::kSpread;
   absl::Duration resync = absl::Seconds(1);
+  // A command with no result within command_deadline is sent again, with a deadline twice
+  // as long each time up to command_timeout (a stop's own stop timeout on top), at most
+  // kCommandAttempts times in all; then it is forgotten and the next pass decides again.
+  absl::Duration command_deadline = absl::Seconds(10);
   absl::Duration command_timeout = absl::Seconds(60);
   absl::Duration startup_grace = absl::Seconds(10);
   // A resync that finds nothing to do still runs a full pass this often.
@@ -44,6 +49,8 @@ struct ReconcilerOptions {
   // A node NotReady this long is forgotten (--node-gc); zero: never.
   absl::Duration node_gc = absl::Hours(1);
 };
+
+inline constexpr int kCommandAttempts = 5;
 
 struct ReconcilerDeps {
   Clock& clock;
@@ -105,11 +112,17 @@ class Reconciler {
   };
 
   void Run();
+  // Whether starts of `app` wait: a failed start's backoff, or a crash loop's.
+  bool StartHeld(const std::string& app, absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Ends the crash loops that are over: their condition and backoff gauge go.
+  void EndCrashLoops(absl::Time now);
   core::ClusterState BuildState(const std::vector<NodeView>& nodes,
                                 const std::vector<InFlightCommand>& pending,
                                 std::vector<v1::Container>* exited) const;
   void Execute(const core::Plan& plan, const core::ClusterState& state, absl::Time now);
-  bool Send(const core::Command& command, absl::Time now);
+  bool Send(const core::Command& command, absl::Time now, int attempt = 1);
+  // Sends again the commands that got no result by their deadline.
+  void ResendLost(absl::Time now);
   // Records what a sent command says about its instance being standby.
   void NoteStandby(const core::Command& command);
   // Drops standby marks of instances that neither an agent reports nor a command in flight
@@ -151,6 +164,8 @@ class Reconciler {
   // Assignments loaded at start for nodes that have not reconnected yet.
   std::set<std::string> expected_nodes_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, StartBackoff> start_backoff_ ABSL_GUARDED_BY(mu_);
+  // Apps whose containers exit soon after they start: their starts wait (crash_loop.h).
+  CrashLoops crash_loops_ ABSL_GUARDED_BY(mu_);
 
   absl::Mutex pass_mu_;  // one pass at a time
   std::map<std::string, int64_t> persisted_ordinals_ ABSL_GUARDED_BY(pass_mu_);

@@ -7,6 +7,7 @@
 
 #include "common/http/http_server.h"
 #include "common/log.h"
+#include "common/shutdown_deadline.h"
 #include "node-agent/agent/agent_flags.h"
 #include "node-agent/agent/agent_metrics.h"
 #include "node-agent/agent/agent_session.h"
@@ -44,6 +45,10 @@ sigset_t BlockStopSignals() {
 int RunAgent(const AgentConfig& config) {
   LogConfigure(config.log_format);
   sigset_t stop_signals = BlockStopSignals();
+  // Armed by the stop signal; declared first, so it is disarmed last, after every part
+  // below has stopped: an orderly stop exits 0 within kShutdownLimit, or the process
+  // exits 1.
+  ShutdownDeadline deadline("agent", kShutdownLimit);
   auto registry = std::make_shared<prometheus::Registry>();
   AgentMetrics metrics(*registry);
   absl::StatusOr<BuiltRuntime> built = MakeRuntime(config, &metrics);
@@ -81,9 +86,10 @@ int RunAgent(const AgentConfig& config) {
                             {"controller", config.controller},
                             {"tls", config.tls.enabled() ? "mTLS" : "off"},
                             {"http_port", http.port()}});
-  std::thread signals([&session, stop_signals] {
+  std::thread signals([&session, &deadline, stop_signals] {
     int signal = 0;
     sigwait(&stop_signals, &signal);
+    deadline.Arm();
     LogInfo("stopping on signal; containers keep running", {{"signal", signal}});
     session.Shutdown();
   });

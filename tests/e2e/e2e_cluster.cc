@@ -98,6 +98,8 @@ void E2eCluster::StartController() {
 
 void E2eCluster::KillController() { controller_.Kill(); }
 
+int E2eCluster::TerminateController() { return controller_.Terminate(60'000); }
+
 void E2eCluster::StartAgent(int i) {
   AgentLaunch launch;
   if (auto it = options_.agent_launch.find(i); it != options_.agent_launch.end()) {
@@ -134,6 +136,8 @@ void E2eCluster::StartAgent(int i) {
 }
 
 void E2eCluster::KillAgent(int i) { agents_[static_cast<size_t>(i)].Kill(); }
+
+int E2eCluster::TerminateAgent(int i) { return agents_[static_cast<size_t>(i)].Terminate(60'000); }
 
 CommandResult E2eCluster::Cli(std::vector<std::string> args, const std::string& input) {
   args.insert(args.begin(), {"--controller", absl::StrCat("127.0.0.1:", grpc_port_)});

@@ -55,11 +55,15 @@ class E2eCluster {
   // Starts (or restarts) the controller on the same data dir and gRPC port.
   void StartController();
   void KillController();
+  // SIGTERM, as an upgrade or `systemctl stop` does; the exit code (SIGKILL after 60 s:
+  // 137). The daemons exit 1 when their orderly stop takes longer than 5 s.
+  int TerminateController();
   bool ControllerRunning() const { return controller_.running(); }
   int grpc_port() const { return grpc_port_; }
   // Starts (or restarts) agent i, named node-<i+1>.
   void StartAgent(int i);
   void KillAgent(int i);
+  int TerminateAgent(int i);  // as TerminateController
   ChildProcess& agent(int i) { return agents_[static_cast<size_t>(i)]; }
   std::string node(int i) const { return "node-" + std::to_string(i + 1); }
 

@@ -87,6 +87,87 @@ TEST(FaultsE2eTest, ControllerKilledAndRestartedCausesNoChurn) {
   EXPECT_EQ(c.DockerContainers().size(), 4u);
 }
 
+// An upgrade restarts the daemons with SIGTERM, one at a time. Each stops in order (exit
+// 0: it closed its streams and finished what was in flight within the 5 s it is allowed,
+// past which it exits 1), and no app is restarted: the same containers run throughout,
+// and a pass after each restart (a second app started) leaves them alone.
+TEST(FaultsE2eTest, SigtermRestartsOfControllerAndAgentsRestartNoApp) {
+  E2eCluster c("upgrade");
+  std::string app = ApplyStatic(c, "served", 4);
+  const std::set<std::string> before = RunningIds(c, app);
+  ASSERT_EQ(before.size(), 4u);
+
+  EXPECT_EQ(c.TerminateController(), 0) << c.Logs();
+  EXPECT_EQ(RunningIds(c, app), before) << "the controller's stop touched containers";
+  c.StartController();
+  c.WaitNodesReady(2);
+  std::string probe = ApplyStatic(c, "after-controller", 1);
+  EXPECT_EQ(RunningIds(c, app), before);
+
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(c.TerminateAgent(i), 0) << c.Logs();
+    EXPECT_EQ(RunningIds(c, app), before) << "agent " << i << "'s stop touched containers";
+    c.StartAgent(i);
+    c.WaitNodesReady(2);
+  }
+  std::string last = ApplyStatic(c, "after-agents", 1);
+  EXPECT_TRUE(WaitConverged(c, {app, probe, last}));
+  EXPECT_EQ(RunningIds(c, app), before);
+  EXPECT_EQ(c.Status(app, "running"), 4);
+}
+
+// The events of `reason` about `app`, oldest first.
+std::vector<std::string> EventMessages(E2eCluster& c, const std::string& reason,
+                                       const std::string& app) {
+  std::vector<std::string> out;
+  nlohmann::json events = c.Json({"events"});
+  if (!events.is_object()) return out;
+  for (const auto& e : events["items"]) {
+    if (e["reason"] == reason && e["object"] == "app/" + app) out.push_back(e["message"]);
+  }
+  return out;
+}
+
+// A container whose command exits at once is started again after 10 s, then 20 s: no
+// tight loop. The app shows CrashLoopBackOff with the exit code, and another app on the
+// same nodes keeps running untouched.
+TEST(FaultsE2eTest, ACrashingContainerBacksOffAndStarvesNoOtherApp) {
+  E2eCluster c("crashloop");
+  std::string steady = ApplyStatic(c, "steady", 2);
+  const std::set<std::string> steady_ids = RunningIds(c, steady);
+  const std::string crasher = c.App("crasher");
+  CommandResult applied =
+      c.Cli({"apply", "-f", "-"},
+            absl::StrCat("apiVersion: microscale.io/v1\nkind: App\nmetadata:\n  name: ", crasher,
+                         "\nspec:\n  priority: 1\n  image: microscale/demo:latest\n"
+                         "  command: [\"/bin/sh\", \"-c\", \"exit 3\"]\n"
+                         "  resources: {cpu: 100m, memory: 16Mi}\n  replicas: {min: 1, max: 1}\n"
+                         "  demand: {source: static, value: 1}\n"));
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  ASSERT_TRUE(c.WaitFor([&] { return EventMessages(c, "CrashLoopBackOff", crasher).size() >= 2; },
+                        "two crashes of " + crasher, absl::Seconds(120)));
+  std::vector<std::string> crashes = EventMessages(c, "CrashLoopBackOff", crasher);
+  EXPECT_NE(crashes[0].find("exited with code 3"), std::string::npos) << crashes[0];
+  EXPECT_NE(crashes[0].find("(crash 1 in a row); its replacement starts in 10s"), std::string::npos)
+      << crashes[0];
+  EXPECT_NE(crashes[1].find("(crash 2 in a row); its replacement starts in 20s"), std::string::npos)
+      << crashes[1];
+  EXPECT_TRUE(EventMessages(c, "ContainerExited", crasher).empty())
+      << "a crash is replaced at once";
+
+  nlohmann::json app = c.Json({"get", "apps", crasher});
+  ASSERT_TRUE(app.is_object());
+  bool shown = false;
+  for (const auto& condition : app["items"][0]["status"]["conditions"]) {
+    if (condition["type"] == "CrashLoopBackOff") {
+      shown = condition["status"] == "True" && condition["message"].get<std::string>().find(
+                                                   "exited with code 3") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(shown) << app.dump();
+  EXPECT_EQ(RunningIds(c, steady), steady_ids) << "the other app was disturbed";
+}
+
 TEST(FaultsE2eTest, FrozenAgentGoesNotReadyAndItsContainersAreReplaced) {
   E2eCluster c("sigstop");
   std::string app = ApplyStatic(c, "critical", 2);

@@ -110,6 +110,16 @@ void FakeAgent::FailStartsOf(const std::string& app, const std::string& error) {
   }
 }
 
+void FakeAgent::LoseNextCommands(int n) {
+  absl::MutexLock lock(&mu_);
+  lose_next_ = n;
+}
+
+std::vector<std::string> FakeAgent::Lost() const {
+  absl::MutexLock lock(&mu_);
+  return lost_;
+}
+
 void FakeAgent::ExitContainer(const std::string& instance, int32_t code) {
   absl::MutexLock lock(&mu_);
   auto it = containers_.find(instance);
@@ -126,6 +136,13 @@ void FakeAgent::ExitContainer(const std::string& instance, int32_t code) {
 
 void FakeAgent::Handle(const v1::ControllerMessage& message) {
   v1::CommandResult result;
+  if (message.body_case() != v1::ControllerMessage::kSync && lose_next_ > 0) {
+    --lose_next_;
+    lost_.push_back(message.has_start()  ? message.start().instance()
+                    : message.has_stop() ? message.stop().instance()
+                                         : "");
+    return;
+  }
   switch (message.body_case()) {
     case v1::ControllerMessage::kSync:
       syncs_.push_back(message.sync());

@@ -61,6 +61,9 @@ class FakeAgent {
   void HeartbeatNow();
   // From now on, Start commands for `app` fail with `error` (empty error: they succeed again).
   void FailStartsOf(const std::string& app, const std::string& error);
+  // The next `n` commands are lost: no effect, no result (Lost() lists their instances).
+  void LoseNextCommands(int n);
+  std::vector<std::string> Lost() const;
   // Marks a held container exited with `code` and reports the ContainerEvent.
   void ExitContainer(const std::string& instance, int32_t code);
 
@@ -98,6 +101,8 @@ class FakeAgent {
   mutable absl::Mutex mu_;
   std::map<std::string, v1::Container> containers_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> failing_apps_ ABSL_GUARDED_BY(mu_);
+  int lose_next_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<std::string> lost_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> starts_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> stops_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::Sync> syncs_ ABSL_GUARDED_BY(mu_);
