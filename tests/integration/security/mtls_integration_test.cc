@@ -185,9 +185,11 @@ TEST_F(MtlsTest, AnAgentPicksUpRotatedFilesOnItsNextDial) {
   std::filesystem::create_directories(live);
   auto install = [&](const std::string& ca) {
     for (const std::string name : {"node-1.crt", "node-1.key", "ca.crt"}) {
-      std::filesystem::copy_file(File(ca, name), live + "/" + name + ".new",
+      const std::string target = absl::StrCat(live, "/", name);
+      const std::string beside = absl::StrCat(target, ".new");
+      std::filesystem::copy_file(File(ca, name), beside,
                                  std::filesystem::copy_options::overwrite_existing);
-      std::filesystem::rename(live + "/" + name + ".new", live + "/" + name);
+      std::filesystem::rename(beside, target);
     }
   };
   install("other");
