@@ -12,6 +12,21 @@ bool AgentConnection::Send(const v1::ControllerMessage& message) {
   return true;
 }
 
+size_t AgentConnection::SendAll(const std::vector<const v1::ControllerMessage*>& messages) {
+  absl::MutexLock lock(&mu_);
+  for (size_t i = 0; i < messages.size(); ++i) {
+    if (closed_) return i;
+    grpc::WriteOptions options;
+    // All but the last may wait in gRPC's buffer: they go out together with it.
+    if (i + 1 < messages.size()) options.set_buffer_hint();
+    if (!stream_->Write(*messages[i], options)) {
+      closed_ = true;
+      return i;
+    }
+  }
+  return messages.size();
+}
+
 void AgentConnection::Close() {
   absl::MutexLock lock(&mu_);
   if (closed_) return;

@@ -6,7 +6,9 @@
 #ifndef MICROSCALE_CONTROLLER_SERVER_AGENT_CONNECTION_H_
 #define MICROSCALE_CONTROLLER_SERVER_AGENT_CONNECTION_H_
 
+#include <cstddef>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -25,6 +27,9 @@ class AgentConnection {
 
   // Writes one message. Returns false when the stream is closed or broken.
   bool Send(const v1::ControllerMessage& message);
+  // Writes the messages in order, flushing once after the last; returns how many the
+  // stream took (fewer when it closed or broke on the way).
+  size_t SendAll(const std::vector<const v1::ControllerMessage*>& messages);
 
   // Ends the stream from the controller's side (e.g. a newer connection for the node).
   void Close();

@@ -439,12 +439,13 @@ void Reconciler::ReconcileOnce() {
 void Reconciler::Execute(const core::Plan& plan, const core::ClusterState& state, absl::Time now) {
   (void)state;
   std::map<std::string, std::map<std::string, int>> counts;  // app -> what -> n
+  Batch batch;
   for (const core::Command& command : plan.commands) {
     if (command.kind == core::CommandKind::kStart) {
       absl::MutexLock lock(&mu_);
       if (StartHeld(command.app, now)) continue;
     }
-    if (!Send(command, now)) continue;
+    if (!Send(command, now, 1, &batch)) continue;
     std::string what = command.kind == core::CommandKind::kStart   ? "started"
                        : command.kind == core::CommandKind::kStop  ? "stopped"
                        : command.kind == core::CommandKind::kPause ? "paused"
@@ -455,6 +456,7 @@ void Reconciler::Execute(const core::Plan& plan, const core::ClusterState& state
     }
     ++counts[command.app][what];
   }
+  Flush(batch);
   for (const auto& [app, whats] : counts) {
     std::string message;
     for (const auto& [what, n] : whats) {
@@ -494,10 +496,22 @@ void Reconciler::ResendLost(absl::Time now) {
   }
 }
 
-bool Reconciler::Send(const core::Command& command, absl::Time now, int attempt) {
-  std::shared_ptr<AgentConnection> connection = deps_.nodes.Connection(command.node);
+bool Reconciler::Send(const core::Command& command, absl::Time now, int attempt, Batch* batch) {
+  std::shared_ptr<AgentConnection> connection;
+  if (batch != nullptr) {
+    auto [it, added] = batch->nodes.try_emplace(command.node);
+    if (added) it->second.first = deps_.nodes.Connection(command.node);
+    connection = it->second.first;
+  } else {
+    connection = deps_.nodes.Connection(command.node);
+  }
   if (connection == nullptr) return false;
-  std::optional<AppEntry> app = deps_.apps.Get(command.app);
+  std::optional<AppEntry> looked_up;
+  if (batch == nullptr) looked_up = deps_.apps.Get(command.app);
+  const std::optional<AppEntry>& app =
+      batch == nullptr
+          ? looked_up
+          : batch->apps.try_emplace(command.app, deps_.apps.Get(command.app)).first->second;
   CommandType type = TrackerType(command.kind);
   // The result's deadline doubles with each attempt, up to command_timeout; a stop may
   // take its stop timeout on top.
@@ -535,13 +549,30 @@ bool Reconciler::Send(const core::Command& command, absl::Time now, int attempt)
       message.mutable_resume()->set_instance(command.instance);
       break;
   }
-  if (!connection->Send(message)) {
+  if (batch != nullptr) {
+    batch->nodes[command.node].second.push_back({id, type, std::move(message)});
+  } else if (!connection->Send(message)) {
     deps_.tracker.Complete(id);
     deps_.metrics.CountCommand(CommandTypeName(type), "unsent");
     return false;
   }
   NoteStandby(command);
   return true;
+}
+
+void Reconciler::Flush(Batch& batch) {
+  for (auto& [node, entry] : batch.nodes) {
+    auto& [connection, messages] = entry;
+    if (connection == nullptr || messages.empty()) continue;
+    std::vector<const v1::ControllerMessage*> out;
+    out.reserve(messages.size());
+    for (const Batch::Message& m : messages) out.push_back(&m.message);
+    const size_t written = connection->SendAll(out);
+    for (size_t i = written; i < messages.size(); ++i) {
+      deps_.tracker.Complete(messages[i].id);
+      deps_.metrics.CountCommand(CommandTypeName(messages[i].type), "unsent");
+    }
+  }
 }
 
 void Reconciler::NoteStandby(const core::Command& command) {

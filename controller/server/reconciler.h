@@ -13,6 +13,8 @@
 #define MICROSCALE_CONTROLLER_SERVER_RECONCILER_H_
 
 #include <map>
+#include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -23,6 +25,7 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "controller/core/types.h"
+#include "controller/server/agent_connection.h"
 #include "controller/server/app_table.h"
 #include "controller/server/assignment_writer.h"
 #include "controller/server/command_tracker.h"
@@ -120,7 +123,22 @@ class Reconciler {
                                 const std::vector<InFlightCommand>& pending,
                                 std::vector<v1::Container>* exited) const;
   void Execute(const core::Plan& plan, const core::ClusterState& state, absl::Time now);
-  bool Send(const core::Command& command, absl::Time now, int attempt = 1);
+  // The commands of one pass, written per node at the end with one flush for each node (a
+  // write per command, each waiting for the transport, was most of a large step's time);
+  // each app is looked up once.
+  struct Batch {
+    struct Message {
+      std::string id;
+      CommandType type;
+      v1::ControllerMessage message;
+    };
+    std::map<std::string, std::pair<std::shared_ptr<AgentConnection>, std::vector<Message>>> nodes;
+    std::map<std::string, std::optional<AppEntry>> apps;
+  };
+  // Sends `command` now, or adds it to `batch` (then true means it is on its way).
+  bool Send(const core::Command& command, absl::Time now, int attempt = 1, Batch* batch = nullptr);
+  // Writes what `batch` holds; a message its node's stream did not take is forgotten.
+  void Flush(Batch& batch);
   // Sends again the commands that got no result by their deadline.
   void ResendLost(absl::Time now);
   // Records what a sent command says about its instance being standby.
