@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "common/http/http_error.h"
 #include "common/strings.h"
 
 namespace microscale {
@@ -92,7 +93,7 @@ absl::StatusOr<double> HttpJsonDemandSource::Read(absl::Time) {
   }
   if (!result) {
     return absl::UnavailableError(absl::StrCat(
-        "http-json: ", spec_.url, " did not answer: ", httplib::to_string(result.error())));
+        "http-json: ", spec_.url, " did not answer: ", DescribeHttpError(result.error())));
   }
   if (result->status != 200) {
     std::string message = absl::StrCat("http-json: ", spec_.url, " answered HTTP ", result->status);

@@ -7,6 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/http/http_error.h"
 #include "common/strings.h"
 
 namespace microscale {
@@ -119,7 +120,7 @@ absl::StatusOr<double> PrometheusDemandSource::Read(absl::Time) {
   }
   if (!result) {
     return absl::UnavailableError(absl::StrCat(
-        "prometheus at ", target_.origin, " did not answer: ", httplib::to_string(result.error())));
+        "prometheus at ", target_.origin, " did not answer: ", DescribeHttpError(result.error())));
   }
   return ParsePrometheusAnswer(result->status, body);
 }

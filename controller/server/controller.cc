@@ -1,8 +1,11 @@
 #include "controller/server/controller.h"
 
+#include <functional>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/http/http_server.h"
 #include "common/log.h"
 #include "common/tls/tls_credentials.h"
@@ -95,6 +98,27 @@ void SetGrpcLimits(grpc::ServerBuilder& builder) {
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
 }
 
+// A controller restarted right after a stop may find its data directory's lock and its
+// ports still held by the stopping one (it lets go within its 5 s stop limit): taking them
+// is tried again for a little longer than that.
+constexpr absl::Duration kListenRetry = absl::Seconds(6);
+
+absl::Status RetryListen(const char* flag, const std::string& address,
+                         const std::function<absl::Status()>& listen) {
+  const absl::Time give_up = absl::Now() + kListenRetry;
+  for (int attempt = 1;; ++attempt) {
+    absl::Status s = listen();
+    if (s.ok() || absl::Now() >= give_up) return s;
+    if (attempt == 1) {
+      LogWarn(
+          "cannot listen yet; trying again for a few seconds (a controller that is "
+          "stopping may still hold the port)",
+          {{"flag", flag}, {"addr", address}, {"error", s}});
+    }
+    absl::SleepFor(absl::Milliseconds(250));
+  }
+}
+
 absl::Status StartGrpc(Controller::Parts& p) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -119,17 +143,20 @@ absl::Status StartGrpc(Controller::Parts& p) {
           {{"grpc", p.config.grpc_addr}});
     }
   }
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(p.config.grpc_addr, credentials, &p.grpc_port);
-  builder.RegisterService(p.gateway.get());
-  builder.RegisterService(p.control_plane.get());
-  SetGrpcLimits(builder);
-  p.grpc_server = builder.BuildAndStart();
-  if (p.grpc_server == nullptr || p.grpc_port == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on --grpc-addr ", p.config.grpc_addr,
-                                               " (address in use or not local?)"));
-  }
-  return absl::OkStatus();
+  return RetryListen("grpc-addr", p.config.grpc_addr, [&]() -> absl::Status {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort(p.config.grpc_addr, credentials, &p.grpc_port);
+    builder.RegisterService(p.gateway.get());
+    builder.RegisterService(p.control_plane.get());
+    SetGrpcLimits(builder);
+    p.grpc_server = builder.BuildAndStart();
+    if (p.grpc_server == nullptr || p.grpc_port == 0) {
+      p.grpc_server.reset();
+      return absl::UnavailableError(absl::StrCat(
+          "cannot listen on --grpc-addr ", p.config.grpc_addr, " (address in use or not local?)"));
+    }
+    return absl::OkStatus();
+  });
 }
 
 HttpResponse StatusPage(Controller::Parts& p) {
@@ -154,9 +181,11 @@ absl::Status StartHttp(Controller::Parts& p) {
     if (p.reconciler->StartupSettled()) return absl::OkStatus();
     return absl::UnavailableError("waiting for agents to reconnect (startup grace)");
   };
-  p.http = std::make_unique<HttpServer>(options);
-  p.http->Handle("GET", "/", [&p](const HttpRequest&) { return StatusPage(p); });
-  return p.http->Start();
+  return RetryListen("http-addr", p.config.http_addr, [&]() -> absl::Status {
+    p.http = std::make_unique<HttpServer>(options);
+    p.http->Handle("GET", "/", [&p](const HttpRequest&) { return StatusPage(p); });
+    return p.http->Start();
+  });
 }
 
 }  // namespace
@@ -167,7 +196,8 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
   absl::StatusOr<std::unique_ptr<SqliteStateStore>> store =
       SqliteStateStore::Open(config.data_dir, clock);
   if (!store.ok()) return store.status();
-  absl::StatusOr<std::unique_ptr<DataDirLock>> lock = DataDirLock::Acquire(config.data_dir);
+  absl::StatusOr<std::unique_ptr<DataDirLock>> lock =
+      DataDirLock::Acquire(config.data_dir, kListenRetry);
   if (!lock.ok()) return lock.status();
   p->lock = *std::move(lock);
   p->store = *std::move(store);

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace microscale {
 namespace {
@@ -24,14 +25,21 @@ std::string HolderPid(int fd) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(const std::string& data_dir) {
+absl::StatusOr<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(const std::string& data_dir,
+                                                                  absl::Duration wait) {
   const std::string path = absl::StrCat(data_dir, "/", kFileName);
   int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot open the lock file ", path, ": ", std::strerror(errno)));
   }
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  const absl::Time give_up = absl::Now() + wait;
+  int locked = flock(fd, LOCK_EX | LOCK_NB);
+  while (locked != 0 && errno == EWOULDBLOCK && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(100));
+    locked = flock(fd, LOCK_EX | LOCK_NB);
+  }
+  if (locked != 0) {
     const int err = errno;
     std::string pid = HolderPid(fd);
     close(fd);

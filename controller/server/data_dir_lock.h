@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace microscale {
 
@@ -17,9 +18,12 @@ class DataDirLock {
  public:
   static constexpr const char* kFileName = "controller.lock";
 
-  // Takes the lock of `data_dir` (which must exist). FailedPrecondition naming the
-  // directory and the other controller's pid when another process holds it.
-  static absl::StatusOr<std::unique_ptr<DataDirLock>> Acquire(const std::string& data_dir);
+  // Takes the lock of `data_dir` (which must exist), waiting up to `wait` while another
+  // process holds it (a controller restarted at once while the old one still stops).
+  // FailedPrecondition naming the directory and the other controller's pid when another
+  // process still holds it then.
+  static absl::StatusOr<std::unique_ptr<DataDirLock>> Acquire(
+      const std::string& data_dir, absl::Duration wait = absl::ZeroDuration());
   ~DataDirLock();  // releases the lock
   DataDirLock(const DataDirLock&) = delete;
   DataDirLock& operator=(const DataDirLock&) = delete;

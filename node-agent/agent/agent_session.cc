@@ -107,27 +107,35 @@ void AgentSession::Shutdown() {
 void AgentSession::Run() {
   Backoff backoff(options_.reconnect_backoff);
   while (!ShuttingDown()) {
-    if (ServeOnce()) backoff.Reset();
+    const Outcome outcome = ServeOnce();
+    if (outcome == Outcome::kAnswered) backoff.Reset();
     absl::Duration delay = backoff.Next();
     absl::MutexLock lock(&mu_);
     if (shutdown_) break;
-    LogInfo("redialing the controller",
-            {{"controller", options_.controller}, {"in", delay}, {"attempt", backoff.attempts()}});
+    if (outcome == Outcome::kNoRuntime) {
+      // The controller was not dialed: the engine is what to look at.
+      LogInfo("asking the container runtime again",
+              {{"runtime", runtime_.Name()}, {"in", delay}, {"attempt", backoff.attempts()}});
+    } else {
+      LogInfo(
+          "redialing the controller",
+          {{"controller", options_.controller}, {"in", delay}, {"attempt", backoff.attempts()}});
+    }
     mu_.AwaitWithTimeout(absl::Condition(&shutdown_), delay);
   }
   LogInfo("agent session stopped; containers are left running");
 }
 
-bool AgentSession::ServeOnce() {
+AgentSession::Outcome AgentSession::ServeOnce() {
   absl::StatusOr<v1::AgentMessage> hello = BuildHello();
   if (!hello.ok()) {
-    LogWarn("cannot build Hello", {{"error", hello.status()}});
-    return false;
+    LogWarn("cannot list the containers for the controller's Hello", {{"error", hello.status()}});
+    return Outcome::kNoRuntime;
   }
   auto conn = std::make_shared<Connection>();
   {
     absl::MutexLock lock(&mu_);
-    if (shutdown_) return false;
+    if (shutdown_) return Outcome::kNoAnswer;
     conn->epoch = ++epoch_;
     current_ = conn;
   }
@@ -175,7 +183,8 @@ bool AgentSession::ServeOnce() {
   LogWarn("controller stream ended", {{"controller", options_.controller},
                                       {"code", static_cast<int>(status.error_code())},
                                       {"error", status.error_message()}});
-  return answered || absl::Now() - began >= kHealthyStream;
+  return answered || absl::Now() - began >= kHealthyStream ? Outcome::kAnswered
+                                                           : Outcome::kNoAnswer;
 }
 
 absl::StatusOr<v1::NodeCapacity> AgentSession::ResolveCapacity() {

@@ -78,8 +78,13 @@ class AgentSession {
   struct Connection;
   struct EventRelay;
 
-  // One dial: Hello, then serve until the stream ends. True when the controller answered.
-  bool ServeOnce();
+  enum class Outcome {
+    kAnswered,   // the controller answered the Hello
+    kNoAnswer,   // the dial or the stream failed before an answer
+    kNoRuntime,  // no Hello: the container runtime did not list the containers
+  };
+  // One dial: Hello, then serve until the stream ends.
+  Outcome ServeOnce();
   absl::StatusOr<v1::AgentMessage> BuildHello();
   absl::StatusOr<v1::NodeCapacity> ResolveCapacity();
   absl::Status RefreshTable(bool wait_for_slot);

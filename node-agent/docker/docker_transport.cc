@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/http/http_error.h"
 #include "common/strings.h"
 
 namespace microscale::docker {
@@ -109,7 +110,7 @@ absl::StatusOr<HttpReply> DockerTransport::Send(HttpMethod method, const std::st
   if (!result) {
     // The connection may be half-broken: drop it rather than pool it.
     return absl::UnavailableError(absl::StrCat(
-        "docker engine at ", socket_path_, " unreachable: ", httplib::to_string(result.error())));
+        "docker engine at ", socket_path_, " unreachable: ", DescribeHttpError(result.error())));
   }
   HttpReply reply{result->status, std::move(result->body)};
   Release(std::move(client));

@@ -1,6 +1,7 @@
 // The real binary: one controller per data directory. A second controller on the same
 // --data-dir exits 1 naming the directory and the first one's pid; after the first is
 // killed with kill -9, a new one starts on that directory at once.
+#include <signal.h>
 #include <stdlib.h>
 
 #include <filesystem>
@@ -83,6 +84,43 @@ TEST_F(DataDirLockTest, ASecondControllerOnTheSameDirectoryIsRefused) {
   EXPECT_TRUE(absl::StrContains(said, dir_ + "/data")) << said;
   EXPECT_TRUE(absl::StrContains(said, absl::StrCat("pid ", first.pid()))) << said;
   EXPECT_TRUE(first.running()) << "the first controller is left alone";
+}
+
+// An upgrade restarts the controller at once after SIGTERM, while the old one may still be
+// closing its streams (an `events --follow` client is attached): the new one waits for the
+// data directory's lock and the ports instead of failing to start.
+TEST_F(DataDirLockTest, AControllerRestartedAtOnceAfterSigtermStarts) {
+  const std::string addr = absl::StrCat("127.0.0.1:", FreePort());
+  const std::vector<std::string> args = Args(addr);  // the same ports and directory twice
+  controllers_.emplace_back(Bin("controller/microscale-controller"), args,
+                            dir_ + "/controller-old.log");
+  ChildProcess& old = controllers_.back();
+  ASSERT_TRUE(WaitFor([&] {
+    return RunCommand(Bin("cli/microscalectl"), {"--controller", addr, "version"}).exit_code == 0;
+  })) << old.Log();
+  // An event to follow (an app applied), then a follower that has printed it: its stream
+  // is open, and the old controller's stop waits for it (up to 2 s).
+  CommandResult applied =
+      RunCommand(Bin("cli/microscalectl"), {"--controller", addr, "apply", "-f", "-"},
+                 "apiVersion: microscale.io/v1\nkind: App\nmetadata: {name: followed}\nspec:\n"
+                 "  image: microscale/demo:latest\n  replicas: {max: 1}\n"
+                 "  demand: {source: static, value: 0}\n");
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  ChildProcess follower(Bin("cli/microscalectl"), {"--controller", addr, "events", "--follow"},
+                        dir_ + "/follow.log");
+  ASSERT_TRUE(WaitFor([&] { return absl::StrContains(follower.Log(), "followed"); }))
+      << follower.Log();
+
+  kill(old.pid(), SIGTERM);
+  controllers_.emplace_back(Bin("controller/microscale-controller"), args,
+                            dir_ + "/controller-new.log");
+  ChildProcess& fresh = controllers_.back();
+  EXPECT_EQ(controllers_[0].Terminate(60'000), 0) << controllers_[0].Log();
+  EXPECT_TRUE(WaitFor([&] {
+    return RunCommand(Bin("cli/microscalectl"), {"--controller", addr, "version"}).exit_code == 0;
+  })) << fresh.Log();
+  EXPECT_TRUE(fresh.running()) << fresh.Log();
+  follower.Kill();
 }
 
 TEST_F(DataDirLockTest, AKilledControllerLeavesNoStaleLock) {
