@@ -37,7 +37,23 @@ constexpr EventKind kEventKinds[] = {
 
 }  // namespace
 
-std::string ContainerName(std::string_view instance) {
+std::string ContainerName(std::string_view cluster, std::string_view instance) {
+  const bool plain = !cluster.empty() && cluster.size() <= 63 &&
+                     std::all_of(cluster.begin(), cluster.end(), [](char c) {
+                       return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                              (c >= '0' && c <= '9') || c == '-' || c == '.';
+                     });
+  if (plain) return absl::StrCat("microscale_", ToAbsl(cluster), "_", ToAbsl(instance));
+  // FNV-1a: stable across versions and hosts, unlike std::hash.
+  uint64_t hash = 1469598103934665603ULL;
+  for (char c : cluster) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ULL;
+  }
+  return absl::StrCat("microscale_", absl::Hex(hash, absl::kZeroPad16), "_", ToAbsl(instance));
+}
+
+std::string LegacyContainerName(std::string_view instance) {
   return absl::StrCat("microscale-", ToAbsl(instance));
 }
 
@@ -52,7 +68,7 @@ bool IsOwnedBy(const LabelMap& labels, std::string_view cluster, std::string_vie
 CreateContainerRequest BuildCreateRequest(std::string_view instance, const v1::ContainerSpec& spec,
                                           std::string_view cluster, std::string_view node) {
   CreateContainerRequest r;
-  r.name = ContainerName(instance);
+  r.name = ContainerName(cluster, instance);
   r.image = spec.image();
   r.cmd.assign(spec.command().begin(), spec.command().end());
   for (const auto& [key, value] : spec.env()) r.env.push_back(absl::StrCat(key, "=", value));

@@ -23,7 +23,14 @@ inline constexpr char kLabelInstance[] = "io.microscale.instance";
 inline constexpr char kLabelPriority[] = "io.microscale.priority";
 inline constexpr char kLabelNode[] = "io.microscale.node";
 
-std::string ContainerName(std::string_view instance);
+// The engine's name of an instance's container: `microscale_<cluster>_<instance>`, so two
+// clusters on one Docker host never want the same name. A cluster name that holds other
+// characters than letters, digits, '.' and '-' (the name's separator is '_') is replaced by
+// a hash of it. Instance ids (app names and ordinals) hold no '_'.
+std::string ContainerName(std::string_view cluster, std::string_view instance);
+// The name agents gave containers before the cluster was in it: `microscale-<instance>`.
+// Containers of this agent's cluster and node found under it are adopted, not duplicated.
+std::string LegacyContainerName(std::string_view instance);
 
 // The labels that mark a container as this agent's: its cluster and node.
 LabelMap OwnerLabels(std::string_view cluster, std::string_view node);

@@ -26,7 +26,7 @@ v1::ContainerSpec WebSpec() {
 
 TEST(BuildCreateRequestTest, NamesLabelsAndLimitsTheContainer) {
   CreateContainerRequest r = BuildCreateRequest("web-3", WebSpec(), "prod", "node-a");
-  EXPECT_EQ(r.name, "microscale-web-3");
+  EXPECT_EQ(r.name, "microscale_prod_web-3");
   EXPECT_EQ(r.image, "microscale/demo:latest");
   EXPECT_THAT(r.cmd, ElementsAre("/bin/sh"));
   EXPECT_THAT(r.env, ElementsAre("A=1", "B=2"));
@@ -38,6 +38,22 @@ TEST(BuildCreateRequestTest, NamesLabelsAndLimitsTheContainer) {
   EXPECT_EQ(r.network_mode, "bridge");
   EXPECT_EQ(r.stop_timeout_seconds, 4);
   EXPECT_TRUE(r.no_new_privileges);
+}
+
+// Two clusters on one Docker host never want the same name; a cluster name that would not
+// make a valid or unambiguous name is hashed; the old name is kept for adoption.
+TEST(ContainerNameTest, HoldsTheClusterAndTheInstance) {
+  EXPECT_EQ(ContainerName("prod", "web-0"), "microscale_prod_web-0");
+  EXPECT_EQ(ContainerName("docwalk2", "dup-0"), "microscale_docwalk2_dup-0");
+  EXPECT_NE(ContainerName("a", "dup-0"), ContainerName("b", "dup-0"));
+  const std::string odd = ContainerName("my cluster/one", "web-0");
+  EXPECT_EQ(odd.rfind("microscale_", 0), 0u) << odd;
+  EXPECT_EQ(odd.size(), std::string("microscale_").size() + 16 + std::string("_web-0").size());
+  EXPECT_EQ(odd.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-"), std::string::npos)
+      << odd;
+  EXPECT_NE(odd, ContainerName("my cluster/two", "web-0"));
+  EXPECT_NE(ContainerName("a_b", "c-0"), ContainerName("a", "b_c-0")) << "'_' is hashed";
+  EXPECT_EQ(LegacyContainerName("web-0"), "microscale-web-0");
 }
 
 TEST(BuildCreateRequestTest, KeepsTheRequestedNetwork) {

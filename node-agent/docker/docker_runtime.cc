@@ -58,14 +58,17 @@ int64_t DockerContainerRuntime::StartedMillis(const std::string& id, const std::
 }
 
 absl::StatusOr<ContainerDetails> DockerContainerRuntime::InspectOwned(const std::string& instance) {
-  ASSIGN_OR_RETURN(ContainerDetails details,
-                   client_.InspectContainer(docker::ContainerName(instance)));
-  if (!docker::IsOwnedBy(details.labels, options_.cluster, options_.node)) {
-    return absl::NotFoundError(absl::StrCat("no container of instance ", instance,
-                                            " owned by cluster ", options_.cluster, " on node ",
-                                            options_.node));
+  // Under its name, or under the name an older agent gave it.
+  for (const std::string& name :
+       {docker::ContainerName(options_.cluster, instance), docker::LegacyContainerName(instance)}) {
+    absl::StatusOr<ContainerDetails> details = client_.InspectContainer(name);
+    if (absl::IsNotFound(details.status())) continue;
+    RETURN_IF_ERROR(details.status());
+    if (docker::IsOwnedBy(details->labels, options_.cluster, options_.node)) return details;
   }
-  return details;
+  return absl::NotFoundError(absl::StrCat("no container of instance ", instance,
+                                          " owned by cluster ", options_.cluster, " on node ",
+                                          options_.node));
 }
 
 absl::Status DockerContainerRuntime::Stop(const std::string& instance, absl::Duration timeout) {

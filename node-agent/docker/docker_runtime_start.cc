@@ -46,6 +46,22 @@ absl::StatusOr<v1::Container> DockerContainerRuntime::Start(const std::string& i
   if (spec.image().empty()) {
     return absl::InvalidArgumentError(absl::StrCat("instance ", instance, ": no image"));
   }
+  // A container an older agent made under the old name is this instance's: adopted as it
+  // is (or started, if only created); an exited one is removed and made again.
+  absl::StatusOr<ContainerDetails> legacy =
+      client_.InspectContainer(docker::LegacyContainerName(instance));
+  if (legacy.ok() && docker::IsOwnedBy(legacy->labels, options_.cluster, options_.node)) {
+    if (docker::IsLive(legacy->status)) return docker::ToContainer(*legacy, options_.node);
+    if (legacy->status == "created") return StartCreated(instance, legacy->id, spec.start_paused());
+    absl::Status removed = legacy->status == "removing"
+                               ? absl::OkStatus()
+                               : client_.RemoveContainer(legacy->id, /*force=*/true);
+    if (!removed.ok() && !absl::IsNotFound(removed)) {
+      return Annotate(removed, absl::StrCat("replacing exited container ", legacy->name));
+    }
+  } else if (!legacy.ok() && !absl::IsNotFound(legacy.status())) {
+    return legacy.status();
+  }
   docker::CreateContainerRequest request =
       docker::BuildCreateRequest(instance, spec, options_.cluster, options_.node);
   // Two rounds: the second follows the removal of a dead container holding the name.

@@ -180,7 +180,7 @@ TEST_F(AgentDockerTest, ContainersWithoutTheClusterLabelSurvive) {
   // One container nobody labelled, named as the agent would name an instance; one managed
   // by another cluster.
   const std::string squatted = absl::StrCat(app_, "-squat");
-  std::string foreign = CreateForeign(docker::ContainerName(squatted), {});
+  std::string foreign = CreateForeign(docker::ContainerName(cluster_, squatted), {});
   std::string other_cluster = CreateForeign(absl::StrCat("microscale-", app_, "-other"),
                                             {{docker::kLabelManaged, "true"},
                                              {docker::kLabelCluster, env_.Cluster("someone-else")},

@@ -126,7 +126,7 @@ TEST_F(DockerRuntimeTest, StartCreatesARunningLabelledLimitedContainer) {
 
   auto d = Client().InspectContainer(c->container_id());
   ASSERT_TRUE(d.ok()) << d.status();
-  EXPECT_EQ(d->name, absl::StrCat("microscale-", Instance(0)));
+  EXPECT_EQ(d->name, absl::StrCat("microscale_", cluster_, "_", Instance(0)));
   EXPECT_EQ(d->status, "running");
   EXPECT_THAT(d->labels, Contains(Pair("io.microscale.managed", "true")));
   EXPECT_THAT(d->labels, Contains(Pair("io.microscale.cluster", cluster_)));
@@ -255,8 +255,46 @@ TEST_F(DockerRuntimeTest, AContainerKilledBehindItsBackIsReportedExited) {
   EXPECT_EQ((*list)[0].exit_code(), 137);
 }
 
+// Two clusters on one Docker host start the same instance id: each gets its own container
+// (the names once clashed: "container name microscale-dup-0 is taken").
+TEST_F(DockerRuntimeTest, TwoClustersOnOneHostRunTheSameInstanceId) {
+  std::unique_ptr<DockerContainerRuntime> other = NewRuntime(Env().Cluster("neighbour"));
+  auto ours = runtime_->Start(Instance(0), Spec());
+  ASSERT_TRUE(ours.ok()) << ours.status();
+  auto theirs = other->Start(Instance(0), Spec());
+  ASSERT_TRUE(theirs.ok()) << theirs.status();
+  EXPECT_NE(ours->container_id(), theirs->container_id());
+  EXPECT_EQ(EngineState(ours->container_id()), "running");
+  EXPECT_EQ(EngineState(theirs->container_id()), "running");
+  ASSERT_TRUE(runtime_->Stop(Instance(0), absl::Seconds(1)).ok());
+  EXPECT_EQ(EngineState(theirs->container_id()), "running") << "a stop reached the neighbour";
+}
+
+// A container an older agent made under the old name (`microscale-<instance>`) is adopted
+// after the upgrade: a start returns it, stop and pause find it, and no second container
+// is made for the instance.
+TEST_F(DockerRuntimeTest, AContainerUnderTheOldNameIsAdopted) {
+  docker::CreateContainerRequest request =
+      docker::BuildCreateRequest(Instance(0), Spec(), cluster_, "node-1");
+  request.name = docker::LegacyContainerName(Instance(0));
+  auto id = Client().CreateContainer(request);
+  ASSERT_TRUE(id.ok()) << id.status();
+  ASSERT_TRUE(Client().StartContainer(*id).ok());
+  auto adopted = runtime_->Start(Instance(0), Spec());
+  ASSERT_TRUE(adopted.ok()) << adopted.status();
+  EXPECT_EQ(adopted->container_id(), *id);
+  EXPECT_EQ(runtime_->List()->size(), 1u);
+  auto paused = runtime_->Pause(Instance(0));
+  ASSERT_TRUE(paused.ok()) << paused.status();
+  EXPECT_EQ(paused->container_id(), *id);
+  ASSERT_TRUE(runtime_->Stop(Instance(0), absl::Seconds(1)).ok());
+  EXPECT_EQ(EngineState(*id), "");
+  EXPECT_TRUE(runtime_->List()->empty());
+}
+
 TEST_F(DockerRuntimeTest, ContainersItDoesNotOwnSurviveEverything) {
-  // One container with no Microscale labels, one of another cluster with our instance name.
+  // One container with no Microscale labels, one of another cluster with our instance id,
+  // and one without labels that holds the name our instance would get.
   docker::CreateContainerRequest plain;
   plain.name = absl::StrCat("plain-", Env().run_id());
   plain.image = kTestImage;
@@ -267,6 +305,12 @@ TEST_F(DockerRuntimeTest, ContainersItDoesNotOwnSurviveEverything) {
   std::unique_ptr<DockerContainerRuntime> other = NewRuntime(Env().Cluster("other"));
   auto foreign = other->Start(Instance(0), Spec());
   ASSERT_TRUE(foreign.ok()) << foreign.status();
+  docker::CreateContainerRequest squatter;
+  squatter.name = docker::ContainerName(cluster_, Instance(0));
+  squatter.image = kTestImage;
+  squatter.labels = {{testing::kRunLabel, Env().run_id()}};
+  auto squatter_id = Client().CreateContainer(squatter);
+  ASSERT_TRUE(squatter_id.ok()) << squatter_id.status();
 
   EXPECT_TRUE(runtime_->List()->empty());
   EXPECT_TRUE(runtime_->Stop(Instance(0), absl::Seconds(1)).ok());
@@ -281,6 +325,7 @@ TEST_F(DockerRuntimeTest, ContainersItDoesNotOwnSurviveEverything) {
   EXPECT_TRUE(runtime_->List()->empty());
   EXPECT_EQ(EngineState(*plain_id), "running");
   EXPECT_EQ(EngineState(foreign->container_id()), "running");
+  EXPECT_EQ(EngineState(*squatter_id), "created");
 }
 
 TEST_F(DockerRuntimeTest, TwentyParallelStartsAllRun) {
