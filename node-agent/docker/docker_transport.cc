@@ -2,8 +2,12 @@
 
 #include <httplib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -100,6 +104,26 @@ void DockerTransport::Release(std::unique_ptr<httplib::Client> client) {
   if (idle_.size() < max_idle_) idle_.push_back(std::move(client));
 }
 
+// Why the socket could not be used, with the system's words where it has them: a missing
+// socket file and a socket this user may not open are told from an engine that is down.
+namespace {
+
+std::string WhyUnreachable(const std::string& socket_path, httplib::Error error) {
+  if (error != httplib::Error::Connection) return DescribeHttpError(error);
+  struct stat info {};
+  if (stat(socket_path.c_str(), &info) != 0) {
+    return absl::StrCat(std::strerror(errno), " (is --docker-host right, and dockerd running?)");
+  }
+  if (!S_ISSOCK(info.st_mode)) return "not a unix socket (is --docker-host right?)";
+  if (access(socket_path.c_str(), R_OK | W_OK) != 0) {
+    return absl::StrCat(std::strerror(errno),
+                        " (run the agent as root or as a member of the socket's group)");
+  }
+  return "connection refused (the socket is there but dockerd does not answer: is it running?)";
+}
+
+}  // namespace
+
 absl::StatusOr<HttpReply> DockerTransport::Send(HttpMethod method, const std::string& path,
                                                 const std::string& json_body,
                                                 absl::Duration timeout) {
@@ -109,8 +133,8 @@ absl::StatusOr<HttpReply> DockerTransport::Send(HttpMethod method, const std::st
   httplib::Result result = Dispatch(*client, method, full_path, json_body);
   if (!result) {
     // The connection may be half-broken: drop it rather than pool it.
-    return absl::UnavailableError(absl::StrCat(
-        "docker engine at ", socket_path_, " unreachable: ", DescribeHttpError(result.error())));
+    return absl::UnavailableError(absl::StrCat("docker engine at ", socket_path_, " unreachable: ",
+                                               WhyUnreachable(socket_path_, result.error())));
   }
   HttpReply reply{result->status, std::move(result->body)};
   Release(std::move(client));

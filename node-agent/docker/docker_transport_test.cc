@@ -1,6 +1,14 @@
 #include "node-agent/docker/docker_transport.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include "node-agent/docker/docker_client.h"
 
@@ -37,6 +45,37 @@ TEST(DockerTransportTest, AnAbsentEngineIsUnavailable) {
   DockerTransport transport("/tmp/microscale-no-such-engine.sock");
   auto reply = transport.Send(HttpMethod::kGet, "/_ping", "", absl::Seconds(2));
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnavailable);
+}
+
+// The error says what is wrong with the socket in the system's words (it once ended in a
+// bare "Connection"): no such file, not a socket, or a socket nobody listens on.
+TEST(DockerTransportTest, AnUnreachableEngineSaysWhy) {
+  auto why = [](const std::string& path) {
+    DockerTransport transport(path);
+    return std::string(
+        transport.Send(HttpMethod::kGet, "/_ping", "", absl::Seconds(2)).status().message());
+  };
+  EXPECT_THAT(why("/tmp/microscale-no-such-engine.sock"),
+              ::testing::HasSubstr("unreachable: No such file or directory"));
+  char file[] = "/tmp/microscale-not-a-socket.XXXXXX";
+  const int fd = mkstemp(file);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  EXPECT_THAT(why(file), ::testing::HasSubstr("not a unix socket"));
+  unlink(file);
+
+  char dir[] = "/tmp/microscale-dead-engine.XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string path = std::string(dir) + "/docker.sock";
+  const int sock = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::snprintf(address.sun_path, sizeof(address.sun_path), "%s", path.c_str());
+  ASSERT_EQ(bind(sock, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  close(sock);  // bound, never listening: connections are refused
+  EXPECT_THAT(why(path), ::testing::HasSubstr("connection refused"));
+  unlink(path.c_str());
+  rmdir(dir);
 }
 
 TEST(DockerClientTest, ReportsEachCallToTheObserver) {
