@@ -43,6 +43,19 @@ TEST(ArgsTest, SubcommandHelpHasDescriptionAndExamples) {
   EXPECT_THAT(nested.out, HasSubstr("microscalectl get containers --app web"));
 }
 
+// kubectl's singular forms name the same lists: the closed port fails them with exit 1
+// (they parsed and called), not 2 (usage).
+TEST(ArgsTest, SingularKindsAreAccepted) {
+  for (std::vector<std::string> args : {std::vector<std::string>{"get", "app", "web"},
+                                        {"get", "node", "node-1"},
+                                        {"get", "container", "web-0"},
+                                        {"get", "containers", "web-0", "--app", "web"}}) {
+    auto result = RunCliForTest(With(args));
+    EXPECT_EQ(result.exit_code, 1) << ::testing::PrintToString(args) << result.err;
+    EXPECT_THAT(result.err, HasSubstr("cannot reach the controller"));
+  }
+}
+
 TEST(ArgsTest, VersionFlagPrintsClientVersion) {
   auto result = RunCliForTest({"--version"});
   EXPECT_EQ(result.exit_code, 0);
@@ -74,6 +87,15 @@ INSTANTIATE_TEST_SUITE_P(
         UsageCase{{"frobnicate"}, "frobnicate", "microscalectl"},
         UsageCase{{"get"}, "subcommand", "microscalectl get"},
         UsageCase{{"get", "pods"}, "pods", "microscalectl get"},
+        // kubectl habits get a hint at what was meant.
+        UsageCase{
+            {"describe", "web"}, "did you mean \"describe app web\"?", "microscalectl describe"},
+        UsageCase{{"delete", "web"}, "did you mean \"delete app web\"?", "microscalectl delete"},
+        UsageCase{
+            {"apply", "apps.yaml"}, "did you mean \"apply -f apps.yaml\"?", "microscalectl apply"},
+        UsageCase{{"apply", "-f", "x.yaml", "--dryrun"},
+                  "did you mean --dry-run?",
+                  "microscalectl apply"},
         UsageCase{{"get", "apps", "--bogus"}, "--bogus", "microscalectl get apps"},
         UsageCase{{"get", "apps", "a", "b"}, "b", "microscalectl get apps"},
         UsageCase{{"-o", "xml", "get", "apps"}, "xml", "microscalectl get apps"},

@@ -80,12 +80,18 @@ int RunGetNodes(CommandContext& context, const std::string& name) {
   return 0;
 }
 
-int RunGetContainers(CommandContext& context, const std::string& app, const std::string& node) {
+int RunGetContainers(CommandContext& context, const std::string& app, const std::string& node,
+                     const std::string& name) {
   v1::GetContainersRequest request;
   request.set_app(app);
   request.set_node(node);
   auto response = context.client().GetContainers(request);
   if (!response.ok()) return context.Fail(response.status());
+  KeepNamed(*response->mutable_containers(), name,
+            [](const v1::Container& c) { return c.instance(); });
+  if (!name.empty() && response->containers().empty()) {
+    return NotFound(context, "container", name);
+  }
   if (IsStructured(context.options().output)) {
     PrintStructured(ContainerListJson(response->containers()), context.options().output,
                     context.out());

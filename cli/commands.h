@@ -37,7 +37,9 @@ struct SimulateOptions {
 int RunApply(CommandContext& context, const ApplyOptions& options);
 int RunGetApps(CommandContext& context, const std::string& name);
 int RunGetNodes(CommandContext& context, const std::string& name);
-int RunGetContainers(CommandContext& context, const std::string& app, const std::string& node);
+// `name`: only the container of this instance (empty: all).
+int RunGetContainers(CommandContext& context, const std::string& app, const std::string& node,
+                     const std::string& name = "");
 int RunDescribeApp(CommandContext& context, const std::string& name);
 int RunDeleteApp(CommandContext& context, const std::string& name);
 int RunDeleteNode(CommandContext& context, const std::string& name);

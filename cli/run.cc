@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <functional>
@@ -11,6 +12,7 @@
 #include <utility>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
@@ -170,20 +172,24 @@ void AddGet(CLI::App& app, Args& args, Action& action) {
   get->require_subcommand(1);
   CLI::App* apps = AddCommand(*get, "apps", "List apps with their demand and container counts",
                               "  microscalectl get apps\n  microscalectl get apps web -o json");
+  apps->alias("app");  // kubectl's singular form
   apps->add_option("NAME", args.name, "Show only this app");
   apps->callback([&] { action = [&](CommandContext& c) { return RunGetApps(c, args.name); }; });
   CLI::App* nodes =
       AddCommand(*get, "nodes", "List nodes with their capacity and state",
                  "  microscalectl get nodes\n  microscalectl get nodes node-1 -o json");
+  nodes->alias("node");
   nodes->add_option("NAME", args.name, "Show only this node");
   nodes->callback([&] { action = [&](CommandContext& c) { return RunGetNodes(c, args.name); }; });
   CLI::App* containers = AddCommand(
       *get, "containers", "List managed containers",
       "  microscalectl get containers\n  microscalectl get containers --app web --node node-1");
+  containers->alias("container");
+  containers->add_option("NAME", args.name, "Show only the container of this instance");
   containers->add_option("--app", args.app, "Only containers of this app");
   containers->add_option("--node", args.node, "Only containers on this node");
   containers->callback([&] {
-    action = [&](CommandContext& c) { return RunGetContainers(c, args.app, args.node); };
+    action = [&](CommandContext& c) { return RunGetContainers(c, args.app, args.node, args.name); };
   });
 }
 
@@ -372,6 +378,64 @@ std::pair<const CLI::App*, std::string> DeepestCommand(const CLI::App& app) {
   }
 }
 
+// Edits (insert, delete, replace) that turn `a` into `b`.
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The long option of `command` (or of the commands above it) closest to the unknown
+// `word` ("--dryrun" -> "--dry-run"), or "" when none is within two edits.
+std::string ClosestOption(const CLI::App& command, const std::string& word) {
+  std::string best;
+  size_t best_distance = 3;
+  for (const CLI::App* c = &command; c != nullptr; c = c->get_parent()) {
+    for (const CLI::Option* option : c->get_options()) {
+      for (const std::string& name : option->get_lnames()) {
+        const std::string candidate = "--" + name;
+        const size_t d = EditDistance(word, candidate);
+        if (d < best_distance) {
+          best_distance = d;
+          best = candidate;
+        }
+      }
+    }
+  }
+  return best;
+}
+
+// What the user probably meant, for the habits kubectl users bring: "describe web",
+// "apply apps.yaml", "--dryrun".
+std::string Hint(const CLI::App& command, const std::string& path,
+                 const std::vector<std::string>& extra) {
+  if (extra.empty()) return "";
+  const std::string& word = extra.front();
+  const std::string short_path = path.substr(path.find(' ') + 1);  // without "microscalectl"
+  if (absl::StartsWith(word, "--")) {
+    std::string option = ClosestOption(command, word.substr(0, word.find('=')));
+    return option.empty() ? "" : absl::StrCat("did you mean ", option, "?");
+  }
+  if (absl::StartsWith(word, "-")) return "";
+  if (command.get_name() == "apply") {
+    return absl::StrCat("did you mean \"apply -f ", word, "\"?");
+  }
+  if (command.get_require_subcommand_min() > 0 && !command.get_subcommands({}).empty()) {
+    const CLI::App* first = command.get_subcommands({}).front();
+    return absl::StrCat("did you mean \"", short_path, " ", first->get_name(), " ", word, "\"?");
+  }
+  return "";
+}
+
 int UsageError(const CLI::App& app, const CLI::ParseError& error, std::ostream& err) {
   auto [command, path] = DeepestCommand(app);
   std::string message = error.what();
@@ -381,6 +445,8 @@ int UsageError(const CLI::App& app, const CLI::ParseError& error, std::ostream& 
       command->get_require_subcommand_min() > 0) {
     message = absl::StrCat("unknown command \"", extra.front(), "\" for \"", path, "\"");
   }
+  const std::string hint = Hint(*command, path, extra);
+  if (!hint.empty()) absl::StrAppend(&message, "; ", hint);
   err << "Error: " << message << "\nRun '" << path << " --help' for usage.\n";
   return kExitUsage;
 }
