@@ -129,6 +129,9 @@ INSTANTIATE_TEST_SUITE_P(
                   "not a non-negative number",
                   "microscalectl demand set"},
         UsageCase{{"--controller", "", "version"}, "must not be empty", "microscalectl version"},
+        UsageCase{{"--controller", "127.0.0.1", "version"},
+                  "has no port: give HOST:PORT (e.g. 127.0.0.1:7400)",
+                  "microscalectl version"},
         UsageCase{{"cordon"}, "NODE", "microscalectl cordon"},
         UsageCase{{"events", "--since", "1h"}, "--since", "microscalectl events"}));
 

@@ -96,11 +96,20 @@ const CLI::Validator& NonNegativeNumber() {
   return validator;
 }
 
-// Accepts any non-empty gRPC target ("host:port", "unix:///path", ...).
+// Accepts a gRPC target: "host:port", or one with a scheme ("unix:///path", "dns:///...").
+// A bare host is refused: it names no port, and the dial would only fail later with
+// "cannot reach".
 const CLI::Validator& NonEmptyAddress() {
   static const CLI::Validator validator(
       [](std::string& text) -> std::string {
-        return text.empty() ? "must not be empty (e.g. 127.0.0.1:7400)" : "";
+        if (text.empty()) return "must not be empty (e.g. 127.0.0.1:7400)";
+        const bool has_scheme = text.find(":/") != std::string::npos ||
+                                absl::StartsWith(text, "unix:") ||
+                                absl::StartsWith(text, "unix-abstract:");
+        if (!has_scheme && text.find(':') == std::string::npos) {
+          return absl::StrCat("\"", text, "\" has no port: give HOST:PORT (e.g. ", text, ":7400)");
+        }
+        return "";
       },
       "ADDR");
   return validator;
