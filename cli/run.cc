@@ -35,6 +35,7 @@ struct Args {
   std::string node;
   std::string value;
   bool follow = false;
+  bool text_only = false;  // the command prints text only (describe): -o json|yaml is refused
   SimulateOptions simulate;
   std::string sim_output, step = "1s", start_delay = "300ms", stop_delay = "0s",
                           unpause_delay = "30ms", duration, drain_rate, placement = "spread";
@@ -210,8 +211,10 @@ void AddAppCommands(CLI::App& app, Args& args, Action& action) {
       AddCommand(*describe, "app", "Spec, status, conditions, containers and recent events",
                  "  microscalectl describe app checkout-api");
   describe_app->add_option("NAME", args.name, "The app")->required();
-  describe_app->callback(
-      [&] { action = [&](CommandContext& c) { return RunDescribeApp(c, args.name); }; });
+  describe_app->callback([&] {
+    args.text_only = true;
+    action = [&](CommandContext& c) { return RunDescribeApp(c, args.name); };
+  });
 
   CLI::App* del = AddCommand(app, "delete", "Delete an app, or forget a node that is gone",
                              "  microscalectl delete app web\n  microscalectl delete node node-3");
@@ -500,6 +503,13 @@ std::optional<int> ParseCommandLine(int argc, const char* const* argv, const Cli
     return kExitUsage;
   }
   global.output = ParseOutputFormat(args.output).value_or(OutputFormat::kTable);
+  if (args.text_only && IsStructured(global.output)) {
+    auto [command, path] = DeepestCommand(app);
+    io.err << "Error: " << path << " prints text only; for JSON or YAML use \"microscalectl get "
+           << "app " << args.name << " -o " << args.output << "\"\nRun '" << path
+           << " --help' for usage.\n";
+    return kExitUsage;
+  }
   global.timeout = DurationOf(args.timeout);
   return std::nullopt;
 }
