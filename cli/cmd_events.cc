@@ -45,8 +45,10 @@ int RunEvents(CommandContext& context, bool follow) {
     context.err() << "No events found.\n";
     return 0;
   }
-  context.out() << EventHeaderLine() << '\n';
-  for (const v1::Event& event : events) context.out() << EventLine(event) << '\n';
+  // Columns as wide as the longest reason and object listed, so none shifts a row.
+  const EventColumns columns = EventColumnsFor(events);
+  context.out() << EventHeaderLine(columns) << '\n';
+  for (const v1::Event& event : events) context.out() << EventLine(event, columns) << '\n';
   return 0;
 }
 

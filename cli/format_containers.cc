@@ -1,5 +1,6 @@
 #include "cli/format_containers.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -11,7 +12,11 @@
 namespace microscale::cli {
 namespace {
 
-constexpr const char* kEventFormat = "%-20s   %-14s   %-24s   %s";
+std::string EventRow(const EventColumns& columns, std::string_view time, std::string_view reason,
+                     std::string_view object, std::string_view message) {
+  return absl::StrFormat("%-20s   %-*s   %-*s   %s", time, columns.reason, reason, columns.object,
+                         object, message);
+}
 
 std::vector<std::string> ContainerRow(const v1::Container& container, bool wide, absl::Time now) {
   std::vector<std::string> row = {container.instance(), container.app(), container.node(),
@@ -68,13 +73,22 @@ nlohmann::json ContainerListJson(const ContainerMessages& containers) {
   return ListObject("ContainerList", std::move(items));
 }
 
-std::string EventHeaderLine() {
-  return absl::StrFormat(kEventFormat, "TIME", "REASON", "OBJECT", "MESSAGE");
+EventColumns EventColumnsFor(const EventMessages& events) {
+  EventColumns columns{std::string_view("REASON").size(), std::string_view("OBJECT").size()};
+  for (const v1::Event& event : events) {
+    columns.reason = std::max(columns.reason, static_cast<int>(event.kind().size()));
+    columns.object = std::max(columns.object, static_cast<int>(event.object().size()));
+  }
+  return columns;
 }
 
-std::string EventLine(const v1::Event& event) {
-  return absl::StrFormat(kEventFormat, FormatRfc3339(event.unix_ms()), event.kind(), event.object(),
-                         event.message());
+std::string EventHeaderLine(const EventColumns& columns) {
+  return EventRow(columns, "TIME", "REASON", "OBJECT", "MESSAGE");
+}
+
+std::string EventLine(const v1::Event& event, const EventColumns& columns) {
+  return EventRow(columns, FormatRfc3339(event.unix_ms()), event.kind(), event.object(),
+                  event.message());
 }
 
 nlohmann::json EventJson(const v1::Event& event) {

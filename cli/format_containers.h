@@ -29,10 +29,18 @@ nlohmann::json ContainerJson(const v1::Container& container);
 // {"apiVersion": "microscale.io/v1", "kind": "ContainerList", "items": [ContainerJson...]}.
 nlohmann::json ContainerListJson(const ContainerMessages& containers);
 
+// Widths of the REASON and OBJECT columns: from the events listed, or (following, when the
+// events are not known yet) wide enough for every reason and most objects.
+struct EventColumns {
+  int reason = 18;
+  int object = 32;
+};
+
 // The column titles of an event line, and one event as a line (no newline) aligned to them:
-// TIME REASON OBJECT MESSAGE. Fixed widths, so lines of a followed stream line up.
-std::string EventHeaderLine();
-std::string EventLine(const v1::Event& event);
+// TIME REASON OBJECT MESSAGE. The same columns for every line, so they line up.
+std::string EventHeaderLine(const EventColumns& columns = {});
+EventColumns EventColumnsFor(const EventMessages& events);
+std::string EventLine(const v1::Event& event, const EventColumns& columns = {});
 
 // {time, reason, object, message}; and the EventList object around several.
 nlohmann::json EventJson(const v1::Event& event);

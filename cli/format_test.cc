@@ -326,10 +326,36 @@ TEST(EventsTest, LineAndJson) {
   EXPECT_THAT(EventLine(event), HasSubstr("2024-05-01T12:00:00Z"));
   EXPECT_THAT(EventLine(event), HasSubstr("Scaled"));
   EXPECT_THAT(EventLine(event), HasSubstr("desired 2 -> 3"));
-  EXPECT_EQ(EventJson(event), (nlohmann::json{{"time", "2024-05-01T12:00:00Z"},
+  EXPECT_EQ(EventJson(event), (nlohmann::json{{"time", "2024-05-01T12:00:00Z"}
+
+                                              ,
                                               {"reason", "Scaled"},
                                               {"object", "app/web"},
-                                              {"message", "desired 2 -> 3"}}));
+                                              {"message", "desired 2 -> 3"}}  // namespace
+                               ));
+}  // namespace microscale::cli
+
+// A reason or object longer than the defaults widens its column for every row: the
+// columns of a listing never shift (DemandReadFailed once pushed OBJECT to the right).
+TEST(FormatTest, EventColumnsFitTheLongestReasonAndObject) {
+  EventMessages events;
+  v1::Event* a = events.Add();
+  a->set_kind("DemandReadFailed");
+  a->set_object("app/a");
+  a->set_message("m1");
+  v1::Event* b = events.Add();
+  b->set_kind("Scaling");
+  b->set_object("app/a-very-long-application-name-indeed");
+  b->set_message("m2");
+  const EventColumns columns = EventColumnsFor(events);
+  const std::string header = EventHeaderLine(columns);
+  const size_t object_at = header.find("OBJECT");
+  const size_t message_at = header.find("MESSAGE");
+  for (const v1::Event& e : events) {
+    const std::string line = EventLine(e, columns);
+    EXPECT_EQ(line.find(e.object()), object_at) << line;
+    EXPECT_EQ(line.find(e.message()), message_at) << line;
+  }
 }
 
 TEST(PrintStructuredTest, JsonAndYaml) {
