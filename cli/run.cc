@@ -219,8 +219,9 @@ void AddAppCommands(CLI::App& app, Args& args, Action& action) {
   CLI::App* del = AddCommand(app, "delete", "Delete an app, or forget a node that is gone",
                              "  microscalectl delete app web\n  microscalectl delete node node-3");
   del->require_subcommand(1);
-  CLI::App* delete_app = AddCommand(*del, "app", "Stop the app's containers, then forget the app",
-                                    "  microscalectl delete app web");
+  CLI::App* delete_app =
+      AddCommand(*del, "app", "Forget the app; the next pass stops its containers",
+                 "  microscalectl delete app web");
   delete_app->add_option("NAME", args.name, "The app")->required();
   delete_app->callback(
       [&] { action = [&](CommandContext& c) { return RunDeleteApp(c, args.name); }; });
