@@ -261,5 +261,16 @@ TEST(BadManifests, EachReportsExactlyOneErrorAtItsPath) {
   }
 }
 
+// Every problem of a document is reported at once: a value that is not a string and a bad
+// variable name in the same map (the name once showed only after the value was fixed).
+TEST(BadManifests, EveryErrorOfAMapAtOnce) {
+  absl::StatusOr<std::vector<AppSpec>> apps = ParseManifests(Spec(kOk + "  env: {A: 1, 1B: x}\n"));
+  ASSERT_EQ(apps.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string message(apps.status().message());
+  EXPECT_THAT(message, HasSubstr("spec.env.A: must be a string")) << message;
+  EXPECT_THAT(message, HasSubstr("spec.env.1B: is not a valid environment variable name"))
+      << message;
+}
+
 }  // namespace
 }  // namespace microscale

@@ -285,26 +285,24 @@ std::optional<std::map<std::string, std::string>> MapReader::StringMap(std::stri
     return std::nullopt;
   }
   std::map<std::string, std::string> result;
-  bool ok = true;
   for (const auto& pair : *node) {
     std::optional<std::string> name = KeyText(pair.first);
     NodeInfo info = Inspect(pair.second);
     if (!name) {
       errors_->Add(path, "keys must be strings");
-      ok = false;
     } else if (result.contains(*name)) {
       errors_->Add(ChildPath(path, *name), "duplicate key");
-      ok = false;
     } else if (info.tag_problem || info.shape != NodeInfo::Shape::kScalar ||
                info.kind != ScalarKind::kString) {
       errors_->Add(ChildPath(path, *name),
                    info.tag_problem ? *info.tag_problem : Expected("a string", info));
-      ok = false;
     } else {
       result.emplace(*name, info.text);
     }
   }
-  if (!ok) return std::nullopt;
+  // With errors the document is refused anyway; the entries that read well still go on to
+  // the checks of their names, so one pass reports every problem (a bad value of A and a
+  // bad name 1B together, not 1B only after A is fixed).
   return result;
 }
 
