@@ -174,7 +174,10 @@ ControllerFlagsResult ParseControllerFlags(int argc, const char* const* argv,
     return UsageError("", e.what());
   }
   ControllerConfig config;
-  if (auto error = Convert(raw, config)) return *error;
+  if (auto error = Convert(raw, config)) {
+    error->message = NameEnvSource(error->message, argc, argv);
+    return *error;
+  }
   result.config = std::move(config);
   return result;
 }

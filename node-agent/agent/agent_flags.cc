@@ -176,7 +176,10 @@ AgentFlagsResult ParseAgentFlags(int argc, const char* const* argv, std::string_
     return result;
   }
   AgentConfig config;
-  if (auto error = Convert(raw, config)) return *error;
+  if (auto error = Convert(raw, config)) {
+    error->message = NameEnvSource(error->message, argc, argv);
+    return *error;
+  }
   result.config = std::move(config);
   return result;
 }

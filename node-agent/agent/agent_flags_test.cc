@@ -89,6 +89,21 @@ TEST(ParseAgentFlags, BadValuesAreUsageErrorsNamingTheFlag) {
   }
 }
 
+// A bad value that came from the environment names the variable too; the same value on
+// the command line names the flag alone.
+TEST(ParseAgentFlags, ABadValueFromTheEnvironmentNamesTheVariable) {
+  setenv("MICROSCALE_HEARTBEAT_INTERVAL", "10", 1);
+  AgentFlagsResult from_env = Parse({});
+  AgentFlagsResult from_argv = Parse({"--heartbeat-interval=10"});
+  unsetenv("MICROSCALE_HEARTBEAT_INTERVAL");
+  EXPECT_EQ(from_env.exit_code, 2);
+  EXPECT_THAT(from_env.message,
+              HasSubstr("--heartbeat-interval (from MICROSCALE_HEARTBEAT_INTERVAL=10): "));
+  EXPECT_EQ(from_argv.exit_code, 2);
+  EXPECT_THAT(from_argv.message, HasSubstr("--heartbeat-interval: "));
+  EXPECT_THAT(from_argv.message, ::testing::Not(HasSubstr("MICROSCALE_HEARTBEAT_INTERVAL")));
+}
+
 TEST(ParseAgentFlags, HelpAndVersionExitZero) {
   AgentFlagsResult help = Parse({"--help"});
   EXPECT_FALSE(help.config.has_value());
