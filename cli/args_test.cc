@@ -46,10 +46,10 @@ TEST(ArgsTest, SubcommandHelpHasDescriptionAndExamples) {
 // kubectl's singular forms name the same lists: the closed port fails them with exit 1
 // (they parsed and called), not 2 (usage).
 TEST(ArgsTest, SingularKindsAreAccepted) {
-  for (std::vector<std::string> args : {std::vector<std::string>{"get", "app", "web"},
-                                        {"get", "node", "node-1"},
-                                        {"get", "container", "web-0"},
-                                        {"get", "containers", "web-0", "--app", "web"}}) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"get", "app", "web"},
+                                               {"get", "node", "node-1"},
+                                               {"get", "container", "web-0"},
+                                               {"get", "containers", "web-0", "--app", "web"}}) {
     auto result = RunCliForTest(With(args));
     EXPECT_EQ(result.exit_code, 1) << ::testing::PrintToString(args) << result.err;
     EXPECT_THAT(result.err, HasSubstr("cannot reach the controller"));
