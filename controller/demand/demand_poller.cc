@@ -56,7 +56,8 @@ DemandPoller::Entry DemandPoller::MakeEntry(const AppSpec& app, absl::Time now) 
   return entry;
 }
 
-void DemandPoller::UpdateApps(const std::vector<AppSpec>& apps) {
+void DemandPoller::UpdateApps(const std::vector<AppSpec>& apps,
+                              const std::map<std::string, double>& static_values) {
   {
     absl::MutexLock lock(&mu_);
     absl::Time now = clock_.Now();
@@ -65,7 +66,11 @@ void DemandPoller::UpdateApps(const std::vector<AppSpec>& apps) {
       wanted.insert(app.name);
       auto it = entries_.find(app.name);
       if (it == entries_.end() || !(it->second.spec == app.demand)) {
-        entries_[app.name] = MakeEntry(app, now);
+        Entry& entry = entries_[app.name] = MakeEntry(app, now);
+        auto value = static_values.find(app.name);
+        if (value != static_values.end() && entry.static_source != nullptr) {
+          entry.static_source->SetValue(value->second);
+        }
       }
     }
     std::erase_if(entries_, [&](const auto& item) { return !wanted.contains(item.first); });

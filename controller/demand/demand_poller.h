@@ -71,7 +71,10 @@ class DemandPoller {
   // get a fresh source and are read at once; apps whose demand settings are unchanged keep
   // their source, timer and static value; missing apps stop being read. An app whose source
   // cannot be built reports that error at every tick.
-  void UpdateApps(const std::vector<AppSpec>& apps);
+  // `static_values`: the starting values of static sources made now (those given to
+  // `demand set` before a restart), read instead of the manifest's from the first read on.
+  void UpdateApps(const std::vector<AppSpec>& apps,
+                  const std::map<std::string, double>& static_values = {});
 
   // Sets the value of a static source and reports it at once. NotFound for an unknown app,
   // FailedPrecondition if the app's source is not static.

@@ -90,22 +90,15 @@ absl::Status ControlPlaneService::LoadFromStore() {
     deps_.apps.Upsert(*spec, app.created, now);
   }
   // The values given to `demand set` are the static sources' values from their first read:
-  // the poller is built with them, so it never reads the manifest's value first (it once
+  // the poller starts them there, so it never reads the manifest's value first (it once
   // did, in a race with setting them afterwards, and a restart scaled down for a moment).
+  // The sources keep the manifests' specs: a later apply that leaves a spec alone keeps
+  // the value.
   absl::StatusOr<std::map<std::string, double>> demands = deps_.store.GetStaticDemands();
   if (!demands.ok()) return demands.status();
   std::vector<AppSpec> specs;
-  for (const AppEntry& entry : deps_.apps.List()) {
-    specs.push_back(entry.spec);
-    auto set = demands->find(entry.spec.name);
-    if (set != demands->end() && entry.spec.demand.source == DemandSourceKind::kStatic) {
-      specs.back().demand.value = set->second;
-    }
-  }
-  deps_.poller.UpdateApps(specs);
-  for (const auto& [app, value] : *demands) {
-    deps_.poller.SetStaticValue(app, value).IgnoreError();
-  }
+  for (const AppEntry& entry : deps_.apps.List()) specs.push_back(entry.spec);
+  deps_.poller.UpdateApps(specs, *demands);
   return absl::OkStatus();
 }
 

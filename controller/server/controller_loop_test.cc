@@ -827,11 +827,20 @@ TEST_F(ControllerLoopTest, RestartedControllerKeepsAppsAndDoesNotChurnContainers
     EXPECT_FALSE(e.kind() == "DesiredChanged" && absl::StrContains(e.message(), "(demand 0)"))
         << e.object() << ": " << e.message();
   }
+  // An apply of another app leaves web's stored value alone (its source is not made
+  // again with the manifest's 0). Once the new app's second value has been read, any read
+  // of a remade web source, due at the apply, has been delivered too.
+  ASSERT_TRUE(
+      Apply({StaticApp("web", 1, 10), StaticApp("worker", 2, 10), StaticApp("other", 3, 10)}).ok());
+  ASSERT_TRUE(SetDemand("other", 1).ok());
+  ASSERT_TRUE(WaitUntil([&] { return GetApp("other").status().demand() == 1; }));
+  EXPECT_EQ(GetApp("web").status().demand(), 3);
   ASSERT_TRUE(SetDemand("web", 4).ok());
   ASSERT_TRUE(WaitUntil([&] { return Converged("web", 4); }));
 
   std::vector<std::string> starts_after = AllStarts();
-  ASSERT_EQ(starts_after.size(), starts_before.size() + 1) << "one start for the new demand";
+  ASSERT_EQ(starts_after.size(), starts_before.size() + 2)
+      << "one start for the new app, one for web's new demand";
   EXPECT_TRUE(HasNoRepeats(starts_after)) << "instance ordinals survive the restart";
   EXPECT_TRUE(n1.Stops().empty());
   EXPECT_TRUE(n2.Stops().empty());
