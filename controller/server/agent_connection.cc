@@ -27,6 +27,12 @@ size_t AgentConnection::SendAll(const std::vector<const v1::ControllerMessage*>&
   return messages.size();
 }
 
+void AgentConnection::Detach() {
+  absl::MutexLock lock(&mu_);
+  closed_ = true;
+  stream_ = nullptr;
+}
+
 void AgentConnection::Close() {
   absl::MutexLock lock(&mu_);
   if (closed_) return;

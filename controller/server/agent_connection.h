@@ -33,6 +33,9 @@ class AgentConnection {
 
   // Ends the stream from the controller's side (e.g. a newer connection for the node).
   void Close();
+  // The stream is about to be destroyed (its handler returns): waits for a write in
+  // progress, and makes every later Send fail without touching the stream.
+  void Detach();
 
   const std::string& peer() const { return peer_; }
 

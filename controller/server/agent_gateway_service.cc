@@ -110,6 +110,9 @@ grpc::Status AgentGatewayService::Connect(
   }
 
   registry_.Unregister(node, connection.get(), clock_.Now());
+  // The stream goes away when this handler returns: a sender that still holds the
+  // connection (a pass writing its batch) must find it closed, not write into freed memory.
+  connection->Detach();
   tracker_.DropNode(node);
   LogInfo("agent disconnected", {{"node", node}});
   events_.Add(clock_.Now(), "NodeDisconnected", "node/" + node, "agent stream closed");
