@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
+#include "common/edit_distance.h"
 #include "common/quantity.h"
 #include "common/tls/tls_credentials.h"
 
@@ -389,22 +390,6 @@ std::pair<const CLI::App*, std::string> DeepestCommand(const CLI::App& app) {
     current = selected.front();
     absl::StrAppend(&path, " ", current->get_name());
   }
-}
-
-// Edits (insert, delete, replace) that turn `a` into `b`.
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 // The long option of `command` (or of the commands above it) closest to the unknown

@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/edit_distance.h"
 #include "common/manifest/yaml_scalar.h"
 #include "common/strings.h"
 
@@ -88,25 +89,6 @@ std::string Describe(const NodeInfo& info) {
 
 std::string Expected(std::string_view what, const NodeInfo& info) {
   return absl::StrCat("must be ", ToAbsl(what), " (got ", Describe(info), ")");
-}
-
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      size_t cost = absl::ascii_tolower(static_cast<unsigned char>(a[i - 1])) ==
-                            absl::ascii_tolower(static_cast<unsigned char>(b[j - 1]))
-                        ? 0
-                        : 1;
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + cost});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
 }
 
 std::string UnknownField(std::string_view key, KnownKeys known) {

@@ -56,20 +56,6 @@ CommandType TrackerType(core::CommandKind kind) {
   return CommandType::kStart;
 }
 
-core::CommandKind CommandKind(CommandType type) {
-  switch (type) {
-    case CommandType::kStart:
-      return core::CommandKind::kStart;
-    case CommandType::kStop:
-      return core::CommandKind::kStop;
-    case CommandType::kPause:
-      return core::CommandKind::kPause;
-    case CommandType::kResume:
-      return core::CommandKind::kResume;
-  }
-  return core::CommandKind::kStart;
-}
-
 // The event reason of a failed command, CamelCase like every other event reason.
 const char* FailureReason(CommandType type) {
   switch (type) {
@@ -475,7 +461,7 @@ void Reconciler::ResendLost(absl::Time now) {
               {{"instance", lost.instance}, {"node", lost.node}, {"attempts", lost.attempt}});
       continue;
     }
-    core::Command again{CommandKind(lost.type), lost.instance, lost.app, lost.node};
+    core::Command again{CoreKind(lost.type), lost.instance, lost.app, lost.node};
     again.start_paused = lost.start_paused;
     if (again.kind == core::CommandKind::kPause) {  // a standby pause stays one
       absl::MutexLock lock(&mu_);
