@@ -10,8 +10,9 @@
 //   - the same input gives the same plan; the plan applied (starts running, stops gone)
 //     and decided again gives no further commands once nothing is pending;
 //   - containers on NotReady nodes are neither counted nor stopped; containers of deleted
-//     apps and draining nodes are stopped; non-preemptible containers are never stopped
-//     for another app.
+//     apps and draining nodes are stopped, but a running one on a draining node only once
+//     its replacement runs (never taking the app below what runs, or below min);
+//     non-preemptible containers are never stopped for another app.
 // Complexity and the algorithm: docs/decision.md. Thread-safety: a pure function.
 #ifndef MICROSCALE_CONTROLLER_CORE_DECIDE_H_
 #define MICROSCALE_CONTROLLER_CORE_DECIDE_H_

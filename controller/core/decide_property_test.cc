@@ -3,6 +3,7 @@
 // and applying earlier demands, with nodes failing and returning in between).
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -188,8 +189,10 @@ RC_GTEST_PROP(DecideProperty, AppliedPlanDecidedAgainIsEmptyUnlessPending, ()) {
   ClusterState s = GenCluster({});
   RC_LOG() << testing::Describe(s);
   Plan p = Decide(s);
+  // Work waiting for room to drain, and containers leaving a draining node, whose stops
+  // wait for their replacements to run.
   int pending = 0;
-  for (const AppAllocation& a : p.apps) pending += a.pending;
+  for (const AppAllocation& a : p.apps) pending += a.pending + a.leaving;
   Plan again = Decide(Apply(s, p));
   RC_LOG() << "first\n" << testing::Describe(p) << "again\n" << testing::Describe(again);
   if (pending == 0) RC_ASSERT(again.commands.empty());
@@ -209,10 +212,52 @@ RC_GTEST_PROP(DecideProperty, CommandsInFlightAreNotRepeated, ()) {
   for (const Command& c : again.commands) {
     for (const Command& f : p.commands) RC_ASSERT(!(c.instance == f.instance && c.kind == f.kind));
   }
-  // Nothing new either, unless some work was waiting for room to drain.
+  // Nothing new either, unless some work was waiting for room to drain or containers
+  // were leaving a draining node.
   int pending = 0;
-  for (const AppAllocation& a : p.apps) pending += a.pending;
+  for (const AppAllocation& a : p.apps) pending += a.pending + a.leaving;
   if (pending == 0) RC_ASSERT(again.commands.empty());
+}
+
+// A drain never stops a running container before its replacement runs: an app with a
+// container stopped for a drain keeps at least as many running as the allocation gives
+// it, or all it had; and never fewer than its min that it had, unless it was preempted.
+RC_GTEST_PROP(DecideProperty, ADrainNeverTakesAnAppBelowWhatRuns, ()) {
+  ClusterState s = GenCluster({});
+  RC_LOG() << testing::Describe(s);
+  Plan p = Decide(s);
+  std::set<std::string> ready;
+  for (const NodeInfo& n : s.nodes) {
+    if (n.status == NodeStatus::kReady) ready.insert(n.name);
+  }
+  std::set<std::string> running;
+  for (const ContainerInfo& c : s.containers) {
+    if (c.state == ContainerState::kRunning) running.insert(c.instance);
+  }
+  std::set<std::string> stopped;
+  std::set<std::string> drained_apps;  // a running container of theirs stops for a drain
+  for (const Command& c : p.commands) {
+    if (c.kind == CommandKind::kStop || c.kind == CommandKind::kPause) stopped.insert(c.instance);
+    if (c.kind == CommandKind::kStop && c.reason == CommandReason::kNodeDrained &&
+        running.contains(c.instance)) {
+      drained_apps.insert(c.app);
+    }
+  }
+  for (size_t i = 0; i < s.apps.size(); ++i) {
+    const AppSpec& spec = s.apps[i].spec;
+    if (!drained_apps.contains(spec.name)) continue;
+    int32_t before = 0;
+    int32_t after = 0;
+    for (const ContainerInfo& c : s.containers) {
+      if (c.app != spec.name || c.state != ContainerState::kRunning || !ready.contains(c.node)) {
+        continue;
+      }
+      ++before;
+      if (!stopped.contains(c.instance)) ++after;
+    }
+    RC_ASSERT(after >= std::min(before, p.apps[i].allocated));
+    if (p.apps[i].preempted == 0) RC_ASSERT(after >= std::min(before, spec.replicas.min));
+  }
 }
 
 RC_GTEST_PROP(DecideProperty, AllocationsStayWithinMinMaxAndDesired, ()) {

@@ -67,6 +67,44 @@ int KindRank(CommandKind k) {
   return 4;
 }
 
+// A drain moves containers without a dip: the running containers of an app on draining
+// nodes keep serving until as many of its containers run elsewhere as the allocation gives
+// it there, and never leave the app below its min while capacity elsewhere is short. The
+// rest stop; those kept are the first by instance id.
+void StopLeaving(World& w, Plan& plan) {
+  if (w.leaving.empty()) return;
+  std::vector<int32_t> running_elsewhere(w.apps.size(), 0);
+  for (const Slot& s : w.slots) {
+    if (s.observed != nullptr && s.alive && s.initial == ContainerState::kRunning &&
+        IsActive(s.target)) {
+      ++running_elsewhere[s.app];
+    }
+  }
+  std::vector<int32_t> leaving(w.apps.size(), 0);
+  for (const Leaving& l : w.leaving) ++leaving[l.app];
+  std::vector<int32_t> keep(w.apps.size(), 0);
+  for (size_t i = 0; i < w.apps.size(); ++i) {
+    if (leaving[i] == 0) continue;
+    const WorkApp& a = w.apps[i];
+    const int32_t now = running_elsewhere[i] + leaving[i];
+    const int32_t hold = std::max(a.active, std::min(a.spec().replicas.min, now));
+    keep[i] = std::clamp(hold - running_elsewhere[i], 0, leaving[i]);
+  }
+  std::sort(w.leaving.begin(), w.leaving.end(), [](const Leaving& x, const Leaving& y) {
+    return x.container->instance < y.container->instance;
+  });
+  for (const Leaving& l : w.leaving) {
+    if (keep[l.app] > 0) {
+      --keep[l.app];
+      ++w.apps[l.app].figures.leaving;
+      continue;
+    }
+    const ContainerInfo& c = *l.container;
+    plan.commands.push_back(
+        Command{CommandKind::kStop, c.instance, c.app, c.node, CommandReason::kNodeDrained, false});
+  }
+}
+
 }  // namespace
 
 Plan EmitPlan(World& w) {
@@ -79,6 +117,7 @@ Plan EmitPlan(World& w) {
     }
     Figures(w, s);
   }
+  StopLeaving(w, plan);
   for (const Departure& d : w.departures) {
     const ContainerInfo& c = *d.container;
     plan.commands.push_back(

@@ -137,15 +137,63 @@ TEST(PlanTest, ContainersOfDeletedAppsAreStopped) {
   EXPECT_EQ(p.commands[0].reason, CommandReason::kAppDeleted);
 }
 
-TEST(PlanTest, DrainingNodeContainersAreStoppedAndReplaced) {
+// A drain starts the replacement first and stops the old container once the new one
+// runs: the app never has fewer running than before.
+TEST(PlanTest, DrainingNodeContainersServeUntilTheirReplacementsRun) {
   ClusterState s = TwoNodes();
   s.apps = {MakeApp("web", 1, 2)};
   s.containers = {Running("web-0", "web", "n1"), Running("web-1", "web", "n2")};
   s.nodes[0].draining = true;
+  Plan first = Decide(s);
+  EXPECT_TRUE(Instances(first, CommandKind::kStop).empty());
+  EXPECT_EQ(Instances(first, CommandKind::kStart), (std::vector<std::string>{"web-2"}));
+  EXPECT_EQ(first.commands.back().node, "n2");
+  EXPECT_EQ(first.apps[0].leaving, 1);
+
+  ClusterState starting = s;  // the start is sent, the agent reports it starting
+  starting.containers.push_back(Running("web-2", "web", "n2", ContainerState::kStarting));
+  EXPECT_TRUE(Decide(starting).commands.empty()) << "the old one serves until web-2 runs";
+
+  Plan then = Decide(Apply(s, first));  // web-2 runs
+  ASSERT_EQ(then.commands.size(), 1u);
+  EXPECT_EQ(then.commands[0].kind, CommandKind::kStop);
+  EXPECT_EQ(then.commands[0].instance, "web-0");
+  EXPECT_EQ(then.commands[0].reason, CommandReason::kNodeDrained);
+  EXPECT_EQ(then.apps[0].leaving, 0);
+}
+
+// With room elsewhere for only one container, a drain keeps the app at its min: one of the
+// three old containers stops at once, one when the replacement runs, and one stays on the
+// draining node until room appears.
+TEST(PlanTest, ADrainShortOfRoomKeepsTheAppAtItsMin) {
+  ClusterState s = TwoNodes();
+  s.nodes[1].max_containers = 1;
+  AppInput web = MakeApp("web", 1, 3);
+  web.spec.replicas.min = 2;
+  s.apps = {web};
+  s.containers = {Running("web-0", "web", "n1"), Running("web-1", "web", "n1"),
+                  Running("web-2", "web", "n1")};
+  s.nodes[0].draining = true;
+  Plan first = Decide(s);
+  EXPECT_EQ(Instances(first, CommandKind::kStart), (std::vector<std::string>{"web-3"}));
+  EXPECT_EQ(Instances(first, CommandKind::kStop), (std::vector<std::string>{"web-2"}));
+  ClusterState after = Apply(s, first);
+  Plan then = Decide(after);
+  EXPECT_EQ(Instances(then, CommandKind::kStop), (std::vector<std::string>{"web-1"}));
+  EXPECT_TRUE(Instances(then, CommandKind::kStart).empty());
+  EXPECT_TRUE(Decide(Apply(after, then)).commands.empty()) << "web-0 stays: min is 2";
+}
+
+// Only running containers serve: starting and paused ones on a draining node stop at once.
+TEST(PlanTest, StartingAndPausedContainersOnADrainingNodeStopAtOnce) {
+  ClusterState s = TwoNodes();
+  s.apps = {MakeApp("web", 1, 2)};
+  s.containers = {Running("web-0", "web", "n1", ContainerState::kStarting),
+                  Running("web-1", "web", "n1", ContainerState::kPaused)};
+  s.nodes[0].draining = true;
   Plan p = Decide(s);
-  EXPECT_EQ(Instances(p, CommandKind::kStop), (std::vector<std::string>{"web-0"}));
-  EXPECT_EQ(Instances(p, CommandKind::kStart), (std::vector<std::string>{"web-2"}));
-  EXPECT_EQ(p.commands.back().node, "n2");
+  EXPECT_EQ(Instances(p, CommandKind::kStop), (std::vector<std::string>{"web-0", "web-1"}));
+  EXPECT_EQ(Instances(p, CommandKind::kStart).size(), 2u);
 }
 
 TEST(PlanTest, CordonedNodeContainersKeepRunningAndCount) {

@@ -134,7 +134,8 @@ inline std::string Describe(const Plan& p) {
   }
   for (const AppAllocation& a : p.apps) {
     o << "fig " << a.app << " desired=" << a.desired << " alloc=" << a.allocated
-      << " paused=" << a.paused << " pending=" << a.pending << " preempted=" << a.preempted << "\n";
+      << " paused=" << a.paused << " pending=" << a.pending << " leaving=" << a.leaving
+      << " preempted=" << a.preempted << "\n";
   }
   return o.str();
 }

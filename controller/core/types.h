@@ -99,6 +99,7 @@ struct AppAllocation {
   int32_t standby = 0;       // of which warm standby
   int32_t preempted = 0;     // containers this plan stops or pauses to make room for others
   int32_t pending = 0;       // allocated but waiting for draining capacity to be released
+  int32_t leaving = 0;       // running on draining nodes, kept until their replacements run
   int32_t unreachable = 0;   // on NotReady or unknown nodes: not counted, not stopped
   int64_t next_ordinal = 0;  // store this and pass it back next time
   bool operator==(const AppAllocation&) const = default;

@@ -135,7 +135,14 @@ class Classifier {
           e.app >= 0 ? w_.apps[e.app].spec().resources : c.resources.value_or(Resources{});
       n.held.Add(
           UsageOf(r, e.state == ContainerState::kPaused ? e.state : ContainerState::kRunning));
-      if (e.state != ContainerState::kStopping) {
+      if (e.app >= 0) {  // its id stays taken while it drains
+        WorkApp& a = w_.apps[e.app];
+        a.next_ordinal =
+            std::max(a.next_ordinal, InstanceOrdinal(c.app, c.instance).value_or(-1) + 1);
+      }
+      if (e.app >= 0 && e.state == ContainerState::kRunning) {
+        w_.leaving.push_back({&c, e.app});
+      } else if (e.state != ContainerState::kStopping) {
         w_.departures.push_back(
             {&c, e.app < 0 ? CommandReason::kAppDeleted : CommandReason::kNodeDrained});
       }

@@ -98,6 +98,13 @@ struct Departure {
   CommandReason reason = CommandReason::kAppDeleted;
 };
 
+// A running container on a draining node. It is not counted (its replacement is
+// allocated elsewhere) but keeps serving until that replacement runs (EmitPlan).
+struct Leaving {
+  const ContainerInfo* container = nullptr;
+  int app = -1;
+};
+
 struct World {
   PlacementStrategy placement = PlacementStrategy::kSpread;
   std::vector<WorkNode> nodes;  // by name
@@ -105,6 +112,7 @@ struct World {
   std::vector<WorkApp> apps;  // by (priority, name)
   std::vector<Slot> slots;
   std::vector<Departure> departures;  // containers to stop that are not slots
+  std::vector<Leaving> leaving;       // running on draining nodes, by instance
   std::deque<ContainerInfo> implied;  // containers implied by starts in flight
   int64_t freed = 0;  // counts stops and pauses: room may have appeared since a failure
   // Nodes where room was freed (a stop or pause), in order. Adding containers only takes

@@ -2,6 +2,7 @@
 // priority and its release, min, delete, cordon and drain, bad manifests, concurrent
 // applies. One cluster (controller + two agents, 1 CPU each) is shared by the suite;
 // every test uses its own app names.
+#include <algorithm>
 #include <map>
 #include <thread>
 
@@ -123,12 +124,18 @@ TEST_F(ScalingE2eTest, CordonKeepsNewContainersAwayAndDrainMovesThem) {
   WaitRunning(app, 4);
   // Containers already on the cordoned node stay; none is added there.
   EXPECT_EQ(PerNode(app)[c().node(0)], on_cordoned);
+  // A drain starts the replacements before it stops the old containers: the engines never
+  // run fewer than 4 (sampled between the polls of the wait).
   ASSERT_EQ(c().Cli({"drain", c().node(0)}).exit_code, 0);
+  int lowest = 4;
   c().WaitFor(
       [&] {
-        return PerNode(app) == std::map<std::string, int>{{c().node(1), 4}};
+        lowest = std::min(lowest, c().DockerRunning(app));
+        return PerNode(app) == std::map<std::string, int>{{c().node(1), 4}} &&
+               c().DockerRunning(app) == 4;
       },
       "all four on node-2 after the drain");
+  EXPECT_EQ(lowest, 4) << "the running count dipped during the drain";
   WaitRunning(app, 4);
   ASSERT_EQ(c().Cli({"uncordon", c().node(0)}).exit_code, 0);
   c().WaitFor(
