@@ -178,6 +178,24 @@ TEST_F(CliTest, ApplyReadsStandardInput) {
   EXPECT_EQ(fake().last_apply().apps_size(), 2);
 }
 
+// kubectl habit: what `get apps -o yaml` (or json) prints is applied again as it is.
+TEST_F(CliTest, GetAppsOutputAppliesAgain) {
+  ASSERT_EQ(Run({"apply", "-f", "-"}, kTwoApps).exit_code, 0);
+  const v1::ApplyAppsRequest first = fake().last_apply();
+  for (const char* format : {"yaml", "json"}) {
+    CliResult got = Run({"get", "apps", "-o", format});
+    ASSERT_EQ(got.exit_code, 0) << got.err;
+    CliResult again = Run({"apply", "-f", "-"}, got.out);
+    EXPECT_EQ(again.exit_code, 0) << format << ": " << again.err;
+    EXPECT_EQ(again.out, "app/web unchanged\napp/worker unchanged\n") << format;
+    v1::ApplyAppsRequest sent = fake().last_apply();
+    ASSERT_EQ(sent.apps_size(), 2) << format;
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_EQ(sent.apps(i).SerializeAsString(), first.apps(i).SerializeAsString()) << format;
+    }
+  }
+}
+
 TEST_F(CliTest, InvalidManifestFailsBeforeAnyRequest) {
   TempFile file(kMissingMax);
   CliResult result = Run({"apply", "-f", file.path()});

@@ -13,6 +13,7 @@ namespace {
 
 constexpr std::string_view kApiVersion = "microscale.io/v1";
 constexpr std::string_view kKind = "App";
+constexpr std::string_view kListKind = "AppList";
 
 template <typename T>
 void Set(T& field, std::optional<T> value) {
@@ -233,14 +234,16 @@ void ReadSpec(MapReader& spec, AppSpec& app) {
 
 }  // namespace
 
-AppSpec ReadAppDocument(const YAML::Node& document, FieldErrors& errors) {
+AppSpec ReadAppDocument(const YAML::Node& document, FieldErrors& errors, bool list_item) {
   AppSpec app;
   if (!document.IsMap()) {
     errors.Add("", "must be a mapping (an App with apiVersion, kind, metadata and spec)");
     return app;
   }
   std::optional<MapReader> top =
-      MapReader::Open(document, "", errors, {"apiVersion", "kind", "metadata", "spec"});
+      list_item ? MapReader::Open(document, "", errors,
+                                  {"apiVersion", "kind", "metadata", "spec", "status"})
+                : MapReader::Open(document, "", errors, {"apiVersion", "kind", "metadata", "spec"});
   ReadConstant(*top, "apiVersion", kApiVersion);
   ReadConstant(*top, "kind", kKind);
   if (!top->Has("metadata")) top->Fail("metadata", "is required");
@@ -255,6 +258,31 @@ AppSpec ReadAppDocument(const YAML::Node& document, FieldErrors& errors) {
     ReadSpec(*spec, app);
   }
   return app;
+}
+
+bool IsAppList(const YAML::Node& document) {
+  if (!document.IsMap()) return false;
+  const YAML::Node kind = document["kind"];
+  return kind.IsScalar() && kind.Scalar() == kListKind;
+}
+
+std::vector<YAML::Node> ReadAppList(const YAML::Node& document, FieldErrors& errors) {
+  std::vector<YAML::Node> items;
+  std::optional<MapReader> top =
+      MapReader::Open(document, "", errors, {"apiVersion", "kind", "metadata", "items"});
+  if (!top) return items;
+  ReadConstant(*top, "apiVersion", kApiVersion);
+  const YAML::Node list = document["items"];
+  if (!list.IsDefined() || list.IsNull()) {
+    top->Fail("items", "is required (the Apps of the list)");
+  } else if (!list.IsSequence()) {
+    top->Fail("items", "must be a list of Apps");
+  } else if (list.size() == 0) {
+    top->Fail("items", "holds no Apps");
+  } else {
+    for (const YAML::Node& item : list) items.push_back(item);
+  }
+  return items;
 }
 
 }  // namespace microscale::manifest_internal

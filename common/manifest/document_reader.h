@@ -3,9 +3,13 @@
 // ReadAppDocument checks shape and types (unknown fields, wrong types, missing required
 // fields and source blocks, unknown enum names) and fills defaults; value rules (ranges,
 // formats) are left to ValidateSpec, which the caller runs next on the same FieldErrors.
-// Never throws. Thread-safety: pure; thread-safe.
+// An AppList (what `microscalectl get apps -o yaml|json` prints) holds Apps under `items`;
+// each item is read as an App whose `status` is ignored. Never throws. Thread-safety: pure;
+// thread-safe.
 #ifndef MICROSCALE_COMMON_MANIFEST_DOCUMENT_READER_H_
 #define MICROSCALE_COMMON_MANIFEST_DOCUMENT_READER_H_
+
+#include <vector>
 
 #include "common/manifest/app.h"
 #include "common/manifest/field_errors.h"
@@ -13,7 +17,13 @@
 
 namespace microscale::manifest_internal {
 
-AppSpec ReadAppDocument(const YAML::Node& document, FieldErrors& errors);
+AppSpec ReadAppDocument(const YAML::Node& document, FieldErrors& errors, bool list_item = false);
+
+// Whether `document` is a mapping of kind AppList.
+bool IsAppList(const YAML::Node& document);
+
+// The items of an AppList document; errors (the list's own fields) go to `errors`.
+std::vector<YAML::Node> ReadAppList(const YAML::Node& document, FieldErrors& errors);
 
 }  // namespace microscale::manifest_internal
 

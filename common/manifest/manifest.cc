@@ -2,6 +2,7 @@
 
 #include <exception>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -21,40 +22,44 @@ namespace {
 using manifest_internal::FieldError;
 using manifest_internal::FieldErrors;
 
-std::string DocumentPrefix(size_t index, const std::string& name) {
-  if (name.empty() || manifest_internal::DnsLabelProblem(name)) {
-    return absl::StrCat("document ", index, ": ");
-  }
-  return absl::StrCat("document ", index, " (", name, "): ");
-}
-
-// One non-empty document of the file, read and validated.
+// One non-empty document of the file (or one item of an AppList), read and validated.
 struct Document {
   size_t index;
+  std::optional<size_t> item;  // the index in an AppList's items
   AppSpec app;
   FieldErrors errors;
 };
+
+std::string DocumentPrefix(const Document& doc) {
+  std::string where = absl::StrCat("document ", doc.index);
+  if (doc.item) absl::StrAppend(&where, ", items[", *doc.item, "]");
+  if (doc.app.name.empty() || manifest_internal::DnsLabelProblem(doc.app.name)) {
+    return absl::StrCat(where, ": ");
+  }
+  return absl::StrCat(where, " (", doc.app.name, "): ");
+}
 
 absl::StatusOr<std::vector<AppSpec>> CheckDocuments(std::vector<Document>& documents) {
   if (documents.empty()) {
     return absl::InvalidArgumentError("manifest holds no documents (expected at least one App)");
   }
-  std::map<std::string, size_t> first_with_name;
+  std::map<std::string, std::string> first_with_name;  // name -> where, as in the prefix
   for (Document& doc : documents) {
     if (doc.app.name.empty()) continue;
-    auto [it, inserted] = first_with_name.emplace(doc.app.name, doc.index);
+    std::string where = absl::StrCat("document ", doc.index);
+    if (doc.item) absl::StrAppend(&where, ", items[", *doc.item, "]");
+    auto [it, inserted] = first_with_name.emplace(doc.app.name, std::move(where));
     if (!inserted) {
-      doc.errors.AddUnlessCovered(
-          FieldError{"metadata.name",
-                     absl::StrCat("duplicate name: document ", it->second, " has the same name")});
+      doc.errors.AddUnlessCovered(FieldError{
+          "metadata.name", absl::StrCat("duplicate name: ", it->second, " has the same name")});
     }
   }
   std::vector<std::string> lines;
   std::vector<AppSpec> apps;
   for (Document& doc : documents) {
     for (const FieldError& error : doc.errors.list()) {
-      lines.push_back(absl::StrCat(DocumentPrefix(doc.index, doc.app.name),
-                                   manifest_internal::FormatFieldError(error)));
+      lines.push_back(
+          absl::StrCat(DocumentPrefix(doc), manifest_internal::FormatFieldError(error)));
     }
     apps.push_back(std::move(doc.app));
   }
@@ -68,7 +73,22 @@ absl::StatusOr<std::vector<AppSpec>> ParseChecked(std::string_view yaml) {
   std::vector<Document> documents;
   for (size_t i = 0; i < nodes.size(); ++i) {
     if (nodes[i].IsNull()) continue;
-    Document doc{i + 1, {}, {}};
+    if (manifest_internal::IsAppList(nodes[i])) {
+      Document list{i + 1, std::nullopt, {}, {}};
+      std::vector<YAML::Node> items = manifest_internal::ReadAppList(nodes[i], list.errors);
+      if (!list.errors.list().empty()) {
+        documents.push_back(std::move(list));
+        continue;
+      }
+      for (size_t j = 0; j < items.size(); ++j) {
+        Document doc{i + 1, j, {}, {}};
+        doc.app = manifest_internal::ReadAppDocument(items[j], doc.errors, /*list_item=*/true);
+        manifest_internal::ValidateSpec(doc.app, doc.errors);
+        documents.push_back(std::move(doc));
+      }
+      continue;
+    }
+    Document doc{i + 1, std::nullopt, {}, {}};
     doc.app = manifest_internal::ReadAppDocument(nodes[i], doc.errors);
     manifest_internal::ValidateSpec(doc.app, doc.errors);
     documents.push_back(std::move(doc));

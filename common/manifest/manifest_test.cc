@@ -214,6 +214,69 @@ TEST(ParseManifests, RefusesTwoDocumentsWithTheSameName) {
             "document 2 (twin): metadata.name: duplicate name: document 1 has the same name");
 }
 
+// What `microscalectl get apps -o yaml` prints applies again: each item of an AppList is
+// an App, its status ignored.
+TEST(ParseManifests, AcceptsAnAppListAndIgnoresItsStatus) {
+  const std::string list = R"(apiVersion: microscale.io/v1
+kind: AppList
+items:
+- apiVersion: microscale.io/v1
+  kind: App
+  metadata: {name: web}
+  spec:
+    image: microscale/demo:latest
+    replicas: {max: 4}
+    demand: {source: static, value: 3}
+  status: {desired: 3, running: 2, conditions: [{type: Scaled, status: "False"}]}
+- apiVersion: microscale.io/v1
+  kind: App
+  metadata: {name: batch}
+  spec:
+    priority: 5
+    image: microscale/demo:latest
+    replicas: {max: 2}
+    demand: {source: static}
+)";
+  absl::StatusOr<std::vector<AppSpec>> apps = ParseManifests(list + "---\n" + Minimal("solo"));
+  ASSERT_TRUE(apps.ok()) << apps.status();
+  ASSERT_EQ(apps->size(), 3u);
+  EXPECT_EQ((*apps)[0].name, "web");
+  EXPECT_EQ((*apps)[0].replicas.max, 4);
+  EXPECT_EQ((*apps)[1].name, "batch");
+  EXPECT_EQ((*apps)[1].priority, 5);
+  EXPECT_EQ((*apps)[2].name, "solo");
+}
+
+TEST(ParseManifests, NamesTheItemOfAnAppListThatIsWrong) {
+  const std::string head = "apiVersion: microscale.io/v1\nkind: AppList\n";
+  const std::string good =
+      "- {apiVersion: microscale.io/v1, kind: App, metadata: {name: a}, "
+      "spec: {image: x, replicas: {max: 1}, demand: {source: static}}}\n";
+  struct Case {
+    std::string input;
+    std::string message;
+  };
+  const Case cases[] = {
+      {head + "items:\n" + good +
+           "- {apiVersion: microscale.io/v1, kind: App, metadata: {name: b}, "
+           "spec: {image: x, colour: red, replicas: {max: 1}, demand: {source: static}}}\n",
+       "document 1, items[1] (b): spec.colour: unknown field"},
+      {head + "items:\n" + good + good,
+       "document 1, items[1] (a): metadata.name: duplicate name: "
+       "document 1, items[0] has the same name"},
+      {head, "document 1: items: is required (the Apps of the list)"},
+      {head + "items: []\n", "document 1: items: holds no Apps"},
+      {head + "items: {a: 1}\n", "document 1: items: must be a list of Apps"},
+      {"apiVersion: v2\nkind: AppList\nitems:\n" + good,
+       "document 1: apiVersion: must be microscale.io/v1 (got \"v2\")"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<std::vector<AppSpec>> apps = ParseManifests(c.input);
+    ASSERT_FALSE(apps.ok()) << c.input;
+    EXPECT_THAT(std::string(apps.status().message()), HasSubstr(c.message)) << c.input;
+  }
+}
+
 TEST(ParseManifests, RefusesInputThatIsNotAManifest) {
   struct Case {
     std::string input;
