@@ -139,18 +139,50 @@ TEST(QueueEstimateTest, AStepSeenWhileTheFirstContainersRunRaisesArrivals) {
   }
 }
 
+// The reads of another real dockerd run (bench/queue, λ 0 -> 10, no declared rate): the
+// first read after the step saw 6 items/s of it, the next one 10, and from the one after
+// that the first containers ran. The estimate once took the second read for half a rise,
+// stayed at λ = 8 while the containers came, and so learned μ = 0.68: the count then
+// asked for 16 containers where 10 do.
+TEST(QueueEstimateTest, TheReadAfterAPartialRiseRaisesArrivalsBeforeContainersRun) {
+  const QueueSpec spec{10, std::nullopt, std::nullopt};
+  struct Read {
+    double t, backlog;
+    int32_t running;
+  };
+  const Read reads[] = {{-0.22, 0, 0}, {0.28, 3, 0},  {0.79, 8, 0},  {1.24, 13, 1},
+                        {1.74, 17, 1}, {2.25, 21, 2}, {2.75, 25, 2}, {3.26, 29, 4},
+                        {3.77, 32, 4}, {4.28, 34, 8}, {4.78, 35, 8}, {5.25, 35, 12}};
+  QueueEstimate e;
+  for (const Read& r : reads) {
+    e = UpdateQueueEstimate(spec, {r.backlog, r.running, 0}, e, kT0 + absl::Seconds(r.t));
+    if (r.t < 1.0) continue;
+    SCOPED_TRACE(::testing::Message() << "read at " << r.t << " s");
+    ASSERT_TRUE(EstimatedArrivalRate(e).has_value());
+    EXPECT_GT(*EstimatedArrivalRate(e), 8.5);
+    EXPECT_LT(*EstimatedArrivalRate(e), 11.5);
+    if (std::optional<double> drain = EstimatedDrainRate(e)) {
+      EXPECT_GT(*drain, 0.8);
+      EXPECT_LT(*drain, 1.25);
+    }
+  }
+  EXPECT_TRUE(EstimatedDrainRate(e).has_value());
+}
+
 // The step lands just before a read, so that read sees a tenth of it, and the first
 // container runs before the next read (a fast engine). Before the estimate told a rise of
 // arrivals from a drain rate (QueueEstimateTest above), λ = 20 doubled to 40 on a real
-// dockerd. Known misses, both from a drain rate learned over a few reads while the count
-// doubled (a fifth low): λ = 10 holds a backlog of 21 against 20, and λ = 20 overshoots to
-// 24, then probes back down (4 reversals).
+// dockerd; before it took the read after a rise for the rest of that rise, the arrival
+// estimate stayed at what the partial read saw, the drain rate was learned a fifth low
+// with it, and λ = 20 overshot to 24 with 4 reversals. Known misses: back to min takes
+// 10.5 s (λ = 10) and 9 s (λ = 20). With arrivals an exact multiple of the drain rate,
+// the count settles at exactly the need with a backlog of 1, so when arrivals stop the
+// queue is simply empty, and only probes (1, 1, 2, 4... containers, 2 s apart) find it out.
 TEST(QueueLoopTest, AStepJustBeforeAReadWithAFastEngine) {
   LoopOptions options;
   options.start_delay = 0.3;
-  ExpectStepGoals(10, options, std::nullopt, {.steady_backlog = 21}, 5.45);
-  ExpectStepGoals(20, options, std::nullopt,
-                  {.peak_fraction = 1.2, .drain_slack = 7, .reversals = 4}, 5.45);
+  ExpectStepGoals(10, options, std::nullopt, {.drain_slack = 11}, 5.45);
+  ExpectStepGoals(20, options, std::nullopt, {.drain_slack = 9}, 5.45);
 }
 
 // The queue empties because one container more than arrivals need is running: the count
@@ -261,9 +293,9 @@ RC_GTEST_PROP(QueuePropertyTest, NeverBelowWhatTheBacklogNeeds, ()) {
     QueueDecision d = DecideQueue(spec, r, e, count, kT0 + absl::Milliseconds(500 * i));
     if (r.backlog > 0) {
       RC_ASSERT(d.count >= 1);
-      if (d.arrival_rate && d.drain_rate) {
+      if (d.arrival_rate && d.drain_rate) {  // to within a tenth of a container
         RC_ASSERT(d.count >=
-                  static_cast<int32_t>(std::ceil(*d.arrival_rate / *d.drain_rate - 1e-6)));
+                  static_cast<int32_t>(std::ceil(*d.arrival_rate / *d.drain_rate - 0.1 - 1e-6)));
       }
     }
     e = d.estimate;
