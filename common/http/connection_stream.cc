@@ -16,6 +16,8 @@ namespace {
 
 constexpr size_t kReadChunk = 4096;
 
+thread_local ConnectionStream* current_stream = nullptr;
+
 // The numeric address and port of a socket's peer or own end.
 void AddressOf(socket_t sock, bool peer, std::string& ip, int& port) {
   sockaddr_storage addr{};
@@ -47,6 +49,16 @@ void ConnectionStream::BeginRequest(absl::Time deadline, size_t max_bytes) {
   deadline_ = deadline;
   budget_ = max_bytes;
 }
+
+ConnectionStream* ConnectionStream::Current() { return current_stream; }
+
+void ConnectionStream::LiftDeadlineOfCurrent() {
+  if (current_stream != nullptr) current_stream->deadline_ = absl::InfiniteFuture();
+}
+
+ConnectionStream::Scope::Scope(ConnectionStream* stream) { current_stream = stream; }
+
+ConnectionStream::Scope::~Scope() { current_stream = nullptr; }
 
 bool ConnectionStream::WaitFor(short events, absl::Duration timeout) const {
   while (true) {

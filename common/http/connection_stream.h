@@ -26,6 +26,20 @@ class ConnectionStream : public httplib::Stream {
   // Starts a request: it must be read by `deadline`, in at most `max_bytes` bytes.
   void BeginRequest(absl::Time deadline, size_t max_bytes);
 
+  // The stream of the connection this thread serves (null outside one), and lifting its
+  // request deadline for a streamed response: its writes are then timed one by one only.
+  static ConnectionStream* Current();
+  static void LiftDeadlineOfCurrent();
+
+  // Makes this the current stream of the calling thread while it lives.
+  class Scope {
+   public:
+    explicit Scope(ConnectionStream* stream);
+    ~Scope();
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+  };
+
   bool is_readable() const override;
   bool is_writable() const override;
   ssize_t read(char* ptr, size_t size) override;

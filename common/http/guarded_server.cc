@@ -42,6 +42,7 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
   bool ok = false;
   if (Register(sock)) {
     ConnectionStream stream(sock, limits_.read_timeout, limits_.write_timeout);
+    ConnectionStream::Scope current(&stream);
     absl::Duration wait = limits_.read_timeout;  // for the first request
     for (size_t served = 0; served < keep_alive_max_count_; ++served) {
       if (svr_sock_.load() == INVALID_SOCKET || !stream.WaitForRequest(wait)) break;

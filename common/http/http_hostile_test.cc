@@ -86,7 +86,7 @@ TEST(HttpHostileTest, ASlowReaderOfALargeAnswerIsCutOffAtTheDeadline) {
   HttpServer server(options);
   const std::string big(size_t{32} << 20, 'x');
   server.Handle("GET", "/big", [&](const HttpRequest&) {
-    return HttpResponse{200, "text/plain", big};
+    return HttpResponse{200, "text/plain", big, {}, {}};
   });
   ASSERT_TRUE(server.Start().ok());
   absl::StatusOr<RawConnection> reader = RawConnection::Connect(server.port());
@@ -135,7 +135,7 @@ TEST(HttpHostileTest, OversizedBodyIsRefusedWith413) {
   options.max_body_bytes = 1024;
   HttpServer server(options);
   server.Handle("POST", "/echo", [](const HttpRequest& req) {
-    return HttpResponse{200, "text/plain", req.body};
+    return HttpResponse{200, "text/plain", req.body, {}, {}};
   });
   ASSERT_TRUE(server.Start().ok());
   httplib::Client client("127.0.0.1", server.port());

@@ -2,12 +2,14 @@
 
 #include <httplib.h>
 
+#include <cctype>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/http/connection_stream.h"
 #include "common/http/growing_thread_pool.h"
 #include "common/http/guarded_server.h"
 #include "common/http/host_port.h"
@@ -20,11 +22,37 @@ namespace {
 
 constexpr char kMetricsContentType[] = "text/plain; version=0.0.4; charset=utf-8";
 
+std::string Lower(std::string text) {
+  for (char& ch : text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return text;
+}
+
 HttpRequest ToRequest(const httplib::Request& req) {
-  HttpRequest out{req.method, req.path, req.body, {}};
+  HttpRequest out;
+  out.method = req.method;
+  out.path = req.path;
+  out.body = req.body;
   for (const auto& [key, value] : req.params) out.params.emplace(key, value);
+  for (const auto& [key, value] : req.headers) out.headers.emplace(Lower(key), value);
+  if (http_internal::ConnectionStream* stream = http_internal::ConnectionStream::Current()) {
+    int port = 0;
+    stream->get_remote_ip_and_port(out.remote_ip, port);
+  }
+  for (size_t i = 1; i < req.matches.size(); ++i) out.matches.push_back(req.matches[i].str());
   return out;
 }
+
+// Hands a producer's chunks to httplib's sink, on the connection's own thread.
+class SinkWriter : public HttpStreamWriter {
+ public:
+  explicit SinkWriter(httplib::DataSink& sink) : sink_(sink) {}
+  bool Write(std::string_view chunk) override {
+    return sink_.is_writable() && sink_.write(chunk.data(), chunk.size());
+  }
+
+ private:
+  httplib::DataSink& sink_;
+};
 
 http_internal::ConnectionLimits LimitsOf(const HttpServerOptions& options) {
   http_internal::ConnectionLimits limits;
@@ -37,9 +65,24 @@ http_internal::ConnectionLimits LimitsOf(const HttpServerOptions& options) {
   return limits;
 }
 
-void Reply(const HttpResponse& response, httplib::Response& res) {
+void Reply(HttpResponse response, httplib::Response& res) {
   res.status = response.status;
-  res.set_content(response.body, response.content_type);
+  for (const auto& [name, value] : response.headers) res.set_header(name, value);
+  if (!response.stream) {
+    res.set_content(response.body, response.content_type);
+    return;
+  }
+  auto producer = std::move(response.stream);
+  res.set_chunked_content_provider(response.content_type,
+                                   [producer](size_t, httplib::DataSink& sink) {
+                                     // A stream outlives the request deadline: only its writes are
+                                     // timed.
+                                     http_internal::ConnectionStream::LiftDeadlineOfCurrent();
+                                     SinkWriter writer(sink);
+                                     producer(writer);
+                                     sink.done();
+                                     return true;
+                                   });
 }
 
 }  // namespace
@@ -49,8 +92,9 @@ class HttpServer::Impl {
   explicit Impl(HttpServerOptions options)
       : options_(std::move(options)), server_(LimitsOf(options_)) {}
 
-  void AddRoute(const std::string& method, const std::string& path, HttpHandler handler) {
-    routes_.push_back({method, path, std::move(handler)});
+  void AddRoute(const std::string& method, const std::string& path, HttpHandler handler,
+                bool pattern) {
+    routes_.push_back({method, pattern ? path : Escape(path), std::move(handler)});
   }
 
   absl::StatusOr<int> Start() {
@@ -83,9 +127,22 @@ class HttpServer::Impl {
  private:
   struct Route {
     std::string method;
-    std::string path;
+    std::string path;  // a regular expression
     HttpHandler handler;
   };
+
+  // An exact path as a regular expression.
+  static std::string Escape(const std::string& path) {
+    std::string out;
+    for (char ch : path) {
+      if (std::isalnum(static_cast<unsigned char>(ch)) == 0 && ch != '/' && ch != '-' &&
+          ch != '_') {
+        out += '\\';
+      }
+      out += ch;
+    }
+    return out;
+  }
 
   void Configure() {
     size_t threads = options_.max_connections > 0 ? options_.max_connections : 1;
@@ -121,8 +178,6 @@ class HttpServer::Impl {
     auto serve = [handler](const httplib::Request& req, httplib::Response& res) {
       Reply(handler(ToRequest(req)), res);
     };
-    // httplib takes patterns as regular expressions; exact paths of letters, digits, '/',
-    // '-' and '_' match themselves.
     if (route.method == "POST") {
       server_.Post(route.path, serve);
     } else {
@@ -145,7 +200,17 @@ HttpServer::HttpServer(HttpServerOptions options)
 HttpServer::~HttpServer() { Stop(); }
 
 void HttpServer::Handle(const std::string& method, const std::string& path, HttpHandler handler) {
-  impl_->AddRoute(method, path, std::move(handler));
+  impl_->AddRoute(method, path, std::move(handler), /*pattern=*/false);
+}
+
+void HttpServer::HandlePattern(const std::string& method, const std::string& pattern,
+                               HttpHandler handler) {
+  impl_->AddRoute(method, pattern, std::move(handler), /*pattern=*/true);
+}
+
+std::string HttpRequest::Header(const std::string& name) const {
+  auto it = headers.find(name);
+  return it == headers.end() ? "" : it->second;
 }
 
 absl::Status HttpServer::Start() {

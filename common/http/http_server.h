@@ -10,6 +10,11 @@
 // and within a header and a body size limit; idle and silent connections are closed after
 // their timeouts. So slow, silent or oversized clients cannot starve /healthz or /metrics.
 //
+// A handler may answer with a stream (HttpResponse::stream, e.g. server-sent events): the
+// producer writes chunks until it returns or a write fails. A stream is not cut by the
+// request deadline, only by a client that does not take a chunk within `write_timeout`, and
+// by Stop(). It holds one of the `max_connections` threads while it lasts.
+//
 // Thread-safety: Handle() must be called before Start(). Start() and Stop() may be called
 // from any thread; handlers run on the server's threads and must be thread-safe. The
 // destructor stops the server.
@@ -22,7 +27,10 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -37,13 +45,30 @@ struct HttpRequest {
   std::string method;
   std::string path;
   std::string body;
-  std::multimap<std::string, std::string> params;  // query string
+  std::multimap<std::string, std::string> params;   // query string
+  std::multimap<std::string, std::string> headers;  // names in lower case
+  std::string remote_ip;                            // the client's numeric address
+  std::vector<std::string> matches;                 // a pattern route's groups, in order
+
+  // The first value of header `name` (lower case), or "" when absent.
+  std::string Header(const std::string& name) const;
+};
+
+// Writes chunks of a streamed response; false once the client is gone or too slow, or the
+// server stops.
+class HttpStreamWriter {
+ public:
+  virtual ~HttpStreamWriter() = default;
+  virtual bool Write(std::string_view chunk) = 0;
 };
 
 struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra response headers
+  // When set, the body is this producer's chunks instead of `body`; it returns when done.
+  std::function<void(HttpStreamWriter&)> stream;
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
@@ -74,6 +99,9 @@ class HttpServer {
 
   // Adds a handler for an exact path; method is "GET" or "POST". Before Start() only.
   void Handle(const std::string& method, const std::string& path, HttpHandler handler);
+  // Adds a handler for paths matching `pattern` (an ECMAScript regular expression over the
+  // whole path); its groups are in HttpRequest::matches. Before Start() only.
+  void HandlePattern(const std::string& method, const std::string& pattern, HttpHandler handler);
 
   // Binds and starts serving in a background thread. InvalidArgument for a bad address,
   // Unavailable when the address cannot be bound, FailedPrecondition when already started.

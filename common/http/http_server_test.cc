@@ -2,9 +2,13 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <memory>
+#include <string>
+#include <thread>
 
 #include "absl/status/status.h"
+#include "absl/time/clock.h"
 #include "common/http/host_port.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -59,7 +63,8 @@ TEST_F(HttpServerTest, ServesMetricsHealthAndExtraHandlers) {
   HttpServer server(options);
   server.Handle("GET", "/hello", [](const HttpRequest& req) {
     auto it = req.params.find("name");
-    return HttpResponse{200, "text/plain", "hello " + (it == req.params.end() ? "" : it->second)};
+    return HttpResponse{
+        200, "text/plain", "hello " + (it == req.params.end() ? "" : it->second), {}, {}};
   });
   ASSERT_TRUE(server.Start().ok());
   ASSERT_GT(server.port(), 0);
@@ -117,6 +122,77 @@ TEST_F(HttpServerTest, ReportsAnAddressInUseAndABadAddress) {
   EXPECT_EQ(second.Start().code(), absl::StatusCode::kUnavailable);
   HttpServer bad(Options("nowhere"));
   EXPECT_EQ(bad.Start().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Handlers see the request's headers (names in lower case) and the client's address, and
+// may set response headers; a pattern route passes its groups.
+TEST(HttpRoutesTest, HeadersPeerAndPatternRoutes) {
+  HttpServer server(Options("127.0.0.1:0"));
+  server.HandlePattern("POST", "/api/v1/apps/([a-z0-9-]+)/demand", [](const HttpRequest& req) {
+    HttpResponse r;
+    r.body = req.matches.at(0) + " " + req.Header("x-token") + " " + req.remote_ip;
+    r.headers.push_back({"Content-Security-Policy", "default-src 'self'"});
+    return r;
+  });
+  ASSERT_TRUE(server.Start().ok());
+  httplib::Client client("127.0.0.1", server.port());
+  auto res = client.Post("/api/v1/apps/web-2/demand", {{"X-Token", "abc"}}, "", "text/plain");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, "web-2 abc 127.0.0.1");
+  EXPECT_EQ(res->get_header_value("Content-Security-Policy"), "default-src 'self'");
+  auto other = client.Post("/api/v1/apps/WEB/demand", "", "text/plain");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 404) << "the pattern matches the whole path";
+}
+
+// A streamed response goes on past the request deadline, chunk by chunk, until its
+// producer returns; Stop() ends a stream that would go on for ever.
+TEST(HttpStreamTest, AStreamOutlivesTheRequestDeadline) {
+  HttpServerOptions options = Options("127.0.0.1:0");
+  options.request_deadline = absl::Milliseconds(300);
+  HttpServer server(options);
+  server.Handle("GET", "/stream", [](const HttpRequest&) {
+    HttpResponse r;
+    r.content_type = "text/event-stream";
+    r.stream = [](HttpStreamWriter& out) {
+      for (int i = 0; i < 4; ++i) {
+        if (!out.Write("data: " + std::to_string(i) + "\n\n")) return;
+        absl::SleepFor(absl::Milliseconds(200));  // 0.8 s in all: past the deadline
+      }
+    };
+    return r;
+  });
+  server.Handle("GET", "/forever", [](const HttpRequest&) {
+    HttpResponse r;
+    r.stream = [](HttpStreamWriter& out) {
+      while (out.Write("x")) absl::SleepFor(absl::Milliseconds(20));
+    };
+    return r;
+  });
+  ASSERT_TRUE(server.Start().ok());
+  httplib::Client client("127.0.0.1", server.port());
+  std::string got;
+  auto res = client.Get("/stream", [&](const char* data, size_t n) {
+    got.append(data, n);
+    return true;
+  });
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(res->get_header_value("Content-Type"), "text/event-stream");
+  EXPECT_EQ(got, "data: 0\n\ndata: 1\n\ndata: 2\n\ndata: 3\n\n");
+
+  std::atomic<size_t> forever_bytes{0};
+  std::thread reader([&] {
+    httplib::Client c("127.0.0.1", server.port());
+    c.Get("/forever", [&](const char*, size_t n) {
+      forever_bytes += n;
+      return true;
+    });
+  });
+  while (forever_bytes.load() < 3) absl::SleepFor(absl::Milliseconds(10));
+  server.Stop();  // returns: the stream is cut
+  reader.join();
+  EXPECT_GE(forever_bytes.load(), 3u);
 }
 
 }  // namespace

@@ -170,7 +170,7 @@ HttpResponse StatusPage(Controller::Parts& p) {
     absl::StrAppend(&body, "node ", node.name, "  ", NodeStateName(node), "  containers ",
                     node.containers.size(), "\n");
   }
-  return HttpResponse{200, "text/plain; charset=utf-8", body};
+  return HttpResponse{200, "text/plain; charset=utf-8", body, {}, {}};
 }
 
 absl::Status StartHttp(Controller::Parts& p) {
