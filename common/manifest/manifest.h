@@ -2,8 +2,9 @@
 //
 // A manifest file holds one or more YAML documents separated by `---`, each an App or an
 // AppList (its items are Apps; see document_reader.h). ParseManifests checks every
-// document before it returns anything, so a caller applies all of a file or none of it. Errors are InvalidArgument, one line per problem, each naming the document
-// (1-based index, and its name when known), the field path and the reason:
+// document before it returns anything, so a caller applies all of a file or none of it.
+// Errors are InvalidArgument, one line per problem, each naming the document (1-based
+// index, and its name when known), the field path and the reason:
 //
 //   document 2 (checkout-api): spec.replicas.max: must be >= spec.replicas.min (5)
 //
