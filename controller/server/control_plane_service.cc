@@ -22,6 +22,16 @@ grpc::Status NotFound(const char* kind, const std::string& name) {
   return Error(grpc::StatusCode::NOT_FOUND, absl::StrCat(kind, " \"", name, "\" not found"));
 }
 
+Caller CallerOf(const grpc::ServerContext* context) {
+  Caller caller;
+  caller.peer = context->peer();
+  const auto& metadata = context->client_metadata();
+  if (auto it = metadata.find("authorization"); it != metadata.end()) {
+    caller.authorization = std::string(it->second.data(), it->second.size());
+  }
+  return caller;
+}
+
 }  // namespace
 
 ControlPlaneService::ControlPlaneService(ControlPlaneDeps deps, ControlPlaneOptions options,
@@ -32,34 +42,30 @@ ControlPlaneService::ControlPlaneService(ControlPlaneDeps deps, ControlPlaneOpti
       limiter_(admission.rate_clock != nullptr ? *admission.rate_clock : RealClock::Get(),
                admission.rate) {}
 
-grpc::Status ControlPlaneService::Admit(const grpc::ServerContext* context,
-                                        std::string_view method) {
-  if (!limiter_.Admit(context->peer())) {
-    return Refuse(context, method, RefusalReason::kRateLimited,
+grpc::Status ControlPlaneService::Admit(const Caller& caller, std::string_view method) {
+  if (caller.internal) return grpc::Status::OK;
+  if (!limiter_.Admit(caller.peer)) {
+    return Refuse(caller, method, RefusalReason::kRateLimited,
                   Error(grpc::StatusCode::RESOURCE_EXHAUSTED,
                         absl::StrCat("rate limit: at most ", limiter_.limit().per_second,
                                      " requests per second per connection (bursts of ",
                                      limiter_.limit().burst, "); slow down and retry")));
   }
   std::optional<std::string_view> authorization;
-  const auto& metadata = context->client_metadata();
-  if (auto it = metadata.find("authorization"); it != metadata.end()) {
-    authorization = std::string_view(it->second.data(), it->second.size());
-  }
+  if (caller.authorization) authorization = *caller.authorization;
   absl::Status checked = authorizer_.Check(authorization, method);
   if (absl::IsUnauthenticated(checked)) {
-    return Refuse(context, method, RefusalReason::kUnauthenticated, ToGrpcStatus(checked));
+    return Refuse(caller, method, RefusalReason::kUnauthenticated, ToGrpcStatus(checked));
   }
   if (absl::IsPermissionDenied(checked)) {
-    return Refuse(context, method, RefusalReason::kDenied, ToGrpcStatus(checked));
+    return Refuse(caller, method, RefusalReason::kDenied, ToGrpcStatus(checked));
   }
   return ToGrpcStatus(checked);
 }
 
-grpc::Status ControlPlaneService::Refuse(const grpc::ServerContext* context,
-                                         std::string_view method, RefusalReason reason,
-                                         grpc::Status status) {
-  deps_.refusals.Record(reason, method, context->peer(), status.error_message());
+grpc::Status ControlPlaneService::Refuse(const Caller& caller, std::string_view method,
+                                         RefusalReason reason, grpc::Status status) {
+  deps_.refusals.Record(reason, method, caller.peer, status.error_message());
   return status;
 }
 
@@ -111,22 +117,28 @@ void ControlPlaneService::RefreshPoller() {
 grpc::Status ControlPlaneService::ApplyApps(grpc::ServerContext* context,
                                             const v1::ApplyAppsRequest* request,
                                             v1::ApplyAppsResponse* response) {
-  if (grpc::Status s = Admit(context, "ApplyApps"); !s.ok()) return s;
-  if (size_t bytes = request->ByteSizeLong(); bytes > kMaxApplyBytes) {
+  return ApplyApps(CallerOf(context), *request, response);
+}
+
+grpc::Status ControlPlaneService::ApplyApps(const Caller& caller,
+                                            const v1::ApplyAppsRequest& request,
+                                            v1::ApplyAppsResponse* response) {
+  if (grpc::Status s = Admit(caller, "ApplyApps"); !s.ok()) return s;
+  if (size_t bytes = request.ByteSizeLong(); bytes > kMaxApplyBytes) {
     return Refuse(
-        context, "ApplyApps", RefusalReason::kTooLarge,
+        caller, "ApplyApps", RefusalReason::kTooLarge,
         Error(grpc::StatusCode::RESOURCE_EXHAUSTED,
               absl::StrCat("apply request is ", bytes, " bytes; the limit is ", kMaxApplyBytes,
                            " bytes (1 MiB): apply the manifests in smaller parts. Nothing was "
                            "applied.")));
   }
-  if (request->apps_size() == 0) {
+  if (request.apps_size() == 0) {
     return Error(grpc::StatusCode::INVALID_ARGUMENT, "apps: at least one app is required");
   }
   std::vector<AppSpec> specs;
   std::vector<std::string> errors;
   std::set<std::string> names;
-  for (const v1::AppSpec& proto : request->apps()) {
+  for (const v1::AppSpec& proto : request.apps()) {
     absl::StatusOr<AppSpec> spec = AppFromProto(proto);
     if (!spec.ok()) {
       errors.emplace_back(spec.status().message());
@@ -149,7 +161,7 @@ grpc::Status ControlPlaneService::ApplyApps(grpc::ServerContext* context,
   }
   absl::MutexLock lock(&write_mu_);
   if (grpc::Status s = CheckAppLimit(specs); !s.ok()) return s;
-  if (request->dry_run()) {
+  if (request.dry_run()) {
     for (const AppSpec& spec : specs) {
       std::optional<AppEntry> existing = deps_.apps.Get(spec.name);
       auto* change = response->add_changes();
@@ -160,7 +172,7 @@ grpc::Status ControlPlaneService::ApplyApps(grpc::ServerContext* context,
     }
     return grpc::Status::OK;
   }
-  std::vector<v1::AppSpec> protos(request->apps().begin(), request->apps().end());
+  std::vector<v1::AppSpec> protos(request.apps().begin(), request.apps().end());
   for (size_t i = 0; i < specs.size(); ++i) protos[i] = AppToProto(specs[i]);
   absl::StatusOr<std::vector<AppChange>> changes = deps_.store.ApplyApps(protos);
   if (!changes.ok()) return ToGrpcStatus(changes.status());
@@ -196,10 +208,15 @@ v1::App ControlPlaneService::AppMessage(const AppEntry& entry) const {
 grpc::Status ControlPlaneService::GetApps(grpc::ServerContext* context,
                                           const v1::GetAppsRequest* request,
                                           v1::GetAppsResponse* response) {
-  if (grpc::Status s = Admit(context, "GetApps"); !s.ok()) return s;
-  if (!request->name().empty()) {
-    std::optional<AppEntry> entry = deps_.apps.Get(request->name());
-    if (!entry) return NotFound("app", request->name());
+  return GetApps(CallerOf(context), *request, response);
+}
+
+grpc::Status ControlPlaneService::GetApps(const Caller& caller, const v1::GetAppsRequest& request,
+                                          v1::GetAppsResponse* response) {
+  if (grpc::Status s = Admit(caller, "GetApps"); !s.ok()) return s;
+  if (!request.name().empty()) {
+    std::optional<AppEntry> entry = deps_.apps.Get(request.name());
+    if (!entry) return NotFound("app", request.name());
     *response->add_apps() = AppMessage(*entry);
     return grpc::Status::OK;
   }
@@ -210,7 +227,7 @@ grpc::Status ControlPlaneService::GetApps(grpc::ServerContext* context,
 grpc::Status ControlPlaneService::DescribeApp(grpc::ServerContext* context,
                                               const v1::DescribeAppRequest* request,
                                               v1::DescribeAppResponse* response) {
-  if (grpc::Status s = Admit(context, "DescribeApp"); !s.ok()) return s;
+  if (grpc::Status s = Admit(CallerOf(context), "DescribeApp"); !s.ok()) return s;
   std::optional<AppEntry> entry = deps_.apps.Get(request->name());
   if (!entry) return NotFound("app", request->name());
   *response->mutable_app() = AppMessage(*entry);
@@ -228,7 +245,7 @@ grpc::Status ControlPlaneService::DescribeApp(grpc::ServerContext* context,
 grpc::Status ControlPlaneService::DeleteApp(grpc::ServerContext* context,
                                             const v1::DeleteAppRequest* request,
                                             v1::DeleteAppResponse*) {
-  if (grpc::Status s = Admit(context, "DeleteApp"); !s.ok()) return s;
+  if (grpc::Status s = Admit(CallerOf(context), "DeleteApp"); !s.ok()) return s;
   absl::MutexLock lock(&write_mu_);
   if (absl::Status s = deps_.store.DeleteApp(request->name()); !s.ok()) {
     if (s.code() == absl::StatusCode::kNotFound) return NotFound("app", request->name());
@@ -244,24 +261,30 @@ grpc::Status ControlPlaneService::DeleteApp(grpc::ServerContext* context,
 
 grpc::Status ControlPlaneService::SetDemand(grpc::ServerContext* context,
                                             const v1::SetDemandRequest* request,
+                                            v1::SetDemandResponse* response) {
+  return SetDemand(CallerOf(context), *request, response);
+}
+
+grpc::Status ControlPlaneService::SetDemand(const Caller& caller,
+                                            const v1::SetDemandRequest& request,
                                             v1::SetDemandResponse*) {
-  if (grpc::Status s = Admit(context, "SetDemand"); !s.ok()) return s;
-  if (!std::isfinite(request->value()) || request->value() < 0) {
+  if (grpc::Status s = Admit(caller, "SetDemand"); !s.ok()) return s;
+  if (!std::isfinite(request.value()) || request.value() < 0) {
     return Error(grpc::StatusCode::INVALID_ARGUMENT, "value: must be a finite number >= 0");
   }
   absl::MutexLock lock(&write_mu_);
-  std::optional<AppEntry> entry = deps_.apps.Get(request->app());
-  if (!entry) return NotFound("app", request->app());
+  std::optional<AppEntry> entry = deps_.apps.Get(request.app());
+  if (!entry) return NotFound("app", request.app());
   if (entry->spec.demand.source != DemandSourceKind::kStatic) {
     return Error(grpc::StatusCode::FAILED_PRECONDITION,
-                 absl::StrCat("app \"", request->app(), "\" reads its demand from source \"",
+                 absl::StrCat("app \"", request.app(), "\" reads its demand from source \"",
                               DemandSourceName(entry->spec.demand.source),
                               "\"; only apps with source \"static\" take `demand set`"));
   }
-  if (absl::Status s = deps_.store.SetStaticDemand(request->app(), request->value()); !s.ok()) {
+  if (absl::Status s = deps_.store.SetStaticDemand(request.app(), request.value()); !s.ok()) {
     return ToGrpcStatus(s);
   }
-  if (absl::Status s = deps_.poller.SetStaticValue(request->app(), request->value()); !s.ok()) {
+  if (absl::Status s = deps_.poller.SetStaticValue(request.app(), request.value()); !s.ok()) {
     return ToGrpcStatus(s);
   }
   return grpc::Status::OK;
@@ -270,29 +293,40 @@ grpc::Status ControlPlaneService::SetDemand(grpc::ServerContext* context,
 grpc::Status ControlPlaneService::GetNodes(grpc::ServerContext* context,
                                            const v1::GetNodesRequest* request,
                                            v1::GetNodesResponse* response) {
-  if (grpc::Status s = Admit(context, "GetNodes"); !s.ok()) return s;
+  return GetNodes(CallerOf(context), *request, response);
+}
+
+grpc::Status ControlPlaneService::GetNodes(const Caller& caller, const v1::GetNodesRequest& request,
+                                           v1::GetNodesResponse* response) {
+  if (grpc::Status s = Admit(caller, "GetNodes"); !s.ok()) return s;
   const absl::Time now = deps_.clock.Now();
   std::vector<AppEntry> apps = deps_.apps.List();
   bool found = false;
   for (const NodeView& node : deps_.nodes.Snapshot(now)) {
-    if (!request->name().empty() && node.name != request->name()) continue;
+    if (!request.name().empty() && node.name != request.name()) continue;
     found = true;
     v1::Node* out = response->add_nodes();
     *out = NodeMessage(node, apps);
     out->set_draining(deps_.reconciler.IsDraining(node.name));
   }
-  if (!request->name().empty() && !found) return NotFound("node", request->name());
+  if (!request.name().empty() && !found) return NotFound("node", request.name());
   return grpc::Status::OK;
 }
 
 grpc::Status ControlPlaneService::GetContainers(grpc::ServerContext* context,
                                                 const v1::GetContainersRequest* request,
                                                 v1::GetContainersResponse* response) {
-  if (grpc::Status s = Admit(context, "GetContainers"); !s.ok()) return s;
+  return GetContainers(CallerOf(context), *request, response);
+}
+
+grpc::Status ControlPlaneService::GetContainers(const Caller& caller,
+                                                const v1::GetContainersRequest& request,
+                                                v1::GetContainersResponse* response) {
+  if (grpc::Status s = Admit(caller, "GetContainers"); !s.ok()) return s;
   for (const NodeView& node : deps_.nodes.Snapshot(deps_.clock.Now())) {
-    if (!request->node().empty() && node.name != request->node()) continue;
+    if (!request.node().empty() && node.name != request.node()) continue;
     for (const auto& [instance, container] : node.containers) {
-      if (!request->app().empty() && container.app() != request->app()) continue;
+      if (!request.app().empty() && container.app() != request.app()) continue;
       v1::Container* out = response->add_containers();
       *out = container;
       out->set_node(node.name);
@@ -303,25 +337,32 @@ grpc::Status ControlPlaneService::GetContainers(grpc::ServerContext* context,
 }
 
 grpc::Status ControlPlaneService::Cordon(grpc::ServerContext* context,
-                                         const v1::CordonRequest* request, v1::CordonResponse*) {
-  if (grpc::Status s = Admit(context, "Cordon"); !s.ok()) return s;
+                                         const v1::CordonRequest* request,
+                                         v1::CordonResponse* response) {
+  return Cordon(CallerOf(context), *request, response);
+}
+
+grpc::Status ControlPlaneService::Cordon(const Caller& caller, const v1::CordonRequest& request,
+                                         v1::CordonResponse*) {
+  if (grpc::Status s = Admit(caller, "Cordon"); !s.ok()) return s;
   absl::MutexLock lock(&write_mu_);
-  if (!deps_.nodes.Get(request->node(), deps_.clock.Now())) {
-    return NotFound("node", request->node());
+  if (!deps_.nodes.Get(request.node(), deps_.clock.Now())) {
+    return NotFound("node", request.node());
   }
-  if (absl::Status s = deps_.store.SetCordon(request->node(), request->cordon(),
-                                             request->cordon() && request->drain());
+  if (absl::Status s = deps_.store.SetCordon(request.node(), request.cordon(),
+                                             request.cordon() && request.drain());
       !s.ok()) {
     return ToGrpcStatus(s);
   }
   absl::StatusOr<std::set<std::string>> cordons = deps_.store.ListCordons();
   if (!cordons.ok()) return ToGrpcStatus(cordons.status());
   deps_.nodes.SetCordons(*cordons);
-  deps_.reconciler.SetDraining(request->node(), request->cordon() && request->drain());
-  const char* kind = !request->cordon() ? "Uncordoned" : request->drain() ? "Draining" : "Cordoned";
-  deps_.events.Add(deps_.clock.Now(), kind, "node/" + request->node(),
-                   request->drain() ? "containers are moved to other nodes"
-                                    : "new containers are not placed here");
+  deps_.reconciler.SetDraining(request.node(), request.cordon() && request.drain());
+  const char* kind = !request.cordon() ? "Uncordoned" : request.drain() ? "Draining" : "Cordoned";
+  deps_.events.Add(deps_.clock.Now(), kind, "node/" + request.node(),
+                   !request.cordon() ? "new containers may be placed here again"
+                   : request.drain() ? "containers are moved to other nodes"
+                                     : "new containers are not placed here");
   deps_.reconciler.MarkDirty();
   return grpc::Status::OK;
 }
@@ -329,7 +370,7 @@ grpc::Status ControlPlaneService::Cordon(grpc::ServerContext* context,
 grpc::Status ControlPlaneService::DeleteNode(grpc::ServerContext* context,
                                              const v1::DeleteNodeRequest* request,
                                              v1::DeleteNodeResponse* response) {
-  if (grpc::Status s = Admit(context, "DeleteNode"); !s.ok()) return s;
+  if (grpc::Status s = Admit(CallerOf(context), "DeleteNode"); !s.ok()) return s;
   if (request->name().empty()) {
     return Error(grpc::StatusCode::INVALID_ARGUMENT, "name: the node to delete is required");
   }
@@ -344,7 +385,7 @@ grpc::Status ControlPlaneService::DeleteNode(grpc::ServerContext* context,
 grpc::Status ControlPlaneService::WatchEvents(grpc::ServerContext* context,
                                               const v1::WatchEventsRequest* request,
                                               grpc::ServerWriter<v1::Event>* writer) {
-  if (grpc::Status s = Admit(context, "WatchEvents"); !s.ok()) return s;
+  if (grpc::Status s = Admit(CallerOf(context), "WatchEvents"); !s.ok()) return s;
   uint64_t next = 0;
   while (true) {
     for (const v1::Event& event : deps_.events.Since(next, &next)) {
@@ -357,7 +398,7 @@ grpc::Status ControlPlaneService::WatchEvents(grpc::ServerContext* context,
 
 grpc::Status ControlPlaneService::Version(grpc::ServerContext* context, const v1::VersionRequest*,
                                           v1::VersionResponse* response) {
-  if (grpc::Status s = Admit(context, "Version"); !s.ok()) return s;
+  if (grpc::Status s = Admit(CallerOf(context), "Version"); !s.ok()) return s;
   response->set_version(options_.version);
   response->set_cluster(options_.cluster);
   return grpc::Status::OK;

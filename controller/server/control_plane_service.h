@@ -12,6 +12,7 @@
 #ifndef MICROSCALE_CONTROLLER_SERVER_CONTROL_PLANE_SERVICE_H_
 #define MICROSCALE_CONTROLLER_SERVER_CONTROL_PLANE_SERVICE_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/synchronization/mutex.h"
@@ -46,6 +47,15 @@ struct AdmissionOptions {
   RateLimit rate;
   Clock* rate_clock = nullptr;
   AuthorizerOptions auth;
+};
+
+// Who makes a call: its connection's peer (for the rate limit and the refusal log) and its
+// `authorization` header. `internal` marks the controller's own reads (the dashboard's
+// snapshot, built once for clients admitted one by one): it skips admission.
+struct Caller {
+  std::string peer;
+  std::optional<std::string> authorization;
+  bool internal = false;
 };
 
 struct ControlPlaneDeps {
@@ -86,15 +96,30 @@ class ControlPlaneService final : public v1::ControlPlane::Service {
   grpc::Status Version(grpc::ServerContext*, const v1::VersionRequest*,
                        v1::VersionResponse*) override;
 
+  // The same calls for callers that do not come over gRPC (the dashboard's HTTP API):
+  // admitted by the same rules, answering the same messages.
+  grpc::Status ApplyApps(const Caller& caller, const v1::ApplyAppsRequest& request,
+                         v1::ApplyAppsResponse* response);
+  grpc::Status GetApps(const Caller& caller, const v1::GetAppsRequest& request,
+                       v1::GetAppsResponse* response);
+  grpc::Status SetDemand(const Caller& caller, const v1::SetDemandRequest& request,
+                         v1::SetDemandResponse* response);
+  grpc::Status GetNodes(const Caller& caller, const v1::GetNodesRequest& request,
+                        v1::GetNodesResponse* response);
+  grpc::Status GetContainers(const Caller& caller, const v1::GetContainersRequest& request,
+                             v1::GetContainersResponse* response);
+  grpc::Status Cordon(const Caller& caller, const v1::CordonRequest& request,
+                      v1::CordonResponse* response);
+  // OK if the call may run: under its connection's rate and authorized for `method`.
+  grpc::Status Admit(const Caller& caller, std::string_view method);
+
   // Makes the live tables match the store (at start-up).
   absl::Status LoadFromStore();
 
  private:
-  // OK if the call may run: under its connection's rate and authorized for `method`.
-  grpc::Status Admit(const grpc::ServerContext* context, std::string_view method);
   // Records a refused call in the RefusalLog and returns `status`.
-  grpc::Status Refuse(const grpc::ServerContext* context, std::string_view method,
-                      RefusalReason reason, grpc::Status status);
+  grpc::Status Refuse(const Caller& caller, std::string_view method, RefusalReason reason,
+                      grpc::Status status);
   // RESOURCE_EXHAUSTED if applying `specs` would make more than max_apps apps.
   grpc::Status CheckAppLimit(const std::vector<AppSpec>& specs) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);

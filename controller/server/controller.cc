@@ -15,6 +15,7 @@
 #include "controller/server/command_tracker.h"
 #include "controller/server/control_plane_service.h"
 #include "controller/server/controller_metrics.h"
+#include "controller/server/dashboard.h"
 #include "controller/server/data_dir_lock.h"
 #include "controller/server/event_log.h"
 #include "controller/server/node_registry.h"
@@ -45,6 +46,7 @@ struct Controller::Parts {
   std::unique_ptr<ControlPlaneService> control_plane;
   std::unique_ptr<AgentGatewayService> gateway;
   std::unique_ptr<grpc::Server> grpc_server;
+  std::unique_ptr<Dashboard> dashboard;
   std::unique_ptr<HttpServer> http;
   int grpc_port = 0;
   bool shut_down = false;
@@ -159,20 +161,6 @@ absl::Status StartGrpc(Controller::Parts& p) {
   });
 }
 
-HttpResponse StatusPage(Controller::Parts& p) {
-  std::string body = absl::StrCat("microscale-controller, cluster ", p.config.cluster_name, "\n\n");
-  for (const AppEntry& app : p.apps.List()) {
-    absl::StrAppend(&body, app.spec.name, "  priority ", app.spec.priority, "  desired ",
-                    app.desired, "  allocated ", app.allocation.allocated, "  running ",
-                    app.allocation.running, "\n");
-  }
-  for (const NodeView& node : p.nodes.Snapshot(p.clock.Now())) {
-    absl::StrAppend(&body, "node ", node.name, "  ", NodeStateName(node), "  containers ",
-                    node.containers.size(), "\n");
-  }
-  return HttpResponse{200, "text/plain; charset=utf-8", body, {}, {}};
-}
-
 absl::Status StartHttp(Controller::Parts& p) {
   HttpServerOptions options;
   options.address = p.config.http_addr;
@@ -183,7 +171,7 @@ absl::Status StartHttp(Controller::Parts& p) {
   };
   return RetryListen("http-addr", p.config.http_addr, [&]() -> absl::Status {
     p.http = std::make_unique<HttpServer>(options);
-    p.http->Handle("GET", "/", [&p](const HttpRequest&) { return StatusPage(p); });
+    p.dashboard->Register(*p.http);
     return p.http->Start();
   });
 }
@@ -247,11 +235,15 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
   p->gateway = std::make_unique<AgentGatewayService>(clock, p->nodes, p->tracker, p->events,
                                                      std::move(hooks), config.cluster_name, policy);
   if (absl::Status s = StartGrpc(*p); !s.ok()) return s;
+  p->dashboard = std::make_unique<Dashboard>(
+      DashboardDeps{clock, *p->control_plane, *p->store, p->apps, p->events},
+      DashboardOptions{.cluster = config.cluster_name});
   if (absl::Status s = StartHttp(*p); !s.ok()) {
     p->grpc_server->Shutdown();
     return s;
   }
   p->reconciler->Start();
+  p->dashboard->Start();
   LogInfo("controller started", {{"grpc", config.grpc_addr},
                                  {"grpc_port", p->grpc_port},
                                  {"http_port", p->http->port()},
@@ -271,6 +263,7 @@ void Controller::Shutdown() {
   parts_->grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   parts_->poller->Stop();
   parts_->reconciler->Stop();
+  parts_->dashboard->Stop();  // ends the dashboard's streams
   parts_->http->Stop();
 }
 

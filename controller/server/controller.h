@@ -2,7 +2,8 @@
 //
 // Owns the state store, the live tables, the demand poller, the reconciler, the gRPC
 // server (AgentGateway, ControlPlane, health checking, reflection) and the HTTP server
-// (/metrics, /healthz, /readyz, /). main() only parses flags and calls Start; tests start
+// (/metrics, /healthz, /readyz, and the dashboard at / with its API under /api/v1/:
+// dashboard.h). main() only parses flags and calls Start; tests start
 // it in-process on ephemeral ports.
 // Thread-safety: Start and Shutdown from one thread; the parts are thread-safe.
 #ifndef MICROSCALE_CONTROLLER_SERVER_CONTROLLER_H_

@@ -320,7 +320,7 @@ TEST_F(ControllerLoopTest, CordonedNodeGetsNothingNewAndKeepsWhatItRuns) {
   ASSERT_TRUE(WaitUntil([&] { return Converged("web", 8); })) << Running("web");
   EXPECT_EQ(n1.Running("web"), 3) << "placement uses the node again";
   EXPECT_TRUE(HasEvent("Cordoned", "node/n1", ""));
-  EXPECT_TRUE(HasEvent("Uncordoned", "node/n1", ""));
+  EXPECT_TRUE(HasEvent("Uncordoned", "node/n1", "may be placed here again"));
 }
 
 TEST_F(ControllerLoopTest, DrainMovesContainersToOtherNodes) {

@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "microscale/v1/agent_gateway.grpc.pb.h"
+#include "nlohmann/json.hpp"
 #include "tests/e2e/child_process.h"
 
 #ifndef MICROSCALE_SOURCE_DIR
@@ -87,13 +88,22 @@ class MtlsTest : public ::testing::Test {
     return agents_.back();
   }
 
-  // The controller's status page ("node NAME  Ready ..." per node), or "" if unreachable.
+  // The controller's nodes from its dashboard API: "nodes" and a line "node NAME  STATE"
+  // each, or "" if unreachable.
   std::string StatusPage() const {
     httplib::Client client("127.0.0.1", http_port_);
     client.set_connection_timeout(2);
     client.set_read_timeout(5);
-    httplib::Result result = client.Get("/");
-    return result && result->status == 200 ? result->body : "";
+    httplib::Result result = client.Get("/api/v1/nodes");
+    if (!result || result->status != 200) return "";
+    nlohmann::json list = nlohmann::json::parse(result->body, nullptr, false);
+    if (!list.is_object() || !list["items"].is_array()) return "";
+    std::string text = "nodes\n";
+    for (const nlohmann::json& node : list["items"]) {
+      absl::StrAppend(&text, "node ", node["metadata"]["name"].get<std::string>(), "  ",
+                      node["status"]["state"].get<std::string>(), "\n");
+    }
+    return text;
   }
 
   bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) const {
