@@ -572,6 +572,30 @@ TEST_F(ControllerLoopTest, FailedStartBacksOffAndShowsAnEvent) {
   ASSERT_TRUE(WaitUntil([&] { return Converged("web", 2); })) << Running("web");
 }
 
+// An agent may report a container it just stopped for us as exited after the stop's
+// result (its engine's exit event raced the removal). That exit is our stop: no crash, no
+// backoff, no event (a scale-down of a random demo app once showed CrashLoopBackOff).
+TEST_F(ControllerLoopTest, TheExitOfAContainerWeStoppedIsNoCrash) {
+  FakeAgent& n1 = AddAgent("n1");
+  ASSERT_TRUE(Apply({StaticApp("web", 1, 10)}).ok());
+  ASSERT_TRUE(SetDemand("web", 2).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 2); }));
+  const std::map<std::string, v1::Container> before = n1.Containers();
+  ASSERT_TRUE(LowerDemand("web", 1).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 1) && n1.Stops().size() == 1; }));
+  const std::string stopped = n1.Stops().front();
+  v1::Container late = before.at(stopped);
+  late.set_state(v1::CONTAINER_STATE_EXITED);
+  late.set_exit_code(0);
+  n1.Hold(late);
+  n1.HeartbeatNow();
+  ASSERT_TRUE(WaitUntil([&] { return n1.Stops().size() >= 2; })) << "cleared up again";
+  EXPECT_FALSE(HasEvent("CrashLoopBackOff", "app/web", ""));
+  EXPECT_FALSE(HasEvent("ContainerExited", "app/web", ""));
+  ASSERT_TRUE(SetDemand("web", 2).ok());
+  EXPECT_TRUE(WaitUntil([&] { return Converged("web", 2); })) << "no backoff holds the start";
+}
+
 // A container that exits soon after its start is removed at once, and its replacement
 // waits 10 s, then 20 s after the next crash (crash-loop backoff); the app shows why, and
 // another app is served meanwhile.

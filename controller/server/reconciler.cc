@@ -57,6 +57,10 @@ CommandType TrackerType(core::CommandKind kind) {
 }
 
 // The event reason of a failed command, CamelCase like every other event reason.
+// How long a stop of ours is remembered, so that the container's exit reported after it is
+// not taken for a crash (see Reconciler::stopped_).
+constexpr absl::Duration kStoppedMemory = absl::Minutes(10);
+
 const char* FailureReason(CommandType type) {
   switch (type) {
     case CommandType::kStart:
@@ -299,6 +303,9 @@ void Reconciler::OnCommandResult(const InFlightCommand& command, const v1::Comma
     if (command.type == CommandType::kStart) {
       absl::MutexLock lock(&mu_);
       start_backoff_.erase(command.app);
+    } else if (command.type == CommandType::kStop) {
+      absl::MutexLock lock(&mu_);
+      stopped_[command.instance] = now;
     }
     MarkDirty();
     return;
@@ -621,8 +628,24 @@ void Reconciler::ResumeStalledStarts(const std::vector<NodeView>& nodes,
 void Reconciler::CleanUpExited(const std::vector<v1::Container>& exited, absl::Time now) {
   std::set<std::string> in_flight;
   for (const InFlightCommand& c : deps_.tracker.Pending()) in_flight.insert(c.instance);
+  std::set<std::string> ours;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto it = stopped_.begin(); it != stopped_.end();) {
+      it = now - it->second > kStoppedMemory ? stopped_.erase(it) : std::next(it);
+    }
+    for (const v1::Container& container : exited) {
+      if (stopped_.contains(container.instance())) ours.insert(container.instance());
+    }
+  }
   for (const v1::Container& container : exited) {
     if (in_flight.contains(container.instance())) continue;
+    if (ours.contains(container.instance())) {  // the end of our own stop: just clear it up
+      Send(core::Command{core::CommandKind::kStop, container.instance(), container.app(),
+                         container.node(), core::CommandReason::kScaleDown},
+           now);
+      continue;
+    }
     // How long it ran: from the engine's start time to now, when its exit is seen.
     const absl::Duration ran =
         container.started_unix_ms() > 0

@@ -184,6 +184,10 @@ class Reconciler {
   std::map<std::string, StartBackoff> start_backoff_ ABSL_GUARDED_BY(mu_);
   // Apps whose containers exit soon after they start: their starts wait (crash_loop.h).
   CrashLoops crash_loops_ ABSL_GUARDED_BY(mu_);
+  // Containers this controller stopped, and when: an agent may still report one as exited
+  // after the stop's result (its engine's exit event raced the removal). That exit is the
+  // stop, not a crash. Kept kStoppedMemory.
+  std::map<std::string, absl::Time> stopped_ ABSL_GUARDED_BY(mu_);
 
   absl::Mutex pass_mu_;  // one pass at a time
   std::map<std::string, int64_t> persisted_ordinals_ ABSL_GUARDED_BY(pass_mu_);
