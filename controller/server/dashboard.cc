@@ -29,6 +29,12 @@ constexpr char kPolicy[] =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+// Two stacked boxes: a container count going up.
+constexpr char kIcon[] =
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\">"
+    "<rect x=\"2\" y=\"9\" width=\"12\" height=\"5\" fill=\"#2f9e5a\"/>"
+    "<rect x=\"2\" y=\"2\" width=\"12\" height=\"5\" fill=\"#3a8fd8\"/></svg>";
+
 HttpResponse JsonResponse(int status, const json& body) {
   HttpResponse r;
   r.status = status;
@@ -182,6 +188,12 @@ void Dashboard::Register(HttpServer& http) {
   });
   http.Handle("GET", "/dashboard.css", [this](const HttpRequest&) {
     return Page(dashboard_assets::kDashboardCss, "text/css; charset=utf-8");
+  });
+  http.Handle("GET", "/favicon.svg", [this](const HttpRequest&) {
+    return Page(kIcon, "image/svg+xml");
+  });
+  http.Handle("GET", "/favicon.ico", [this](const HttpRequest&) {
+    return Page(kIcon, "image/svg+xml");
   });
   http.Handle("GET", "/api/v1/apps", [this](const HttpRequest& request) {
     v1::GetAppsResponse apps;

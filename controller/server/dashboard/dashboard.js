@@ -81,11 +81,14 @@
     for (const s of samples) {
       for (let i = 1; i <= 4; i++) if (s[i] !== null && s[i] > top) top = s[i];
     }
-    const x = (t) => ((t - (now - WINDOW_MS)) / WINDOW_MS) * w;
+    // The last 15 minutes, or since the first sample when there is less (a young page).
+    const start = Math.max(now - WINDOW_MS, samples.length ? samples[0][0] : now);
+    const span = Math.max(now - start, 10 * 1000);
+    const x = (t) => ((t - (now - span)) / span) * w;
     const y = (v) => h - pad - (v / top) * (h - 2 * pad);
     chart.appendChild(svg('line', {class: 'axis', x1: 0, y1: h - pad, x2: w, y2: h - pad}));
     const label = svg('text', {x: 2, y: 10});
-    label.textContent = `max ${Math.round(top * 10) / 10}`;
+    label.textContent = `max ${Math.round(top * 10) / 10} · last ${Math.round(span / 60000) || '<1'} min`;
     chart.appendChild(label);
     const names = ['demand', 'desired', 'allocated', 'running'];
     names.forEach((name, i) => {
