@@ -13,7 +13,9 @@
 #    (microscale_app_*_containers on /metrics, polled every POLL s, default 0.25: a scrape
 #    of 10,000 apps costs the controller CPU, so do not poll much faster) and until the
 #    simulated nodes hold that many containers (the driver's own count);
-# 5. the step back to 0, timed the same way.
+# 5. with everything running, the dashboard: one page (its history, then the stream for
+#    10 s): the controller's CPU, and what the page receives;
+# 6. the step back to 0, timed the same way.
 # For each step it prints: apply time, convergence time, reconcile duration p50/p99 over the
 # step (from the controller's histogram microscale_reconcile_duration_seconds, bucket
 # interpolation like histogram_quantile), commands/s (microscale_commands_total), the
@@ -241,6 +243,22 @@ STEADY_RSS=$(rss_kib "$CPID")
 c0=$(cpu_ticks "$CPID")
 sleep 10
 STEADY_CPU=$(awk -v t="$(($(cpu_ticks "$CPID") - c0))" -v hz="$TICKS" 'BEGIN { printf "%.2f", t / hz / 10 }')
+# One dashboard page open: its history once, then the stream for 10 s (after 3 s to settle).
+t0=$(now_ms)
+HISTORY_BYTES=$(curl -sf --max-time 60 "http://$HTTP/api/v1/history" | wc -c)
+HISTORY_MS=$(($(now_ms) - t0))
+curl -sfN --max-time 60 "http://$HTTP/api/v1/stream" -o "$WORK/stream.out" &
+STREAM_PID=$!
+sleep 3
+s0=$(wc -c < "$WORK/stream.out")
+e0=$(grep -c '^event: snapshot' "$WORK/stream.out" || true)
+c0=$(cpu_ticks "$CPID")
+sleep 10
+PAGE_CPU=$(awk -v t="$(($(cpu_ticks "$CPID") - c0))" -v hz="$TICKS" 'BEGIN { printf "%.2f", t / hz / 10 }')
+PAGE_KIBS=$(( ($(wc -c < "$WORK/stream.out") - s0) / 10 / 1024 ))
+PAGE_EVENTS=$(( $(grep -c '^event: snapshot' "$WORK/stream.out" || true) - e0 ))
+kill "$STREAM_PID" 2>/dev/null || true
+wait "$STREAM_PID" 2>/dev/null || true
 step zero 0 "$TOTAL -> 0"
 echo
 echo "Controller RSS: empty $((IDLE_EMPTY_RSS / 1024)) MiB; $NODES nodes $((NODES_RSS / 1024)) MiB;" \
@@ -248,3 +266,6 @@ echo "Controller RSS: empty $((IDLE_EMPTY_RSS / 1024)) MiB; $NODES nodes $((NODE
   "$TOTAL containers running, steady $((STEADY_RSS / 1024)) MiB (CPU $STEADY_CPU cores);" \
   "peak $(($(hwm_kib "$CPID") / 1024)) MiB. Load driver RSS $(($(rss_kib "$DPID") / 1024)) MiB." \
   "Creating $APPS apps took $CREATE_MS ms."
+echo "Dashboard, one page open with $TOTAL containers running: CPU $PAGE_CPU cores" \
+  "(without a page: $STEADY_CPU); $PAGE_EVENTS snapshots in 10 s, $PAGE_KIBS KiB/s;" \
+  "its history: $((HISTORY_BYTES / 1024)) KiB in $HISTORY_MS ms."

@@ -184,6 +184,18 @@ def main():
             "const c = document.querySelector('[data-app=\"batch-worker\"]');"
             "return c ? c.textContent : ''"), timeout=30)
 
+        # The node view agrees with the app's running figure (capacity is shared with
+        # checkout-api, so the count itself depends on its random demand).
+        def node_view_agrees():
+            return driver.js(
+                "const c = document.querySelector('[data-app=\"batch-worker\"]');"
+                "const m = /running (\\d+)/.exec(c.querySelector('.figures').textContent);"
+                "const squares = document.querySelectorAll("
+                "'#nodes .slot.running[title^=\"batch-worker:\"]').length;"
+                "return m !== null && Number(m[1]) === squares && squares > 0;")
+        wait_for("the node view to show batch-worker's running containers", node_view_agrees,
+                 timeout=30)
+
         print("step: a demand set from the page reaches the controller")
         set_from_page = (
             "const c = document.querySelector('[data-app=\"batch-worker\"]');"
