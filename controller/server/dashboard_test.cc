@@ -308,7 +308,8 @@ TEST_F(DashboardTest, ControlsFollowTheCliRules) {
   EXPECT_EQ(range->status, 200) << range->body;
   httplib::Result apps = Http().Get("/api/v1/apps", auth);
   ASSERT_TRUE(apps);
-  for (const json& item : json::parse(apps->body)["items"]) {
+  const json listed = json::parse(apps->body);  // the loop below reads into it
+  for (const json& item : listed["items"]) {
     if (item["metadata"]["name"] != "dice") continue;
     EXPECT_EQ(item["spec"]["demand"]["random"]["min"], 1.0);
     EXPECT_EQ(item["spec"]["demand"]["random"]["max"], 2.0);
