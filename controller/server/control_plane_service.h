@@ -50,12 +50,10 @@ struct AdmissionOptions {
 };
 
 // Who makes a call: its connection's peer (for the rate limit and the refusal log) and its
-// `authorization` header. `internal` marks the controller's own reads (the dashboard's
-// snapshot, built once for clients admitted one by one): it skips admission.
+// `authorization` header.
 struct Caller {
   std::string peer;
   std::optional<std::string> authorization;
-  bool internal = false;
 };
 
 struct ControlPlaneDeps {
@@ -112,6 +110,8 @@ class ControlPlaneService final : public v1::ControlPlane::Service {
                       v1::CordonResponse* response);
   // OK if the call may run: under its connection's rate and authorized for `method`.
   grpc::Status Admit(const Caller& caller, std::string_view method);
+  // An app as GetApps shows it.
+  v1::App AppMessage(const AppEntry& entry) const;
 
   // Makes the live tables match the store (at start-up).
   absl::Status LoadFromStore();
@@ -124,7 +124,6 @@ class ControlPlaneService final : public v1::ControlPlane::Service {
   grpc::Status CheckAppLimit(const std::vector<AppSpec>& specs) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   void RefreshPoller();
-  v1::App AppMessage(const AppEntry& entry) const;
 
   ControlPlaneDeps deps_;
   const ControlPlaneOptions options_;

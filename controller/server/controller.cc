@@ -235,9 +235,10 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
   p->gateway = std::make_unique<AgentGatewayService>(clock, p->nodes, p->tracker, p->events,
                                                      std::move(hooks), config.cluster_name, policy);
   if (absl::Status s = StartGrpc(*p); !s.ok()) return s;
-  p->dashboard = std::make_unique<Dashboard>(
-      DashboardDeps{clock, *p->control_plane, *p->store, p->apps, p->events},
-      DashboardOptions{.cluster = config.cluster_name});
+  p->dashboard =
+      std::make_unique<Dashboard>(DashboardDeps{clock, *p->control_plane, *p->store, p->apps,
+                                                p->events, p->nodes, *p->reconciler},
+                                  DashboardOptions{.cluster = config.cluster_name});
   if (absl::Status s = StartHttp(*p); !s.ok()) {
     p->grpc_server->Shutdown();
     return s;

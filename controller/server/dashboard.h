@@ -40,6 +40,8 @@
 #include "controller/server/app_table.h"
 #include "controller/server/control_plane_service.h"
 #include "controller/server/event_log.h"
+#include "controller/server/node_registry.h"
+#include "controller/server/reconciler.h"
 #include "controller/store/state_store.h"
 
 namespace microscale {
@@ -60,6 +62,8 @@ struct DashboardDeps {
   StateStore& store;
   AppTable& apps;
   EventLog& events;
+  NodeRegistry& nodes;
+  Reconciler& reconciler;  // which nodes drain
 };
 
 // Whether `ip` (a numeric address as a server sees its client) is a loopback address.

@@ -1,12 +1,18 @@
 #include "controller/server/node_figures.h"
 
-#include <map>
+#include <string>
+#include <vector>
 
 namespace microscale {
 
-v1::Node NodeMessage(const NodeView& node, const std::vector<AppEntry>& apps) {
-  std::map<std::string, const AppSpec*> by_name;
+AppSpecIndex IndexSpecs(const std::vector<AppEntry>& apps) {
+  AppSpecIndex by_name;
+  by_name.reserve(apps.size());
   for (const AppEntry& app : apps) by_name[app.spec.name] = &app.spec;
+  return by_name;
+}
+
+v1::Node NodeMessage(const NodeView& node, const AppSpecIndex& by_name) {
   v1::Node out;
   out.set_name(node.name);
   out.set_state(NodeStateName(node));
