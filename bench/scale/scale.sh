@@ -247,8 +247,14 @@ STEADY_CPU=$(awk -v t="$(($(cpu_ticks "$CPID") - c0))" -v hz="$TICKS" 'BEGIN { p
 t0=$(now_ms)
 HISTORY_BYTES=$(curl -sf --max-time 60 "http://$HTTP/api/v1/history" | wc -c)
 HISTORY_MS=$(($(now_ms) - t0))
-curl -sfN --max-time 60 "http://$HTTP/api/v1/stream" -o "$WORK/stream.out" &
+: > "$WORK/stream.out"
+curl -sN --max-time 120 "http://$HTTP/api/v1/stream" >> "$WORK/stream.out" &
 STREAM_PID=$!
+for _ in $(seq 1 120); do  # the follower's first snapshot, then 3 s to settle
+  grep -q '^event: snapshot' "$WORK/stream.out" && break
+  sleep 0.5
+done
+FIRST_SNAPSHOT_KIB=$(($(wc -c < "$WORK/stream.out") / 1024))
 sleep 3
 s0=$(wc -c < "$WORK/stream.out")
 e0=$(grep -c '^event: snapshot' "$WORK/stream.out" || true)
@@ -268,4 +274,5 @@ echo "Controller RSS: empty $((IDLE_EMPTY_RSS / 1024)) MiB; $NODES nodes $((NODE
   "Creating $APPS apps took $CREATE_MS ms."
 echo "Dashboard, one page open with $TOTAL containers running: CPU $PAGE_CPU cores" \
   "(without a page: $STEADY_CPU); $PAGE_EVENTS snapshots in 10 s, $PAGE_KIBS KiB/s;" \
-  "its history: $((HISTORY_BYTES / 1024)) KiB in $HISTORY_MS ms."
+  "first snapshot $FIRST_SNAPSHOT_KIB KiB; its history: $((HISTORY_BYTES / 1024)) KiB in" \
+  "$HISTORY_MS ms."

@@ -201,6 +201,13 @@ def main():
             "const c = document.querySelector('[data-app=\"batch-worker\"]');"
             "const i = c.querySelector('input'); i.value = arguments[0];"
             "c.querySelector('button[data-action=\"demand\"]').click();")
+        # A field being typed in keeps the focus while the page updates.
+        driver.js("document.querySelector('[data-app=\"batch-worker\"] input').focus();"
+                  "window.updatesAtFocus = Number(document.body.dataset.updates);")
+        wait_for("two updates with the field focused", lambda: driver.js(
+            "return Number(document.body.dataset.updates) - window.updatesAtFocus") >= 2)
+        assert driver.js("return document.activeElement === document.querySelector("
+                         "'[data-app=\"batch-worker\"] input')"), "an update took the focus"
         driver.js(set_from_page, "5")
 
         def cli_demand():

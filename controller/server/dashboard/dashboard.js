@@ -15,11 +15,21 @@
     events: [],
     apps: new Map(),     // app -> its card's elements
     nodes: new Map(),    // node -> its card's elements
+    headings: new Map(), // priority -> its heading
+    more: null,          // the "more apps" line
     abort: null,
     retry: null,
   };
 
   const $ = (id) => document.getElementById(id);
+
+  // Puts `children` in `root` in this order, touching nothing when they already are: moving
+  // an element out and back in takes the focus from an input being typed in.
+  function arrange(root, children) {
+    const now = root.children;
+    const same = now.length === children.length && children.every((c, i) => now[i] === c);
+    if (!same) root.replaceChildren(...children);
+  }
 
   function el(tag, cls, text) {
     const e = document.createElement(tag);
@@ -186,7 +196,8 @@
       }
       if (a.priority !== priority) {
         priority = a.priority;
-        order.push(el('h3', null, `priority ${a.priority}`));
+        if (!state.headings.has(priority)) state.headings.set(priority, el('h3', null, `priority ${priority}`));
+        order.push(state.headings.get(priority));
       }
       const demand = a.demand === null || a.demand === undefined ? 'unknown' : a.demand;
       entry.figures.textContent =
@@ -201,8 +212,12 @@
         state.apps.delete(name);
       }
     }
-    if (total > apps.length) order.push(el('p', 'muted', `${total - apps.length} more apps not shown`));
-    root.replaceChildren(...order);
+    if (total > apps.length) {
+      if (!state.more) state.more = el('p', 'muted');
+      state.more.textContent = `${total - apps.length} more apps not shown`;
+      order.push(state.more);
+    }
+    arrange(root, order);
   }
 
   // --- nodes ---------------------------------------------------------------------------
@@ -263,7 +278,7 @@
     for (const [name, entry] of state.nodes) {
       if (!seen.has(name)) { entry.card.remove(); state.nodes.delete(name); }
     }
-    root.replaceChildren(...order);
+    arrange(root, order);
     const legend = [];
     for (const app of [...apps].sort()) {
       const item = el('span');
