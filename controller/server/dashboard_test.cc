@@ -77,13 +77,8 @@ TEST(DashboardAssetsTest, NoMarkupFromDataAndNoInlineScript) {
 class DashboardTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ControllerConfig config;
-    config.grpc_addr = "127.0.0.1:0";
-    config.http_addr = "127.0.0.1:0";
-    config.data_dir = dir_.path();
-    config.cluster_name = "test";
-    config.startup_grace = absl::ZeroDuration();
-    absl::StatusOr<std::unique_ptr<Controller>> started = Controller::Start(config, "test");
+    absl::StatusOr<std::unique_ptr<Controller>> started =
+        StartTestController(dir_.path(), RealClock::Get());
     ASSERT_TRUE(started.ok()) << started.status();
     controller_ = *std::move(started);
     const std::string target = absl::StrCat("127.0.0.1:", controller_->grpc_port());

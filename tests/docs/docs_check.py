@@ -213,9 +213,9 @@ def check_flags(guide, heading, binary, errors):
 
 def cli_flags(cli):
     """Every flag of `cli --help` and of `cli SUBCOMMAND --help`, and of their subcommands."""
-    seen, todo, flags = set(), [[]], set()
-    while todo:
-        words = todo.pop()
+    seen, to_read, flags = set(), [[]], set()
+    while to_read:
+        words = to_read.pop()
         text = subprocess.run([cli, *words, "--help"], capture_output=True, text=True,
                               check=False).stdout
         flags |= set(re.findall(r"^\s+(?:-\w,)?(--[a-z0-9-]+)", text, re.M))
@@ -223,7 +223,7 @@ def cli_flags(cli):
         for sub in re.findall(r"^  ([a-z-]+)", block.group(1), re.M) if block else []:
             if tuple(words + [sub]) not in seen and len(words) < 2:
                 seen.add(tuple(words + [sub]))
-                todo.append(words + [sub])
+                to_read.append(words + [sub])
     return flags
 
 
