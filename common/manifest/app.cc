@@ -36,6 +36,8 @@ const char* DemandSourceName(DemandSourceKind kind) {
       return "redis-list";
     case DemandSourceKind::kHttpJson:
       return "http-json";
+    case DemandSourceKind::kRedisStream:
+      return "redis-stream";
   }
   return "static";
 }
@@ -55,9 +57,7 @@ std::optional<PreemptionMode> PreemptionModeFromName(std::string_view name) {
 }
 
 std::optional<DemandSourceKind> DemandSourceFromName(std::string_view name) {
-  for (DemandSourceKind kind :
-       {DemandSourceKind::kStatic, DemandSourceKind::kRandom, DemandSourceKind::kPrometheus,
-        DemandSourceKind::kRedisList, DemandSourceKind::kHttpJson}) {
+  for (DemandSourceKind kind : kDemandSourceKinds) {
     if (name == DemandSourceName(kind)) return kind;
   }
   return std::nullopt;

@@ -17,7 +17,10 @@ namespace microscale {
 
 enum class NetworkMode { kBridge, kHost, kNone };
 enum class PreemptionMode { kStop, kPause };
-enum class DemandSourceKind { kStatic, kRandom, kPrometheus, kRedisList, kHttpJson };
+enum class DemandSourceKind { kStatic, kRandom, kPrometheus, kRedisList, kHttpJson, kRedisStream };
+inline constexpr DemandSourceKind kDemandSourceKinds[] = {
+    DemandSourceKind::kStatic,    DemandSourceKind::kRandom,   DemandSourceKind::kPrometheus,
+    DemandSourceKind::kRedisList, DemandSourceKind::kHttpJson, DemandSourceKind::kRedisStream};
 
 inline constexpr int64_t kMebibyte = int64_t{1} << 20;
 
@@ -61,6 +64,17 @@ struct RedisListDemand {
   bool operator==(const RedisListDemand&) const = default;
 };
 
+// A Redis stream's consumer group: demand is its lag (entries not yet delivered to the
+// group) plus its pending entries (delivered, not yet acknowledged).
+struct RedisStreamDemand {
+  std::string address;
+  std::string key;
+  std::string group;
+  std::string password;
+  int32_t database = 0;
+  bool operator==(const RedisStreamDemand&) const = default;
+};
+
 struct HttpJsonDemand {
   std::string url;
   std::string pointer;
@@ -100,6 +114,7 @@ struct DemandSpec {
   PrometheusDemand prometheus;
   RedisListDemand redis_list;
   HttpJsonDemand http_json;
+  RedisStreamDemand redis_stream;
   bool operator==(const DemandSpec&) const = default;
 };
 

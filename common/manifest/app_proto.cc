@@ -56,6 +56,13 @@ void DemandToProto(const DemandSpec& d, v1::DemandSpec& out) {
       out.mutable_redis_list()->set_password(d.redis_list.password);
       out.mutable_redis_list()->set_database(d.redis_list.database);
       break;
+    case DemandSourceKind::kRedisStream:
+      out.mutable_redis_stream()->set_address(d.redis_stream.address);
+      out.mutable_redis_stream()->set_key(d.redis_stream.key);
+      out.mutable_redis_stream()->set_group(d.redis_stream.group);
+      out.mutable_redis_stream()->set_password(d.redis_stream.password);
+      out.mutable_redis_stream()->set_database(d.redis_stream.database);
+      break;
     case DemandSourceKind::kHttpJson:
       out.mutable_http_json()->set_url(d.http_json.url);
       out.mutable_http_json()->set_pointer(d.http_json.pointer);
@@ -106,6 +113,10 @@ void DemandBlocksFromProto(const v1::DemandSpec& p, DemandSpec& d) {
     d.redis_list = {p.redis_list().address(), p.redis_list().key(), p.redis_list().password(),
                     p.redis_list().database()};
   }
+  if (p.has_redis_stream()) {
+    const v1::RedisStreamDemand& s = p.redis_stream();
+    d.redis_stream = {s.address(), s.key(), s.group(), s.password(), s.database()};
+  }
   if (p.has_http_json()) {
     d.http_json.url = p.http_json().url();
     d.http_json.pointer = p.http_json().pointer();
@@ -116,8 +127,8 @@ void DemandBlocksFromProto(const v1::DemandSpec& p, DemandSpec& d) {
 void DemandFromProto(const v1::DemandSpec& p, DemandSpec& d, FieldErrors& errors) {
   bool source_known = p.source().empty() || DemandSourceFromName(p.source()).has_value();
   EnumFromProto(p.source(), "spec.demand.source",
-                "static, random, prometheus, redis-list, http-json", DemandSourceFromName, d.source,
-                errors);
+                "static, random, prometheus, redis-list, http-json, redis-stream",
+                DemandSourceFromName, d.source, errors);
   d.target_per_container = OrDefault(p.target_per_container(), d.target_per_container);
   d.interval_seconds = OrDefault(p.interval_seconds(), d.interval_seconds);
   d.timeout_seconds = OrDefault(p.timeout_seconds(), d.timeout_seconds);

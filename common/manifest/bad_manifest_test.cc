@@ -153,7 +153,8 @@ const std::vector<BadManifest>& Cases() {
        "document 1 (bad): spec.stopTimeoutSeconds: ", "must be between 0 and 3600"},
       {Spec(kOk + "  demand: 5\n"), "document 1 (bad): spec.demand: ", "must be a mapping"},
       {Demand("    source: Static\n"), "document 1 (bad): spec.demand.source: ",
-       "must be one of static, random, prometheus, redis-list, http-json (got \"Static\")"},
+       "must be one of static, random, prometheus, redis-list, http-json, redis-stream (got "
+       "\"Static\")"},
       {Demand("    targetPerContainer: 0\n"),
        "document 1 (bad): spec.demand.targetPerContainer: ", "must be > 0 (got 0)"},
       {Demand("    intervalSeconds: .inf\n"), "document 1 (bad): spec.demand.intervalSeconds: ",
@@ -196,6 +197,19 @@ const std::vector<BadManifest>& Cases() {
        "document 1 (bad): spec.demand.redisList.database: ", "must be between 0 and 15"},
       {Demand("    source: redis-list\n    redisList: {address: \"h:6379\"}\n"),
        "document 1 (bad): spec.demand.redisList.key: ", "is required"},
+      {Demand("    source: redis-stream\n    redisStream: {address: \"h:6379\", key: orders}\n"),
+       "document 1 (bad): spec.demand.redisStream.group: ", "is required"},
+      {Demand(
+           "    source: redis-stream\n    redisStream: {address: \":6379\", key: o, group: g}\n"),
+       "document 1 (bad): spec.demand.redisStream.address: ",
+       "must be host:port with a port from 1 to 65535, like \"127.0.0.1:6379\" (got \":6379\")"},
+      {Demand("    source: redis-stream\n    redisStream: {address: \"h:6379\", key: o, group: g, "
+              "consumer: c}\n"),
+       "document 1 (bad): spec.demand.redisStream.consumer: ", "unknown field"},
+      {Demand("    source: redis-list\n    redisList: {address: \"h:6379\", key: j}\n"
+              "    redisStream: {address: \"h:6379\", key: o, group: g}\n"),
+       "document 1 (bad): spec.demand.redisStream: ",
+       "is only allowed when spec.demand.source is redis-stream (source is redis-list)"},
       {Demand("    source: http-json\n    httpJson: {url: \"http://h/\", pointer: queue}\n"),
        "document 1 (bad): spec.demand.httpJson.pointer: ", "must be a JSON pointer (RFC 6901)"},
       {Demand("    source: http-json\n    httpJson:\n      url: http://h/\n      headers: "
@@ -224,10 +238,12 @@ const std::vector<BadManifest>& Cases() {
        "document 1 (bad): spec.demand.queue.backlog: ", "unknown field"},
       {Backlog("    queue: 10\n"), "document 1 (bad): spec.demand.queue: ", "must be a mapping"},
       {Demand("    queue: {backlogTarget: 10}\n"), "document 1 (bad): spec.demand.queue: ",
-       "queue mode needs a backlog source (redis-list, http-json, prometheus); source is static"},
+       "queue mode needs a backlog source (redis-list, redis-stream, http-json, prometheus); "
+       "source is static"},
       {Demand("    source: random\n    random: {max: 2}\n    queue: {backlogTarget: 10}\n"),
        "document 1 (bad): spec.demand.queue: ",
-       "queue mode needs a backlog source (redis-list, http-json, prometheus); source is random"},
+       "queue mode needs a backlog source (redis-list, redis-stream, http-json, prometheus); "
+       "source is random"},
       {Demand("    predictive: {}\n"),
        "document 1 (bad): spec.demand.predictive.horizonSeconds: ", "is required"},
       {Demand("    predictive: {horizonSeconds: 0}\n"),

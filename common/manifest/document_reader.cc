@@ -104,6 +104,18 @@ void ReadRedisList(MapReader& demand_map, DemandSpec& demand) {
   Set(redis.database, map->Int32("database", kRedisDatabaseRange));
 }
 
+void ReadRedisStream(MapReader& demand_map, DemandSpec& demand) {
+  std::optional<MapReader> map =
+      demand_map.Map("redisStream", {"address", "key", "group", "password", "database"});
+  if (!map) return;
+  RedisStreamDemand& redis = demand.redis_stream;
+  Set(redis.address, map->String("address"));
+  Set(redis.key, map->String("key"));
+  Set(redis.group, map->String("group"));
+  Set(redis.password, map->String("password"));
+  Set(redis.database, map->Int32("database", kRedisDatabaseRange));
+}
+
 void ReadHttpJson(MapReader& demand_map, DemandSpec& demand) {
   std::optional<MapReader> map = demand_map.Map("httpJson", {"url", "pointer", "headers"});
   if (!map) return;
@@ -125,6 +137,7 @@ void ReadSourceBlocks(MapReader& map, DemandSpec& demand, bool source_known) {
       {DemandSourceKind::kPrometheus, "prometheus", ReadPrometheus},
       {DemandSourceKind::kRedisList, "redisList", ReadRedisList},
       {DemandSourceKind::kHttpJson, "httpJson", ReadHttpJson},
+      {DemandSourceKind::kRedisStream, "redisStream", ReadRedisStream},
   };
   if (!source_known) return;
   std::string source = DemandSourceName(demand.source);
@@ -186,7 +199,7 @@ void ReadDemand(MapReader& spec, DemandSpec& demand) {
   std::optional<MapReader> map =
       spec.Map("demand", {"source", "targetPerContainer", "intervalSeconds", "timeoutSeconds",
                           "tolerance", "scaleDownDelaySeconds", "fallback", "queue", "predictive",
-                          "value", "random", "prometheus", "redisList", "httpJson"});
+                          "value", "random", "prometheus", "redisList", "httpJson", "redisStream"});
   if (!map) return;
   bool source_known = true;
   if (map->Has("source")) {
@@ -194,8 +207,8 @@ void ReadDemand(MapReader& spec, DemandSpec& demand) {
     std::optional<DemandSourceKind> kind = name ? DemandSourceFromName(*name) : std::nullopt;
     if (name && !kind) {
       map->Fail("source",
-                absl::StrCat("must be one of static, random, prometheus, redis-list, http-json "
-                             "(got ",
+                absl::StrCat("must be one of static, random, prometheus, redis-list, http-json, "
+                             "redis-stream (got ",
                              Quote(*name), ")"));
     }
     source_known = kind.has_value();

@@ -53,6 +53,15 @@ json DemandToJson(const DemandSpec& d) {
                           {"database", d.redis_list.database}};
       if (!d.redis_list.password.empty()) out["redisList"]["password"] = d.redis_list.password;
       break;
+    case DemandSourceKind::kRedisStream:
+      out["redisStream"] = {{"address", d.redis_stream.address},
+                            {"key", d.redis_stream.key},
+                            {"group", d.redis_stream.group},
+                            {"database", d.redis_stream.database}};
+      if (!d.redis_stream.password.empty()) {
+        out["redisStream"]["password"] = d.redis_stream.password;
+      }
+      break;
     case DemandSourceKind::kHttpJson:
       out["httpJson"] = {{"url", d.http_json.url}, {"pointer", d.http_json.pointer}};
       if (!d.http_json.headers.empty()) out["httpJson"]["headers"] = d.http_json.headers;

@@ -116,8 +116,9 @@ TEST(Emission, RoundTripsThroughYaml) {
 
 TEST(Emission, RoundTripsEachSourceAndTheParsedDesignExample) {
   std::vector<AppSpec> apps;
-  for (DemandSourceKind kind : {DemandSourceKind::kStatic, DemandSourceKind::kRandom,
-                                DemandSourceKind::kPrometheus, DemandSourceKind::kRedisList}) {
+  for (DemandSourceKind kind :
+       {DemandSourceKind::kStatic, DemandSourceKind::kRandom, DemandSourceKind::kPrometheus,
+        DemandSourceKind::kRedisList, DemandSourceKind::kRedisStream}) {
     AppSpec app;
     app.name = "a";
     app.image = "busybox";
@@ -131,6 +132,9 @@ TEST(Emission, RoundTripsEachSourceAndTheParsedDesignExample) {
     }
     if (kind == DemandSourceKind::kRedisList)
       app.demand.redis_list = {"[::1]:6379", "jobs", "p w", 3};
+    if (kind == DemandSourceKind::kRedisStream) {
+      app.demand.redis_stream = {"r:6379", "orders", "workers", "p", 1};
+    }
     apps.push_back(app);
   }
   AppSpec queued = apps[3];  // redis-list

@@ -113,6 +113,13 @@ TEST(ParseManifests, ReadsEverySource) {
       "jobs, password: \"123\", database: 15}\n"));
   EXPECT_EQ(redis.demand.redis_list, (RedisListDemand{"127.0.0.1:6379", "jobs", "123", 15}));
 
+  AppSpec stream = ParseOne(Minimal(
+      "s",
+      "  demand:\n    source: redis-stream\n    redisStream: {address: \"127.0.0.1:6379\", key: "
+      "orders, group: workers, database: 2}\n"));
+  EXPECT_EQ(stream.demand.redis_stream,
+            (RedisStreamDemand{"127.0.0.1:6379", "orders", "workers", "", 2}));
+
   AppSpec http = ParseOne(
       Minimal("h",
               "  demand:\n    source: http-json\n    httpJson:\n      url: https://host/stats\n"

@@ -121,6 +121,8 @@ const char* BlockName(DemandSourceKind kind) {
       return "redisList";
     case DemandSourceKind::kHttpJson:
       return "httpJson";
+    case DemandSourceKind::kRedisStream:
+      return "redisStream";
   }
   return "value";
 }
@@ -138,6 +140,8 @@ bool BlockIsSet(const DemandSpec& d, DemandSourceKind kind) {
       return !(d.redis_list == RedisListDemand{});
     case DemandSourceKind::kHttpJson:
       return !(d.http_json == HttpJsonDemand{});
+    case DemandSourceKind::kRedisStream:
+      return !(d.redis_stream == RedisStreamDemand{});
   }
   return false;
 }
@@ -167,6 +171,13 @@ void CheckSourceBlock(const DemandSpec& d, SpecChecker& c) {
       c.Check("spec.demand.redisList.password", NulProblem(d.redis_list.password));
       c.Int("spec.demand.redisList.database", d.redis_list.database, kRedisDatabaseRange);
       break;
+    case DemandSourceKind::kRedisStream:
+      c.Text("spec.demand.redisStream.address", d.redis_stream.address, HostPortProblem);
+      c.Required("spec.demand.redisStream.key", d.redis_stream.key);
+      c.Required("spec.demand.redisStream.group", d.redis_stream.group);
+      c.Check("spec.demand.redisStream.password", NulProblem(d.redis_stream.password));
+      c.Int("spec.demand.redisStream.database", d.redis_stream.database, kRedisDatabaseRange);
+      break;
     case DemandSourceKind::kHttpJson:
       c.Text("spec.demand.httpJson.url", d.http_json.url, HttpUrlProblem);
       c.Check("spec.demand.httpJson.pointer", JsonPointerProblem(d.http_json.pointer));
@@ -184,10 +195,12 @@ void CheckQueue(const DemandSpec& d, SpecChecker& c) {
   if (!d.queue) return;
   const QueueSpec& q = *d.queue;
   if (d.source == DemandSourceKind::kStatic || d.source == DemandSourceKind::kRandom) {
-    c.Fail("spec.demand.queue",
-           absl::StrCat("queue mode needs a backlog source (redis-list, http-json, prometheus); "
-                        "source is ",
-                        DemandSourceName(d.source)));
+    c.Fail(
+        "spec.demand.queue",
+        absl::StrCat(
+            "queue mode needs a backlog source (redis-list, redis-stream, http-json, prometheus); "
+            "source is ",
+            DemandSourceName(d.source)));
     return;
   }
   if (q.backlog_target.has_value() == q.target_wait_seconds.has_value()) {
@@ -222,9 +235,7 @@ void CheckDemand(const DemandSpec& d, SpecChecker& c) {
     c.Number("spec.demand.predictive.horizonSeconds", d.predictive->horizon_seconds, 0, true,
              kMaxHorizonSeconds);
   }
-  for (DemandSourceKind kind :
-       {DemandSourceKind::kStatic, DemandSourceKind::kRandom, DemandSourceKind::kPrometheus,
-        DemandSourceKind::kRedisList, DemandSourceKind::kHttpJson}) {
+  for (DemandSourceKind kind : kDemandSourceKinds) {
     if (kind != d.source && BlockIsSet(d, kind)) {
       c.Fail(absl::StrCat("spec.demand.", BlockName(kind)),
              absl::StrCat("is only allowed when spec.demand.source is ", DemandSourceName(kind),

@@ -11,16 +11,20 @@ namespace {
 using ::testing::HasSubstr;
 
 TEST(ParseHostPortTest, ReadsHostAndPort) {
-  EXPECT_EQ(*ParseRedisAddress("127.0.0.1:6380", 6379), (RedisAddress{"127.0.0.1", 6380}));
-  EXPECT_EQ(*ParseRedisAddress("redis", 6379), (RedisAddress{"redis", 6379}));
-  EXPECT_EQ(*ParseRedisAddress("[::1]:7000", 6379), (RedisAddress{"::1", 7000}));
-  EXPECT_EQ(*ParseRedisAddress("[::1]", 6379), (RedisAddress{"::1", 6379}));
+  EXPECT_EQ(*ParseRedisAddress("127.0.0.1:6380", 6379, "demand.redisList.address"),
+            (RedisAddress{"127.0.0.1", 6380}));
+  EXPECT_EQ(*ParseRedisAddress("redis", 6379, "demand.redisList.address"),
+            (RedisAddress{"redis", 6379}));
+  EXPECT_EQ(*ParseRedisAddress("[::1]:7000", 6379, "demand.redisList.address"),
+            (RedisAddress{"::1", 7000}));
+  EXPECT_EQ(*ParseRedisAddress("[::1]", 6379, "demand.redisList.address"),
+            (RedisAddress{"::1", 6379}));
 }
 
 TEST(ParseHostPortTest, RefusesBadAddressesNamingTheField) {
   for (const char* bad :
        {"", ":6379", "host:", "host:0", "host:70000", "host:x", "::1:6379", "[::1"}) {
-    auto r = ParseRedisAddress(bad, 6379);
+    auto r = ParseRedisAddress(bad, 6379, "demand.redisList.address");
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_THAT(std::string(r.status().message()), HasSubstr("demand.redisList.address")) << bad;
   }

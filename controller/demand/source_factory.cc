@@ -5,6 +5,7 @@
 #include "controller/demand/prometheus_source.h"
 #include "controller/demand/random_source.h"
 #include "controller/demand/redis_list_source.h"
+#include "controller/demand/redis_stream_source.h"
 #include "controller/demand/static_source.h"
 
 namespace microscale {
@@ -31,6 +32,8 @@ absl::StatusOr<std::unique_ptr<DemandSource>> MakeDemandSource(const AppSpec& ap
       return RedisListDemandSource::Create(demand.redis_list, Timeout(demand));
     case DemandSourceKind::kHttpJson:
       return HttpJsonDemandSource::Create(demand.http_json, Timeout(demand));
+    case DemandSourceKind::kRedisStream:
+      return RedisStreamDemandSource::Create(demand.redis_stream, Timeout(demand));
   }
   return absl::InvalidArgumentError("demand.source names no known source");
 }

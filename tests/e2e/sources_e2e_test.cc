@@ -1,7 +1,7 @@
-// End to end, demand from real systems: apps whose demand is a Redis list's length, a
-// number in a JSON document served over HTTP, and a Prometheus query over a scraped
-// exporter, each followed up and down by real containers on dockerd; a source that stops
-// answering holds the running count (the same containers keep running), shows
+// End to end, demand from real systems: apps whose demand is a Redis list's length, a Redis
+// stream consumer group's backlog, a number in a JSON document served over HTTP, and a Prometheus
+// query over a scraped exporter, each followed up and down by real containers on dockerd; a source
+// that stops answering holds the running count (the same containers keep running), shows
 // DemandAvailable=False with the error, moves to fallback.replicas after N failures and
 // recovers when the server returns; bad source settings are refused at apply.
 // One cluster (controller + two agents) is shared by the suite; each test uses its own
@@ -109,6 +109,53 @@ TEST_F(SourcesE2eTest, RedisListAppFollowsTheListLength) {
   ASSERT_EQ(redis.Cli({"LPOP", "jobs", "3"}), "a\nb\nc");
   WaitRunning(app, 1);
   ASSERT_EQ(redis.Cli({"LPOP", "jobs"}), "d");
+  WaitRunning(app, 0);
+}
+
+// A consumer group's backlog: entries not yet delivered plus those delivered and not yet
+// acknowledged. The server stopping holds the count and says why; its return resumes.
+TEST_F(SourcesE2eTest, RedisStreamAppFollowsTheConsumerGroupsBacklog) {
+  ASSERT_FALSE(FindProgram("redis-server").empty()) << "install the Debian package redis-server";
+  RedisServer redis;
+  ASSERT_TRUE(redis.StartAndWait()) << redis.log();
+  ASSERT_EQ(redis.Cli({"XGROUP", "CREATE", "orders", "workers", "$", "MKSTREAM"}), "OK");
+  std::string app = Apply("stream", 8,
+                          "    source: redis-stream\n    targetPerContainer: 5\n"
+                          "    intervalSeconds: 0.5\n    timeoutSeconds: 1\n"
+                          "    redisStream: {address: \"" +
+                              redis.address() + "\", key: orders, group: workers}\n");
+  WaitRunning(app, 0);
+  auto add = [&](int first, int last) {
+    for (int i = first; i <= last; ++i) {
+      std::string id = std::to_string(i) + "-0";
+      ASSERT_EQ(redis.Cli({"XADD", "orders", id, "n", "1"}), id);
+    }
+  };
+  add(1, 12);
+  WaitRunning(app, 3);  // 12 undelivered: ceil(12 / 5)
+  EXPECT_EQ(c().Status(app, "demand"), 12);
+  // Delivered but not acknowledged is still work: 12 pending and 3 new make 15.
+  redis.Cli({"XREADGROUP", "GROUP", "workers", "c1", "COUNT", "12", "STREAMS", "orders", ">"});
+  add(13, 15);
+  c().WaitFor([&] { return c().Status(app, "demand") == 15; }, app + " demand 15");
+  EXPECT_EQ(c().Status(app, "running"), 3);
+  std::vector<std::string> ack = {"XACK", "orders", "workers"};
+  for (int i = 1; i <= 12; ++i) ack.push_back(std::to_string(i) + "-0");
+  ASSERT_EQ(redis.Cli(ack), "12");
+  WaitRunning(app, 1);  // 3 undelivered
+
+  const std::set<std::string> before = RunningIds(app);
+  redis.Stop();
+  c().WaitFor([&] { return DemandAvailable(app, "False"); }, app + " DemandAvailable=False");
+  nlohmann::json condition = Condition(app, "DemandAvailable");
+  EXPECT_NE(condition["message"].get<std::string>().find("redis-stream"), std::string::npos)
+      << condition;
+  EXPECT_EQ(RunningIds(app), before);
+
+  ASSERT_TRUE(redis.StartAndWait()) << redis.log();  // with its saved stream and group
+  c().WaitFor([&] { return DemandAvailable(app, "True"); }, app + " DemandAvailable=True");
+  redis.Cli({"XREADGROUP", "GROUP", "workers", "c1", "COUNT", "3", "STREAMS", "orders", ">"});
+  ASSERT_EQ(redis.Cli({"XACK", "orders", "workers", "13-0", "14-0", "15-0"}), "3");
   WaitRunning(app, 0);
 }
 

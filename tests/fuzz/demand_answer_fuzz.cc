@@ -1,10 +1,12 @@
 // Fuzzes the parsers of demand-source answers: ParsePrometheusAnswer (the body of
 // /api/v1/query with an HTTP status), ExtractJsonNumber (an RFC 6901 pointer into an
-// HTTP-JSON answer) and LlenReplyValue (Redis replies, as hiredis's reader cuts them from
-// the bytes of a connection). The first input byte picks the HTTP status; for HTTP-JSON
-// the rest is "<pointer>\n<body>"; for Redis the rest is the stream of replies. Nothing
-// may crash or throw; beyond that:
+// HTTP-JSON answer), LlenReplyValue, StreamGroupFromReply and EntriesAfter (Redis replies,
+// as hiredis's reader cuts them from the bytes of a connection). The first input byte picks
+// the HTTP status; for HTTP-JSON the rest is "<pointer>\n<body>"; for Redis the rest is the
+// stream of replies. Nothing may crash or throw; beyond that:
 //  - an accepted demand is a finite number (and for a Redis list length, >= 0);
+//  - a stream group's pending and lag are >= 0, and it has a last-delivered-id; the
+//    entries counted after an id are at most those in the reply;
 //  - a refused Prometheus answer is FailedPrecondition or Unavailable (5xx) with a
 //    message, and any non-200 answer is refused;
 //  - a pointer CheckJsonPointer refuses is refused by ExtractJsonNumber as InvalidArgument;
@@ -23,6 +25,7 @@
 #include "controller/demand/http_json_source.h"
 #include "controller/demand/prometheus_source.h"
 #include "controller/demand/redis_list_source.h"
+#include "controller/demand/redis_stream_source.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {
@@ -69,6 +72,26 @@ void CheckHttpJson(std::string_view rest, std::string_view input) {
   FuzzCheck(again.ok() && *again == *number, "the number survives a round trip", input);
 }
 
+// The same reply read as XINFO GROUPS and as XRANGE.
+void CheckRedisStream(const redisReply& reply, std::string_view input) {
+  absl::StatusOr<microscale::StreamGroupState> group =
+      microscale::StreamGroupFromReply(reply, "orders", "workers");
+  if (group.ok()) {
+    FuzzCheck(group->pending >= 0 && group->lag.value_or(0) >= 0,
+              "a stream group's pending and lag are >= 0", input);
+    FuzzCheck(!group->last_delivered_id.empty(), "a stream group has a last-delivered-id", input);
+  } else {
+    FuzzCheck(group.status().code() == absl::StatusCode::kFailedPrecondition &&
+                  !group.status().message().empty(),
+              "a refused XINFO GROUPS reply is FailedPrecondition with a message", input);
+  }
+  absl::StatusOr<int64_t> after = microscale::EntriesAfter(reply, "1-0");
+  FuzzCheck(!after.ok() || (*after >= 0 && static_cast<size_t>(*after) <= reply.elements),
+            "the entries after an id are at most those in the XRANGE reply", input);
+  FuzzCheck(after.ok() || after.status().code() == absl::StatusCode::kFailedPrecondition,
+            "a refused XRANGE reply is FailedPrecondition", input);
+}
+
 void CheckRedis(std::string_view stream, std::string_view input) {
   redisReader* reader = redisReaderCreate();
   if (redisReaderFeed(reader, stream.data(), stream.size()) == REDIS_OK) {
@@ -80,6 +103,7 @@ void CheckRedis(std::string_view stream, std::string_view input) {
                 "a Redis list length is a finite number >= 0", input);
       FuzzCheck(length.ok() || length.status().code() == absl::StatusCode::kFailedPrecondition,
                 "a refused Redis reply is FailedPrecondition", input);
+      CheckRedisStream(*static_cast<const redisReply*>(reply), input);
       freeReplyObject(reply);
       reply = nullptr;
     }
