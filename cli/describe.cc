@@ -54,6 +54,10 @@ std::string SourceDetail(const v1::DemandSpec& demand) {
   if (source == "http-json") {
     return absl::StrCat(demand.http_json().url(), " ", demand.http_json().pointer());
   }
+  if (source == "rabbitmq") {
+    return absl::StrCat("ready + unacknowledged of queue ", demand.rabbitmq().queue(), " in vhost ",
+                        demand.rabbitmq().vhost(), " at ", demand.rabbitmq().url());
+  }
   if (source == "redis-stream") {
     return absl::StrCat("lag + pending of group ", demand.redis_stream().group(), " on ",
                         demand.redis_stream().key(), " at ", demand.redis_stream().address());

@@ -38,6 +38,8 @@ const char* DemandSourceName(DemandSourceKind kind) {
       return "http-json";
     case DemandSourceKind::kRedisStream:
       return "redis-stream";
+    case DemandSourceKind::kRabbitMq:
+      return "rabbitmq";
   }
   return "static";
 }

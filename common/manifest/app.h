@@ -17,10 +17,19 @@ namespace microscale {
 
 enum class NetworkMode { kBridge, kHost, kNone };
 enum class PreemptionMode { kStop, kPause };
-enum class DemandSourceKind { kStatic, kRandom, kPrometheus, kRedisList, kHttpJson, kRedisStream };
+enum class DemandSourceKind {
+  kStatic,
+  kRandom,
+  kPrometheus,
+  kRedisList,
+  kHttpJson,
+  kRedisStream,
+  kRabbitMq
+};
 inline constexpr DemandSourceKind kDemandSourceKinds[] = {
     DemandSourceKind::kStatic,    DemandSourceKind::kRandom,   DemandSourceKind::kPrometheus,
-    DemandSourceKind::kRedisList, DemandSourceKind::kHttpJson, DemandSourceKind::kRedisStream};
+    DemandSourceKind::kRedisList, DemandSourceKind::kHttpJson, DemandSourceKind::kRedisStream,
+    DemandSourceKind::kRabbitMq};
 
 inline constexpr int64_t kMebibyte = int64_t{1} << 20;
 
@@ -75,6 +84,17 @@ struct RedisStreamDemand {
   bool operator==(const RedisStreamDemand&) const = default;
 };
 
+// A RabbitMQ queue: demand is its messages ready plus unacknowledged, from the management
+// plugin's HTTP API.
+struct RabbitMqDemand {
+  std::string url;  // the management API's origin, "http://127.0.0.1:15672"
+  std::string vhost = "/";
+  std::string queue;
+  std::string username = "guest";
+  std::string password = "guest";
+  bool operator==(const RabbitMqDemand&) const = default;
+};
+
 struct HttpJsonDemand {
   std::string url;
   std::string pointer;
@@ -115,6 +135,7 @@ struct DemandSpec {
   RedisListDemand redis_list;
   HttpJsonDemand http_json;
   RedisStreamDemand redis_stream;
+  RabbitMqDemand rabbitmq;
   bool operator==(const DemandSpec&) const = default;
 };
 

@@ -63,6 +63,13 @@ void DemandToProto(const DemandSpec& d, v1::DemandSpec& out) {
       out.mutable_redis_stream()->set_password(d.redis_stream.password);
       out.mutable_redis_stream()->set_database(d.redis_stream.database);
       break;
+    case DemandSourceKind::kRabbitMq:
+      out.mutable_rabbitmq()->set_url(d.rabbitmq.url);
+      out.mutable_rabbitmq()->set_vhost(d.rabbitmq.vhost);
+      out.mutable_rabbitmq()->set_queue(d.rabbitmq.queue);
+      out.mutable_rabbitmq()->set_username(d.rabbitmq.username);
+      out.mutable_rabbitmq()->set_password(d.rabbitmq.password);
+      break;
     case DemandSourceKind::kHttpJson:
       out.mutable_http_json()->set_url(d.http_json.url);
       out.mutable_http_json()->set_pointer(d.http_json.pointer);
@@ -117,6 +124,10 @@ void DemandBlocksFromProto(const v1::DemandSpec& p, DemandSpec& d) {
     const v1::RedisStreamDemand& s = p.redis_stream();
     d.redis_stream = {s.address(), s.key(), s.group(), s.password(), s.database()};
   }
+  if (p.has_rabbitmq()) {
+    const v1::RabbitMqDemand& r = p.rabbitmq();
+    d.rabbitmq = {r.url(), r.vhost(), r.queue(), r.username(), r.password()};
+  }
   if (p.has_http_json()) {
     d.http_json.url = p.http_json().url();
     d.http_json.pointer = p.http_json().pointer();
@@ -127,7 +138,7 @@ void DemandBlocksFromProto(const v1::DemandSpec& p, DemandSpec& d) {
 void DemandFromProto(const v1::DemandSpec& p, DemandSpec& d, FieldErrors& errors) {
   bool source_known = p.source().empty() || DemandSourceFromName(p.source()).has_value();
   EnumFromProto(p.source(), "spec.demand.source",
-                "static, random, prometheus, redis-list, http-json, redis-stream",
+                "static, random, prometheus, redis-list, http-json, redis-stream, rabbitmq",
                 DemandSourceFromName, d.source, errors);
   d.target_per_container = OrDefault(p.target_per_container(), d.target_per_container);
   d.interval_seconds = OrDefault(p.interval_seconds(), d.interval_seconds);

@@ -153,7 +153,8 @@ const std::vector<BadManifest>& Cases() {
        "document 1 (bad): spec.stopTimeoutSeconds: ", "must be between 0 and 3600"},
       {Spec(kOk + "  demand: 5\n"), "document 1 (bad): spec.demand: ", "must be a mapping"},
       {Demand("    source: Static\n"), "document 1 (bad): spec.demand.source: ",
-       "must be one of static, random, prometheus, redis-list, http-json, redis-stream (got "
+       "must be one of static, random, prometheus, redis-list, http-json, redis-stream, rabbitmq "
+       "(got "
        "\"Static\")"},
       {Demand("    targetPerContainer: 0\n"),
        "document 1 (bad): spec.demand.targetPerContainer: ", "must be > 0 (got 0)"},
@@ -197,6 +198,13 @@ const std::vector<BadManifest>& Cases() {
        "document 1 (bad): spec.demand.redisList.database: ", "must be between 0 and 15"},
       {Demand("    source: redis-list\n    redisList: {address: \"h:6379\"}\n"),
        "document 1 (bad): spec.demand.redisList.key: ", "is required"},
+      {Demand("    source: rabbitmq\n    rabbitmq: {url: \"http://h:15672\"}\n"),
+       "document 1 (bad): spec.demand.rabbitmq.queue: ", "is required"},
+      {Demand("    source: rabbitmq\n    rabbitmq: {url: \"http://\", queue: jobs}\n"),
+       "document 1 (bad): spec.demand.rabbitmq.url: ", "has no host (got \"http://\")"},
+      {Demand("    source: rabbitmq\n    rabbitmq: {url: \"http://h:15672\", queue: q, exchange: "
+              "x}\n"),
+       "document 1 (bad): spec.demand.rabbitmq.exchange: ", "unknown field"},
       {Demand("    source: redis-stream\n    redisStream: {address: \"h:6379\", key: orders}\n"),
        "document 1 (bad): spec.demand.redisStream.group: ", "is required"},
       {Demand(
@@ -238,11 +246,13 @@ const std::vector<BadManifest>& Cases() {
        "document 1 (bad): spec.demand.queue.backlog: ", "unknown field"},
       {Backlog("    queue: 10\n"), "document 1 (bad): spec.demand.queue: ", "must be a mapping"},
       {Demand("    queue: {backlogTarget: 10}\n"), "document 1 (bad): spec.demand.queue: ",
-       "queue mode needs a backlog source (redis-list, redis-stream, http-json, prometheus); "
+       "queue mode needs a backlog source (redis-list, redis-stream, rabbitmq, http-json, "
+       "prometheus); "
        "source is static"},
       {Demand("    source: random\n    random: {max: 2}\n    queue: {backlogTarget: 10}\n"),
        "document 1 (bad): spec.demand.queue: ",
-       "queue mode needs a backlog source (redis-list, redis-stream, http-json, prometheus); "
+       "queue mode needs a backlog source (redis-list, redis-stream, rabbitmq, http-json, "
+       "prometheus); "
        "source is random"},
       {Demand("    predictive: {}\n"),
        "document 1 (bad): spec.demand.predictive.horizonSeconds: ", "is required"},

@@ -116,6 +116,18 @@ void ReadRedisStream(MapReader& demand_map, DemandSpec& demand) {
   Set(redis.database, map->Int32("database", kRedisDatabaseRange));
 }
 
+void ReadRabbitMq(MapReader& demand_map, DemandSpec& demand) {
+  std::optional<MapReader> map =
+      demand_map.Map("rabbitmq", {"url", "vhost", "queue", "username", "password"});
+  if (!map) return;
+  RabbitMqDemand& rabbit = demand.rabbitmq;
+  Set(rabbit.url, map->String("url"));
+  Set(rabbit.vhost, map->String("vhost"));
+  Set(rabbit.queue, map->String("queue"));
+  Set(rabbit.username, map->String("username"));
+  Set(rabbit.password, map->String("password"));
+}
+
 void ReadHttpJson(MapReader& demand_map, DemandSpec& demand) {
   std::optional<MapReader> map = demand_map.Map("httpJson", {"url", "pointer", "headers"});
   if (!map) return;
@@ -138,6 +150,7 @@ void ReadSourceBlocks(MapReader& map, DemandSpec& demand, bool source_known) {
       {DemandSourceKind::kRedisList, "redisList", ReadRedisList},
       {DemandSourceKind::kHttpJson, "httpJson", ReadHttpJson},
       {DemandSourceKind::kRedisStream, "redisStream", ReadRedisStream},
+      {DemandSourceKind::kRabbitMq, "rabbitmq", ReadRabbitMq},
   };
   if (!source_known) return;
   std::string source = DemandSourceName(demand.source);
@@ -196,10 +209,10 @@ void ReadPredictive(MapReader& demand_map, DemandSpec& demand) {
 }
 
 void ReadDemand(MapReader& spec, DemandSpec& demand) {
-  std::optional<MapReader> map =
-      spec.Map("demand", {"source", "targetPerContainer", "intervalSeconds", "timeoutSeconds",
-                          "tolerance", "scaleDownDelaySeconds", "fallback", "queue", "predictive",
-                          "value", "random", "prometheus", "redisList", "httpJson", "redisStream"});
+  std::optional<MapReader> map = spec.Map(
+      "demand", {"source", "targetPerContainer", "intervalSeconds", "timeoutSeconds", "tolerance",
+                 "scaleDownDelaySeconds", "fallback", "queue", "predictive", "value", "random",
+                 "prometheus", "redisList", "httpJson", "redisStream", "rabbitmq"});
   if (!map) return;
   bool source_known = true;
   if (map->Has("source")) {
@@ -208,7 +221,7 @@ void ReadDemand(MapReader& spec, DemandSpec& demand) {
     if (name && !kind) {
       map->Fail("source",
                 absl::StrCat("must be one of static, random, prometheus, redis-list, http-json, "
-                             "redis-stream (got ",
+                             "redis-stream, rabbitmq (got ",
                              Quote(*name), ")"));
     }
     source_known = kind.has_value();

@@ -53,6 +53,13 @@ json DemandToJson(const DemandSpec& d) {
                           {"database", d.redis_list.database}};
       if (!d.redis_list.password.empty()) out["redisList"]["password"] = d.redis_list.password;
       break;
+    case DemandSourceKind::kRabbitMq:
+      out["rabbitmq"] = {{"url", d.rabbitmq.url},
+                         {"vhost", d.rabbitmq.vhost},
+                         {"queue", d.rabbitmq.queue},
+                         {"username", d.rabbitmq.username},
+                         {"password", d.rabbitmq.password}};
+      break;
     case DemandSourceKind::kRedisStream:
       out["redisStream"] = {{"address", d.redis_stream.address},
                             {"key", d.redis_stream.key},

@@ -116,9 +116,9 @@ TEST(Emission, RoundTripsThroughYaml) {
 
 TEST(Emission, RoundTripsEachSourceAndTheParsedDesignExample) {
   std::vector<AppSpec> apps;
-  for (DemandSourceKind kind :
-       {DemandSourceKind::kStatic, DemandSourceKind::kRandom, DemandSourceKind::kPrometheus,
-        DemandSourceKind::kRedisList, DemandSourceKind::kRedisStream}) {
+  for (DemandSourceKind kind : {DemandSourceKind::kStatic, DemandSourceKind::kRandom,
+                                DemandSourceKind::kPrometheus, DemandSourceKind::kRedisList,
+                                DemandSourceKind::kRedisStream, DemandSourceKind::kRabbitMq}) {
     AppSpec app;
     app.name = "a";
     app.image = "busybox";
@@ -132,6 +132,9 @@ TEST(Emission, RoundTripsEachSourceAndTheParsedDesignExample) {
     }
     if (kind == DemandSourceKind::kRedisList)
       app.demand.redis_list = {"[::1]:6379", "jobs", "p w", 3};
+    if (kind == DemandSourceKind::kRabbitMq) {
+      app.demand.rabbitmq = {"https://mq/admin", "team/a", "jobs", "u", "p"};
+    }
     if (kind == DemandSourceKind::kRedisStream) {
       app.demand.redis_stream = {"r:6379", "orders", "workers", "p", 1};
     }

@@ -117,6 +117,12 @@ TEST(ParseManifests, ReadsEverySource) {
       "s",
       "  demand:\n    source: redis-stream\n    redisStream: {address: \"127.0.0.1:6379\", key: "
       "orders, group: workers, database: 2}\n"));
+  AppSpec rabbit = ParseOne(
+      Minimal("r",
+              "  demand:\n    source: rabbitmq\n    rabbitmq: {url: \"http://127.0.0.1:15672\", "
+              "queue: jobs}\n"));
+  EXPECT_EQ(rabbit.demand.rabbitmq,
+            (RabbitMqDemand{"http://127.0.0.1:15672", "/", "jobs", "guest", "guest"}));
   EXPECT_EQ(stream.demand.redis_stream,
             (RedisStreamDemand{"127.0.0.1:6379", "orders", "workers", "", 2}));
 

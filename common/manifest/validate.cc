@@ -123,6 +123,8 @@ const char* BlockName(DemandSourceKind kind) {
       return "httpJson";
     case DemandSourceKind::kRedisStream:
       return "redisStream";
+    case DemandSourceKind::kRabbitMq:
+      return "rabbitmq";
   }
   return "value";
 }
@@ -142,6 +144,8 @@ bool BlockIsSet(const DemandSpec& d, DemandSourceKind kind) {
       return !(d.http_json == HttpJsonDemand{});
     case DemandSourceKind::kRedisStream:
       return !(d.redis_stream == RedisStreamDemand{});
+    case DemandSourceKind::kRabbitMq:
+      return !(d.rabbitmq == RabbitMqDemand{});
   }
   return false;
 }
@@ -178,6 +182,13 @@ void CheckSourceBlock(const DemandSpec& d, SpecChecker& c) {
       c.Check("spec.demand.redisStream.password", NulProblem(d.redis_stream.password));
       c.Int("spec.demand.redisStream.database", d.redis_stream.database, kRedisDatabaseRange);
       break;
+    case DemandSourceKind::kRabbitMq:
+      c.Text("spec.demand.rabbitmq.url", d.rabbitmq.url, HttpUrlProblem);
+      c.Required("spec.demand.rabbitmq.vhost", d.rabbitmq.vhost);
+      c.Required("spec.demand.rabbitmq.queue", d.rabbitmq.queue);
+      c.Required("spec.demand.rabbitmq.username", d.rabbitmq.username);
+      c.Check("spec.demand.rabbitmq.password", NulProblem(d.rabbitmq.password));
+      break;
     case DemandSourceKind::kHttpJson:
       c.Text("spec.demand.httpJson.url", d.http_json.url, HttpUrlProblem);
       c.Check("spec.demand.httpJson.pointer", JsonPointerProblem(d.http_json.pointer));
@@ -195,12 +206,10 @@ void CheckQueue(const DemandSpec& d, SpecChecker& c) {
   if (!d.queue) return;
   const QueueSpec& q = *d.queue;
   if (d.source == DemandSourceKind::kStatic || d.source == DemandSourceKind::kRandom) {
-    c.Fail(
-        "spec.demand.queue",
-        absl::StrCat(
-            "queue mode needs a backlog source (redis-list, redis-stream, http-json, prometheus); "
-            "source is ",
-            DemandSourceName(d.source)));
+    c.Fail("spec.demand.queue", absl::StrCat("queue mode needs a backlog source (redis-list, "
+                                             "redis-stream, rabbitmq, http-json, prometheus); "
+                                             "source is ",
+                                             DemandSourceName(d.source)));
     return;
   }
   if (q.backlog_target.has_value() == q.target_wait_seconds.has_value()) {

@@ -3,6 +3,7 @@
 #include "controller/demand/demand_source.h"
 #include "controller/demand/http_json_source.h"
 #include "controller/demand/prometheus_source.h"
+#include "controller/demand/rabbitmq_source.h"
 #include "controller/demand/random_source.h"
 #include "controller/demand/redis_list_source.h"
 #include "controller/demand/redis_stream_source.h"
@@ -34,6 +35,8 @@ absl::StatusOr<std::unique_ptr<DemandSource>> MakeDemandSource(const AppSpec& ap
       return HttpJsonDemandSource::Create(demand.http_json, Timeout(demand));
     case DemandSourceKind::kRedisStream:
       return RedisStreamDemandSource::Create(demand.redis_stream, Timeout(demand));
+    case DemandSourceKind::kRabbitMq:
+      return RabbitMqDemandSource::Create(demand.rabbitmq, Timeout(demand));
   }
   return absl::InvalidArgumentError("demand.source names no known source");
 }

@@ -1,5 +1,5 @@
 // Real servers for the end-to-end tests of demand sources and metrics scraping, started on
-// loopback by the test itself: redis-server and Prometheus (Debian packages) as child
+// loopback by the test itself: redis-server, RabbitMQ and Prometheus (Debian packages) as child
 // processes in a scratch directory, and small HTTP endpoints served from the test process
 // (a JSON stats document, a Prometheus exporter).
 //
@@ -120,6 +120,96 @@ class RedisServer {
  private:
   TempDir dir_;
   int port_;
+  ChildProcess process_;
+};
+
+// RabbitMQ (Debian's rabbitmq-server) with its management plugin, on free loopback ports
+// (AMQP, the management API, Erlang distribution and an epmd of its own), with its
+// database, logs and Erlang cookie in a scratch directory. Queue counts are published
+// every 500 ms (RabbitMQ's default, 5 s, would slow every test). Its data survives Stop()
+// and Start(). The management API's default user guest/guest is used.
+class RabbitMqServer {
+ public:
+  RabbitMqServer() : amqp_(FreePort()), http_(FreePort()), dist_(FreePort()), epmd_(FreePort()) {
+    std::ofstream(dir_.path() + "/rabbitmq.conf")
+        << "listeners.tcp.1 = 127.0.0.1:" << amqp_ << "\nmanagement.tcp.ip = 127.0.0.1\n"
+        << "management.tcp.port = " << http_ << "\ncollect_statistics_interval = 500\n";
+    std::ofstream(dir_.path() + "/enabled_plugins") << "[rabbitmq_management].\n";
+  }
+  ~RabbitMqServer() {
+    Stop();
+    RunCommand(FindProgram("epmd"), {"-port", std::to_string(epmd_), "-kill"});
+  }
+  RabbitMqServer(const RabbitMqServer&) = delete;
+  RabbitMqServer& operator=(const RabbitMqServer&) = delete;
+
+  // Starts the broker (the Erlang VM itself is the child: RUNNING_UNDER_SYSTEMD makes the
+  // start script exec it) and waits until the management API answers.
+  bool StartAndWait() {
+    const std::string& d = dir_.path();
+    process_ = ChildProcess(
+        "/usr/bin/env",
+        {"HOME=" + d, "RABBITMQ_NODENAME=microscale-" + std::to_string(amqp_) + "@localhost",
+         "RABBITMQ_CONFIG_FILE=" + d + "/rabbitmq.conf",
+         "RABBITMQ_ENABLED_PLUGINS_FILE=" + d + "/enabled_plugins",
+         "RABBITMQ_MNESIA_BASE=" + d + "/mnesia", "RABBITMQ_LOG_BASE=" + d + "/log",
+         "RABBITMQ_DIST_PORT=" + std::to_string(dist_), "ERL_EPMD_ADDRESS=127.0.0.1",
+         "ERL_EPMD_PORT=" + std::to_string(epmd_), "RUNNING_UNDER_SYSTEMD=true",
+         "/usr/lib/rabbitmq/bin/rabbitmq-server"},
+        d + "/rabbitmq.log");
+    return PollUntil([&] { return Api("GET", "/api/overview", "") == 200; }, 120);
+  }
+  void Stop() { process_.Terminate(20000); }
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(http_); }
+  std::string log() const { return process_.Log(); }
+
+  // A durable queue in vhost "/"; whether it was made.
+  bool DeclareQueue(const std::string& queue) {
+    int status = Api("PUT", "/api/queues/%2F/" + queue, R"({"durable":true})");
+    return status == 201 || status == 204;
+  }
+  // Publishes `count` persistent messages to `queue` through the default exchange.
+  bool Publish(const std::string& queue, int count) {
+    const std::string body = R"({"properties":{"delivery_mode":2},"routing_key":")" + queue +
+                             R"(","payload":"job","payload_encoding":"string"})";
+    for (int i = 0; i < count; ++i) {
+      if (Api("POST", "/api/exchanges/%2F/amq.default/publish", body) != 200) return false;
+    }
+    return true;
+  }
+  // Takes `count` messages off `queue` (acknowledged at once); whether that many came.
+  bool Consume(const std::string& queue, int count) {
+    std::string answer;
+    int status = Api("POST", "/api/queues/%2F/" + queue + "/get",
+                     R"({"count":)" + std::to_string(count) +
+                         R"(,"ackmode":"ack_requeue_false","encoding":"auto"})",
+                     &answer);
+    nlohmann::json got = nlohmann::json::parse(answer, nullptr, /*allow_exceptions=*/false);
+    return status == 200 && got.is_array() && static_cast<int>(got.size()) == count;
+  }
+
+ private:
+  // One request to the management API as guest; its HTTP status, or 0 with no answer.
+  int Api(const std::string& method, const std::string& path, const std::string& body,
+          std::string* answer = nullptr) {
+    httplib::Client client("127.0.0.1", http_);
+    client.set_connection_timeout(2);
+    client.set_read_timeout(10);
+    client.set_basic_auth("guest", "guest");
+    httplib::Result r = method == "GET"   ? client.Get(path)
+                        : method == "PUT" ? client.Put(path, body, "application/json")
+                                          : client.Post(path, body, "application/json");
+    if (!r) return 0;
+    if (answer != nullptr) *answer = r->body;
+    return r->status;
+  }
+
+  TempDir dir_;
+  int amqp_;
+  int http_;
+  int dist_;
+  int epmd_;
   ChildProcess process_;
 };
 

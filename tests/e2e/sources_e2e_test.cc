@@ -1,11 +1,11 @@
 // End to end, demand from real systems: apps whose demand is a Redis list's length, a Redis
-// stream consumer group's backlog, a number in a JSON document served over HTTP, and a Prometheus
-// query over a scraped exporter, each followed up and down by real containers on dockerd; a source
-// that stops answering holds the running count (the same containers keep running), shows
-// DemandAvailable=False with the error, moves to fallback.replicas after N failures and
-// recovers when the server returns; bad source settings are refused at apply.
-// One cluster (controller + two agents) is shared by the suite; each test uses its own
-// app names and servers, all on loopback.
+// stream consumer group's backlog, a RabbitMQ queue's messages, a number in a JSON document served
+// over HTTP, and a Prometheus query over a scraped exporter, each followed up and down by real
+// containers on dockerd; a source that stops answering holds the running count (the same containers
+// keep running), shows DemandAvailable=False with the error, moves to fallback.replicas after N
+// failures and recovers when the server returns; bad source settings are refused at apply. One
+// cluster (controller + two agents) is shared by the suite; each test uses its own app names and
+// servers, all on loopback.
 #include <atomic>
 #include <set>
 
@@ -159,6 +159,49 @@ TEST_F(SourcesE2eTest, RedisStreamAppFollowsTheConsumerGroupsBacklog) {
   WaitRunning(app, 0);
 }
 
+// Messages ready plus unacknowledged of a RabbitMQ queue, from the management API. The
+// broker stopping holds the count and says why; its return resumes. Wrong credentials are
+// named in the condition.
+TEST_F(SourcesE2eTest, RabbitMqAppFollowsTheQueue) {
+  ASSERT_FALSE(FindProgram("epmd").empty()) << "install the Debian package rabbitmq-server";
+  RabbitMqServer rabbit;
+  ASSERT_TRUE(rabbit.StartAndWait()) << rabbit.log();
+  ASSERT_TRUE(rabbit.DeclareQueue("jobs"));
+  auto demand = [&](const std::string& password) {
+    return "    source: rabbitmq\n    targetPerContainer: 10\n    intervalSeconds: 0.5\n"
+           "    timeoutSeconds: 1\n    rabbitmq: {url: \"" +
+           rabbit.url() + "\", vhost: /, queue: jobs, username: guest, password: " + password +
+           "}\n";
+  };
+  std::string app = Apply("rabbit", 6, demand("guest"));
+  std::string locked_out = Apply("rabbit-denied", 6, demand("wrong"));
+  WaitRunning(app, 0);
+  ASSERT_TRUE(rabbit.Publish("jobs", 25));
+  WaitRunning(app, 3);  // ceil(25 / 10)
+  EXPECT_EQ(c().Status(app, "demand"), 25);
+  ASSERT_TRUE(rabbit.Consume("jobs", 20));
+  WaitRunning(app, 1);  // 5 left
+  c().WaitFor([&] { return DemandAvailable(locked_out, "False"); },
+              locked_out + " DemandAvailable=False");
+  nlohmann::json denied = Condition(locked_out, "DemandAvailable");
+  EXPECT_NE(denied["message"].get<std::string>().find("refused user \"guest\""), std::string::npos)
+      << denied;
+
+  const std::set<std::string> before = RunningIds(app);
+  rabbit.Stop();
+  c().WaitFor([&] { return DemandAvailable(app, "False"); }, app + " DemandAvailable=False");
+  nlohmann::json condition = Condition(app, "DemandAvailable");
+  EXPECT_NE(condition["message"].get<std::string>().find("rabbitmq"), std::string::npos)
+      << condition;
+  EXPECT_EQ(RunningIds(app), before);
+
+  ASSERT_TRUE(rabbit.StartAndWait()) << rabbit.log();  // the durable queue and its 5 messages
+  c().WaitFor([&] { return DemandAvailable(app, "True"); }, app + " DemandAvailable=True",
+              absl::Seconds(60));
+  ASSERT_TRUE(rabbit.Consume("jobs", 5));
+  WaitRunning(app, 0);
+}
+
 TEST_F(SourcesE2eTest, HttpJsonAppFollowsTheServedValue) {
   std::atomic<int> depth{0};
   HttpEndpoint stats("/stats", "application/json", [&] {
@@ -262,6 +305,15 @@ TEST_F(SourcesE2eTest, BadSourceSettingsAreRefusedAtApplyWithTheFieldPath) {
        "spec.demand.httpJson.pointer"},
       {"    source: http-json\n    httpJson: {url: \"ftp://127.0.0.1/s\", pointer: /n}\n",
        "spec.demand.httpJson.url"},
+      {"    source: rabbitmq\n    rabbitmq: {url: \"http://127.0.0.1:15672\"}\n",
+       "spec.demand.rabbitmq.queue"},
+      {"    source: rabbitmq\n    rabbitmq: {url: \"http://\", queue: jobs}\n",
+       "spec.demand.rabbitmq.url"},
+      {"    source: rabbitmq\n    rabbitmq: {url: \"http://127.0.0.1:15672\", queue: jobs, "
+       "exchange: x}\n",
+       "spec.demand.rabbitmq.exchange"},
+      {"    source: redis-stream\n    redisStream: {address: \"127.0.0.1:6379\", key: orders}\n",
+       "spec.demand.redisStream.group"},
       {"    source: redis-list\n    fallback: {afterFailures: 0, replicas: 1}\n"
        "    redisList: {address: \"127.0.0.1:6379\", key: jobs}\n",
        "spec.demand.fallback.afterFailures"},

@@ -1,10 +1,13 @@
 // Fuzzes the parsers of demand-source answers: ParsePrometheusAnswer (the body of
-// /api/v1/query with an HTTP status), ExtractJsonNumber (an RFC 6901 pointer into an
+// /api/v1/query with an HTTP status), ParseRabbitMqQueue (a management API answer about a
+// queue, with an HTTP status), ExtractJsonNumber (an RFC 6901 pointer into an
 // HTTP-JSON answer), LlenReplyValue, StreamGroupFromReply and EntriesAfter (Redis replies,
 // as hiredis's reader cuts them from the bytes of a connection). The first input byte picks
 // the HTTP status; for HTTP-JSON the rest is "<pointer>\n<body>"; for Redis the rest is the
 // stream of replies. Nothing may crash or throw; beyond that:
 //  - an accepted demand is a finite number (and for a Redis list length, >= 0);
+//  - a RabbitMQ demand is a count >= 0 from a 200 answer; refusals are FailedPrecondition
+//    (Unavailable for 5xx) with a message;
 //  - a stream group's pending and lag are >= 0, and it has a last-delivered-id; the
 //    entries counted after an id are at most those in the reply;
 //  - a refused Prometheus answer is FailedPrecondition or Unavailable (5xx) with a
@@ -24,6 +27,7 @@
 
 #include "controller/demand/http_json_source.h"
 #include "controller/demand/prometheus_source.h"
+#include "controller/demand/rabbitmq_source.h"
 #include "controller/demand/redis_list_source.h"
 #include "controller/demand/redis_stream_source.h"
 #include "tests/fuzz/fuzz_check.h"
@@ -46,6 +50,21 @@ void CheckPrometheus(int http_status, std::string_view body, std::string_view in
       code == absl::StatusCode::kFailedPrecondition ||
           (code == absl::StatusCode::kUnavailable && (http_status >= 500 || http_status == 0)),
       "a refused answer is FailedPrecondition, or Unavailable for 5xx", input);
+  FuzzCheck(!demand.status().message().empty(), "a refusal says why", input);
+}
+
+void CheckRabbitMq(int http_status, std::string_view body, std::string_view input) {
+  const microscale::RabbitMqDemand spec{"http://127.0.0.1:15672", "/", "jobs", "guest", "guest"};
+  absl::StatusOr<double> demand = microscale::ParseRabbitMqQueue(http_status, body, spec);
+  if (demand.ok()) {
+    FuzzCheck(http_status == 200, "only a 200 answer holds a RabbitMQ demand", input);
+    FuzzCheck(std::isfinite(*demand) && *demand >= 0, "a RabbitMQ demand is a count", input);
+    return;
+  }
+  absl::StatusCode code = demand.status().code();
+  FuzzCheck(code == absl::StatusCode::kFailedPrecondition ||
+                (code == absl::StatusCode::kUnavailable && http_status >= 500),
+            "a refused RabbitMQ answer is FailedPrecondition, or Unavailable for 5xx", input);
   FuzzCheck(!demand.status().message().empty(), "a refusal says why", input);
 }
 
@@ -120,6 +139,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       kStatuses[static_cast<unsigned char>(input[0]) % (sizeof(kStatuses) / sizeof(int))];
   std::string_view rest = input.substr(1);
   CheckPrometheus(http_status, rest, input);
+  CheckRabbitMq(http_status, rest, input);
   CheckHttpJson(rest, input);
   CheckRedis(rest, input);
   return 0;
