@@ -54,6 +54,10 @@ std::string SourceDetail(const v1::DemandSpec& demand) {
   if (source == "http-json") {
     return absl::StrCat(demand.http_json().url(), " ", demand.http_json().pointer());
   }
+  if (source == "external") {
+    return absl::StrCat("KEDA external scaler at ", demand.external().address(),
+                        demand.external().has_tls() ? " (TLS)" : "");
+  }
   if (source == "rabbitmq") {
     return absl::StrCat("ready + unacknowledged of queue ", demand.rabbitmq().queue(), " in vhost ",
                         demand.rabbitmq().vhost(), " at ", demand.rabbitmq().url());

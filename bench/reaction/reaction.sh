@@ -20,22 +20,33 @@
 # repeat waits a random fraction of the interval, LPUSHes one item and times until the
 # app's first container is running: detection delay plus one cold start.
 #
+# Then the queue step: for each queue source in QUEUE_SOURCES (redis-list, redis-stream,
+# rabbitmq: a redis-server and a RabbitMQ broker with its management plugin started here, on
+# loopback), QUEUE_N messages are published at once to an app with targetPerContainer
+# QUEUE_TARGET read every second, timed until ceil(N / target) containers run; the queue is
+# then emptied and the app waits back at 0. Sources alternate each repeat (REPEATS).
+#
 # Usage: bench/reaction/reaction.sh [REPEATS]     (default 5)
 #   BUILD_DIR   release build with the three binaries (default build/bench:
 #               cmake -DCMAKE_BUILD_TYPE=Release -DMICROSCALE_BUILD_BENCHMARKS=ON
 #               -DMICROSCALE_BUILD_TESTS=OFF; targets microscale-controller
 #               microscale-agent microscalectl)
-#   STEPS       step sizes (default "1 10 20")
+#   STEPS       step sizes (default "1 10 20"; empty skips them)
 #   INTERVALS   intervalSeconds of the polled step (default "1 2"; empty skips it)
 #   POLL_REPEATS repeats of the polled step per interval (default 2 x REPEATS)
+#   QUEUE_SOURCES queue sources of the queue step (default "redis-list redis-stream
+#               rabbitmq"; empty skips it), QUEUE_N (default 20), QUEUE_TARGET (default 5)
 set -euo pipefail
 
 REPEATS=${1:-5}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build/bench}
-STEPS=${STEPS:-1 10 20}
+STEPS=${STEPS-1 10 20}
 INTERVALS=${INTERVALS-1 2}
 POLL_REPEATS=${POLL_REPEATS:-$((2 * REPEATS))}
+QUEUE_SOURCES=${QUEUE_SOURCES-redis-list redis-stream rabbitmq}
+QUEUE_N=${QUEUE_N:-20}
+QUEUE_TARGET=${QUEUE_TARGET:-5}
 IMAGE=microscale/demo:latest
 CLUSTER=reaction-$$
 RUN_LABEL=io.microscale.bench=$CLUSTER
@@ -69,6 +80,7 @@ cleanup() {
   local pid
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [[ -n ${EPMD_PORT:-} ]]; then epmd -port "$EPMD_PORT" -kill >/dev/null 2>&1 || true; fi
   remove_ours
   if [[ ${KEEP_WORK:-0} == 1 ]]; then echo "reaction: logs kept in $WORK" >&2; else rm -rf "$WORK"; fi
 }
@@ -266,6 +278,83 @@ polled_step() {  # polled_step INTERVAL -> ms from LPUSH to the container runnin
   echo "$ms"
 }
 
+# --- the queue step ----------------------------------------------------------------------------
+start_rabbitmq() {  # a broker of our own: its ports, node name, epmd, database and cookie
+  RABBIT_HTTP=$((20000 + RANDOM % 20000))
+  local amqp=$((RABBIT_HTTP + 1)) dist=$((RABBIT_HTTP + 2)) epmd=$((RABBIT_HTTP + 3)) i
+  mkdir -p "$WORK/rabbit"
+  printf 'listeners.tcp.1 = 127.0.0.1:%s\nmanagement.tcp.ip = 127.0.0.1\nmanagement.tcp.port = %s\ncollect_statistics_interval = 500\n' \
+    "$amqp" "$RABBIT_HTTP" >"$WORK/rabbit/rabbitmq.conf"
+  echo '[rabbitmq_management].' >"$WORK/rabbit/enabled_plugins"
+  env HOME="$WORK/rabbit" RABBITMQ_NODENAME="reaction-$amqp@localhost" \
+    RABBITMQ_CONFIG_FILE="$WORK/rabbit/rabbitmq.conf" \
+    RABBITMQ_ENABLED_PLUGINS_FILE="$WORK/rabbit/enabled_plugins" \
+    RABBITMQ_MNESIA_BASE="$WORK/rabbit/mnesia" RABBITMQ_LOG_BASE="$WORK/rabbit/log" \
+    RABBITMQ_DIST_PORT="$dist" ERL_EPMD_ADDRESS=127.0.0.1 ERL_EPMD_PORT="$epmd" \
+    RUNNING_UNDER_SYSTEMD=true /usr/lib/rabbitmq/bin/rabbitmq-server >"$WORK/rabbit.log" 2>&1 &
+  PIDS+=($!)
+  EPMD_PORT=$epmd
+  for i in $(seq 1 600); do
+    if rabbit_api GET /api/overview >/dev/null 2>&1; then
+      rabbit_api PUT "/api/queues/%2F/jobs-$CLUSTER" '{"durable":false}' >/dev/null
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "reaction: rabbitmq-server did not start" >&2
+  exit 1
+}
+rabbit_api() {  # rabbit_api METHOD PATH [JSON]
+  curl -sf -u guest:guest -X "$1" -H 'content-type: application/json' \
+    ${3:+-d "$3"} "http://127.0.0.1:$RABBIT_HTTP$2"
+}
+
+apply_queue_app() {  # apply_queue_app SOURCE
+  local block
+  case $1 in
+    redis-list) block="redisList: {address: \"127.0.0.1:$REDIS_PORT\", key: queue-$CLUSTER}" ;;
+    redis-stream) block="redisStream: {address: \"127.0.0.1:$REDIS_PORT\", key: orders-$CLUSTER, group: workers}" ;;
+    rabbitmq) block="rabbitmq: {url: \"http://127.0.0.1:$RABBIT_HTTP\", queue: jobs-$CLUSTER}" ;;
+  esac
+  app_manifest "q-$1" 20 "    source: $1
+    targetPerContainer: $QUEUE_TARGET
+    intervalSeconds: 1
+    $block" >"$WORK/q-$1.yaml"
+  ctl apply -f "$WORK/q-$1.yaml" >/dev/null
+}
+
+publish() {  # publish SOURCE N: N messages at once
+  local i
+  case $1 in
+    redis-list) for i in $(seq "$2"); do echo "RPUSH queue-$CLUSTER job"; done | redis-cli -p "$REDIS_PORT" >/dev/null ;;
+    redis-stream) for i in $(seq "$2"); do echo "XADD orders-$CLUSTER * n 1"; done | redis-cli -p "$REDIS_PORT" >/dev/null ;;
+    rabbitmq) for i in $(seq "$2"); do
+        rabbit_api POST /api/exchanges/%2F/amq.default/publish \
+          "{\"properties\":{},\"routing_key\":\"jobs-$CLUSTER\",\"payload\":\"job\",\"payload_encoding\":\"string\"}" >/dev/null
+      done ;;
+  esac
+}
+
+empty_queue() {  # empty_queue SOURCE
+  case $1 in
+    redis-list) redis-cli -p "$REDIS_PORT" del "queue-$CLUSTER" >/dev/null ;;
+    redis-stream) redis-cli -p "$REDIS_PORT" xgroup setid "orders-$CLUSTER" workers '$' >/dev/null ;;
+    rabbitmq) rabbit_api DELETE "/api/queues/%2F/jobs-$CLUSTER/contents" >/dev/null ;;
+  esac
+}
+
+queue_step() {  # queue_step SOURCE -> ms from the first message published to N running
+  local label=io.microscale.app=q-$1 t0 ms
+  empty_queue "$1"
+  wait_for "$label" all 0 "$(now_ms)" >/dev/null
+  sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.3f", r / 32768 }')"  # a random phase
+  t0=$(now_ms)
+  publish "$1" "$QUEUE_N"
+  ms=$(wait_for "$label" running $(((QUEUE_N + QUEUE_TARGET - 1) / QUEUE_TARGET)) "$t0")
+  empty_queue "$1"
+  echo "$ms"
+}
+
 # --- the run -----------------------------------------------------------------------------------
 start_cluster
 apply_static_app
@@ -274,18 +363,20 @@ METHODS=(ms run compose)
 declare -A UP=() DOWN=()
 
 echo "reaction: steps [$STEPS] x ${#METHODS[@]} methods x $REPEATS repeats (+1 warm-up)" >&2
-for m in "${METHODS[@]}"; do measure "$m" 1 >/dev/null; done
-for r in $(seq 1 "$REPEATS"); do
-  for n in $STEPS; do
-    for k in 0 1 2; do
-      m=${METHODS[$(((r + k) % 3))]}
-      read -r up down < <(measure "$m" "$n")
-      UP[$m.$n]="${UP[$m.$n]:-} $up"
-      DOWN[$m.$n]="${DOWN[$m.$n]:-} $down"
-      echo "  repeat $r  0->$n  $m: up $up ms, down $down ms" >&2
+if [[ -n $STEPS ]]; then
+  for m in "${METHODS[@]}"; do measure "$m" 1 >/dev/null; done
+  for r in $(seq 1 "$REPEATS"); do
+    for n in $STEPS; do
+      for k in 0 1 2; do
+        m=${METHODS[$(((r + k) % 3))]}
+        read -r up down < <(measure "$m" "$n")
+        UP[$m.$n]="${UP[$m.$n]:-} $up"
+        DOWN[$m.$n]="${DOWN[$m.$n]:-} $down"
+        echo "  repeat $r  0->$n  $m: up $up ms, down $down ms" >&2
+      done
     done
   done
-done
+fi
 
 method_name() {
   case $1 in
@@ -315,11 +406,13 @@ print_table() {  # print_table up|down
     done
   done
 }
-print_table up
-print_table down
+if [[ -n $STEPS ]]; then
+  print_table up
+  print_table down
+fi
 
+if [[ -n $INTERVALS || -n $QUEUE_SOURCES ]]; then start_redis; fi
 if [[ -n $INTERVALS ]]; then
-  start_redis
   echo "reaction: polled step (redis-list) for intervalSeconds in [$INTERVALS]" >&2
   declare -A POLLED=()
   for iv in $INTERVALS; do
@@ -343,6 +436,37 @@ if [[ -n $INTERVALS ]]; then
     mean=$(printf '%s\n' $samples | awk '{ s += $1 } END { printf "%d", s / NR }')
     echo "| $iv | $(percentile 0.5 $samples) | $(percentile 0.95 $samples) | $mean |" \
       "$((mean - cold)) | $((iv * 500)) |$samples |"
+  done
+fi
+
+if [[ -n $QUEUE_SOURCES ]]; then
+  [[ $QUEUE_SOURCES != *rabbitmq* ]] || start_rabbitmq
+  redis-cli -p "$REDIS_PORT" xgroup create "orders-$CLUSTER" workers '$' mkstream >/dev/null
+  declare -A QUEUED=()
+  read -ra QSOURCES <<<"$QUEUE_SOURCES"
+  for src in "${QSOURCES[@]}"; do
+    apply_queue_app "$src"
+    queue_step "$src" >/dev/null  # warm-up
+  done
+  want=$(((QUEUE_N + QUEUE_TARGET - 1) / QUEUE_TARGET))
+  echo "reaction: queue step, $QUEUE_N messages -> $want containers, [${QSOURCES[*]}]" >&2
+  for r in $(seq 1 "$REPEATS"); do
+    for k in $(seq 0 $((${#QSOURCES[@]} - 1))); do
+      src=${QSOURCES[$(((r + k) % ${#QSOURCES[@]}))]}
+      ms=$(queue_step "$src")
+      QUEUED[$src]="${QUEUED[$src]:-} $ms"
+      echo "  repeat $r $src: $ms ms" >&2
+    done
+  done
+  echo
+  echo "Queue step: $QUEUE_N messages published at once -> $want containers running" \
+    "(targetPerContainer $QUEUE_TARGET, intervalSeconds 1):"
+  echo
+  echo "| source | p50 (ms) | p95 (ms) | samples (ms) |"
+  echo "|---|---:|---:|---|"
+  for src in "${QSOURCES[@]}"; do
+    samples=${QUEUED[$src]}
+    echo "| $src | $(percentile 0.5 $samples) | $(percentile 0.95 $samples) |$samples |"
   done
 fi
 

@@ -24,12 +24,13 @@ enum class DemandSourceKind {
   kRedisList,
   kHttpJson,
   kRedisStream,
-  kRabbitMq
+  kRabbitMq,
+  kExternal
 };
 inline constexpr DemandSourceKind kDemandSourceKinds[] = {
     DemandSourceKind::kStatic,    DemandSourceKind::kRandom,   DemandSourceKind::kPrometheus,
     DemandSourceKind::kRedisList, DemandSourceKind::kHttpJson, DemandSourceKind::kRedisStream,
-    DemandSourceKind::kRabbitMq};
+    DemandSourceKind::kRabbitMq,  DemandSourceKind::kExternal};
 
 inline constexpr int64_t kMebibyte = int64_t{1} << 20;
 
@@ -95,6 +96,24 @@ struct RabbitMqDemand {
   bool operator==(const RabbitMqDemand&) const = default;
 };
 
+// TLS to an external scaler: PEM files read by the controller. `ca` verifies the server;
+// `cert` and `key`, as a pair, identify the controller to a server that asks.
+struct ExternalTls {
+  std::string ca;
+  std::string cert;
+  std::string key;
+  bool operator==(const ExternalTls&) const = default;
+};
+
+// A server of KEDA's externalscaler.ExternalScaler gRPC service: demand is the sum of its
+// GetMetrics values, 0 while IsActive says false.
+struct ExternalDemand {
+  std::string address;                          // host:port
+  std::map<std::string, std::string> metadata;  // passed to the scaler as scalerMetadata
+  std::optional<ExternalTls> tls;               // unset: plaintext
+  bool operator==(const ExternalDemand&) const = default;
+};
+
 struct HttpJsonDemand {
   std::string url;
   std::string pointer;
@@ -136,6 +155,7 @@ struct DemandSpec {
   HttpJsonDemand http_json;
   RedisStreamDemand redis_stream;
   RabbitMqDemand rabbitmq;
+  ExternalDemand external;
   bool operator==(const DemandSpec&) const = default;
 };
 

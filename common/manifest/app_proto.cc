@@ -70,6 +70,16 @@ void DemandToProto(const DemandSpec& d, v1::DemandSpec& out) {
       out.mutable_rabbitmq()->set_username(d.rabbitmq.username);
       out.mutable_rabbitmq()->set_password(d.rabbitmq.password);
       break;
+    case DemandSourceKind::kExternal:
+      out.mutable_external()->set_address(d.external.address);
+      out.mutable_external()->mutable_metadata()->insert(d.external.metadata.begin(),
+                                                         d.external.metadata.end());
+      if (d.external.tls) {
+        out.mutable_external()->mutable_tls()->set_ca(d.external.tls->ca);
+        out.mutable_external()->mutable_tls()->set_cert(d.external.tls->cert);
+        out.mutable_external()->mutable_tls()->set_key(d.external.tls->key);
+      }
+      break;
     case DemandSourceKind::kHttpJson:
       out.mutable_http_json()->set_url(d.http_json.url);
       out.mutable_http_json()->set_pointer(d.http_json.pointer);
@@ -128,6 +138,14 @@ void DemandBlocksFromProto(const v1::DemandSpec& p, DemandSpec& d) {
     const v1::RabbitMqDemand& r = p.rabbitmq();
     d.rabbitmq = {r.url(), r.vhost(), r.queue(), r.username(), r.password()};
   }
+  if (p.has_external()) {
+    d.external.address = p.external().address();
+    d.external.metadata.insert(p.external().metadata().begin(), p.external().metadata().end());
+    if (p.external().has_tls()) {
+      const v1::ExternalTls& tls = p.external().tls();
+      d.external.tls = ExternalTls{tls.ca(), tls.cert(), tls.key()};
+    }
+  }
   if (p.has_http_json()) {
     d.http_json.url = p.http_json().url();
     d.http_json.pointer = p.http_json().pointer();
@@ -137,9 +155,10 @@ void DemandBlocksFromProto(const v1::DemandSpec& p, DemandSpec& d) {
 
 void DemandFromProto(const v1::DemandSpec& p, DemandSpec& d, FieldErrors& errors) {
   bool source_known = p.source().empty() || DemandSourceFromName(p.source()).has_value();
-  EnumFromProto(p.source(), "spec.demand.source",
-                "static, random, prometheus, redis-list, http-json, redis-stream, rabbitmq",
-                DemandSourceFromName, d.source, errors);
+  EnumFromProto(
+      p.source(), "spec.demand.source",
+      "static, random, prometheus, redis-list, http-json, redis-stream, rabbitmq, external",
+      DemandSourceFromName, d.source, errors);
   d.target_per_container = OrDefault(p.target_per_container(), d.target_per_container);
   d.interval_seconds = OrDefault(p.interval_seconds(), d.interval_seconds);
   d.timeout_seconds = OrDefault(p.timeout_seconds(), d.timeout_seconds);

@@ -153,9 +153,8 @@ const std::vector<BadManifest>& Cases() {
        "document 1 (bad): spec.stopTimeoutSeconds: ", "must be between 0 and 3600"},
       {Spec(kOk + "  demand: 5\n"), "document 1 (bad): spec.demand: ", "must be a mapping"},
       {Demand("    source: Static\n"), "document 1 (bad): spec.demand.source: ",
-       "must be one of static, random, prometheus, redis-list, http-json, redis-stream, rabbitmq "
-       "(got "
-       "\"Static\")"},
+       "must be one of static, random, prometheus, redis-list, http-json, redis-stream, rabbitmq, "
+       "external (got \"Static\")"},
       {Demand("    targetPerContainer: 0\n"),
        "document 1 (bad): spec.demand.targetPerContainer: ", "must be > 0 (got 0)"},
       {Demand("    intervalSeconds: .inf\n"), "document 1 (bad): spec.demand.intervalSeconds: ",
@@ -198,6 +197,14 @@ const std::vector<BadManifest>& Cases() {
        "document 1 (bad): spec.demand.redisList.database: ", "must be between 0 and 15"},
       {Demand("    source: redis-list\n    redisList: {address: \"h:6379\"}\n"),
        "document 1 (bad): spec.demand.redisList.key: ", "is required"},
+      {Demand("    source: external\n    external: {metadata: {queue: q}}\n"),
+       "document 1 (bad): spec.demand.external.address: ", "is required"},
+      {Demand("    source: external\n    external: {address: \"h:9090\", tls: {ca: a.pem, cert: "
+              "c.pem}}\n"),
+       "document 1 (bad): spec.demand.external.tls.key: ",
+       "cert and key go together: set both or neither"},
+      {Demand("    source: external\n    external: {address: \"h:9090\", scalerAddress: x}\n"),
+       "document 1 (bad): spec.demand.external.scalerAddress: ", "unknown field"},
       {Demand("    source: rabbitmq\n    rabbitmq: {url: \"http://h:15672\"}\n"),
        "document 1 (bad): spec.demand.rabbitmq.queue: ", "is required"},
       {Demand("    source: rabbitmq\n    rabbitmq: {url: \"http://\", queue: jobs}\n"),
@@ -247,13 +254,11 @@ const std::vector<BadManifest>& Cases() {
       {Backlog("    queue: 10\n"), "document 1 (bad): spec.demand.queue: ", "must be a mapping"},
       {Demand("    queue: {backlogTarget: 10}\n"), "document 1 (bad): spec.demand.queue: ",
        "queue mode needs a backlog source (redis-list, redis-stream, rabbitmq, http-json, "
-       "prometheus); "
-       "source is static"},
+       "prometheus, external); source is static"},
       {Demand("    source: random\n    random: {max: 2}\n    queue: {backlogTarget: 10}\n"),
        "document 1 (bad): spec.demand.queue: ",
        "queue mode needs a backlog source (redis-list, redis-stream, rabbitmq, http-json, "
-       "prometheus); "
-       "source is random"},
+       "prometheus, external); source is random"},
       {Demand("    predictive: {}\n"),
        "document 1 (bad): spec.demand.predictive.horizonSeconds: ", "is required"},
       {Demand("    predictive: {horizonSeconds: 0}\n"),

@@ -128,6 +128,21 @@ void ReadRabbitMq(MapReader& demand_map, DemandSpec& demand) {
   Set(rabbit.password, map->String("password"));
 }
 
+void ReadExternal(MapReader& demand_map, DemandSpec& demand) {
+  std::optional<MapReader> map = demand_map.Map("external", {"address", "metadata", "tls"});
+  if (!map) return;
+  ExternalDemand& external = demand.external;
+  Set(external.address, map->String("address"));
+  Set(external.metadata, map->StringMap("metadata"));
+  if (std::optional<MapReader> tls = map->Map("tls", {"ca", "cert", "key"})) {
+    ExternalTls files;
+    Set(files.ca, tls->String("ca"));
+    Set(files.cert, tls->String("cert"));
+    Set(files.key, tls->String("key"));
+    external.tls = files;
+  }
+}
+
 void ReadHttpJson(MapReader& demand_map, DemandSpec& demand) {
   std::optional<MapReader> map = demand_map.Map("httpJson", {"url", "pointer", "headers"});
   if (!map) return;
@@ -151,6 +166,7 @@ void ReadSourceBlocks(MapReader& map, DemandSpec& demand, bool source_known) {
       {DemandSourceKind::kHttpJson, "httpJson", ReadHttpJson},
       {DemandSourceKind::kRedisStream, "redisStream", ReadRedisStream},
       {DemandSourceKind::kRabbitMq, "rabbitmq", ReadRabbitMq},
+      {DemandSourceKind::kExternal, "external", ReadExternal},
   };
   if (!source_known) return;
   std::string source = DemandSourceName(demand.source);
@@ -212,7 +228,7 @@ void ReadDemand(MapReader& spec, DemandSpec& demand) {
   std::optional<MapReader> map = spec.Map(
       "demand", {"source", "targetPerContainer", "intervalSeconds", "timeoutSeconds", "tolerance",
                  "scaleDownDelaySeconds", "fallback", "queue", "predictive", "value", "random",
-                 "prometheus", "redisList", "httpJson", "redisStream", "rabbitmq"});
+                 "prometheus", "redisList", "httpJson", "redisStream", "rabbitmq", "external"});
   if (!map) return;
   bool source_known = true;
   if (map->Has("source")) {
@@ -221,7 +237,7 @@ void ReadDemand(MapReader& spec, DemandSpec& demand) {
     if (name && !kind) {
       map->Fail("source",
                 absl::StrCat("must be one of static, random, prometheus, redis-list, http-json, "
-                             "redis-stream, rabbitmq (got ",
+                             "redis-stream, rabbitmq, external (got ",
                              Quote(*name), ")"));
     }
     source_known = kind.has_value();

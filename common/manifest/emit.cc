@@ -60,6 +60,15 @@ json DemandToJson(const DemandSpec& d) {
                          {"username", d.rabbitmq.username},
                          {"password", d.rabbitmq.password}};
       break;
+    case DemandSourceKind::kExternal:
+      out["external"] = {{"address", d.external.address}};
+      if (!d.external.metadata.empty()) out["external"]["metadata"] = d.external.metadata;
+      if (d.external.tls) {
+        out["external"]["tls"] = {{"ca", d.external.tls->ca}};
+        if (!d.external.tls->cert.empty()) out["external"]["tls"]["cert"] = d.external.tls->cert;
+        if (!d.external.tls->key.empty()) out["external"]["tls"]["key"] = d.external.tls->key;
+      }
+      break;
     case DemandSourceKind::kRedisStream:
       out["redisStream"] = {{"address", d.redis_stream.address},
                             {"key", d.redis_stream.key},

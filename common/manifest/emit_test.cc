@@ -116,9 +116,10 @@ TEST(Emission, RoundTripsThroughYaml) {
 
 TEST(Emission, RoundTripsEachSourceAndTheParsedDesignExample) {
   std::vector<AppSpec> apps;
-  for (DemandSourceKind kind : {DemandSourceKind::kStatic, DemandSourceKind::kRandom,
-                                DemandSourceKind::kPrometheus, DemandSourceKind::kRedisList,
-                                DemandSourceKind::kRedisStream, DemandSourceKind::kRabbitMq}) {
+  for (DemandSourceKind kind :
+       {DemandSourceKind::kStatic, DemandSourceKind::kRandom, DemandSourceKind::kPrometheus,
+        DemandSourceKind::kRedisList, DemandSourceKind::kRedisStream, DemandSourceKind::kRabbitMq,
+        DemandSourceKind::kExternal}) {
     AppSpec app;
     app.name = "a";
     app.image = "busybox";
@@ -132,6 +133,9 @@ TEST(Emission, RoundTripsEachSourceAndTheParsedDesignExample) {
     }
     if (kind == DemandSourceKind::kRedisList)
       app.demand.redis_list = {"[::1]:6379", "jobs", "p w", 3};
+    if (kind == DemandSourceKind::kExternal) {
+      app.demand.external = {"scaler:9090", {{"queue", "orders"}}, ExternalTls{"ca.pem", "", ""}};
+    }
     if (kind == DemandSourceKind::kRabbitMq) {
       app.demand.rabbitmq = {"https://mq/admin", "team/a", "jobs", "u", "p"};
     }

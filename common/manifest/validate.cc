@@ -125,6 +125,8 @@ const char* BlockName(DemandSourceKind kind) {
       return "redisStream";
     case DemandSourceKind::kRabbitMq:
       return "rabbitmq";
+    case DemandSourceKind::kExternal:
+      return "external";
   }
   return "value";
 }
@@ -146,8 +148,26 @@ bool BlockIsSet(const DemandSpec& d, DemandSourceKind kind) {
       return !(d.redis_stream == RedisStreamDemand{});
     case DemandSourceKind::kRabbitMq:
       return !(d.rabbitmq == RabbitMqDemand{});
+    case DemandSourceKind::kExternal:
+      return !(d.external == ExternalDemand{});
   }
   return false;
+}
+
+void CheckExternal(const ExternalDemand& e, SpecChecker& c) {
+  c.Text("spec.demand.external.address", e.address, HostPortProblem);
+  for (const auto& [key, value] : e.metadata) {
+    std::string path = ChildPath("spec.demand.external.metadata", key);
+    if (key.empty()) c.Fail(path, "a metadata key must not be empty");
+    c.Check(path, NulProblem(key));
+    c.Check(path, NulProblem(value));
+  }
+  if (!e.tls) return;
+  c.Required("spec.demand.external.tls.ca", e.tls->ca);
+  if (e.tls->cert.empty() != e.tls->key.empty()) {
+    c.Fail(e.tls->cert.empty() ? "spec.demand.external.tls.cert" : "spec.demand.external.tls.key",
+           "cert and key go together: set both or neither");
+  }
 }
 
 void CheckSourceBlock(const DemandSpec& d, SpecChecker& c) {
@@ -189,6 +209,9 @@ void CheckSourceBlock(const DemandSpec& d, SpecChecker& c) {
       c.Required("spec.demand.rabbitmq.username", d.rabbitmq.username);
       c.Check("spec.demand.rabbitmq.password", NulProblem(d.rabbitmq.password));
       break;
+    case DemandSourceKind::kExternal:
+      CheckExternal(d.external, c);
+      break;
     case DemandSourceKind::kHttpJson:
       c.Text("spec.demand.httpJson.url", d.http_json.url, HttpUrlProblem);
       c.Check("spec.demand.httpJson.pointer", JsonPointerProblem(d.http_json.pointer));
@@ -207,7 +230,8 @@ void CheckQueue(const DemandSpec& d, SpecChecker& c) {
   const QueueSpec& q = *d.queue;
   if (d.source == DemandSourceKind::kStatic || d.source == DemandSourceKind::kRandom) {
     c.Fail("spec.demand.queue", absl::StrCat("queue mode needs a backlog source (redis-list, "
-                                             "redis-stream, rabbitmq, http-json, prometheus); "
+                                             "redis-stream, rabbitmq, http-json, prometheus, "
+                                             "external); "
                                              "source is ",
                                              DemandSourceName(d.source)));
     return;

@@ -1,6 +1,7 @@
 #include <random>
 
 #include "controller/demand/demand_source.h"
+#include "controller/demand/external_source.h"
 #include "controller/demand/http_json_source.h"
 #include "controller/demand/prometheus_source.h"
 #include "controller/demand/rabbitmq_source.h"
@@ -37,6 +38,8 @@ absl::StatusOr<std::unique_ptr<DemandSource>> MakeDemandSource(const AppSpec& ap
       return RedisStreamDemandSource::Create(demand.redis_stream, Timeout(demand));
     case DemandSourceKind::kRabbitMq:
       return RabbitMqDemandSource::Create(demand.rabbitmq, Timeout(demand));
+    case DemandSourceKind::kExternal:
+      return ExternalDemandSource::Create(app.name, demand.external, Timeout(demand));
   }
   return absl::InvalidArgumentError("demand.source names no known source");
 }

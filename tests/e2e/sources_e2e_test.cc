@@ -1,5 +1,6 @@
 // End to end, demand from real systems: apps whose demand is a Redis list's length, a Redis
-// stream consumer group's backlog, a RabbitMQ queue's messages, a number in a JSON document served
+// stream consumer group's backlog, a RabbitMQ queue's messages, a KEDA external scaler's
+// metrics, a number in a JSON document served
 // over HTTP, and a Prometheus query over a scraped exporter, each followed up and down by real
 // containers on dockerd; a source that stops answering holds the running count (the same containers
 // keep running), shows DemandAvailable=False with the error, moves to fallback.replicas after N
@@ -9,6 +10,7 @@
 #include <atomic>
 #include <set>
 
+#include "controller/demand/testing/test_external_scaler.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/e2e_cluster.h"
 #include "tests/e2e/real_servers.h"
@@ -200,6 +202,44 @@ TEST_F(SourcesE2eTest, RabbitMqAppFollowsTheQueue) {
               absl::Seconds(60));
   ASSERT_TRUE(rabbit.Consume("jobs", 5));
   WaitRunning(app, 0);
+}
+
+// A KEDA external scaler (a gRPC server of the ExternalScaler service in this process): the
+// app follows the sum of its metrics, goes to 0 while it is not active, holds while the
+// scaler is down and resumes when it is back.
+TEST_F(SourcesE2eTest, ExternalScalerAppFollowsItsMetrics) {
+  auto scaler = std::make_unique<TestExternalScaler>();
+  ASSERT_TRUE(scaler->serving());
+  const int port = scaler->port();
+  scaler->SetMetrics({{"pending", 0}});
+  std::string app = Apply("keda", 6,
+                          "    source: external\n    targetPerContainer: 10\n"
+                          "    intervalSeconds: 0.5\n    timeoutSeconds: 1\n"
+                          "    external: {address: \"" +
+                              scaler->address() + "\", metadata: {queue: orders}}\n");
+  WaitRunning(app, 0);
+  scaler->SetMetrics({{"pending", 25}});
+  WaitRunning(app, 3);
+  EXPECT_EQ(scaler->last_ref().scalermetadata().at("queue"), "orders");
+  scaler->SetActive(false);
+  WaitRunning(app, 0);
+  scaler->SetActive(true);
+  WaitRunning(app, 3);
+
+  const std::set<std::string> before = RunningIds(app);
+  scaler->Stop();
+  c().WaitFor([&] { return DemandAvailable(app, "False"); }, app + " DemandAvailable=False");
+  nlohmann::json condition = Condition(app, "DemandAvailable");
+  EXPECT_NE(condition["message"].get<std::string>().find("external: the scaler at"),
+            std::string::npos)
+      << condition;
+  EXPECT_EQ(RunningIds(app), before);
+
+  scaler = std::make_unique<TestExternalScaler>(port);
+  ASSERT_TRUE(scaler->serving());
+  scaler->SetMetrics({{"pending", 12}});
+  c().WaitFor([&] { return DemandAvailable(app, "True"); }, app + " DemandAvailable=True");
+  WaitRunning(app, 2);
 }
 
 TEST_F(SourcesE2eTest, HttpJsonAppFollowsTheServedValue) {

@@ -6,6 +6,8 @@
 // the HTTP status; for HTTP-JSON the rest is "<pointer>\n<body>"; for Redis the rest is the
 // stream of replies. Nothing may crash or throw; beyond that:
 //  - an accepted demand is a finite number (and for a Redis list length, >= 0);
+//  - the bytes read as an external scaler's GetMetricsResponse (SumMetricValues) give a
+//    finite demand >= 0 or FailedPrecondition with a message;
 //  - a RabbitMQ demand is a count >= 0 from a 200 answer; refusals are FailedPrecondition
 //    (Unavailable for 5xx) with a message;
 //  - a stream group's pending and lag are >= 0, and it has a last-delivered-id; the
@@ -25,6 +27,7 @@
 #include <string>
 #include <string_view>
 
+#include "controller/demand/external_source.h"
 #include "controller/demand/http_json_source.h"
 #include "controller/demand/prometheus_source.h"
 #include "controller/demand/rabbitmq_source.h"
@@ -66,6 +69,27 @@ void CheckRabbitMq(int http_status, std::string_view body, std::string_view inpu
                 (code == absl::StatusCode::kUnavailable && http_status >= 500),
             "a refused RabbitMQ answer is FailedPrecondition, or Unavailable for 5xx", input);
   FuzzCheck(!demand.status().message().empty(), "a refusal says why", input);
+}
+
+// The bytes as a GetMetricsResponse of a KEDA external scaler (protobuf wire format).
+void CheckExternal(std::string_view bytes, std::string_view input) {
+  // Invalid UTF-8 in a string field is a parse failure that protobuf also logs: keep it quiet.
+  static const bool quiet = [] {
+    google::protobuf::SetLogHandler(nullptr);
+    return true;
+  }();
+  (void)quiet;
+  externalscaler::GetMetricsResponse response;
+  if (!response.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return;
+  absl::StatusOr<double> demand = microscale::SumMetricValues(response);
+  if (demand.ok()) {
+    FuzzCheck(std::isfinite(*demand) && *demand >= 0, "an external demand is finite and >= 0",
+              input);
+  } else {
+    FuzzCheck(demand.status().code() == absl::StatusCode::kFailedPrecondition &&
+                  !demand.status().message().empty(),
+              "refused metrics are FailedPrecondition with a message", input);
+  }
 }
 
 void CheckHttpJson(std::string_view rest, std::string_view input) {
@@ -140,6 +164,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view rest = input.substr(1);
   CheckPrometheus(http_status, rest, input);
   CheckRabbitMq(http_status, rest, input);
+  CheckExternal(rest, input);
   CheckHttpJson(rest, input);
   CheckRedis(rest, input);
   return 0;
