@@ -139,14 +139,16 @@ absl::StatusOr<double> RedisStreamDemandSource::Read(absl::Time) {
   if (!groups.ok()) return groups.status();
   absl::StatusOr<StreamGroupState> state = StreamGroupFromReply(**groups, spec_.key, spec_.group);
   if (!state.ok()) return state.status();
-  if (state->lag.has_value()) return static_cast<double>(*state->lag + state->pending);
+  // Added as doubles: two counts near INT64_MAX from a broken server must not overflow.
+  const auto pending = static_cast<double>(state->pending);
+  if (state->lag.has_value()) return static_cast<double>(*state->lag) + pending;
   const std::string count = std::to_string(kMaxCountedStreamEntries + 1);
   absl::StatusOr<RedisReply> range =
       connection_.Run({"XRANGE", spec_.key, state->last_delivered_id, "+", "COUNT", count});
   if (!range.ok()) return range.status();
   absl::StatusOr<int64_t> after = EntriesAfter(**range, state->last_delivered_id);
   if (!after.ok()) return after.status();
-  return static_cast<double>(std::min(*after, kMaxCountedStreamEntries) + state->pending);
+  return static_cast<double>(std::min(*after, kMaxCountedStreamEntries)) + pending;
 }
 
 }  // namespace microscale
