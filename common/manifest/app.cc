@@ -46,6 +46,15 @@ const char* DemandSourceName(DemandSourceKind kind) {
   return "static";
 }
 
+std::string DemandSourceNameList() {
+  std::string out;
+  for (DemandSourceKind kind : kDemandSourceKinds) {
+    if (!out.empty()) out += ", ";
+    out += DemandSourceName(kind);
+  }
+  return out;
+}
+
 std::optional<NetworkMode> NetworkModeFromName(std::string_view name) {
   for (NetworkMode mode : {NetworkMode::kBridge, NetworkMode::kHost, NetworkMode::kNone}) {
     if (name == NetworkModeName(mode)) return mode;

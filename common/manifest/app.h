@@ -181,6 +181,8 @@ struct AppSpec {
 const char* NetworkModeName(NetworkMode mode);
 const char* PreemptionModeName(PreemptionMode mode);
 const char* DemandSourceName(DemandSourceKind kind);
+// Every source's manifest name, in kDemandSourceKinds order: "static, random, ...".
+std::string DemandSourceNameList();
 
 // The reverse: the enum for a manifest name, or nullopt for an unknown name.
 std::optional<NetworkMode> NetworkModeFromName(std::string_view name);

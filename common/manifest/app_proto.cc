@@ -155,10 +155,8 @@ void DemandBlocksFromProto(const v1::DemandSpec& p, DemandSpec& d) {
 
 void DemandFromProto(const v1::DemandSpec& p, DemandSpec& d, FieldErrors& errors) {
   bool source_known = p.source().empty() || DemandSourceFromName(p.source()).has_value();
-  EnumFromProto(
-      p.source(), "spec.demand.source",
-      "static, random, prometheus, redis-list, http-json, redis-stream, rabbitmq, external",
-      DemandSourceFromName, d.source, errors);
+  EnumFromProto(p.source(), "spec.demand.source", DemandSourceNameList(), DemandSourceFromName,
+                d.source, errors);
   d.target_per_container = OrDefault(p.target_per_container(), d.target_per_container);
   d.interval_seconds = OrDefault(p.interval_seconds(), d.interval_seconds);
   d.timeout_seconds = OrDefault(p.timeout_seconds(), d.timeout_seconds);

@@ -235,10 +235,8 @@ void ReadDemand(MapReader& spec, DemandSpec& demand) {
     std::optional<std::string> name = map->String("source");
     std::optional<DemandSourceKind> kind = name ? DemandSourceFromName(*name) : std::nullopt;
     if (name && !kind) {
-      map->Fail("source",
-                absl::StrCat("must be one of static, random, prometheus, redis-list, http-json, "
-                             "redis-stream, rabbitmq, external (got ",
-                             Quote(*name), ")"));
+      map->Fail("source", absl::StrCat("must be one of ", DemandSourceNameList(), " (got ",
+                                       Quote(*name), ")"));
     }
     source_known = kind.has_value();
     if (kind) demand.source = *kind;
