@@ -62,6 +62,10 @@ std::string SourceDetail(const v1::DemandSpec& demand) {
     return absl::StrCat("ready + unacknowledged of queue ", demand.rabbitmq().queue(), " in vhost ",
                         demand.rabbitmq().vhost(), " at ", demand.rabbitmq().url());
   }
+  if (source == "nats") {
+    return absl::StrCat("pending + ack pending of consumer ", demand.nats().consumer(),
+                        " on stream ", demand.nats().stream(), " at ", demand.nats().monitor_url());
+  }
   if (source == "redis-stream") {
     return absl::StrCat("lag + pending of group ", demand.redis_stream().group(), " on ",
                         demand.redis_stream().key(), " at ", demand.redis_stream().address());

@@ -40,6 +40,8 @@ const char* DemandSourceName(DemandSourceKind kind) {
       return "redis-stream";
     case DemandSourceKind::kRabbitMq:
       return "rabbitmq";
+    case DemandSourceKind::kNats:
+      return "nats";
     case DemandSourceKind::kExternal:
       return "external";
   }

@@ -25,12 +25,13 @@ enum class DemandSourceKind {
   kHttpJson,
   kRedisStream,
   kRabbitMq,
+  kNats,
   kExternal
 };
 inline constexpr DemandSourceKind kDemandSourceKinds[] = {
     DemandSourceKind::kStatic,    DemandSourceKind::kRandom,   DemandSourceKind::kPrometheus,
     DemandSourceKind::kRedisList, DemandSourceKind::kHttpJson, DemandSourceKind::kRedisStream,
-    DemandSourceKind::kRabbitMq,  DemandSourceKind::kExternal};
+    DemandSourceKind::kRabbitMq,  DemandSourceKind::kNats,     DemandSourceKind::kExternal};
 
 inline constexpr int64_t kMebibyte = int64_t{1} << 20;
 
@@ -96,6 +97,16 @@ struct RabbitMqDemand {
   bool operator==(const RabbitMqDemand&) const = default;
 };
 
+// A NATS JetStream consumer: demand is its messages not yet delivered plus those delivered and
+// not yet acknowledged, from the server's monitoring endpoint (/jsz?consumers=true).
+struct NatsDemand {
+  std::string monitor_url;  // the monitoring endpoint's origin, "http://127.0.0.1:8222"
+  std::string stream;
+  std::string consumer;  // a durable consumer's name
+  std::string account;   // "" : the stream is looked for in every account
+  bool operator==(const NatsDemand&) const = default;
+};
+
 // TLS to an external scaler: PEM files read by the controller. `ca` verifies the server;
 // `cert` and `key`, as a pair, identify the controller to a server that asks.
 struct ExternalTls {
@@ -155,6 +166,7 @@ struct DemandSpec {
   HttpJsonDemand http_json;
   RedisStreamDemand redis_stream;
   RabbitMqDemand rabbitmq;
+  NatsDemand nats;
   ExternalDemand external;
   bool operator==(const DemandSpec&) const = default;
 };

@@ -70,6 +70,12 @@ void DemandToProto(const DemandSpec& d, v1::DemandSpec& out) {
       out.mutable_rabbitmq()->set_username(d.rabbitmq.username);
       out.mutable_rabbitmq()->set_password(d.rabbitmq.password);
       break;
+    case DemandSourceKind::kNats:
+      out.mutable_nats()->set_monitor_url(d.nats.monitor_url);
+      out.mutable_nats()->set_stream(d.nats.stream);
+      out.mutable_nats()->set_consumer(d.nats.consumer);
+      out.mutable_nats()->set_account(d.nats.account);
+      break;
     case DemandSourceKind::kExternal:
       out.mutable_external()->set_address(d.external.address);
       out.mutable_external()->mutable_metadata()->insert(d.external.metadata.begin(),
@@ -137,6 +143,10 @@ void DemandBlocksFromProto(const v1::DemandSpec& p, DemandSpec& d) {
   if (p.has_rabbitmq()) {
     const v1::RabbitMqDemand& r = p.rabbitmq();
     d.rabbitmq = {r.url(), r.vhost(), r.queue(), r.username(), r.password()};
+  }
+  if (p.has_nats()) {
+    const v1::NatsDemand& n = p.nats();
+    d.nats = {n.monitor_url(), n.stream(), n.consumer(), n.account()};
   }
   if (p.has_external()) {
     d.external.address = p.external().address();

@@ -156,7 +156,7 @@ TEST(AppProto, RefusesAQueueOrHorizonThatValidateAppRefuses) {
   proto.mutable_demand()->mutable_queue()->set_backlog_target(5);
   EXPECT_EQ(std::string(AppFromProto(proto).status().message()),
             "app api: spec.demand.queue: queue mode needs a backlog source (redis-list, "
-            "redis-stream, rabbitmq, http-json, prometheus, external); source is random");
+            "redis-stream, rabbitmq, nats, http-json, prometheus, external); source is random");
 
   // An empty queue message is a queue with no target, not level mode.
   proto = AppToProto(Samples()[4]);
@@ -200,7 +200,7 @@ TEST(AppProto, RefusesWhatValidateAppRefuses) {
   proto.mutable_demand()->set_source("kafka");
   EXPECT_EQ(std::string(AppFromProto(proto).status().message()),
             "app api: spec.demand.source: must be one of static, random, prometheus, redis-list, "
-            "http-json, redis-stream, rabbitmq, external (got \"kafka\")");
+            "http-json, redis-stream, rabbitmq, nats, external (got \"kafka\")");
 }
 
 }  // namespace

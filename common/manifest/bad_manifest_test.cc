@@ -154,7 +154,7 @@ const std::vector<BadManifest>& Cases() {
       {Spec(kOk + "  demand: 5\n"), "document 1 (bad): spec.demand: ", "must be a mapping"},
       {Demand("    source: Static\n"), "document 1 (bad): spec.demand.source: ",
        "must be one of static, random, prometheus, redis-list, http-json, redis-stream, rabbitmq, "
-       "external (got \"Static\")"},
+       "nats, external (got \"Static\")"},
       {Demand("    targetPerContainer: 0\n"),
        "document 1 (bad): spec.demand.targetPerContainer: ", "must be > 0 (got 0)"},
       {Demand("    intervalSeconds: .inf\n"), "document 1 (bad): spec.demand.intervalSeconds: ",
@@ -212,6 +212,13 @@ const std::vector<BadManifest>& Cases() {
       {Demand("    source: rabbitmq\n    rabbitmq: {url: \"http://h:15672\", queue: q, exchange: "
               "x}\n"),
        "document 1 (bad): spec.demand.rabbitmq.exchange: ", "unknown field"},
+      {Demand("    source: nats\n    nats: {monitorUrl: \"http://h:8222\", stream: ORDERS}\n"),
+       "document 1 (bad): spec.demand.nats.consumer: ", "is required"},
+      {Demand("    source: nats\n    nats: {monitorUrl: \"h:8222\", stream: S, consumer: c}\n"),
+       "document 1 (bad): spec.demand.nats.monitorUrl: ", "http://"},
+      {Demand("    source: nats\n    nats: {monitorUrl: \"http://h:8222\", stream: S, consumer: c, "
+              "subject: x}\n"),
+       "document 1 (bad): spec.demand.nats.subject: ", "unknown field"},
       {Demand("    source: redis-stream\n    redisStream: {address: \"h:6379\", key: orders}\n"),
        "document 1 (bad): spec.demand.redisStream.group: ", "is required"},
       {Demand(
@@ -253,11 +260,11 @@ const std::vector<BadManifest>& Cases() {
        "document 1 (bad): spec.demand.queue.backlog: ", "unknown field"},
       {Backlog("    queue: 10\n"), "document 1 (bad): spec.demand.queue: ", "must be a mapping"},
       {Demand("    queue: {backlogTarget: 10}\n"), "document 1 (bad): spec.demand.queue: ",
-       "queue mode needs a backlog source (redis-list, redis-stream, rabbitmq, http-json, "
+       "queue mode needs a backlog source (redis-list, redis-stream, rabbitmq, nats, http-json, "
        "prometheus, external); source is static"},
       {Demand("    source: random\n    random: {max: 2}\n    queue: {backlogTarget: 10}\n"),
        "document 1 (bad): spec.demand.queue: ",
-       "queue mode needs a backlog source (redis-list, redis-stream, rabbitmq, http-json, "
+       "queue mode needs a backlog source (redis-list, redis-stream, rabbitmq, nats, http-json, "
        "prometheus, external); source is random"},
       {Demand("    predictive: {}\n"),
        "document 1 (bad): spec.demand.predictive.horizonSeconds: ", "is required"},

@@ -128,6 +128,17 @@ void ReadRabbitMq(MapReader& demand_map, DemandSpec& demand) {
   Set(rabbit.password, map->String("password"));
 }
 
+void ReadNats(MapReader& demand_map, DemandSpec& demand) {
+  std::optional<MapReader> map =
+      demand_map.Map("nats", {"monitorUrl", "stream", "consumer", "account"});
+  if (!map) return;
+  NatsDemand& nats = demand.nats;
+  Set(nats.monitor_url, map->String("monitorUrl"));
+  Set(nats.stream, map->String("stream"));
+  Set(nats.consumer, map->String("consumer"));
+  Set(nats.account, map->String("account"));
+}
+
 void ReadExternal(MapReader& demand_map, DemandSpec& demand) {
   std::optional<MapReader> map = demand_map.Map("external", {"address", "metadata", "tls"});
   if (!map) return;
@@ -166,6 +177,7 @@ void ReadSourceBlocks(MapReader& map, DemandSpec& demand, bool source_known) {
       {DemandSourceKind::kHttpJson, "httpJson", ReadHttpJson},
       {DemandSourceKind::kRedisStream, "redisStream", ReadRedisStream},
       {DemandSourceKind::kRabbitMq, "rabbitmq", ReadRabbitMq},
+      {DemandSourceKind::kNats, "nats", ReadNats},
       {DemandSourceKind::kExternal, "external", ReadExternal},
   };
   if (!source_known) return;
@@ -225,10 +237,11 @@ void ReadPredictive(MapReader& demand_map, DemandSpec& demand) {
 }
 
 void ReadDemand(MapReader& spec, DemandSpec& demand) {
-  std::optional<MapReader> map = spec.Map(
-      "demand", {"source", "targetPerContainer", "intervalSeconds", "timeoutSeconds", "tolerance",
-                 "scaleDownDelaySeconds", "fallback", "queue", "predictive", "value", "random",
-                 "prometheus", "redisList", "httpJson", "redisStream", "rabbitmq", "external"});
+  std::optional<MapReader> map =
+      spec.Map("demand", {"source", "targetPerContainer", "intervalSeconds", "timeoutSeconds",
+                          "tolerance", "scaleDownDelaySeconds", "fallback", "queue", "predictive",
+                          "value", "random", "prometheus", "redisList", "httpJson", "redisStream",
+                          "rabbitmq", "nats", "external"});
   if (!map) return;
   bool source_known = true;
   if (map->Has("source")) {

@@ -60,6 +60,12 @@ json DemandToJson(const DemandSpec& d) {
                          {"username", d.rabbitmq.username},
                          {"password", d.rabbitmq.password}};
       break;
+    case DemandSourceKind::kNats:
+      out["nats"] = {{"monitorUrl", d.nats.monitor_url},
+                     {"stream", d.nats.stream},
+                     {"consumer", d.nats.consumer}};
+      if (!d.nats.account.empty()) out["nats"]["account"] = d.nats.account;
+      break;
     case DemandSourceKind::kExternal:
       out["external"] = {{"address", d.external.address}};
       if (!d.external.metadata.empty()) out["external"]["metadata"] = d.external.metadata;

@@ -119,7 +119,7 @@ TEST(Emission, RoundTripsEachSourceAndTheParsedDesignExample) {
   for (DemandSourceKind kind :
        {DemandSourceKind::kStatic, DemandSourceKind::kRandom, DemandSourceKind::kPrometheus,
         DemandSourceKind::kRedisList, DemandSourceKind::kRedisStream, DemandSourceKind::kRabbitMq,
-        DemandSourceKind::kExternal}) {
+        DemandSourceKind::kNats, DemandSourceKind::kExternal}) {
     AppSpec app;
     app.name = "a";
     app.image = "busybox";
@@ -138,6 +138,9 @@ TEST(Emission, RoundTripsEachSourceAndTheParsedDesignExample) {
     }
     if (kind == DemandSourceKind::kRabbitMq) {
       app.demand.rabbitmq = {"https://mq/admin", "team/a", "jobs", "u", "p"};
+    }
+    if (kind == DemandSourceKind::kNats) {
+      app.demand.nats = {"http://n:8222/", "ORDERS", "workers", "A1"};
     }
     if (kind == DemandSourceKind::kRedisStream) {
       app.demand.redis_stream = {"r:6379", "orders", "workers", "p", 1};

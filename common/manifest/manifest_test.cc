@@ -123,6 +123,11 @@ TEST(ParseManifests, ReadsEverySource) {
               "queue: jobs}\n"));
   EXPECT_EQ(rabbit.demand.rabbitmq,
             (RabbitMqDemand{"http://127.0.0.1:15672", "/", "jobs", "guest", "guest"}));
+  AppSpec nats = ParseOne(
+      Minimal("n",
+              "  demand:\n    source: nats\n    nats: {monitorUrl: \"http://127.0.0.1:8222\", "
+              "stream: ORDERS, consumer: workers}\n"));
+  EXPECT_EQ(nats.demand.nats, (NatsDemand{"http://127.0.0.1:8222", "ORDERS", "workers", ""}));
   EXPECT_EQ(stream.demand.redis_stream,
             (RedisStreamDemand{"127.0.0.1:6379", "orders", "workers", "", 2}));
 

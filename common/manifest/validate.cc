@@ -125,6 +125,8 @@ const char* BlockName(DemandSourceKind kind) {
       return "redisStream";
     case DemandSourceKind::kRabbitMq:
       return "rabbitmq";
+    case DemandSourceKind::kNats:
+      return "nats";
     case DemandSourceKind::kExternal:
       return "external";
   }
@@ -148,6 +150,8 @@ bool BlockIsSet(const DemandSpec& d, DemandSourceKind kind) {
       return !(d.redis_stream == RedisStreamDemand{});
     case DemandSourceKind::kRabbitMq:
       return !(d.rabbitmq == RabbitMqDemand{});
+    case DemandSourceKind::kNats:
+      return !(d.nats == NatsDemand{});
     case DemandSourceKind::kExternal:
       return !(d.external == ExternalDemand{});
   }
@@ -209,6 +213,12 @@ void CheckSourceBlock(const DemandSpec& d, SpecChecker& c) {
       c.Required("spec.demand.rabbitmq.username", d.rabbitmq.username);
       c.Check("spec.demand.rabbitmq.password", NulProblem(d.rabbitmq.password));
       break;
+    case DemandSourceKind::kNats:
+      c.Text("spec.demand.nats.monitorUrl", d.nats.monitor_url, HttpUrlProblem);
+      c.Required("spec.demand.nats.stream", d.nats.stream);
+      c.Required("spec.demand.nats.consumer", d.nats.consumer);
+      c.Check("spec.demand.nats.account", NulProblem(d.nats.account));
+      break;
     case DemandSourceKind::kExternal:
       CheckExternal(d.external, c);
       break;
@@ -230,9 +240,8 @@ void CheckQueue(const DemandSpec& d, SpecChecker& c) {
   const QueueSpec& q = *d.queue;
   if (d.source == DemandSourceKind::kStatic || d.source == DemandSourceKind::kRandom) {
     c.Fail("spec.demand.queue", absl::StrCat("queue mode needs a backlog source (redis-list, "
-                                             "redis-stream, rabbitmq, http-json, prometheus, "
-                                             "external); "
-                                             "source is ",
+                                             "redis-stream, rabbitmq, nats, http-json, "
+                                             "prometheus, external); source is ",
                                              DemandSourceName(d.source)));
     return;
   }

@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
-#include "common/http/http_error.h"
 #include "common/strings.h"
 
 namespace microscale {
@@ -81,26 +80,15 @@ HttpJsonDemandSource::~HttpJsonDemandSource() = default;
 absl::StatusOr<double> HttpJsonDemandSource::Read(absl::Time) {
   std::string path = target_.path.empty() ? "/" : target_.path;
   if (!target_.query.empty()) absl::StrAppend(&path, "?", target_.query);
-  httplib::Headers headers(spec_.headers.begin(), spec_.headers.end());
-  std::string body;
-  bool overflowed = false;
-  httplib::Result result =
-      client_->Get(path, headers, demand_internal::CappedBody(&body, &overflowed));
-  if (overflowed) {
-    return absl::FailedPreconditionError(absl::StrCat("http-json: the answer of ", spec_.url,
-                                                      " is larger than ",
-                                                      demand_internal::kMaxAnswerBytes, " bytes"));
-  }
-  if (!result) {
-    return absl::UnavailableError(absl::StrCat(
-        "http-json: ", spec_.url, " did not answer: ", DescribeHttpError(result.error())));
-  }
-  if (result->status != 200) {
-    std::string message = absl::StrCat("http-json: ", spec_.url, " answered HTTP ", result->status);
-    if (result->status >= 500) return absl::UnavailableError(message);
+  absl::StatusOr<demand_internal::HttpAnswer> answer =
+      demand_internal::GetAnswer(*client_, path, spec_.headers, "http-json", spec_.url);
+  if (!answer.ok()) return answer.status();
+  if (answer->status != 200) {
+    std::string message = absl::StrCat("http-json: ", spec_.url, " answered HTTP ", answer->status);
+    if (answer->status >= 500) return absl::UnavailableError(message);
     return absl::FailedPreconditionError(message);
   }
-  return ExtractJsonNumber(body, spec_.pointer);
+  return ExtractJsonNumber(answer->body, spec_.pointer);
 }
 
 }  // namespace microscale

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/http/http_error.h"
 #include "common/strings.h"
 
 namespace microscale::demand_internal {
@@ -51,6 +52,31 @@ std::function<bool(const char*, size_t)> CappedBody(std::string* body, bool* ove
     body->append(data, length);
     return true;
   };
+}
+
+absl::StatusOr<HttpAnswer> GetAnswer(httplib::Client& client, const std::string& path,
+                                     const std::map<std::string, std::string>& headers,
+                                     std::string_view source, std::string_view where) {
+  HttpAnswer answer;
+  bool overflowed = false;
+  httplib::Result result = client.Get(path, httplib::Headers(headers.begin(), headers.end()),
+                                      CappedBody(&answer.body, &overflowed));
+  if (overflowed) {
+    return absl::FailedPreconditionError(absl::StrCat(ToAbsl(source), ": the answer of ",
+                                                      ToAbsl(where), " is larger than ",
+                                                      kMaxAnswerBytes, " bytes"));
+  }
+  if (!result) {
+    return absl::UnavailableError(
+        absl::StrCat(ToAbsl(source), ": ", ToAbsl(where),
+                     " did not answer: ", DescribeHttpError(result.error())));
+  }
+  answer.status = result->status;
+  return answer;
+}
+
+std::string WithQuery(const std::string& path, const std::map<std::string, std::string>& params) {
+  return httplib::append_query_params(path, httplib::Params(params.begin(), params.end()));
 }
 
 }  // namespace microscale::demand_internal

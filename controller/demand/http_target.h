@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -40,6 +41,22 @@ inline constexpr size_t kMaxAnswerBytes = size_t{4} << 20;
 // `*overflowed` set, once more than `max_bytes` arrived. Both must outlive the request.
 std::function<bool(const char*, size_t)> CappedBody(std::string* body, bool* overflowed,
                                                     size_t max_bytes = kMaxAnswerBytes);
+
+// A server's answer: its HTTP status and its body.
+struct HttpAnswer {
+  int status = 0;
+  std::string body;
+};
+
+// GETs `path` (with its query) through `client`, reading at most kMaxAnswerBytes of the body.
+// The errors start with `source` ("rabbitmq") and name `where` (the URL): FailedPrecondition
+// when the body is longer, Unavailable when no answer came (no connection, the timeout).
+absl::StatusOr<HttpAnswer> GetAnswer(httplib::Client& client, const std::string& path,
+                                     const std::map<std::string, std::string>& headers,
+                                     std::string_view source, std::string_view where);
+
+// `path` with `params` as its query, each name and value percent-encoded.
+std::string WithQuery(const std::string& path, const std::map<std::string, std::string>& params);
 
 }  // namespace microscale::demand_internal
 

@@ -7,7 +7,6 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "common/http/http_error.h"
 #include "common/strings.h"
 
 namespace microscale {
@@ -109,20 +108,11 @@ absl::StatusOr<double> PrometheusDemandSource::Read(absl::Time) {
   std::string path = target_.path;
   while (!path.empty() && path.back() == '/') path.pop_back();
   path += "/api/v1/query";
-  httplib::Params params{{"query", spec_.query}};
-  std::string body;
-  bool overflowed = false;
-  httplib::Result result = client_->Get(path, params, httplib::Headers{},
-                                        demand_internal::CappedBody(&body, &overflowed));
-  if (overflowed) {
-    return Failed(
-        absl::StrCat("the answer is larger than ", demand_internal::kMaxAnswerBytes, " bytes"));
-  }
-  if (!result) {
-    return absl::UnavailableError(absl::StrCat(
-        "prometheus at ", target_.origin, " did not answer: ", DescribeHttpError(result.error())));
-  }
-  return ParsePrometheusAnswer(result->status, body);
+  absl::StatusOr<demand_internal::HttpAnswer> answer = demand_internal::GetAnswer(
+      *client_, demand_internal::WithQuery(path, {{"query", spec_.query}}), {}, "prometheus",
+      spec_.url);
+  if (!answer.ok()) return answer.status();
+  return ParsePrometheusAnswer(answer->status, answer->body);
 }
 
 }  // namespace microscale

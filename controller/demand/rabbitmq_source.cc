@@ -8,7 +8,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "common/http/http_error.h"
 #include "common/strings.h"
 
 namespace microscale {
@@ -109,19 +108,10 @@ RabbitMqDemandSource::RabbitMqDemandSource(const RabbitMqDemand& spec,
 RabbitMqDemandSource::~RabbitMqDemandSource() = default;
 
 absl::StatusOr<double> RabbitMqDemandSource::Read(absl::Time) {
-  std::string body;
-  bool overflowed = false;
-  httplib::Result result =
-      client_->Get(path_, httplib::Headers{}, demand_internal::CappedBody(&body, &overflowed));
-  if (overflowed) {
-    return Refused(absl::StrCat("the answer of ", spec_.url, " is larger than ",
-                                demand_internal::kMaxAnswerBytes, " bytes"));
-  }
-  if (!result) {
-    return absl::UnavailableError(absl::StrCat(
-        "rabbitmq: ", spec_.url, " did not answer: ", DescribeHttpError(result.error())));
-  }
-  return ParseRabbitMqQueue(result->status, body, spec_);
+  absl::StatusOr<demand_internal::HttpAnswer> answer =
+      demand_internal::GetAnswer(*client_, path_, {}, "rabbitmq", spec_.url);
+  if (!answer.ok()) return answer.status();
+  return ParseRabbitMqQueue(answer->status, answer->body, spec_);
 }
 
 }  // namespace microscale

@@ -3,6 +3,7 @@
 #include "controller/demand/demand_source.h"
 #include "controller/demand/external_source.h"
 #include "controller/demand/http_json_source.h"
+#include "controller/demand/nats_source.h"
 #include "controller/demand/prometheus_source.h"
 #include "controller/demand/rabbitmq_source.h"
 #include "controller/demand/random_source.h"
@@ -38,6 +39,8 @@ absl::StatusOr<std::unique_ptr<DemandSource>> MakeDemandSource(const AppSpec& ap
       return RedisStreamDemandSource::Create(demand.redis_stream, Timeout(demand));
     case DemandSourceKind::kRabbitMq:
       return RabbitMqDemandSource::Create(demand.rabbitmq, Timeout(demand));
+    case DemandSourceKind::kNats:
+      return NatsDemandSource::Create(demand.nats, Timeout(demand));
     case DemandSourceKind::kExternal:
       return ExternalDemandSource::Create(app.name, demand.external, Timeout(demand));
   }

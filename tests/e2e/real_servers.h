@@ -1,7 +1,8 @@
 // Real servers for the end-to-end tests of demand sources and metrics scraping, started on
-// loopback by the test itself: redis-server, RabbitMQ and Prometheus (Debian packages) as child
-// processes in a scratch directory, and small HTTP endpoints served from the test process
-// (a JSON stats document, a Prometheus exporter).
+// loopback by the test itself: redis-server, RabbitMQ, nats-server and Prometheus (Debian
+// packages) as child processes in a scratch directory, a client of NATS's text protocol to
+// drive JetStream, and small HTTP endpoints served from the test process (a JSON stats
+// document, a Prometheus exporter).
 //
 // Every server is stopped and its files removed when its object goes out of scope, so a
 // failing test leaves nothing behind. Header-only, so any e2e test can use it without a
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -56,6 +58,14 @@ inline bool LoopbackAnswers(int port) {
   bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   close(fd);
   return ok;
+}
+
+// Whether GET `path` on 127.0.0.1:`port` answers HTTP 200 (within a second to connect).
+inline bool AnswersOk(int port, const std::string& path) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(1);
+  auto r = client.Get(path);
+  return r && r->status == 200;
 }
 
 // Polls `check` every 100 ms until it holds or `seconds` pass. For waiting on servers only.
@@ -213,6 +223,204 @@ class RabbitMqServer {
   ChildProcess process_;
 };
 
+// nats-server with JetStream on free loopback ports (clients and monitoring), its streams
+// stored in a scratch directory, so they survive Stop() and Start().
+class NatsServer {
+ public:
+  NatsServer() : port_(FreePort()), monitor_(FreePort()) {}
+  ~NatsServer() { Stop(); }
+  NatsServer(const NatsServer&) = delete;
+  NatsServer& operator=(const NatsServer&) = delete;
+
+  // Starts the server and waits until its monitoring endpoint says it is healthy (JetStream
+  // included).
+  bool StartAndWait() {
+    process_ = ChildProcess(FindProgram("nats-server"),
+                            {"-js", "-a", "127.0.0.1", "-p", std::to_string(port_), "-m",
+                             std::to_string(monitor_), "-sd", dir_.path()},
+                            dir_.path() + "/nats.log");
+    return PollUntil([&] { return AnswersOk(monitor_, "/healthz"); }, 60);
+  }
+  void Stop() { process_.Terminate(10000); }
+
+  int port() const { return port_; }
+  std::string monitor_url() const { return "http://127.0.0.1:" + std::to_string(monitor_); }
+  std::string log() const { return process_.Log(); }
+
+ private:
+  TempDir dir_;
+  int port_;
+  int monitor_;
+  ChildProcess process_;
+};
+
+// A client of NATS's text protocol (INFO, CONNECT, PUB, SUB, MSG, HMSG, PING/PONG), enough to
+// make a JetStream stream and a durable consumer, publish, fetch and acknowledge through the
+// JetStream API subjects. Every call waits at most 10 s for the server.
+class NatsClient {
+ public:
+  explicit NatsClient(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    timeval timeout{10, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ok_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+          Line().rfind("INFO ", 0) == 0 &&
+          Send(
+              "CONNECT {\"verbose\":false,\"headers\":true,\"no_responders\":true}\r\n"
+              "SUB _INBOX.test.> 1\r\nPING\r\n") &&
+          Line() == "PONG";
+  }
+  ~NatsClient() { close(fd_); }
+  NatsClient(const NatsClient&) = delete;
+  NatsClient& operator=(const NatsClient&) = delete;
+
+  bool ok() const { return ok_; }
+
+  // Publishes `payload` to `subject` and returns the payload of the first answer; "" when
+  // none came.
+  std::string Request(const std::string& subject, const std::string& payload) {
+    std::string inbox = "_INBOX.test." + std::to_string(++requests_);
+    if (!Send("PUB " + subject + " " + inbox + " " + std::to_string(payload.size()) + "\r\n" +
+              payload + "\r\n")) {
+      return "";
+    }
+    Message m;
+    while (Next(m)) {
+      if (m.subject == inbox) return m.payload;
+    }
+    return "";
+  }
+  // A JetStream API call: its JSON answer, null when there was none.
+  nlohmann::json Api(const std::string& subject, const nlohmann::json& request) {
+    return nlohmann::json::parse(Request("$JS.API." + subject, request.dump()), nullptr, false);
+  }
+  // Publishes `count` messages to `subject`; whether the stream acknowledged each.
+  bool PublishToStream(const std::string& subject, int count) {
+    for (int i = 0; i < count; ++i) {
+      nlohmann::json ack = nlohmann::json::parse(Request(subject, "job"), nullptr, false);
+      if (!ack.is_object() || !ack.contains("seq")) return false;
+    }
+    return true;
+  }
+  // Fetches `count` messages for durable `consumer` of `stream` without acknowledging them,
+  // waiting up to 10 s for them; their acknowledgement subjects (fewer when fewer came).
+  std::vector<std::string> Fetch(const std::string& stream, const std::string& consumer,
+                                 int count) {
+    std::string inbox = "_INBOX.test." + std::to_string(++requests_);
+    std::string request =
+        "{\"batch\":" + std::to_string(count) + ",\"expires\":10000000000}";  // ns
+    std::vector<std::string> acks;
+    if (!Send("PUB $JS.API.CONSUMER.MSG.NEXT." + stream + "." + consumer + " " + inbox + " " +
+              std::to_string(request.size()) + "\r\n" + request + "\r\n")) {
+      return acks;
+    }
+    Message m;
+    // A message keeps its own subject (it reaches the inbox's subscription); its reply
+    // subject is where its acknowledgement goes. A status (timeout) comes on the inbox.
+    while (static_cast<int>(acks.size()) < count && Next(m)) {
+      if (m.reply.rfind("$JS.ACK.", 0) == 0) {
+        acks.push_back(m.reply);
+      } else if (m.subject == inbox) {
+        break;
+      }
+    }
+    return acks;
+  }
+  // Acknowledges a fetched message and waits for the server to confirm it.
+  bool Ack(const std::string& ack_subject) {
+    return Send("PUB " + ack_subject + " 0\r\n\r\nPING\r\n") && WaitPong();
+  }
+
+ private:
+  struct Message {
+    std::string subject;
+    std::string reply;
+    std::string payload;
+  };
+
+  bool Send(const std::string& data) {
+    size_t sent = 0;
+    while (sent < data.size()) {
+      ssize_t n = send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      sent += static_cast<size_t>(n);
+    }
+    return true;
+  }
+  // Reads until `buffer_` holds `n` bytes; false on a closed socket or the timeout.
+  bool Fill(size_t n) {
+    char chunk[4096];
+    while (buffer_.size() < n) {
+      ssize_t got = recv(fd_, chunk, sizeof(chunk), 0);
+      if (got <= 0) return false;
+      buffer_.append(chunk, static_cast<size_t>(got));
+    }
+    return true;
+  }
+  // One protocol line without its CRLF; "" on failure.
+  std::string Line() {
+    size_t end;
+    while ((end = buffer_.find("\r\n")) == std::string::npos) {
+      if (!Fill(buffer_.size() + 1)) return "";
+    }
+    std::string line = buffer_.substr(0, end);
+    buffer_.erase(0, end + 2);
+    return line;
+  }
+  // The next MSG or HMSG (a header-only HMSG is a JetStream status); answers PINGs on the way.
+  bool Next(Message& m) {
+    for (;;) {
+      std::string line = Line();
+      if (line.empty()) return false;
+      if (line == "PING") {
+        if (!Send("PONG\r\n")) return false;
+        continue;
+      }
+      if (line.rfind("MSG ", 0) != 0 && line.rfind("HMSG ", 0) != 0) {
+        if (line.rfind("-ERR", 0) == 0) return false;
+        continue;  // PONG, +OK, INFO
+      }
+      std::vector<std::string> parts;
+      for (size_t start = 0; start < line.size();) {
+        size_t end = line.find(' ', start);
+        if (end == std::string::npos) end = line.size();
+        parts.push_back(line.substr(start, end - start));
+        start = end + 1;
+      }
+      const bool headers = parts[0] == "HMSG";
+      // MSG subject sid [reply] size; HMSG subject sid [reply] header_size total_size.
+      const size_t fixed = headers ? 5 : 4;
+      if (parts.size() < fixed || parts.size() > fixed + 1) return false;
+      const size_t total = std::stoul(parts.back());
+      const size_t header_size = headers ? std::stoul(parts[parts.size() - 2]) : 0;
+      if (!Fill(total + 2)) return false;
+      m.subject = parts[1];
+      m.reply = parts.size() == fixed + 1 ? parts[3] : "";
+      m.payload = buffer_.substr(header_size, total - header_size);
+      buffer_.erase(0, total + 2);
+      return true;
+    }
+  }
+  bool WaitPong() {
+    for (;;) {
+      std::string line = Line();
+      if (line.empty() || line.rfind("-ERR", 0) == 0) return false;
+      if (line == "PONG") return true;
+      if (line == "PING" && !Send("PONG\r\n")) return false;
+    }
+  }
+
+  int fd_ = -1;
+  bool ok_ = false;
+  int requests_ = 0;
+  std::string buffer_;
+};
+
 // An HTTP server on 127.0.0.1 answering GET `path` with `body()`; 404 for anything else.
 class HttpEndpoint {
  public:
@@ -269,14 +477,7 @@ class PrometheusServer {
   PrometheusServer& operator=(const PrometheusServer&) = delete;
 
   bool WaitReady() {
-    return PollUntil(
-        [&] {
-          httplib::Client client("127.0.0.1", port_);
-          client.set_connection_timeout(1);
-          auto r = client.Get("/-/ready");
-          return r && r->status == 200;
-        },
-        60);
+    return PollUntil([&] { return AnswersOk(port_, "/-/ready"); }, 60);
   }
 
   // The `data.result` array of an instant query through /api/v1/query; null when the query

@@ -1,5 +1,6 @@
 // End to end, demand from real systems: apps whose demand is a Redis list's length, a Redis
-// stream consumer group's backlog, a RabbitMQ queue's messages, a KEDA external scaler's
+// stream consumer group's backlog, a RabbitMQ queue's messages, a NATS JetStream consumer's
+// pending messages, a KEDA external scaler's
 // metrics, a number in a JSON document served
 // over HTTP, and a Prometheus query over a scraped exporter, each followed up and down by real
 // containers on dockerd; a source that stops answering holds the running count (the same containers
@@ -204,6 +205,77 @@ TEST_F(SourcesE2eTest, RabbitMqAppFollowsTheQueue) {
   WaitRunning(app, 0);
 }
 
+// A NATS JetStream durable consumer's messages not yet delivered plus those delivered and not
+// yet acknowledged, from the server's monitoring endpoint. A consumer that does not exist is
+// named in the condition; the server stopping holds the count, its return resumes.
+TEST_F(SourcesE2eTest, NatsAppFollowsTheJetStreamConsumer) {
+  ASSERT_FALSE(FindProgram("nats-server").empty()) << "install the Debian package nats-server";
+  NatsServer nats;
+  ASSERT_TRUE(nats.StartAndWait()) << nats.log();
+  {
+    NatsClient client(nats.port());
+    ASSERT_TRUE(client.ok()) << nats.log();
+    nlohmann::json stream =
+        client.Api("STREAM.CREATE.ORDERS",
+                   {{"name", "ORDERS"}, {"subjects", {"orders.>"}}, {"storage", "file"}});
+    ASSERT_TRUE(stream.contains("config")) << stream;
+    nlohmann::json consumer =
+        client.Api("CONSUMER.DURABLE.CREATE.ORDERS.workers",
+                   {{"stream_name", "ORDERS"},
+                    {"config",
+                     {{"durable_name", "workers"},
+                      {"ack_policy", "explicit"},
+                      {"ack_wait", 4'000'000'000}}}});  // ns: unacknowledged go again after 4 s
+    ASSERT_TRUE(consumer.contains("config")) << consumer;
+  }
+  auto demand = [&](const std::string& consumer) {
+    return "    source: nats\n    targetPerContainer: 10\n    intervalSeconds: 0.5\n"
+           "    timeoutSeconds: 1\n    nats: {monitorUrl: \"" +
+           nats.monitor_url() + "\", stream: ORDERS, consumer: " + consumer + "}\n";
+  };
+  std::string app = Apply("nats", 6, demand("workers"));
+  std::string nobody = Apply("nats-nobody", 6, demand("nobody"));
+  WaitRunning(app, 0);
+
+  NatsClient client(nats.port());
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE(client.PublishToStream("orders.new", 40));
+  WaitRunning(app, 4);  // 40 pending: ceil(40 / 10)
+  EXPECT_EQ(c().Status(app, "demand"), 40);
+  // Delivered and not acknowledged is still work.
+  std::vector<std::string> acks = client.Fetch("ORDERS", "workers", 40);
+  ASSERT_EQ(acks.size(), 40u);
+  c().WaitFor([&] { return c().Status(app, "demand") == 40; }, app + " demand 40 after fetch");
+  EXPECT_EQ(c().Status(app, "running"), 4);
+  for (int i = 0; i < 35; ++i) ASSERT_TRUE(client.Ack(acks[i]));
+  WaitRunning(app, 1);  // 5 still to acknowledge
+  c().WaitFor([&] { return DemandAvailable(nobody, "False"); }, nobody + " DemandAvailable=False");
+  nlohmann::json missing = Condition(nobody, "DemandAvailable");
+  EXPECT_NE(missing["message"].get<std::string>().find(
+                "consumer \"nobody\" of stream \"ORDERS\" not found (consumers: workers)"),
+            std::string::npos)
+      << missing;
+
+  const std::set<std::string> before = RunningIds(app);
+  nats.Stop();
+  c().WaitFor([&] { return DemandAvailable(app, "False"); }, app + " DemandAvailable=False");
+  nlohmann::json condition = Condition(app, "DemandAvailable");
+  EXPECT_NE(condition["message"].get<std::string>().find("nats: "), std::string::npos) << condition;
+  EXPECT_EQ(RunningIds(app), before);
+
+  ASSERT_TRUE(nats.StartAndWait()) << nats.log();  // the stream and consumer from its store
+  c().WaitFor([&] { return DemandAvailable(app, "True"); }, app + " DemandAvailable=True",
+              absl::Seconds(60));
+  NatsClient again(nats.port());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(c().Status(app, "demand"), 5);
+  // The 5 unacknowledged are delivered again once their ack wait ends; fetch and ack them.
+  std::vector<std::string> rest = again.Fetch("ORDERS", "workers", 5);
+  ASSERT_EQ(rest.size(), 5u);
+  for (const std::string& ack : rest) ASSERT_TRUE(again.Ack(ack));
+  WaitRunning(app, 0);
+}
+
 // A KEDA external scaler (a gRPC server of the ExternalScaler service in this process): the
 // app follows the sum of its metrics, goes to 0 while it is not active, holds while the
 // scaler is down and resumes when it is back.
@@ -341,7 +413,8 @@ TEST_F(SourcesE2eTest, BadSourceSettingsAreRefusedAtApplyWithTheFieldPath) {
        "spec.demand.redisList.key"},
       {"    source: redis-list\n    redisList: {address: \"127.0.0.1:99999\", key: jobs}\n",
        "spec.demand.redisList.address"},
-      {"    source: http-json\n    httpJson: {url: \"http://127.0.0.1/s\", pointer: queue/depth}\n",
+      {"    source: http-json\n    httpJson: {url: \"http://127.0.0.1/s\", pointer: "
+       "queue/depth}\n",
        "spec.demand.httpJson.pointer"},
       {"    source: http-json\n    httpJson: {url: \"ftp://127.0.0.1/s\", pointer: /n}\n",
        "spec.demand.httpJson.url"},
@@ -352,6 +425,8 @@ TEST_F(SourcesE2eTest, BadSourceSettingsAreRefusedAtApplyWithTheFieldPath) {
       {"    source: rabbitmq\n    rabbitmq: {url: \"http://127.0.0.1:15672\", queue: jobs, "
        "exchange: x}\n",
        "spec.demand.rabbitmq.exchange"},
+      {"    source: nats\n    nats: {monitorUrl: \"http://127.0.0.1:8222\", stream: ORDERS}\n",
+       "spec.demand.nats.consumer"},
       {"    source: redis-stream\n    redisStream: {address: \"127.0.0.1:6379\", key: orders}\n",
        "spec.demand.redisStream.group"},
       {"    source: redis-list\n    fallback: {afterFailures: 0, replicas: 1}\n"

@@ -1,6 +1,7 @@
 // Fuzzes the parsers of demand-source answers: ParsePrometheusAnswer (the body of
 // /api/v1/query with an HTTP status), ParseRabbitMqQueue (a management API answer about a
-// queue, with an HTTP status), ExtractJsonNumber (an RFC 6901 pointer into an
+// queue, with an HTTP status), ParseNatsJsz (a NATS /jsz?consumers=true answer, with an HTTP
+// status), ExtractJsonNumber (an RFC 6901 pointer into an
 // HTTP-JSON answer), LlenReplyValue, StreamGroupFromReply and EntriesAfter (Redis replies,
 // as hiredis's reader cuts them from the bytes of a connection). The first input byte picks
 // the HTTP status; for HTTP-JSON the rest is "<pointer>\n<body>"; for Redis the rest is the
@@ -8,8 +9,8 @@
 //  - an accepted demand is a finite number (and for a Redis list length, >= 0);
 //  - the bytes read as an external scaler's GetMetricsResponse (SumMetricValues) give a
 //    finite demand >= 0 or FailedPrecondition with a message;
-//  - a RabbitMQ demand is a count >= 0 from a 200 answer; refusals are FailedPrecondition
-//    (Unavailable for 5xx) with a message;
+//  - a RabbitMQ demand (and a NATS consumer's, from a /jsz answer) is a count >= 0 from a 200
+//    answer; refusals are FailedPrecondition (Unavailable for 5xx) with a message;
 //  - a stream group's pending and lag are >= 0, and it has a last-delivered-id; the
 //    entries counted after an id are at most those in the reply;
 //  - a refused Prometheus answer is FailedPrecondition or Unavailable (5xx) with a
@@ -29,6 +30,7 @@
 
 #include "controller/demand/external_source.h"
 #include "controller/demand/http_json_source.h"
+#include "controller/demand/nats_source.h"
 #include "controller/demand/prometheus_source.h"
 #include "controller/demand/rabbitmq_source.h"
 #include "controller/demand/redis_list_source.h"
@@ -56,19 +58,32 @@ void CheckPrometheus(int http_status, std::string_view body, std::string_view in
   FuzzCheck(!demand.status().message().empty(), "a refusal says why", input);
 }
 
-void CheckRabbitMq(int http_status, std::string_view body, std::string_view input) {
-  const microscale::RabbitMqDemand spec{"http://127.0.0.1:15672", "/", "jobs", "guest", "guest"};
-  absl::StatusOr<double> demand = microscale::ParseRabbitMqQueue(http_status, body, spec);
+// A queue's message count from an HTTP answer (RabbitMQ's management API, NATS's /jsz).
+void CheckQueueCount(const absl::StatusOr<double>& demand, int http_status,
+                     std::string_view input) {
   if (demand.ok()) {
-    FuzzCheck(http_status == 200, "only a 200 answer holds a RabbitMQ demand", input);
-    FuzzCheck(std::isfinite(*demand) && *demand >= 0, "a RabbitMQ demand is a count", input);
+    FuzzCheck(http_status == 200, "only a 200 answer holds a queue's count", input);
+    FuzzCheck(std::isfinite(*demand) && *demand >= 0, "a queue's demand is a count", input);
     return;
   }
   absl::StatusCode code = demand.status().code();
   FuzzCheck(code == absl::StatusCode::kFailedPrecondition ||
                 (code == absl::StatusCode::kUnavailable && http_status >= 500),
-            "a refused RabbitMQ answer is FailedPrecondition, or Unavailable for 5xx", input);
+            "a refused queue answer is FailedPrecondition, or Unavailable for 5xx", input);
   FuzzCheck(!demand.status().message().empty(), "a refusal says why", input);
+}
+
+void CheckRabbitMq(int http_status, std::string_view body, std::string_view input) {
+  const microscale::RabbitMqDemand spec{"http://127.0.0.1:15672", "/", "jobs", "guest", "guest"};
+  CheckQueueCount(microscale::ParseRabbitMqQueue(http_status, body, spec), http_status, input);
+}
+
+// Both with no account named (every account is searched) and with one.
+void CheckNats(int http_status, std::string_view body, std::string_view input) {
+  microscale::NatsDemand spec{"http://127.0.0.1:8222", "ORDERS", "workers", ""};
+  CheckQueueCount(microscale::ParseNatsJsz(http_status, body, spec), http_status, input);
+  spec.account = "$G";
+  CheckQueueCount(microscale::ParseNatsJsz(http_status, body, spec), http_status, input);
 }
 
 // The bytes as a GetMetricsResponse of a KEDA external scaler (protobuf wire format).
@@ -164,6 +179,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view rest = input.substr(1);
   CheckPrometheus(http_status, rest, input);
   CheckRabbitMq(http_status, rest, input);
+  CheckNats(http_status, rest, input);
   CheckExternal(rest, input);
   CheckHttpJson(rest, input);
   CheckRedis(rest, input);
