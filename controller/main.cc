@@ -41,6 +41,15 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  // An etcd that does not answer yet is waited for; a stop signal ends the wait.
+  absl::Status store = Controller::WaitForStore(*flags.config, [&](absl::Duration delay) {
+    timespec timeout = absl::ToTimespec(delay);
+    return sigtimedwait(&signals, nullptr, &timeout) < 0;  // < 0: the time passed, no signal
+  });
+  if (!store.ok()) {
+    microscale::LogInfo("stopped", {{"reason", store}});
+    return 0;
+  }
   auto controller = Controller::Start(*flags.config, MICROSCALE_VERSION);
   if (!controller.ok()) {
     microscale::LogError("controller failed to start", {{"error", controller.status()}});

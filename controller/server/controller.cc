@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/backoff.h"
 #include "common/http/http_server.h"
 #include "common/log.h"
 #include "common/tls/tls_credentials.h"
@@ -20,6 +21,7 @@
 #include "controller/server/event_log.h"
 #include "controller/server/node_registry.h"
 #include "controller/server/reconciler.h"
+#include "controller/store/etcd_state_store.h"
 #include "controller/store/sqlite_state_store.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -105,6 +107,10 @@ void SetGrpcLimits(grpc::ServerBuilder& builder) {
 // is tried again for a little longer than that.
 constexpr absl::Duration kListenRetry = absl::Seconds(6);
 
+// The most one etcd call may take (an endpoint that does not answer within it is passed
+// over for the next).
+constexpr absl::Duration kEtcdTimeout = absl::Seconds(5);
+
 absl::Status RetryListen(const char* flag, const std::string& address,
                          const std::function<absl::Status()>& listen) {
   const absl::Time give_up = absl::Now() + kListenRetry;
@@ -178,17 +184,40 @@ absl::Status StartHttp(Controller::Parts& p) {
 
 }  // namespace
 
+absl::Status Controller::WaitForStore(const ControllerConfig& config,
+                                      const std::function<bool(absl::Duration)>& wait) {
+  if (config.etcd_endpoints.empty()) return absl::OkStatus();
+  EtcdClient client(config.etcd_endpoints, nullptr, kEtcdTimeout);
+  Backoff backoff(BackoffOptions{.initial = absl::Seconds(1), .max = absl::Seconds(10)});
+  for (;;) {
+    absl::StatusOr<etcdserverpb::RangeResponse> read = client.RangePrefix(config.etcd_prefix);
+    if (read.ok()) return absl::OkStatus();
+    absl::Duration delay = backoff.Next();
+    LogWarn("waiting for the state store",
+            {{"error", read.status()}, {"retry_in", absl::FormatDuration(delay)}});
+    if (!wait(delay)) return absl::CancelledError("stopped while waiting for etcd");
+  }
+}
+
 absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerConfig& config,
                                                               std::string version, Clock& clock) {
   auto p = std::make_unique<Parts>(config, clock);
-  absl::StatusOr<std::unique_ptr<SqliteStateStore>> store =
-      SqliteStateStore::Open(config.data_dir, clock);
-  if (!store.ok()) return store.status();
-  absl::StatusOr<std::unique_ptr<DataDirLock>> lock =
-      DataDirLock::Acquire(config.data_dir, kListenRetry);
-  if (!lock.ok()) return lock.status();
-  p->lock = *std::move(lock);
-  p->store = *std::move(store);
+  if (!config.etcd_endpoints.empty()) {
+    auto store = std::make_unique<EtcdStateStore>(
+        std::make_shared<EtcdClient>(config.etcd_endpoints, nullptr, kEtcdTimeout),
+        config.etcd_prefix, clock);
+    if (absl::Status s = store->ClaimFor(config.cluster_name); !s.ok()) return s;
+    p->store = std::move(store);
+  } else {
+    absl::StatusOr<std::unique_ptr<SqliteStateStore>> store =
+        SqliteStateStore::Open(config.data_dir, clock);
+    if (!store.ok()) return store.status();
+    absl::StatusOr<std::unique_ptr<DataDirLock>> lock =
+        DataDirLock::Acquire(config.data_dir, kListenRetry);
+    if (!lock.ok()) return lock.status();
+    p->lock = *std::move(lock);
+    p->store = *std::move(store);
+  }
   Parts* raw = p.get();
   p->reconciler = std::make_unique<Reconciler>(
       ReconcilerDeps{clock, p->apps, p->nodes, p->tracker, p->events, p->metrics, *p->store},

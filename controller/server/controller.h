@@ -9,6 +9,7 @@
 #ifndef MICROSCALE_CONTROLLER_SERVER_CONTROLLER_H_
 #define MICROSCALE_CONTROLLER_SERVER_CONTROLLER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,13 @@ class Controller {
                                                            std::string version,
                                                            Clock& clock = RealClock::Get());
   ~Controller();
+
+  // With --store etcd://: reads under the prefix until etcd answers, logging each failure
+  // (it names etcd and every endpoint) and waiting with backoff (1 s doubling to 10 s)
+  // through `wait`, which returns false to give up (a stop signal): Cancelled then. OK at
+  // once for sqlite.
+  static absl::Status WaitForStore(const ControllerConfig& config,
+                                   const std::function<bool(absl::Duration)>& wait);
 
   // Stops serving: agents see their streams end and keep their containers.
   void Shutdown();

@@ -4,10 +4,12 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "common/flags.h"
 #include "common/http/host_port.h"
 #include "common/quantity.h"
 #include "common/strings.h"
+#include "controller/store/etcd_client.h"
 
 namespace microscale {
 namespace {
@@ -17,6 +19,7 @@ struct RawFlags {
   std::string http_addr = "0.0.0.0:7401";
   std::string data_dir = "./microscale-data";
   std::string store = "sqlite";
+  std::string etcd_prefix = "/microscale/<cluster-name>/";
   std::string cluster_name = "default";
   std::string node_timeout = "10s";
   std::string startup_grace = "10s";
@@ -52,13 +55,20 @@ std::optional<ControllerFlagsResult> Convert(const RawFlags& raw, ControllerConf
   if (raw.data_dir.empty()) return UsageError("data-dir", "must not be empty");
   config.data_dir = raw.data_dir;
   if (raw.store != "sqlite") {
-    return UsageError(
-        "store",
-        absl::StrCat("\"", raw.store, "\" is not a supported store (this build offers sqlite)"));
+    absl::StatusOr<std::vector<std::string>> endpoints = ParseEtcdUrl(raw.store);
+    if (!endpoints.ok()) return UsageError("store", ToStd(endpoints.status().message()));
+    config.etcd_endpoints = *std::move(endpoints);
   }
   config.store = raw.store;
   if (raw.cluster_name.empty()) return UsageError("cluster-name", "must not be empty");
   config.cluster_name = raw.cluster_name;
+  config.etcd_prefix = absl::StrReplaceAll(raw.etcd_prefix, {{"<cluster-name>", raw.cluster_name}});
+  if (config.etcd_prefix.empty() || config.etcd_prefix.front() != '/' ||
+      config.etcd_prefix.back() != '/' || config.etcd_prefix.find('\0') != std::string::npos) {
+    return UsageError("etcd-prefix",
+                      absl::StrCat("must start and end with '/', like /microscale/prod/ (got \"",
+                                   raw.etcd_prefix, "\")"));
+  }
   auto timeout = ParseDuration(raw.node_timeout);
   if (!timeout.ok()) return UsageError("node-timeout", ToStd(timeout.status().message()));
   if (*timeout <= absl::ZeroDuration()) return UsageError("node-timeout", "must be greater than 0");
@@ -134,7 +144,10 @@ ControllerFlagsResult ParseControllerFlags(int argc, const char* const* argv,
       "gRPC listen address for agents and microscalectl (0.0.0.0:7400 to serve other hosts)");
   AddEnvFlag(app, "http-addr", &raw.http_addr, "listen address of /metrics, /healthz, /readyz");
   AddEnvFlag(app, "data-dir", &raw.data_dir, "directory of the state database");
-  AddEnvFlag(app, "store", &raw.store, "state store: sqlite");
+  AddEnvFlag(app, "store", &raw.store,
+             "state store: sqlite (in --data-dir) or etcd://host:port[,host:port...]");
+  AddEnvFlag(app, "etcd-prefix", &raw.etcd_prefix,
+             "with --store etcd://: the prefix of every key; <cluster-name> is replaced");
   AddEnvFlag(app, "cluster-name", &raw.cluster_name, "name of the cluster agents must join");
   AddEnvFlag(app, "node-timeout", &raw.node_timeout,
              "a node silent this long is NotReady and its containers are replaced");

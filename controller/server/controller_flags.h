@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "common/log.h"
@@ -20,7 +21,9 @@ struct ControllerConfig {
   std::string grpc_addr = "127.0.0.1:7400";
   std::string http_addr = "0.0.0.0:7401";
   std::string data_dir = "./microscale-data";
-  std::string store = "sqlite";
+  std::string store = "sqlite";             // sqlite | etcd://host:port[,host:port...]
+  std::vector<std::string> etcd_endpoints;  // of --store etcd://...; empty for sqlite
+  std::string etcd_prefix;                  // every key under it; ends with '/'
   std::string cluster_name = "default";
   absl::Duration node_timeout = absl::Seconds(10);
   absl::Duration startup_grace = absl::Seconds(10);

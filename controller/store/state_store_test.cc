@@ -1,4 +1,6 @@
-// Behaviour every StateStore must have, run against the SQLite and the in-memory store.
+// Behaviour every StateStore must have, run against each store StoreKinds() names: the
+// SQLite and the in-memory store in the unit tests, the etcd store (on a real etcd) in the
+// integration tests.
 #include "controller/store/state_store.h"
 
 #include <functional>
@@ -6,8 +8,7 @@
 #include <thread>
 
 #include "common/clock.h"
-#include "controller/store/memory_state_store.h"
-#include "controller/store/sqlite_state_store.h"
+#include "controller/store/store_kinds.h"
 #include "controller/store/store_test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -23,24 +24,7 @@ using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
 
-struct StoreKind {
-  std::string name;
-  std::function<std::unique_ptr<StateStore>(const std::string& dir, Clock& clock)> make;
-};
-
-std::vector<StoreKind> Kinds() {
-  return {{"Sqlite",
-           [](const std::string& dir, Clock& clock) -> std::unique_ptr<StateStore> {
-             auto store = SqliteStateStore::Open(dir, clock);
-             EXPECT_TRUE(store.ok()) << store.status();
-             return store.ok() ? std::move(*store) : nullptr;
-           }},
-          {"Memory", [](const std::string&, Clock& clock) -> std::unique_ptr<StateStore> {
-             return std::make_unique<MemoryStateStore>(clock);
-           }}};
-}
-
-class StateStoreTest : public ::testing::TestWithParam<StoreKind> {
+class StateStoreTest : public ::testing::TestWithParam<testing::StoreKind> {
  protected:
   void SetUp() override {
     store_ = GetParam().make(dir_.path(), clock_);
@@ -68,7 +52,7 @@ TEST_P(StateStoreTest, ApplyCreatesThenKeepsThenConfigures) {
 
   clock_.Advance(absl::Minutes(5));
   auto again = store_->ApplyApps({Spec("web")});
-  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_THAT(*again, ElementsAre(AppChange{"web", ApplyAction::kUnchanged, 1}));
 
   auto changed = store_->ApplyApps({Spec("web", 1)});
@@ -319,8 +303,8 @@ TEST_P(StateStoreTest, BadTokensAreRefusedNamingTheProblem) {
   EXPECT_TRUE(store_->ListTokens()->empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(AllStores, StateStoreTest, ::testing::ValuesIn(Kinds()),
-                         [](const ::testing::TestParamInfo<StoreKind>& param) {
+INSTANTIATE_TEST_SUITE_P(AllStores, StateStoreTest, ::testing::ValuesIn(testing::StoreKinds()),
+                         [](const ::testing::TestParamInfo<testing::StoreKind>& param) {
                            return param.param.name;
                          });
 

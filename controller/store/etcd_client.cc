@@ -1,0 +1,180 @@
+#include "controller/store/etcd_client.h"
+
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/strings.h"
+
+namespace microscale {
+namespace {
+
+constexpr std::string_view kScheme = "etcd://";
+
+// host:port with a port 1..65535; the host a name, an IPv4 address or [IPv6].
+bool IsHostPort(std::string_view endpoint) {
+  size_t colon = endpoint.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  std::string_view host = endpoint.substr(0, colon);
+  if (host.front() == '[' ? host.back() != ']' : host.find_first_of(":/[]") != host.npos) {
+    return false;
+  }
+  int port = 0;
+  return absl::SimpleAtoi(ToAbsl(endpoint.substr(colon + 1)), &port) && port >= 1 &&
+         port <= 65535 &&
+         endpoint.substr(colon + 1).find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+bool Unreachable(const grpc::Status& status) {
+  return status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+         status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> ParseEtcdUrl(std::string_view url) {
+  auto bad = [&](std::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat(ToAbsl(why), " (got \"", ToAbsl(url), "\")"));
+  };
+  if (url.substr(0, kScheme.size()) != kScheme) {
+    return bad("must be sqlite or etcd://host:port[,host:port...]");
+  }
+  std::vector<std::string> endpoints;
+  for (absl::string_view piece : absl::StrSplit(ToAbsl(url.substr(kScheme.size())), ',')) {
+    std::string_view endpoint = ToStd(piece);
+    if (endpoint.empty()) return bad("an etcd endpoint is empty");
+    if (!IsHostPort(endpoint)) {
+      return bad(absl::StrCat("etcd endpoint \"", ToAbsl(endpoint),
+                              "\" must be host:port with a port from 1 to 65535"));
+    }
+    endpoints.emplace_back(endpoint);
+  }
+  return endpoints;
+}
+
+std::string PrefixEnd(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty()) {
+    if (static_cast<unsigned char>(end.back()) < 0xff) {
+      end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+      return end;
+    }
+    end.pop_back();
+  }
+  return std::string(1, '\0');  // every key: etcd reads "\0" as the end of the key space
+}
+
+EtcdClient::EtcdClient(std::vector<std::string> endpoints,
+                       std::shared_ptr<grpc::ChannelCredentials> credentials,
+                       absl::Duration timeout)
+    : endpoints_(std::move(endpoints)), timeout_(timeout) {
+  if (credentials == nullptr) credentials = grpc::InsecureChannelCredentials();
+  for (const std::string& address : endpoints_) {
+    std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(address, credentials);
+    stubs_.push_back(
+        {address, etcdserverpb::KV::NewStub(channel), etcdserverpb::Lease::NewStub(channel)});
+  }
+}
+
+absl::Status EtcdClient::OnSomeEndpoint(
+    std::string_view what,
+    const std::function<grpc::Status(Endpoint&, grpc::ClientContext&)>& call) {
+  size_t first;
+  {
+    absl::MutexLock lock(&mu_);
+    first = current_;
+  }
+  std::vector<std::string> failures;
+  for (size_t i = 0; i < stubs_.size(); ++i) {
+    Endpoint& endpoint = stubs_[(first + i) % stubs_.size()];
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+    grpc::Status status = call(endpoint, context);
+    if (status.ok()) {
+      absl::MutexLock lock(&mu_);
+      current_ = (first + i) % stubs_.size();
+      return absl::OkStatus();
+    }
+    if (!Unreachable(status)) {
+      return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                          absl::StrCat("etcd at ", endpoint.address, " refused ", ToAbsl(what),
+                                       ": ", status.error_message()));
+    }
+    failures.push_back(absl::StrCat(endpoint.address, ": ", status.error_message()));
+  }
+  return absl::UnavailableError(
+      absl::StrCat("etcd did not answer ", ToAbsl(what), " (", absl::StrJoin(failures, "; "), ")"));
+}
+
+absl::StatusOr<etcdserverpb::RangeResponse> EtcdClient::Range(
+    const etcdserverpb::RangeRequest& request) {
+  etcdserverpb::RangeResponse response;
+  absl::Status status = OnSomeEndpoint("a read", [&](Endpoint& e, grpc::ClientContext& context) {
+    return e.kv->Range(&context, request, &response);
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<etcdserverpb::RangeResponse> EtcdClient::RangePrefix(std::string_view prefix) {
+  etcdserverpb::RangeRequest request;
+  request.set_key(std::string(prefix));
+  request.set_range_end(PrefixEnd(prefix));
+  return Range(request);
+}
+
+absl::StatusOr<etcdserverpb::TxnResponse> EtcdClient::Txn(const etcdserverpb::TxnRequest& request) {
+  etcdserverpb::TxnResponse response;
+  absl::Status status =
+      OnSomeEndpoint("a transaction", [&](Endpoint& e, grpc::ClientContext& context) {
+        return e.kv->Txn(&context, request, &response);
+      });
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<etcdserverpb::LeaseGrantResponse> EtcdClient::LeaseGrant(int64_t ttl_seconds) {
+  etcdserverpb::LeaseGrantRequest request;
+  request.set_ttl(ttl_seconds);
+  etcdserverpb::LeaseGrantResponse response;
+  absl::Status status =
+      OnSomeEndpoint("a lease grant", [&](Endpoint& e, grpc::ClientContext& context) {
+        return e.lease->LeaseGrant(&context, request, &response);
+      });
+  if (!status.ok()) return status;
+  if (!response.error().empty()) {
+    return absl::FailedPreconditionError(absl::StrCat("etcd refused a lease: ", response.error()));
+  }
+  return response;
+}
+
+absl::Status EtcdClient::LeaseRevoke(int64_t lease) {
+  etcdserverpb::LeaseRevokeRequest request;
+  request.set_id(lease);
+  etcdserverpb::LeaseRevokeResponse response;
+  return OnSomeEndpoint("a lease revoke", [&](Endpoint& e, grpc::ClientContext& context) {
+    return e.lease->LeaseRevoke(&context, request, &response);
+  });
+}
+
+absl::StatusOr<int64_t> EtcdClient::LeaseKeepAliveOnce(int64_t lease) {
+  etcdserverpb::LeaseKeepAliveResponse response;
+  bool answered = false;
+  absl::Status status =
+      OnSomeEndpoint("a lease keep-alive", [&](Endpoint& e, grpc::ClientContext& context) {
+        auto stream = e.lease->LeaseKeepAlive(&context);
+        etcdserverpb::LeaseKeepAliveRequest request;
+        request.set_id(lease);
+        if (stream->Write(request)) answered = stream->Read(&response);
+        stream->WritesDone();
+        if (answered) context.TryCancel();  // the stream's job is done
+        grpc::Status finish = stream->Finish();
+        return answered ? grpc::Status::OK : finish;
+      });
+  if (!status.ok()) return status;
+  return response.ttl();
+}
+
+}  // namespace microscale
