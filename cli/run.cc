@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "cli/commands.h"
 #include "common/edit_distance.h"
 #include "common/quantity.h"
@@ -105,11 +106,14 @@ const CLI::Validator& NonEmptyAddress() {
   static const CLI::Validator validator(
       [](std::string& text) -> std::string {
         if (text.empty()) return "must not be empty (e.g. 127.0.0.1:7400)";
-        const bool has_scheme = text.find(":/") != std::string::npos ||
-                                absl::StartsWith(text, "unix:") ||
-                                absl::StartsWith(text, "unix-abstract:");
-        if (!has_scheme && text.find(':') == std::string::npos) {
-          return absl::StrCat("\"", text, "\" has no port: give HOST:PORT (e.g. ", text, ":7400)");
+        // One address, or several separated by commas (controllers sharing a state store).
+        for (absl::string_view one : absl::StrSplit(text, ',')) {
+          if (one.empty()) return absl::StrCat("an address in \"", text, "\" is empty");
+          const bool has_scheme = absl::StrContains(one, ":/") || absl::StartsWith(one, "unix:") ||
+                                  absl::StartsWith(one, "unix-abstract:");
+          if (!has_scheme && !absl::StrContains(one, ':')) {
+            return absl::StrCat("\"", one, "\" has no port: give HOST:PORT (e.g. ", one, ":7400)");
+          }
         }
         return "";
       },
@@ -354,7 +358,9 @@ void AddSimulate(CLI::App& app, Args& args, Action& action) {
 }
 
 void AddGlobalOptions(CLI::App& app, GlobalOptions& global, Args& args) {
-  app.add_option("--controller", global.controller, "Controller gRPC address (host:port)")
+  app.add_option("--controller", global.controller,
+                 "Controller gRPC address (host:port), or several separated by commas: the "
+                 "first that accepts a connection is used")
       ->envname("MICROSCALE_CONTROLLER")
       ->check(NonEmptyAddress())
       ->capture_default_str();

@@ -1,5 +1,9 @@
 // microscale-controller: parses flags, starts the Controller, stops it on SIGINT/SIGTERM.
 // `microscale-controller token ...` manages API tokens instead (see token_command.h).
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <csignal>
 #include <iostream>
 #include <string_view>
@@ -10,6 +14,7 @@
 #include "common/shutdown_deadline.h"
 #include "controller/server/controller.h"
 #include "controller/server/controller_flags.h"
+#include "controller/server/leader_election.h"
 #include "controller/server/token_command.h"
 
 #ifndef MICROSCALE_VERSION
@@ -41,16 +46,34 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  // An etcd that does not answer yet is waited for; a stop signal ends the wait.
-  absl::Status store = Controller::WaitForStore(*flags.config, [&](absl::Duration delay) {
+  // Waits that a stop signal ends: false when one came.
+  auto wait = [&](absl::Duration delay) {
     timespec timeout = absl::ToTimespec(delay);
     return sigtimedwait(&signals, nullptr, &timeout) < 0;  // < 0: the time passed, no signal
-  });
-  if (!store.ok()) {
-    microscale::LogInfo("stopped", {{"reason", store}});
+  };
+  const microscale::ControllerConfig& config = *flags.config;
+  // On etcd: wait for it to answer, then lead, or stand by until this controller may.
+  absl::Status ready = Controller::WaitForStore(config, wait);
+  std::unique_ptr<microscale::LeaderElection> election;
+  std::atomic<bool> lost{false};
+  microscale::Leadership leadership;
+  if (ready.ok() && !config.etcd_endpoints.empty()) {
+    election = std::make_unique<microscale::LeaderElection>(
+        std::make_shared<microscale::EtcdClient>(config.etcd_endpoints, nullptr, absl::Seconds(5)),
+        microscale::LeaderElectionOptions{config.etcd_prefix + "leader", config.advertise_addr,
+                                          config.leader_lease});
+    ready = election->Campaign(wait);
+    // Losing leadership stops this process at once (exit 1), like a stop signal.
+    leadership = {election->key(), election->create_revision(), [&lost] {
+                    if (!lost.exchange(true)) kill(getpid(), SIGTERM);
+                  }};
+  }
+  if (!ready.ok()) {
+    microscale::LogInfo("stopped", {{"reason", ready}});
     return 0;
   }
-  auto controller = Controller::Start(*flags.config, MICROSCALE_VERSION);
+  auto controller =
+      Controller::Start(config, MICROSCALE_VERSION, microscale::RealClock::Get(), leadership);
   if (!controller.ok()) {
     microscale::LogError("controller failed to start", {{"error", controller.status()}});
     return 1;
@@ -65,10 +88,12 @@ int main(int argc, char** argv) {
     microscale::LogInfo("stopping", {{"signal", signal}});
     (*controller)->Shutdown();
   });
+  if (election != nullptr) election->KeepLeading(leadership.on_lost);
   (*controller)->Wait();
   waiter.join();
-  controller->reset();  // closes the store
+  controller->reset();                          // closes the store
+  if (election != nullptr) election->Resign();  // a standby takes over at once
   deadline.Disarm();
   microscale::LogInfo("stopped");
-  return 0;
+  return lost ? 1 : 0;
 }

@@ -32,4 +32,23 @@ absl::StatusOr<HostPort> ParseHostPort(std::string_view address) {
   return HostPort{host.empty() ? std::string("0.0.0.0") : std::string(host), port};
 }
 
+absl::StatusOr<std::vector<std::string>> ParseAddressList(std::string_view list) {
+  std::vector<std::string> addresses;
+  size_t start = 0;
+  for (;;) {
+    size_t comma = list.find(',', start);
+    std::string_view one =
+        list.substr(start, comma == std::string_view::npos ? list.npos : comma - start);
+    if (one.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("an address in \"", ToAbsl(list), "\" is empty"));
+    }
+    absl::StatusOr<HostPort> parsed = ParseHostPort(one);
+    if (!parsed.ok()) return parsed.status();
+    addresses.emplace_back(one);
+    if (comma == std::string_view::npos) return addresses;
+    start = comma + 1;
+  }
+}
+
 }  // namespace microscale

@@ -9,6 +9,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -21,6 +22,10 @@ struct HostPort {
 
 // InvalidArgument, quoting the input, when there is no port or it is not in 0..65535.
 absl::StatusOr<HostPort> ParseHostPort(std::string_view address);
+
+// A comma-separated list of dial addresses ("a:7400,b:7400"), each checked as ParseHostPort
+// does; InvalidArgument naming the bad element, or "" for an empty one.
+absl::StatusOr<std::vector<std::string>> ParseAddressList(std::string_view list);
 
 }  // namespace microscale
 

@@ -200,12 +200,16 @@ absl::Status Controller::WaitForStore(const ControllerConfig& config,
 }
 
 absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerConfig& config,
-                                                              std::string version, Clock& clock) {
+                                                              std::string version, Clock& clock,
+                                                              Leadership leadership) {
   auto p = std::make_unique<Parts>(config, clock);
   if (!config.etcd_endpoints.empty()) {
     auto store = std::make_unique<EtcdStateStore>(
         std::make_shared<EtcdClient>(config.etcd_endpoints, nullptr, kEtcdTimeout),
         config.etcd_prefix, clock);
+    if (!leadership.key.empty()) {
+      store->FenceOn(leadership.key, leadership.create_revision, std::move(leadership.on_lost));
+    }
     if (absl::Status s = store->ClaimFor(config.cluster_name); !s.ok()) return s;
     p->store = std::move(store);
   } else {

@@ -19,13 +19,22 @@
 
 namespace microscale {
 
+// With leader election on etcd: the leader key every store write is fenced on, and what to
+// call when a write finds the leadership lost.
+struct Leadership {
+  std::string key;
+  int64_t create_revision = 0;
+  std::function<void()> on_lost;
+};
+
 class Controller {
  public:
   // Opens the store, loads the apps and starts serving. Unavailable when an address
   // cannot be bound; the store's error when it cannot be opened.
   static absl::StatusOr<std::unique_ptr<Controller>> Start(const ControllerConfig& config,
                                                            std::string version,
-                                                           Clock& clock = RealClock::Get());
+                                                           Clock& clock = RealClock::Get(),
+                                                           Leadership leadership = {});
   ~Controller();
 
   // With --store etcd://: reads under the prefix until etcd answers, logging each failure

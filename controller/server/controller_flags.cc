@@ -20,6 +20,8 @@ struct RawFlags {
   std::string data_dir = "./microscale-data";
   std::string store = "sqlite";
   std::string etcd_prefix = "/microscale/<cluster-name>/";
+  std::string leader_lease = "5s";
+  std::string advertise_addr;
   std::string cluster_name = "default";
   std::string node_timeout = "10s";
   std::string startup_grace = "10s";
@@ -68,6 +70,18 @@ std::optional<ControllerFlagsResult> Convert(const RawFlags& raw, ControllerConf
     return UsageError("etcd-prefix",
                       absl::StrCat("must start and end with '/', like /microscale/prod/ (got \"",
                                    raw.etcd_prefix, "\")"));
+  }
+  auto lease = ParseDuration(raw.leader_lease);
+  if (!lease.ok()) return UsageError("leader-lease", ToStd(lease.status().message()));
+  if (*lease < absl::Seconds(2) || *lease > absl::Minutes(5) ||
+      *lease != absl::Trunc(*lease, absl::Seconds(1))) {
+    return UsageError("leader-lease", absl::StrCat("must be whole seconds from 2s to 5m (got \"",
+                                                   raw.leader_lease, "\")"));
+  }
+  config.leader_lease = *lease;
+  config.advertise_addr = raw.advertise_addr.empty() ? raw.grpc_addr : raw.advertise_addr;
+  if (auto hp = ParseHostPort(config.advertise_addr); !hp.ok()) {
+    return UsageError("advertise-addr", ToStd(hp.status().message()));
   }
   auto timeout = ParseDuration(raw.node_timeout);
   if (!timeout.ok()) return UsageError("node-timeout", ToStd(timeout.status().message()));
@@ -148,6 +162,11 @@ ControllerFlagsResult ParseControllerFlags(int argc, const char* const* argv,
              "state store: sqlite (in --data-dir) or etcd://host:port[,host:port...]");
   AddEnvFlag(app, "etcd-prefix", &raw.etcd_prefix,
              "with --store etcd://: the prefix of every key; <cluster-name> is replaced");
+  AddEnvFlag(app, "leader-lease", &raw.leader_lease,
+             "with --store etcd://: a leader that cannot renew its lease for this long is "
+             "replaced by a standby");
+  AddEnvFlag(app, "advertise-addr", &raw.advertise_addr,
+             "the address other controllers show for this one (default: --grpc-addr)");
   AddEnvFlag(app, "cluster-name", &raw.cluster_name, "name of the cluster agents must join");
   AddEnvFlag(app, "node-timeout", &raw.node_timeout,
              "a node silent this long is NotReady and its containers are replaced");

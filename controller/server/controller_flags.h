@@ -21,9 +21,11 @@ struct ControllerConfig {
   std::string grpc_addr = "127.0.0.1:7400";
   std::string http_addr = "0.0.0.0:7401";
   std::string data_dir = "./microscale-data";
-  std::string store = "sqlite";             // sqlite | etcd://host:port[,host:port...]
-  std::vector<std::string> etcd_endpoints;  // of --store etcd://...; empty for sqlite
-  std::string etcd_prefix;                  // every key under it; ends with '/'
+  std::string store = "sqlite";                    // sqlite | etcd://host:port[,host:port...]
+  std::vector<std::string> etcd_endpoints;         // of --store etcd://...; empty for sqlite
+  std::string etcd_prefix;                         // every key under it; ends with '/'
+  absl::Duration leader_lease = absl::Seconds(5);  // with etcd: the leader key's lease
+  std::string advertise_addr;  // what other controllers and agents are told; default grpc_addr
   std::string cluster_name = "default";
   absl::Duration node_timeout = absl::Seconds(10);
   absl::Duration startup_grace = absl::Seconds(10);

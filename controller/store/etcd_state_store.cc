@@ -98,9 +98,10 @@ std::string AppRecord(const StoredApp& app) {
 EtcdStateStore::EtcdStateStore(std::shared_ptr<EtcdClient> client, std::string prefix, Clock& clock)
     : client_(std::move(client)), prefix_(std::move(prefix)), clock_(clock) {}
 
-void EtcdStateStore::FenceOn(std::string key, int64_t create_revision) {
+void EtcdStateStore::FenceOn(std::string key, int64_t create_revision,
+                             std::function<void()> on_lost) {
   absl::MutexLock lock(&fence_mu_);
-  fence_ = Fence{std::move(key), create_revision};
+  fence_ = Fence{std::move(key), create_revision, std::move(on_lost)};
 }
 
 absl::Status EtcdStateStore::ClaimFor(std::string_view cluster) {
@@ -152,6 +153,12 @@ EtcdStateStore::Committed EtcdStateStore::Commit(std::vector<Compare> compares,
     const etcdserverpb::RangeResponse& leader =
         response.responses(response.responses_size() - 1).response_range();
     if (leader.kvs_size() == 0 || leader.kvs(0).create_revision() != fence->create_revision) {
+      std::function<void()> on_lost;
+      {
+        absl::MutexLock lock(&fence_mu_);
+        if (fence_) on_lost = std::exchange(fence_->on_lost, nullptr);
+      }
+      if (on_lost) on_lost();
       return absl::FailedPreconditionError(
           absl::StrCat("this controller no longer holds leadership (", fence->key,
                        " changed in etcd); the write was not made"));

@@ -18,6 +18,7 @@
 #ifndef MICROSCALE_CONTROLLER_STORE_ETCD_STATE_STORE_H_
 #define MICROSCALE_CONTROLLER_STORE_ETCD_STATE_STORE_H_
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,8 +48,9 @@ class EtcdStateStore final : public StateStore {
   // FailedPrecondition naming both, before anything is read or written.
   absl::Status ClaimFor(std::string_view cluster);
 
-  // From now on every write also requires `key` to exist with `create_revision`.
-  void FenceOn(std::string key, int64_t create_revision);
+  // From now on every write also requires `key` to exist with `create_revision`;
+  // `on_lost` (if set) is called the first time a write finds it otherwise.
+  void FenceOn(std::string key, int64_t create_revision, std::function<void()> on_lost = {});
 
   const std::string& prefix() const { return prefix_; }
 
@@ -77,6 +79,7 @@ class EtcdStateStore final : public StateStore {
   struct Fence {
     std::string key;
     int64_t create_revision = 0;
+    std::function<void()> on_lost;
   };
   // The outcome of a transaction whose fence held: whether its own compares held too.
   using Committed = absl::StatusOr<etcdserverpb::TxnResponse>;

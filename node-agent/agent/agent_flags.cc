@@ -52,8 +52,8 @@ std::optional<AgentFlagsResult> Convert(const RawFlags& raw, AgentConfig& config
   config.http_addr = raw.http_addr;
   config.docker_host = raw.docker_host;
   config.runtime = raw.runtime;
-  if (auto hp = ParseHostPort(raw.controller); !hp.ok())
-    return UsageError("controller", hp.status());
+  if (auto list = ParseAddressList(raw.controller); !list.ok())
+    return UsageError("controller", list.status());
   if (auto hp = ParseHostPort(raw.http_addr); !hp.ok()) return UsageError("http-addr", hp.status());
   if (raw.cluster_name.empty()) {
     return UsageError("cluster-name", absl::InvalidArgumentError("must not be empty"));
@@ -141,7 +141,9 @@ AgentFlagsResult ParseAgentFlags(int argc, const char* const* argv, std::string_
   CLI::App app("microscale-agent: runs the controller's containers on this host",
                "microscale-agent");
   app.set_version_flag("--version", std::string(version));
-  AddEnvFlag(app, "controller", &raw.controller, "controller gRPC address host:port");
+  AddEnvFlag(app, "controller", &raw.controller,
+             "controller gRPC address host:port, or several separated by commas (a leader and "
+             "its standbys: the agent follows the one that answers)");
   AddEnvFlag(app, "node-name", &raw.node_name, "this node's name (default: the hostname)");
   AddEnvFlag(app, "cluster-name", &raw.cluster_name, "cluster whose containers this agent manages");
   AddEnvFlag(app, "http-addr", &raw.http_addr, "listen address of /metrics and /healthz");

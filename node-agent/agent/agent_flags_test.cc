@@ -42,6 +42,9 @@ TEST(ParseAgentFlags, ReadsEveryFlag) {
              "--heartbeat-interval=500ms"});
   ASSERT_TRUE(r.config.has_value()) << r.message;
   EXPECT_EQ(r.config->controller, "10.0.0.1:7400");
+  AgentFlagsResult several = Parse({"--controller=c1:7400,[::1]:7400,c3:7400"});
+  ASSERT_TRUE(several.config.has_value()) << several.message;
+  EXPECT_EQ(several.config->controller, "c1:7400,[::1]:7400,c3:7400");
   EXPECT_EQ(r.config->node_name, "n1");
   EXPECT_EQ(r.config->cluster_name, "prod");
   EXPECT_EQ(r.config->runtime, "sim");
@@ -77,6 +80,8 @@ TEST(ParseAgentFlags, BadValuesAreUsageErrorsNamingTheFlag) {
       {"--max-containers=-1", "--max-containers"},
       {"--log-format=xml", "--log-format"},
       {"--controller=nohost", "--controller"},
+      {"--controller=a:7400,,b:7400", "--controller: an address in \"a:7400,,b:7400\" is empty"},
+      {"--controller=a:7400,b", "--controller: \"b\""},
       {"--http-addr=1.2.3.4:99999", "--http-addr"},
       {"--bogus=1", "--bogus"},
   };

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/log.h"
 #include "common/status_macros.h"
@@ -28,7 +29,8 @@ constexpr absl::Duration kHealthyStream = absl::Seconds(10);
 // Keepalive pings every 10 s (answered within 5 s) notice a cut link even while the
 // stream is quiet, so the agent redials instead of writing into a dead connection.
 std::shared_ptr<grpc::Channel> DialController(
-    const AgentSessionOptions& options, std::shared_ptr<grpc::ChannelCredentials> credentials) {
+    const AgentSessionOptions& options, const std::string& address,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
   grpc::ChannelArguments args;
   int max_ms = static_cast<int>(absl::ToInt64Milliseconds(options.reconnect_backoff.max));
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
@@ -40,7 +42,14 @@ std::shared_ptr<grpc::Channel> DialController(
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   args.SetMaxReceiveMessageSize(4 << 20);
   if (credentials == nullptr) credentials = grpc::InsecureChannelCredentials();
-  return grpc::CreateCustomChannel(options.controller, credentials, args);
+  return grpc::CreateCustomChannel(address, credentials, args);
+}
+
+// "a:7400,b:7400" -> {"a:7400", "b:7400"}; never empty.
+std::vector<std::string> SplitControllers(const std::string& list) {
+  std::vector<std::string> controllers = absl::StrSplit(list, ',', absl::SkipEmpty());
+  if (controllers.empty()) controllers.push_back(list);
+  return controllers;
 }
 
 }  // namespace
@@ -68,6 +77,7 @@ struct AgentSession::EventRelay {
 AgentSession::AgentSession(AgentSessionOptions options, ContainerRuntime* runtime,
                            AgentMetrics* metrics)
     : options_(std::move(options)),
+      controllers_(SplitControllers(options_.controller)),
       credentials_(options_.credentials),
       metrics_(metrics),
       runtime_(runtime, options_.max_runtime_calls,
@@ -106,9 +116,18 @@ void AgentSession::Shutdown() {
 
 void AgentSession::Run() {
   Backoff backoff(options_.reconnect_backoff);
+  // Controllers tried since one last answered: with several (a leader and standbys), one
+  // that does not answer is followed at once by the next; the backoff applies per round.
+  size_t unanswered = 0;
   while (!ShuttingDown()) {
     const Outcome outcome = ServeOnce();
-    if (outcome == Outcome::kAnswered) backoff.Reset();
+    if (outcome == Outcome::kAnswered) {
+      backoff.Reset();
+      unanswered = 0;
+    } else if (outcome == Outcome::kNoAnswer && controllers_.size() > 1) {
+      controller_index_ = (controller_index_ + 1) % controllers_.size();
+      if (++unanswered % controllers_.size() != 0) continue;
+    }
     absl::Duration delay = backoff.Next();
     absl::MutexLock lock(&mu_);
     if (shutdown_) break;
@@ -117,9 +136,9 @@ void AgentSession::Run() {
       LogInfo("asking the container runtime again",
               {{"runtime", runtime_.Name()}, {"in", delay}, {"attempt", backoff.attempts()}});
     } else {
-      LogInfo(
-          "redialing the controller",
-          {{"controller", options_.controller}, {"in", delay}, {"attempt", backoff.attempts()}});
+      LogInfo("redialing the controller", {{"controller", controllers_[controller_index_]},
+                                           {"in", delay},
+                                           {"attempt", backoff.attempts()}});
     }
     mu_.AwaitWithTimeout(absl::Condition(&shutdown_), delay);
   }
@@ -148,15 +167,16 @@ AgentSession::Outcome AgentSession::ServeOnce() {
               {{"error", fresh.status()}});
     }
   }
-  conn->stub = v1::AgentGateway::NewStub(DialController(options_, credentials_));
+  const std::string& controller = controllers_[controller_index_];
+  conn->stub = v1::AgentGateway::NewStub(DialController(options_, controller, credentials_));
   conn->stream = conn->stub->Connect(&conn->context);
   const absl::Time began = absl::Now();
   bool answered = false;
   if (conn->stream->Write(*hello)) {
     connected_ = true;
     if (metrics_ != nullptr) metrics_->SetConnected(true);
-    LogInfo("connected to the controller", {{"controller", options_.controller},
-                                            {"containers", hello->hello().containers_size()}});
+    LogInfo("connected to the controller",
+            {{"controller", controller}, {"containers", hello->hello().containers_size()}});
     std::thread writer([this, conn] { WriterLoop(*conn); });
     std::thread heartbeat([this, conn] { HeartbeatLoop(*conn); });
     v1::ControllerMessage message;
@@ -180,7 +200,7 @@ AgentSession::Outcome AgentSession::ServeOnce() {
   }
   executor_.DropQueued();
   grpc::Status status = conn->stream->Finish();
-  LogWarn("controller stream ended", {{"controller", options_.controller},
+  LogWarn("controller stream ended", {{"controller", controller},
                                       {"code", static_cast<int>(status.error_code())},
                                       {"error", status.error_message()}});
   return answered || absl::Now() - began >= kHealthyStream ? Outcome::kAnswered

@@ -38,6 +38,8 @@
 namespace microscale {
 
 struct AgentSessionOptions {
+  // One controller's address, or several separated by commas (a leader and its standbys):
+  // the agent stays with the one that answers and moves to the next when it does not.
   std::string controller = "127.0.0.1:7400";
   std::string node_name;
   std::string cluster = "default";
@@ -102,6 +104,8 @@ class AgentSession {
   bool ShuttingDown() const;
 
   const AgentSessionOptions options_;
+  const std::vector<std::string> controllers_;  // options_.controller, split
+  size_t controller_index_ = 0;                 // the one dialed next; Run thread only
   // The credentials of the next dial: options_.credentials, then the last good reload.
   // Only the Run thread uses them.
   std::shared_ptr<grpc::ChannelCredentials> credentials_;

@@ -93,6 +93,20 @@ void ChildProcess::Kill() {
   pid_ = -1;
 }
 
+int ChildProcess::WaitExit(int timeout_ms) {
+  if (pid_ <= 0) return -1;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return -1;
+}
+
 int ChildProcess::Terminate(int grace_ms) {
   if (pid_ <= 0) return -1;
   kill(pid_, SIGTERM);

@@ -28,6 +28,9 @@ class ChildProcess {
   void Kill();
   // SIGTERM, then SIGKILL if still alive after `grace_ms`; reaps. Returns the exit status.
   int Terminate(int grace_ms = 10000);
+  // Waits up to `timeout_ms` for the process to exit by itself and reaps it: its exit
+  // status (128 + signal when killed), or -1 if it is still running (left running).
+  int WaitExit(int timeout_ms);
   const std::string& log_path() const { return log_path_; }
   std::string Log() const;
 

@@ -1,36 +1,55 @@
 #include "tests/integration/store/etcd_test_server.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "absl/time/clock.h"
 #include "controller/store/etcd_client.h"
 
 namespace microscale::testing {
 
-EtcdServer::EtcdServer() : client_port_(FreeLoopbackPort()), peer_port_(FreeLoopbackPort()) {}
+EtcdServer::EtcdServer() : client_port_(FreePort()), peer_port_(FreePort()) {
+  char pattern[] = "/tmp/microscale-etcd.XXXXXX";
+  dir_ = mkdtemp(pattern);
+}
+
+EtcdServer::~EtcdServer() {
+  process_.Kill();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
 
 bool EtcdServer::StartAndWait() {
   const std::string peer = "http://127.0.0.1:" + std::to_string(peer_port_);
   const std::string client = "http://" + endpoint();
-  process_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{"etcd", "--name", "m1", "--data-dir", dir_.path() + "/data",
-                               "--listen-client-urls", client, "--advertise-client-urls", client,
-                               "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                               "--initial-cluster", "m1=" + peer, "--log-level", "warn"},
-      dir_.path() + "/etcd.log");
+  process_ = ChildProcess("/usr/bin/etcd",
+                          {"--name", "m1", "--data-dir", dir_ + "/data", "--listen-client-urls",
+                           client, "--advertise-client-urls", client, "--listen-peer-urls", peer,
+                           "--initial-advertise-peer-urls", peer, "--initial-cluster", "m1=" + peer,
+                           "--log-level", "warn"},
+                          dir_ + "/etcd.log");
   EtcdClient probe({endpoint()}, nullptr, absl::Seconds(2));
-  return Eventually([&] { return probe.RangePrefix("/").ok(); }, absl::Seconds(60));
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (absl::Now() < deadline) {
+    if (probe.RangePrefix("/").ok()) return true;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return false;
 }
-
-void EtcdServer::Stop() { process_->Stop(); }
 
 EtcdServer* SharedEtcd(std::string* why) {
   // Destroyed at exit, which stops the member.
   static std::unique_ptr<EtcdServer> server = [why]() -> std::unique_ptr<EtcdServer> {
-    if (!HaveProgram("etcd")) {
-      *why = "etcd is missing: install the Debian package etcd-server";
+    if (access("/usr/bin/etcd", X_OK) != 0) {
+      *why = "/usr/bin/etcd is missing: install the Debian package etcd-server";
       return nullptr;
     }
     auto started = std::make_unique<EtcdServer>();
     if (!started->StartAndWait()) {
-      *why = "etcd did not start on " + started->endpoint();
+      *why = "etcd did not start on " + started->endpoint() + ":\n" + started->log();
       return nullptr;
     }
     return started;

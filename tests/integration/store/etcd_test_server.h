@@ -1,30 +1,32 @@
 // A real etcd (Debian package etcd-server) for the etcd store's integration tests: one
 // member on free loopback ports (clients and peers), its data in a scratch directory,
-// stopped on destruction. Thread-safety: none; used from the test's main thread.
+// stopped and removed on destruction. Thread-safety: none; used from the test's main thread.
 #ifndef MICROSCALE_TESTS_INTEGRATION_STORE_ETCD_TEST_SERVER_H_
 #define MICROSCALE_TESTS_INTEGRATION_STORE_ETCD_TEST_SERVER_H_
 
-#include <memory>
 #include <string>
 
-#include "tests/integration/demand/test_servers.h"
+#include "tests/e2e/child_process.h"
 
 namespace microscale::testing {
 
 class EtcdServer {
  public:
   EtcdServer();
+  ~EtcdServer();
+  EtcdServer(const EtcdServer&) = delete;
+  EtcdServer& operator=(const EtcdServer&) = delete;
 
-  // Starts the member (again after Stop(), with its data); whether it answers within 60 s.
+  // Starts the member; whether it answers a read within 60 s.
   bool StartAndWait();
-  void Stop();
   std::string endpoint() const { return "127.0.0.1:" + std::to_string(client_port_); }
+  std::string log() const { return process_.Log(); }
 
  private:
-  ScratchDir dir_;
+  std::string dir_;
   int client_port_;
   int peer_port_;
-  std::unique_ptr<ChildProcess> process_;
+  ChildProcess process_;
 };
 
 // The one etcd of this test binary, started on first use; nullptr (with the reason in
