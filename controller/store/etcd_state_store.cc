@@ -452,12 +452,7 @@ absl::StatusOr<std::map<std::string, int64_t>> EtcdStateStore::GetNextOrdinals()
 }
 
 absl::Status EtcdStateStore::SetNextOrdinals(const std::map<std::string, int64_t>& next) {
-  for (const auto& [app, value] : next) {
-    if (value < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("next ordinal of app \"", app, "\" is negative: ", value));
-    }
-  }
+  RETURN_IF_ERROR(store_internal::CheckNextOrdinals(next));
   absl::MutexLock lock(&write_mu_);
   return RaiseOrdinals(next);
 }

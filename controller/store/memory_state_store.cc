@@ -165,12 +165,7 @@ absl::StatusOr<std::map<std::string, int64_t>> MemoryStateStore::GetNextOrdinals
 }
 
 absl::Status MemoryStateStore::SetNextOrdinals(const std::map<std::string, int64_t>& next) {
-  for (const auto& [app, value] : next) {
-    if (value < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("next ordinal of app \"", app, "\" is negative: ", value));
-    }
-  }
+  RETURN_IF_ERROR(store_internal::CheckNextOrdinals(next));
   absl::MutexLock lock(&mu_);
   for (const auto& [app, value] : next) {
     int64_t& stored = next_ordinals_[app];

@@ -115,12 +115,7 @@ absl::StatusOr<std::map<std::string, int64_t>> SqliteStateStore::GetNextOrdinals
 }
 
 absl::Status SqliteStateStore::SetNextOrdinals(const std::map<std::string, int64_t>& next) {
-  for (const auto& [app, value] : next) {
-    if (value < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("next ordinal of app \"", app, "\" is negative: ", value));
-    }
-  }
+  RETURN_IF_ERROR(store_internal::CheckNextOrdinals(next));
   absl::MutexLock lock(&mu_);
   return InTransaction([&]() -> absl::Status {
     for (const auto& [app, value] : next) RETURN_IF_ERROR(RaiseOrdinal(app, value));

@@ -98,6 +98,16 @@ absl::Status CheckAssignments(const std::vector<v1::Container>& containers) {
   return absl::OkStatus();
 }
 
+absl::Status CheckNextOrdinals(const std::map<std::string, int64_t>& next) {
+  for (const auto& [app, value] : next) {
+    if (value < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("next ordinal of app \"", app, "\" is negative: ", value));
+    }
+  }
+  return absl::OkStatus();
+}
+
 std::optional<int64_t> InstanceOrdinal(std::string_view app, std::string_view instance) {
   if (app.empty() || instance.size() <= app.size() + 1 || !instance.starts_with(app) ||
       instance[app.size()] != '-') {

@@ -4,7 +4,9 @@
 #define MICROSCALE_CONTROLLER_STORE_STORE_RULES_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -18,6 +20,9 @@ absl::Status CheckNoDuplicateApps(const std::vector<v1::AppSpec>& apps);
 
 // InvalidArgument if an instance id is empty or appears twice.
 absl::Status CheckAssignments(const std::vector<v1::Container>& containers);
+
+// InvalidArgument naming the app if a next ordinal is negative.
+absl::Status CheckNextOrdinals(const std::map<std::string, int64_t>& next);
 
 // The ordinal n of an instance id `<app>-<n>`, or nullopt if the id has another shape.
 std::optional<int64_t> InstanceOrdinal(std::string_view app, std::string_view instance);
