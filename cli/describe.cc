@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "cli/format_apps.h"
 #include "cli/format_containers.h"
+#include "cli/output.h"
 #include "cli/table.h"
 #include "cli/time_format.h"
 #include "common/quantity.h"
@@ -22,14 +23,6 @@ void Field(std::string& out, const std::string& indent, const std::string& key,
   std::string label = absl::StrCat(indent, key, ":");
   if (label.size() < 22) label.resize(22, ' ');
   absl::StrAppend(&out, label, " ", value, "\n");
-}
-
-std::string JoinMap(const google::protobuf::Map<std::string, std::string>& map) {
-  if (map.empty()) return "<none>";
-  std::vector<std::string> pairs;
-  for (const auto& [key, value] : map) pairs.push_back(absl::StrCat(key, "=", value));
-  std::sort(pairs.begin(), pairs.end());
-  return absl::StrJoin(pairs, ",");
 }
 
 std::string Seconds(double seconds) { return absl::StrCat(FormatDemand(seconds), "s"); }
@@ -94,7 +87,7 @@ std::string ModeDetail(const v1::DemandSpec& demand) {
 void SpecSection(std::string& out, const v1::App& app, absl::Time now) {
   const v1::AppSpec& spec = app.spec();
   Field(out, "", "Name", spec.name());
-  Field(out, "", "Labels", JoinMap(spec.labels()));
+  Field(out, "", "Labels", JoinPairs(spec.labels()));
   Field(out, "", "Created",
         app.created_unix_ms() == 0
             ? "<unknown>"
@@ -104,7 +97,7 @@ void SpecSection(std::string& out, const v1::App& app, absl::Time now) {
   Field(out, "", "Image", spec.image());
   Field(out, "", "Command",
         spec.command().empty() ? "<image default>" : absl::StrJoin(spec.command(), " "));
-  Field(out, "", "Env", JoinMap(spec.env()));
+  Field(out, "", "Env", JoinPairs(spec.env()));
   Field(out, "", "Network", spec.network());
   Field(out, "", "Resources",
         absl::StrCat("cpu ", FormatCpuMillis(spec.resources().cpu_millis()), ", memory ",
@@ -115,6 +108,7 @@ void SpecSection(std::string& out, const v1::App& app, absl::Time now) {
         spec.preemptible() ? absl::StrCat("yes (", spec.preemption(), ")") : "no");
   Field(out, "", "Standby", absl::StrCat(spec.standby()));
   Field(out, "", "Stop Timeout", absl::StrCat(spec.stop_timeout_seconds(), "s"));
+  Field(out, "", "Node Selector", JoinPairs(spec.node_selector()));
 }
 
 void DemandSection(std::string& out, const v1::DemandSpec& demand) {

@@ -33,6 +33,7 @@ std::vector<std::string> NodeRow(const v1::Node& node, bool wide, absl::Time now
     row.push_back(node.runtime() == "sim" ? "sim (simulated)" : node.runtime());
     row.push_back(node.agent_version());
     row.push_back(FormatAgeSince(node.last_heartbeat_unix_ms(), now));
+    row.push_back(JoinPairs(node.labels()));
   }
   return row;
 }
@@ -47,7 +48,8 @@ nlohmann::json CapacityJson(const v1::NodeCapacity& capacity) {
 
 std::string NodesTable(const NodeMessages& nodes, bool wide, absl::Time now) {
   std::vector<std::string> header = {"NAME", "STATUS", "CPU", "MEMORY", "CONTAINERS", "AGE"};
-  if (wide) header.insert(header.end(), {"ADDRESS", "RUNTIME", "VERSION", "LAST-HEARTBEAT"});
+  if (wide)
+    header.insert(header.end(), {"ADDRESS", "RUNTIME", "VERSION", "LAST-HEARTBEAT", "LABELS"});
   Table table(std::move(header));
   for (const v1::Node& node : nodes) table.AddRow(NodeRow(node, wide, now));
   return table.Render();

@@ -1,7 +1,11 @@
 #include "cli/output.h"
 
+#include <algorithm>
 #include <utility>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/manifest/emit.h"
 
 namespace microscale::cli {
@@ -12,6 +16,14 @@ std::optional<OutputFormat> ParseOutputFormat(std::string_view text) {
   if (text == "json") return OutputFormat::kJson;
   if (text == "yaml") return OutputFormat::kYaml;
   return std::nullopt;
+}
+
+std::string JoinPairs(const google::protobuf::Map<std::string, std::string>& map) {
+  if (map.empty()) return "<none>";
+  std::vector<std::string> pairs;
+  for (const auto& [key, value] : map) pairs.push_back(absl::StrCat(key, "=", value));
+  std::sort(pairs.begin(), pairs.end());
+  return absl::StrJoin(pairs, ",");
 }
 
 bool IsStructured(OutputFormat format) {

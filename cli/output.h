@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "google/protobuf/map.h"
 #include "nlohmann/json.hpp"
 
 namespace microscale::cli {
@@ -25,6 +26,9 @@ bool IsStructured(OutputFormat format);
 
 // Prints `object` as indented JSON (kJson) or YAML (kYaml), ending in a newline.
 void PrintStructured(const nlohmann::json& object, OutputFormat format, std::ostream& out);
+
+// "k=v,k2=v2" sorted by key, "<none>" when empty (labels, env, node selectors).
+std::string JoinPairs(const google::protobuf::Map<std::string, std::string>& map);
 
 // {"apiVersion": "microscale.io/v1", "kind": kind, "items": items}.
 nlohmann::json ListObject(const std::string& kind, nlohmann::json items);

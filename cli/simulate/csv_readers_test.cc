@@ -29,12 +29,12 @@ TEST(NodesCsvTest, ReadsNodesWithAndWithoutHeader) {
   EXPECT_EQ((*nodes)[0].info.cpu_millis, 4000);
   EXPECT_EQ((*nodes)[0].info.memory_bytes, int64_t{8} << 30);
   EXPECT_EQ((*nodes)[0].info.max_containers, 0);
-  EXPECT_EQ((*nodes)[0].labels,
+  EXPECT_EQ((*nodes)[0].info.labels,
             (std::map<std::string, std::string>{{"disk", "ssd"}, {"zone", "a"}}));
   EXPECT_EQ((*nodes)[1].info.cpu_millis, 1500);
   EXPECT_EQ((*nodes)[1].info.memory_bytes, int64_t{512} << 20);
   EXPECT_EQ((*nodes)[1].info.max_containers, 20);
-  EXPECT_TRUE((*nodes)[1].labels.empty());
+  EXPECT_TRUE((*nodes)[1].info.labels.empty());
   EXPECT_EQ((*nodes)[2].info.memory_bytes, 1'000'000'000);
 
   auto headerless = ParseNodesCsv("n1,1,1Gi,0,\n", "x.csv");
@@ -77,6 +77,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"n1,1,1Gi,0,zone\n", "nodes.csv:1: labels: label \"zone\" is not key=value"},
         BadInput{"n1,1,1Gi,0,=a\n", "nodes.csv:1: labels: label \"=a\" is not key=value"},
         BadInput{"n1,1,1Gi,0,a=1;a=2\n", "nodes.csv:1: labels: label \"a\" given twice"},
+        BadInput{"n1,1,1Gi,0,zone=a b\n",
+                 "nodes.csv:1: labels: label \"zone=a b\": is not a valid label value"},
         BadInput{"n1,1,1Gi,0\n\nn1,2,1Gi,0\n", "nodes.csv:3: node \"n1\" is listed twice"},
         BadInput{"\"n1\",1,1Gi,0\n", "nodes.csv:1: quoted fields are not supported"},
         BadInput{std::string("n1,1,1Gi,0\x01\n"), "nodes.csv:1: control character"}));

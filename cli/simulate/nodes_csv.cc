@@ -6,8 +6,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "cli/simulate/csv_lines.h"
+#include "common/manifest/label_list.h"
 #include "common/quantity.h"
 
 namespace microscale::simulate {
@@ -47,23 +47,6 @@ bool ValidName(absl::string_view name) {
   return true;
 }
 
-absl::StatusOr<std::map<std::string, std::string>> ParseLabels(absl::string_view text) {
-  std::map<std::string, std::string> labels;
-  if (text.empty()) return labels;
-  for (absl::string_view pair : absl::StrSplit(text, ';')) {
-    std::pair<absl::string_view, absl::string_view> kv =
-        absl::StrSplit(pair, absl::MaxSplits('=', 1));
-    if (pair.find('=') == absl::string_view::npos || kv.first.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("label \"", pair, "\" is not key=value (labels look like zone=a;disk=ssd)"));
-    }
-    if (!labels.emplace(kv.first, kv.second).second) {
-      return absl::InvalidArgumentError(absl::StrCat("label \"", kv.first, "\" given twice"));
-    }
-  }
-  return labels;
-}
-
 absl::StatusOr<SimNode> ParseNode(const CsvLine& line, absl::string_view source) {
   const auto& f = line.fields;
   if (f.size() < 4 || f.size() > 5) {
@@ -97,11 +80,11 @@ absl::StatusOr<SimNode> ParseNode(const CsvLine& line, absl::string_view source)
   }
   node.info.max_containers = cap;
   absl::StatusOr<std::map<std::string, std::string>> labels =
-      ParseLabels(f.size() == 5 ? f[4] : std::string());
+      ParseLabelList(f.size() == 5 ? f[4] : std::string(), ';');
   if (!labels.ok()) {
     return LineError(source, line.number, absl::StrCat("labels: ", labels.status().message()));
   }
-  node.labels = *std::move(labels);
+  node.info.labels = *std::move(labels);
   return node;
 }
 

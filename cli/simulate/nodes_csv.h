@@ -22,10 +22,7 @@
 namespace microscale::simulate {
 
 struct SimNode {
-  core::NodeInfo info;  // Ready, not cordoned
-  // Read and checked so the file format is the agent's `--labels`; the decision core does
-  // not place by label yet, so they do not change the simulation.
-  std::map<std::string, std::string> labels;
+  core::NodeInfo info;  // Ready, not cordoned; labels as an agent's --labels give them
 };
 
 absl::StatusOr<std::vector<SimNode>> ParseNodesCsv(absl::string_view text,

@@ -186,6 +186,8 @@ struct AppSpec {
   int32_t standby = 0;
   int32_t stop_timeout_seconds = 10;
   DemandSpec demand;
+  // Only nodes whose agent labels include every pair get this app's containers.
+  std::map<std::string, std::string> node_selector;
   bool operator==(const AppSpec&) const = default;
 };
 

@@ -197,6 +197,7 @@ v1::AppSpec AppToProto(const AppSpec& app) {
   out.set_standby(app.standby);
   out.set_stop_timeout_seconds(app.stop_timeout_seconds);
   DemandToProto(app.demand, *out.mutable_demand());
+  out.mutable_node_selector()->insert(app.node_selector.begin(), app.node_selector.end());
   return out;
 }
 
@@ -222,6 +223,7 @@ absl::StatusOr<AppSpec> AppFromProto(const v1::AppSpec& p) {
   app.standby = p.standby();
   app.stop_timeout_seconds = p.stop_timeout_seconds();
   DemandFromProto(p.demand(), app.demand, errors);
+  app.node_selector.insert(p.node_selector().begin(), p.node_selector().end());
   RETURN_IF_ERROR(manifest_internal::AppErrorsToStatus(app, std::move(errors)));
   return app;
 }

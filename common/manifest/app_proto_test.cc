@@ -24,6 +24,7 @@ spec:
   preemption: pause
   standby: 2
   stopTimeoutSeconds: 5
+  nodeSelector: {zone: a, example.com/disk: ssd}
   demand:
     source: random
     targetPerContainer: 10

@@ -273,6 +273,7 @@ void ReadSpec(MapReader& spec, AppSpec& app) {
   Set(app.image, spec.String("image"));
   Set(app.command, spec.StringList("command"));
   Set(app.env, spec.StringMap("env"));
+  Set(app.node_selector, spec.StringMap("nodeSelector"));
   SetEnum(spec, "network", app.network, NetworkModeFromName, "bridge, host, none");
   if (std::optional<MapReader> resources = spec.Map("resources", {"cpu", "memory"})) {
     ReadResources(*resources, app.resources);
@@ -305,9 +306,10 @@ AppSpec ReadAppDocument(const YAML::Node& document, FieldErrors& errors, bool li
     Set(app.labels, metadata->StringMap("labels"));
   }
   if (!top->Has("spec")) top->Fail("spec", "is required");
-  if (std::optional<MapReader> spec = top->Map(
-          "spec", {"priority", "image", "command", "env", "network", "resources", "replicas",
-                   "preemptible", "preemption", "standby", "stopTimeoutSeconds", "demand"})) {
+  if (std::optional<MapReader> spec =
+          top->Map("spec", {"priority", "image", "command", "env", "network", "resources",
+                            "replicas", "preemptible", "preemption", "standby",
+                            "stopTimeoutSeconds", "demand", "nodeSelector"})) {
     ReadSpec(*spec, app);
   }
   return app;

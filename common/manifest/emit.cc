@@ -109,6 +109,7 @@ json SpecToJson(const AppSpec& app) {
   };
   if (!app.command.empty()) spec["command"] = app.command;
   if (!app.env.empty()) spec["env"] = app.env;
+  if (!app.node_selector.empty()) spec["nodeSelector"] = app.node_selector;
   return spec;
 }
 

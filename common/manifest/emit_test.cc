@@ -25,6 +25,7 @@ AppSpec Sample() {
   app.resources = {250, 64 * kMebibyte};
   app.replicas = {1, 20};
   app.preemption = PreemptionMode::kPause;
+  app.node_selector = {{"zone", "a"}, {"example.com/disk", "ssd"}};
   app.demand.source = DemandSourceKind::kHttpJson;
   app.demand.target_per_container = 0.1;
   app.demand.scale_down_delay_seconds = 30;
@@ -43,6 +44,7 @@ TEST(AppToJson, WritesTheManifestShape) {
   EXPECT_EQ(j["spec"]["resources"]["memory"], "64Mi");
   EXPECT_EQ(j["spec"]["replicas"]["max"], 20);
   EXPECT_EQ(j["spec"]["preemption"], "pause");
+  EXPECT_EQ(j["spec"]["nodeSelector"]["example.com/disk"], "ssd");
   EXPECT_EQ(j["spec"]["stopTimeoutSeconds"], 10);
   EXPECT_EQ(j["spec"]["demand"]["source"], "http-json");
   EXPECT_EQ(j["spec"]["demand"]["fallback"]["afterFailures"], 3);

@@ -60,14 +60,19 @@ class SpecChecker {
 
 constexpr double kNoLimit = 1e300;
 
-void CheckMetadata(const AppSpec& spec, SpecChecker& c) {
-  c.Text("metadata.name", spec.name, DnsLabelProblem);
-  c.AtMost("metadata.labels", spec.labels.size(), kMaxLabels, "labels");
-  for (const auto& [key, value] : spec.labels) {
-    std::string path = ChildPath("metadata.labels", key);
+void CheckLabels(const std::string& field, const std::map<std::string, std::string>& labels,
+                 SpecChecker& c) {
+  c.AtMost(field, labels.size(), kMaxLabels, "labels");
+  for (const auto& [key, value] : labels) {
+    std::string path = ChildPath(field, key);
     c.Check(path, LabelKeyProblem(key));
     c.Check(path, LabelValueProblem(value));
   }
+}
+
+void CheckMetadata(const AppSpec& spec, SpecChecker& c) {
+  c.Text("metadata.name", spec.name, DnsLabelProblem);
+  CheckLabels("metadata.labels", spec.labels, c);
 }
 
 void CheckContainer(const AppSpec& spec, SpecChecker& c) {
@@ -107,6 +112,7 @@ void CheckScaling(const AppSpec& spec, SpecChecker& c) {
   }
   c.Int("spec.standby", spec.standby, kReplicaRange);
   c.Int("spec.stopTimeoutSeconds", spec.stop_timeout_seconds, kStopTimeoutRange);
+  CheckLabels("spec.nodeSelector", spec.node_selector, c);
 }
 
 const char* BlockName(DemandSourceKind kind) {

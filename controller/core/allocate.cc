@@ -4,7 +4,9 @@
 #include <functional>
 #include <map>
 #include <queue>
+#include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "controller/core/placement.h"
@@ -126,20 +128,24 @@ class DesiredPass {
     return changed;
   }
 
-  // AddOne, skipped when a container at least as large already failed to find room in
-  // this group since anything was last freed (room only shrinks in between).
+  // AddOne, skipped when a container at least as large, for the same nodeSelector, already
+  // failed to find room in this group since anything was last freed (room only shrinks
+  // in between).
   bool Grow(int app) {
     const Usage u = UsageOf(w_.apps[app].spec().resources, ContainerState::kRunning);
+    const Selector* selector = &w_.apps[app].spec().node_selector;
     if (w_.freed != failed_freed_) {
       failed_.clear();
       failed_freed_ = w_.freed;
     }
     bool can_resume = w_.apps[app].paused > 0;
-    for (const Usage& f : failed_) {
-      if (!can_resume && f.cpu <= u.cpu && f.memory <= u.memory) return false;
+    for (const auto& [f, f_selector] : failed_) {
+      if (!can_resume && f.cpu <= u.cpu && f.memory <= u.memory && *f_selector == *selector) {
+        return false;
+      }
     }
     if (AddOne(w_, app)) return true;
-    if (!can_resume) failed_.push_back(u);
+    if (!can_resume) failed_.emplace_back(u, selector);
     return false;
   }
 
@@ -173,7 +179,9 @@ class DesiredPass {
   }
 
   World& w_;
-  std::vector<Usage> failed_;  // sizes that found no room since `failed_freed_`
+  using Selector = std::map<std::string, std::string>;
+  // Sizes (and the nodeSelector they were for) that found no room since `failed_freed_`.
+  std::vector<std::pair<Usage, const Selector*>> failed_;
   int64_t failed_freed_ = -1;
   std::vector<int64_t> failed_at_;       // event count when the app last failed to grow
   std::map<int32_t, int64_t> grown_at_;  // priority -> event count of its last growth above min
@@ -190,7 +198,7 @@ bool AddOne(World& w, int app) {
     ResumeSlot(w, paused);
     return true;
   }
-  const int node = ChooseNode(w, u);
+  const int node = ChooseNode(w, app, u);
   if (node >= 0 && FitsNow(w.nodes[node], u)) {
     PlaceNew(w, app, node, /*standby=*/false);
     return true;

@@ -1,6 +1,7 @@
-// Properties of Decide over random clusters: 1-50 nodes of mixed sizes, 1-30 apps of
-// mixed priorities, random demand and random existing containers (reached by deciding
-// and applying earlier demands, with nodes failing and returning in between).
+// Properties of Decide over random clusters: 1-50 nodes of mixed sizes and labels, 1-30
+// apps of mixed priorities, some with a nodeSelector, random demand and random existing
+// containers (reached by deciding and applying earlier demands, with nodes failing and
+// returning and selectors changing in between).
 #include <algorithm>
 #include <map>
 #include <set>
@@ -23,6 +24,7 @@ struct Options {
   bool uniform = false;     // every app uses the same container size
   bool node_events = true;  // nodes go NotReady / cordoned / draining
   bool existing = true;     // start from containers placed for earlier demands
+  bool selectors = true;    // some apps have a nodeSelector (nodes always have labels)
 };
 
 std::string Name(const char* prefix, size_t i) {
@@ -37,8 +39,24 @@ std::vector<NodeInfo> GenNodes() {
         Name("node-", static_cast<size_t>(i)), *rc::gen::element<int64_t>(500, 1000, 2000, 4000),
         *rc::gen::element<int64_t>(256 * kMi, 512 * kMi, 1024 * kMi, 4096 * kMi),
         *rc::gen::element(0, 0, 0, 3, 8)));
+    nodes.back().labels["zone"] = *rc::gen::element<std::string>("a", "b", "c");
+    if (*rc::gen::inRange(0, 2) == 0) nodes.back().labels["disk"] = "ssd";
   }
   return nodes;
+}
+
+// No selector (most apps), one zone, a zone with SSDs, or a zone no node is in.
+std::map<std::string, std::string> GenSelector() {
+  switch (*rc::gen::inRange(0, 8)) {
+    case 0:
+      return {{"zone", *rc::gen::element<std::string>("a", "b", "c")}};
+    case 1:
+      return {{"zone", *rc::gen::element<std::string>("a", "b")}, {"disk", "ssd"}};
+    case 2:
+      return {{"zone", "d"}};
+    default:
+      return {};
+  }
 }
 
 AppInput GenApp(size_t i, const Options& o) {
@@ -50,6 +68,7 @@ AppInput GenApp(size_t i, const Options& o) {
   a.spec.preemptible = *rc::gen::inRange(0, 10) < 8;
   if (*rc::gen::inRange(0, 4) == 0) a.spec.preemption = PreemptionMode::kPause;
   if (*rc::gen::inRange(0, 5) == 0) a.spec.standby = *rc::gen::inRange(1, 3);
+  if (o.selectors) a.spec.node_selector = GenSelector();
   return a;
 }
 
@@ -76,7 +95,8 @@ void GenNodeEvents(ClusterState& s) {
         n.draining = true;
         break;
       default:
-        n = NodeInfo{n.name, n.cpu_millis, n.memory_bytes, n.max_containers};
+        n.status = NodeStatus::kReady;
+        n.cordoned = n.draining = false;
         break;
     }
   }
@@ -92,6 +112,12 @@ ClusterState GenCluster(const Options& o) {
     GenDesired(s);
     s = Settle(s, *rc::gen::inRange(1, 4));
     if (o.node_events) GenNodeEvents(s);
+    // Some selectors change: containers may now run where their app would not be placed.
+    if (o.selectors) {
+      for (AppInput& a : s.apps) {
+        if (*rc::gen::inRange(0, 6) == 0) a.spec.node_selector = GenSelector();
+      }
+    }
     // Some containers crash away; some apps are deleted.
     std::erase_if(s.containers, [](const ContainerInfo&) { return *rc::gen::inRange(0, 20) == 0; });
     if (s.apps.size() > 1 && *rc::gen::inRange(0, 4) == 0) {
@@ -275,7 +301,8 @@ RC_GTEST_PROP(DecideProperty, AllocationsStayWithinMinMaxAndDesired, ()) {
 }
 
 RC_GTEST_PROP(DecideProperty, ShortAppMeansNoLowerPriorityAboveItsMin, ()) {
-  ClusterState s = Converge(GenCluster({.uniform = true, .node_events = false}));
+  ClusterState s =
+      Converge(GenCluster({.uniform = true, .node_events = false, .selectors = false}));
   RC_LOG() << testing::Describe(s);
   auto active = Active(s);
   for (const AppInput& x : s.apps) {
@@ -288,7 +315,8 @@ RC_GTEST_PROP(DecideProperty, ShortAppMeansNoLowerPriorityAboveItsMin, ()) {
 }
 
 RC_GTEST_PROP(DecideProperty, MinsAreHonouredInPriorityOrder, ()) {
-  ClusterState s = GenCluster({.uniform = true, .node_events = false, .existing = false});
+  ClusterState s =
+      GenCluster({.uniform = true, .node_events = false, .existing = false, .selectors = false});
   RC_LOG() << testing::Describe(s);
   Plan p = Decide(s);
   for (size_t i = 0; i < s.apps.size(); ++i) {
@@ -300,7 +328,8 @@ RC_GTEST_PROP(DecideProperty, MinsAreHonouredInPriorityOrder, ()) {
 }
 
 RC_GTEST_PROP(DecideProperty, EqualPrioritiesShortOfDesiredShareWithinOne, ()) {
-  ClusterState s = Converge(GenCluster({.uniform = true, .node_events = false}));
+  ClusterState s =
+      Converge(GenCluster({.uniform = true, .node_events = false, .selectors = false}));
   RC_LOG() << testing::Describe(s);
   auto active = Active(s);
   for (const AppInput& x : s.apps) {
@@ -329,6 +358,93 @@ RC_GTEST_PROP(DecideProperty, NonPreemptibleContainersAreNeverStoppedForOthers, 
     if (it == specs.end() || it->second->preemptible) continue;
     RC_ASSERT(c.reason != CommandReason::kPreempted);
   }
+}
+
+std::map<std::string, const NodeInfo*> NodesByName(const ClusterState& s) {
+  std::map<std::string, const NodeInfo*> nodes;
+  for (const NodeInfo& n : s.nodes) nodes[n.name] = &n;
+  return nodes;
+}
+
+std::map<std::string, const AppSpec*> SpecsByName(const ClusterState& s) {
+  std::map<std::string, const AppSpec*> specs;
+  for (const AppInput& a : s.apps) specs[a.spec.name] = &a.spec;
+  return specs;
+}
+
+bool Matches(const AppSpec& spec, const NodeInfo& node) {
+  for (const auto& [key, value] : spec.node_selector) {
+    auto it = node.labels.find(key);
+    if (it == node.labels.end() || it->second != value) return false;
+  }
+  return true;
+}
+
+// A container is started, or resumed, only on a node its app's nodeSelector matches.
+RC_GTEST_PROP(DecideProperty, ContainersStartOnlyWhereTheirSelectorMatches, ()) {
+  ClusterState s = GenCluster({});
+  RC_LOG() << testing::Describe(s);
+  auto nodes = NodesByName(s);
+  auto specs = SpecsByName(s);
+  Plan p = Decide(s);
+  for (const Command& c : p.commands) {
+    if (c.kind != CommandKind::kStart && c.kind != CommandKind::kResume) continue;
+    RC_ASSERT(Matches(*specs.at(c.app), *nodes.at(c.node)));
+  }
+  for (size_t i = 0; i < s.apps.size(); ++i) {
+    const AppSpec& spec = s.apps[i].spec;
+    int32_t matching = 0;
+    for (const NodeInfo& n : s.nodes) {
+      matching += n.status == NodeStatus::kReady && !n.cordoned && !n.draining && Matches(spec, n);
+    }
+    RC_ASSERT(p.apps[i].selectable_nodes == (spec.node_selector.empty() ? -1 : matching));
+  }
+}
+
+// Preemption takes victims only where the preemptor may run: every container stopped or
+// paused for another app is on a node where this plan starts or resumes a container of a
+// more important (or, sharing, an equal) priority whose selector matches that node, or
+// where such an app may run and has a start waiting for the victims' room to drain.
+RC_GTEST_PROP(DecideProperty, PreemptionTakesVictimsOnlyWhereThePreemptorMayRun, ()) {
+  ClusterState s = GenCluster({});
+  RC_LOG() << testing::Describe(s);
+  auto nodes = NodesByName(s);
+  auto specs = SpecsByName(s);
+  Plan p = Decide(s);
+  RC_LOG() << testing::Describe(p);
+  for (const Command& victim : p.commands) {
+    if (victim.reason != CommandReason::kPreempted) continue;
+    int32_t victim_priority = specs.at(victim.app)->priority;
+    bool for_someone = false;
+    for (const Command& c : p.commands) {
+      if ((c.kind != CommandKind::kStart && c.kind != CommandKind::kResume) ||
+          c.node != victim.node || c.start_paused) {
+        continue;
+      }
+      const AppSpec& preemptor = *specs.at(c.app);
+      for_someone |= preemptor.priority <= victim_priority && Matches(preemptor, *nodes.at(c.node));
+    }
+    for (size_t i = 0; i < s.apps.size(); ++i) {
+      const AppSpec& waiting = s.apps[i].spec;
+      for_someone |= p.apps[i].pending > 0 && waiting.priority <= victim_priority &&
+                     Matches(waiting, *nodes.at(victim.node));
+    }
+    RC_ASSERT(for_someone);
+  }
+}
+
+// An app whose selector matches no node gets no new container, wherever there is room.
+RC_GTEST_PROP(DecideProperty, AnAppNoNodeMatchesGetsNothingNew, ()) {
+  ClusterState s = GenCluster({});
+  s.apps.front().spec.node_selector = {{"zone", "nowhere"}};
+  s.apps.front().desired = s.apps.front().spec.replicas.max;
+  RC_LOG() << testing::Describe(s);
+  Plan p = Decide(s);
+  for (const Command& c : p.commands) {
+    RC_ASSERT(!(c.app == s.apps.front().spec.name &&
+                (c.kind == CommandKind::kStart || c.kind == CommandKind::kResume)));
+  }
+  RC_ASSERT(p.apps.front().selectable_nodes == 0);
 }
 
 RC_GTEST_PROP(DecideProperty, UnreachableContainersAreNeverStopped, ()) {

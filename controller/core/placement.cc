@@ -1,5 +1,8 @@
 #include "controller/core/placement.h"
 
+#include <map>
+#include <string>
+
 namespace microscale::core::internal {
 namespace {
 
@@ -45,15 +48,19 @@ int FirstInClass(const World& w, const NodeClass& c, const Usage& u) {
   return pick;
 }
 
-// When no node had room for a size at most `u` and only the nodes freed since may have
-// room now: the answer among those. False if no such record exists.
-bool FromFreedSince(const World& w, const Usage& u, int& out) {
+// When no node the app may use had room for a size at most `u` and only the nodes freed
+// since may have room now: the answer among those. False if no such record exists.
+bool FromFreedSince(const World& w, int app, const Usage& u, int& out) {
+  const std::map<std::string, std::string>& selector = w.apps[app].spec().node_selector;
   for (World::NoRoom& r : w.no_room) {
-    if (r.size.cpu > u.cpu || r.size.memory > u.memory || r.size.count > u.count) continue;
+    if (r.size.cpu > u.cpu || r.size.memory > u.memory || r.size.count > u.count ||
+        *r.selector != selector) {
+      continue;
+    }
     Choice best;
     for (size_t k = r.since; k < w.freed_nodes.size(); ++k) {
       int i = w.freed_nodes[k];
-      if (w.nodes[static_cast<size_t>(i)].placeable &&
+      if (w.nodes[static_cast<size_t>(i)].placeable && Selects(w, app, i) &&
           FitsUsed(w.nodes[static_cast<size_t>(i)], u)) {
         best.Consider(w, i, u);
       }
@@ -69,16 +76,17 @@ bool FromFreedSince(const World& w, const Usage& u, int& out) {
 
 }  // namespace
 
-int ChooseNode(const World& w, const Usage& u) {
+int ChooseNode(const World& w, int app, const Usage& u) {
   int known = -1;
-  if (FromFreedSince(w, u, known)) return known;
+  if (FromFreedSince(w, app, u, known)) return known;
+  const std::map<std::string, std::string>& selector = w.apps[app].spec().node_selector;
   Choice best;
   for (const NodeClass& c : w.classes) {
-    if (u.cpu > c.cpu || u.memory > c.memory) continue;
+    if (u.cpu > c.cpu || u.memory > c.memory || !LabelsMatch(selector, c.labels)) continue;
     int pick = FirstInClass(w, c, u);
     if (pick >= 0) best.Consider(w, pick, u);
   }
-  if (best.node < 0) w.no_room.push_back({u, w.freed_nodes.size()});
+  if (best.node < 0) w.no_room.push_back({u, &selector, w.freed_nodes.size()});
   return best.node;
 }
 
@@ -102,7 +110,7 @@ int PausedToResume(const World& w, int app) {
     const Slot& slot = w.slots[s];
     const WorkNode& n = w.nodes[slot.node];
     if (!slot.alive || slot.target != ContainerState::kPaused || !n.placeable ||
-        !FitsUsed(n, cpu)) {
+        !Selects(w, app, slot.node) || !FitsUsed(n, cpu)) {
       continue;
     }
     bool now = FitsNow(n, cpu);
@@ -133,7 +141,7 @@ void FillStandby(World& w) {
     }
     const Usage u = UsageOf(spec.resources, ContainerState::kPaused);
     for (; paused < spec.standby; ++paused) {
-      int node = ChooseNode(w, u);
+      int node = ChooseNode(w, static_cast<int>(a), u);
       if (node < 0) break;
       PlaceNew(w, static_cast<int>(a), node, /*standby=*/true);
     }

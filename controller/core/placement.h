@@ -1,6 +1,7 @@
 // Placement of new containers (internal): filter, score, select.
 //
-// Filter: placeable nodes (Ready, uncordoned, not draining) where the container fits the
+// Filter: placeable nodes (Ready, uncordoned, not draining) that the app's nodeSelector
+// matches, where the container fits the
 // allocation's room (CPU, memory, container cap). Among those, nodes where it also fits
 // right now (no draining container still holding the room) come first, so a start is
 // only deferred when nothing else will do. Score: `spread` takes the node with the least
@@ -14,8 +15,9 @@
 
 namespace microscale::core::internal {
 
-// The node for one more container using `u`, or -1 if none has room.
-int ChooseNode(const World& w, const Usage& u);
+// The node for one more container of app `app` using `u`, or -1 if none has room. Only
+// nodes the app's nodeSelector matches are considered.
+int ChooseNode(const World& w, int app, const Usage& u);
 
 // Adds a new slot of app `app` on node `node` (start, or start paused for standby).
 int PlaceNew(World& w, int app, int node, bool standby);

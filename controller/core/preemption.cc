@@ -133,7 +133,10 @@ Room FindRoomFromPeer(const World& w, const VictimRule& rule, NodeSearch& search
   std::vector<int> nodes;
   for (int s : w.apps[rule.only_app].slots) {
     const Slot& x = w.slots[s];
-    if (x.alive && IsActive(x.target) && w.nodes[x.node].placeable) nodes.push_back(x.node);
+    if (x.alive && IsActive(x.target) && w.nodes[x.node].placeable &&
+        Selects(w, rule.app, x.node)) {
+      nodes.push_back(x.node);
+    }
   }
   std::sort(nodes.begin(), nodes.end());
   nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
@@ -165,7 +168,10 @@ Room FindRoom(const World& w, const VictimRule& rule) {
     for (int i : level_it->second) {
       if (best.node >= 0 && level == best_worst && i > best.node) break;
       const WorkNode& n = w.nodes[static_cast<size_t>(i)];
-      if (!n.placeable || BoundLevel(n, priority, NeedOn(n, u)) != level) continue;
+      if (!n.placeable || !Selects(w, rule.app, i) ||
+          BoundLevel(n, priority, NeedOn(n, u)) != level) {
+        continue;
+      }
       if (!search.Evaluate(i, room, worst)) continue;
       if (best.node < 0 || worst > best_worst || (worst == best_worst && i < best.node)) {
         best = room;

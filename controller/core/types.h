@@ -7,6 +7,7 @@
 #define MICROSCALE_CONTROLLER_CORE_TYPES_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,9 @@ struct NodeInfo {
   NodeStatus status = NodeStatus::kReady;
   bool cordoned = false;  // no new containers; the ones there keep running and count
   bool draining = false;  // its containers are stopped and replaced elsewhere
+  // The agent's --labels: an app with a spec.nodeSelector gets new containers only on
+  // nodes whose labels include every pair of it.
+  std::map<std::string, std::string> labels;
 };
 
 // One managed container as agents report it (or as a command in flight implies).
@@ -91,16 +95,19 @@ struct DecideOptions {
 // Per-app figures for `get apps`, status and metrics, after the plan.
 struct AppAllocation {
   std::string app;
-  int32_t desired = 0;       // the wanted count, clamped to [min, max]
-  int32_t allocated = 0;     // containers the allocation gives the app (active after the plan)
-  int32_t running = 0;       // reported running on Ready nodes now
-  int32_t starting = 0;      // reported starting (or start in flight) on Ready nodes now
-  int32_t paused = 0;        // paused after the plan (standby included)
-  int32_t standby = 0;       // of which warm standby
-  int32_t preempted = 0;     // containers this plan stops or pauses to make room for others
-  int32_t pending = 0;       // allocated but waiting for draining capacity to be released
-  int32_t leaving = 0;       // running on draining nodes, kept until their replacements run
-  int32_t unreachable = 0;   // on NotReady or unknown nodes: not counted, not stopped
+  int32_t desired = 0;      // the wanted count, clamped to [min, max]
+  int32_t allocated = 0;    // containers the allocation gives the app (active after the plan)
+  int32_t running = 0;      // reported running on Ready nodes now
+  int32_t starting = 0;     // reported starting (or start in flight) on Ready nodes now
+  int32_t paused = 0;       // paused after the plan (standby included)
+  int32_t standby = 0;      // of which warm standby
+  int32_t preempted = 0;    // containers this plan stops or pauses to make room for others
+  int32_t pending = 0;      // allocated but waiting for draining capacity to be released
+  int32_t leaving = 0;      // running on draining nodes, kept until their replacements run
+  int32_t unreachable = 0;  // on NotReady or unknown nodes: not counted, not stopped
+  // With a spec.nodeSelector: the placeable nodes (Ready, uncordoned, not draining) whose
+  // labels match it. -1 for an app without one.
+  int32_t selectable_nodes = -1;
   int64_t next_ordinal = 0;  // store this and pass it back next time
   bool operator==(const AppAllocation&) const = default;
 };

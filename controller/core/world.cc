@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
+#include <string>
 #include <string_view>
 #include <tuple>
 #include <utility>
@@ -28,6 +30,16 @@ void BuildNodes(World& w, const ClusterState& state) {
   }
 }
 
+// With a nodeSelector: how many placeable nodes match it.
+int32_t SelectableNodes(const World& w, const AppSpec& spec) {
+  if (spec.node_selector.empty()) return -1;
+  int32_t count = 0;
+  for (const WorkNode& n : w.nodes) {
+    count += n.placeable && LabelsMatch(spec.node_selector, n.info->labels);
+  }
+  return count;
+}
+
 void BuildApps(World& w, const ClusterState& state) {
   w.apps.resize(state.apps.size());
   for (size_t i = 0; i < state.apps.size(); ++i) {
@@ -40,6 +52,7 @@ void BuildApps(World& w, const ClusterState& state) {
     a.next_ordinal = std::max<int64_t>(0, in.next_ordinal);
     a.figures.app = in.spec.name;
     a.figures.desired = a.desired;
+    a.figures.selectable_nodes = SelectableNodes(w, in.spec);
   }
   std::sort(w.apps.begin(), w.apps.end(), [](const WorkApp& a, const WorkApp& b) {
     if (a.spec().priority != b.spec().priority) return a.spec().priority < b.spec().priority;
@@ -216,16 +229,32 @@ bool IsActive(ContainerState s) {
 
 namespace {
 
+// Nodes of one shape and the same labels under every key some nodeSelector names share a
+// class. Without selectors, that is the shape alone.
 void BuildClasses(World& w) {
-  std::map<std::tuple<int64_t, int64_t, int32_t>, int> shapes;
+  std::set<std::string_view> selected_keys;
+  for (const WorkApp& a : w.apps) {
+    for (const auto& [key, value] : a.spec().node_selector) selected_keys.insert(key);
+  }
+  using Labels = std::map<std::string, std::string>;
+  std::map<std::tuple<int64_t, int64_t, int32_t, Labels>, int> shapes;
   for (size_t i = 0; i < w.nodes.size(); ++i) {
     WorkNode& n = w.nodes[i];
     if (!n.placeable) continue;
-    auto shape = std::make_tuple(n.info->cpu_millis, n.info->memory_bytes, n.info->max_containers);
-    auto [it, added] = shapes.emplace(shape, static_cast<int>(w.classes.size()));
+    Labels selected;
+    for (std::string_view key : selected_keys) {
+      auto label = n.info->labels.find(std::string(key));
+      if (label != n.info->labels.end()) selected.insert(*label);
+    }
+    auto shape = std::make_tuple(n.info->cpu_millis, n.info->memory_bytes, n.info->max_containers,
+                                 std::move(selected));
+    auto [it, added] = shapes.emplace(std::move(shape), static_cast<int>(w.classes.size()));
     if (added) {
-      w.classes.push_back(
-          NodeClass{n.info->cpu_millis, n.info->memory_bytes, n.info->max_containers, {}});
+      w.classes.push_back(NodeClass{n.info->cpu_millis,
+                                    n.info->memory_bytes,
+                                    n.info->max_containers,
+                                    std::get<3>(it->first),
+                                    {}});
     }
     n.node_class = it->second;
     n.order_key = w.placement == PlacementStrategy::kSpread ? Load(n) : -Load(n);
@@ -243,6 +272,20 @@ World BuildWorld(const ClusterState& state, const DecideOptions& options) {
   BuildSlots(w, state);
   BuildClasses(w);
   return w;
+}
+
+bool LabelsMatch(const std::map<std::string, std::string>& selector,
+                 const std::map<std::string, std::string>& labels) {
+  for (const auto& [key, value] : selector) {
+    auto it = labels.find(key);
+    if (it == labels.end() || it->second != value) return false;
+  }
+  return true;
+}
+
+bool Selects(const World& w, int app, int n) {
+  const std::map<std::string, std::string>& selector = w.apps[app].spec().node_selector;
+  return selector.empty() || LabelsMatch(selector, w.nodes[n].info->labels);
 }
 
 int AddSlot(World& w, Slot slot) {

@@ -59,6 +59,9 @@ struct NodeClass {
   int64_t cpu = 0;
   int64_t memory = 0;
   int32_t max_containers = 0;
+  // Its nodes' labels under the keys some app's nodeSelector names (the same on each of
+  // its nodes), so a class is selected or not as a whole.
+  std::map<std::string, std::string> labels;
   std::set<std::pair<double, int>> order;  // (order key, node)
 };
 
@@ -119,7 +122,8 @@ struct World {
   // room, so a size that found no room anywhere can later only fit on these.
   std::vector<int> freed_nodes;
   struct NoRoom {
-    Usage size;    // no node had room for this size (or any larger)...
+    Usage size;  // no node had room for this size (or any larger)...
+    const std::map<std::string, std::string>* selector;  // ...among nodes matching this...
     size_t since;  // ...when freed_nodes had this many entries
   };
   mutable std::vector<NoRoom> no_room;
@@ -143,6 +147,12 @@ void PauseSlot(World& w, int s, CommandReason reason);
 
 // Resumes a paused slot (CPU joins `used`); deferred if that CPU is not free yet.
 void ResumeSlot(World& w, int s);
+
+// Whether `labels` holds every pair of `selector` (an empty selector matches anything).
+bool LabelsMatch(const std::map<std::string, std::string>& selector,
+                 const std::map<std::string, std::string>& labels);
+// Whether app `app` may get new containers on node `n`: its nodeSelector matches.
+bool Selects(const World& w, int app, int n);
 
 bool FitsUsed(const WorkNode& n, const Usage& u);  // the allocation's room
 bool FitsNow(const WorkNode& n, const Usage& u);   // room free right now (used + held)

@@ -1,8 +1,11 @@
 #include "controller/server/app_table.h"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace microscale {
 
@@ -192,7 +195,16 @@ v1::AppStatus StatusOf(const AppEntry& entry) {
     *status.add_conditions() = c;
   }
   const core::AppAllocation& a = entry.allocation;
-  if (a.allocated < entry.desired) {
+  if (a.allocated < entry.desired && a.selectable_nodes == 0) {
+    std::vector<std::string> pairs;
+    for (const auto& [key, value] : entry.spec.node_selector) {
+      pairs.push_back(absl::StrCat(key, "=", value));
+    }
+    *status.add_conditions() = MakeCondition(
+        "CapacityAvailable", false, "NoMatchingNode",
+        absl::StrCat("no Ready, uncordoned node has the labels ", absl::StrJoin(pairs, ","),
+                     " that spec.nodeSelector asks for (agents take labels with --labels)"));
+  } else if (a.allocated < entry.desired) {
     *status.add_conditions() =
         MakeCondition("CapacityAvailable", false, "InsufficientCapacity",
                       absl::StrCat("the cluster grants ", a.allocated, " of ", entry.desired,

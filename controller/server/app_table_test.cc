@@ -281,6 +281,30 @@ TEST_F(AppTableTest, StatusShowsFiguresAndConditions) {
   EXPECT_EQ(FindCondition(status, "Scaled")->reason(), "AtAllocation");
 }
 
+TEST_F(AppTableTest, StatusOfAnAppNoNodeMatchesNamesTheLabels) {
+  AppSpec spec = MakeApp("web", 0, 10);
+  spec.node_selector = {{"zone", "a"}, {"disk", "ssd"}};
+  table_.Upsert(spec, clock_.Now(), clock_.Now());
+  table_.ApplyReading("web", 3.0, clock_.Now());
+  core::AppAllocation a = Allocation("web", 3, 0, 0);
+  a.selectable_nodes = 0;
+  table_.RecordAllocations({a}, clock_.Now());
+  v1::AppStatus status = StatusOf(*table_.Get("web"));
+  const v1::Condition* capacity = FindCondition(status, "CapacityAvailable");
+  ASSERT_NE(capacity, nullptr);
+  EXPECT_EQ(capacity->status(), "False");
+  EXPECT_EQ(capacity->reason(), "NoMatchingNode");
+  EXPECT_THAT(capacity->message(), HasSubstr("disk=ssd,zone=a"));
+
+  // Once a node matches, a shortfall is a matter of capacity again.
+  a.selectable_nodes = 1;
+  table_.RecordAllocations({a}, clock_.Now());
+  status = StatusOf(*table_.Get("web"));
+  capacity = FindCondition(status, "CapacityAvailable");
+  ASSERT_NE(capacity, nullptr);
+  EXPECT_EQ(capacity->reason(), "InsufficientCapacity");
+}
+
 TEST_F(AppTableTest, StatusOfAFailingSourceSaysWhy) {
   table_.Upsert(MakeApp("web", 0, 10), clock_.Now(), clock_.Now());
   table_.ApplyReading("web", 10.0, clock_.Now());

@@ -347,6 +347,7 @@ core::ClusterState Reconciler::BuildState(const std::vector<NodeView>& nodes,
     info.cpu_millis = node.capacity.cpu_millis();
     info.memory_bytes = node.capacity.memory_bytes();
     info.max_containers = node.capacity.max_containers();
+    info.labels = node.labels;
     info.status = node.health == NodeHealth::kNotReady ? core::NodeStatus::kNotReady
                                                        : core::NodeStatus::kReady;
     // An unreachable node keeps its containers counted but gets nothing new until it is

@@ -12,9 +12,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "common/flags.h"
 #include "common/http/host_port.h"
+#include "common/manifest/label_list.h"
 #include "common/quantity.h"
 #include "common/strings.h"
 
@@ -110,17 +110,7 @@ std::optional<AgentFlagsResult> Convert(const RawFlags& raw, AgentConfig& config
 }  // namespace
 
 absl::StatusOr<std::map<std::string, std::string>> ParseLabels(std::string_view text) {
-  std::map<std::string, std::string> labels;
-  if (text.empty()) return labels;
-  for (absl::string_view item : absl::StrSplit(ToAbsl(text), ',')) {
-    std::vector<std::string> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
-    if (kv.size() != 2 || kv[0].empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("\"", item, "\" is not key=value (expected k=v,k2=v2)"));
-    }
-    labels[kv[0]] = kv[1];
-  }
-  return labels;
+  return ParseLabelList(text, ',');
 }
 
 AgentFlagsResult ParseAgentFlags(int argc, const char* const* argv, std::string_view version) {

@@ -121,9 +121,17 @@ TEST(ParseAgentFlags, HelpAndVersionExitZero) {
 
 TEST(ParseLabels, SplitsPairs) {
   EXPECT_TRUE(ParseLabels("")->empty());
-  EXPECT_EQ(ParseLabels("a=1,b=x=y")->at("b"), "x=y");
+  EXPECT_EQ(ParseLabels("a=1,example.com/b=x_y")->at("example.com/b"), "x_y");
+  EXPECT_EQ(ParseLabels("zone=")->at("zone"), "");
   EXPECT_FALSE(ParseLabels("=1").ok());
   EXPECT_FALSE(ParseLabels("a=1,,b=2").ok());
+  // Every label can be selected by a spec.nodeSelector: the same rules for keys and values.
+  EXPECT_THAT(ParseLabels("a=1,b=x=y").status().message(),
+              testing::HasSubstr("label \"b=x=y\": is not a valid label value"));
+  EXPECT_THAT(ParseLabels("bad key=1").status().message(),
+              testing::HasSubstr("is not a valid label key"));
+  EXPECT_THAT(ParseLabels("a=1,a=2").status().message(),
+              testing::HasSubstr("label \"a\" given twice"));
 }
 
 }  // namespace
