@@ -1,7 +1,7 @@
 // End to end through microscalectl only: scaling from `demand set`, preemption by
-// priority and its release, min, delete, cordon and drain, bad manifests, concurrent
-// applies. One cluster (controller + two agents, 1 CPU each) is shared by the suite;
-// every test uses its own app names.
+// priority and its release, min, delete, cordon and drain, node selectors, bad manifests,
+// concurrent applies. One cluster (controller + two agents, 1 CPU each, labelled zone=a
+// and zone=b) is shared by the suite; every test uses its own app names.
 #include <algorithm>
 #include <map>
 #include <thread>
@@ -14,7 +14,12 @@ namespace {
 
 class ScalingE2eTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { cluster_ = new E2eCluster("scaling"); }
+  static void SetUpTestSuite() {
+    E2eOptions options;
+    options.agent_launch[0].flags = {"--labels", "zone=a,disk=ssd"};
+    options.agent_launch[1].flags = {"--labels", "zone=b"};
+    cluster_ = new E2eCluster("scaling", options);
+  }
   static void TearDownTestSuite() {
     delete cluster_;
     cluster_ = nullptr;
@@ -28,12 +33,13 @@ class ScalingE2eTest : public ::testing::Test {
   }
 
   E2eCluster& c() { return *cluster_; }
+  // `extra` is appended to the spec (two-space indented lines).
   std::string Apply(const std::string& base, int priority, int min, int max, double value,
-                    bool preemptible = true) {
+                    bool preemptible = true, const std::string& extra = "") {
     std::string name = c().App(base);
     apps_.push_back(name);
-    CommandResult r =
-        c().Cli({"apply", "-f", "-"}, StaticApp(name, priority, min, max, value, preemptible));
+    CommandResult r = c().Cli({"apply", "-f", "-"},
+                              StaticApp(name, priority, min, max, value, preemptible) + extra);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("app/" + name + " created"), std::string::npos) << r.out;
     return name;
@@ -92,6 +98,59 @@ TEST_F(ScalingE2eTest, PriorityOnePreemptsPriorityTwoAndGivesBack) {
   SetDemand(api, 1);
   WaitRunning(api, 1);
   WaitRunning(batch, 7);
+}
+
+// node-1 is zone=a, node-2 zone=b. A priority-1 app selecting zone=b preempts only on
+// node-2, even with node-1 full of a lower priority it could take from; an app no node
+// matches gets nothing and says why.
+TEST_F(ScalingE2eTest, NodeSelectorPlacesOnlyOnMatchingNodesEvenUnderPreemption) {
+  nlohmann::json nodes = c().Json({"get", "nodes"});
+  ASSERT_TRUE(nodes.is_object());
+  std::map<std::string, std::string> zones;
+  for (const auto& n : nodes["items"]) {
+    zones[n["metadata"]["name"].get<std::string>()] =
+        n["metadata"]["labels"].value("zone", std::string("<none>"));
+  }
+  EXPECT_EQ(zones, (std::map<std::string, std::string>{{c().node(0), "a"}, {c().node(1), "b"}}));
+  CommandResult wide = c().Cli({"get", "nodes", "-o", "wide"});
+  EXPECT_NE(wide.out.find("disk=ssd,zone=a"), std::string::npos) << wide.out;
+
+  // Two nodes of 1 CPU hold 8 containers of 250m: the batch fills both.
+  std::string batch = Apply("sel-batch", 5, 0, 8, 8);
+  WaitRunning(batch, 8);
+  std::string api = Apply("sel-api", 1, 0, 8, 3, true, "  nodeSelector: {zone: b}\n");
+  WaitRunning(api, 3);
+  WaitRunning(batch, 5);
+  EXPECT_EQ(PerNode(api), (std::map<std::string, int>{{c().node(1), 3}}));
+  EXPECT_EQ(PerNode(batch), (std::map<std::string, int>{{c().node(0), 4}, {c().node(1), 1}}));
+  // More than zone b holds: the rest stays unplaced rather than taking node-1.
+  SetDemand(api, 6);
+  WaitRunning(api, 4);
+  WaitRunning(batch, 4);
+  EXPECT_EQ(c().Status(api, "desired"), 6);
+  EXPECT_EQ(PerNode(api), (std::map<std::string, int>{{c().node(1), 4}}));
+  EXPECT_EQ(PerNode(batch), (std::map<std::string, int>{{c().node(0), 4}}));
+
+  std::string nowhere = Apply("sel-nowhere", 1, 0, 2, 2, true, "  nodeSelector: {zone: c}\n");
+  std::string reason;
+  nlohmann::json app;
+  c().WaitFor(
+      [&] {
+        app = c().Json({"get", "app", nowhere});
+        if (!app.is_object() || app["items"].size() != 1) return false;
+        for (const auto& cond : app["items"][0]["status"]["conditions"]) {
+          if (cond["type"] == "CapacityAvailable") {
+            reason = cond.value("reason", "");
+            return reason == "NoMatchingNode" &&
+                   cond.value("message", "").find("zone=c") != std::string::npos;
+          }
+        }
+        return false;
+      },
+      "CapacityAvailable=False NoMatchingNode naming zone=c");
+  EXPECT_EQ(reason, "NoMatchingNode") << app.dump();
+  EXPECT_EQ(c().DockerRunning(nowhere), 0);
+  EXPECT_EQ(c().Status(nowhere, "allocated"), 0);
 }
 
 TEST_F(ScalingE2eTest, NonPreemptibleContainersAreNeverVictims) {
