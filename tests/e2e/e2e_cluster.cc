@@ -10,23 +10,17 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/e2e/built_programs.h"
 #include "tests/integration/docker/docker_test_env.h"
-
-#ifndef MICROSCALE_BIN_DIR
-#error "MICROSCALE_BIN_DIR must name the build directory"
-#endif
 
 namespace microscale::testing {
 namespace {
 
-std::string Bin(const char* relative) { return absl::StrCat(MICROSCALE_BIN_DIR, "/", relative); }
-
 // Whether this controller build has --insecure (needed to serve gRPC off loopback
 // without TLS once it exists).
 bool ControllerKnowsInsecure() {
-  static const bool knows =
-      RunCommand(Bin("controller/microscale-controller"), {"--help"}).out.find("--insecure") !=
-      std::string::npos;
+  static const bool knows = RunCommand(BuiltProgram("controller/microscale-controller"), {"--help"})
+                                .out.find("--insecure") != std::string::npos;
   return knows;
 }
 
@@ -92,8 +86,8 @@ void E2eCluster::StartController() {
       "--cluster-name", cluster_};
   args.insert(args.end(), options_.controller_flags.begin(), options_.controller_flags.end());
   if (options_.grpc_bind != "127.0.0.1" && ControllerKnowsInsecure()) args.push_back("--insecure");
-  controller_ =
-      ChildProcess(Bin("controller/microscale-controller"), args, dir_ + "/controller.log");
+  controller_ = ChildProcess(BuiltProgram("controller/microscale-controller"), args,
+                             dir_ + "/controller.log");
 }
 
 void E2eCluster::KillController() { controller_.Kill(); }
@@ -125,7 +119,7 @@ void E2eCluster::StartAgent(int i) {
   }
   args.insert(args.end(), options_.agent_flags.begin(), options_.agent_flags.end());
   args.insert(args.end(), launch.flags.begin(), launch.flags.end());
-  std::string binary = Bin("node-agent/agent/microscale-agent");
+  std::string binary = BuiltProgram("node-agent/agent/microscale-agent");
   if (!launch.prefix.empty()) {
     args.insert(args.begin(), binary);
     args.insert(args.begin(), launch.prefix.begin() + 1, launch.prefix.end());
@@ -141,7 +135,7 @@ int E2eCluster::TerminateAgent(int i) { return agents_[static_cast<size_t>(i)].T
 
 CommandResult E2eCluster::Cli(std::vector<std::string> args, const std::string& input) {
   args.insert(args.begin(), {"--controller", absl::StrCat("127.0.0.1:", grpc_port_)});
-  return RunCommand(Bin("cli/microscalectl"), args, input);
+  return RunCommand(BuiltProgram("cli/microscalectl"), args, input);
 }
 
 nlohmann::json E2eCluster::Json(std::vector<std::string> args) {

@@ -14,25 +14,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "tests/e2e/built_programs.h"
 #include "tests/e2e/child_process.h"
-
-#ifndef MICROSCALE_BIN_DIR
-#error "MICROSCALE_BIN_DIR must name the build directory"
-#endif
 
 namespace microscale::testing {
 namespace {
-
-std::string Bin(const char* relative) { return absl::StrCat(MICROSCALE_BIN_DIR, "/", relative); }
-
-bool WaitFor(const std::function<bool()>& condition) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  while (absl::Now() < deadline) {
-    if (condition()) return true;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  return false;
-}
 
 class DataDirLockTest : public ::testing::Test {
  protected:
@@ -59,11 +45,12 @@ class DataDirLockTest : public ::testing::Test {
   // Starts a controller in the background and waits until it answers on gRPC.
   ChildProcess& StartServing() {
     const std::string addr = absl::StrCat("127.0.0.1:", FreePort());
-    controllers_.emplace_back(Bin("controller/microscale-controller"), Args(addr),
+    controllers_.emplace_back(BuiltProgram("controller/microscale-controller"), Args(addr),
                               absl::StrCat(dir_, "/controller-", controllers_.size(), ".log"));
     ChildProcess& c = controllers_.back();
-    EXPECT_TRUE(WaitFor([&] {
-      return RunCommand(Bin("cli/microscalectl"), {"--controller", addr, "version"}).exit_code == 0;
+    EXPECT_TRUE(PollUntil([&] {
+      return RunCommand(BuiltProgram("cli/microscalectl"), {"--controller", addr, "version"})
+                 .exit_code == 0;
     })) << c.Log();
     return c;
   }
@@ -76,7 +63,7 @@ TEST_F(DataDirLockTest, ASecondControllerOnTheSameDirectoryIsRefused) {
   ChildProcess& first = StartServing();
   // Under `timeout`: a second controller that wrongly starts serving fails the test (124)
   // instead of hanging it.
-  std::vector<std::string> args = {"30", Bin("controller/microscale-controller")};
+  std::vector<std::string> args = {"30", BuiltProgram("controller/microscale-controller")};
   for (const std::string& a : Args(absl::StrCat("127.0.0.1:", FreePort()))) args.push_back(a);
   CommandResult second = RunCommand("/usr/bin/timeout", args);
   EXPECT_EQ(second.exit_code, 1) << second.out << second.err;
@@ -92,32 +79,34 @@ TEST_F(DataDirLockTest, ASecondControllerOnTheSameDirectoryIsRefused) {
 TEST_F(DataDirLockTest, AControllerRestartedAtOnceAfterSigtermStarts) {
   const std::string addr = absl::StrCat("127.0.0.1:", FreePort());
   const std::vector<std::string> args = Args(addr);  // the same ports and directory twice
-  controllers_.emplace_back(Bin("controller/microscale-controller"), args,
+  controllers_.emplace_back(BuiltProgram("controller/microscale-controller"), args,
                             dir_ + "/controller-old.log");
   ChildProcess& old = controllers_.back();
-  ASSERT_TRUE(WaitFor([&] {
-    return RunCommand(Bin("cli/microscalectl"), {"--controller", addr, "version"}).exit_code == 0;
+  ASSERT_TRUE(PollUntil([&] {
+    return RunCommand(BuiltProgram("cli/microscalectl"), {"--controller", addr, "version"})
+               .exit_code == 0;
   })) << old.Log();
   // An event to follow (an app applied), then a follower that has printed it: its stream
   // is open, and the old controller's stop waits for it (up to 2 s).
   CommandResult applied =
-      RunCommand(Bin("cli/microscalectl"), {"--controller", addr, "apply", "-f", "-"},
+      RunCommand(BuiltProgram("cli/microscalectl"), {"--controller", addr, "apply", "-f", "-"},
                  "apiVersion: microscale.io/v1\nkind: App\nmetadata: {name: followed}\nspec:\n"
                  "  image: microscale/demo:latest\n  replicas: {max: 1}\n"
                  "  demand: {source: static, value: 0}\n");
   ASSERT_EQ(applied.exit_code, 0) << applied.err;
-  ChildProcess follower(Bin("cli/microscalectl"), {"--controller", addr, "events", "--follow"},
-                        dir_ + "/follow.log");
-  ASSERT_TRUE(WaitFor([&] { return absl::StrContains(follower.Log(), "followed"); }))
+  ChildProcess follower(BuiltProgram("cli/microscalectl"),
+                        {"--controller", addr, "events", "--follow"}, dir_ + "/follow.log");
+  ASSERT_TRUE(PollUntil([&] { return absl::StrContains(follower.Log(), "followed"); }))
       << follower.Log();
 
   kill(old.pid(), SIGTERM);
-  controllers_.emplace_back(Bin("controller/microscale-controller"), args,
+  controllers_.emplace_back(BuiltProgram("controller/microscale-controller"), args,
                             dir_ + "/controller-new.log");
   ChildProcess& fresh = controllers_.back();
   EXPECT_EQ(controllers_[0].Terminate(60'000), 0) << controllers_[0].Log();
-  EXPECT_TRUE(WaitFor([&] {
-    return RunCommand(Bin("cli/microscalectl"), {"--controller", addr, "version"}).exit_code == 0;
+  EXPECT_TRUE(PollUntil([&] {
+    return RunCommand(BuiltProgram("cli/microscalectl"), {"--controller", addr, "version"})
+               .exit_code == 0;
   })) << fresh.Log();
   EXPECT_TRUE(fresh.running()) << fresh.Log();
   follower.Kill();

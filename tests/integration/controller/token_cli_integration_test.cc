@@ -13,11 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "tests/e2e/built_programs.h"
 #include "tests/e2e/child_process.h"
-
-#ifndef MICROSCALE_BIN_DIR
-#error "MICROSCALE_BIN_DIR must name the build directory"
-#endif
 
 namespace microscale::testing {
 namespace {
@@ -32,8 +29,6 @@ spec:
   demand: {source: static, value: 0}
 )";
 
-std::string Bin(const char* relative) { return absl::StrCat(MICROSCALE_BIN_DIR, "/", relative); }
-
 class TokenCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -42,7 +37,7 @@ class TokenCliTest : public ::testing::Test {
     grpc_addr_ = absl::StrCat("127.0.0.1:", FreePort());
     std::ofstream(dir_ + "/web.yaml") << kManifest;
     controller_ = ChildProcess(
-        Bin("controller/microscale-controller"),
+        BuiltProgram("controller/microscale-controller"),
         {"--grpc-addr", grpc_addr_, "--http-addr", absl::StrCat("127.0.0.1:", FreePort()),
          "--data-dir", Data(), "--startup-grace", "0s"},
         dir_ + "/controller.log");
@@ -62,7 +57,7 @@ class TokenCliTest : public ::testing::Test {
     full.insert(full.end(), args.begin(), args.end());
     full.push_back("--data-dir");
     full.push_back(Data());
-    return RunCommand(Bin("controller/microscale-controller"), full);
+    return RunCommand(BuiltProgram("controller/microscale-controller"), full);
   }
 
   // microscalectl against the controller, with `token` as --token when not empty.
@@ -70,7 +65,7 @@ class TokenCliTest : public ::testing::Test {
     std::vector<std::string> full = {"--controller", grpc_addr_};
     if (!token.empty()) full.insert(full.end(), {"--token", token});
     full.insert(full.end(), args.begin(), args.end());
-    return RunCommand(Bin("cli/microscalectl"), full);
+    return RunCommand(BuiltProgram("cli/microscalectl"), full);
   }
 
   // Creates a token and returns the secret printed on stdout.

@@ -18,19 +18,14 @@
 #include "httplib.h"
 #include "microscale/v1/agent_gateway.grpc.pb.h"
 #include "nlohmann/json.hpp"
+#include "tests/e2e/built_programs.h"
 #include "tests/e2e/child_process.h"
 
 #ifndef MICROSCALE_SOURCE_DIR
 #error "MICROSCALE_SOURCE_DIR must name the source tree"
 #endif
-#ifndef MICROSCALE_BIN_DIR
-#error "MICROSCALE_BIN_DIR must name the build directory"
-#endif
-
 namespace microscale::testing {
 namespace {
-
-std::string Bin(const char* relative) { return absl::StrCat(MICROSCALE_BIN_DIR, "/", relative); }
 
 class MtlsTest : public ::testing::Test {
  protected:
@@ -72,8 +67,8 @@ class MtlsTest : public ::testing::Test {
                                      "--cluster-name",  "mtls",
                                      "--startup-grace", "0s"};
     args.insert(args.end(), extra.begin(), extra.end());
-    controller_ =
-        ChildProcess(Bin("controller/microscale-controller"), args, dir_ + "/controller.log");
+    controller_ = ChildProcess(BuiltProgram("controller/microscale-controller"), args,
+                               dir_ + "/controller.log");
   }
 
   ChildProcess& StartAgent(const std::string& node, std::vector<std::string> extra) {
@@ -83,7 +78,7 @@ class MtlsTest : public ::testing::Test {
         "--http-addr",    "127.0.0.1:0", "--cpu",        "1",
         "--memory",       "1Gi"};
     args.insert(args.end(), extra.begin(), extra.end());
-    agents_.emplace_back(Bin("node-agent/agent/microscale-agent"), args,
+    agents_.emplace_back(BuiltProgram("node-agent/agent/microscale-agent"), args,
                          absl::StrCat(dir_, "/agent-", agents_.size(), ".log"));
     return agents_.back();
   }
@@ -244,7 +239,7 @@ TEST_F(MtlsTest, BadTlsFilesStopTheDaemonsWithTheFlagNamed) {
   std::vector<std::string> flags = TlsFlags("good", "controller");
   flags[3] = File("good", "agent.key");  // a key of another certificate
   CommandResult controller =
-      RunCommand(Bin("controller/microscale-controller"),
+      RunCommand(BuiltProgram("controller/microscale-controller"),
                  {"--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--data-dir",
                   dir_ + "/bad", flags[0], flags[1], flags[2], flags[3], flags[4], flags[5]});
   EXPECT_EQ(controller.exit_code, 1);
@@ -253,7 +248,7 @@ TEST_F(MtlsTest, BadTlsFilesStopTheDaemonsWithTheFlagNamed) {
       "--tls-key " + File("good", "agent.key") + ": does not belong to the certificate"))
       << controller.err;
 
-  CommandResult agent = RunCommand(Bin("node-agent/agent/microscale-agent"),
+  CommandResult agent = RunCommand(BuiltProgram("node-agent/agent/microscale-agent"),
                                    {"--runtime", "sim", "--tls-cert", File("good", "node-1.crt")});
   EXPECT_EQ(agent.exit_code, 2);
   EXPECT_TRUE(absl::StrContains(agent.err, "--tls-ca is required")) << agent.err;
@@ -261,14 +256,14 @@ TEST_F(MtlsTest, BadTlsFilesStopTheDaemonsWithTheFlagNamed) {
 
 TEST_F(MtlsTest, APlaintextPortOnANonLoopbackAddressNeedsInsecure) {
   CommandResult refused = RunCommand(
-      Bin("controller/microscale-controller"),
+      BuiltProgram("controller/microscale-controller"),
       {"--grpc-addr", "0.0.0.0:0", "--http-addr", "127.0.0.1:0", "--data-dir", dir_ + "/open"});
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_TRUE(absl::StrContains(refused.err, "--grpc-addr")) << refused.err;
   EXPECT_TRUE(absl::StrContains(refused.err, "--insecure")) << refused.err;
 
   controller_ = ChildProcess(
-      Bin("controller/microscale-controller"),
+      BuiltProgram("controller/microscale-controller"),
       {"--grpc-addr", "0.0.0.0:0", "--http-addr", absl::StrCat("127.0.0.1:", http_port_),
        "--data-dir", dir_ + "/open", "--insecure"},
       dir_ + "/controller.log");

@@ -29,11 +29,8 @@
 #include "common/manifest/manifest.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/e2e/built_programs.h"
 #include "tests/e2e/child_process.h"
-
-#ifndef MICROSCALE_BIN_DIR
-#error "MICROSCALE_BIN_DIR must name the build directory"
-#endif
 
 namespace microscale::testing {
 namespace {
@@ -77,21 +74,19 @@ struct Sample {
   std::map<std::string, int> allocated;
 };
 
-std::string Bin(const char* relative) { return absl::StrCat(MICROSCALE_BIN_DIR, "/", relative); }
-
 class SimulateAgreementTest : public ::testing::Test {
  protected:
   void SetUp() override {
     char templ[] = "/tmp/microscale-sim-agree.XXXXXX";
     dir_ = mkdtemp(templ);
     grpc_addr_ = absl::StrCat("127.0.0.1:", FreePort());
-    controller_ = ChildProcess(Bin("controller/microscale-controller"),
+    controller_ = ChildProcess(BuiltProgram("controller/microscale-controller"),
                                {"--grpc-addr", grpc_addr_, "--http-addr", "127.0.0.1:0",
                                 "--data-dir", dir_ + "/data", "--startup-grace", "0s"},
                                dir_ + "/controller.log");
     for (int i = 1; i <= 2; ++i) {
       agents_.emplace_back(
-          Bin("node-agent/agent/microscale-agent"),
+          BuiltProgram("node-agent/agent/microscale-agent"),
           std::vector<std::string>{"--controller", grpc_addr_, "--node-name",
                                    absl::StrCat("node-", i), "--http-addr", "127.0.0.1:0",
                                    "--runtime", "sim", "--sim-start-delay", kStartDelay, "--cpu",
@@ -112,7 +107,7 @@ class SimulateAgreementTest : public ::testing::Test {
 
   CommandResult Ctl(std::vector<std::string> args) const {
     args.insert(args.begin(), {"--controller", grpc_addr_});
-    return RunCommand(Bin("cli/microscalectl"), args);
+    return RunCommand(BuiltProgram("cli/microscalectl"), args);
   }
 
   nlohmann::json Json(std::vector<std::string> args) const {

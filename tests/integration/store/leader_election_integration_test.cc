@@ -19,27 +19,12 @@
 #include "controller/store/etcd_client.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/e2e/built_programs.h"
 #include "tests/e2e/child_process.h"
 #include "tests/integration/store/etcd_test_server.h"
 
-#ifndef MICROSCALE_BIN_DIR
-#error "MICROSCALE_BIN_DIR must name the build directory"
-#endif
-
 namespace microscale::testing {
 namespace {
-
-std::string Bin(const char* relative) { return absl::StrCat(MICROSCALE_BIN_DIR, "/", relative); }
-
-// Polls `condition` every 100 ms for up to 60 s (generous: never a timing assertion).
-bool WaitFor(const std::function<bool()>& condition) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  while (absl::Now() < deadline) {
-    if (condition()) return true;
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  return false;
-}
 
 constexpr char kApp[] =
     "apiVersion: microscale.io/v1\nkind: App\nmetadata: {name: web}\nspec:\n"
@@ -66,7 +51,7 @@ class LeaderElectionTest : public ::testing::Test {
   ChildProcess& StartController(std::string* addr) {
     *addr = absl::StrCat("127.0.0.1:", FreePort());
     controllers_.emplace_back(
-        Bin("controller/microscale-controller"),
+        BuiltProgram("controller/microscale-controller"),
         std::vector<std::string>{"--store", "etcd://" + etcd_->endpoint(), "--etcd-prefix", prefix_,
                                  "--leader-lease", "3s", "--grpc-addr", *addr, "--http-addr",
                                  absl::StrCat("127.0.0.1:", FreePort()), "--startup-grace", "0s"},
@@ -77,7 +62,7 @@ class LeaderElectionTest : public ::testing::Test {
   CommandResult Cli(const std::string& controllers, std::vector<std::string> args,
                     const std::string& input = "") {
     args.insert(args.begin(), {"--controller", controllers, "--timeout", "5s"});
-    return RunCommand(Bin("cli/microscalectl"), args, input);
+    return RunCommand(BuiltProgram("cli/microscalectl"), args, input);
   }
   bool Serves(const std::string& addr) { return Cli(addr, {"version"}).exit_code == 0; }
 
@@ -103,9 +88,9 @@ class LeaderElectionTest : public ::testing::Test {
 TEST_F(LeaderElectionTest, AStandbyLeadsWithTheStateAfterTheLeaderIsKilled) {
   std::string a, b;
   ChildProcess& first = StartController(&a);
-  ASSERT_TRUE(WaitFor([&] { return Serves(a); })) << first.Log();
+  ASSERT_TRUE(PollUntil([&] { return Serves(a); })) << first.Log();
   ChildProcess& second = StartController(&b);
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(PollUntil([&] {
     return absl::StrContains(second.Log(), "standby: another controller leads") &&
            absl::StrContains(second.Log(), a);
   })) << second.Log();
@@ -113,45 +98,46 @@ TEST_F(LeaderElectionTest, AStandbyLeadsWithTheStateAfterTheLeaderIsKilled) {
 
   // The CLI and an agent given both addresses, the standby first, reach the leader.
   const std::string both = b + "," + a;
-  ChildProcess agent(Bin("node-agent/agent/microscale-agent"),
+  ChildProcess agent(BuiltProgram("node-agent/agent/microscale-agent"),
                      {"--runtime=sim", "--controller=" + both, "--node-name=sim-ha",
                       "--http-addr=127.0.0.1:0", "--heartbeat-interval=200ms", "--cpu=8"},
                      absl::StrCat("/tmp/microscale-election-agent-", FreePort(), ".log"));
   CommandResult applied = Cli(both, {"apply", "-f", "-"}, kApp);
   ASSERT_EQ(applied.exit_code, 0) << applied.err;
   ASSERT_EQ(Cli(both, {"demand", "set", "web", "4"}).exit_code, 0);
-  ASSERT_TRUE(WaitFor([&] { return Running(a).size() == 4; })) << agent.Log();
+  ASSERT_TRUE(PollUntil([&] { return Running(a).size() == 4; })) << agent.Log();
   const std::set<std::string> before = Running(a);
 
   first.Kill();  // kill -9: the lease runs out, nothing is handed over
-  ASSERT_TRUE(WaitFor([&] { return Serves(b); })) << second.Log();
+  ASSERT_TRUE(PollUntil([&] { return Serves(b); })) << second.Log();
   EXPECT_TRUE(absl::StrContains(second.Log(), "leading")) << second.Log();
   CommandResult apps = Cli(both, {"get", "apps", "-o", "json"});
   ASSERT_EQ(apps.exit_code, 0) << apps.err;
   EXPECT_TRUE(absl::StrContains(apps.out, "\"demand\": 4")) << apps.out;
   // The agent follows the new leader, which adopts its containers: the same four.
-  ASSERT_TRUE(WaitFor([&] { return Running(b) == before; })) << agent.Log() << second.Log();
+  ASSERT_TRUE(PollUntil([&] { return Running(b) == before; })) << agent.Log() << second.Log();
   // Writes reach the new leader through the same list, and the containers follow.
   ASSERT_EQ(Cli(both, {"demand", "set", "web", "1"}).exit_code, 0);
   EXPECT_TRUE(absl::StrContains(Cli(b, {"get", "apps", "-o", "json"}).out, "\"demand\": 1"));
-  ASSERT_TRUE(WaitFor([&] { return Running(b).size() == 1; })) << agent.Log();
+  ASSERT_TRUE(PollUntil([&] { return Running(b).size() == 1; })) << agent.Log();
   EXPECT_TRUE(before.contains(*Running(b).begin()));
 }
 
 TEST_F(LeaderElectionTest, AnOrderlyStopHandsOverAtOnce) {
   std::string a, b;
   ChildProcess& first = StartController(&a);
-  ASSERT_TRUE(WaitFor([&] { return Serves(a); })) << first.Log();
+  ASSERT_TRUE(PollUntil([&] { return Serves(a); })) << first.Log();
   ChildProcess& second = StartController(&b);
-  ASSERT_TRUE(WaitFor([&] { return absl::StrContains(second.Log(), "standby"); })) << second.Log();
+  ASSERT_TRUE(PollUntil([&] { return absl::StrContains(second.Log(), "standby"); }))
+      << second.Log();
   EXPECT_EQ(first.Terminate(), 0) << first.Log();
-  ASSERT_TRUE(WaitFor([&] { return Serves(b); })) << second.Log();
+  ASSERT_TRUE(PollUntil([&] { return Serves(b); })) << second.Log();
 }
 
 TEST_F(LeaderElectionTest, ALeaderWhoseKeyIsTakenStopsWithExitCodeOne) {
   std::string a;
   ChildProcess& first = StartController(&a);
-  ASSERT_TRUE(WaitFor([&] { return Serves(a); })) << first.Log();
+  ASSERT_TRUE(PollUntil([&] { return Serves(a); })) << first.Log();
   EtcdClient client({etcd_->endpoint()}, nullptr, absl::Seconds(5));
   etcdserverpb::TxnRequest take;
   take.add_success()->mutable_request_delete_range()->set_key(prefix_ + "leader");
