@@ -1,5 +1,6 @@
 // microscale-controller: parses flags, starts the Controller, stops it on SIGINT/SIGTERM.
-// `microscale-controller token ...` manages API tokens instead (see token_command.h).
+// `microscale-controller token ...` manages API tokens instead (see token_command.h), and
+// `microscale-controller migrate ...` copies a SQLite state into etcd (migrate_command.h).
 #include <signal.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "controller/server/controller.h"
 #include "controller/server/controller_flags.h"
 #include "controller/server/leader_election.h"
+#include "controller/server/migrate_command.h"
 #include "controller/server/token_command.h"
 
 #ifndef MICROSCALE_VERSION
@@ -25,6 +27,9 @@ int main(int argc, char** argv) {
   using microscale::Controller;
   if (argc >= 2 && std::string_view(argv[1]) == "token") {
     return microscale::RunTokenCommand(argc - 1, argv + 1, std::cout, std::cerr);
+  }
+  if (argc >= 2 && std::string_view(argv[1]) == "migrate") {
+    return microscale::RunMigrateCommand(argc - 1, argv + 1, std::cout, std::cerr);
   }
   microscale::ControllerFlagsResult flags =
       microscale::ParseControllerFlags(argc, argv, MICROSCALE_VERSION);

@@ -64,13 +64,9 @@ std::optional<ControllerFlagsResult> Convert(const RawFlags& raw, ControllerConf
   config.store = raw.store;
   if (raw.cluster_name.empty()) return UsageError("cluster-name", "must not be empty");
   config.cluster_name = raw.cluster_name;
-  config.etcd_prefix = absl::StrReplaceAll(raw.etcd_prefix, {{"<cluster-name>", raw.cluster_name}});
-  if (config.etcd_prefix.empty() || config.etcd_prefix.front() != '/' ||
-      config.etcd_prefix.back() != '/' || config.etcd_prefix.find('\0') != std::string::npos) {
-    return UsageError("etcd-prefix",
-                      absl::StrCat("must start and end with '/', like /microscale/prod/ (got \"",
-                                   raw.etcd_prefix, "\")"));
-  }
+  absl::StatusOr<std::string> prefix = ResolveEtcdPrefix(raw.etcd_prefix, raw.cluster_name);
+  if (!prefix.ok()) return UsageError("etcd-prefix", ToStd(prefix.status().message()));
+  config.etcd_prefix = *std::move(prefix);
   auto lease = ParseDuration(raw.leader_lease);
   if (!lease.ok()) return UsageError("leader-lease", ToStd(lease.status().message()));
   if (*lease < absl::Seconds(2) || *lease > absl::Minutes(5) ||
@@ -133,6 +129,16 @@ std::optional<ControllerFlagsResult> Convert(const RawFlags& raw, ControllerConf
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> ResolveEtcdPrefix(std::string_view pattern, std::string_view cluster) {
+  std::string prefix = absl::StrReplaceAll(ToAbsl(pattern), {{"<cluster-name>", ToAbsl(cluster)}});
+  if (prefix.empty() || prefix.front() != '/' || prefix.back() != '/' ||
+      prefix.find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "must start and end with '/', like /microscale/prod/ (got \"", ToAbsl(pattern), "\")"));
+  }
+  return prefix;
+}
 
 bool IsLoopbackAddress(std::string_view address) {
   if (address.substr(0, 5) == "unix:") return true;

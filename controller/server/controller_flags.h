@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/log.h"
 #include "common/tls/tls_credentials.h"
@@ -53,6 +54,10 @@ bool IsLoopbackAddress(std::string_view address);
 
 ControllerFlagsResult ParseControllerFlags(int argc, const char* const* argv,
                                            std::string_view version);
+
+// The etcd prefix of `--etcd-prefix` (`<cluster-name>` replaced by `cluster`); InvalidArgument
+// with the reason unless it starts and ends with '/'.
+absl::StatusOr<std::string> ResolveEtcdPrefix(std::string_view pattern, std::string_view cluster);
 
 }  // namespace microscale
 

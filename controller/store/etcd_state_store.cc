@@ -119,6 +119,77 @@ absl::Status EtcdStateStore::ClaimFor(std::string_view cluster) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<int64_t> EtcdStateStore::ImportSnapshot(const StateSnapshot& snapshot,
+                                                       std::string_view cluster) {
+  absl::MutexLock lock(&write_mu_);
+  ASSIGN_OR_RETURN(etcdserverpb::RangeResponse existing, client_->RangePrefix(prefix_));
+  if (existing.kvs_size() > 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "etcd prefix ", prefix_, " is not empty (", existing.kvs_size(), " keys, e.g. ",
+        existing.kvs(0).key(),
+        "): migrate copies into an empty prefix only; choose another --etcd-prefix, or remove "
+        "the old state with `etcdctl del --prefix ",
+        prefix_, "` if it is really unused"));
+  }
+  std::vector<RequestOp> puts;
+  for (const StoredApp& app : snapshot.apps)
+    puts.push_back(Put(Key(kApps, app.spec.name()), AppRecord(app)));
+  for (const auto& [app, value] : snapshot.static_demands) {
+    puts.push_back(Put(Key(kDemand, app), absl::StrFormat("%.17g", value)));
+  }
+  for (const std::string& node : snapshot.cordons) {
+    puts.push_back(
+        Put(Key(kCordons, node), snapshot.draining.contains(node) ? "draining" : "cordoned"));
+  }
+  for (const v1::Container& c : snapshot.assignments) {
+    puts.push_back(Put(Key(kAssignments, c.instance()), c.SerializeAsString()));
+  }
+  for (const auto& [app, next] : snapshot.next_ordinals) {
+    puts.push_back(Put(Key(kOrdinals, app), absl::StrCat(next)));
+  }
+  for (const StoredToken& token : snapshot.tokens) {
+    v1::StoredTokenRecord record;
+    record.set_role(token.role);
+    record.set_hash(token.hash);
+    record.set_created_unix_micros(absl::ToUnixMicros(token.created));
+    puts.push_back(Put(Key(kTokens, token.name), record.SerializeAsString()));
+  }
+  const std::string cluster_key = absl::StrCat(prefix_, "cluster");
+  puts.push_back(Put(cluster_key, std::string(cluster)));
+  const int64_t total = static_cast<int64_t>(puts.size());
+  // Each transaction also requires that no cluster mark exists yet: a controller that
+  // claims the prefix meanwhile stops the copy.
+  for (size_t start = 0; start < puts.size(); start += kMaxOpsPerTxn) {
+    size_t end = std::min(puts.size(), start + kMaxOpsPerTxn);
+    std::vector<RequestOp> chunk(
+        std::make_move_iterator(puts.begin() + static_cast<ptrdiff_t>(start)),
+        std::make_move_iterator(puts.begin() + static_cast<ptrdiff_t>(end)));
+    Committed done = Commit({Exists(cluster_key, false)}, std::move(chunk));
+    absl::Status failed = done.ok() ? absl::OkStatus() : done.status();
+    if (failed.ok() && !done->succeeded()) {
+      failed = absl::AbortedError(
+          absl::StrCat("etcd prefix ", prefix_, " was claimed by a controller during the copy"));
+    }
+    if (!failed.ok()) {
+      // Leave the prefix as it was: empty (a claim made meanwhile is not ours to remove).
+      etcdserverpb::TxnRequest undo;
+      *undo.add_compare() = Exists(cluster_key, false);
+      RequestOp remove;
+      remove.mutable_request_delete_range()->set_key(prefix_);
+      remove.mutable_request_delete_range()->set_range_end(PrefixEnd(prefix_));
+      *undo.add_success() = std::move(remove);
+      absl::StatusOr<etcdserverpb::TxnResponse> undone = client_->Txn(undo);
+      return absl::Status(
+          failed.code(),
+          absl::StrCat(failed.message(), " (", start, " of ", total, " keys were written; ",
+                       undone.ok() && undone->succeeded() ? "they were removed again"
+                                                          : "remove them before a new try",
+                       ")"));
+    }
+  }
+  return total;
+}
+
 std::string EtcdStateStore::Key(std::string_view kind, std::string_view name) const {
   return absl::StrCat(prefix_, ToAbsl(kind), ToAbsl(name));
 }

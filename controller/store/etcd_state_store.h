@@ -28,6 +28,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "controller/store/etcd_client.h"
+#include "controller/store/state_snapshot.h"
 #include "controller/store/state_store.h"
 
 namespace microscale {
@@ -53,6 +54,13 @@ class EtcdStateStore final : public StateStore {
   void FenceOn(std::string key, int64_t create_revision, std::function<void()> on_lost = {});
 
   const std::string& prefix() const { return prefix_; }
+
+  // Writes `snapshot` as the state of `cluster` into the prefix, which must hold no key
+  // (FailedPrecondition naming the prefix and how many keys it holds otherwise). Creation
+  // times and generations are kept. The cluster mark is written last; a write that fails
+  // part way removes what it wrote, so the prefix is left empty rather than half filled.
+  // Returns the number of keys written.
+  absl::StatusOr<int64_t> ImportSnapshot(const StateSnapshot& snapshot, std::string_view cluster);
 
   absl::StatusOr<std::vector<AppChange>> ApplyApps(const std::vector<v1::AppSpec>& apps) override;
   absl::Status DeleteApp(std::string_view name) override;

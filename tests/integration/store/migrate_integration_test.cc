@@ -1,0 +1,171 @@
+// `microscale-controller migrate` (the real binary) from a SQLite data directory into a
+// prefix of a real etcd: everything arrives as it was, a prefix that holds anything is
+// refused, and so are a running controller's directory and bad arguments.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "controller/server/data_dir_lock.h"
+#include "controller/store/etcd_state_store.h"
+#include "controller/store/sqlite_state_store.h"
+#include "controller/store/state_snapshot.h"
+#include "controller/store/store_test_util.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/built_programs.h"
+#include "tests/e2e/child_process.h"
+#include "tests/integration/store/etcd_test_server.h"
+
+namespace microscale {
+namespace {
+
+using ::microscale::testing::Assigned;
+using ::microscale::testing::BuiltProgram;
+using ::microscale::testing::CommandResult;
+using ::microscale::testing::RunCommand;
+using ::microscale::testing::Spec;
+using ::testing::HasSubstr;
+
+class MigrateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    etcd_ = testing::SharedEtcd(&why);
+    ASSERT_NE(etcd_, nullptr) << why;
+    client_ = std::make_shared<EtcdClient>(std::vector<std::string>{etcd_->endpoint()}, nullptr,
+                                           absl::Seconds(10));
+    prefix_ = "/migrate-test/" +
+              std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "/";
+  }
+
+  // A SQLite state with something in every part, written at distinct times.
+  void FillSqlite() {
+    auto store = SqliteStateStore::Open(dir_.path(), clock_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->ApplyApps({Spec("api", 1), Spec("batch", 5)}).ok());
+    clock_.Advance(absl::Hours(2));
+    v1::AppSpec changed = Spec("api", 2);
+    ASSERT_TRUE((*store)->ApplyApps({changed}).ok());  // generation 2, created kept
+    ASSERT_TRUE((*store)->SetStaticDemand("api", 12.5).ok());
+    ASSERT_TRUE((*store)->SetCordon("node-2", true).ok());
+    ASSERT_TRUE((*store)->SetCordon("node-3", true, true).ok());
+    ASSERT_TRUE(
+        (*store)
+            ->ApplyAssignmentChanges({{Assigned("api", 0, "node-1"), Assigned("api", 3, "node-1"),
+                                       Assigned("batch", 7, "node-3")},
+                                      {}})
+            .ok());
+    ASSERT_TRUE((*store)->SetNextOrdinals({{"gone", 40}}).ok());
+    ASSERT_TRUE((*store)->CreateToken("ci", "read", std::string(64, 'a')).ok());
+    auto snapshot = ReadSnapshot(**store);
+    ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+    before_ = *snapshot;
+  }
+
+  CommandResult Migrate(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {
+        "migrate",       "--data-dir", dir_.path(),      "--to", "etcd://" + etcd_->endpoint(),
+        "--etcd-prefix", prefix_,      "--cluster-name", "prod"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return RunCommand(BuiltProgram("controller/microscale-controller"), args);
+  }
+
+  testing::EtcdServer* etcd_ = nullptr;
+  std::shared_ptr<EtcdClient> client_;
+  std::string prefix_;
+  FakeClock clock_;
+  testing::TempDir dir_;
+  StateSnapshot before_;
+};
+
+void ExpectSameState(const StateSnapshot& a, const StateSnapshot& b) {
+  ASSERT_EQ(a.apps.size(), b.apps.size());
+  for (size_t i = 0; i < a.apps.size(); ++i) {
+    EXPECT_EQ(a.apps[i].spec.SerializeAsString(), b.apps[i].spec.SerializeAsString());
+    EXPECT_EQ(a.apps[i].created, b.apps[i].created) << a.apps[i].spec.name();
+    EXPECT_EQ(a.apps[i].generation, b.apps[i].generation) << a.apps[i].spec.name();
+  }
+  EXPECT_EQ(a.static_demands, b.static_demands);
+  EXPECT_EQ(a.cordons, b.cordons);
+  EXPECT_EQ(a.draining, b.draining);
+  ASSERT_EQ(a.assignments.size(), b.assignments.size());
+  for (size_t i = 0; i < a.assignments.size(); ++i) {
+    EXPECT_EQ(a.assignments[i].SerializeAsString(), b.assignments[i].SerializeAsString());
+  }
+  EXPECT_EQ(a.next_ordinals, b.next_ordinals);
+  EXPECT_EQ(a.tokens, b.tokens);
+}
+
+TEST_F(MigrateTest, CopiesEveryPartIntoAnEmptyPrefixOnce) {
+  ASSERT_NO_FATAL_FAILURE(FillSqlite());
+  CommandResult r = Migrate();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("copied 2 apps, 1 static demand values, 2 cordons, 3 assignments"));
+  EXPECT_THAT(r.err, HasSubstr("--store etcd://"));
+
+  EtcdStateStore etcd(client_, prefix_);
+  auto after = ReadSnapshot(etcd);
+  ASSERT_TRUE(after.ok()) << after.status();
+  ExpectSameState(before_, *after);
+  EXPECT_EQ(after->next_ordinals.at("gone"), 40);
+  EXPECT_EQ(after->next_ordinals.at("api"), 4);
+  // The prefix is the state of cluster "prod", and of no other.
+  EXPECT_TRUE(etcd.ClaimFor("prod").ok());
+  EXPECT_THAT(etcd.ClaimFor("staging").message(), HasSubstr("holds the state of cluster \"prod\""));
+
+  // Again into the same, now full, prefix: refused, and nothing there changes.
+  CommandResult again = Migrate();
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_THAT(again.err, HasSubstr("is not empty"));
+  EXPECT_THAT(again.err, HasSubstr(prefix_));
+  auto still = ReadSnapshot(etcd);
+  ASSERT_TRUE(still.ok());
+  ExpectSameState(before_, *still);
+}
+
+TEST_F(MigrateTest, RefusesARunningControllersDirectoryAndADirectoryWithoutState) {
+  ASSERT_NO_FATAL_FAILURE(FillSqlite());
+  {
+    auto lock = DataDirLock::Acquire(dir_.path());
+    ASSERT_TRUE(lock.ok()) << lock.status();
+    CommandResult r = Migrate();
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_THAT(r.err, HasSubstr("stop that controller before migrating"));
+  }
+  testing::TempDir empty;
+  CommandResult none = RunCommand(BuiltProgram("controller/microscale-controller"),
+                                  {"migrate", "--data-dir", empty.path(), "--to",
+                                   "etcd://" + etcd_->endpoint(), "--etcd-prefix", prefix_});
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_THAT(none.err, HasSubstr("no state database at"));
+  auto left = client_->RangePrefix(prefix_);
+  ASSERT_TRUE(left.ok());
+  EXPECT_EQ(left->kvs_size(), 0);  // nothing was written by either
+}
+
+TEST_F(MigrateTest, BadArgumentsExit2NamingTheFlag) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string names;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"migrate", "--data-dir", "/tmp", "--to", "http://127.0.0.1:2379"}, "--to"},
+           {{"migrate", "--data-dir", "/tmp", "--to", "etcd://"}, "--to"},
+           {{"migrate", "--data-dir", "/tmp", "--to", "etcd://127.0.0.1:2379", "--etcd-prefix",
+             "nope"},
+            "--etcd-prefix"},
+           {{"migrate", "--to", "etcd://127.0.0.1:2379"}, "--data-dir"},
+       }) {
+    CommandResult r = RunCommand(BuiltProgram("controller/microscale-controller"), c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args.back() << ": " << r.err;
+    EXPECT_THAT(r.err, HasSubstr(c.names));
+  }
+  CommandResult help =
+      RunCommand(BuiltProgram("controller/microscale-controller"), {"migrate", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("empty etcd prefix"));
+}
+
+}  // namespace
+}  // namespace microscale
