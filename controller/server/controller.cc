@@ -22,6 +22,7 @@
 #include "controller/server/node_registry.h"
 #include "controller/server/reconciler.h"
 #include "controller/store/etcd_state_store.h"
+#include "controller/store/measured_state_store.h"
 #include "controller/store/sqlite_state_store.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -222,6 +223,13 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
     p->lock = *std::move(lock);
     p->store = *std::move(store);
   }
+  // Every call of the controller goes through the measured store (write times, failures).
+  ControllerMetrics* metrics = &p->metrics;
+  p->store = std::make_unique<MeasuredStateStore>(
+      std::move(p->store),
+      StoreObserver{[metrics](double seconds) { metrics->ObserveStoreWrite(seconds); },
+                    [metrics](const char* op) { metrics->CountStoreError(op); }});
+  p->metrics.SetLeader(true);  // Start runs once this controller leads (or is the only one)
   Parts* raw = p.get();
   p->reconciler = std::make_unique<Reconciler>(
       ReconcilerDeps{clock, p->apps, p->nodes, p->tracker, p->events, p->metrics, *p->store},

@@ -84,7 +84,36 @@ ControllerMetrics::ControllerMetrics()
                           .Name("microscale_scale_reaction_seconds")
                           .Help("Time from a demand change to the new count running")
                           .Register(*registry_)
-                          .Add({}, LatencyBuckets())) {}
+                          .Add({}, LatencyBuckets())),
+      store_write_duration_(BuildHistogram()
+                                .Name("microscale_store_write_duration_seconds")
+                                .Help("Time of one write to the state store (SQLite or etcd)")
+                                .Register(*registry_)
+                                .Add({}, LatencyBuckets())),
+      store_errors_(BuildCounter()
+                        .Name("microscale_store_errors_total")
+                        .Help("State store calls that failed (the store, not the request), by "
+                              "operation")
+                        .Register(*registry_)),
+      leader_(BuildGauge()
+                  .Name("microscale_controller_leader")
+                  .Help("1 while this controller leads, 0 on a standby")
+                  .Register(*registry_)
+                  .Add({})),
+      leader_transitions_(BuildCounter()
+                              .Name("microscale_leader_transitions_total")
+                              .Help("Times this controller became the leader")
+                              .Register(*registry_)
+                              .Add({})) {}
+
+void ControllerMetrics::CountStoreError(const char* op) {
+  store_errors_.Add({{"op", op}}).Increment();
+}
+
+void ControllerMetrics::SetLeader(bool leading) {
+  if (leading && leader_.Value() == 0) leader_transitions_.Increment();
+  leader_.Set(leading ? 1 : 0);
+}
 
 void ControllerMetrics::SetAppFigures(const std::string& app, const AppFigures& f) {
   absl::MutexLock lock(&mu_);

@@ -60,6 +60,11 @@ class ControllerMetrics {
   void CountCrash(const std::string& app, absl::Duration backoff);
   void EndCrashLoop(const std::string& app);
   void ObserveScaleReaction(double seconds) { scale_reaction_.Observe(seconds); }
+  void ObserveStoreWrite(double seconds) { store_write_duration_.Observe(seconds); }
+  void CountStoreError(const char* op);
+  // Whether this controller leads (a single controller on SQLite always does); becoming
+  // the leader counts a transition.
+  void SetLeader(bool leading);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -80,6 +85,10 @@ class ControllerMetrics {
   prometheus::Histogram& reconcile_duration_;
   prometheus::Histogram& command_latency_;
   prometheus::Histogram& scale_reaction_;
+  prometheus::Histogram& store_write_duration_;
+  prometheus::Family<prometheus::Counter>& store_errors_;
+  prometheus::Gauge& leader_;
+  prometheus::Counter& leader_transitions_;
 
   void SetEstimates(const std::string& app, std::optional<double> arrival_rate,
                     std::optional<double> drain_rate) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

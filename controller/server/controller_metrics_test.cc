@@ -15,6 +15,25 @@ std::string Exposition(ControllerMetrics& metrics) {
   return out.str();
 }
 
+TEST(ControllerMetricsTest, LeadershipAndStoreFigures) {
+  ControllerMetrics metrics;
+  std::string text = Exposition(metrics);
+  EXPECT_NE(text.find("microscale_controller_leader 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("microscale_leader_transitions_total 0"), std::string::npos) << text;
+  metrics.SetLeader(true);
+  metrics.SetLeader(true);  // still leading: no new transition
+  metrics.ObserveStoreWrite(0.003);
+  metrics.CountStoreError("ApplyApps");
+  metrics.CountStoreError("ApplyApps");
+  text = Exposition(metrics);
+  EXPECT_NE(text.find("microscale_controller_leader 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("microscale_leader_transitions_total 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("microscale_store_write_duration_seconds_count 1"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("microscale_store_errors_total{op=\"ApplyApps\"} 2"), std::string::npos)
+      << text;
+}
+
 TEST(ControllerMetricsTest, QueueEstimatesAreExportedOnlyOnceKnown) {
   ControllerMetrics metrics;
   AppFigures f;
