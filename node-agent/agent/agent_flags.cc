@@ -144,7 +144,7 @@ AgentFlagsResult ParseAgentFlags(int argc, const char* const* argv, std::string_
   AddEnvFlag(app, "cpu", &raw.cpu, "CPU offered, e.g. 4 or 3500m (default: all cores)");
   AddEnvFlag(app, "memory", &raw.memory, "memory offered, e.g. 8Gi (default: all memory)");
   AddEnvFlag(app, "max-containers", &raw.max_containers, "container cap, 0 = none");
-  AddEnvFlag(app, "labels", &raw.labels, "node labels k=v,k2=v2");
+  AddEnvFlag(app, "labels", &raw.labels, "node labels k=v,k2=v2, matched by spec.nodeSelector");
   AddEnvFlag(app, "log-format", &raw.log_format, "text | json");
   AddEnvFlag(app, "heartbeat-interval", &raw.heartbeat_interval, "time between heartbeats");
   AddEnvFlag(app, "tls-cert", &raw.tls.cert,
