@@ -3,6 +3,7 @@
 // containers (reached by deciding and applying earlier demands, with nodes failing and
 // returning and selectors changing in between).
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 #include <string>
@@ -404,7 +405,8 @@ RC_GTEST_PROP(DecideProperty, ContainersStartOnlyWhereTheirSelectorMatches, ()) 
 // Preemption takes victims only where the preemptor may run: every container stopped or
 // paused for another app is on a node where this plan starts or resumes a container of a
 // more important (or, sharing, an equal) priority whose selector matches that node, or
-// where such an app may run and has a start waiting for the victims' room to drain.
+// where such an app may run and has a start waiting for the victims' room to drain. A
+// paused container holds no CPU and is reclaimed for any priority (kPausedLevel).
 RC_GTEST_PROP(DecideProperty, PreemptionTakesVictimsOnlyWhereThePreemptorMayRun, ()) {
   ClusterState s = GenCluster({});
   RC_LOG() << testing::Describe(s);
@@ -412,9 +414,14 @@ RC_GTEST_PROP(DecideProperty, PreemptionTakesVictimsOnlyWhereThePreemptorMayRun,
   auto specs = SpecsByName(s);
   Plan p = Decide(s);
   RC_LOG() << testing::Describe(p);
+  std::set<std::string> paused;
+  for (const ContainerInfo& c : s.containers) {
+    if (c.state == ContainerState::kPaused) paused.insert(c.instance);
+  }
   for (const Command& victim : p.commands) {
     if (victim.reason != CommandReason::kPreempted) continue;
-    int32_t victim_priority = specs.at(victim.app)->priority;
+    int32_t victim_priority = paused.contains(victim.instance) ? std::numeric_limits<int32_t>::max()
+                                                               : specs.at(victim.app)->priority;
     bool for_someone = false;
     for (const Command& c : p.commands) {
       if ((c.kind != CommandKind::kStart && c.kind != CommandKind::kResume) ||
