@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "common/flags.h"
 #include "common/strings.h"
+#include "controller/server/command_exit.h"
 #include "controller/server/controller_flags.h"
 #include "controller/server/data_dir_lock.h"
 #include "controller/store/etcd_client.h"
@@ -20,9 +21,6 @@
 namespace microscale {
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
 constexpr const char* kProgram = "microscale-controller migrate";
 
 struct MigrateArgs {
@@ -33,9 +31,7 @@ struct MigrateArgs {
 };
 
 int Usage(std::ostream& err, std::string_view argument, std::string_view why) {
-  err << kProgram << ": " << argument << (argument.empty() ? "" : ": ") << why << "\nRun '"
-      << kProgram << " --help' for more information.\n";
-  return kExitUsage;
+  return PrintUsageError(err, kProgram, argument, why);
 }
 
 int Failed(std::ostream& err, const absl::Status& status) {

@@ -12,14 +12,12 @@
 #include "common/flags.h"
 #include "common/strings.h"
 #include "controller/server/api_token.h"
+#include "controller/server/command_exit.h"
 #include "controller/store/sqlite_state_store.h"
 
 namespace microscale {
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
 constexpr const char* kProgram = "microscale-controller token";
 
 struct TokenArgs {
@@ -39,9 +37,7 @@ int Failed(const Io& io, std::string_view command, const absl::Status& status) {
 }
 
 int Usage(const Io& io, std::string_view argument, std::string_view why) {
-  io.err << kProgram << ": " << argument << (argument.empty() ? "" : ": ") << why << "\nRun '"
-         << kProgram << " --help' for more information.\n";
-  return kExitUsage;
+  return PrintUsageError(io.err, kProgram, argument, why);
 }
 
 // Opens the store of `args.data_dir`. Unless `may_create`, a directory without a state

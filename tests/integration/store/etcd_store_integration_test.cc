@@ -36,22 +36,14 @@ int64_t CreateRevision(EtcdClient& client, const std::string& key) {
   return read.ok() && read->kvs_size() > 0 ? read->kvs(0).create_revision() : 0;
 }
 
-class EtcdStoreTest : public ::testing::Test {
+class EtcdStoreTest : public testing::EtcdTest {
  protected:
+  EtcdStoreTest() : EtcdTest("store-test") {}
   void SetUp() override {
-    std::string why;
-    etcd_ = testing::SharedEtcd(&why);
-    ASSERT_NE(etcd_, nullptr) << why;
-    client_ = std::make_shared<EtcdClient>(std::vector<std::string>{etcd_->endpoint()}, nullptr,
-                                           absl::Seconds(10));
-    prefix_ = "/store-test/" +
-              std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "/";
+    EtcdTest::SetUp();
     store_ = std::make_unique<EtcdStateStore>(client_, prefix_, clock_);
   }
 
-  testing::EtcdServer* etcd_ = nullptr;
-  std::shared_ptr<EtcdClient> client_;
-  std::string prefix_;
   FakeClock clock_;
   std::unique_ptr<EtcdStateStore> store_;
 };

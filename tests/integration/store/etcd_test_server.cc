@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "controller/store/etcd_client.h"
@@ -56,6 +58,16 @@ EtcdServer* SharedEtcd(std::string* why) {
   }();
   if (server == nullptr && why->empty()) *why = "etcd did not start (see the first test)";
   return server.get();
+}
+
+void EtcdTest::SetUp() {
+  std::string why;
+  etcd_ = SharedEtcd(&why);
+  ASSERT_NE(etcd_, nullptr) << why;
+  client_ = std::make_shared<EtcdClient>(std::vector<std::string>{etcd_->endpoint()}, nullptr,
+                                         absl::Seconds(10));
+  prefix_ = "/" + root_ + "/" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "/";
 }
 
 }  // namespace microscale::testing

@@ -4,8 +4,12 @@
 #ifndef MICROSCALE_TESTS_INTEGRATION_STORE_ETCD_TEST_SERVER_H_
 #define MICROSCALE_TESTS_INTEGRATION_STORE_ETCD_TEST_SERVER_H_
 
+#include <memory>
 #include <string>
+#include <utility>
 
+#include "controller/store/etcd_client.h"
+#include "gtest/gtest.h"
 #include "tests/e2e/child_process.h"
 
 namespace microscale::testing {
@@ -32,6 +36,21 @@ class EtcdServer {
 // The one etcd of this test binary, started on first use; nullptr (with the reason in
 // `why`) when it cannot start.
 EtcdServer* SharedEtcd(std::string* why);
+
+// A test on the shared etcd: a client of it, and a key prefix of its own,
+// /<root>/<test name>/, so tests never see each other's keys.
+class EtcdTest : public ::testing::Test {
+ protected:
+  explicit EtcdTest(std::string root) : root_(std::move(root)) {}
+  void SetUp() override;
+
+  EtcdServer* etcd_ = nullptr;
+  std::shared_ptr<EtcdClient> client_;
+  std::string prefix_;
+
+ private:
+  std::string root_;
+};
 
 }  // namespace microscale::testing
 

@@ -27,17 +27,9 @@ using ::microscale::testing::RunCommand;
 using ::microscale::testing::Spec;
 using ::testing::HasSubstr;
 
-class MigrateTest : public ::testing::Test {
+class MigrateTest : public testing::EtcdTest {
  protected:
-  void SetUp() override {
-    std::string why;
-    etcd_ = testing::SharedEtcd(&why);
-    ASSERT_NE(etcd_, nullptr) << why;
-    client_ = std::make_shared<EtcdClient>(std::vector<std::string>{etcd_->endpoint()}, nullptr,
-                                           absl::Seconds(10));
-    prefix_ = "/migrate-test/" +
-              std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "/";
-  }
+  MigrateTest() : EtcdTest("migrate-test") {}
 
   // A SQLite state with something in every part, written at distinct times.
   void FillSqlite() {
@@ -71,9 +63,6 @@ class MigrateTest : public ::testing::Test {
     return RunCommand(BuiltProgram("controller/microscale-controller"), args);
   }
 
-  testing::EtcdServer* etcd_ = nullptr;
-  std::shared_ptr<EtcdClient> client_;
-  std::string prefix_;
   FakeClock clock_;
   testing::TempDir dir_;
   StateSnapshot before_;
