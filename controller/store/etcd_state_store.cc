@@ -93,6 +93,22 @@ std::string AppRecord(const StoredApp& app) {
   return record.SerializeAsString();
 }
 
+// The value kept for a static demand, a cordon mark and a token: written the same way by
+// every write and by ImportSnapshot.
+std::string DemandValue(double value) { return absl::StrFormat("%.17g", value); }
+
+std::string CordonValue(bool draining) {
+  return draining ? std::string(kDraining) : std::string("cordoned");
+}
+
+std::string TokenRecord(const StoredToken& token) {
+  v1::StoredTokenRecord record;
+  record.set_role(token.role);
+  record.set_hash(token.hash);
+  record.set_created_unix_micros(absl::ToUnixMicros(token.created));
+  return record.SerializeAsString();
+}
+
 }  // namespace
 
 EtcdStateStore::EtcdStateStore(std::shared_ptr<EtcdClient> client, std::string prefix, Clock& clock)
@@ -135,11 +151,10 @@ absl::StatusOr<int64_t> EtcdStateStore::ImportSnapshot(const StateSnapshot& snap
   for (const StoredApp& app : snapshot.apps)
     puts.push_back(Put(Key(kApps, app.spec.name()), AppRecord(app)));
   for (const auto& [app, value] : snapshot.static_demands) {
-    puts.push_back(Put(Key(kDemand, app), absl::StrFormat("%.17g", value)));
+    puts.push_back(Put(Key(kDemand, app), DemandValue(value)));
   }
   for (const std::string& node : snapshot.cordons) {
-    puts.push_back(
-        Put(Key(kCordons, node), snapshot.draining.contains(node) ? "draining" : "cordoned"));
+    puts.push_back(Put(Key(kCordons, node), CordonValue(snapshot.draining.contains(node))));
   }
   for (const v1::Container& c : snapshot.assignments) {
     puts.push_back(Put(Key(kAssignments, c.instance()), c.SerializeAsString()));
@@ -148,11 +163,7 @@ absl::StatusOr<int64_t> EtcdStateStore::ImportSnapshot(const StateSnapshot& snap
     puts.push_back(Put(Key(kOrdinals, app), absl::StrCat(next)));
   }
   for (const StoredToken& token : snapshot.tokens) {
-    v1::StoredTokenRecord record;
-    record.set_role(token.role);
-    record.set_hash(token.hash);
-    record.set_created_unix_micros(absl::ToUnixMicros(token.created));
-    puts.push_back(Put(Key(kTokens, token.name), record.SerializeAsString()));
+    puts.push_back(Put(Key(kTokens, token.name), TokenRecord(token)));
   }
   const std::string cluster_key = absl::StrCat(prefix_, "cluster");
   puts.push_back(Put(cluster_key, std::string(cluster)));
@@ -393,9 +404,9 @@ absl::StatusOr<StoredApp> EtcdStateStore::GetApp(std::string_view name) {
 
 absl::Status EtcdStateStore::SetStaticDemand(std::string_view app, double value) {
   absl::MutexLock lock(&write_mu_);
-  ASSIGN_OR_RETURN(etcdserverpb::TxnResponse done,
-                   Commit({Exists(Key(kApps, app), true)},
-                          {Put(Key(kDemand, app), absl::StrFormat("%.17g", value))}));
+  ASSIGN_OR_RETURN(
+      etcdserverpb::TxnResponse done,
+      Commit({Exists(Key(kApps, app), true)}, {Put(Key(kDemand, app), DemandValue(value))}));
   return done.succeeded() ? absl::OkStatus() : AppNotFound(app);
 }
 
@@ -413,8 +424,8 @@ absl::StatusOr<std::map<std::string, double>> EtcdStateStore::GetStaticDemands()
 absl::Status EtcdStateStore::SetCordon(std::string_view node, bool cordoned, bool draining) {
   if (node.empty()) return absl::InvalidArgumentError("node name is empty");
   absl::MutexLock lock(&write_mu_);
-  RequestOp op = cordoned ? Put(Key(kCordons, node), draining ? "draining" : "cordoned")
-                          : Delete(Key(kCordons, node));
+  RequestOp op =
+      cordoned ? Put(Key(kCordons, node), CordonValue(draining)) : Delete(Key(kCordons, node));
   return Commit({}, {std::move(op)}).status();
 }
 
@@ -533,14 +544,10 @@ absl::StatusOr<StoredToken> EtcdStateStore::CreateToken(std::string_view name,
                                                         std::string_view hash) {
   RETURN_IF_ERROR(store_internal::CheckToken(name, role, hash));
   StoredToken token{std::string(name), std::string(role), std::string(hash), clock_.Now()};
-  v1::StoredTokenRecord record;
-  record.set_role(token.role);
-  record.set_hash(token.hash);
-  record.set_created_unix_micros(absl::ToUnixMicros(token.created));
   absl::MutexLock lock(&write_mu_);
-  ASSIGN_OR_RETURN(etcdserverpb::TxnResponse done,
-                   Commit({Exists(Key(kTokens, name), false)},
-                          {Put(Key(kTokens, name), record.SerializeAsString())}));
+  ASSIGN_OR_RETURN(
+      etcdserverpb::TxnResponse done,
+      Commit({Exists(Key(kTokens, name), false)}, {Put(Key(kTokens, name), TokenRecord(token))}));
   if (!done.succeeded()) return store_internal::TokenExists(name);
   return token;
 }
