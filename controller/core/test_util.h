@@ -110,7 +110,9 @@ inline std::string Describe(const ClusterState& s) {
   for (const NodeInfo& n : s.nodes) {
     o << "node " << n.name << " cpu=" << n.cpu_millis << " mem=" << n.memory_bytes / kMi
       << "Mi cap=" << n.max_containers << (n.status == NodeStatus::kReady ? "" : " NotReady")
-      << (n.cordoned ? " cordoned" : "") << (n.draining ? " draining" : "") << "\n";
+      << (n.cordoned ? " cordoned" : "") << (n.draining ? " draining" : "");
+    for (const auto& [key, value] : n.labels) o << " " << key << "=" << value;
+    o << "\n";
   }
   for (const AppInput& a : s.apps) {
     o << "app " << a.spec.name << " p=" << a.spec.priority << " cpu=" << a.spec.resources.cpu_millis
@@ -118,7 +120,9 @@ inline std::string Describe(const ClusterState& s) {
       << " max=" << a.spec.replicas.max << " desired=" << a.desired
       << (a.spec.preemptible ? "" : " non-preemptible")
       << (a.spec.preemption == PreemptionMode::kPause ? " pause" : "")
-      << " standby=" << a.spec.standby << " next=" << a.next_ordinal << "\n";
+      << " standby=" << a.spec.standby << " next=" << a.next_ordinal;
+    for (const auto& [key, value] : a.spec.node_selector) o << " selects " << key << "=" << value;
+    o << "\n";
   }
   for (const ContainerInfo& c : s.containers) {
     o << "  " << c.instance << " on " << c.node << " state=" << static_cast<int>(c.state) << "\n";
