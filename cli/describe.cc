@@ -84,6 +84,29 @@ std::string ModeDetail(const v1::DemandSpec& demand) {
   return absl::StrCat("queue (", target, ")");
 }
 
+// "http 8080/tcp, 9100/tcp", with where they are published.
+std::string PortsDetail(const v1::AppSpec& spec) {
+  if (spec.ports().empty()) return "<none>";
+  std::vector<std::string> ports;
+  for (const v1::PortSpec& p : spec.ports()) {
+    ports.push_back(
+        absl::StrCat(p.name(), p.name().empty() ? "" : " ", p.container_port(), "/tcp"));
+  }
+  const char* where = spec.network() == "host"
+                          ? " (the node's own ports: host network)"
+                          : " (each on a host port from the node's --port-range)";
+  return absl::StrCat(absl::StrJoin(ports, ", "), where);
+}
+
+// "30001->8080/tcp,30002->9100/tcp" as the container is published on its node.
+std::string PublishedPorts(const v1::Container& c) {
+  std::vector<std::string> ports;
+  for (const v1::PublishedPort& p : c.ports()) {
+    ports.push_back(absl::StrCat(p.host_port(), "->", p.container_port(), "/tcp"));
+  }
+  return ports.empty() ? "-" : absl::StrJoin(ports, ",");
+}
+
 void SpecSection(std::string& out, const v1::App& app, absl::Time now) {
   const v1::AppSpec& spec = app.spec();
   Field(out, "", "Name", spec.name());
@@ -109,6 +132,7 @@ void SpecSection(std::string& out, const v1::App& app, absl::Time now) {
   Field(out, "", "Standby", absl::StrCat(spec.standby()));
   Field(out, "", "Stop Timeout", absl::StrCat(spec.stop_timeout_seconds(), "s"));
   Field(out, "", "Node Selector", JoinPairs(spec.node_selector()));
+  Field(out, "", "Ports", PortsDetail(spec));
 }
 
 void DemandSection(std::string& out, const v1::DemandSpec& demand) {
@@ -168,10 +192,16 @@ void ContainersSection(std::string& out, const v1::DescribeAppResponse& response
     out += "  <none>\n";
     return;
   }
-  Table table({"INSTANCE", "NODE", "STATE", "AGE", "CONTAINER-ID"});
+  const bool ports = !response.app().spec().ports().empty();
+  std::vector<std::string> header = {"INSTANCE", "NODE", "STATE", "AGE", "CONTAINER-ID"};
+  if (ports) header.push_back("PORTS");
+  Table table(std::move(header));
   for (const v1::Container& c : response.containers()) {
-    table.AddRow({c.instance(), c.node(), ContainerStateName(c.state()),
-                  FormatAgeSince(c.started_unix_ms(), now), c.container_id().substr(0, 12)});
+    std::vector<std::string> row = {c.instance(), c.node(), ContainerStateName(c.state()),
+                                    FormatAgeSince(c.started_unix_ms(), now),
+                                    c.container_id().substr(0, 12)};
+    if (ports) row.push_back(PublishedPorts(c));
+    table.AddRow(std::move(row));
   }
   out += table.Render("  ");
 }

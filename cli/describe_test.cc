@@ -107,6 +107,30 @@ TEST(DescribeAppTest, ShowsQueueModeHorizonAndEstimates) {
   EXPECT_THAT(text, ContainsRegex("  Mode: +queue \\(target wait 2s, 1.5/s per container\\)\n"));
 }
 
+TEST(DescribeAppTest, ShowsPortsAndWhereEachContainerPublishesThem) {
+  v1::DescribeAppResponse response = MakeResponse();
+  std::string text = DescribeAppText(response, absl::FromUnixMillis(kNowMs));
+  EXPECT_THAT(text, ContainsRegex("Ports: +<none>\n"));
+  EXPECT_THAT(text, Not(HasSubstr("PORTS")));
+  v1::AppSpec& spec = *response.mutable_app()->mutable_spec();
+  v1::PortSpec& http = *spec.add_ports();
+  http.set_name("http");
+  http.set_container_port(8080);
+  spec.add_ports()->set_container_port(9100);
+  v1::PublishedPort& published = *response.mutable_containers(0)->add_ports();
+  published.set_name("http");
+  published.set_container_port(8080);
+  published.set_host_port(30001);
+  text = DescribeAppText(response, absl::FromUnixMillis(kNowMs));
+  EXPECT_THAT(text, ContainsRegex("Ports: +http 8080/tcp, 9100/tcp \\(each on a host port from "
+                                  "the node's --port-range\\)\n"));
+  EXPECT_THAT(text, ContainsRegex("INSTANCE .* PORTS\n"));
+  EXPECT_THAT(text, ContainsRegex("web-1 +node-1 +Paused +2m +30001->8080/tcp\n"));
+  spec.set_network("host");
+  text = DescribeAppText(response, absl::FromUnixMillis(kNowMs));
+  EXPECT_THAT(text, HasSubstr("(the node's own ports: host network)"));
+}
+
 TEST(DescribeAppTest, SaysNoneForEmptySections) {
   v1::DescribeAppResponse response;
   response.mutable_app()->mutable_spec()->set_name("bare");

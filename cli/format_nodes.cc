@@ -29,6 +29,10 @@ std::vector<std::string> NodeRow(const v1::Node& node, bool wide, absl::Time now
       ContainersCell(node),
       FormatAgeSince(node.registered_unix_ms(), now)};
   if (wide) {
+    // Host ports in use of the --port-range.
+    row.push_back(node.capacity().ports() > 0
+                      ? absl::StrCat(node.allocated().ports(), "/", node.capacity().ports())
+                      : absl::StrCat(node.allocated().ports()));
     row.push_back(node.address());
     row.push_back(node.runtime() == "sim" ? "sim (simulated)" : node.runtime());
     row.push_back(node.agent_version());
@@ -41,15 +45,18 @@ std::vector<std::string> NodeRow(const v1::Node& node, bool wide, absl::Time now
 nlohmann::json CapacityJson(const v1::NodeCapacity& capacity) {
   return {{"cpu", FormatCpuMillis(capacity.cpu_millis())},
           {"memory", FormatMemoryBytes(capacity.memory_bytes())},
-          {"maxContainers", capacity.max_containers()}};
+          {"maxContainers", capacity.max_containers()},
+          {"ports", capacity.ports()}};
 }
 
 }  // namespace
 
 std::string NodesTable(const NodeMessages& nodes, bool wide, absl::Time now) {
   std::vector<std::string> header = {"NAME", "STATUS", "CPU", "MEMORY", "CONTAINERS", "AGE"};
-  if (wide)
-    header.insert(header.end(), {"ADDRESS", "RUNTIME", "VERSION", "LAST-HEARTBEAT", "LABELS"});
+  if (wide) {
+    header.insert(header.end(),
+                  {"PORTS", "ADDRESS", "RUNTIME", "VERSION", "LAST-HEARTBEAT", "LABELS"});
+  }
   Table table(std::move(header));
   for (const v1::Node& node : nodes) table.AddRow(NodeRow(node, wide, now));
   return table.Render();

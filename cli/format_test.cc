@@ -58,6 +58,8 @@ v1::Node MakeNode() {
   node.mutable_allocated()->set_cpu_millis(500);
   node.mutable_allocated()->set_memory_bytes(128 << 20);
   node.set_containers(2);
+  node.mutable_capacity()->set_ports(2768);
+  node.mutable_allocated()->set_ports(3);
   node.set_address("127.0.0.1:5000");
   node.set_last_heartbeat_unix_ms(kNowMs - 1000);
   node.set_registered_unix_ms(kNowMs - int64_t{3} * 3600 * 1000);
@@ -262,6 +264,7 @@ TEST(NodesTableTest, ShowsContainerCapAndSimulatedRuntimeWhenWide) {
   *nodes.Add() = node;
   const std::string table = NodesTable(nodes, true, kNow);
   EXPECT_THAT(table, HasSubstr("2/10"));
+  EXPECT_THAT(table, HasSubstr(" 3/2768 "));  // host ports in use of the --port-range
   EXPECT_THAT(table, HasSubstr("sim (simulated)"));
   EXPECT_THAT(table, HasSubstr("127.0.0.1:5000"));
 }
@@ -279,8 +282,8 @@ TEST(NodeJsonTest, HasContractShape) {
       {"status",
        {{"state", "Ready"},
         {"draining", false},
-        {"capacity", {{"cpu", "2"}, {"memory", "4Gi"}, {"maxContainers", 0}}},
-        {"allocated", {{"cpu", "500m"}, {"memory", "128Mi"}, {"maxContainers", 0}}},
+        {"capacity", {{"cpu", "2"}, {"memory", "4Gi"}, {"maxContainers", 0}, {"ports", 2768}}},
+        {"allocated", {{"cpu", "500m"}, {"memory", "128Mi"}, {"maxContainers", 0}, {"ports", 3}}},
         {"containers", 2},
         {"address", "127.0.0.1:5000"},
         {"lastHeartbeat", "2024-05-01T11:59:59Z"}}}};

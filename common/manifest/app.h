@@ -171,6 +171,14 @@ struct DemandSpec {
   bool operator==(const DemandSpec&) const = default;
 };
 
+// A tcp port the app's containers listen on. With network bridge it is published on a host
+// port the agent picks from its --port-range; with network host it is the host port itself.
+struct PortSpec {
+  std::string name;  // optional; unique within the app
+  int32_t container_port = 0;
+  bool operator==(const PortSpec&) const = default;
+};
+
 struct AppSpec {
   std::string name;
   std::map<std::string, std::string> labels;
@@ -188,8 +196,20 @@ struct AppSpec {
   DemandSpec demand;
   // Only nodes whose agent labels include every pair get this app's containers.
   std::map<std::string, std::string> node_selector;
+  std::vector<PortSpec> ports;
   bool operator==(const AppSpec&) const = default;
 };
+
+// Host ports one container of `spec` takes from its node's --port-range: one per port on
+// network bridge, none on host (its ports are the node's own) or none. (Inline: the
+// decision core reads it without the manifest parser.)
+inline int32_t PublishedPortCount(const AppSpec& spec) {
+  return spec.network == NetworkMode::kBridge ? static_cast<int32_t>(spec.ports.size()) : 0;
+}
+// Network host with ports: two containers of the app cannot share a node.
+inline bool HoldsHostPorts(const AppSpec& spec) {
+  return spec.network == NetworkMode::kHost && !spec.ports.empty();
+}
 
 // Names as written in manifests ("bridge", "pause", "redis-list", ...).
 const char* NetworkModeName(NetworkMode mode);

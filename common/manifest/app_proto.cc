@@ -198,6 +198,11 @@ v1::AppSpec AppToProto(const AppSpec& app) {
   out.set_stop_timeout_seconds(app.stop_timeout_seconds);
   DemandToProto(app.demand, *out.mutable_demand());
   out.mutable_node_selector()->insert(app.node_selector.begin(), app.node_selector.end());
+  for (const PortSpec& port : app.ports) {
+    v1::PortSpec& p = *out.add_ports();
+    p.set_name(port.name);
+    p.set_container_port(port.container_port);
+  }
   return out;
 }
 
@@ -224,6 +229,8 @@ absl::StatusOr<AppSpec> AppFromProto(const v1::AppSpec& p) {
   app.stop_timeout_seconds = p.stop_timeout_seconds();
   DemandFromProto(p.demand(), app.demand, errors);
   app.node_selector.insert(p.node_selector().begin(), p.node_selector().end());
+  for (const v1::PortSpec& port : p.ports())
+    app.ports.push_back({port.name(), port.container_port()});
   RETURN_IF_ERROR(manifest_internal::AppErrorsToStatus(app, std::move(errors)));
   return app;
 }

@@ -25,6 +25,7 @@ spec:
   standby: 2
   stopTimeoutSeconds: 5
   nodeSelector: {zone: a, example.com/disk: ssd}
+  ports: [{name: http, containerPort: 8080}, {containerPort: 9100}]
   demand:
     source: random
     targetPerContainer: 10

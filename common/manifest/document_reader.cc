@@ -268,6 +268,18 @@ void ReadDemand(MapReader& spec, DemandSpec& demand) {
   ReadSourceBlocks(*map, demand, source_known);
 }
 
+void ReadPorts(MapReader& spec, AppSpec& app) {
+  std::optional<std::vector<MapReader>> items = spec.MapList("ports", {"name", "containerPort"});
+  if (!items) return;
+  for (MapReader& item : *items) {
+    PortSpec port;
+    Set(port.name, item.String("name"));
+    if (!item.Has("containerPort")) item.Fail("containerPort", "is required (1-65535)");
+    Set(port.container_port, item.Int32("containerPort", kPortRange));
+    app.ports.push_back(std::move(port));
+  }
+}
+
 void ReadSpec(MapReader& spec, AppSpec& app) {
   Set(app.priority, spec.Int32("priority", kPriorityRange));
   Set(app.image, spec.String("image"));
@@ -284,6 +296,7 @@ void ReadSpec(MapReader& spec, AppSpec& app) {
   Set(app.standby, spec.Int32("standby", kReplicaRange));
   Set(app.stop_timeout_seconds, spec.Int32("stopTimeoutSeconds", kStopTimeoutRange));
   ReadDemand(spec, app.demand);
+  ReadPorts(spec, app);
 }
 
 }  // namespace
@@ -309,7 +322,7 @@ AppSpec ReadAppDocument(const YAML::Node& document, FieldErrors& errors, bool li
   if (std::optional<MapReader> spec =
           top->Map("spec", {"priority", "image", "command", "env", "network", "resources",
                             "replicas", "preemptible", "preemption", "standby",
-                            "stopTimeoutSeconds", "demand", "nodeSelector"})) {
+                            "stopTimeoutSeconds", "demand", "nodeSelector", "ports"})) {
     ReadSpec(*spec, app);
   }
   return app;

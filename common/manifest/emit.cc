@@ -110,6 +110,15 @@ json SpecToJson(const AppSpec& app) {
   if (!app.command.empty()) spec["command"] = app.command;
   if (!app.env.empty()) spec["env"] = app.env;
   if (!app.node_selector.empty()) spec["nodeSelector"] = app.node_selector;
+  if (!app.ports.empty()) {
+    json ports = json::array();
+    for (const PortSpec& port : app.ports) {
+      json item = {{"containerPort", port.container_port}};
+      if (!port.name.empty()) item["name"] = port.name;
+      ports.push_back(std::move(item));
+    }
+    spec["ports"] = std::move(ports);
+  }
   return spec;
 }
 

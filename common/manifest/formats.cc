@@ -1,5 +1,6 @@
 #include "common/manifest/formats.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -155,6 +156,19 @@ Problem DnsLabelProblem(std::string_view text) {
   return absl::StrCat(
       "must be a DNS label: lowercase letters, digits and '-', starting and ending with a "
       "letter or digit, at most 63 characters (got ",
+      Quote(text), ")");
+}
+
+Problem PortNameProblem(std::string_view text) {
+  const bool letter =
+      std::any_of(text.begin(), text.end(), [](char ch) { return ch >= 'a' && ch <= 'z'; });
+  if (text.size() <= 15 && IsDnsLabel(text) && letter &&
+      text.find("--") == std::string_view::npos) {
+    return std::nullopt;
+  }
+  return absl::StrCat(
+      "must be a port name: at most 15 lowercase letters, digits and '-', with at least one "
+      "letter, starting and ending with a letter or digit, no \"--\" (got ",
       Quote(text), ")");
 }
 

@@ -23,6 +23,9 @@ Problem LabelKeyProblem(std::string_view text);
 Problem LabelValueProblem(std::string_view text);
 // [registry[:port]/]path[:tag][@sha256:<64 hex>], path components lowercase.
 Problem ImageReferenceProblem(std::string_view text);
+// A port name as Kubernetes and service registries take it: at most 15 of [a-z0-9-], with
+// a letter, starting and ending alphanumeric, no "--".
+Problem PortNameProblem(std::string_view text);
 // [A-Za-z_][A-Za-z0-9_]*.
 Problem EnvNameProblem(std::string_view text);
 // No NUL byte (it cannot reach a process's arguments or environment).

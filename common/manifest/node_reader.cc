@@ -258,6 +258,24 @@ std::optional<std::vector<std::string>> MapReader::StringList(std::string_view k
   return items;
 }
 
+std::optional<std::vector<MapReader>> MapReader::MapList(std::string_view key, KnownKeys known) {
+  const YAML::Node* node = Find(key);
+  if (node == nullptr) return std::nullopt;
+  if (!node->IsSequence()) {
+    Fail(key, Expected("a list of mappings", Inspect(*node)));
+    return std::nullopt;
+  }
+  std::vector<MapReader> items;
+  size_t index = 0;
+  for (const YAML::Node& item : *node) {
+    if (std::optional<MapReader> map =
+            Open(item, IndexPath(PathOf(key), index++), *errors_, known)) {
+      items.push_back(std::move(*map));
+    }
+  }
+  return items;
+}
+
 std::optional<std::map<std::string, std::string>> MapReader::StringMap(std::string_view key) {
   const YAML::Node* node = Find(key);
   if (node == nullptr) return std::nullopt;

@@ -44,6 +44,9 @@ class MapReader {
   // The text of a string or number, for quantities such as `250m` or `0.5`.
   std::optional<std::string> QuantityText(std::string_view key);
   std::optional<MapReader> Map(std::string_view key, KnownKeys known);
+  // A list of mappings, each read at "key[i]"; an item that is not a mapping is reported
+  // and left out.
+  std::optional<std::vector<MapReader>> MapList(std::string_view key, KnownKeys known);
 
   void Fail(std::string_view key, std::string reason) {
     errors_->Add(PathOf(key), std::move(reason));

@@ -115,6 +115,32 @@ void CheckScaling(const AppSpec& spec, SpecChecker& c) {
   CheckLabels("spec.nodeSelector", spec.node_selector, c);
 }
 
+// Names and numbers unique; none with network none, which has nothing to publish on.
+void CheckPorts(const AppSpec& spec, SpecChecker& c) {
+  c.AtMost("spec.ports", spec.ports.size(), kMaxPorts, "ports");
+  if (!spec.ports.empty() && spec.network == NetworkMode::kNone) {
+    c.Fail("spec.ports",
+           "must be empty with spec.network none (a container without a "
+           "network has no port to publish); use bridge or host");
+  }
+  for (size_t i = 0; i < spec.ports.size(); ++i) {
+    const PortSpec& port = spec.ports[i];
+    const std::string path = IndexPath("spec.ports", i);
+    c.Int(path + ".containerPort", port.container_port, kPortRange);
+    if (!port.name.empty()) c.Check(path + ".name", PortNameProblem(port.name));
+    for (size_t j = 0; j < i; ++j) {
+      if (spec.ports[j].container_port == port.container_port) {
+        c.Fail(path + ".containerPort",
+               absl::StrCat("duplicates spec.ports[", j, "] (", port.container_port, ")"));
+      }
+      if (!port.name.empty() && spec.ports[j].name == port.name) {
+        c.Fail(path + ".name",
+               absl::StrCat("duplicates spec.ports[", j, "] (", Quote(port.name), ")"));
+      }
+    }
+  }
+}
+
 const char* BlockName(DemandSourceKind kind) {
   switch (kind) {
     case DemandSourceKind::kStatic:
@@ -305,6 +331,7 @@ void ValidateSpec(const AppSpec& spec, FieldErrors& errors) {
   CheckMetadata(spec, c);
   CheckContainer(spec, c);
   CheckScaling(spec, c);
+  CheckPorts(spec, c);
   CheckDemand(spec.demand, c);
 }
 

@@ -26,6 +26,7 @@ inline constexpr IntRange kReplicaRange{0, 10000};
 inline constexpr IntRange kStopTimeoutRange{0, 3600};
 inline constexpr IntRange kAfterFailuresRange{1, 1000000};
 inline constexpr IntRange kRedisDatabaseRange{0, 15};
+inline constexpr IntRange kPortRange{1, 65535};
 inline constexpr double kMaxIntervalSeconds = 3600;
 inline constexpr double kMaxTimeoutSeconds = 3600;
 inline constexpr double kMaxDelaySeconds = 86400;
@@ -38,6 +39,7 @@ inline constexpr size_t kMaxCommandBytes = 32 * 1024;  // all arguments together
 inline constexpr size_t kMaxEnvVars = 256;
 inline constexpr size_t kMaxEnvNameBytes = 256;
 inline constexpr size_t kMaxEnvValueBytes = 32 * 1024;
+inline constexpr size_t kMaxPorts = 32;
 
 // "must be between LO and HI (got V)" when `value` is outside `range`.
 std::optional<std::string> IntRangeProblem(int64_t value, IntRange range);

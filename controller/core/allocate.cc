@@ -132,20 +132,23 @@ class DesiredPass {
   // failed to find room in this group since anything was last freed (room only shrinks
   // in between).
   bool Grow(int app) {
-    const Usage u = UsageOf(w_.apps[app].spec().resources, ContainerState::kRunning);
+    const Usage u = UsageOf(w_.apps[app].spec(), ContainerState::kRunning);
     const Selector* selector = &w_.apps[app].spec().node_selector;
+    // Where an app holding host ports fits depends on where it runs already (ChooseNode).
+    const bool memo = !HoldsHostPorts(w_.apps[app].spec());
     if (w_.freed != failed_freed_) {
       failed_.clear();
       failed_freed_ = w_.freed;
     }
     bool can_resume = w_.apps[app].paused > 0;
     for (const auto& [f, f_selector] : failed_) {
-      if (!can_resume && f.cpu <= u.cpu && f.memory <= u.memory && *f_selector == *selector) {
+      if (memo && !can_resume && f.cpu <= u.cpu && f.memory <= u.memory && f.ports <= u.ports &&
+          *f_selector == *selector) {
         return false;
       }
     }
     if (AddOne(w_, app)) return true;
-    if (!can_resume) failed_.emplace_back(u, selector);
+    if (memo && !can_resume) failed_.emplace_back(u, selector);
     return false;
   }
 
@@ -191,7 +194,7 @@ class DesiredPass {
 }  // namespace
 
 bool AddOne(World& w, int app) {
-  const Usage u = UsageOf(w.apps[app].spec().resources, ContainerState::kRunning);
+  const Usage u = UsageOf(w.apps[app].spec(), ContainerState::kRunning);
   const int paused = PausedToResume(w, app);
   const bool paused_now = paused >= 0 && FitsNow(w.nodes[w.slots[paused].node], {u.cpu, 0, 0});
   if (paused >= 0 && paused_now) {

@@ -120,6 +120,25 @@ TEST(AllocateTest, PreemptsLowerPriorityAboveItsMinLowestFirst) {
             (std::map<std::string, int>{{"api", 6}, {"batch", 1}, {"worker", 3}}));
 }
 
+TEST(AllocateTest, PreemptsForPortsWhenCpuAndMemoryAreAmple) {
+  ClusterState s;
+  s.nodes = {testing::MakeNode("n1", 4000, 4096 * testing::kMi)};
+  s.nodes[0].max_ports = 4;
+  s.apps = {MakeApp("api", 1, 2), MakeApp("batch", 3, 4)};
+  for (AppInput& a : s.apps) a.spec.ports = {{"http", 8080}};
+  // A paused container keeps its ports: pausing would free none.
+  s.apps[1].spec.preemption = PreemptionMode::kPause;
+  for (int i = 0; i < 4; ++i)
+    s.containers.push_back(Running("batch-" + std::to_string(i), "batch", "n1"));
+  Plan p = Decide(s);
+  EXPECT_EQ(Allocated(p, "api"), 2);
+  EXPECT_EQ(Allocated(p, "batch"), 2);
+  EXPECT_EQ(testing::CountKind(p, CommandKind::kStop), 2);
+  EXPECT_EQ(testing::CountKind(p, CommandKind::kPause), 0);
+  s = Settle(s);
+  EXPECT_EQ(testing::ActivePerApp(s), (std::map<std::string, int>{{"api", 2}, {"batch", 2}}));
+}
+
 TEST(AllocateTest, NonPreemptibleContainersAreNeverVictims) {
   ClusterState s = TenSlots();
   s.apps = {MakeApp("api", 1, 10), MakeApp("db", 5, 10)};

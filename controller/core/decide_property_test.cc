@@ -26,13 +26,17 @@ struct Options {
   bool node_events = true;  // nodes go NotReady / cordoned / draining
   bool existing = true;     // start from containers placed for earlier demands
   bool selectors = true;    // some apps have a nodeSelector (nodes always have labels)
+  bool ports = true;        // some apps publish ports, some nodes have few to give
+  // Selectors and ports make room differ per app (a node with CPU to spare may have no port
+  // left, a host-port app takes one container per node): the properties of priority order
+  // among interchangeable containers turn both off.
 };
 
 std::string Name(const char* prefix, size_t i) {
   return std::string(prefix) + (i < 10 ? "0" : "") + std::to_string(i);
 }
 
-std::vector<NodeInfo> GenNodes() {
+std::vector<NodeInfo> GenNodes(const Options& o) {
   int n = *rc::gen::inRange(1, 51);
   std::vector<NodeInfo> nodes;
   for (int i = 0; i < n; ++i) {
@@ -42,6 +46,7 @@ std::vector<NodeInfo> GenNodes() {
         *rc::gen::element(0, 0, 0, 3, 8)));
     nodes.back().labels["zone"] = *rc::gen::element<std::string>("a", "b", "c");
     if (*rc::gen::inRange(0, 2) == 0) nodes.back().labels["disk"] = "ssd";
+    if (o.ports) nodes.back().max_ports = *rc::gen::element(0, 0, 2, 3, 8);
   }
   return nodes;
 }
@@ -70,6 +75,24 @@ AppInput GenApp(size_t i, const Options& o) {
   if (*rc::gen::inRange(0, 4) == 0) a.spec.preemption = PreemptionMode::kPause;
   if (*rc::gen::inRange(0, 5) == 0) a.spec.standby = *rc::gen::inRange(1, 3);
   if (o.selectors) a.spec.node_selector = GenSelector();
+  if (o.ports) {
+    // Bridge apps take 1-2 ports from a node's range; host ones hold their own port (each
+    // app another: the controller refuses two host apps sharing one at apply).
+    switch (*rc::gen::inRange(0, 6)) {
+      case 0:
+        a.spec.ports = {{"http", 8080}};
+        break;
+      case 1:
+        a.spec.ports = {{"http", 8080}, {"metrics", 9100}};
+        break;
+      case 2:
+        a.spec.network = NetworkMode::kHost;
+        a.spec.ports = {{"", static_cast<int32_t>(20000 + i)}};
+        break;
+      default:
+        break;
+    }
+  }
   return a;
 }
 
@@ -105,7 +128,7 @@ void GenNodeEvents(ClusterState& s) {
 
 ClusterState GenCluster(const Options& o) {
   ClusterState s;
-  s.nodes = GenNodes();
+  s.nodes = GenNodes(o);
   int apps = *rc::gen::inRange(1, 31);
   for (int i = 0; i < apps; ++i) s.apps.push_back(GenApp(static_cast<size_t>(i), o));
   if (o.existing) {
@@ -124,7 +147,9 @@ ClusterState GenCluster(const Options& o) {
     if (s.apps.size() > 1 && *rc::gen::inRange(0, 4) == 0) {
       // The controller passes the limits of containers whose app is gone.
       for (ContainerInfo& c : s.containers) {
-        if (c.app == s.apps.back().spec.name) c.resources = s.apps.back().spec.resources;
+        if (c.app != s.apps.back().spec.name) continue;
+        c.resources = s.apps.back().spec.resources;
+        c.published_ports = PublishedPortCount(s.apps.back().spec);
       }
       s.apps.pop_back();
     }
@@ -133,11 +158,13 @@ ClusterState GenCluster(const Options& o) {
   return s;
 }
 
-// Resources each node holds: active containers in full, paused ones their memory.
+// Resources each node holds: active containers in full, paused ones their memory, slot
+// and ports. No node holds two containers of an app on host networking with ports.
 void AssertWithinCapacity(const ClusterState& s, const std::vector<ContainerInfo>& extra_gone) {
   std::map<std::string, const AppInput*> apps;
   for (const AppInput& a : s.apps) apps[a.spec.name] = &a;
   std::map<std::string, testing::Usage> used;
+  std::set<std::pair<std::string, std::string>> host_port_holders;  // (node, app)
   auto add = [&](const ContainerInfo& c) {
     auto it = apps.find(c.app);
     Resources r = it != apps.end() ? it->second->spec.resources : c.resources.value_or(Resources{});
@@ -145,6 +172,10 @@ void AssertWithinCapacity(const ClusterState& s, const std::vector<ContainerInfo
     u.cpu += c.state == ContainerState::kPaused ? 0 : r.cpu_millis;
     u.memory += r.memory_bytes;
     u.count += 1;
+    u.ports += it != apps.end() ? PublishedPortCount(it->second->spec) : c.published_ports;
+    if (it != apps.end() && HoldsHostPorts(it->second->spec)) {
+      RC_ASSERT(host_port_holders.emplace(c.node, c.app).second);
+    }
   };
   for (const ContainerInfo& c : s.containers) add(c);
   for (const ContainerInfo& c : extra_gone) add(c);
@@ -153,6 +184,7 @@ void AssertWithinCapacity(const ClusterState& s, const std::vector<ContainerInfo
     RC_ASSERT(u.cpu <= n.cpu_millis);
     RC_ASSERT(u.memory <= n.memory_bytes);
     RC_ASSERT(n.max_containers == 0 || u.count <= n.max_containers);
+    RC_ASSERT(n.max_ports == 0 || u.ports <= n.max_ports);
   }
 }
 
@@ -302,8 +334,8 @@ RC_GTEST_PROP(DecideProperty, AllocationsStayWithinMinMaxAndDesired, ()) {
 }
 
 RC_GTEST_PROP(DecideProperty, ShortAppMeansNoLowerPriorityAboveItsMin, ()) {
-  ClusterState s =
-      Converge(GenCluster({.uniform = true, .node_events = false, .selectors = false}));
+  ClusterState s = Converge(
+      GenCluster({.uniform = true, .node_events = false, .selectors = false, .ports = false}));
   RC_LOG() << testing::Describe(s);
   auto active = Active(s);
   for (const AppInput& x : s.apps) {
@@ -316,8 +348,11 @@ RC_GTEST_PROP(DecideProperty, ShortAppMeansNoLowerPriorityAboveItsMin, ()) {
 }
 
 RC_GTEST_PROP(DecideProperty, MinsAreHonouredInPriorityOrder, ()) {
-  ClusterState s =
-      GenCluster({.uniform = true, .node_events = false, .existing = false, .selectors = false});
+  ClusterState s = GenCluster({.uniform = true,
+                               .node_events = false,
+                               .existing = false,
+                               .selectors = false,
+                               .ports = false});
   RC_LOG() << testing::Describe(s);
   Plan p = Decide(s);
   for (size_t i = 0; i < s.apps.size(); ++i) {
@@ -329,8 +364,8 @@ RC_GTEST_PROP(DecideProperty, MinsAreHonouredInPriorityOrder, ()) {
 }
 
 RC_GTEST_PROP(DecideProperty, EqualPrioritiesShortOfDesiredShareWithinOne, ()) {
-  ClusterState s =
-      Converge(GenCluster({.uniform = true, .node_events = false, .selectors = false}));
+  ClusterState s = Converge(
+      GenCluster({.uniform = true, .node_events = false, .selectors = false, .ports = false}));
   RC_LOG() << testing::Describe(s);
   auto active = Active(s);
   for (const AppInput& x : s.apps) {

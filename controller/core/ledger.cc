@@ -9,7 +9,7 @@ void Ledger(World& w, const Slot& slot, int sign) {
   const WorkApp& a = w.apps[slot.app];
   bool paused = slot.target == ContainerState::kPaused;
   int32_t level = paused ? kPausedLevel : a.spec().priority;
-  Usage u = UsageOf(a.spec().resources, slot.target);
+  Usage u = UsageOf(a.spec(), slot.target);
   auto& reclaim = w.nodes[slot.node].reclaim;
   auto it = std::lower_bound(reclaim.begin(), reclaim.end(), level,
                              [](const auto& e, int32_t l) { return e.first < l; });

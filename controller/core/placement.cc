@@ -37,11 +37,12 @@ struct Choice {
 };
 
 // The first node of class `c` that fits now, else the first that fits; -1 if none.
-int FirstInClass(const World& w, const NodeClass& c, const Usage& u) {
+// `host_ports`: skip the nodes that hold a container of `app` already.
+int FirstInClass(const World& w, const NodeClass& c, int app, bool host_ports, const Usage& u) {
   int pick = -1;
   for (const auto& [key, i] : c.order) {
     const WorkNode& n = w.nodes[static_cast<size_t>(i)];
-    if (!FitsUsed(n, u)) continue;
+    if (!FitsUsed(n, u) || (host_ports && !Admits(w, app, i))) continue;
     if (pick < 0) pick = i;
     if (FitsNow(n, u)) return i;
   }
@@ -53,19 +54,17 @@ int FirstInClass(const World& w, const NodeClass& c, const Usage& u) {
 bool FromFreedSince(const World& w, int app, const Usage& u, int& out) {
   const std::map<std::string, std::string>& selector = w.apps[app].spec().node_selector;
   for (World::NoRoom& r : w.no_room) {
-    if (r.size.cpu > u.cpu || r.size.memory > u.memory || r.size.count > u.count ||
-        *r.selector != selector) {
-      continue;
-    }
+    if (!r.size.Within(u) || *r.selector != selector) continue;
     Choice best;
     for (size_t k = r.since; k < w.freed_nodes.size(); ++k) {
       int i = w.freed_nodes[k];
-      if (w.nodes[static_cast<size_t>(i)].placeable && Selects(w, app, i) &&
+      if (w.nodes[static_cast<size_t>(i)].placeable && Admits(w, app, i) &&
           FitsUsed(w.nodes[static_cast<size_t>(i)], u)) {
         best.Consider(w, i, u);
       }
     }
-    if (best.node < 0 && r.size.cpu == u.cpu && r.size.memory == u.memory) {
+    if (best.node < 0 && r.size.cpu == u.cpu && r.size.memory == u.memory &&
+        r.size.ports == u.ports) {
       r.since = w.freed_nodes.size();
     }
     out = best.node;
@@ -77,16 +76,22 @@ bool FromFreedSince(const World& w, int app, const Usage& u, int& out) {
 }  // namespace
 
 int ChooseNode(const World& w, int app, const Usage& u) {
+  // Where an app holding host ports fits depends on where it already runs, not on its size
+  // alone: it neither uses nor leaves a no-room record.
+  const bool host_ports = HoldsHostPorts(w.apps[app].spec());
   int known = -1;
-  if (FromFreedSince(w, app, u, known)) return known;
+  if (!host_ports && FromFreedSince(w, app, u, known)) return known;
   const std::map<std::string, std::string>& selector = w.apps[app].spec().node_selector;
   Choice best;
   for (const NodeClass& c : w.classes) {
-    if (u.cpu > c.cpu || u.memory > c.memory || !LabelsMatch(selector, c.labels)) continue;
-    int pick = FirstInClass(w, c, u);
+    if (u.cpu > c.cpu || u.memory > c.memory || (c.max_ports > 0 && u.ports > c.max_ports) ||
+        !LabelsMatch(selector, c.labels)) {
+      continue;
+    }
+    int pick = FirstInClass(w, c, app, host_ports, u);
     if (pick >= 0) best.Consider(w, pick, u);
   }
-  if (best.node < 0) w.no_room.push_back({u, &selector, w.freed_nodes.size()});
+  if (best.node < 0 && !host_ports) w.no_room.push_back({u, &selector, w.freed_nodes.size()});
   return best.node;
 }
 
@@ -97,7 +102,7 @@ int PlaceNew(World& w, int app, int node, bool standby) {
   s.initial = s.target = standby ? ContainerState::kPaused : ContainerState::kStarting;
   s.start_paused = standby;
   s.reason = standby ? CommandReason::kStandby : CommandReason::kScaleUp;
-  s.deferred = !FitsNow(w.nodes[node], UsageOf(w.apps[app].spec().resources, s.target));
+  s.deferred = !FitsNow(w.nodes[node], UsageOf(w.apps[app].spec(), s.target));
   return AddSlot(w, s);
 }
 
@@ -139,7 +144,7 @@ void FillStandby(World& w) {
     for (int s : w.apps[a].slots) {
       paused += w.slots[s].alive && w.slots[s].target == ContainerState::kPaused;
     }
-    const Usage u = UsageOf(spec.resources, ContainerState::kPaused);
+    const Usage u = UsageOf(spec, ContainerState::kPaused);
     for (; paused < spec.standby; ++paused) {
       int node = ChooseNode(w, static_cast<int>(a), u);
       if (node < 0) break;

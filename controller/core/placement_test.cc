@@ -72,6 +72,49 @@ TEST(PlacementTest, FilterHonoursCpuMemoryAndContainerCap) {
   EXPECT_EQ(StartsPerNode(Decide(s)), (std::map<std::string, int>{{"capped", 1}, {"roomy", 4}}));
 }
 
+TEST(PlacementTest, ANodeWithNoFreePortGetsNoContainerThatPublishesOne) {
+  ClusterState s;
+  s.nodes = {MakeNode("a"), MakeNode("b")};
+  s.nodes[0].max_ports = 3;  // a: 3 host ports in its --port-range; b: no cap
+  s.apps = {MakeApp("web", 1, 6)};
+  s.apps[0].spec.ports = {{"http", 8080}, {"metrics", 9100}};
+  // Two ports each: "a" holds one container (2 of its 3 ports), "b" the rest.
+  EXPECT_EQ(StartsPerNode(Decide(s)), (std::map<std::string, int>{{"a", 1}, {"b", 5}}));
+  // Containers without ports still use "a" as before.
+  s.apps[0].spec.ports.clear();
+  EXPECT_EQ(StartsPerNode(Decide(s)), (std::map<std::string, int>{{"a", 3}, {"b", 3}}));
+}
+
+TEST(PlacementTest, AHostNetworkAppWithPortsRunsOnePerNode) {
+  ClusterState s;
+  s.nodes = {MakeNode("a"), MakeNode("b")};
+  s.apps = {MakeApp("edge", 1, 5)};
+  s.apps[0].spec.network = NetworkMode::kHost;
+  s.apps[0].spec.ports = {{"http", 8080}};
+  Plan p = Decide(s);
+  EXPECT_EQ(StartsPerNode(p), (std::map<std::string, int>{{"a", 1}, {"b", 1}}));
+  EXPECT_EQ(p.apps[0].allocated, 2);
+  // Host ports are the node's own, not the --port-range's: a node with none left takes it.
+  s.nodes[0].max_ports = 1;
+  s.containers = {Running("web-0", "web", "a")};
+  s.apps.push_back(MakeApp("web", 2, 1));
+  s.apps[1].spec.ports = {{"http", 8080}};
+  EXPECT_EQ(StartsPerNode(Decide(s)), (std::map<std::string, int>{{"a", 1}, {"b", 1}}));
+}
+
+TEST(PlacementTest, AHostPortAppWaitsForItsStoppingContainerToGo) {
+  ClusterState s;
+  s.nodes = {MakeNode("a")};
+  s.apps = {MakeApp("edge", 1, 1)};
+  s.apps[0].spec.network = NetworkMode::kHost;
+  s.apps[0].spec.ports = {{"http", 8080}};
+  s.containers = {Running("edge-0", "edge", "a")};
+  s.containers[0].state = ContainerState::kStopping;  // still holds port 8080
+  EXPECT_TRUE(StartsPerNode(Decide(s)).empty());
+  s.containers.clear();
+  EXPECT_EQ(StartsPerNode(Decide(s)), (std::map<std::string, int>{{"a", 1}}));
+}
+
 TEST(PlacementTest, NeverUsesCordonedDrainingOrNotReadyNodes) {
   ClusterState s;
   s.nodes = {MakeNode("cordoned"), MakeNode("draining"), MakeNode("down"), MakeNode("ok")};

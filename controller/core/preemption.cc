@@ -11,14 +11,20 @@ namespace microscale::core::internal {
 namespace {
 
 struct Need {
-  int64_t cpu, memory, count;
-  bool Met() const { return cpu <= 0 && memory <= 0 && count <= 0; }
+  int64_t cpu, memory, count, ports;
+  bool Met() const { return cpu <= 0 && memory <= 0 && count <= 0 && ports <= 0; }
+  // What freeing `u` leaves needed.
+  void Free(const Usage& u) {
+    cpu -= u.cpu, memory -= u.memory, count -= u.count, ports -= u.ports;
+  }
 };
 
 Need NeedOn(const WorkNode& n, const Usage& u) {
   const NodeInfo& i = *n.info;
   int64_t count = i.max_containers > 0 ? n.used.count + u.count - i.max_containers : 0;
-  return {n.used.cpu + u.cpu - i.cpu_millis, n.used.memory + u.memory - i.memory_bytes, count};
+  int64_t ports = i.max_ports > 0 && u.ports > 0 ? n.used.ports + u.ports - i.max_ports : 0;
+  return {n.used.cpu + u.cpu - i.cpu_millis, n.used.memory + u.memory - i.memory_bytes, count,
+          ports};
 }
 
 class NodeSearch {
@@ -27,7 +33,7 @@ class NodeSearch {
       : w_(w),
         rule_(rule),
         priority_(w.apps[rule.app].spec().priority),
-        usage_(UsageOf(w.apps[rule.app].spec().resources, ContainerState::kRunning)),
+        usage_(UsageOf(w.apps[rule.app].spec(), ContainerState::kRunning)),
         picked_(w.picked) {
     picked_.resize(w.apps.size(), 0);
   }
@@ -37,7 +43,8 @@ class NodeSearch {
     const WorkNode& n = w_.nodes[node];
     Need need = NeedOn(n, usage_);
     if (usage_.cpu > n.info->cpu_millis || usage_.memory > n.info->memory_bytes) return false;
-    const bool pause_ok = need.memory <= 0 && need.count <= 0;
+    // A paused container keeps its memory, its slot and its ports: pausing frees CPU only.
+    const bool pause_ok = need.memory <= 0 && need.count <= 0 && need.ports <= 0;
     Candidates(n);
     room = Room{node, {}, {}};
     worst = kPausedLevel;
@@ -86,8 +93,9 @@ class NodeSearch {
     const WorkApp& a = w_.apps[x.app];
     const Resources& r = a.spec().resources;
     if (x.target == ContainerState::kPaused) {
-      if (need.memory <= 0 && need.count <= 0) return;  // frees no CPU: useless here
-      need.memory -= r.memory_bytes, need.count -= 1;
+      // It frees no CPU: useless unless memory, a slot or ports are short.
+      if (need.memory <= 0 && need.count <= 0 && need.ports <= 0) return;
+      need.Free(UsageOf(a.spec(), ContainerState::kPaused));
       room.stops.push_back(s);
       return;
     }
@@ -97,7 +105,7 @@ class NodeSearch {
       need.cpu -= r.cpu_millis;
       room.pauses.push_back(s);
     } else {
-      need.cpu -= r.cpu_millis, need.memory -= r.memory_bytes, need.count -= 1;
+      need.Free(UsageOf(a.spec(), ContainerState::kRunning));
       room.stops.push_back(s);
     }
     ++picked_[x.app];
@@ -121,7 +129,7 @@ namespace {
 // `priority` only) would make room. 0 if even all of it would not.
 int32_t BoundLevel(const WorkNode& n, int32_t priority, Need need) {
   for (auto it = n.reclaim.rbegin(); it != n.reclaim.rend() && it->first > priority; ++it) {
-    need.cpu -= it->second.cpu, need.memory -= it->second.memory, need.count -= it->second.count;
+    need.Free(it->second);
     if (need.Met()) return it->first;
   }
   return 0;
@@ -133,8 +141,7 @@ Room FindRoomFromPeer(const World& w, const VictimRule& rule, NodeSearch& search
   std::vector<int> nodes;
   for (int s : w.apps[rule.only_app].slots) {
     const Slot& x = w.slots[s];
-    if (x.alive && IsActive(x.target) && w.nodes[x.node].placeable &&
-        Selects(w, rule.app, x.node)) {
+    if (x.alive && IsActive(x.target) && w.nodes[x.node].placeable && Admits(w, rule.app, x.node)) {
       nodes.push_back(x.node);
     }
   }
@@ -154,7 +161,7 @@ Room FindRoom(const World& w, const VictimRule& rule) {
   NodeSearch search(w, rule);
   if (rule.only_app >= 0) return FindRoomFromPeer(w, rule, search);
   const int32_t priority = w.apps[rule.app].spec().priority;
-  const Usage u = UsageOf(w.apps[rule.app].spec().resources, ContainerState::kRunning);
+  const Usage u = UsageOf(w.apps[rule.app].spec(), ContainerState::kRunning);
   // Branch and bound over levels, least important first. A node's bound level caps
   // what its evaluation can give, and a node is visited at its bound level (it has
   // reclaimable containers there), so the search stops as soon as no level left can beat
@@ -168,7 +175,7 @@ Room FindRoom(const World& w, const VictimRule& rule) {
     for (int i : level_it->second) {
       if (best.node >= 0 && level == best_worst && i > best.node) break;
       const WorkNode& n = w.nodes[static_cast<size_t>(i)];
-      if (!n.placeable || !Selects(w, rule.app, i) ||
+      if (!n.placeable || !Admits(w, rule.app, i) ||
           BoundLevel(n, priority, NeedOn(n, u)) != level) {
         continue;
       }

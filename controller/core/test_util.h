@@ -20,6 +20,7 @@ struct Usage {
   int64_t cpu = 0;
   int64_t memory = 0;
   int32_t count = 0;
+  int32_t ports = 0;
 };
 
 inline AppInput MakeApp(std::string name, int32_t priority, int32_t desired, int32_t min = 0,
@@ -109,8 +110,9 @@ inline std::string Describe(const ClusterState& s) {
   std::ostringstream o;
   for (const NodeInfo& n : s.nodes) {
     o << "node " << n.name << " cpu=" << n.cpu_millis << " mem=" << n.memory_bytes / kMi
-      << "Mi cap=" << n.max_containers << (n.status == NodeStatus::kReady ? "" : " NotReady")
-      << (n.cordoned ? " cordoned" : "") << (n.draining ? " draining" : "");
+      << "Mi cap=" << n.max_containers << " ports=" << n.max_ports
+      << (n.status == NodeStatus::kReady ? "" : " NotReady") << (n.cordoned ? " cordoned" : "")
+      << (n.draining ? " draining" : "");
     for (const auto& [key, value] : n.labels) o << " " << key << "=" << value;
     o << "\n";
   }
@@ -122,6 +124,10 @@ inline std::string Describe(const ClusterState& s) {
       << (a.spec.preemption == PreemptionMode::kPause ? " pause" : "")
       << " standby=" << a.spec.standby << " next=" << a.next_ordinal;
     for (const auto& [key, value] : a.spec.node_selector) o << " selects " << key << "=" << value;
+    if (!a.spec.ports.empty()) {
+      o << (a.spec.network == NetworkMode::kHost ? " host-ports=" : " ports=")
+        << a.spec.ports.size();
+    }
     o << "\n";
   }
   for (const ContainerInfo& c : s.containers) {

@@ -31,6 +31,7 @@ struct NodeInfo {
   int64_t cpu_millis = 0;
   int64_t memory_bytes = 0;
   int32_t max_containers = 0;  // 0 = no cap
+  int32_t max_ports = 0;       // host ports to publish on (the agent's --port-range); 0 = no cap
   NodeStatus status = NodeStatus::kReady;
   bool cordoned = false;  // no new containers; the ones there keep running and count
   bool draining = false;  // its containers are stopped and replaced elsewhere
@@ -49,6 +50,7 @@ struct ContainerInfo {
   // The container's limits. Only read for containers whose app no longer exists (they
   // hold these until gone); the app's spec is used otherwise.
   std::optional<Resources> resources;
+  int32_t published_ports = 0;  // host ports it holds; likewise only read once its app is gone
 };
 
 enum class CommandKind { kStart, kStop, kPause, kResume };

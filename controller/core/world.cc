@@ -144,10 +144,13 @@ class Classifier {
     }
     WorkNode& n = w_.nodes[e.node];
     if (e.app < 0 || e.state == ContainerState::kStopping || n.info->draining) {
-      Resources r =
-          e.app >= 0 ? w_.apps[e.app].spec().resources : c.resources.value_or(Resources{});
-      n.held.Add(
-          UsageOf(r, e.state == ContainerState::kPaused ? e.state : ContainerState::kRunning));
+      const ContainerState held =
+          e.state == ContainerState::kPaused ? e.state : ContainerState::kRunning;
+      n.held.Add(e.app >= 0 ? UsageOf(w_.apps[e.app].spec(), held)
+                            : UsageOf(c.resources.value_or(Resources{}), c.published_ports, held));
+      if (e.app >= 0 && HoldsHostPorts(w_.apps[e.app].spec())) {
+        n.host_port_leavers.push_back(e.app);
+      }
       if (e.app >= 0) {  // its id stays taken while it drains
         WorkApp& a = w_.apps[e.app];
         a.next_ordinal =
@@ -219,8 +222,12 @@ void BuildSlots(World& w, const ClusterState& state) {
 
 }  // namespace
 
-Usage UsageOf(const Resources& r, ContainerState state) {
-  return {state == ContainerState::kPaused ? 0 : r.cpu_millis, r.memory_bytes, 1};
+Usage UsageOf(const Resources& r, int32_t ports, ContainerState state) {
+  return {state == ContainerState::kPaused ? 0 : r.cpu_millis, r.memory_bytes, 1, ports};
+}
+
+Usage UsageOf(const AppSpec& spec, ContainerState state) {
+  return UsageOf(spec.resources, PublishedPortCount(spec), state);
 }
 
 bool IsActive(ContainerState s) {
@@ -237,7 +244,7 @@ void BuildClasses(World& w) {
     for (const auto& [key, value] : a.spec().node_selector) selected_keys.insert(key);
   }
   using Labels = std::map<std::string, std::string>;
-  std::map<std::tuple<int64_t, int64_t, int32_t, Labels>, int> shapes;
+  std::map<std::tuple<int64_t, int64_t, int32_t, int32_t, Labels>, int> shapes;
   for (size_t i = 0; i < w.nodes.size(); ++i) {
     WorkNode& n = w.nodes[i];
     if (!n.placeable) continue;
@@ -247,13 +254,14 @@ void BuildClasses(World& w) {
       if (label != n.info->labels.end()) selected.insert(*label);
     }
     auto shape = std::make_tuple(n.info->cpu_millis, n.info->memory_bytes, n.info->max_containers,
-                                 std::move(selected));
+                                 n.info->max_ports, std::move(selected));
     auto [it, added] = shapes.emplace(std::move(shape), static_cast<int>(w.classes.size()));
     if (added) {
       w.classes.push_back(NodeClass{n.info->cpu_millis,
                                     n.info->memory_bytes,
                                     n.info->max_containers,
-                                    std::get<3>(it->first),
+                                    n.info->max_ports,
+                                    std::get<4>(it->first),
                                     {}});
     }
     n.node_class = it->second;
@@ -288,11 +296,24 @@ bool Selects(const World& w, int app, int n) {
   return selector.empty() || LabelsMatch(selector, w.nodes[n].info->labels);
 }
 
+bool Admits(const World& w, int app, int n) {
+  if (!Selects(w, app, n)) return false;
+  if (!HoldsHostPorts(w.apps[app].spec())) return true;
+  const WorkNode& node = w.nodes[n];
+  // Its containers there, including those this plan stops (they hold the ports until gone).
+  for (int s : node.slots) {
+    const Slot& slot = w.slots[s];
+    if (slot.app == app && (slot.alive || slot.observed != nullptr)) return false;
+  }
+  return std::find(node.host_port_leavers.begin(), node.host_port_leavers.end(), app) ==
+         node.host_port_leavers.end();
+}
+
 int AddSlot(World& w, Slot slot) {
   int index = static_cast<int>(w.slots.size());
   WorkApp& a = w.apps[slot.app];
   WorkNode& n = w.nodes[slot.node];
-  n.used.Add(UsageOf(a.spec().resources, slot.target));
+  n.used.Add(UsageOf(a.spec(), slot.target));
   if (IsActive(slot.target)) ++a.active;
   a.slots.push_back(index);
   n.slots.push_back(index);
@@ -307,16 +328,15 @@ void StopSlot(World& w, int s, CommandReason reason) {
   Slot& slot = w.slots[s];
   WorkApp& a = w.apps[slot.app];
   WorkNode& n = w.nodes[slot.node];
-  const Resources& r = a.spec().resources;
   Track(w, slot, -1);
   ++w.freed;
   w.freed_nodes.push_back(slot.node);
-  Usage target = UsageOf(r, slot.target);
+  Usage target = UsageOf(a.spec(), slot.target);
   n.used.Sub(target);
   if (slot.observed != nullptr) {
     // It holds what it held before the plan until it is gone. `held` already carries the
     // part of that beyond its target (the CPU of a container this plan pauses).
-    Usage initial = UsageOf(r, slot.initial);
+    Usage initial = UsageOf(a.spec(), slot.initial);
     n.held.Sub({std::max<int64_t>(0, initial.cpu - target.cpu), 0, 0});
     n.held.Add(initial);
   }
@@ -367,14 +387,16 @@ void ResumeSlot(World& w, int s) {
 bool FitsUsed(const WorkNode& n, const Usage& u) {
   const NodeInfo& i = *n.info;
   return n.used.cpu + u.cpu <= i.cpu_millis && n.used.memory + u.memory <= i.memory_bytes &&
-         (i.max_containers <= 0 || n.used.count + u.count <= i.max_containers);
+         (i.max_containers <= 0 || n.used.count + u.count <= i.max_containers) &&
+         (i.max_ports <= 0 || u.ports == 0 || n.used.ports + u.ports <= i.max_ports);
 }
 
 bool FitsNow(const WorkNode& n, const Usage& u) {
   const NodeInfo& i = *n.info;
   return n.used.cpu + n.held.cpu + u.cpu <= i.cpu_millis &&
          n.used.memory + n.held.memory + u.memory <= i.memory_bytes &&
-         (i.max_containers <= 0 || n.used.count + n.held.count + u.count <= i.max_containers);
+         (i.max_containers <= 0 || n.used.count + n.held.count + u.count <= i.max_containers) &&
+         (i.max_ports <= 0 || u.ports == 0 || n.used.ports + n.held.ports + u.ports <= i.max_ports);
 }
 
 double Load(const WorkNode& n) {

@@ -28,12 +28,20 @@ struct Usage {
   int64_t cpu = 0;
   int64_t memory = 0;
   int32_t count = 0;
-  void Add(const Usage& u) { cpu += u.cpu, memory += u.memory, count += u.count; }
-  void Sub(const Usage& u) { cpu -= u.cpu, memory -= u.memory, count -= u.count; }
+  int32_t ports = 0;  // host ports from the node's --port-range
+  void Add(const Usage& u) { cpu += u.cpu, memory += u.memory, count += u.count, ports += u.ports; }
+  void Sub(const Usage& u) { cpu -= u.cpu, memory -= u.memory, count -= u.count, ports -= u.ports; }
+  // Needs no more of anything than `u`.
+  bool Within(const Usage& u) const {
+    return cpu <= u.cpu && memory <= u.memory && count <= u.count && ports <= u.ports;
+  }
 };
 
-// What one container of `r` uses in `state`: a paused container holds no CPU.
-Usage UsageOf(const Resources& r, ContainerState state);
+// What one container of `r` publishing `ports` host ports uses in `state`: a paused
+// container holds no CPU (it keeps its memory, its slot and its ports).
+Usage UsageOf(const Resources& r, int32_t ports, ContainerState state);
+// The same for a container of `spec`.
+Usage UsageOf(const AppSpec& spec, ContainerState state);
 
 // The reclaim level of paused containers: they go before any active one.
 inline constexpr int32_t kPausedLevel = 1 << 30;
@@ -47,6 +55,9 @@ struct WorkNode {
   // What preemption could take back here, by level (an app's priority, or kPausedLevel),
   // levels ascending: the alive containers of preemptible apps (mins not subtracted).
   std::vector<std::pair<int32_t, Usage>> reclaim;
+  // Apps holding host ports (network host) with a container on its way out here: it keeps
+  // its ports until gone, so no new container of those apps may come here meanwhile.
+  std::vector<int> host_port_leavers;
   int node_class = -1;   // index into World::classes; -1 when not placeable
   double order_key = 0;  // its key in that class's order
 };
@@ -59,6 +70,7 @@ struct NodeClass {
   int64_t cpu = 0;
   int64_t memory = 0;
   int32_t max_containers = 0;
+  int32_t max_ports = 0;
   // Its nodes' labels under the keys some app's nodeSelector names (the same on each of
   // its nodes), so a class is selected or not as a whole.
   std::map<std::string, std::string> labels;
@@ -153,6 +165,9 @@ bool LabelsMatch(const std::map<std::string, std::string>& selector,
                  const std::map<std::string, std::string>& labels);
 // Whether app `app` may get new containers on node `n`: its nodeSelector matches.
 bool Selects(const World& w, int app, int n);
+// Whether a new container of app `app` may go to node `n`: Selects, and for an app that
+// holds host ports (network host), no container of it is on `n` already.
+bool Admits(const World& w, int app, int n);
 
 bool FitsUsed(const WorkNode& n, const Usage& u);  // the allocation's room
 bool FitsNow(const WorkNode& n, const Usage& u);   // room free right now (used + held)

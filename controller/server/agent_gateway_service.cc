@@ -35,7 +35,7 @@ absl::Status ValidateHello(const v1::Hello& hello, const std::string& cluster) {
                      "\", this controller runs \"", cluster, "\""));
   }
   if (hello.capacity().cpu_millis() < 0 || hello.capacity().memory_bytes() < 0 ||
-      hello.capacity().max_containers() < 0) {
+      hello.capacity().max_containers() < 0 || hello.capacity().ports() < 0) {
     return absl::InvalidArgumentError("hello.capacity: must not be negative");
   }
   return absl::OkStatus();

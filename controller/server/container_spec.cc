@@ -14,6 +14,11 @@ v1::ContainerSpec ContainerSpecFor(const AppSpec& app, bool start_paused) {
   spec.set_priority(app.priority);
   spec.set_stop_timeout_seconds(app.stop_timeout_seconds);
   spec.set_start_paused(start_paused);
+  for (const PortSpec& port : app.ports) {
+    v1::PortSpec& p = *spec.add_ports();
+    p.set_name(port.name);
+    p.set_container_port(port.container_port);
+  }
   return spec;
 }
 

@@ -1,6 +1,8 @@
 #include "controller/server/control_plane_service.h"
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <optional>
 #include <set>
 #include <string_view>
@@ -78,6 +80,33 @@ grpc::Status ControlPlaneService::CheckAppLimit(const std::vector<AppSpec>& spec
                absl::StrCat("app limit: this apply would make ", total,
                             " apps; the controller holds at most ", options_.max_apps,
                             " (--max-apps). Nothing was applied."));
+}
+
+grpc::Status ControlPlaneService::CheckHostPorts(const std::vector<AppSpec>& specs) const {
+  if (std::none_of(specs.begin(), specs.end(), HoldsHostPorts)) return grpc::Status::OK;
+  std::set<std::string> applied;
+  for (const AppSpec& spec : specs) applied.insert(spec.name);
+  std::map<int32_t, std::string> owner;  // host port -> the app using it
+  for (const AppEntry& entry : deps_.apps.List()) {
+    if (applied.contains(entry.spec.name) || !HoldsHostPorts(entry.spec)) continue;
+    for (const PortSpec& port : entry.spec.ports)
+      owner.emplace(port.container_port, entry.spec.name);
+  }
+  std::string message;
+  for (const AppSpec& spec : specs) {
+    if (!HoldsHostPorts(spec)) continue;
+    for (size_t i = 0; i < spec.ports.size(); ++i) {
+      auto [it, added] = owner.emplace(spec.ports[i].container_port, spec.name);
+      if (added || it->second == spec.name) continue;
+      absl::StrAppend(&message, message.empty() ? "" : "\n", "app ", spec.name, ": spec.ports[", i,
+                      "].containerPort: host port ", it->first, " is already used by app ",
+                      it->second,
+                      " on host networking, and both could land on one node: choose another "
+                      "port, or network bridge. Nothing was applied.");
+    }
+  }
+  if (message.empty()) return grpc::Status::OK;
+  return Error(grpc::StatusCode::INVALID_ARGUMENT, message);
 }
 
 absl::Status ControlPlaneService::LoadFromStore() {
@@ -160,6 +189,7 @@ grpc::Status ControlPlaneService::ApplyApps(const Caller& caller,
   }
   absl::MutexLock lock(&write_mu_);
   if (grpc::Status s = CheckAppLimit(specs); !s.ok()) return s;
+  if (grpc::Status s = CheckHostPorts(specs); !s.ok()) return s;
   if (request.dry_run()) {
     for (const AppSpec& spec : specs) {
       std::optional<AppEntry> existing = deps_.apps.Get(spec.name);

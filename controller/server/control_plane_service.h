@@ -123,6 +123,10 @@ class ControlPlaneService final : public v1::ControlPlane::Service {
   // RESOURCE_EXHAUSTED if applying `specs` would make more than max_apps apps.
   grpc::Status CheckAppLimit(const std::vector<AppSpec>& specs) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // INVALID_ARGUMENT if an app on host networking declares a port another such app (not
+  // replaced by `specs`) declares: on one node the two would collide.
+  grpc::Status CheckHostPorts(const std::vector<AppSpec>& specs) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   void RefreshPoller();
 
   ControlPlaneDeps deps_;

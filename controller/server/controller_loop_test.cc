@@ -47,10 +47,11 @@ class ControllerLoopTest : public ::testing::Test {
     controller_.reset();
   }
 
-  FakeAgent& AddAgent(const std::string& node, int max_containers = 0) {
+  FakeAgent& AddAgent(const std::string& node, int max_containers = 0, int ports = 0) {
     FakeAgentOptions options;
     options.node = node;
     options.max_containers = max_containers;
+    options.ports = ports;
     agents_.push_back(std::make_unique<FakeAgent>(options));
     absl::Status connected = agents_.back()->Connect(target_);
     EXPECT_TRUE(connected.ok()) << connected;
@@ -275,6 +276,71 @@ TEST_F(ControllerLoopTest, HigherPriorityTakesSlotsAndGivesThemBack) {
   ASSERT_TRUE(WaitUntil([&] { return Running("api") == 0 && Running("worker") == 4; }))
       << "api " << Running("api") << " worker " << Running("worker");
   EXPECT_TRUE(HasNoRepeats(node.Starts()));
+}
+
+TEST_F(ControllerLoopTest, PortsAreSentCountedAndShownPerContainerAndNode) {
+  AddAgent("n1", /*max_containers=*/0, /*ports=*/3);
+  v1::AppSpec web = StaticApp("web", 1, 10);
+  v1::PortSpec& http = *web.add_ports();
+  http.set_name("http");
+  http.set_container_port(8080);
+  web.add_ports()->set_container_port(9100);
+  ASSERT_TRUE(Apply({web}).ok());
+  ASSERT_TRUE(SetDemand("web", 3).ok());
+  // Two host ports a container, three on the node: one container, and the app says why.
+  ASSERT_TRUE(
+      WaitUntil([&] { return Running("web") == 1 && GetApp("web").status().allocated() == 1; }));
+  bool short_of_capacity = false;
+  const v1::App app = GetApp("web");
+  for (const v1::Condition& c : app.status().conditions()) {
+    if (c.type() == "CapacityAvailable" && c.status() == "False") short_of_capacity = true;
+  }
+  EXPECT_TRUE(short_of_capacity);
+  const v1::Node node = GetNodes()["n1"];
+  EXPECT_EQ(node.capacity().ports(), 3);
+  EXPECT_EQ(node.allocated().ports(), 2);
+  // The container carries what the agent published, as describe shows it.
+  v1::DescribeAppRequest request;
+  request.set_name("web");
+  v1::DescribeAppResponse described;
+  grpc::ClientContext context;
+  ASSERT_TRUE(api_->DescribeApp(&context, request, &described).ok());
+  ASSERT_EQ(described.containers_size(), 1);
+  ASSERT_EQ(described.containers(0).ports_size(), 2);
+  EXPECT_EQ(described.containers(0).ports(0).name(), "http");
+  EXPECT_EQ(described.containers(0).ports(0).container_port(), 8080);
+  EXPECT_EQ(described.containers(0).ports(0).host_port(), 30000);
+  // A node with no port cap takes the rest.
+  AddAgent("n2");
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 3); })) << Running("web");
+}
+
+TEST_F(ControllerLoopTest, TwoHostNetworkAppsSharingAPortAreRefusedWithNothingApplied) {
+  StopController();
+  StartController({.allow_host_network = true});
+  auto host_app = [](const std::string& name, int32_t port) {
+    v1::AppSpec app = StaticApp(name, 1, 3);
+    app.set_network("host");
+    app.add_ports()->set_container_port(port);
+    return app;
+  };
+  ASSERT_TRUE(Apply({host_app("edge-a", 8080)}).ok());
+  ASSERT_TRUE(Apply({host_app("edge-a", 8080)}).ok()) << "an app may apply its own port again";
+  grpc::Status status = Apply({host_app("edge-b", 9090), host_app("edge-c", 8080)});
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("app edge-c: spec.ports[0].containerPort: host port 8080 is already used "
+                        "by app edge-a"));
+  EXPECT_EQ(GetApp("edge-b").spec().name(), "") << "nothing of the apply was applied";
+  // The same port within one apply, and on bridge (published elsewhere) which is fine.
+  status = Apply({host_app("edge-d", 7070), host_app("edge-e", 7070)});
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("app edge-e: spec.ports[0].containerPort"));
+  v1::AppSpec bridge = host_app("web", 8080);
+  bridge.set_network("bridge");
+  EXPECT_TRUE(Apply({bridge}).ok());
+  // Moving edge-a off the port frees it for another app in the same apply.
+  EXPECT_TRUE(Apply({host_app("edge-a", 8081), host_app("edge-f", 8080)}).ok());
 }
 
 TEST_F(ControllerLoopTest, DeletedAppHasItsContainersStopped) {

@@ -24,18 +24,23 @@ v1::Node NodeMessage(const NodeView& node, const AppSpecIndex& by_name) {
   out.set_agent_version(node.agent_version);
   out.set_runtime(node.runtime);
   int64_t cpu = 0, memory = 0;
-  int containers = 0;
+  int containers = 0, ports = 0;
   for (const auto& [instance, container] : node.containers) {
     if (container.state() == v1::CONTAINER_STATE_EXITED) continue;
     ++containers;
     auto it = by_name.find(container.app());
-    if (it == by_name.end()) continue;
+    if (it == by_name.end()) {
+      ports += container.ports_size();
+      continue;
+    }
+    ports += PublishedPortCount(*it->second);
     memory += it->second->resources.memory_bytes;
     if (container.state() != v1::CONTAINER_STATE_PAUSED) cpu += it->second->resources.cpu_millis;
   }
   out.mutable_allocated()->set_cpu_millis(cpu);
   out.mutable_allocated()->set_memory_bytes(memory);
   out.mutable_allocated()->set_max_containers(containers);
+  out.mutable_allocated()->set_ports(ports);
   out.set_containers(containers);
   return out;
 }

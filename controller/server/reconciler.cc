@@ -347,6 +347,7 @@ core::ClusterState Reconciler::BuildState(const std::vector<NodeView>& nodes,
     info.cpu_millis = node.capacity.cpu_millis();
     info.memory_bytes = node.capacity.memory_bytes();
     info.max_containers = node.capacity.max_containers();
+    info.max_ports = node.capacity.ports();
     info.labels = node.labels;
     info.status = node.health == NodeHealth::kNotReady ? core::NodeStatus::kNotReady
                                                        : core::NodeStatus::kReady;
@@ -369,6 +370,7 @@ core::ClusterState Reconciler::BuildState(const std::vector<NodeView>& nodes,
                     ? core::ContainerState::kPaused
                     : *s;
       c.standby = standby_.contains(instance);
+      c.published_ports = container.ports_size();
       state.containers.push_back(std::move(c));
     }
   }

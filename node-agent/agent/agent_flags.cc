@@ -1,5 +1,7 @@
 #include "node-agent/agent/agent_flags.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 // GCC 12 at -O2 reports a null dereference inside CLI11's inlined string splitting
@@ -12,6 +14,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/flags.h"
 #include "common/http/host_port.h"
 #include "common/manifest/label_list.h"
@@ -25,7 +28,7 @@ namespace {
 struct RawFlags {
   std::string controller, node_name, cluster_name, http_addr, docker_host, runtime;
   std::string sim_start_delay, cpu, memory, max_containers, labels, log_format;
-  std::string heartbeat_interval;
+  std::string heartbeat_interval, port_range, publish_address;
   TlsFiles tls;
 };
 
@@ -97,6 +100,13 @@ std::optional<AgentFlagsResult> Convert(const RawFlags& raw, AgentConfig& config
     return UsageError("heartbeat-interval", absl::InvalidArgumentError("must be greater than 0"));
   }
   config.heartbeat_interval = *interval;
+  auto range = ParsePortRange(raw.port_range);
+  if (!range.ok()) return UsageError("port-range", range.status());
+  config.port_range = *range;
+  if (absl::Status s = CheckAddressLiteral(raw.publish_address); !s.ok()) {
+    return UsageError("publish-address", s);
+  }
+  config.publish_address = raw.publish_address;
   if (absl::Status s = CheckTlsFlags(raw.tls, /*need_own_cert=*/true); !s.ok()) {
     AgentFlagsResult result = UsageError("tls", s);
     result.message = absl::StrCat("microscale-agent: ", s.message(),
@@ -107,10 +117,45 @@ std::optional<AgentFlagsResult> Convert(const RawFlags& raw, AgentConfig& config
   return std::nullopt;
 }
 
+bool ParsePort(absl::string_view text, int* port) {
+  return absl::SimpleAtoi(text, port) && *port >= 1 && *port <= 65535;
+}
+
 }  // namespace
 
 absl::StatusOr<std::map<std::string, std::string>> ParseLabels(std::string_view text) {
   return ParseLabelList(text, ',');
+}
+
+absl::StatusOr<PortRange> ParsePortRange(std::string_view text) {
+  std::vector<absl::string_view> parts = absl::StrSplit(ToAbsl(text), '-');
+  if (parts.size() != 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", ToAbsl(text), "\" is not a port range LO-HI, e.g. 30000-32767"));
+  }
+  int ports[2] = {0, 0};
+  for (int i = 0; i < 2; ++i) {
+    if (!ParsePort(parts[i], &ports[i])) {
+      return absl::InvalidArgumentError(absl::StrCat("\"", ToAbsl(text), "\": \"", parts[i],
+                                                     "\" is not a port between 1 and 65535"));
+    }
+  }
+  if (ports[0] > ports[1]) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", ToAbsl(text), "\": ", ports[0], " is above ", ports[1], " (LO-HI)"));
+  }
+  return PortRange{ports[0], ports[1]};
+}
+
+absl::Status CheckAddressLiteral(std::string_view text) {
+  const std::string address(text);
+  in6_addr parsed{};  // large enough for either family
+  if (inet_pton(AF_INET, address.c_str(), &parsed) == 1 ||
+      inet_pton(AF_INET6, address.c_str(), &parsed) == 1) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("\"", address, "\" is not an IPv4 or IPv6 address, e.g. 0.0.0.0 or 127.0.0.1"));
 }
 
 AgentFlagsResult ParseAgentFlags(int argc, const char* const* argv, std::string_view version) {
@@ -127,6 +172,8 @@ AgentFlagsResult ParseAgentFlags(int argc, const char* const* argv, std::string_
                "",
                "text",
                "2s",
+               PortRange().ToString(),
+               "0.0.0.0",
                {}};
   CLI::App app("microscale-agent: runs the controller's containers on this host",
                "microscale-agent");
@@ -147,6 +194,10 @@ AgentFlagsResult ParseAgentFlags(int argc, const char* const* argv, std::string_
   AddEnvFlag(app, "labels", &raw.labels, "node labels k=v,k2=v2, matched by spec.nodeSelector");
   AddEnvFlag(app, "log-format", &raw.log_format, "text | json");
   AddEnvFlag(app, "heartbeat-interval", &raw.heartbeat_interval, "time between heartbeats");
+  AddEnvFlag(app, "port-range", &raw.port_range,
+             "host ports LO-HI for publishing spec.ports of containers on network bridge");
+  AddEnvFlag(app, "publish-address", &raw.publish_address,
+             "host address (IPv4 or IPv6) that published ports bind to, e.g. 127.0.0.1");
   AddEnvFlag(app, "tls-cert", &raw.tls.cert,
              "PEM client certificate for the controller (turns on TLS; needs --tls-key, --tls-ca)");
   AddEnvFlag(app, "tls-key", &raw.tls.key, "PEM private key of --tls-cert");

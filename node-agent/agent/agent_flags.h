@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "common/log.h"
 #include "common/tls/tls_credentials.h"
+#include "node-agent/core/port_range.h"
 
 namespace microscale {
 
@@ -33,6 +34,8 @@ struct AgentConfig {
   std::map<std::string, std::string> labels;
   LogFormat log_format = LogFormat::kText;
   absl::Duration heartbeat_interval = absl::Seconds(2);
+  PortRange port_range = {};  // host ports containers' ports are published on
+  std::string publish_address = "0.0.0.0";
   TlsFiles tls;  // all empty: plaintext to the controller
 };
 
@@ -49,6 +52,13 @@ AgentFlagsResult ParseAgentFlags(int argc, const char* const* argv, std::string_
 
 // "k=v,k2=v2" -> {k: v, k2: v2}; "" -> {}. InvalidArgument for an item without '=' or key.
 absl::StatusOr<std::map<std::string, std::string>> ParseLabels(std::string_view text);
+
+// "LO-HI" -> {LO, HI}: both ports (1-65535), LO <= HI. InvalidArgument saying what is wrong.
+absl::StatusOr<PortRange> ParsePortRange(std::string_view text);
+
+// OK for an IPv4 or IPv6 address literal ("0.0.0.0", "127.0.0.1", "::"); InvalidArgument
+// otherwise (a host name, brackets, a port).
+absl::Status CheckAddressLiteral(std::string_view text);
 
 }  // namespace microscale
 

@@ -32,14 +32,17 @@ TEST(ParseAgentFlags, DefaultsFollowTheDesign) {
   EXPECT_EQ(r.config->max_containers, 0);
   EXPECT_EQ(r.config->heartbeat_interval, absl::Seconds(2));
   EXPECT_EQ(r.config->log_format, LogFormat::kText);
+  EXPECT_EQ(r.config->port_range, (PortRange{30000, 32767}));
+  EXPECT_EQ(r.config->port_range.Size(), 2768);
+  EXPECT_EQ(r.config->publish_address, "0.0.0.0");
 }
 
 TEST(ParseAgentFlags, ReadsEveryFlag) {
-  AgentFlagsResult r =
-      Parse({"--controller=10.0.0.1:7400", "--node-name=n1", "--cluster-name=prod",
-             "--http-addr=127.0.0.1:0", "--runtime=sim", "--sim-start-delay=250ms", "--cpu=3500m",
-             "--memory=4Gi", "--max-containers=30", "--labels=zone=a,disk=ssd", "--log-format=json",
-             "--heartbeat-interval=500ms"});
+  AgentFlagsResult r = Parse(
+      {"--controller=10.0.0.1:7400", "--node-name=n1", "--cluster-name=prod",
+       "--http-addr=127.0.0.1:0", "--runtime=sim", "--sim-start-delay=250ms", "--cpu=3500m",
+       "--memory=4Gi", "--max-containers=30", "--labels=zone=a,disk=ssd", "--log-format=json",
+       "--heartbeat-interval=500ms", "--port-range=40000-40099", "--publish-address=127.0.0.1"});
   ASSERT_TRUE(r.config.has_value()) << r.message;
   EXPECT_EQ(r.config->controller, "10.0.0.1:7400");
   AgentFlagsResult several = Parse({"--controller=c1:7400,[::1]:7400,c3:7400"});
@@ -55,6 +58,30 @@ TEST(ParseAgentFlags, ReadsEveryFlag) {
   EXPECT_EQ(r.config->labels, (std::map<std::string, std::string>{{"zone", "a"}, {"disk", "ssd"}}));
   EXPECT_EQ(r.config->log_format, LogFormat::kJson);
   EXPECT_EQ(r.config->heartbeat_interval, absl::Milliseconds(500));
+  EXPECT_EQ(r.config->port_range, (PortRange{40000, 40099}));
+  EXPECT_EQ(r.config->publish_address, "127.0.0.1");
+}
+
+TEST(ParseAgentFlags, PortRangeAndPublishAddressTakeEveryValidForm) {
+  for (const auto& [range, want] : std::vector<std::pair<std::string, PortRange>>{
+           {"1-65535", {1, 65535}}, {"8080-8080", {8080, 8080}}}) {
+    AgentFlagsResult r = Parse({"--port-range=" + range});
+    ASSERT_TRUE(r.config.has_value()) << r.message;
+    EXPECT_EQ(r.config->port_range, want) << range;
+  }
+  for (const std::string address : {"127.0.0.1", "0.0.0.0", "::", "::1", "fd00::5"}) {
+    AgentFlagsResult r = Parse({"--publish-address=" + address});
+    ASSERT_TRUE(r.config.has_value()) << r.message;
+    EXPECT_EQ(r.config->publish_address, address);
+  }
+  setenv("MICROSCALE_PORT_RANGE", "31000-31009", 1);
+  setenv("MICROSCALE_PUBLISH_ADDRESS", "127.0.0.1", 1);
+  AgentFlagsResult from_env = Parse({});
+  unsetenv("MICROSCALE_PORT_RANGE");
+  unsetenv("MICROSCALE_PUBLISH_ADDRESS");
+  ASSERT_TRUE(from_env.config.has_value()) << from_env.message;
+  EXPECT_EQ(from_env.config->port_range, (PortRange{31000, 31009}));
+  EXPECT_EQ(from_env.config->publish_address, "127.0.0.1");
 }
 
 TEST(ParseAgentFlags, EnvTwinsApplyAndTheCommandLineWins) {
@@ -83,6 +110,19 @@ TEST(ParseAgentFlags, BadValuesAreUsageErrorsNamingTheFlag) {
       {"--controller=a:7400,,b:7400", "--controller: an address in \"a:7400,,b:7400\" is empty"},
       {"--controller=a:7400,b", "--controller: \"b\""},
       {"--http-addr=1.2.3.4:99999", "--http-addr"},
+      {"--port-range=30000", "--port-range: \"30000\" is not a port range LO-HI"},
+      {"--port-range=", "--port-range"},
+      {"--port-range=1-2-3", "--port-range: \"1-2-3\" is not a port range LO-HI"},
+      {"--port-range=0-100", "--port-range: \"0-100\": \"0\" is not a port between 1 and 65535"},
+      {"--port-range=30000-65536", "\"65536\" is not a port between 1 and 65535"},
+      {"--port-range=a-b", "--port-range: \"a-b\": \"a\" is not a port"},
+      {"--port-range=-5-10", "--port-range"},
+      {"--port-range=32767-30000", "--port-range: \"32767-30000\": 32767 is above 30000"},
+      {"--publish-address=localhost", "--publish-address: \"localhost\" is not an IPv4 or IPv6"},
+      {"--publish-address=[::1]", "--publish-address"},
+      {"--publish-address=127.0.0.1:80", "--publish-address"},
+      {"--publish-address=", "--publish-address"},
+      {"--publish-address=256.0.0.1", "--publish-address"},
       {"--bogus=1", "--bogus"},
   };
   for (const auto& [arg, flag] : cases) {
@@ -114,6 +154,8 @@ TEST(ParseAgentFlags, HelpAndVersionExitZero) {
   EXPECT_FALSE(help.config.has_value());
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_THAT(help.message, HasSubstr("MICROSCALE_CONTROLLER"));
+  EXPECT_THAT(help.message, HasSubstr("--port-range"));
+  EXPECT_THAT(help.message, HasSubstr("MICROSCALE_PUBLISH_ADDRESS"));
   AgentFlagsResult version = Parse({"--version"});
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_EQ(version.message, "microscale-agent 1.2.3\n");

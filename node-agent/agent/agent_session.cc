@@ -215,6 +215,7 @@ absl::StatusOr<v1::NodeCapacity> AgentSession::ResolveCapacity() {
   if (options_.cpu_millis > 0) capacity.set_cpu_millis(options_.cpu_millis);
   if (options_.memory_bytes > 0) capacity.set_memory_bytes(options_.memory_bytes);
   capacity.set_max_containers(options_.max_containers);
+  capacity.set_ports(options_.host_ports);
   return capacity;
 }
 

@@ -138,6 +138,7 @@ TEST_F(AgentSessionTest, CapacityFlagsOverrideTheRuntime) {
   AgentSessionOptions options = Options();
   options.cpu_millis = 1500;
   options.max_containers = 7;
+  options.host_ports = 2768;
   StartAgent(options);
   ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) { return CountHellos(m) == 1; }));
   const Messages messages = gateway_.received();
@@ -147,6 +148,7 @@ TEST_F(AgentSessionTest, CapacityFlagsOverrideTheRuntime) {
   EXPECT_EQ(hello.capacity().cpu_millis(), 1500);
   EXPECT_EQ(hello.capacity().memory_bytes(), int64_t{8} << 30);
   EXPECT_EQ(hello.capacity().max_containers(), 7);
+  EXPECT_EQ(hello.capacity().ports(), 2768);
 }
 
 TEST_F(AgentSessionTest, RunsCommandsAndReturnsTheirResults) {

@@ -57,6 +57,8 @@ void ContainerTable::ApplyEvent(const v1::ContainerEvent& event) {
   v1::Container merged;
   auto it = entries_.find(instance);
   if (it != entries_.end() && it->second.container) merged = *it->second.container;
+  // MergeFrom appends repeated fields: an event that carries the ports replaces them.
+  if (event.container().ports_size() > 0) merged.clear_ports();
   merged.MergeFrom(event.container());
   switch (event.kind()) {
     case v1::ContainerEvent::STARTED:

@@ -63,5 +63,28 @@ TEST(ContainerTable, EventsMoveStates) {
   EXPECT_EQ(table.Find("b")->state(), v1::CONTAINER_STATE_RUNNING);
 }
 
+// Docker events carry the container's labels, so its ports too: they replace the known
+// ports rather than adding to them, and an event without ports keeps them.
+TEST(ContainerTable, EventsKeepThePortsOnce) {
+  ContainerTable table;
+  v1::Container c = Make("a", v1::CONTAINER_STATE_RUNNING);
+  v1::PublishedPort* port = c.add_ports();
+  port->set_container_port(8080);
+  port->set_host_port(30001);
+  table.Upsert(c);
+  v1::ContainerEvent event;
+  event.set_kind(v1::ContainerEvent::PAUSED);
+  *event.mutable_container() = c;
+  table.ApplyEvent(event);
+  event.mutable_container()->clear_ports();
+  event.set_kind(v1::ContainerEvent::RESUMED);
+  table.ApplyEvent(event);
+  auto found = table.Find("a");
+  ASSERT_TRUE(found.has_value());
+  ASSERT_EQ(found->ports_size(), 1);
+  EXPECT_EQ(found->ports(0).host_port(), 30001);
+  EXPECT_EQ(found->state(), v1::CONTAINER_STATE_RUNNING);
+}
+
 }  // namespace
 }  // namespace microscale

@@ -27,6 +27,7 @@ AgentSessionOptions SessionOptions(const AgentConfig& config, bool runtime_obser
   options.cpu_millis = config.cpu_millis;
   options.memory_bytes = config.memory_bytes;
   options.max_containers = config.max_containers;
+  options.host_ports = config.port_range.Size();
   options.heartbeat_interval = config.heartbeat_interval;
   options.observe_runtime_calls = !runtime_observes_calls;
   return options;

@@ -14,6 +14,8 @@ absl::StatusOr<BuiltRuntime> MakeRuntime(const AgentConfig& config, AgentMetrics
     options.docker_host = config.docker_host;
     options.cluster = config.cluster_name;
     options.node = config.node_name;
+    options.port_range = config.port_range;
+    options.publish_address = config.publish_address;
     options.observer = [metrics](std::string_view operation, absl::Duration elapsed, bool ok) {
       metrics->ObserveRuntimeCall(operation, elapsed, ok);
     };
@@ -25,6 +27,7 @@ absl::StatusOr<BuiltRuntime> MakeRuntime(const AgentConfig& config, AgentMetrics
     SimRuntimeOptions options;
     options.node = config.node_name;
     options.start_delay = config.sim_start_delay;
+    options.port_range = config.port_range;
     built.runtime = std::make_unique<SimulatedContainerRuntime>(options);
     return built;
   }

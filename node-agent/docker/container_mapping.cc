@@ -4,6 +4,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/strings.h"
 
 namespace microscale::docker {
@@ -14,10 +16,18 @@ std::string LabelOr(const LabelMap& labels, const char* key, std::string_view fa
   return it == labels.end() ? std::string(fallback) : it->second;
 }
 
+// Identity and ports: what the labels say about a container.
 void FillIdentity(const LabelMap& labels, std::string_view node, v1::Container* c) {
   c->set_instance(LabelOr(labels, kLabelInstance));
   c->set_app(LabelOr(labels, kLabelApp));
   c->set_node(LabelOr(labels, kLabelNode, node));
+  for (v1::PublishedPort& p : ParsePortsLabel(LabelOr(labels, kLabelPorts))) {
+    *c->add_ports() = std::move(p);
+  }
+}
+
+bool ParsePort(absl::string_view text, int* port) {
+  return absl::SimpleAtoi(text, port) && *port >= 1 && *port <= 65535;
 }
 
 struct EventKind {
@@ -66,7 +76,9 @@ bool IsOwnedBy(const LabelMap& labels, std::string_view cluster, std::string_vie
 }
 
 CreateContainerRequest BuildCreateRequest(std::string_view instance, const v1::ContainerSpec& spec,
-                                          std::string_view cluster, std::string_view node) {
+                                          std::string_view cluster, std::string_view node,
+                                          const std::vector<v1::PublishedPort>& ports,
+                                          std::string_view publish_address) {
   CreateContainerRequest r;
   r.name = ContainerName(cluster, instance);
   r.image = spec.image();
@@ -82,9 +94,41 @@ CreateContainerRequest BuildCreateRequest(std::string_view instance, const v1::C
   r.nano_cpus = spec.resources().cpu_millis() * 1'000'000;
   r.memory_bytes = spec.resources().memory_bytes();
   r.network_mode = spec.network().empty() ? "bridge" : spec.network();
+  if (!ports.empty()) r.labels[kLabelPorts] = FormatPortsLabel(ports);
+  if (r.network_mode == "bridge") {
+    for (const v1::PublishedPort& p : ports) {
+      r.port_bindings.push_back({p.container_port(), std::string(publish_address), p.host_port()});
+    }
+  }
   r.stop_timeout_seconds = spec.stop_timeout_seconds();
   r.no_new_privileges = true;
   return r;
+}
+
+std::string FormatPortsLabel(const std::vector<v1::PublishedPort>& ports) {
+  return absl::StrJoin(ports, ",", [](std::string* out, const v1::PublishedPort& p) {
+    const bool named = !p.name().empty() && p.name().find_first_of(":,") == std::string::npos;
+    absl::StrAppend(out, named ? p.name() + ":" : "", p.container_port(), ":", p.host_port());
+  });
+}
+
+std::vector<v1::PublishedPort> ParsePortsLabel(std::string_view value) {
+  std::vector<v1::PublishedPort> out;
+  for (absl::string_view item : absl::StrSplit(ToAbsl(value), ',', absl::SkipEmpty())) {
+    std::vector<absl::string_view> parts = absl::StrSplit(item, ':');
+    if (parts.size() == 2) parts.insert(parts.begin(), "");
+    int container_port = 0;
+    int host_port = 0;
+    if (parts.size() != 3 || !ParsePort(parts[1], &container_port) ||
+        !ParsePort(parts[2], &host_port)) {
+      continue;
+    }
+    v1::PublishedPort& p = out.emplace_back();
+    p.set_name(std::string(parts[0]));
+    p.set_container_port(container_port);
+    p.set_host_port(host_port);
+  }
+  return out;
 }
 
 v1::ContainerState StateFromDocker(std::string_view docker_state) {

@@ -8,7 +8,28 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::Key;
+using ::testing::Not;
 using ::testing::Pair;
+
+MATCHER_P3(Published, name, container_port, host_port, "") {
+  return arg.name() == name && arg.container_port() == container_port &&
+         arg.host_port() == host_port;
+}
+
+MATCHER_P3(Binds, container_port, host_ip, host_port, "") {
+  return arg.container_port == container_port && arg.host_ip == host_ip &&
+         arg.host_port == host_port;
+}
+
+v1::PublishedPort Port(const std::string& name, int container_port, int host_port) {
+  v1::PublishedPort p;
+  p.set_name(name);
+  p.set_container_port(container_port);
+  p.set_host_port(host_port);
+  return p;
+}
 
 v1::ContainerSpec WebSpec() {
   v1::ContainerSpec spec;
@@ -62,6 +83,61 @@ TEST(BuildCreateRequestTest, KeepsTheRequestedNetwork) {
   EXPECT_EQ(BuildCreateRequest("web-0", spec, "c", "n").network_mode, "none");
 }
 
+TEST(BuildCreateRequestTest, PublishesBridgePortsAndRecordsThemInALabel) {
+  v1::ContainerSpec spec = WebSpec();
+  const std::vector<v1::PublishedPort> ports = {Port("http", 8080, 30001), Port("", 9100, 30002)};
+  CreateContainerRequest r = BuildCreateRequest("web-0", spec, "c", "n", ports, "127.0.0.1");
+  EXPECT_THAT(r.port_bindings,
+              ElementsAre(Binds(8080, "127.0.0.1", 30001), Binds(9100, "127.0.0.1", 30002)));
+  EXPECT_THAT(r.labels, Contains(Pair(kLabelPorts, "http:8080:30001,9100:30002")));
+}
+
+// On the host network the container's ports are the host's: recorded, not published.
+TEST(BuildCreateRequestTest, HostNetworkPortsAreRecordedNotPublished) {
+  v1::ContainerSpec spec = WebSpec();
+  spec.set_network("host");
+  CreateContainerRequest r =
+      BuildCreateRequest("web-0", spec, "c", "n", {Port("http", 8080, 8080)}, "127.0.0.1");
+  EXPECT_THAT(r.port_bindings, IsEmpty());
+  EXPECT_THAT(r.labels, Contains(Pair(kLabelPorts, "http:8080:8080")));
+}
+
+TEST(BuildCreateRequestTest, NoPortsNoLabel) {
+  CreateContainerRequest r = BuildCreateRequest("web-0", WebSpec(), "c", "n");
+  EXPECT_THAT(r.port_bindings, IsEmpty());
+  EXPECT_THAT(r.labels, Not(Contains(Key(kLabelPorts))));
+}
+
+TEST(PortsLabelTest, RoundTrips) {
+  const std::vector<v1::PublishedPort> ports = {Port("http", 8080, 30001), Port("", 9100, 30002),
+                                                Port("metrics-2", 65535, 1)};
+  const std::string label = FormatPortsLabel(ports);
+  EXPECT_EQ(label, "http:8080:30001,9100:30002,metrics-2:65535:1");
+  EXPECT_THAT(ParsePortsLabel(label),
+              ElementsAre(Published("http", 8080, 30001), Published("", 9100, 30002),
+                          Published("metrics-2", 65535, 1)));
+  EXPECT_EQ(FormatPortsLabel({}), "");
+  EXPECT_THAT(ParsePortsLabel(""), IsEmpty());
+  // A name the controller would have refused is dropped, not allowed to spoil the value.
+  EXPECT_EQ(FormatPortsLabel({Port("a:b", 80, 30001), Port("c,d", 81, 30002)}),
+            "80:30001,81:30002");
+}
+
+// The label is read back from containers anyone could have labelled: what does not read as
+// a port is skipped, the rest is kept.
+TEST(PortsLabelTest, SkipsWhatDoesNotParse) {
+  const char* const malformed[] = {"garbage",      "http:8080",  ":",
+                                   "::",           "a:b:c",      "http:0:30001",
+                                   "http:8080:0",  "8080:70000", "-1:30001",
+                                   "a:1:2:3",      "8080:3e4",   "http:8080:",
+                                   ":8080:30001x", ",,,",        "99999999999999999999:1"};
+  for (const char* value : malformed) {
+    EXPECT_THAT(ParsePortsLabel(value), IsEmpty()) << value;
+  }
+  EXPECT_THAT(ParsePortsLabel("junk,http:8080:30001,,9100:x,:9100:30002"),
+              ElementsAre(Published("http", 8080, 30001), Published("", 9100, 30002)));
+}
+
 TEST(OwnershipTest, NeedsBothClusterAndNode) {
   LabelMap labels = {{kLabelCluster, "prod"}, {kLabelNode, "a"}};
   EXPECT_TRUE(IsOwnedBy(labels, "prod", "a"));
@@ -97,6 +173,24 @@ TEST(ToContainerTest, FillsIdentityStateAndTimes) {
   EXPECT_EQ(c.container_id(), "abc");
   EXPECT_EQ(c.exit_code(), 137);
   EXPECT_EQ(c.started_unix_ms(), 1714557600250);
+  EXPECT_THAT(c.ports(), IsEmpty());
+}
+
+TEST(ToContainerTest, ReadsThePortsLabelOfDetailsListEntriesAndEvents) {
+  const LabelMap labels = {{kLabelInstance, "web-3"}, {kLabelPorts, "http:8080:30001,9100:30002"}};
+  ContainerDetails d;
+  d.labels = labels;
+  ContainerSummary s;
+  s.labels = labels;
+  EngineEvent e;
+  e.type = "container";
+  e.action = "start";
+  e.attributes = labels;
+  auto event = ToContainerEvent(e, "n");
+  ASSERT_TRUE(event.has_value());
+  for (const v1::Container& c : {ToContainer(d, "n"), ToContainer(s, "n"), event->container()}) {
+    EXPECT_THAT(c.ports(), ElementsAre(Published("http", 8080, 30001), Published("", 9100, 30002)));
+  }
 }
 
 TEST(ToContainerTest, ListEntryTakesExitCodeFromStatusText) {

@@ -27,7 +27,16 @@ std::string CreateContainerBody(const CreateContainerRequest& request) {
     host["MemorySwap"] = request.memory_bytes;  // no swap beyond the limit
   }
   if (request.no_new_privileges) host["SecurityOpt"] = Json::array({"no-new-privileges"});
+  Json exposed = Json::object();
+  for (const PortBinding& p : request.port_bindings) {
+    // The engine takes the host port as a string, and an array of bindings per port.
+    const std::string port = absl::StrCat(p.container_port, "/tcp");
+    exposed[port] = Json::object();
+    host["PortBindings"][port].push_back(
+        Json::object({{"HostIp", p.host_ip}, {"HostPort", absl::StrCat(p.host_port)}}));
+  }
   Json body = {{"Image", request.image}, {"Labels", request.labels}, {"HostConfig", host}};
+  if (!exposed.empty()) body["ExposedPorts"] = exposed;
   if (!request.cmd.empty()) body["Cmd"] = request.cmd;
   if (!request.env.empty()) body["Env"] = request.env;
   if (request.stop_timeout_seconds > 0) body["StopTimeout"] = request.stop_timeout_seconds;

@@ -20,6 +20,13 @@ namespace microscale::docker {
 
 using LabelMap = std::map<std::string, std::string>;
 
+// One container port published on the host (tcp): ExposedPorts and HostConfig.PortBindings.
+struct PortBinding {
+  int container_port = 0;
+  std::string host_ip;  // the host address the port binds to, e.g. "0.0.0.0"
+  int host_port = 0;
+};
+
 // POST /containers/create body (plus the name, which travels in the query).
 struct CreateContainerRequest {
   std::string name;
@@ -30,6 +37,7 @@ struct CreateContainerRequest {
   int64_t nano_cpus = 0;     // 0: no CPU limit
   int64_t memory_bytes = 0;  // 0: no memory limit
   std::string network_mode = "bridge";
+  std::vector<PortBinding> port_bindings;
   int stop_timeout_seconds = 0;  // 0: the engine's default
   bool no_new_privileges = true;
 };

@@ -33,6 +33,19 @@ TEST(CreateContainerBodyTest, CarriesImageCommandEnvLabelsAndLimits) {
   EXPECT_EQ(j["HostConfig"]["SecurityOpt"], nlohmann::json({"no-new-privileges"}));
 }
 
+// Docker Engine API 1.41: ExposedPorts {"<port>/<protocol>": {}} and HostConfig.PortBindings
+// {"<port>/<protocol>": [{"HostIp": ..., "HostPort": "<port as a string>"}]}.
+TEST(CreateContainerBodyTest, ExposesAndPublishesPorts) {
+  CreateContainerRequest r;
+  r.image = "x";
+  r.port_bindings = {{8080, "127.0.0.1", 30001}, {9100, "0.0.0.0", 30002}};
+  nlohmann::json j = nlohmann::json::parse(CreateContainerBody(r));
+  EXPECT_EQ(j["ExposedPorts"], nlohmann::json::parse(R"({"8080/tcp": {}, "9100/tcp": {}})"));
+  EXPECT_EQ(j["HostConfig"]["PortBindings"], nlohmann::json::parse(R"({
+    "8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": "30001"}],
+    "9100/tcp": [{"HostIp": "0.0.0.0", "HostPort": "30002"}]})"));
+}
+
 TEST(CreateContainerBodyTest, OmitsUnsetOptionalFields) {
   CreateContainerRequest r;
   r.image = "x";
@@ -44,6 +57,8 @@ TEST(CreateContainerBodyTest, OmitsUnsetOptionalFields) {
   EXPECT_FALSE(j["HostConfig"].contains("NanoCpus"));
   EXPECT_FALSE(j["HostConfig"].contains("Memory"));
   EXPECT_FALSE(j["HostConfig"].contains("SecurityOpt"));
+  EXPECT_FALSE(j.contains("ExposedPorts"));
+  EXPECT_FALSE(j["HostConfig"].contains("PortBindings"));
 }
 
 TEST(ParseContainerDetailsTest, ReadsTheFieldsWeUse) {

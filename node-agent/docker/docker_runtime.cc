@@ -5,7 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "node-agent/core/published_ports.h"
 #include "node-agent/docker/container_mapping.h"
+#include "node-agent/docker/host_port_probe.h"
 
 namespace microscale {
 
@@ -14,7 +16,8 @@ using docker::ContainerDetails;
 DockerContainerRuntime::DockerContainerRuntime(DockerRuntimeOptions options)
     : options_(std::move(options)),
       client_({docker::SocketPathFromHost(options_.docker_host), options_.call_timeout,
-               absl::Minutes(5), options_.observer}) {}
+               absl::Minutes(5), options_.observer}),
+      ports_(options_.port_range) {}
 
 DockerContainerRuntime::~DockerContainerRuntime() { events_.reset(); }
 
@@ -27,8 +30,10 @@ absl::StatusOr<v1::NodeCapacity> DockerContainerRuntime::Capacity() {
 }
 
 absl::StatusOr<std::vector<v1::Container>> DockerContainerRuntime::List() {
+  const uint64_t since = ports_.Sequence();
   ASSIGN_OR_RETURN(std::vector<docker::ContainerSummary> summaries,
                    client_.ListContainers(docker::OwnerLabels(options_.cluster, options_.node)));
+  SyncPorts(summaries, since);
   std::vector<v1::Container> out;
   std::set<std::string> seen;
   for (const docker::ContainerSummary& summary : summaries) {
@@ -40,6 +45,33 @@ absl::StatusOr<std::vector<v1::Container>> DockerContainerRuntime::List() {
   absl::MutexLock lock(&mu_);
   std::erase_if(started_ms_, [&](const auto& entry) { return !seen.contains(entry.first); });
   return out;
+}
+
+void DockerContainerRuntime::SyncPorts(const std::vector<docker::ContainerSummary>& listed,
+                                       uint64_t since) {
+  std::map<std::string, std::vector<int>> held;
+  for (const docker::ContainerSummary& summary : listed) {
+    std::vector<int> ports = HostPortsOf(docker::ToContainer(summary, options_.node));
+    if (!ports.empty()) held[summary.name] = std::move(ports);
+  }
+  ports_.ReplaceAll(held, since);
+}
+
+absl::StatusOr<std::vector<v1::PublishedPort>> DockerContainerRuntime::PickPorts(
+    const std::string& name, const v1::ContainerSpec& spec) {
+  const int count = HostPortsToPick(spec);
+  if (count == 0) return PublishedPorts(spec, {});
+  // What this agent's containers hold now, whatever it knew before (it may just have
+  // restarted and not listed yet).
+  const uint64_t since = ports_.Sequence();
+  absl::StatusOr<std::vector<docker::ContainerSummary>> listed =
+      client_.ListContainers(docker::OwnerLabels(options_.cluster, options_.node));
+  RETURN_IF_ERROR(Annotate(listed.status(), "listing the host ports in use"));
+  SyncPorts(*listed, since);
+  ASSIGN_OR_RETURN(std::vector<int> picked, ports_.Allocate(name, count, [this](int port) {
+    return docker::HostPortFree(options_.publish_address, port);
+  }));
+  return PublishedPorts(spec, picked);
 }
 
 int64_t DockerContainerRuntime::StartedMillis(const std::string& id, const std::string& state) {
@@ -91,7 +123,8 @@ absl::Status DockerContainerRuntime::Stop(const std::string& instance, absl::Dur
   }
   absl::Status removed = client_.RemoveContainer(details->id, /*force=*/true);
   // NotFound: already gone. FailedPrecondition: a removal is already in progress.
-  if (absl::IsNotFound(removed) || absl::IsFailedPrecondition(removed)) return absl::OkStatus();
+  if (absl::IsNotFound(removed) || absl::IsFailedPrecondition(removed)) removed = absl::OkStatus();
+  if (removed.ok()) ports_.Release(details->name);
   return Annotate(removed, absl::StrCat("removing ", instance));
 }
 

@@ -10,6 +10,13 @@
 // locally and pull failed: ...". Stop = stop with the timeout, then remove; an unknown
 // instance is OK. Watch follows /events for this cluster and node and turns start, die,
 // oom, pause, unpause and destroy into v1::ContainerEvent.
+// Ports: on network bridge each of spec.ports is published on `publish_address` and a host
+// port from `port_range` (PortAllocator: round-robin, never one that a container of this
+// cluster and node holds in any state, nor one the host has in use). Before picking, the
+// runtime lists its containers, so a restarted agent never hands out a port a container it
+// adopts already has. The mapping is kept in the io.microscale.ports label and every
+// v1::Container reported carries it. FailedPrecondition "no free host port in --port-range
+// LO-HI" when none is left.
 // Thread-safety: all methods may be called concurrently; the event sink runs on the
 // runtime's own thread, which the destructor stops and joins.
 #ifndef MICROSCALE_NODE_AGENT_DOCKER_DOCKER_RUNTIME_H_
@@ -23,6 +30,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "node-agent/core/port_allocator.h"
+#include "node-agent/core/port_range.h"
 #include "node-agent/docker/docker_client.h"
 #include "node-agent/docker/docker_events.h"
 #include "node-agent/runtime.h"
@@ -37,6 +46,10 @@ struct DockerRuntimeOptions {
   // Told the operation, duration and outcome of every engine call (for metrics).
   docker::DockerCallObserver observer;
   absl::Duration call_timeout = absl::Seconds(30);
+  // Where containers' ports are published on network bridge (--port-range,
+  // --publish-address).
+  PortRange port_range = {};
+  std::string publish_address = "0.0.0.0";
 };
 
 class DockerContainerRuntime final : public ContainerRuntime {
@@ -58,6 +71,15 @@ class DockerContainerRuntime final : public ContainerRuntime {
   docker::DockerClient& client() { return client_; }
 
  private:
+  // Create (or adopt, or replace a dead container of the name) and start.
+  absl::StatusOr<v1::Container> CreateAndStart(const std::string& instance,
+                                               const v1::ContainerSpec& spec,
+                                               const docker::CreateContainerRequest& request);
+  // The ports a new container `name` of `spec` gets, host ports picked and held for it.
+  absl::StatusOr<std::vector<v1::PublishedPort>> PickPorts(const std::string& name,
+                                                           const v1::ContainerSpec& spec);
+  // Makes ports_ hold what `listed` (this agent's containers, listed after `since`) holds.
+  void SyncPorts(const std::vector<docker::ContainerSummary>& listed, uint64_t since);
   absl::StatusOr<std::string> CreateWithImage(const docker::CreateContainerRequest& request);
   absl::Status PullMissingImage(const std::string& image);
   absl::StatusOr<v1::Container> StartCreated(const std::string& instance, const std::string& id,
@@ -70,6 +92,8 @@ class DockerContainerRuntime final : public ContainerRuntime {
 
   const DockerRuntimeOptions options_;
   docker::DockerClient client_;
+  // Host ports by container name.
+  PortAllocator ports_;
   absl::Mutex mu_;
   // Start times by container id (a list entry lacks them; they never change once set).
   std::map<std::string, int64_t> started_ms_ ABSL_GUARDED_BY(mu_);

@@ -1,10 +1,12 @@
-// DockerContainerRuntime::Start and its helpers: create (pulling a missing image), start,
-// and the adoption or replacement of a container that already holds the name.
+// DockerContainerRuntime::Start and its helpers: host ports, create (pulling a missing
+// image), start, and the adoption or replacement of a container that already holds the name.
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "node-agent/core/published_ports.h"
 #include "node-agent/docker/container_mapping.h"
 #include "node-agent/docker/docker_runtime.h"
 
@@ -62,8 +64,25 @@ absl::StatusOr<v1::Container> DockerContainerRuntime::Start(const std::string& i
   } else if (!legacy.ok() && !absl::IsNotFound(legacy.status())) {
     return legacy.status();
   }
-  docker::CreateContainerRequest request =
-      docker::BuildCreateRequest(instance, spec, options_.cluster, options_.node);
+  const std::string name = docker::ContainerName(options_.cluster, instance);
+  ASSIGN_OR_RETURN(std::vector<v1::PublishedPort> ports, PickPorts(name, spec));
+  absl::StatusOr<v1::Container> container =
+      CreateAndStart(instance, spec,
+                     docker::BuildCreateRequest(instance, spec, options_.cluster, options_.node,
+                                                ports, options_.publish_address));
+  // The name now holds what its container holds: the ports picked above, or those of a
+  // container it adopted, or none after a failure (which leaves no container behind).
+  if (container.ok()) {
+    ports_.Hold(name, HostPortsOf(*container));
+  } else {
+    ports_.Release(name);
+  }
+  return container;
+}
+
+absl::StatusOr<v1::Container> DockerContainerRuntime::CreateAndStart(
+    const std::string& instance, const v1::ContainerSpec& spec,
+    const docker::CreateContainerRequest& request) {
   // Two rounds: the second follows the removal of a dead container holding the name.
   for (int round = 0; round < 2; ++round) {
     absl::StatusOr<std::string> id = CreateWithImage(request);

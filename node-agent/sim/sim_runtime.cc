@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "node-agent/core/published_ports.h"
 
 namespace microscale {
 namespace {
@@ -20,7 +21,8 @@ bool IsLive(const v1::Container& c) {
 
 SimulatedContainerRuntime::SimulatedContainerRuntime(SimRuntimeOptions options)
     : options_(std::move(options)),
-      clock_(options_.clock != nullptr ? options_.clock : &RealClock::Get()) {}
+      clock_(options_.clock != nullptr ? options_.clock : &RealClock::Get()),
+      ports_(options_.port_range) {}
 
 SimulatedContainerRuntime::~SimulatedContainerRuntime() {
   {
@@ -63,10 +65,16 @@ absl::StatusOr<v1::Container> SimulatedContainerRuntime::Start(const std::string
     WaitSettled(instance);
     auto it = containers_.find(instance);
     if (it != containers_.end() && IsLive(it->second)) return it->second;
+    // An exited container of the instance is replaced: its ports go with it.
+    absl::StatusOr<std::vector<int>> picked =
+        ports_.Allocate(instance, HostPortsToPick(spec), /*free_on_host=*/nullptr);
+    if (!picked.ok()) return picked.status();
     v1::Container c;
     c.set_instance(instance);
     c.set_app(spec.app());
     c.set_node(options_.node);
+    for (v1::PublishedPort& p : PublishedPorts(spec, *picked)) *c.add_ports() = std::move(p);
+    ports_.Hold(instance, HostPortsOf(c));  // a host-network container's own ports too
     c.set_state(v1::CONTAINER_STATE_STARTING);
     c.set_container_id(absl::StrFormat("sim-%012x", next_id_++));
     containers_[instance] = std::move(c);
@@ -95,6 +103,7 @@ absl::Status SimulatedContainerRuntime::Stop(const std::string& instance, absl::
   auto it = containers_.find(instance);
   v1::Container c = std::move(it->second);
   containers_.erase(it);
+  ports_.Release(instance);
   c.set_state(v1::CONTAINER_STATE_EXITED);
   Emit(v1::ContainerEvent::EXITED, c, c.exit_code());
   Emit(v1::ContainerEvent::REMOVED, c);

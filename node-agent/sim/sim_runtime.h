@@ -7,7 +7,10 @@
 // paused, for standby); Stop takes `stop_delay`, then forgets it. Semantics follow the
 // Docker runtime: Start of a live instance returns it unchanged, an exited one is replaced,
 // Stop of an unknown instance is OK, Pause/Resume of a container already in that state is
-// OK. Events go to the Watch sink from the runtime's own thread, in order.
+// OK. Events go to the Watch sink from the runtime's own thread, in order. Ports are picked
+// from `port_range` as the Docker runtime picks them (round-robin, never one a container
+// of this runtime holds in any state) and reported the same way; nothing is bound or
+// probed. Start fails with FailedPrecondition when the range has no free port left.
 // Thread-safety: all methods may be called concurrently.
 #ifndef MICROSCALE_NODE_AGENT_SIM_SIM_RUNTIME_H_
 #define MICROSCALE_NODE_AGENT_SIM_SIM_RUNTIME_H_
@@ -22,6 +25,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
+#include "node-agent/core/port_allocator.h"
+#include "node-agent/core/port_range.h"
 #include "node-agent/runtime.h"
 
 namespace microscale {
@@ -32,7 +37,8 @@ struct SimRuntimeOptions {
   int64_t memory_bytes = int64_t{256} << 30;
   absl::Duration start_delay = absl::ZeroDuration();
   absl::Duration stop_delay = absl::ZeroDuration();
-  Clock* clock = nullptr;  // nullptr: the real clock
+  Clock* clock = nullptr;     // nullptr: the real clock
+  PortRange port_range = {};  // --port-range
 };
 
 class SimulatedContainerRuntime final : public ContainerRuntime {
@@ -66,6 +72,7 @@ class SimulatedContainerRuntime final : public ContainerRuntime {
 
   const SimRuntimeOptions options_;
   Clock* const clock_;
+  PortAllocator ports_;  // host ports by instance
   absl::Mutex mu_;
   std::map<std::string, v1::Container> containers_ ABSL_GUARDED_BY(mu_);  // by instance
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;

@@ -24,6 +24,27 @@ v1::ContainerSpec Spec(bool start_paused = false) {
   return spec;
 }
 
+// A spec with `count` ports, 8080, 8081, ..., the first named "http".
+v1::ContainerSpec WithPorts(int count, const std::string& network = "bridge") {
+  v1::ContainerSpec spec = Spec();
+  spec.set_network(network);
+  for (int i = 0; i < count; ++i) {
+    v1::PortSpec* port = spec.add_ports();
+    if (i == 0) port->set_name("http");
+    port->set_container_port(8080 + i);
+  }
+  return spec;
+}
+
+std::vector<int> HostPorts(const absl::StatusOr<v1::Container>& c) {
+  EXPECT_TRUE(c.ok()) << c.status();
+  std::vector<int> out;
+  if (c.ok()) {
+    for (const v1::PublishedPort& p : c->ports()) out.push_back(p.host_port());
+  }
+  return out;
+}
+
 // A clock whose SleepFor blocks until the test opens the gate.
 class GateClock : public Clock {
  public:
@@ -74,6 +95,50 @@ TEST(SimRuntimeTest, IsLabelledSimulatedAndReportsConfiguredCapacity) {
   ASSERT_TRUE(c.ok());
   EXPECT_TRUE(absl::StartsWith(c->container_id(), "sim-"));
   EXPECT_EQ(c->node(), "n1");
+}
+
+// Ports are picked as the Docker runtime picks them, so the controller's port counting
+// works in simulations: round-robin, held in any state until removal, a clear failure when
+// none is left.
+TEST(SimRuntimeTest, PicksHostPortsFromTheRange) {
+  SimulatedContainerRuntime sim({.port_range = {30000, 30003}});
+  auto web0 = sim.Start("web-0", WithPorts(2));
+  EXPECT_THAT(HostPorts(web0), ElementsAre(30000, 30001));
+  ASSERT_TRUE(web0.ok());
+  EXPECT_EQ(web0->ports(0).name(), "http");
+  EXPECT_EQ(web0->ports(0).container_port(), 8080);
+  EXPECT_EQ(web0->ports(1).container_port(), 8081);
+  EXPECT_THAT(HostPorts(sim.Start("web-0", WithPorts(2))), ElementsAre(30000, 30001))
+      << "a live instance keeps its ports";
+  EXPECT_THAT(HostPorts(sim.Start("web-1", WithPorts(1))), ElementsAre(30002));
+  ASSERT_TRUE(sim.Stop("web-0", absl::Seconds(1)).ok());
+  EXPECT_THAT(HostPorts(sim.Start("web-2", WithPorts(2))), ElementsAre(30003, 30000))
+      << "round-robin: the ports just freed come last";
+  ASSERT_TRUE(sim.SimulateExit("web-1", 1).ok());
+  EXPECT_THAT(HostPorts(sim.Start("web-3", WithPorts(1))), ElementsAre(30001));
+  auto full = sim.Start("web-4", WithPorts(1));
+  EXPECT_TRUE(absl::IsFailedPrecondition(full.status())) << full.status();
+  EXPECT_EQ(full.status().message(), "no free host port in --port-range 30000-30003")
+      << "an exited container still holds its port";
+  EXPECT_THAT(HostPorts(sim.Start("web-1", WithPorts(1))), ElementsAre(30002))
+      << "replacing an exited container may reuse its port when nothing else is free";
+  auto list = sim.List();
+  ASSERT_TRUE(list.ok());
+  std::vector<int> listed;
+  for (const v1::Container& c : *list) {
+    for (const v1::PublishedPort& p : c.ports()) listed.push_back(p.host_port());
+  }
+  EXPECT_THAT(listed, ::testing::UnorderedElementsAre(30000, 30001, 30002, 30003));
+}
+
+TEST(SimRuntimeTest, HostAndNoNetworkPublishNothing) {
+  SimulatedContainerRuntime sim({.port_range = {30000, 30000}});
+  auto host = sim.Start("web-0", WithPorts(2, "host"));
+  EXPECT_THAT(HostPorts(host), ElementsAre(8080, 8081));
+  auto none = sim.Start("web-1", WithPorts(2, "none"));
+  EXPECT_THAT(HostPorts(none), ::testing::IsEmpty());
+  EXPECT_THAT(HostPorts(sim.Start("web-2", WithPorts(1))), ElementsAre(30000))
+      << "neither took a port of the range";
 }
 
 TEST(SimRuntimeTest, StartTakesTheDelayThenRuns) {

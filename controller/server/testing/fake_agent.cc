@@ -30,6 +30,7 @@ absl::Status FakeAgent::Connect(const std::string& target, absl::Duration timeou
   h->mutable_capacity()->set_cpu_millis(options_.cpu_millis);
   h->mutable_capacity()->set_memory_bytes(options_.memory_bytes);
   h->mutable_capacity()->set_max_containers(options_.max_containers);
+  h->mutable_capacity()->set_ports(options_.ports);
   for (const auto& [instance, container] : containers_) *h->add_containers() = container;
   Write(hello);
   reader_ = std::thread([this] { ReadLoop(); });
@@ -188,6 +189,13 @@ v1::CommandResult FakeAgent::Start(const v1::StartContainer& start) {
     c.set_state(start.spec().start_paused() ? v1::CONTAINER_STATE_PAUSED
                                             : v1::CONTAINER_STATE_RUNNING);
     c.set_standby(start.spec().start_paused());
+    // Published as an agent would: bridge ports on host ports of their own, host ones as is.
+    for (const v1::PortSpec& port : start.spec().ports()) {
+      v1::PublishedPort& p = *c.add_ports();
+      p.set_name(port.name());
+      p.set_container_port(port.container_port());
+      p.set_host_port(start.spec().network() == "host" ? port.container_port() : next_host_port_++);
+    }
   }
   if (c.state() == v1::CONTAINER_STATE_STARTING) c.set_state(v1::CONTAINER_STATE_RUNNING);
   result.set_ok(true);

@@ -35,6 +35,7 @@ struct FakeAgentOptions {
   int64_t cpu_millis = 8000;
   int64_t memory_bytes = int64_t{16} << 30;
   int32_t max_containers = 0;  // 0 = no cap
+  int32_t ports = 0;           // host ports to publish on (capacity.ports); 0 = no cap
   std::string cluster;         // empty: whatever the controller runs
   absl::Duration heartbeat_every = absl::Milliseconds(200);
 };
@@ -110,6 +111,7 @@ class FakeAgent {
   bool stream_open_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int64_t next_container_id_ ABSL_GUARDED_BY(mu_) = 1;
+  int32_t next_host_port_ ABSL_GUARDED_BY(mu_) = 30000;
   std::optional<grpc::Status> last_status_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<v1::AgentGateway::Stub> stub_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<grpc::ClientContext> context_ ABSL_GUARDED_BY(mu_);

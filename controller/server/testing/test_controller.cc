@@ -31,6 +31,7 @@ absl::StatusOr<std::unique_ptr<Controller>> StartTestController(
   config.startup_grace = options.startup_grace;
   config.node_timeout = options.node_timeout;
   config.node_gc = options.node_gc;
+  config.allow_host_network = options.allow_host_network;
   return Controller::Start(config, "test", clock);
 }
 

@@ -33,6 +33,7 @@ struct TestControllerOptions {
   absl::Duration startup_grace = absl::ZeroDuration();
   absl::Duration node_timeout = absl::Seconds(10);
   absl::Duration node_gc = absl::Hours(1);
+  bool allow_host_network = false;
 };
 
 // Starts a Controller over `data_dir` (SQLite store) with gRPC and HTTP on 127.0.0.1:0.

@@ -1,7 +1,7 @@
 // The real microscale-agent binary on the real Docker Engine, driven through an in-process
 // test AgentGateway: start commands create containers, an agent killed with SIGKILL adopts
-// them when it comes back (no duplicate, no orphan), and containers without this cluster's
-// label are never touched.
+// them when it comes back (no duplicate, no orphan), containers without this cluster's
+// label are never touched, and published ports reach the controller and survive a restart.
 #include <unistd.h>
 
 #include <map>
@@ -40,14 +40,17 @@ class AgentDockerTest : public ::testing::Test {
     agent_.reset();
   }
 
-  void StartAgent() {
-    agent_ = std::make_unique<AgentProcess>(
-        MICROSCALE_AGENT_BINARY,
-        std::vector<std::string>{"--runtime=docker", "--controller=" + gateway_.address(),
-                                 "--cluster-name=" + cluster_, "--node-name=it-node",
-                                 "--http-addr=127.0.0.1:0", "--heartbeat-interval=200ms", "--cpu=2",
-                                 "--memory=2Gi"},
-        log_path_);
+  void StartAgent(const std::vector<std::string>& more_flags = {}) {
+    std::vector<std::string> flags = {"--runtime=docker",
+                                      "--controller=" + gateway_.address(),
+                                      "--cluster-name=" + cluster_,
+                                      "--node-name=it-node",
+                                      "--http-addr=127.0.0.1:0",
+                                      "--heartbeat-interval=200ms",
+                                      "--cpu=2",
+                                      "--memory=2Gi"};
+    flags.insert(flags.end(), more_flags.begin(), more_flags.end());
+    agent_ = std::make_unique<AgentProcess>(MICROSCALE_AGENT_BINARY, flags, log_path_);
     ASSERT_TRUE(agent_->Start().ok());
   }
 
@@ -174,6 +177,59 @@ TEST_F(AgentDockerTest, StartsContainersAndAdoptsThemAfterAKill) {
   ASSERT_TRUE(exit_code.ok()) << exit_code.status();
   EXPECT_EQ(*exit_code, 0);
   for (const auto& [instance, id] : started) EXPECT_TRUE(Running(id)) << instance;
+}
+
+// --port-range and --publish-address reach the runtime: the Hello offers the range's size,
+// a start publishes its port on 127.0.0.1 and says where, heartbeats report it, and an
+// agent that comes back after SIGKILL reports the same port.
+TEST_F(AgentDockerTest, PublishedPortsReachTheControllerAndSurviveAKill) {
+  const int first = FreeLoopbackPorts(4);
+  const std::vector<std::string> port_flags = {absl::StrCat("--port-range=", first, "-", first + 3),
+                                               "--publish-address=127.0.0.1"};
+  StartAgent(port_flags);
+  ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) { return CountHellos(m) == 1; }));
+  for (const auto& m : gateway_.received()) {
+    if (m.has_hello()) {
+      EXPECT_EQ(m.hello().capacity().ports(), 4);
+    }
+  }
+
+  const std::string instance = absl::StrCat(app_, "-0");
+  v1::ControllerMessage start = StartCommand("start-web", instance);
+  v1::ContainerSpec* spec = start.mutable_start()->mutable_spec();
+  spec->set_network("bridge");
+  for (const std::string& arg : HttpServerCommand(8080)) spec->add_command(arg);
+  v1::PortSpec* port = spec->add_ports();
+  port->set_name("http");
+  port->set_container_port(8080);
+  v1::CommandResult started = SendAndWait(start);
+  ASSERT_TRUE(started.ok()) << started.error();
+  ASSERT_EQ(started.container().ports_size(), 1);
+  const v1::PublishedPort published = started.container().ports(0);
+  EXPECT_EQ(published.name(), "http");
+  EXPECT_EQ(published.container_port(), 8080);
+  EXPECT_GE(published.host_port(), first);
+  EXPECT_LE(published.host_port(), first + 3);
+  EXPECT_TRUE(HttpGetWhenUp(published.host_port(), "/bin/idle").ok());
+
+  // The host port of `instance` in the last message of `kind` (hello or heartbeat).
+  auto reported_port = [&](bool hello) {
+    int found = 0;
+    for (const auto& m : gateway_.received()) {
+      if (hello ? !m.has_hello() : !m.has_heartbeat()) continue;
+      const auto& containers = hello ? m.hello().containers() : m.heartbeat().containers();
+      for (const auto& c : containers) {
+        if (c.instance() == instance && c.ports_size() == 1) found = c.ports(0).host_port();
+      }
+    }
+    return found;
+  };
+  EXPECT_TRUE(Eventually([&] { return reported_port(/*hello=*/false) == published.host_port(); }));
+
+  agent_->Kill();
+  StartAgent(port_flags);
+  ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) { return CountHellos(m) == 2; }));
+  EXPECT_EQ(reported_port(/*hello=*/true), published.host_port());
 }
 
 TEST_F(AgentDockerTest, ContainersWithoutTheClusterLabelSurvive) {

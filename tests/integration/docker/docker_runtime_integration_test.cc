@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <set>
 #include <thread>
@@ -71,10 +72,13 @@ class DockerRuntimeTest : public ::testing::Test {
   static DockerTestEnv& Env() { return DockerTestEnv::Get(); }
   docker::DockerClient& Client() { return Env().client(); }
 
-  std::unique_ptr<DockerContainerRuntime> NewRuntime(const std::string& cluster) {
+  std::unique_ptr<DockerContainerRuntime> NewRuntime(const std::string& cluster,
+                                                     PortRange port_range = {}) {
     DockerRuntimeOptions options;
     options.cluster = cluster;
     options.node = "node-1";
+    options.port_range = port_range;
+    options.publish_address = "127.0.0.1";  // nothing listens beyond loopback
     return std::make_unique<DockerContainerRuntime>(options);
   }
 
@@ -90,6 +94,30 @@ class DockerRuntimeTest : public ::testing::Test {
     spec.set_priority(5);
     spec.set_stop_timeout_seconds(2);
     return spec;
+  }
+
+  // Spec() running a web server on port 8080, published as "http".
+  v1::ContainerSpec WebServerSpec() const {
+    v1::ContainerSpec spec = Spec();
+    for (const std::string& arg : testing::HttpServerCommand(8080)) spec.add_command(arg);
+    spec.set_network("bridge");
+    v1::PortSpec* port = spec.add_ports();
+    port->set_name("http");
+    port->set_container_port(8080);
+    return spec;
+  }
+
+  // Instance -> host port of every container the runtime lists.
+  std::map<std::string, int> ListedHostPorts() {
+    std::map<std::string, int> out;
+    auto list = runtime_->List();
+    EXPECT_TRUE(list.ok()) << list.status();
+    if (!list.ok()) return out;
+    for (const v1::Container& c : *list) {
+      EXPECT_EQ(c.ports_size(), 1) << c.instance();
+      if (c.ports_size() == 1) out[c.instance()] = c.ports(0).host_port();
+    }
+    return out;
   }
 
   // Inspects a container by name; its engine state, or "" when it does not exist.
@@ -385,6 +413,85 @@ TEST_F(DockerRuntimeTest, StandbyStartsPausedAndAPausedContainerStops) {
   EXPECT_EQ(EngineState(c->container_id()), "paused");
   ASSERT_TRUE(runtime_->Stop(Instance(0), absl::Seconds(2)).ok());
   EXPECT_EQ(EngineState(c->container_id()), "");
+}
+
+// spec.ports on network bridge: each container's port is published on its own host port of
+// the range, on 127.0.0.1, and answers there. A restarted runtime reads the ports back from
+// the containers' labels and hands out none that a container still holds, even an exited
+// one (which binds nothing the host could see).
+TEST_F(DockerRuntimeTest, PublishesPortsThatAnswerAndKeepsThemAcrossARestart) {
+  const int first = testing::FreeLoopbackPorts(3);
+  const PortRange range{first, first + 2};
+  runtime_ = NewRuntime(cluster_, range);
+  auto web0 = runtime_->Start(Instance(0), WebServerSpec());
+  ASSERT_TRUE(web0.ok()) << web0.status();
+  ASSERT_EQ(web0->ports_size(), 1);
+  EXPECT_EQ(web0->ports(0).name(), "http");
+  EXPECT_EQ(web0->ports(0).container_port(), 8080);
+  const int port0 = web0->ports(0).host_port();
+  EXPECT_TRUE(range.Contains(port0)) << port0;
+  absl::StatusOr<std::string> body = testing::HttpGetWhenUp(port0, "/bin/idle");
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_THAT(*body, HasSubstr("trap")) << "the image's own file, served from the container";
+
+  auto web1 = runtime_->Start(Instance(1), WebServerSpec());
+  ASSERT_TRUE(web1.ok()) << web1.status();
+  ASSERT_EQ(web1->ports_size(), 1);
+  const int port1 = web1->ports(0).host_port();
+  EXPECT_TRUE(range.Contains(port1)) << port1;
+  EXPECT_NE(port1, port0);
+  auto details = Client().InspectContainer(web1->container_id());
+  ASSERT_TRUE(details.ok()) << details.status();
+  EXPECT_THAT(details->labels,
+              Contains(Pair(docker::kLabelPorts, absl::StrCat("http:8080:", port1))));
+  ASSERT_TRUE(Client().KillContainer(web1->container_id()).ok());  // exited, not removed
+
+  runtime_.reset();  // the agent goes away; its containers stay
+  runtime_ = NewRuntime(cluster_, range);
+  const std::map<std::string, int> held = {{Instance(0), port0}, {Instance(1), port1}};
+  EXPECT_EQ(ListedHostPorts(), held);
+  auto again = runtime_->Start(Instance(0), WebServerSpec());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->container_id(), web0->container_id());
+  ASSERT_EQ(again->ports_size(), 1);
+  EXPECT_EQ(again->ports(0).host_port(), port0) << "a running container keeps its port";
+  auto web2 = runtime_->Start(Instance(2), WebServerSpec());
+  ASSERT_TRUE(web2.ok()) << web2.status();
+  ASSERT_EQ(web2->ports_size(), 1);
+  const int port2 = web2->ports(0).host_port();
+  EXPECT_EQ(std::set<int>({port0, port1, port2}), std::set<int>({first, first + 1, first + 2}));
+  auto full = runtime_->Start(Instance(3), WebServerSpec());
+  EXPECT_TRUE(absl::IsFailedPrecondition(full.status())) << full.status();
+  EXPECT_THAT(std::string(full.status().message()),
+              HasSubstr(absl::StrCat("no free host port in --port-range ", range.ToString())));
+
+  // A stop removes the container and frees its port. (The port of web-1, which served no
+  // connection: one that did may be held by the host in TIME_WAIT for a while, which the
+  // probe rightly counts as in use.)
+  ASSERT_TRUE(runtime_->Stop(Instance(1), absl::Seconds(2)).ok());
+  EXPECT_TRUE(absl::IsNotFound(Client().InspectContainer(web1->container_id()).status()));
+  EXPECT_FALSE(ListedHostPorts().contains(Instance(1)));
+  auto web3 = runtime_->Start(Instance(3), WebServerSpec());
+  ASSERT_TRUE(web3.ok()) << web3.status();
+  ASSERT_EQ(web3->ports_size(), 1);
+  EXPECT_EQ(web3->ports(0).host_port(), port1);
+  EXPECT_TRUE(testing::HttpGetWhenUp(port1, "/bin/idle").ok());
+  ASSERT_TRUE(runtime_->Stop(Instance(0), absl::Seconds(2)).ok());
+  EXPECT_TRUE(absl::IsNotFound(Client().InspectContainer(web0->container_id()).status()));
+  EXPECT_EQ(ListedHostPorts(),
+            (std::map<std::string, int>{{Instance(2), port2}, {Instance(3), port1}}));
+}
+
+// On the host network a container's port is the host's own: reported, nothing published.
+TEST_F(DockerRuntimeTest, HostNetworkPortsAreReportedAsTheirOwn) {
+  v1::ContainerSpec spec = Spec();
+  spec.set_network("host");
+  spec.add_ports()->set_container_port(8080);  // recorded only: the idle loop listens on none
+  auto c = runtime_->Start(Instance(0), spec);
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->ports_size(), 1);
+  EXPECT_EQ(c->ports(0).host_port(), 8080);
+  EXPECT_EQ(ListedHostPorts(), (std::map<std::string, int>{{Instance(0), 8080}}));
 }
 
 TEST_F(DockerRuntimeTest, PauseOfAnUnknownInstanceIsNotFound) {

@@ -1,5 +1,6 @@
 #include "tests/integration/docker/docker_test_env.h"
 
+#include <httplib.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -13,8 +14,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "node-agent/docker/container_mapping.h"
+#include "node-agent/docker/host_port_probe.h"
 
 #ifndef MICROSCALE_SOURCE_DIR
 #error "MICROSCALE_SOURCE_DIR must name the repository root"
@@ -123,6 +126,43 @@ void DockerTestEnv::SweepAtExit() {
     // Owned by gtest from here on.
     ::testing::UnitTest::GetInstance()->listeners().Append(new SweepAtProgramEnd);
   });
+}
+
+std::vector<std::string> HttpServerCommand(int port) {
+  return {"/bin/sh", "-c",
+          absl::StrCat("trap 'exit 0' TERM INT; httpd -f -p ", port, " -h / & wait $!")};
+}
+
+int FreeLoopbackPorts(int count) {
+  constexpr int kFirst = 39000;
+  constexpr int kSpan = 2000;
+  const int offset = (getpid() * 37) % kSpan;
+  for (int tried = 0; tried < kSpan; ++tried) {
+    const int first = kFirst + (offset + tried) % (kSpan - count);
+    bool all_free = true;
+    for (int port = first; port < first + count && all_free; ++port) {
+      all_free = docker::HostPortFree("127.0.0.1", port);
+    }
+    if (all_free) return first;
+  }
+  return kFirst;
+}
+
+absl::StatusOr<std::string> HttpGetWhenUp(int port, const std::string& path,
+                                          absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  std::string last = "never tried";
+  while (absl::Now() < deadline) {
+    httplib::Client client("127.0.0.1", port);
+    client.set_connection_timeout(1);
+    client.set_read_timeout(2);
+    httplib::Result result = client.Get(path);
+    if (result && result->status == 200) return result->body;
+    last = result ? absl::StrCat("status ", result->status) : httplib::to_string(result.error());
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return absl::DeadlineExceededError(
+      absl::StrCat("GET 127.0.0.1:", port, path, " did not answer 200: ", last));
 }
 
 }  // namespace microscale::testing

@@ -8,20 +8,35 @@
 // creates outside Microscale). Prepare() also removes what earlier runs whose process has
 // died left behind. Use ScopedSweep in fixtures so containers go even when a test fails,
 // and SweepAtExit() so they go when the test program ends (a gtest listener).
+// FreeLoopbackPorts() and HttpGetWhenUp() serve tests of published ports.
 // Thread-safety: Cluster() and Sweep() may be called from any thread.
 #ifndef MICROSCALE_TESTS_INTEGRATION_DOCKER_DOCKER_TEST_ENV_H_
 #define MICROSCALE_TESTS_INTEGRATION_DOCKER_DOCKER_TEST_ENV_H_
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "node-agent/docker/docker_client.h"
 
 namespace microscale::testing {
 
 inline constexpr char kTestImage[] = "microscale/demo:latest";
 inline constexpr char kRunLabel[] = "io.microscale.it-run";
+
+// A command for the test image: a web server on `port` (busybox httpd serving the image's
+// own files, e.g. GET /bin/idle) that exits at once on SIGTERM.
+std::vector<std::string> HttpServerCommand(int port);
+// The first of `count` consecutive ports that nothing on 127.0.0.1 uses now, searched from
+// a start that depends on the process, so test programs side by side seldom share ports.
+int FreeLoopbackPorts(int count);
+// GETs http://127.0.0.1:`port``path` until it answers 200 or `timeout` passes; the body,
+// or the last failure.
+absl::StatusOr<std::string> HttpGetWhenUp(int port, const std::string& path,
+                                          absl::Duration timeout = absl::Seconds(30));
 
 class DockerTestEnv {
  public:
