@@ -71,6 +71,10 @@ void CheckAgent(const std::vector<const char*>& argv, std::string_view input) {
       c.heartbeat_interval > absl::ZeroDuration() && c.sim_start_delay >= absl::ZeroDuration(),
       "agent durations", input);
   for (const auto& [key, value] : c.labels) FuzzCheck(!key.empty(), "label keys", input);
+  FuzzCheck(c.port_range.first >= 1 && c.port_range.first <= c.port_range.last &&
+                c.port_range.last <= 65535,
+            "agent port range", input);
+  FuzzCheck(!c.publish_address.empty(), "agent publish address", input);
 }
 
 void CheckCtl(const std::vector<const char*>& argv, std::string_view input) {
