@@ -21,6 +21,7 @@ constexpr MethodAccess kMethods[] = {
     {"ApplyApps", Access::kAdmin}, {"DeleteApp", Access::kAdmin},    {"SetDemand", Access::kAdmin},
     {"Cordon", Access::kAdmin},    {"GetApps", Access::kRead},       {"DescribeApp", Access::kRead},
     {"GetNodes", Access::kRead},   {"GetContainers", Access::kRead}, {"WatchEvents", Access::kRead},
+    {"ListEndpoints", Access::kRead},
     {"Version", Access::kRead},    {"DeleteNode", Access::kAdmin},
 };
 
