@@ -8,10 +8,13 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/log.h"
 #include "common/manifest/app_proto.h"
+#include "controller/server/endpoints.h"
 #include "controller/server/grpc_status.h"
 #include "controller/server/node_figures.h"
+#include "google/protobuf/util/message_differencer.h"
 
 namespace microscale {
 namespace {
@@ -424,6 +427,59 @@ grpc::Status ControlPlaneService::WatchEvents(grpc::ServerContext* context,
     if (!request->follow() || context->IsCancelled()) return grpc::Status::OK;
     deps_.events.WaitFor(next, absl::Now() + absl::Seconds(1));
   }
+}
+
+grpc::Status ControlPlaneService::ListEndpoints(const Caller& caller,
+                                                const v1::ListEndpointsRequest& request,
+                                                v1::EndpointList* response) {
+  if (grpc::Status s = Admit(caller, "ListEndpoints"); !s.ok()) return s;
+  if (!request.app().empty() && !deps_.apps.Get(request.app()))
+    return NotFound("app", request.app());
+  *response = EndpointsNow(request.app());
+  return grpc::Status::OK;
+}
+
+v1::EndpointList ControlPlaneService::EndpointsNow(const std::string& app) const {
+  // Leaving first: a stop sent after this read is of a container the registry still lists,
+  // and is left out by the next list; never the other way round.
+  const std::set<std::string> leaving = deps_.reconciler.Leaving();
+  const std::vector<AppEntry> apps = deps_.apps.List();
+  v1::EndpointList list;
+  for (v1::Endpoint& e :
+       BuildEndpoints(deps_.nodes.Snapshot(deps_.clock.Now()), IndexSpecs(apps), leaving, app)) {
+    *list.add_endpoints() = std::move(e);
+  }
+  return list;
+}
+
+grpc::Status ControlPlaneService::ListEndpoints(grpc::ServerContext* context,
+                                                const v1::ListEndpointsRequest* request,
+                                                grpc::ServerWriter<v1::EndpointList>* writer) {
+  v1::EndpointList last;
+  if (grpc::Status s = ListEndpoints(CallerOf(context), *request, &last); !s.ok()) return s;
+  if (!writer->Write(last) || !request->watch()) return grpc::Status::OK;
+  // Rebuilt when what nodes run or the commands in flight moved (checked every 50 ms), and
+  // at least every second for health that changes with time alone; sent when different.
+  uint64_t version = deps_.nodes.Version();
+  std::set<std::string> leaving = deps_.reconciler.Leaving();
+  absl::Time built = absl::Now();
+  while (!context->IsCancelled()) {
+    absl::SleepFor(absl::Milliseconds(50));
+    const uint64_t now_version = deps_.nodes.Version();
+    std::set<std::string> now_leaving = deps_.reconciler.Leaving();
+    if (now_version == version && now_leaving == leaving &&
+        absl::Now() - built < absl::Seconds(1)) {
+      continue;
+    }
+    version = now_version;
+    leaving = std::move(now_leaving);
+    built = absl::Now();
+    v1::EndpointList list = EndpointsNow(request->app());
+    if (google::protobuf::util::MessageDifferencer::Equals(list, last)) continue;
+    if (!writer->Write(list)) return grpc::Status::OK;
+    last = std::move(list);
+  }
+  return grpc::Status::OK;
 }
 
 grpc::Status ControlPlaneService::Version(grpc::ServerContext* context, const v1::VersionRequest*,

@@ -93,6 +93,9 @@ class ControlPlaneService final : public v1::ControlPlane::Service {
                            grpc::ServerWriter<v1::Event>*) override;
   grpc::Status Version(grpc::ServerContext*, const v1::VersionRequest*,
                        v1::VersionResponse*) override;
+  // One list; with `watch` the whole list again whenever it changes, until cancelled.
+  grpc::Status ListEndpoints(grpc::ServerContext*, const v1::ListEndpointsRequest*,
+                             grpc::ServerWriter<v1::EndpointList>*) override;
 
   // The same calls for callers that do not come over gRPC (the dashboard's HTTP API):
   // admitted by the same rules, answering the same messages.
@@ -108,6 +111,9 @@ class ControlPlaneService final : public v1::ControlPlane::Service {
                              v1::GetContainersResponse* response);
   grpc::Status Cordon(const Caller& caller, const v1::CordonRequest& request,
                       v1::CordonResponse* response);
+  // The endpoints now (`request.watch` is not looked at); NOT_FOUND for an unknown app.
+  grpc::Status ListEndpoints(const Caller& caller, const v1::ListEndpointsRequest& request,
+                             v1::EndpointList* response);
   // OK if the call may run: under its connection's rate and authorized for `method`.
   grpc::Status Admit(const Caller& caller, std::string_view method);
   // An app as GetApps shows it.
@@ -117,6 +123,8 @@ class ControlPlaneService final : public v1::ControlPlane::Service {
   absl::Status LoadFromStore();
 
  private:
+  // The endpoints of `app` (every app when empty) as they are now.
+  v1::EndpointList EndpointsNow(const std::string& app) const;
   // Records a refused call in the RefusalLog and returns `status`.
   grpc::Status Refuse(const Caller& caller, std::string_view method, RefusalReason reason,
                       grpc::Status status);

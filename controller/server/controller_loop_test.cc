@@ -4,12 +4,16 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
@@ -20,6 +24,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "microscale/v1/control_plane.grpc.pb.h"
+#include "nlohmann/json.hpp"
 
 namespace microscale {
 namespace {
@@ -313,6 +318,132 @@ TEST_F(ControllerLoopTest, PortsAreSentCountedAndShownPerContainerAndNode) {
   // A node with no port cap takes the rest.
   AddAgent("n2");
   ASSERT_TRUE(WaitUntil([&] { return Converged("web", 3); })) << Running("web");
+}
+
+// The ready endpoints of `app` now, by ListEndpoints (no watch): instance -> addresses.
+std::set<std::string> ReadyInstances(const v1::EndpointList& list) {
+  std::set<std::string> out;
+  for (const v1::Endpoint& e : list.endpoints()) {
+    if (e.ready()) out.insert(e.instance());
+  }
+  return out;
+}
+
+TEST_F(ControllerLoopTest, EndpointsFollowContainersAndAStoppedOneLeavesBeforeItsStopIsSent) {
+  FakeAgent& n1 = AddAgent("n1");
+  v1::AppSpec web = StaticApp("web", 1, 10);
+  v1::PortSpec& http_port = *web.add_ports();
+  http_port.set_name("http");
+  http_port.set_container_port(8080);
+  ASSERT_TRUE(Apply({web, StaticApp("worker", 2, 10)}).ok());
+  ASSERT_TRUE(SetDemand("web", 3).ok());
+  ASSERT_TRUE(SetDemand("worker", 1).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 3) && Converged("worker", 1); }));
+
+  auto list = [&](const std::string& app) {
+    v1::ListEndpointsRequest request;
+    request.set_app(app);
+    grpc::ClientContext context;
+    std::unique_ptr<grpc::ClientReader<v1::EndpointList>> reader =
+        api_->ListEndpoints(&context, request);
+    v1::EndpointList out, more;
+    EXPECT_TRUE(reader->Read(&out));
+    EXPECT_FALSE(reader->Read(&more)) << "one list without watch";
+    EXPECT_TRUE(reader->Finish().ok());
+    return out;
+  };
+  v1::EndpointList all = list("");
+  ASSERT_EQ(all.endpoints_size(), 3) << "web's three, none of the portless worker";
+  EXPECT_EQ(ReadyInstances(all).size(), 3u);
+  EXPECT_EQ(all.endpoints(0).port_name(), "http");
+  EXPECT_EQ(all.endpoints(0).address(), "127.0.0.1:30000") << "the agent's connection's host";
+  {
+    v1::ListEndpointsRequest request;
+    request.set_app("nope");
+    grpc::ClientContext context;
+    v1::EndpointList ignored;
+    std::unique_ptr<grpc::ClientReader<v1::EndpointList>> reader =
+        api_->ListEndpoints(&context, request);
+    EXPECT_FALSE(reader->Read(&ignored));
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+  }
+
+  // A watch follows the scale-down; a poller records what each list said and when it was
+  // asked for.
+  grpc::ClientContext watch_context;
+  watch_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  v1::ListEndpointsRequest watch_request;
+  watch_request.set_app("web");
+  watch_request.set_watch(true);
+  std::unique_ptr<grpc::ClientReader<v1::EndpointList>> watch =
+      api_->ListEndpoints(&watch_context, watch_request);
+  v1::EndpointList watched;
+  ASSERT_TRUE(watch->Read(&watched));
+  EXPECT_EQ(ReadyInstances(watched).size(), 3u);
+  std::atomic<bool> polling{true};
+  std::vector<std::pair<absl::Time, std::set<std::string>>> polls;
+  std::thread poller([&] {
+    while (polling) {
+      const absl::Time asked = absl::Now();
+      polls.emplace_back(asked, ReadyInstances(list("web")));
+      absl::SleepFor(absl::Milliseconds(10));  // well inside the API's rate limit
+    }
+  });
+  absl::Cleanup stop_polling = [&] {
+    polling = false;
+    if (poller.joinable()) poller.join();
+  };
+  // The two stops are lost on the way: the containers still run and the agent still
+  // reports them, but with their stops sent they serve no traffic.
+  n1.LoseNextCommands(2);
+  ASSERT_TRUE(LowerDemand("web", 1).ok());
+  ASSERT_TRUE(WaitUntil([&] { return n1.Lost().size() == 2; }));
+  EXPECT_EQ(n1.Running("web"), 3);
+  v1::EndpointList during = list("web");
+  EXPECT_EQ(during.endpoints_size(), 3);
+  EXPECT_EQ(ReadyInstances(during).size(), 1u);
+  for (const std::string& lost : n1.Lost()) EXPECT_FALSE(ReadyInstances(during).contains(lost));
+  // Past the stops' deadline (10 s plus the app's stop timeout): they are sent again.
+  clock_.Advance(absl::Seconds(21));
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 1); }));
+  bool watch_saw_one = false;
+  while (!watch_saw_one && watch->Read(&watched)) watch_saw_one = watched.endpoints_size() == 1;
+  EXPECT_TRUE(watch_saw_one) << "the watch sends the list again when it changes";
+  watch_context.TryCancel();
+  watch->Finish().IgnoreError();
+  std::move(stop_polling).Invoke();
+
+  // Every list asked for after a stop reached the agent leaves that container out.
+  ASSERT_EQ(n1.Stops().size(), 2u);
+  int after_stops = 0;
+  for (const std::string& stopped : n1.Stops()) {
+    std::optional<absl::Time> stop = n1.StopReceivedAt(stopped);
+    ASSERT_TRUE(stop.has_value());
+    for (const auto& [asked, ready] : polls) {
+      if (asked <= *stop) continue;
+      ++after_stops;
+      EXPECT_FALSE(ready.contains(stopped)) << stopped << " listed after its stop";
+    }
+  }
+  EXPECT_GT(after_stops, 0);
+
+  // Prometheus's http_sd format on the HTTP port.
+  httplib::Client http("127.0.0.1", controller_->http_port());
+  httplib::Result sd = http.Get("/sd/v1/endpoints?app=web");
+  ASSERT_TRUE(sd);
+  EXPECT_EQ(sd->status, 200);
+  nlohmann::json groups = nlohmann::json::parse(sd->body);
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_EQ(groups[0]["labels"]["app"], "web");
+  EXPECT_EQ(groups[0]["labels"]["port_name"], "http");
+  EXPECT_EQ(groups[0]["labels"]["priority"], "1");
+  EXPECT_EQ(groups[0]["targets"].size(), 1u);
+  sd = http.Get("/sd/v1/endpoints?app=worker");
+  ASSERT_TRUE(sd);
+  EXPECT_EQ(sd->body, "[]");
+  sd = http.Get("/sd/v1/endpoints?app=nope");
+  ASSERT_TRUE(sd);
+  EXPECT_EQ(sd->status, 404);
 }
 
 TEST_F(ControllerLoopTest, TwoHostNetworkAppsSharingAPortAreRefusedWithNothingApplied) {

@@ -16,6 +16,7 @@
 #include "cli/output.h"
 #include "common/manifest/app_proto.h"
 #include "controller/server/dashboard_assets.h"
+#include "controller/server/endpoints.h"
 #include "nlohmann/json.hpp"
 
 namespace microscale {
@@ -228,6 +229,21 @@ void Dashboard::Register(HttpServer& http) {
     list["total"] = total;
     list["offset"] = offset;
     return JsonResponse(200, list);
+  });
+  // Ready endpoints in Prometheus's http_sd_config format (`?app=NAME` filters), for
+  // Prometheus and load balancers.
+  http.Handle("GET", "/sd/v1/endpoints", [this](const HttpRequest& request) {
+    v1::ListEndpointsRequest filter;
+    if (auto it = request.params.find("app"); it != request.params.end())
+      filter.set_app(it->second);
+    v1::EndpointList list;
+    grpc::Status s = deps_.api.ListEndpoints(CallerOf(request), filter, &list);
+    if (!s.ok()) return FromGrpc(s);
+    HttpResponse r;
+    r.content_type = "application/json";
+    r.body = HttpSdJson({list.endpoints().begin(), list.endpoints().end()});
+    r.headers = {{"Cache-Control", "no-store"}};
+    return r;
   });
   http.Handle("GET", "/api/v1/events", [this](const HttpRequest& request) {
     if (grpc::Status s = deps_.api.Admit(CallerOf(request), "WatchEvents"); !s.ok()) {

@@ -18,12 +18,14 @@ void NodeRegistry::Register(const v1::Hello& hello, std::shared_ptr<AgentConnect
     view.labels.clear();
     for (const auto& [k, v] : hello.labels()) view.labels[k] = v;
     view.address = record.connection->peer();
+    view.advertise_address = hello.advertise_address();
     view.agent_version = hello.agent_version();
     view.runtime = hello.runtime();
     view.registered = now;
     view.last_contact = now;
     view.containers.clear();
     for (const v1::Container& c : hello.containers()) view.containers[c.instance()] = c;
+    ++version_;
   }
   if (previous != nullptr) previous->Close();
 }
@@ -35,6 +37,7 @@ void NodeRegistry::Unregister(const std::string& node, const AgentConnection* co
   if (it == nodes_.end() || it->second.connection.get() != connection) return;
   it->second.connection.reset();
   it->second.view.last_contact = now;
+  ++version_;
 }
 
 bool NodeRegistry::OnHeartbeat(const std::string& node, const v1::Heartbeat& heartbeat,
@@ -54,6 +57,7 @@ bool NodeRegistry::OnHeartbeat(const std::string& node, const v1::Heartbeat& hea
               a->second.container_id() != b->second.container_id();
   }
   view.containers = std::move(reported);
+  if (changed) ++version_;
   return changed;
 }
 
@@ -64,6 +68,7 @@ void NodeRegistry::OnContainer(const std::string& node, const v1::Container& con
   if (it == nodes_.end() || container.instance().empty()) return;
   it->second.view.last_contact = now;
   it->second.view.containers[container.instance()] = container;
+  ++version_;
 }
 
 void NodeRegistry::OnContainerRemoved(const std::string& node, const std::string& instance,
@@ -73,6 +78,12 @@ void NodeRegistry::OnContainerRemoved(const std::string& node, const std::string
   if (it == nodes_.end()) return;
   it->second.view.last_contact = now;
   it->second.view.containers.erase(instance);
+  ++version_;
+}
+
+uint64_t NodeRegistry::Version() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return version_;
 }
 
 void NodeRegistry::Touch(const std::string& node, absl::Time now) {
@@ -91,6 +102,7 @@ bool NodeRegistry::ForgetNotReady(const std::string& node, absl::Time now) {
   auto it = nodes_.find(node);
   if (it == nodes_.end() || HealthOf(it->second, now) != NodeHealth::kNotReady) return false;
   nodes_.erase(it);
+  ++version_;
   return true;
 }
 

@@ -34,7 +34,9 @@ struct NodeView {
   bool cordoned = false;
   v1::NodeCapacity capacity;
   std::map<std::string, std::string> labels;
-  std::string address;
+  std::string address;  // the agent's connection as gRPC names it ("ipv4:10.0.0.5:41234")
+  // Where clients reach the node's published ports (Hello.advertise_address); may be empty.
+  std::string advertise_address;
   std::string agent_version;
   std::string runtime;
   absl::Time registered;
@@ -67,6 +69,9 @@ class NodeRegistry {
   void OnContainer(const std::string& node, const v1::Container& container, absl::Time now);
   void OnContainerRemoved(const std::string& node, const std::string& instance, absl::Time now);
   void Touch(const std::string& node, absl::Time now);
+  // Counts changes of what nodes run (and of agents connecting and leaving), so a watcher
+  // rebuilds only when it moved. Health that changes with time alone does not count.
+  uint64_t Version() const;
 
   void SetCordons(const std::set<std::string>& cordoned);
 
@@ -95,6 +100,7 @@ class NodeRegistry {
   mutable absl::Mutex mu_;
   std::map<std::string, Record> nodes_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> cordoned_ ABSL_GUARDED_BY(mu_);
+  uint64_t version_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 const char* NodeStateName(const NodeView& node);

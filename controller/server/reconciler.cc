@@ -198,6 +198,14 @@ bool Reconciler::StartupSettled() const {
   return !deps_.nodes.AnyMissing(expected_nodes_);
 }
 
+std::set<std::string> Reconciler::Leaving() const {
+  std::set<std::string> out;
+  for (const InFlightCommand& c : deps_.tracker.Pending()) {
+    if (c.type == CommandType::kStop || c.type == CommandType::kPause) out.insert(c.instance);
+  }
+  return out;
+}
+
 bool Reconciler::IsStandby(const std::string& instance) const {
   absl::MutexLock lock(&mu_);
   return standby_.contains(instance);

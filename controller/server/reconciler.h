@@ -97,6 +97,8 @@ class Reconciler {
   // paused it for the pool, and has not resumed it or paused it for preemption since.
   // Agents do not know; the controller keeps it with the assignments across restarts.
   bool IsStandby(const std::string& instance) const;
+  // Instances with a stop or pause sent and no result yet: they serve no traffic.
+  std::set<std::string> Leaving() const;
   // Whether `node` was drained (SetDraining) and not uncordoned since.
   bool IsDraining(const std::string& node) const;
 

@@ -10,8 +10,10 @@
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -28,7 +30,7 @@ namespace {
 struct RawFlags {
   std::string controller, node_name, cluster_name, http_addr, docker_host, runtime;
   std::string sim_start_delay, cpu, memory, max_containers, labels, log_format;
-  std::string heartbeat_interval, port_range, publish_address;
+  std::string heartbeat_interval, port_range, publish_address, advertise_address;
   TlsFiles tls;
 };
 
@@ -107,6 +109,10 @@ std::optional<AgentFlagsResult> Convert(const RawFlags& raw, AgentConfig& config
     return UsageError("publish-address", s);
   }
   config.publish_address = raw.publish_address;
+  if (absl::Status s = CheckAdvertiseAddress(raw.advertise_address); !s.ok()) {
+    return UsageError("advertise-address", s);
+  }
+  config.advertise_address = raw.advertise_address;
   if (absl::Status s = CheckTlsFlags(raw.tls, /*need_own_cert=*/true); !s.ok()) {
     AgentFlagsResult result = UsageError("tls", s);
     result.message = absl::StrCat("microscale-agent: ", s.message(),
@@ -158,6 +164,25 @@ absl::Status CheckAddressLiteral(std::string_view text) {
       absl::StrCat("\"", address, "\" is not an IPv4 or IPv6 address, e.g. 0.0.0.0 or 127.0.0.1"));
 }
 
+absl::Status CheckAdvertiseAddress(std::string_view text) {
+  if (text.empty() || CheckAddressLiteral(text).ok()) return absl::OkStatus();
+  const bool name =
+      text.size() <= 253 && std::all_of(text.begin(), text.end(), [](char c) {
+        return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+      });
+  if (name) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("\"", ToAbsl(text),
+                   "\" is neither a host name nor an IP address (no port: the ports are each "
+                   "container's own)"));
+}
+
+std::string AdvertisedHost(const AgentConfig& config) {
+  if (!config.advertise_address.empty()) return config.advertise_address;
+  if (config.publish_address == "0.0.0.0" || config.publish_address == "::") return "";
+  return config.publish_address;
+}
+
 AgentFlagsResult ParseAgentFlags(int argc, const char* const* argv, std::string_view version) {
   RawFlags raw{"127.0.0.1:7400",
                "",
@@ -174,6 +199,7 @@ AgentFlagsResult ParseAgentFlags(int argc, const char* const* argv, std::string_
                "2s",
                PortRange().ToString(),
                "0.0.0.0",
+               "",
                {}};
   CLI::App app("microscale-agent: runs the controller's containers on this host",
                "microscale-agent");
@@ -198,6 +224,10 @@ AgentFlagsResult ParseAgentFlags(int argc, const char* const* argv, std::string_
              "host ports LO-HI for publishing spec.ports of containers on network bridge");
   AddEnvFlag(app, "publish-address", &raw.publish_address,
              "host address (IPv4 or IPv6) that published ports bind to, e.g. 127.0.0.1");
+  AddEnvFlag(app, "advertise-address", &raw.advertise_address,
+             "host (name or IP) clients reach published ports at, as endpoints list it "
+             "(default: --publish-address when specific, else the address the agent connects "
+             "from)");
   AddEnvFlag(app, "tls-cert", &raw.tls.cert,
              "PEM client certificate for the controller (turns on TLS; needs --tls-key, --tls-ca)");
   AddEnvFlag(app, "tls-key", &raw.tls.key, "PEM private key of --tls-cert");

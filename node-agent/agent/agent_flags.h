@@ -36,6 +36,8 @@ struct AgentConfig {
   absl::Duration heartbeat_interval = absl::Seconds(2);
   PortRange port_range = {};  // host ports containers' ports are published on
   std::string publish_address = "0.0.0.0";
+  std::string advertise_address;  // empty: see AdvertisedHost
+
   TlsFiles tls;  // all empty: plaintext to the controller
 };
 
@@ -48,6 +50,11 @@ struct AgentFlagsResult {
   bool message_to_stderr = false;
 };
 
+// The host the agent reports for its published ports (Hello.advertise_address):
+// --advertise-address, else --publish-address unless it is a wildcard (0.0.0.0, ::), else
+// empty (the controller uses the address the agent connects from).
+std::string AdvertisedHost(const AgentConfig& config);
+
 AgentFlagsResult ParseAgentFlags(int argc, const char* const* argv, std::string_view version);
 
 // "k=v,k2=v2" -> {k: v, k2: v2}; "" -> {}. InvalidArgument for an item without '=' or key.
@@ -59,6 +66,8 @@ absl::StatusOr<PortRange> ParsePortRange(std::string_view text);
 // OK for an IPv4 or IPv6 address literal ("0.0.0.0", "127.0.0.1", "::"); InvalidArgument
 // otherwise (a host name, brackets, a port).
 absl::Status CheckAddressLiteral(std::string_view text);
+// Empty, an IP address or a host name (letters, digits, '-' and '.'): InvalidArgument else.
+absl::Status CheckAdvertiseAddress(std::string_view text);
 
 }  // namespace microscale
 

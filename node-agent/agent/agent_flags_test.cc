@@ -84,6 +84,23 @@ TEST(ParseAgentFlags, PortRangeAndPublishAddressTakeEveryValidForm) {
   EXPECT_EQ(from_env.config->publish_address, "127.0.0.1");
 }
 
+TEST(ParseAgentFlags, TheAdvertisedHostIsTheFlagElseASpecificPublishAddress) {
+  AgentFlagsResult r = Parse({});
+  ASSERT_TRUE(r.config.has_value()) << r.message;
+  EXPECT_EQ(AdvertisedHost(*r.config), "") << "0.0.0.0: the controller uses the agent's address";
+  r = Parse({"--publish-address=127.0.0.1"});
+  ASSERT_TRUE(r.config.has_value()) << r.message;
+  EXPECT_EQ(AdvertisedHost(*r.config), "127.0.0.1");
+  r = Parse({"--publish-address=::"});
+  ASSERT_TRUE(r.config.has_value()) << r.message;
+  EXPECT_EQ(AdvertisedHost(*r.config), "");
+  for (const std::string host : {"node-1.example.com", "10.0.0.5", "fd00::5"}) {
+    r = Parse({"--publish-address=127.0.0.1", "--advertise-address=" + host});
+    ASSERT_TRUE(r.config.has_value()) << r.message;
+    EXPECT_EQ(AdvertisedHost(*r.config), host);
+  }
+}
+
 TEST(ParseAgentFlags, EnvTwinsApplyAndTheCommandLineWins) {
   setenv("MICROSCALE_NODE_NAME", "from-env", 1);
   setenv("MICROSCALE_MAX_CONTAINERS", "5", 1);
@@ -123,6 +140,8 @@ TEST(ParseAgentFlags, BadValuesAreUsageErrorsNamingTheFlag) {
       {"--publish-address=127.0.0.1:80", "--publish-address"},
       {"--publish-address=", "--publish-address"},
       {"--publish-address=256.0.0.1", "--publish-address"},
+      {"--advertise-address=node-1:8080", "--advertise-address: \"node-1:8080\" is neither a host"},
+      {"--advertise-address=a b", "--advertise-address"},
       {"--bogus=1", "--bogus"},
   };
   for (const auto& [arg, flag] : cases) {

@@ -242,6 +242,7 @@ absl::StatusOr<v1::AgentMessage> AgentSession::BuildHello() {
   hello->set_node_name(options_.node_name);
   *hello->mutable_capacity() = capacity;
   hello->mutable_labels()->insert(options_.labels.begin(), options_.labels.end());
+  hello->set_advertise_address(options_.advertise_address);
   hello->set_agent_version(options_.agent_version);
   hello->set_runtime(runtime_.Name());
   hello->set_cluster(options_.cluster);

@@ -48,7 +48,8 @@ struct AgentSessionOptions {
   int64_t cpu_millis = 0;    // 0: what the runtime reports
   int64_t memory_bytes = 0;  // 0: what the runtime reports
   int32_t max_containers = 0;
-  int32_t host_ports = 0;  // NodeCapacity.ports: the size of --port-range; 0 = no cap
+  int32_t host_ports = 0;         // NodeCapacity.ports: the size of --port-range; 0 = no cap
+  std::string advertise_address;  // Hello.advertise_address (AdvertisedHost)
   absl::Duration heartbeat_interval = absl::Seconds(2);
   BackoffOptions reconnect_backoff;
   int max_runtime_calls = 4;

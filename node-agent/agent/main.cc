@@ -28,6 +28,7 @@ AgentSessionOptions SessionOptions(const AgentConfig& config, bool runtime_obser
   options.memory_bytes = config.memory_bytes;
   options.max_containers = config.max_containers;
   options.host_ports = config.port_range.Size();
+  options.advertise_address = AdvertisedHost(config);
   options.heartbeat_interval = config.heartbeat_interval;
   options.observe_runtime_calls = !runtime_observes_calls;
   return options;

@@ -210,6 +210,7 @@ void FakeAgent::Hold(const v1::Container& container) {
 
 v1::CommandResult FakeAgent::Stop(const v1::StopContainer& stop) {
   stops_.push_back(stop.instance());
+  stop_received_.try_emplace(stop.instance(), absl::Now());
   containers_.erase(stop.instance());
   v1::CommandResult result;
   result.set_ok(true);
@@ -258,6 +259,13 @@ int FakeAgent::Running(const std::string& app) const {
 std::vector<std::string> FakeAgent::Starts() const {
   absl::MutexLock lock(&mu_);
   return starts_;
+}
+
+std::optional<absl::Time> FakeAgent::StopReceivedAt(const std::string& instance) const {
+  absl::MutexLock lock(&mu_);
+  auto it = stop_received_.find(instance);
+  if (it == stop_received_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::vector<std::string> FakeAgent::Stops() const {

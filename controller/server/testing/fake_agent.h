@@ -78,6 +78,8 @@ class FakeAgent {
   // Every Start and Stop received, by instance id, in arrival order (repeats included).
   std::vector<std::string> Starts() const;
   std::vector<std::string> Stops() const;
+  // When the first Stop of `instance` arrived (wall clock), if one did.
+  std::optional<absl::Time> StopReceivedAt(const std::string& instance) const;
   // The Syncs received, one per connection so far.
   std::vector<v1::Sync> Syncs() const;
   // Status of the last stream, once it has ended.
@@ -106,6 +108,7 @@ class FakeAgent {
   std::vector<std::string> lost_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> starts_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> stops_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, absl::Time> stop_received_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::Sync> syncs_ ABSL_GUARDED_BY(mu_);
   bool heartbeating_ ABSL_GUARDED_BY(mu_) = true;
   bool stream_open_ ABSL_GUARDED_BY(mu_) = false;
