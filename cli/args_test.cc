@@ -43,13 +43,28 @@ TEST(ArgsTest, SubcommandHelpHasDescriptionAndExamples) {
   EXPECT_THAT(nested.out, HasSubstr("microscalectl get containers --app web"));
 }
 
+TEST(ArgsTest, GetEndpointsHelpSaysWhatAnEndpointIsAndWhereItIsServed) {
+  auto result = RunCliForTest({"get", "endpoints", "--help"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_THAT(result.out, HasSubstr("one published port of one running container"));
+  EXPECT_THAT(result.out, HasSubstr("spec.ports"));
+  EXPECT_THAT(result.out, HasSubstr("Only ready endpoints are served to"));
+  EXPECT_THAT(result.out, HasSubstr("/sd/v1/endpoints"));
+  EXPECT_THAT(result.out, HasSubstr("--watch"));
+  EXPECT_THAT(result.out, HasSubstr("Examples:"));
+  EXPECT_THAT(RunCliForTest({"get", "--help"}).out, HasSubstr("endpoints"));
+}
+
 // kubectl's singular forms name the same lists: the closed port fails them with exit 1
 // (they parsed and called), not 2 (usage).
 TEST(ArgsTest, SingularKindsAreAccepted) {
   for (const std::vector<std::string>& args : {std::vector<std::string>{"get", "app", "web"},
                                                {"get", "node", "node-1"},
                                                {"get", "container", "web-0"},
-                                               {"get", "containers", "web-0", "--app", "web"}}) {
+                                               {"get", "containers", "web-0", "--app", "web"},
+                                               {"get", "endpoint", "web"},
+                                               {"get", "endpoints", "web", "-w"},
+                                               {"get", "endpoints", "--watch", "-o", "json"}}) {
     auto result = RunCliForTest(With(args));
     EXPECT_EQ(result.exit_code, 1) << ::testing::PrintToString(args) << result.err;
     EXPECT_THAT(result.err, HasSubstr("cannot reach the controller"));
@@ -98,6 +113,12 @@ INSTANTIATE_TEST_SUITE_P(
                   "microscalectl apply"},
         UsageCase{{"get", "apps", "--bogus"}, "--bogus", "microscalectl get apps"},
         UsageCase{{"get", "apps", "a", "b"}, "b", "microscalectl get apps"},
+        UsageCase{{"get", "endpoints", "a", "b"}, "b", "microscalectl get endpoints"},
+        UsageCase{{"get", "endpoints", "--wacth"},
+                  "did you mean --watch?",
+                  "microscalectl get endpoints"},
+        UsageCase{{"get", "endpoints", "-o", "xml"}, "xml", "microscalectl get endpoints"},
+        UsageCase{{"get", "apps", "--watch"}, "--watch", "microscalectl get apps"},
         UsageCase{{"-o", "xml", "get", "apps"}, "xml", "microscalectl get apps"},
         UsageCase{{"get", "apps", "-o", "xml"}, "xml", "microscalectl get apps"},
         UsageCase{{"--timeout", "soon", "get", "apps"}, "soon", "microscalectl get apps"},

@@ -94,4 +94,33 @@ absl::Status ControlPlaneClient::WatchEvents(
   return FromGrpcStatus(reader->Finish());
 }
 
+absl::StatusOr<v1::EndpointList> ControlPlaneClient::ListEndpoints(const std::string& app) {
+  v1::EndpointList list;
+  absl::Status status =
+      StreamEndpoints(app, /*watch=*/false, [&](const v1::EndpointList& next) { list = next; });
+  if (!status.ok()) return status;
+  return list;
+}
+
+absl::Status ControlPlaneClient::WatchEndpoints(
+    const std::string& app, const std::function<void(const v1::EndpointList&)>& on_list) {
+  return StreamEndpoints(app, /*watch=*/true, on_list);
+}
+
+absl::Status ControlPlaneClient::StreamEndpoints(
+    const std::string& app, bool watch,
+    const std::function<void(const v1::EndpointList&)>& on_list) {
+  grpc::ClientContext context;
+  if (!watch) SetDeadline(context, timeout_);
+  Authorize(context);
+  v1::ListEndpointsRequest request;
+  request.set_app(app);
+  request.set_watch(watch);
+  std::unique_ptr<grpc::ClientReaderInterface<v1::EndpointList>> reader =
+      stub_.ListEndpoints(&context, request);
+  v1::EndpointList list;
+  while (reader->Read(&list)) on_list(list);
+  return FromGrpcStatus(reader->Finish());
+}
+
 }  // namespace microscale::cli

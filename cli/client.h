@@ -43,6 +43,15 @@ class ControlPlaneClient {
   // with it the stream is open-ended and has no deadline.
   absl::Status WatchEvents(bool follow, const std::function<void(const v1::Event&)>& on_event);
 
+  // The endpoints of `app` (of every app when empty), within the deadline. An unknown app
+  // is NOT_FOUND with the server's message.
+  absl::StatusOr<v1::EndpointList> ListEndpoints(const std::string& app);
+  // Calls `on_list` with the whole list of endpoints of `app` (every app when empty) at
+  // once and again each time it changes, until the server ends the stream or it fails. The
+  // stream has no deadline; an unknown app ends it with NOT_FOUND before any list.
+  absl::Status WatchEndpoints(const std::string& app,
+                              const std::function<void(const v1::EndpointList&)>& on_list);
+
  private:
   template <typename Request, typename Response>
   using Method = grpc::Status (v1::ControlPlane::StubInterface::*)(grpc::ClientContext*,
@@ -50,6 +59,10 @@ class ControlPlaneClient {
 
   template <typename Request, typename Response>
   absl::StatusOr<Response> Call(Method<Request, Response> method, const Request& request);
+
+  // ListEndpoints with or without `watch`: `on_list` for each list the server sends.
+  absl::Status StreamEndpoints(const std::string& app, bool watch,
+                               const std::function<void(const v1::EndpointList&)>& on_list);
 
   // Adds the token's metadata to a call about to be made.
   void Authorize(grpc::ClientContext& context) const;

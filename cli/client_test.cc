@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "cli/testing/fake_control_plane.h"
 #include "cli/testing/run_cli.h"
@@ -105,6 +106,20 @@ v1::Container MakeContainer(const std::string& instance, const std::string& app,
   container.set_node(node);
   container.set_state(v1::CONTAINER_STATE_RUNNING);
   return container;
+}
+
+v1::Endpoint MakeEndpoint(const std::string& instance, const std::string& app,
+                          const std::string& address, bool ready) {
+  v1::Endpoint endpoint;
+  endpoint.set_app(app);
+  endpoint.set_instance(instance);
+  endpoint.set_node("node-1");
+  endpoint.set_port_name("http");
+  endpoint.set_container_port(8080);
+  endpoint.set_address(address);
+  endpoint.set_ready(ready);
+  endpoint.set_priority(1);
+  return endpoint;
 }
 
 v1::Event MakeEvent(const std::string& kind, const std::string& object,
@@ -326,6 +341,125 @@ TEST_F(CliTest, GetContainersFiltersByAppAndNode) {
   EXPECT_EQ(list["items"].size(), 3u);
 }
 
+TEST_F(CliTest, GetEndpointsTableJsonYaml) {
+  fake().AddApp(MakeApp("web", "static"));
+  fake().SetEndpoints({MakeEndpoint("web-1", "web", "10.0.0.5:30001", true),
+                       MakeEndpoint("web-2", "web", "10.0.0.6:30002", false)});
+  CliResult table = Run({"get", "endpoints"});
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_EQ(table.out,
+            "APP   INSTANCE   NODE     ADDRESS:PORT     READY\n"
+            "web   web-1      node-1   10.0.0.5:30001   true\n"
+            "web   web-2      node-1   10.0.0.6:30002   false\n");
+  EXPECT_EQ(fake().last_list_endpoints().app(), "");
+  EXPECT_FALSE(fake().last_list_endpoints().watch());
+
+  CliResult wide = Run({"get", "endpoint", "web", "-o", "wide"});
+  EXPECT_EQ(wide.exit_code, 0) << wide.err;
+  EXPECT_THAT(wide.out, ContainsRegex("READY +PORT-NAME +CONTAINER-PORT\n"));
+  EXPECT_THAT(wide.out, ContainsRegex("web-1 +node-1 +10.0.0.5:30001 +true +http +8080\n"));
+  EXPECT_EQ(fake().last_list_endpoints().app(), "web");
+
+  CliResult json = Run({"get", "endpoints", "web", "-o", "json"});
+  EXPECT_EQ(json.exit_code, 0) << json.err;
+  nlohmann::json list = nlohmann::json::parse(json.out);
+  EXPECT_EQ(list["apiVersion"], "microscale.io/v1");
+  EXPECT_EQ(list["kind"], "EndpointList");
+  ASSERT_EQ(list["items"].size(), 2u);
+  EXPECT_EQ(list["items"][0]["address"], "10.0.0.5:30001");
+  EXPECT_EQ(list["items"][0]["portName"], "http");
+  EXPECT_EQ(list["items"][1]["ready"], false);
+
+  CliResult yaml = Run({"-o", "yaml", "get", "endpoints"});
+  EXPECT_EQ(yaml.exit_code, 0) << yaml.err;
+  EXPECT_THAT(yaml.out, HasSubstr("kind: EndpointList"));
+  EXPECT_THAT(yaml.out, HasSubstr("instance: web-2"));
+}
+
+TEST_F(CliTest, GetEndpointsOfAnotherAppOrNoneSaysSoOnStderr) {
+  fake().AddApp(MakeApp("web", "static"));
+  fake().AddApp(MakeApp("worker", "static"));
+  fake().SetEndpoints({MakeEndpoint("web-1", "web", "10.0.0.5:30001", true)});
+  CliResult none = Run({"get", "endpoints", "worker"});
+  EXPECT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_EQ(none.out, "");
+  EXPECT_EQ(none.err, "No endpoints found.\n");
+  nlohmann::json list =
+      nlohmann::json::parse(Run({"get", "endpoints", "worker", "-o", "json"}).out);
+  EXPECT_EQ(list["items"], nlohmann::json::array());
+}
+
+TEST_F(CliTest, GetEndpointsOfUnknownAppShowsTheControllersMessage) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"get", "endpoints", "nope"}, {"get", "endpoints", "nope", "--watch"}}) {
+    CliResult result = Run(args);
+    EXPECT_EQ(result.exit_code, 1) << ::testing::PrintToString(args);
+    EXPECT_EQ(result.out, "");
+    EXPECT_EQ(result.err, "Error: app \"nope\" not found\n");
+  }
+}
+
+// Runs `get endpoints ARGS --watch` while the fake first holds `first`, then changes to
+// `second` once the stream is open; returns what the CLI printed when the stream ended.
+class GetEndpointsWatchTest : public CliTest {
+ protected:
+  CliResult Watch(std::vector<std::string> args, const std::vector<v1::Endpoint>& first,
+                  const std::vector<v1::Endpoint>& second) {
+    fake().SetEndpoints(first);
+    args.insert(args.begin(), {"get", "endpoints"});
+    CliResult result;
+    std::thread cli([&] { result = Run(args); });
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (fake().open_endpoint_watches() == 0 && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    EXPECT_EQ(fake().open_endpoint_watches(), 1);
+    fake().SetEndpoints(second);
+    fake().CloseFollowStreams();
+    cli.join();
+    EXPECT_TRUE(fake().last_list_endpoints().watch());
+    return result;
+  }
+};
+
+TEST_F(GetEndpointsWatchTest, PrintsEachListAsATable) {
+  fake().AddApp(MakeApp("web", "static"));
+  CliResult result = Watch({"web", "-w"}, {MakeEndpoint("web-1", "web", "10.0.0.5:30001", false)},
+                           {MakeEndpoint("web-1", "web", "10.0.0.5:30001", true),
+                            MakeEndpoint("web-2", "web", "10.0.0.6:30002", true)});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out,
+            "APP   INSTANCE   NODE     ADDRESS:PORT     READY\n"
+            "web   web-1      node-1   10.0.0.5:30001   false\n"
+            "\n"
+            "APP   INSTANCE   NODE     ADDRESS:PORT     READY\n"
+            "web   web-1      node-1   10.0.0.5:30001   true\n"
+            "web   web-2      node-1   10.0.0.6:30002   true\n");
+  EXPECT_EQ(fake().last_list_endpoints().app(), "web");
+}
+
+TEST_F(GetEndpointsWatchTest, PrintsOneJsonListPerLine) {
+  CliResult result =
+      Watch({"--watch", "-o", "json"}, {}, {MakeEndpoint("web-1", "web", "10.0.0.5:30001", true)});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  std::vector<std::string> lines = absl::StrSplit(result.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u) << result.out;
+  nlohmann::json first = nlohmann::json::parse(lines[0]);
+  nlohmann::json second = nlohmann::json::parse(lines[1]);
+  EXPECT_EQ(first["kind"], "EndpointList");
+  EXPECT_EQ(first["items"], nlohmann::json::array());
+  ASSERT_EQ(second["items"].size(), 1u);
+  EXPECT_EQ(second["items"][0]["instance"], "web-1");
+  EXPECT_EQ(result.err, "");
+}
+
+TEST_F(GetEndpointsWatchTest, EmptyListsSaySoOnStderr) {
+  CliResult result = Watch({"--watch"}, {MakeEndpoint("web-1", "web", "10.0.0.5:30001", true)}, {});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, ContainsRegex("^APP +INSTANCE .*\nweb +web-1 .*\n$"));
+  EXPECT_EQ(result.err, "No endpoints found.\n");
+}
+
 TEST_F(CliTest, DescribeApp) {
   fake().AddApp(MakeApp("web", "static"));
   fake().AddContainer(MakeContainer("web-1", "web", "node-1"));
@@ -431,8 +565,11 @@ TEST(UnreachableControllerTest, ExitsOneNamingAddressAndHowToSetIt) {
     FakeControlPlaneServer gone;  // takes a free port, then releases it
     address = gone.address();
   }
-  for (const std::vector<std::string>& command : std::vector<std::vector<std::string>>{
-           {"get", "apps"}, {"events", "--follow"}, {"demand", "set", "web", "3"}}) {
+  for (const std::vector<std::string>& command :
+       std::vector<std::vector<std::string>>{{"get", "apps"},
+                                             {"events", "--follow"},
+                                             {"get", "endpoints", "--watch"},
+                                             {"demand", "set", "web", "3"}}) {
     std::vector<std::string> args = {"--controller", address};
     args.insert(args.end(), command.begin(), command.end());
     CliResult result = RunCliForTest(args);

@@ -1,11 +1,13 @@
-// get apps | nodes | containers.
+// get apps | nodes | containers | endpoints.
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "cli/format_apps.h"
 #include "cli/format_containers.h"
+#include "cli/format_endpoints.h"
 #include "cli/format_nodes.h"
+#include "nlohmann/json.hpp"
 
 namespace microscale::cli {
 namespace {
@@ -36,6 +38,41 @@ void KeepNamed(google::protobuf::RepeatedPtrField<Message>& items, const std::st
 }
 
 bool Wide(const CommandContext& context) { return context.options().output == OutputFormat::kWide; }
+
+void PrintEndpoints(CommandContext& context, const EndpointMessages& endpoints) {
+  const OutputFormat format = context.options().output;
+  if (IsStructured(format)) {
+    PrintStructured(EndpointListJson(endpoints), format, context.out());
+  } else {
+    PrintTable(context, endpoints.size(), "endpoints", EndpointsTable(endpoints, Wide(context)));
+  }
+}
+
+// Prints each list as it arrives, whole: a table (after a blank line when one came before),
+// one compact EndpointList per line with -o json, one YAML document each with -o yaml.
+// Flushed at once, so a pipe sees every list when it changes.
+int WatchEndpoints(CommandContext& context, const std::string& app) {
+  const OutputFormat format = context.options().output;
+  bool table_printed = false;
+  absl::Status status = context.client().WatchEndpoints(app, [&](const v1::EndpointList& list) {
+    if (format == OutputFormat::kJson) {
+      context.out() << EndpointListJson(list.endpoints())
+                           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                    << '\n';
+    } else if (format == OutputFormat::kYaml) {
+      context.out() << "---\n";
+      PrintStructured(EndpointListJson(list.endpoints()), format, context.out());
+    } else {
+      if (table_printed && !list.endpoints().empty()) context.out() << '\n';
+      table_printed = table_printed || !list.endpoints().empty();
+      PrintEndpoints(context, list.endpoints());
+    }
+    context.out() << std::flush;
+    context.err() << std::flush;
+  });
+  if (!status.ok()) return context.Fail(status);
+  return 0;
+}
 
 }  // namespace
 
@@ -99,6 +136,14 @@ int RunGetContainers(CommandContext& context, const std::string& app, const std:
     PrintTable(context, response->containers_size(), "containers",
                ContainersTable(response->containers(), Wide(context), absl::Now()));
   }
+  return 0;
+}
+
+int RunGetEndpoints(CommandContext& context, const std::string& app, bool watch) {
+  if (watch) return WatchEndpoints(context, app);
+  auto list = context.client().ListEndpoints(app);
+  if (!list.ok()) return context.Fail(list.status());
+  PrintEndpoints(context, list->endpoints());
   return 0;
 }
 

@@ -40,6 +40,9 @@ int RunGetNodes(CommandContext& context, const std::string& name);
 // `name`: only the container of this instance (empty: all).
 int RunGetContainers(CommandContext& context, const std::string& app, const std::string& node,
                      const std::string& name = "");
+// `app`: only its endpoints (empty: every app's). `watch`: print the whole list again each
+// time it changes, until the stream ends or the process is interrupted.
+int RunGetEndpoints(CommandContext& context, const std::string& app, bool watch);
 int RunDescribeApp(CommandContext& context, const std::string& name);
 int RunDeleteApp(CommandContext& context, const std::string& name);
 int RunDeleteNode(CommandContext& context, const std::string& name);

@@ -5,6 +5,7 @@
 #include "absl/time/time.h"
 #include "cli/format_apps.h"
 #include "cli/format_containers.h"
+#include "cli/format_endpoints.h"
 #include "cli/format_nodes.h"
 #include "cli/output.h"
 #include "cli/table.h"
@@ -320,6 +321,73 @@ TEST(ContainersTest, TableAndJsonShapes) {
   EXPECT_TRUE(list["items"][1]["startedAt"].is_null());
 }
 
+EndpointMessages TwoEndpoints() {
+  EndpointMessages endpoints;
+  v1::Endpoint& ready = *endpoints.Add();
+  ready.set_app("checkout-api");
+  ready.set_instance("checkout-api-3");
+  ready.set_node("node-1");
+  ready.set_port_name("http");
+  ready.set_container_port(8080);
+  ready.set_address("10.0.0.5:30001");
+  ready.set_ready(true);
+  ready.set_priority(1);
+  v1::Endpoint& unnamed = *endpoints.Add();
+  unnamed.set_app("checkout-api");
+  unnamed.set_instance("checkout-api-4");
+  unnamed.set_node("node-2");
+  unnamed.set_container_port(9090);
+  unnamed.set_address("[fd00::6]:30002");
+  unnamed.set_priority(1);
+  return endpoints;
+}
+
+TEST(EndpointsTest, TableHasContractColumns) {
+  EXPECT_EQ(EndpointsTable(TwoEndpoints(), false),
+            "APP            INSTANCE         NODE     ADDRESS:PORT      READY\n"
+            "checkout-api   checkout-api-3   node-1   10.0.0.5:30001    true\n"
+            "checkout-api   checkout-api-4   node-2   [fd00::6]:30002   false\n");
+}
+
+TEST(EndpointsTest, WideAddsPortNameAndContainerPort) {
+  EXPECT_EQ(EndpointsTable(TwoEndpoints(), true),
+            "APP            INSTANCE         NODE     ADDRESS:PORT      READY   PORT-NAME   "
+            "CONTAINER-PORT\n"
+            "checkout-api   checkout-api-3   node-1   10.0.0.5:30001    true    http        "
+            "8080\n"
+            "checkout-api   checkout-api-4   node-2   [fd00::6]:30002   false   <none>      "
+            "9090\n");
+}
+
+TEST(EndpointsTest, JsonHasContractShape) {
+  nlohmann::json list = EndpointListJson(TwoEndpoints());
+  EXPECT_EQ(list["apiVersion"], "microscale.io/v1");
+  EXPECT_EQ(list["kind"], "EndpointList");
+  ASSERT_EQ(list["items"].size(), 2u);
+  EXPECT_EQ(list["items"][0], (nlohmann::json{{"app", "checkout-api"},
+                                              {"instance", "checkout-api-3"},
+                                              {"node", "node-1"},
+                                              {"portName", "http"},
+                                              {"containerPort", 8080},
+                                              {"address", "10.0.0.5:30001"},
+                                              {"ready", true},
+                                              {"priority", 1}}));
+  EXPECT_EQ(list["items"][1]["portName"], "");
+  EXPECT_EQ(list["items"][1]["ready"], false);
+  EXPECT_EQ(EndpointListJson({})["items"], nlohmann::json::array());
+}
+
+TEST(EndpointsTest, YamlIsTheSameList) {
+  std::ostringstream yaml;
+  PrintStructured(EndpointListJson(TwoEndpoints()), OutputFormat::kYaml, yaml);
+  EXPECT_THAT(yaml.str(), HasSubstr("kind: EndpointList"));
+  EXPECT_THAT(yaml.str(), HasSubstr("apiVersion: microscale.io/v1"));
+  EXPECT_THAT(yaml.str(), HasSubstr("instance: checkout-api-3"));
+  EXPECT_THAT(yaml.str(), HasSubstr("containerPort: 8080"));
+  EXPECT_THAT(yaml.str(), HasSubstr("ready: true"));
+  EXPECT_THAT(yaml.str(), HasSubstr("address: \"[fd00::6]:30002\""));
+}
+
 TEST(EventsTest, LineAndJson) {
   v1::Event event;
   event.set_unix_ms(kNowMs);
@@ -329,14 +397,11 @@ TEST(EventsTest, LineAndJson) {
   EXPECT_THAT(EventLine(event), HasSubstr("2024-05-01T12:00:00Z"));
   EXPECT_THAT(EventLine(event), HasSubstr("Scaled"));
   EXPECT_THAT(EventLine(event), HasSubstr("desired 2 -> 3"));
-  EXPECT_EQ(EventJson(event), (nlohmann::json{{"time", "2024-05-01T12:00:00Z"}
-
-                                              ,
+  EXPECT_EQ(EventJson(event), (nlohmann::json{{"time", "2024-05-01T12:00:00Z"},
                                               {"reason", "Scaled"},
                                               {"object", "app/web"},
-                                              {"message", "desired 2 -> 3"}}  // namespace
-                               ));
-}  // namespace microscale::cli
+                                              {"message", "desired 2 -> 3"}}));
+}
 
 // A reason or object longer than the defaults widens its column for every row: the
 // columns of a listing never shift (DemandReadFailed once pushed OBJECT to the right).

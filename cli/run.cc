@@ -37,6 +37,7 @@ struct Args {
   std::string node;
   std::string value;
   bool follow = false;
+  bool watch = false;
   bool text_only = false;  // the command prints text only (describe): -o json|yaml is refused
   SimulateOptions simulate;
   std::string sim_output, step = "1s", start_delay = "300ms", stop_delay = "0s",
@@ -178,12 +179,35 @@ void AddApply(CLI::App& app, Args& args, Action& action) {
   });
 }
 
+void AddGetEndpoints(CLI::App& get, Args& args, Action& action) {
+  CLI::App* endpoints =
+      AddCommand(get, "endpoints", "List where clients reach the published ports of apps",
+                 "  microscalectl get endpoints\n"
+                 "  microscalectl get endpoints checkout-api -o wide\n"
+                 "  microscalectl get endpoints checkout-api --watch -o json");
+  endpoints->footer(absl::StrCat(
+      "An endpoint is one published port of one running container of an app with spec.ports;\n"
+      "ADDRESS:PORT is where clients reach it. READY is true while the container runs (and\n"
+      "passes its app's healthCheck, if any) on a Ready node and is not being stopped or\n"
+      "paused. Only ready endpoints are served to Prometheus (http_sd) at the controller's\n"
+      "/sd/v1/endpoints.\n\n",
+      endpoints->get_footer()));
+  endpoints->alias("endpoint");
+  endpoints->add_option("APP", args.app, "Show only the endpoints of this app");
+  endpoints->add_flag("-w,--watch", args.watch,
+                      "Print the whole list again each time it changes, until Ctrl-C");
+  endpoints->callback([&] {
+    action = [&](CommandContext& c) { return RunGetEndpoints(c, args.app, args.watch); };
+  });
+}
+
 void AddGet(CLI::App& app, Args& args, Action& action) {
-  CLI::App* get = AddCommand(app, "get", "List apps, nodes or containers",
+  CLI::App* get = AddCommand(app, "get", "List apps, nodes, containers or endpoints",
                              "  microscalectl get apps\n"
                              "  microscalectl get apps checkout-api -o yaml\n"
                              "  microscalectl get nodes -o wide\n"
-                             "  microscalectl get containers --app checkout-api");
+                             "  microscalectl get containers --app checkout-api\n"
+                             "  microscalectl get endpoints checkout-api --watch");
   get->require_subcommand(1);
   CLI::App* apps = AddCommand(*get, "apps", "List apps with their demand and container counts",
                               "  microscalectl get apps\n  microscalectl get apps web -o json");
@@ -206,6 +230,7 @@ void AddGet(CLI::App& app, Args& args, Action& action) {
   containers->callback([&] {
     action = [&](CommandContext& c) { return RunGetContainers(c, args.app, args.node, args.name); };
   });
+  AddGetEndpoints(*get, args, action);
 }
 
 void AddAppCommands(CLI::App& app, Args& args, Action& action) {
@@ -460,8 +485,8 @@ int UsageError(const CLI::App& app, const CLI::ParseError& error, std::ostream& 
 std::optional<int> ParseCommandLine(int argc, const char* const* argv, const CliIo& io,
                                     GlobalOptions& global, Args& args, Action& action) {
   CLI::App app(
-      "microscalectl drives a Microscale controller: apply app manifests, watch apps, nodes\n"
-      "and containers, set demand, cordon and drain nodes.",
+      "microscalectl drives a Microscale controller: apply app manifests, watch apps, nodes,\n"
+      "containers and endpoints, set demand, cordon and drain nodes.",
       "microscalectl");
   app.require_subcommand(1);
   app.fallthrough();

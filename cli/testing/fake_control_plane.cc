@@ -20,6 +20,14 @@ struct FollowWake {
 
 bool ShouldWake(FollowWake* wake) { return *wake->closed || wake->events->size() > wake->sent; }
 
+struct WatchWake {
+  const int* version;
+  int sent;
+  const bool* closed;
+};
+
+bool ShouldWakeWatch(WatchWake* wake) { return *wake->closed || *wake->version != wake->sent; }
+
 }  // namespace
 
 void FakeControlPlane::AddApp(const v1::App& app) {
@@ -40,6 +48,12 @@ void FakeControlPlane::AddContainer(const v1::Container& container) {
 void FakeControlPlane::AddEvent(const v1::Event& event) {
   absl::MutexLock lock(&mu_);
   events_.push_back(event);
+}
+
+void FakeControlPlane::SetEndpoints(const std::vector<v1::Endpoint>& endpoints) {
+  absl::MutexLock lock(&mu_);
+  endpoints_ = endpoints;
+  ++endpoints_version_;
 }
 
 void FakeControlPlane::OnGetApps(std::function<void(std::vector<v1::App>&)> hook) {
@@ -88,6 +102,16 @@ v1::SetDemandRequest FakeControlPlane::last_set_demand() const {
   return last_set_demand_;
 }
 
+int FakeControlPlane::open_endpoint_watches() const {
+  absl::MutexLock lock(&mu_);
+  return open_endpoint_watches_;
+}
+
+v1::ListEndpointsRequest FakeControlPlane::last_list_endpoints() const {
+  absl::MutexLock lock(&mu_);
+  return last_list_endpoints_;
+}
+
 std::string FakeControlPlane::last_authorization() const {
   absl::MutexLock lock(&mu_);
   return last_authorization_;
@@ -114,6 +138,14 @@ v1::App* FakeControlPlane::FindApp(const std::string& name) {
     if (app.spec().name() == name) return &app;
   }
   return nullptr;
+}
+
+v1::EndpointList FakeControlPlane::EndpointsOf(const std::string& app) const {
+  v1::EndpointList list;
+  for (const v1::Endpoint& endpoint : endpoints_) {
+    if (app.empty() || endpoint.app() == app) *list.add_endpoints() = endpoint;
+  }
+  return list;
 }
 
 grpc::Status FakeControlPlane::ApplyApps(grpc::ServerContext* context,
@@ -262,6 +294,33 @@ grpc::Status FakeControlPlane::WatchEvents(grpc::ServerContext* context,
     mu_.AwaitWithTimeout(absl::Condition(&ShouldWake, &wake), absl::Milliseconds(50));
   }
   --open_follow_streams_;
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeControlPlane::ListEndpoints(grpc::ServerContext* context,
+                                             const v1::ListEndpointsRequest* request,
+                                             grpc::ServerWriter<v1::EndpointList>* writer) {
+  absl::MutexLock lock(&mu_);
+  if (grpc::Status failure = Enter(context, "ListEndpoints"); !failure.ok()) return failure;
+  last_list_endpoints_ = *request;
+  if (!request->app().empty() && FindApp(request->app()) == nullptr) {
+    return NotFound("app", request->app());
+  }
+  int sent = endpoints_version_;
+  writer->Write(EndpointsOf(request->app()));
+  if (!request->watch()) return grpc::Status::OK;
+  ++open_endpoint_watches_;
+  while (true) {
+    if (endpoints_version_ != sent) {
+      sent = endpoints_version_;
+      if (!writer->Write(EndpointsOf(request->app()))) break;
+    }
+    if (close_follow_streams_ || context->IsCancelled()) break;
+    WatchWake wake{&endpoints_version_, sent, &close_follow_streams_};
+    // Wakes for a new list or the close; the timeout lets a cancelled client be noticed.
+    mu_.AwaitWithTimeout(absl::Condition(&ShouldWakeWatch, &wake), absl::Milliseconds(50));
+  }
+  --open_endpoint_watches_;
   return grpc::Status::OK;
 }
 

@@ -2,9 +2,10 @@
 // real gRPC server on 127.0.0.1 (a free port), so the CLI's tests exercise the real client,
 // channel and wire format against canned state.
 //
-// It keeps apps, nodes, containers and events in memory, answers the way the contract
-// says the controller does (NOT_FOUND for unknown names, FAILED_PRECONDITION for `demand
-// set` on a non-static app), records what it was asked, and can be told to fail a method.
+// It keeps apps, nodes, containers, endpoints and events in memory, answers the way the
+// contract says the controller does (NOT_FOUND for unknown names, FAILED_PRECONDITION for
+// `demand set` on a non-static app), records what it was asked, and can be told to fail a
+// method.
 // It makes no decisions: status counts change only when a test changes them.
 // Thread-safety: all methods are safe to call concurrently with RPCs being served.
 #ifndef MICROSCALE_CLI_TESTING_FAKE_CONTROL_PLANE_H_
@@ -30,6 +31,9 @@ class FakeControlPlane final : public v1::ControlPlane::Service {
   void AddNode(const v1::Node& node);
   void AddContainer(const v1::Container& container);
   void AddEvent(const v1::Event& event);
+  // Replaces the endpoints ListEndpoints lists (filtered by the request's app, which must
+  // be an app added); every open watch stream is sent the new list.
+  void SetEndpoints(const std::vector<v1::Endpoint>& endpoints);
   // Called with the apps (under the lock) before each GetApps answers, e.g. to let status
   // counts progress from one poll to the next.
   void OnGetApps(std::function<void(std::vector<v1::App>&)> hook);
@@ -38,15 +42,17 @@ class FakeControlPlane final : public v1::ControlPlane::Service {
 
   // Follow streams: sends `event` to every open one (and keeps it for later readers).
   void PublishEvent(const v1::Event& event);
-  // Ends every open follow stream with OK.
+  // Ends every open follow stream (events) and watch stream (endpoints) with OK.
   void CloseFollowStreams();
   int open_follow_streams() const;
+  int open_endpoint_watches() const;
 
   // What was asked.
   int calls(const std::string& method) const;
   v1::ApplyAppsRequest last_apply() const;
   v1::CordonRequest last_cordon() const;
   v1::SetDemandRequest last_set_demand() const;
+  v1::ListEndpointsRequest last_list_endpoints() const;
   // The `authorization` metadata of the last call ("" when it had none).
   std::string last_authorization() const;
   std::vector<v1::App> apps() const;
@@ -68,6 +74,8 @@ class FakeControlPlane final : public v1::ControlPlane::Service {
   grpc::Status Cordon(grpc::ServerContext*, const v1::CordonRequest*, v1::CordonResponse*) override;
   grpc::Status WatchEvents(grpc::ServerContext*, const v1::WatchEventsRequest*,
                            grpc::ServerWriter<v1::Event>*) override;
+  grpc::Status ListEndpoints(grpc::ServerContext*, const v1::ListEndpointsRequest*,
+                             grpc::ServerWriter<v1::EndpointList>*) override;
   grpc::Status Version(grpc::ServerContext*, const v1::VersionRequest*,
                        v1::VersionResponse*) override;
 
@@ -77,20 +85,26 @@ class FakeControlPlane final : public v1::ControlPlane::Service {
   grpc::Status Enter(const grpc::ServerContext* context, const std::string& method)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   v1::App* FindApp(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The endpoints of `app` (all when empty).
+  v1::EndpointList EndpointsOf(const std::string& app) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   std::vector<v1::App> apps_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::Node> nodes_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::Container> containers_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::Event> events_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::Endpoint> endpoints_ ABSL_GUARDED_BY(mu_);
+  int endpoints_version_ ABSL_GUARDED_BY(mu_) = 0;  // counts SetEndpoints calls
   std::function<void(std::vector<v1::App>&)> on_get_apps_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, grpc::Status> failures_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int> calls_ ABSL_GUARDED_BY(mu_);
   v1::ApplyAppsRequest last_apply_ ABSL_GUARDED_BY(mu_);
   v1::CordonRequest last_cordon_ ABSL_GUARDED_BY(mu_);
   v1::SetDemandRequest last_set_demand_ ABSL_GUARDED_BY(mu_);
+  v1::ListEndpointsRequest last_list_endpoints_ ABSL_GUARDED_BY(mu_);
   std::string last_authorization_ ABSL_GUARDED_BY(mu_);
   int open_follow_streams_ ABSL_GUARDED_BY(mu_) = 0;
+  int open_endpoint_watches_ ABSL_GUARDED_BY(mu_) = 0;
   bool close_follow_streams_ ABSL_GUARDED_BY(mu_) = false;
 };
 
