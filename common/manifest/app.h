@@ -179,6 +179,18 @@ struct PortSpec {
   bool operator==(const PortSpec&) const = default;
 };
 
+// A command the engine runs in the container (Docker's own healthcheck); exit 0 is healthy,
+// and `retries` failures in a row make the container unhealthy. With one, a container is
+// ready only while healthy; an unhealthy one is replaced.
+struct HealthCheckSpec {
+  std::vector<std::string> command;  // run directly (exec form); ["/bin/sh", "-c", ...] for a shell
+  double interval_seconds = 5;
+  double timeout_seconds = 3;
+  int32_t retries = 3;
+  double start_period_seconds = 0;  // failures in this time after start do not count
+  bool operator==(const HealthCheckSpec&) const = default;
+};
+
 struct AppSpec {
   std::string name;
   std::map<std::string, std::string> labels;
@@ -197,6 +209,7 @@ struct AppSpec {
   // Only nodes whose agent labels include every pair get this app's containers.
   std::map<std::string, std::string> node_selector;
   std::vector<PortSpec> ports;
+  std::optional<HealthCheckSpec> health_check;  // none: running counts as ready
   bool operator==(const AppSpec&) const = default;
 };
 

@@ -179,6 +179,14 @@ void DemandFromProto(const v1::DemandSpec& p, DemandSpec& d, FieldErrors& errors
 
 }  // namespace
 
+void HealthCheckToProto(const HealthCheckSpec& check, v1::HealthCheck& out) {
+  for (const std::string& arg : check.command) out.add_command(arg);
+  out.set_interval_seconds(check.interval_seconds);
+  out.set_timeout_seconds(check.timeout_seconds);
+  out.set_retries(check.retries);
+  out.set_start_period_seconds(check.start_period_seconds);
+}
+
 v1::AppSpec AppToProto(const AppSpec& app) {
   v1::AppSpec out;
   out.set_name(app.name);
@@ -198,6 +206,7 @@ v1::AppSpec AppToProto(const AppSpec& app) {
   out.set_stop_timeout_seconds(app.stop_timeout_seconds);
   DemandToProto(app.demand, *out.mutable_demand());
   out.mutable_node_selector()->insert(app.node_selector.begin(), app.node_selector.end());
+  if (app.health_check) HealthCheckToProto(*app.health_check, *out.mutable_health_check());
   for (const PortSpec& port : app.ports) {
     v1::PortSpec& p = *out.add_ports();
     p.set_name(port.name);
@@ -231,6 +240,14 @@ absl::StatusOr<AppSpec> AppFromProto(const v1::AppSpec& p) {
   app.node_selector.insert(p.node_selector().begin(), p.node_selector().end());
   for (const v1::PortSpec& port : p.ports())
     app.ports.push_back({port.name(), port.container_port()});
+  if (p.has_health_check()) {
+    const v1::HealthCheck& h = p.health_check();
+    app.health_check = HealthCheckSpec{{h.command().begin(), h.command().end()},
+                                       h.interval_seconds(),
+                                       h.timeout_seconds(),
+                                       h.retries(),
+                                       h.start_period_seconds()};
+  }
   RETURN_IF_ERROR(manifest_internal::AppErrorsToStatus(app, std::move(errors)));
   return app;
 }

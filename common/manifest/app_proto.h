@@ -16,6 +16,8 @@
 namespace microscale {
 
 v1::AppSpec AppToProto(const AppSpec& app);
+// The health check as the AppSpec and ContainerSpec messages carry it.
+void HealthCheckToProto(const HealthCheckSpec& check, v1::HealthCheck& out);
 
 absl::StatusOr<AppSpec> AppFromProto(const v1::AppSpec& proto);
 

@@ -26,6 +26,7 @@ spec:
   stopTimeoutSeconds: 5
   nodeSelector: {zone: a, example.com/disk: ssd}
   ports: [{name: http, containerPort: 8080}, {containerPort: 9100}]
+  healthCheck: {command: [/bin/test, -f, /tmp/ready], intervalSeconds: 2, retries: 5}
   demand:
     source: random
     targetPerContainer: 10

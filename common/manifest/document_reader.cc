@@ -280,6 +280,20 @@ void ReadPorts(MapReader& spec, AppSpec& app) {
   }
 }
 
+void ReadHealthCheck(MapReader& spec, AppSpec& app) {
+  std::optional<MapReader> map =
+      spec.Map("healthCheck",
+               {"command", "intervalSeconds", "timeoutSeconds", "retries", "startPeriodSeconds"});
+  if (!map) return;
+  HealthCheckSpec check;
+  Set(check.command, map->StringList("command"));
+  Set(check.interval_seconds, map->Number("intervalSeconds"));
+  Set(check.timeout_seconds, map->Number("timeoutSeconds"));
+  Set(check.retries, map->Int32("retries", kHealthRetriesRange));
+  Set(check.start_period_seconds, map->Number("startPeriodSeconds"));
+  app.health_check = std::move(check);
+}
+
 void ReadSpec(MapReader& spec, AppSpec& app) {
   Set(app.priority, spec.Int32("priority", kPriorityRange));
   Set(app.image, spec.String("image"));
@@ -297,6 +311,7 @@ void ReadSpec(MapReader& spec, AppSpec& app) {
   Set(app.stop_timeout_seconds, spec.Int32("stopTimeoutSeconds", kStopTimeoutRange));
   ReadDemand(spec, app.demand);
   ReadPorts(spec, app);
+  ReadHealthCheck(spec, app);
 }
 
 }  // namespace
@@ -319,10 +334,10 @@ AppSpec ReadAppDocument(const YAML::Node& document, FieldErrors& errors, bool li
     Set(app.labels, metadata->StringMap("labels"));
   }
   if (!top->Has("spec")) top->Fail("spec", "is required");
-  if (std::optional<MapReader> spec =
-          top->Map("spec", {"priority", "image", "command", "env", "network", "resources",
-                            "replicas", "preemptible", "preemption", "standby",
-                            "stopTimeoutSeconds", "demand", "nodeSelector", "ports"})) {
+  if (std::optional<MapReader> spec = top->Map(
+          "spec", {"priority", "image", "command", "env", "network", "resources", "replicas",
+                   "preemptible", "preemption", "standby", "stopTimeoutSeconds", "demand",
+                   "nodeSelector", "ports", "healthCheck"})) {
     ReadSpec(*spec, app);
   }
   return app;

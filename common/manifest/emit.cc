@@ -110,6 +110,14 @@ json SpecToJson(const AppSpec& app) {
   if (!app.command.empty()) spec["command"] = app.command;
   if (!app.env.empty()) spec["env"] = app.env;
   if (!app.node_selector.empty()) spec["nodeSelector"] = app.node_selector;
+  if (app.health_check) {
+    const HealthCheckSpec& h = *app.health_check;
+    spec["healthCheck"] = {{"command", h.command},
+                           {"intervalSeconds", h.interval_seconds},
+                           {"timeoutSeconds", h.timeout_seconds},
+                           {"retries", h.retries},
+                           {"startPeriodSeconds", h.start_period_seconds}};
+  }
   if (!app.ports.empty()) {
     json ports = json::array();
     for (const PortSpec& port : app.ports) {

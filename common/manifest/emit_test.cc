@@ -27,6 +27,7 @@ AppSpec Sample() {
   app.preemption = PreemptionMode::kPause;
   app.node_selector = {{"zone", "a"}, {"example.com/disk", "ssd"}};
   app.ports = {{"http", 8080}, {"", 9100}};
+  app.health_check = HealthCheckSpec{{"/bin/test", "-f", "/tmp/ready"}, 2, 3, 5, 0};
   app.demand.source = DemandSourceKind::kHttpJson;
   app.demand.target_per_container = 0.1;
   app.demand.scale_down_delay_seconds = 30;
@@ -46,6 +47,8 @@ TEST(AppToJson, WritesTheManifestShape) {
   EXPECT_EQ(j["spec"]["replicas"]["max"], 20);
   EXPECT_EQ(j["spec"]["preemption"], "pause");
   EXPECT_EQ(j["spec"]["nodeSelector"]["example.com/disk"], "ssd");
+  EXPECT_EQ(j["spec"]["healthCheck"]["command"][2], "/tmp/ready");
+  EXPECT_EQ(j["spec"]["healthCheck"]["retries"], 5);
   EXPECT_EQ(j["spec"]["ports"],
             json::parse(R"([{"name":"http","containerPort":8080},{"containerPort":9100}])"));
   EXPECT_EQ(j["spec"]["stopTimeoutSeconds"], 10);

@@ -215,7 +215,7 @@ TEST(ParseManifests, ReportsEveryErrorOfEveryDocument) {
   EXPECT_EQ(std::string(apps.status().message()),
             "document 2 (checkout-api): spec.colour: unknown field (known fields: priority, image, "
             "command, env, network, resources, replicas, preemptible, preemption, standby, "
-            "stopTimeoutSeconds, demand, nodeSelector, ports)\n"
+            "stopTimeoutSeconds, demand, nodeSelector, ports, healthCheck)\n"
             "document 2 (checkout-api): spec.priority: must be between 1 and 1000 (got integer 0)\n"
             "document 2 (checkout-api): spec.replicas.max: must be >= spec.replicas.min (5)\n"
             "document 3: apiVersion: must be microscale.io/v1 (got \"v1\")\n"

@@ -115,6 +115,27 @@ void CheckScaling(const AppSpec& spec, SpecChecker& c) {
   CheckLabels("spec.nodeSelector", spec.node_selector, c);
 }
 
+void CheckHealthCheck(const AppSpec& spec, SpecChecker& c) {
+  if (!spec.health_check) return;
+  const HealthCheckSpec& h = *spec.health_check;
+  if (h.command.empty() || h.command.front().empty()) {
+    c.Fail("spec.healthCheck.command",
+           "is required: the command the engine runs in the container, exit 0 meaning "
+           "healthy, e.g. [\"/bin/sh\", \"-c\", \"test -f /tmp/ready\"]");
+  }
+  c.AtMost("spec.healthCheck.command", h.command.size(), kMaxCommandArgs, "arguments");
+  for (size_t i = 0; i < h.command.size(); ++i) {
+    c.Check(IndexPath("spec.healthCheck.command", i), NulProblem(h.command[i]));
+  }
+  // The engine takes durations of at least 1 ms.
+  c.Number("spec.healthCheck.intervalSeconds", h.interval_seconds, 0.001, false,
+           kMaxIntervalSeconds);
+  c.Number("spec.healthCheck.timeoutSeconds", h.timeout_seconds, 0.001, false, kMaxTimeoutSeconds);
+  c.Int("spec.healthCheck.retries", h.retries, kHealthRetriesRange);
+  c.Number("spec.healthCheck.startPeriodSeconds", h.start_period_seconds, 0, false,
+           kMaxDelaySeconds);
+}
+
 // Names and numbers unique; none with network none, which has nothing to publish on.
 void CheckPorts(const AppSpec& spec, SpecChecker& c) {
   c.AtMost("spec.ports", spec.ports.size(), kMaxPorts, "ports");
@@ -332,6 +353,7 @@ void ValidateSpec(const AppSpec& spec, FieldErrors& errors) {
   CheckContainer(spec, c);
   CheckScaling(spec, c);
   CheckPorts(spec, c);
+  CheckHealthCheck(spec, c);
   CheckDemand(spec.demand, c);
 }
 

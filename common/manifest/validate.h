@@ -27,6 +27,7 @@ inline constexpr IntRange kStopTimeoutRange{0, 3600};
 inline constexpr IntRange kAfterFailuresRange{1, 1000000};
 inline constexpr IntRange kRedisDatabaseRange{0, 15};
 inline constexpr IntRange kPortRange{1, 65535};
+inline constexpr IntRange kHealthRetriesRange{1, 100};
 inline constexpr double kMaxIntervalSeconds = 3600;
 inline constexpr double kMaxTimeoutSeconds = 3600;
 inline constexpr double kMaxDelaySeconds = 86400;

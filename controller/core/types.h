@@ -51,6 +51,9 @@ struct ContainerInfo {
   // hold these until gone); the app's spec is used otherwise.
   std::optional<Resources> resources;
   int32_t published_ports = 0;  // host ports it holds; likewise only read once its app is gone
+  // Passes its app's health check (always, for an app without one): a running container
+  // counts as ready only then.
+  bool healthy = true;
 };
 
 enum class CommandKind { kStart, kStop, kPause, kResume };
@@ -100,6 +103,7 @@ struct AppAllocation {
   int32_t desired = 0;      // the wanted count, clamped to [min, max]
   int32_t allocated = 0;    // containers the allocation gives the app (active after the plan)
   int32_t running = 0;      // reported running on Ready nodes now
+  int32_t ready = 0;        // of which healthy (all of them for an app without a health check)
   int32_t starting = 0;     // reported starting (or start in flight) on Ready nodes now
   int32_t paused = 0;       // paused after the plan (standby included)
   int32_t standby = 0;      // of which warm standby

@@ -181,6 +181,7 @@ class Classifier {
     s.initial = s.target = state;
     a.next_ordinal = std::max(a.next_ordinal, s.ordinal + 1);
     if (state == ContainerState::kRunning) ++a.figures.running;
+    if (state == ContainerState::kRunning && c.healthy) ++a.figures.ready;
     if (state == ContainerState::kStarting) ++a.figures.starting;
     return AddSlot(w_, s);
   }

@@ -145,7 +145,8 @@ std::vector<std::pair<std::string, absl::Duration>> AppTable::RecordAllocations(
     AppEntry& entry = it->second;
     entry.allocation = allocation;
     if (allocation.next_ordinal > entry.next_ordinal) entry.next_ordinal = allocation.next_ordinal;
-    bool settled = allocation.running == allocation.allocated && allocation.starting == 0 &&
+    // Demand is served by ready containers: the reaction ends when the allocation is ready.
+    bool settled = allocation.ready == allocation.allocated && allocation.starting == 0 &&
                    allocation.allocated == allocation.desired;
     if (entry.reaction_since && settled) {
       reactions.emplace_back(allocation.app, now - *entry.reaction_since);
@@ -175,6 +176,7 @@ v1::AppStatus StatusOf(const AppEntry& entry) {
   status.set_desired(entry.desired);
   status.set_allocated(entry.allocation.allocated);
   status.set_running(entry.allocation.running);
+  status.set_ready(entry.allocation.ready);
   status.set_paused(entry.allocation.paused);
   status.set_standby(entry.allocation.standby);
   if (entry.arrival_rate) status.set_arrival_rate(*entry.arrival_rate);

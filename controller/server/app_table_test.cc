@@ -41,6 +41,7 @@ core::AppAllocation Allocation(const std::string& app, int32_t desired, int32_t 
   a.desired = desired;
   a.allocated = allocated;
   a.running = running;
+  a.ready = running;  // no health check: every running container is ready
   a.starting = starting;
   return a;
 }
@@ -224,6 +225,10 @@ TEST_F(AppTableTest, RecordAllocationsReportsTheScaleReactionOnceSettled) {
   clock_.Advance(absl::Milliseconds(300));
   EXPECT_THAT(table_.RecordAllocations({Allocation("web", 2, 2, 1, 1)}, clock_.Now()), IsEmpty())
       << "one still starting";
+  core::AppAllocation unhealthy = Allocation("web", 2, 2, 2);
+  unhealthy.ready = 1;
+  EXPECT_THAT(table_.RecordAllocations({unhealthy}, clock_.Now()), IsEmpty())
+      << "both run, one is not ready yet: demand is served by ready containers";
   clock_.Advance(absl::Milliseconds(200));
   core::AppAllocation done = Allocation("web", 2, 2, 2);
   done.next_ordinal = 2;

@@ -1,5 +1,7 @@
 #include "controller/server/container_spec.h"
 
+#include "common/manifest/app_proto.h"
+
 namespace microscale {
 
 v1::ContainerSpec ContainerSpecFor(const AppSpec& app, bool start_paused) {
@@ -14,6 +16,7 @@ v1::ContainerSpec ContainerSpecFor(const AppSpec& app, bool start_paused) {
   spec.set_priority(app.priority);
   spec.set_stop_timeout_seconds(app.stop_timeout_seconds);
   spec.set_start_paused(start_paused);
+  if (app.health_check) HealthCheckToProto(*app.health_check, *spec.mutable_health_check());
   for (const PortSpec& port : app.ports) {
     v1::PortSpec& p = *spec.add_ports();
     p.set_name(port.name);

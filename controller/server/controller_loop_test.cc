@@ -381,11 +381,16 @@ TEST_F(ControllerLoopTest, EndpointsFollowContainersAndAStoppedOneLeavesBeforeIt
   ASSERT_TRUE(watch->Read(&watched));
   EXPECT_EQ(ReadyInstances(watched).size(), 3u);
   std::atomic<bool> polling{true};
+  absl::Mutex polls_mu;
   std::vector<std::pair<absl::Time, std::set<std::string>>> polls;
   std::thread poller([&] {
     while (polling) {
       const absl::Time asked = absl::Now();
-      polls.emplace_back(asked, ReadyInstances(list("web")));
+      std::set<std::string> ready = ReadyInstances(list("web"));
+      {
+        absl::MutexLock lock(&polls_mu);
+        polls.emplace_back(asked, std::move(ready));
+      }
       absl::SleepFor(absl::Milliseconds(10));  // well inside the API's rate limit
     }
   });
@@ -411,10 +416,18 @@ TEST_F(ControllerLoopTest, EndpointsFollowContainersAndAStoppedOneLeavesBeforeIt
   EXPECT_TRUE(watch_saw_one) << "the watch sends the list again when it changes";
   watch_context.TryCancel();
   watch->Finish().IgnoreError();
+  ASSERT_EQ(n1.Stops().size(), 2u);
+  absl::Time last_stop = absl::InfinitePast();
+  for (const std::string& stopped : n1.Stops()) {
+    last_stop = std::max(last_stop, n1.StopReceivedAt(stopped).value_or(absl::InfinitePast()));
+  }
+  ASSERT_TRUE(WaitUntil([&] {
+    absl::MutexLock lock(&polls_mu);
+    return !polls.empty() && polls.back().first > last_stop;
+  }));
   std::move(stop_polling).Invoke();
 
   // Every list asked for after a stop reached the agent leaves that container out.
-  ASSERT_EQ(n1.Stops().size(), 2u);
   int after_stops = 0;
   for (const std::string& stopped : n1.Stops()) {
     std::optional<absl::Time> stop = n1.StopReceivedAt(stopped);
@@ -444,6 +457,49 @@ TEST_F(ControllerLoopTest, EndpointsFollowContainersAndAStoppedOneLeavesBeforeIt
   sd = http.Get("/sd/v1/endpoints?app=nope");
   ASSERT_TRUE(sd);
   EXPECT_EQ(sd->status, 404);
+}
+
+TEST_F(ControllerLoopTest, AHealthCheckGatesReadinessAndAnUnhealthyContainerIsReplaced) {
+  FakeAgent& n1 = AddAgent("n1");
+  v1::AppSpec web = StaticApp("web", 1, 10);
+  web.add_ports()->set_container_port(8080);
+  v1::HealthCheck& check = *web.mutable_health_check();
+  check.add_command("/bin/test");
+  check.add_command("-f");
+  check.add_command("/tmp/ready");
+  check.set_interval_seconds(1);
+  check.set_timeout_seconds(1);
+  check.set_retries(2);
+  ASSERT_TRUE(Apply({web}).ok());
+  ASSERT_TRUE(SetDemand("web", 1).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Running("web") == 1; }));
+  const std::string first = n1.Starts().front();
+  // Running, but not healthy yet: not ready, and not served.
+  ASSERT_TRUE(WaitUntil([&] { return GetApp("web").status().running() == 1; }));
+  EXPECT_EQ(GetApp("web").status().ready(), 0);
+  auto ready_endpoints = [&] {
+    v1::ListEndpointsRequest request;
+    grpc::ClientContext context;
+    std::unique_ptr<grpc::ClientReader<v1::EndpointList>> reader =
+        api_->ListEndpoints(&context, request);
+    v1::EndpointList list;
+    EXPECT_TRUE(reader->Read(&list));
+    reader->Finish().IgnoreError();
+    return ReadyInstances(list);
+  };
+  EXPECT_TRUE(ready_endpoints().empty());
+
+  n1.SetHealth(first, v1::HEALTH_HEALTHY);
+  ASSERT_TRUE(WaitUntil([&] { return GetApp("web").status().ready() == 1; }));
+  EXPECT_EQ(ready_endpoints(), std::set<std::string>{first});
+
+  // Unhealthy: stopped and replaced by a new instance, with an event that says why.
+  n1.SetHealth(first, v1::HEALTH_UNHEALTHY);
+  ASSERT_TRUE(WaitUntil([&] { return n1.Stops() == std::vector<std::string>{first}; }));
+  ASSERT_TRUE(WaitUntil([&] { return n1.Starts().size() == 2 && Running("web") == 1; }));
+  EXPECT_NE(n1.Starts().back(), first);
+  EXPECT_TRUE(HasEvent("Unhealthy", "app/web", "replacing " + first));
+  EXPECT_EQ(GetApp("web").status().ready(), 0) << "the replacement is not healthy yet";
 }
 
 TEST_F(ControllerLoopTest, TwoHostNetworkAppsSharingAPortAreRefusedWithNothingApplied) {

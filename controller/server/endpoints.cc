@@ -43,7 +43,8 @@ std::vector<v1::Endpoint> BuildEndpoints(const std::vector<NodeView>& nodes,
       auto spec = apps.find(container.app());
       if (spec == apps.end() || spec->second->ports.empty()) continue;  // app gone or portless
       if (host.empty()) host = EndpointHost(node.advertise_address, node.address);
-      const bool ready = state == v1::CONTAINER_STATE_RUNNING &&
+      const bool healthy = !spec->second->health_check || container.health() == v1::HEALTH_HEALTHY;
+      const bool ready = state == v1::CONTAINER_STATE_RUNNING && healthy &&
                          node.health == NodeHealth::kReady && !leaving.contains(instance);
       for (const v1::PublishedPort& port : container.ports()) {
         v1::Endpoint& e = out.emplace_back();

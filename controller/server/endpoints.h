@@ -3,10 +3,11 @@
 // Prometheus http_sd list at /sd/v1/endpoints.
 //
 // One endpoint per published port of each container of an app that declares ports, on a
-// Ready or briefly unreachable node. It is ready when the container runs, its node is
-// Ready, and no stop or pause has been sent for it: a container being stopped leaves the
-// ready list before its stop reaches the agent, so traffic drains first. The host is the
-// node's advertised address, else the address its agent connects from. Pure functions.
+// Ready or briefly unreachable node. It is ready when the container runs, passes the app's
+// health check if it has one, its node is Ready, and no stop or pause has been sent for it: a
+// container being stopped leaves the ready list before its stop reaches the agent, so traffic
+// drains first. The host is the node's advertised address, else the address its agent connects
+// from. Pure functions.
 #ifndef MICROSCALE_CONTROLLER_SERVER_ENDPOINTS_H_
 #define MICROSCALE_CONTROLLER_SERVER_ENDPOINTS_H_
 

@@ -54,6 +54,7 @@ bool NodeRegistry::OnHeartbeat(const std::string& node, const v1::Heartbeat& hea
   for (auto a = reported.begin(), b = view.containers.begin(); !changed && a != reported.end();
        ++a, ++b) {
     changed = a->first != b->first || a->second.state() != b->second.state() ||
+              a->second.health() != b->second.health() ||
               a->second.container_id() != b->second.container_id();
   }
   view.containers = std::move(reported);

@@ -63,7 +63,7 @@ class NodeRegistry {
   // Forgets the connection if it is still the node's current one.
   void Unregister(const std::string& node, const AgentConnection* connection, absl::Time now);
 
-  // Returns true when the heartbeat changed what the node runs (instances or their states)
+  // Returns true when the heartbeat changed what the node runs (instances, their states or health)
   // or brought a NotReady node back: an unchanged heartbeat only refreshes liveness.
   bool OnHeartbeat(const std::string& node, const v1::Heartbeat& heartbeat, absl::Time now);
   void OnContainer(const std::string& node, const v1::Container& container, absl::Time now);

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/log.h"
 #include "controller/core/decide.h"
 #include "controller/server/container_spec.h"
@@ -335,9 +336,16 @@ void Reconciler::OnCommandResult(const InFlightCommand& command, const v1::Comma
 
 core::ClusterState Reconciler::BuildState(const std::vector<NodeView>& nodes,
                                           const std::vector<InFlightCommand>& pending,
-                                          std::vector<v1::Container>* exited) const {
+                                          std::vector<v1::Container>* exited,
+                                          std::vector<v1::Container>* unhealthy) const {
   core::ClusterState state;
   state.apps = deps_.apps.Inputs();
+  std::set<std::string> checked_apps;  // apps with a health check
+  for (const core::AppInput& app : state.apps) {
+    if (app.spec.health_check) checked_apps.insert(app.spec.name);
+  }
+  std::set<std::string> commanded;  // instances with a command in flight
+  for (const InFlightCommand& command : pending) commanded.insert(command.instance);
   std::set<std::string> seen_nodes;
   absl::MutexLock lock(&mu_);
   // A standby start in flight ends paused; the agent may report the container running for
@@ -379,6 +387,16 @@ core::ClusterState Reconciler::BuildState(const std::vector<NodeView>& nodes,
                     : *s;
       c.standby = standby_.contains(instance);
       c.published_ports = container.ports_size();
+      if (checked_apps.contains(c.app)) {
+        c.healthy = container.health() == v1::HEALTH_HEALTHY;
+        if (container.health() == v1::HEALTH_UNHEALTHY &&
+            c.state == core::ContainerState::kRunning && !commanded.contains(instance)) {
+          c.state = core::ContainerState::kStopping;  // replaced: see ReplaceUnhealthy
+          v1::Container gone = container;
+          gone.set_node(node.name);
+          unhealthy->push_back(std::move(gone));
+        }
+      }
       state.containers.push_back(std::move(c));
     }
   }
@@ -415,8 +433,8 @@ void Reconciler::ReconcileOnce() {
   // registry before it completes the command, so each command shows up in one or the other.
   std::vector<InFlightCommand> pending = deps_.tracker.Pending();
   std::vector<NodeView> nodes = deps_.nodes.Snapshot(now);
-  std::vector<v1::Container> exited;
-  core::ClusterState state = BuildState(nodes, pending, &exited);
+  std::vector<v1::Container> exited, unhealthy;
+  core::ClusterState state = BuildState(nodes, pending, &exited, &unhealthy);
   ForgetGoneStandby(state);
   core::Plan plan = core::Decide(state, core::DecideOptions{options_.placement});
   // Instance ids are reserved durably before any start uses them: a controller killed
@@ -424,6 +442,7 @@ void Reconciler::ReconcileOnce() {
   PersistOrdinals(plan);
   // Exits first: a crash puts its app's starts on hold before this pass's starts go out.
   CleanUpExited(exited, now);
+  ReplaceUnhealthy(unhealthy, now);
   Execute(plan, state, now);
   ResumeStalledStarts(nodes, pending, plan, now);
   Persist(state);
@@ -633,6 +652,25 @@ void Reconciler::ResumeStalledStarts(const std::vector<NodeView>& nodes,
                 {{"instance", instance}, {"node", node.name}});
       }
     }
+  }
+}
+
+void Reconciler::ReplaceUnhealthy(const std::vector<v1::Container>& unhealthy, absl::Time now) {
+  std::map<std::string, std::vector<std::string>> by_app;
+  for (const v1::Container& container : unhealthy) {
+    if (!Send(core::Command{core::CommandKind::kStop, container.instance(), container.app(),
+                            container.node(), core::CommandReason::kScaleDown},
+              now)) {
+      continue;
+    }
+    by_app[container.app()].push_back(container.instance());
+  }
+  for (const auto& [app, instances] : by_app) {
+    std::optional<AppEntry> entry = deps_.apps.Get(app);
+    const int retries = entry && entry->spec.health_check ? entry->spec.health_check->retries : 0;
+    deps_.events.Add(now, "Unhealthy", "app/" + app,
+                     absl::StrCat("replacing ", absl::StrJoin(instances, ", "),
+                                  ": the health check failed ", retries, " times in a row"));
   }
 }
 

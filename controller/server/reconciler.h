@@ -121,9 +121,15 @@ class Reconciler {
   bool StartHeld(const std::string& app, absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Ends the crash loops that are over: their condition and backoff gauge go.
   void EndCrashLoops(absl::Time now);
+  // `exited`: containers reported exited. `unhealthy`: running containers that fail their
+  // app's health check with no command in flight; they are counted as stopping (held, not
+  // counted), so the plan places their replacements.
   core::ClusterState BuildState(const std::vector<NodeView>& nodes,
                                 const std::vector<InFlightCommand>& pending,
-                                std::vector<v1::Container>* exited) const;
+                                std::vector<v1::Container>* exited,
+                                std::vector<v1::Container>* unhealthy) const;
+  // Stops the unhealthy containers BuildState found, with an Unhealthy event for each app.
+  void ReplaceUnhealthy(const std::vector<v1::Container>& unhealthy, absl::Time now);
   void Execute(const core::Plan& plan, const core::ClusterState& state, absl::Time now);
   // The commands of one pass, written per node at the end with one flush for each node (a
   // write per command, each waiting for the transport, was most of a large step's time);

@@ -189,6 +189,8 @@ v1::CommandResult FakeAgent::Start(const v1::StartContainer& start) {
     c.set_state(start.spec().start_paused() ? v1::CONTAINER_STATE_PAUSED
                                             : v1::CONTAINER_STATE_RUNNING);
     c.set_standby(start.spec().start_paused());
+    // The engine checks health from the start: not healthy yet.
+    if (start.spec().has_health_check()) c.set_health(v1::HEALTH_STARTING);
     // Published as an agent would: bridge ports on host ports of their own, host ones as is.
     for (const v1::PortSpec& port : start.spec().ports()) {
       v1::PublishedPort& p = *c.add_ports();
@@ -259,6 +261,16 @@ int FakeAgent::Running(const std::string& app) const {
 std::vector<std::string> FakeAgent::Starts() const {
   absl::MutexLock lock(&mu_);
   return starts_;
+}
+
+void FakeAgent::SetHealth(const std::string& instance, v1::Health health) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = containers_.find(instance);
+    if (it == containers_.end()) return;
+    it->second.set_health(health);
+  }
+  HeartbeatNow();
 }
 
 std::optional<absl::Time> FakeAgent::StopReceivedAt(const std::string& instance) const {

@@ -78,6 +78,8 @@ class FakeAgent {
   // Every Start and Stop received, by instance id, in arrival order (repeats included).
   std::vector<std::string> Starts() const;
   std::vector<std::string> Stops() const;
+  // Sets a held container's health (as the engine's health check would) and heartbeats.
+  void SetHealth(const std::string& instance, v1::Health health);
   // When the first Stop of `instance` arrived (wall clock), if one did.
   std::optional<absl::Time> StopReceivedAt(const std::string& instance) const;
   // The Syncs received, one per connection so far.
