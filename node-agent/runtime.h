@@ -25,7 +25,10 @@
 namespace microscale {
 
 // Receives container events (started, exited with code, OOM-killed, paused, resumed,
-// removed) from the runtime's own watcher thread.
+// removed) from the runtime's own watcher thread. A change of health of a container started
+// with a health check comes as an event of kind KIND_UNSPECIFIED whose container carries its
+// identity, state and new health; the agent reports it in a heartbeat sent at once (no
+// ContainerEvent kind on the wire means it).
 using ContainerEventSink = std::function<void(const v1::ContainerEvent&)>;
 
 class ContainerRuntime {

@@ -64,6 +64,7 @@ struct AgentSession::Connection {
   Outbox outbox;
   absl::Mutex mu;
   bool refresh_requested ABSL_GUARDED_BY(mu) = false;
+  bool heartbeat_requested ABSL_GUARDED_BY(mu) = false;  // send one now, no need to list
   bool done ABSL_GUARDED_BY(mu) = false;
 };
 
@@ -270,12 +271,13 @@ void AgentSession::HeartbeatLoop(Connection& conn) {
     {
       absl::MutexLock lock(&conn.mu);
       auto wake = [&conn]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(conn.mu) {
-        return conn.done || conn.refresh_requested;
+        return conn.done || conn.refresh_requested || conn.heartbeat_requested;
       };
       conn.mu.AwaitWithDeadline(absl::Condition(&wake), next);
       if (conn.done) return;
       refresh = conn.refresh_requested;
       conn.refresh_requested = false;
+      conn.heartbeat_requested = false;
     }
     absl::Status listed = RefreshTable(/*wait_for_slot=*/refresh);
     if (!listed.ok()) LogWarn("cannot list containers", {{"error", listed}});
@@ -380,6 +382,18 @@ void AgentSession::Report(const std::string& command_id, const std::string& type
 
 void AgentSession::OnRuntimeEvent(const v1::ContainerEvent& event) {
   table_.ApplyEvent(event);
+  if (event.kind() == v1::ContainerEvent::KIND_UNSPECIFIED) {
+    // A health change: the controller learns it from the table, in a heartbeat sent now.
+    std::shared_ptr<Connection> conn;
+    {
+      absl::MutexLock lock(&mu_);
+      conn = current_;
+    }
+    if (conn == nullptr) return;
+    absl::MutexLock lock(&conn->mu);
+    conn->heartbeat_requested = true;
+    return;
+  }
   v1::AgentMessage message;
   *message.mutable_event() = event;
   StampNode(message.mutable_event()->mutable_container());

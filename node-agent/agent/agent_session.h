@@ -4,9 +4,10 @@
 // (node, capacity, labels, version, runtime, cluster and every managed container, which is
 // how a restarted agent adopts what it finds), a Heartbeat with the container states every
 // `heartbeat_interval`, a CommandResult per command and every runtime ContainerEvent as it
-// comes. Start/Stop/Pause/Resume run on a small worker pool, idempotent by instance, with
-// at most `max_runtime_calls` runtime calls in flight. Sync makes the next heartbeat a fresh
-// listing of every managed container; the agent never stops anything on its own.
+// comes, except a change of health (an event of no kind, runtime.h), which goes out in a
+// heartbeat sent at once. Start/Stop/Pause/Resume run on a small worker pool, idempotent by
+// instance, with at most `max_runtime_calls` runtime calls in flight. Sync makes the next heartbeat
+// a fresh listing of every managed container; the agent never stops anything on its own.
 //
 // When the stream is lost the session redials with jittered exponential backoff and keeps
 // every container running. Thread-safety: Run() on one thread; Shutdown() and connected()

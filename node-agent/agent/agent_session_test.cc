@@ -292,6 +292,30 @@ TEST_F(AgentSessionTest, RuntimeEventsAreForwardedAndShowInHeartbeats) {
   }));
 }
 
+// No ContainerEvent kind means "health changed": the agent sends a heartbeat at once,
+// long before the next one is due, and no event.
+TEST_F(AgentSessionTest, AHealthChangeGoesOutInAHeartbeatAtOnce) {
+  v1::Container web = Running("web-1", "web");
+  web.set_health(v1::HEALTH_STARTING);
+  runtime_.AddExisting(web);
+  AgentSessionOptions options = Options();
+  options.heartbeat_interval = absl::Hours(1);
+  StartAgent(options);
+  ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) { return CountHellos(m) == 1; }));
+  ASSERT_TRUE(Eventually([&] { return session_->connected(); }));
+  web.set_health(v1::HEALTH_HEALTHY);
+  runtime_.AddExisting(web);  // what the engine now lists
+  v1::ContainerEvent healthy;
+  *healthy.mutable_container() = web;
+  runtime_.Emit(healthy);
+  ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) {
+    return CountHeartbeats(m) == 1 && m.back().has_heartbeat() &&
+           m.back().heartbeat().containers_size() == 1 &&
+           m.back().heartbeat().containers(0).health() == v1::HEALTH_HEALTHY;
+  }));
+  for (const v1::AgentMessage& m : gateway_.received()) EXPECT_FALSE(m.has_event());
+}
+
 TEST_F(AgentSessionTest, SyncReportsUnwantedContainersAndStopsNothing) {
   runtime_.AddExisting(Running("web-1", "web"));
   runtime_.AddExisting(Running("stray-9", "old"));

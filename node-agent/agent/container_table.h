@@ -31,7 +31,8 @@ class ContainerTable {
   void Upsert(const v1::Container& container);
   void Remove(const std::string& instance);
   // Started/resumed -> running, paused -> paused, exited/OOM-killed -> exited with the
-  // exit code, removed -> gone. Fields of the event's container overwrite known ones.
+  // exit code, removed -> gone; an event of no kind (a health change) changes only what its
+  // container carries. Fields of the event's container overwrite known ones.
   void ApplyEvent(const v1::ContainerEvent& event);
 
   std::optional<v1::Container> Find(const std::string& instance) const;

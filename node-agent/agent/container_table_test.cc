@@ -63,6 +63,29 @@ TEST(ContainerTable, EventsMoveStates) {
   EXPECT_EQ(table.Find("b")->state(), v1::CONTAINER_STATE_RUNNING);
 }
 
+// A health change comes as an event of no kind: it changes the health, and a paused
+// container's events (which carry none) keep it.
+TEST(ContainerTable, HealthChangesAndOutlivesAPause) {
+  ContainerTable table;
+  v1::Container c = Make("a", v1::CONTAINER_STATE_RUNNING);
+  c.set_health(v1::HEALTH_STARTING);
+  table.Upsert(c);
+  v1::ContainerEvent event;
+  event.mutable_container()->set_instance("a");
+  event.mutable_container()->set_state(v1::CONTAINER_STATE_RUNNING);
+  event.mutable_container()->set_health(v1::HEALTH_HEALTHY);
+  table.ApplyEvent(event);
+  EXPECT_EQ(table.Find("a")->health(), v1::HEALTH_HEALTHY);
+  EXPECT_EQ(table.Find("a")->state(), v1::CONTAINER_STATE_RUNNING);
+  EXPECT_EQ(table.Find("a")->app(), "web");
+  v1::ContainerEvent paused;
+  paused.set_kind(v1::ContainerEvent::PAUSED);
+  paused.mutable_container()->set_instance("a");
+  table.ApplyEvent(paused);
+  EXPECT_EQ(table.Find("a")->state(), v1::CONTAINER_STATE_PAUSED);
+  EXPECT_EQ(table.Find("a")->health(), v1::HEALTH_HEALTHY);
+}
+
 // Docker events carry the container's labels, so its ports too: they replace the known
 // ports rather than adding to them, and an event without ports keeps them.
 TEST(ContainerTable, EventsKeepThePortsOnce) {

@@ -1,11 +1,14 @@
 #include "node-agent/docker/container_mapping.h"
 
 #include <algorithm>
+#include <cmath>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/strings.h"
 
 namespace microscale::docker {
@@ -26,6 +29,25 @@ void FillIdentity(const LabelMap& labels, std::string_view node, v1::Container* 
   }
 }
 
+// The engine refuses a health check duration below 1 ms (other than 0, its default); the
+// upper bound keeps the nanoseconds far from overflow.
+int64_t HealthcheckNanos(double seconds) {
+  if (!(seconds > 0)) return 0;  // also NaN
+  constexpr double kMin = 1e-3;
+  constexpr double kMax = 24 * 3600;
+  return static_cast<int64_t>(std::llround(std::clamp(seconds, kMin, kMax) * 1e9));
+}
+
+// "health_status: healthy" -> "healthy"; "" for any other action.
+std::string_view HealthStatusAction(std::string_view action) {
+  constexpr std::string_view kPrefix = "health_status";
+  if (action.substr(0, kPrefix.size()) != kPrefix) return "";
+  absl::string_view rest = ToAbsl(action.substr(kPrefix.size()));
+  if (!absl::ConsumePrefix(&rest, ":")) return "";
+  rest = absl::StripAsciiWhitespace(rest);
+  return {rest.data(), rest.size()};
+}
+
 bool ParsePort(absl::string_view text, int* port) {
   return absl::SimpleAtoi(text, port) && *port >= 1 && *port <= 65535;
 }
@@ -44,6 +66,12 @@ constexpr EventKind kEventKinds[] = {
     {"unpause", v1::ContainerEvent::RESUMED, v1::CONTAINER_STATE_RUNNING},
     {"destroy", v1::ContainerEvent::REMOVED, v1::CONTAINER_STATE_EXITED},
 };
+
+// The health of a container with our check: the engine's, or STARTING when it names none.
+v1::Health CheckedHealth(std::string_view docker_health) {
+  v1::Health health = HealthFromDocker(docker_health);
+  return health == v1::HEALTH_UNSPECIFIED ? v1::HEALTH_STARTING : health;
+}
 
 }  // namespace
 
@@ -102,7 +130,21 @@ CreateContainerRequest BuildCreateRequest(std::string_view instance, const v1::C
   }
   r.stop_timeout_seconds = spec.stop_timeout_seconds();
   r.no_new_privileges = true;
+  r.healthcheck = ToHealthcheck(spec.health_check());
+  if (r.healthcheck) r.labels[kLabelHealthCheck] = "true";
   return r;
+}
+
+std::optional<HealthcheckConfig> ToHealthcheck(const v1::HealthCheck& check) {
+  if (check.command().empty()) return std::nullopt;
+  HealthcheckConfig out;
+  out.test.emplace_back("CMD");
+  out.test.insert(out.test.end(), check.command().begin(), check.command().end());
+  out.interval_ns = HealthcheckNanos(check.interval_seconds());
+  out.timeout_ns = HealthcheckNanos(check.timeout_seconds());
+  out.start_period_ns = HealthcheckNanos(check.start_period_seconds());
+  out.retries = std::max(check.retries(), 0);
+  return out;
 }
 
 std::string FormatPortsLabel(const std::vector<v1::PublishedPort>& ports) {
@@ -146,6 +188,25 @@ bool IsLive(std::string_view docker_state) {
   return docker_state == "running" || docker_state == "paused" || docker_state == "restarting";
 }
 
+v1::Health HealthFromDocker(std::string_view docker_health) {
+  if (docker_health == "starting") return v1::HEALTH_STARTING;
+  if (docker_health == "healthy") return v1::HEALTH_HEALTHY;
+  if (docker_health == "unhealthy") return v1::HEALTH_UNHEALTHY;
+  return v1::HEALTH_UNSPECIFIED;
+}
+
+bool HasHealthCheck(const LabelMap& labels) { return LabelOr(labels, kLabelHealthCheck) == "true"; }
+
+v1::Health HealthOf(const ContainerDetails& details) {
+  const int retries = details.health_retries > 0 ? details.health_retries : 3;
+  if (details.health != "unhealthy" || details.health_failing_streak >= retries) {
+    return CheckedHealth(details.health);
+  }
+  const std::vector<int>& probes = details.health_probe_exit_codes;
+  if (std::find(probes.begin(), probes.end(), 0) != probes.end()) return v1::HEALTH_HEALTHY;
+  return v1::HEALTH_STARTING;
+}
+
 v1::Container ToContainer(const ContainerDetails& details, std::string_view node) {
   v1::Container c;
   FillIdentity(details.labels, node, &c);
@@ -155,6 +216,7 @@ v1::Container ToContainer(const ContainerDetails& details, std::string_view node
     c.set_started_unix_ms(absl::ToUnixMillis(details.started_at));
   }
   c.set_exit_code(details.exit_code);
+  if (HasHealthCheck(details.labels)) c.set_health(HealthOf(details));
   return c;
 }
 
@@ -164,12 +226,26 @@ v1::Container ToContainer(const ContainerSummary& summary, std::string_view node
   c.set_state(StateFromDocker(summary.state));
   c.set_container_id(summary.id);
   c.set_exit_code(ExitCodeFromStatusText(summary.status));
+  if (HasHealthCheck(summary.labels)) {
+    c.set_health(CheckedHealth(HealthFromStatusText(summary.status)));
+  }
   return c;
 }
 
 std::optional<v1::ContainerEvent> ToContainerEvent(const EngineEvent& event,
                                                    std::string_view node) {
   if (event.type != "container") return std::nullopt;
+  const bool checked = HasHealthCheck(event.attributes);
+  if (const std::string_view health = HealthStatusAction(event.action); !health.empty()) {
+    if (!checked || HealthFromDocker(health) == v1::HEALTH_UNSPECIFIED) return std::nullopt;
+    v1::ContainerEvent out;
+    v1::Container* c = out.mutable_container();
+    FillIdentity(event.attributes, node, c);
+    c->set_container_id(event.id);
+    c->set_state(v1::CONTAINER_STATE_RUNNING);
+    c->set_health(HealthFromDocker(health));
+    return out;
+  }
   const EventKind* match = nullptr;
   for (const EventKind& k : kEventKinds) {
     if (event.action == k.action) match = &k;
@@ -183,6 +259,7 @@ std::optional<v1::ContainerEvent> ToContainerEvent(const EngineEvent& event,
   c->set_state(match->state);
   if (match->kind == v1::ContainerEvent::STARTED) {
     c->set_started_unix_ms(event.time_nano / 1'000'000);
+    if (checked) c->set_health(v1::HEALTH_STARTING);
   }
   int exit_code = 0;
   auto it = event.attributes.find("exitCode");

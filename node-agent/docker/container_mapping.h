@@ -3,8 +3,10 @@
 //
 // A managed container is named "microscale-<instance>" (instance ids are "<app>-<n>") and
 // labelled io.microscale.{managed,cluster,app,instance,priority,node}, plus
-// io.microscale.ports when it has ports, so they are known again after an agent restart.
-// Pure functions.
+// io.microscale.ports when it has ports and io.microscale.health-check when it was created
+// with spec.health_check, so they are known again after an agent restart. Only a container
+// with that label reports a health: one without reports HEALTH_UNSPECIFIED even when its
+// image brings a HEALTHCHECK of its own. Pure functions.
 #ifndef MICROSCALE_NODE_AGENT_DOCKER_CONTAINER_MAPPING_H_
 #define MICROSCALE_NODE_AGENT_DOCKER_CONTAINER_MAPPING_H_
 
@@ -28,6 +30,8 @@ inline constexpr char kLabelNode[] = "io.microscale.node";
 // "name:container_port:host_port" per port, comma-separated ("http:8080:30001,9100:30002");
 // a port without a name is "container_port:host_port".
 inline constexpr char kLabelPorts[] = "io.microscale.ports";
+// "true" on a container created with spec.health_check.
+inline constexpr char kLabelHealthCheck[] = "io.microscale.health-check";
 
 // The engine's name of an instance's container: `microscale_<cluster>_<instance>`, so two
 // clusters on one Docker host never want the same name. A cluster name that holds other
@@ -49,6 +53,11 @@ CreateContainerRequest BuildCreateRequest(std::string_view instance, const v1::C
                                           const std::vector<v1::PublishedPort>& ports = {},
                                           std::string_view publish_address = "0.0.0.0");
 
+// Docker's Healthcheck for `check` ({"CMD", command...}); nullopt without a command. A
+// duration that is not positive (or not a number) is 0, the engine's default; others are
+// held within 1 ms (the engine refuses less) and 24 h. Negative retries are 0.
+std::optional<HealthcheckConfig> ToHealthcheck(const v1::HealthCheck& check);
+
 // The value of the ports label. A name that holds ':' or ',' (which the controller refuses)
 // is left out rather than making the value unreadable.
 std::string FormatPortsLabel(const std::vector<v1::PublishedPort>& ports);
@@ -60,13 +69,30 @@ std::vector<v1::PublishedPort> ParsePortsLabel(std::string_view value);
 v1::ContainerState StateFromDocker(std::string_view docker_state);
 bool IsLive(std::string_view docker_state);  // running, paused or restarting
 
-// The container's ports come from its ports label.
+// starting -> STARTING, healthy -> HEALTHY, unhealthy -> UNHEALTHY, else UNSPECIFIED.
+v1::Health HealthFromDocker(std::string_view docker_health);
+// True when the labels say the container was created with our health check.
+bool HasHealthCheck(const LabelMap& labels);
+// The health of an inspected container with our check. The engine's, except where it says
+// "unhealthy" only because its checks stopped (paused, exited: fewer failures in a row
+// than retries); then what the probes last found: no probe yet -> STARTING, the last one
+// or an earlier one in the log passed -> HEALTHY, else STARTING.
+v1::Health HealthOf(const ContainerDetails& details);
+
+// The container's ports come from its ports label. With the health-check label, its health
+// is HealthOf(details).
 v1::Container ToContainer(const ContainerDetails& details, std::string_view node);
-// A list entry carries no start time; started_unix_ms is left 0.
+// A list entry carries no start time; started_unix_ms is left 0. With the health-check
+// label, its health is the one its status text names, or STARTING when the text names none
+// (a paused container's does not: the caller keeps what it knew before). After a resume
+// the text says "unhealthy" until the next probe (see HealthOf); inspect tells.
 v1::Container ToContainer(const ContainerSummary& summary, std::string_view node);
 
 // start -> STARTED, die -> EXITED (with exitCode), oom -> OOM_KILLED, pause -> PAUSED,
-// unpause -> RESUMED, destroy -> REMOVED; other actions and non-container events: nullopt.
+// unpause -> RESUMED, destroy -> REMOVED; a start of a container with the health-check
+// label also carries HEALTH_STARTING (the engine starts its checks afresh).
+// "health_status: <health>" of a container with that label -> kind KIND_UNSPECIFIED, a
+// running container with that health. Other actions and non-container events: nullopt.
 std::optional<v1::ContainerEvent> ToContainerEvent(const EngineEvent& event, std::string_view node);
 
 }  // namespace microscale::docker

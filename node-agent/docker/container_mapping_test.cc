@@ -3,6 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+#include <optional>
+
 namespace microscale::docker {
 namespace {
 
@@ -59,6 +63,55 @@ TEST(BuildCreateRequestTest, NamesLabelsAndLimitsTheContainer) {
   EXPECT_EQ(r.network_mode, "bridge");
   EXPECT_EQ(r.stop_timeout_seconds, 4);
   EXPECT_TRUE(r.no_new_privileges);
+  EXPECT_FALSE(r.healthcheck.has_value()) << "without a check, none is sent";
+  EXPECT_THAT(r.labels, Not(Contains(Key(kLabelHealthCheck))));
+}
+
+TEST(BuildCreateRequestTest, HealthCheckBecomesTheEnginesHealthcheckAndALabel) {
+  v1::ContainerSpec spec = WebSpec();
+  v1::HealthCheck* check = spec.mutable_health_check();
+  check->add_command("/bin/test");
+  check->add_command("-f");
+  check->add_command("/tmp/ready");
+  check->set_interval_seconds(5);
+  check->set_timeout_seconds(0.25);
+  check->set_retries(3);
+  check->set_start_period_seconds(0);
+  CreateContainerRequest r = BuildCreateRequest("web-3", spec, "prod", "node-a");
+  ASSERT_TRUE(r.healthcheck.has_value());
+  EXPECT_THAT(r.healthcheck->test, ElementsAre("CMD", "/bin/test", "-f", "/tmp/ready"));
+  EXPECT_EQ(r.healthcheck->interval_ns, 5'000'000'000);
+  EXPECT_EQ(r.healthcheck->timeout_ns, 250'000'000);
+  EXPECT_EQ(r.healthcheck->retries, 3);
+  EXPECT_EQ(r.healthcheck->start_period_ns, 0);
+  EXPECT_THAT(r.labels, Contains(Pair(kLabelHealthCheck, "true")));
+  EXPECT_THAT(CreateContainerBody(r),
+              ::testing::HasSubstr(R"("Healthcheck":{"Interval":5000000000,"Retries":3,)"
+                                   R"("StartPeriod":0,"Test":["CMD","/bin/test","-f",)"
+                                   R"("/tmp/ready"],"Timeout":250000000})"));
+}
+
+// The engine refuses durations between 0 and 1 ms and negative retries.
+TEST(ToHealthcheckTest, HoldsValuesWhereTheEngineTakesThem) {
+  v1::HealthCheck check;
+  EXPECT_FALSE(ToHealthcheck(check).has_value()) << "no command, no check";
+  check.add_command("true");
+  check.set_interval_seconds(1e-6);
+  check.set_timeout_seconds(-2);
+  check.set_start_period_seconds(1e300);
+  check.set_retries(-1);
+  std::optional<HealthcheckConfig> h = ToHealthcheck(check);
+  ASSERT_TRUE(h.has_value());
+  EXPECT_THAT(h->test, ElementsAre("CMD", "true"));
+  EXPECT_EQ(h->interval_ns, 1'000'000);
+  EXPECT_EQ(h->timeout_ns, 0);
+  EXPECT_EQ(h->start_period_ns, int64_t{24} * 3600 * 1'000'000'000);
+  EXPECT_EQ(h->retries, 0);
+  check.set_interval_seconds(std::nan(""));
+  check.set_timeout_seconds(std::numeric_limits<double>::infinity());
+  h = ToHealthcheck(check);
+  EXPECT_EQ(h->interval_ns, 0);
+  EXPECT_EQ(h->timeout_ns, int64_t{24} * 3600 * 1'000'000'000);
 }
 
 // Two clusters on one Docker host never want the same name; a cluster name that would not
@@ -202,6 +255,96 @@ TEST(ToContainerTest, ListEntryTakesExitCodeFromStatusText) {
   EXPECT_EQ(c.node(), "node-b");
   EXPECT_EQ(c.exit_code(), 2);
   EXPECT_EQ(c.started_unix_ms(), 0);
+}
+
+TEST(ToContainerTest, HealthOnlyWithOurCheck) {
+  ContainerSummary s;
+  s.state = "running";
+  s.status = "Up 5 seconds (healthy)";
+  EXPECT_EQ(ToContainer(s, "n").health(), v1::HEALTH_UNSPECIFIED) << "the image's own check";
+  s.labels = {{kLabelHealthCheck, "true"}};
+  EXPECT_EQ(ToContainer(s, "n").health(), v1::HEALTH_HEALTHY);
+  s.status = "Up 5 seconds (unhealthy)";
+  EXPECT_EQ(ToContainer(s, "n").health(), v1::HEALTH_UNHEALTHY);
+  s.status = "Up 1 second (health: starting)";
+  EXPECT_EQ(ToContainer(s, "n").health(), v1::HEALTH_STARTING);
+  s.status = "Created";
+  EXPECT_EQ(ToContainer(s, "n").health(), v1::HEALTH_STARTING);
+
+  ContainerDetails d;
+  d.status = "running";
+  d.health = "unhealthy";
+  d.health_failing_streak = 3;
+  EXPECT_EQ(ToContainer(d, "n").health(), v1::HEALTH_UNSPECIFIED);
+  d.labels = {{kLabelHealthCheck, "true"}};
+  EXPECT_EQ(ToContainer(d, "n").health(), v1::HEALTH_UNHEALTHY);
+  d.health = "";
+  EXPECT_EQ(ToContainer(d, "n").health(), v1::HEALTH_STARTING);
+  d.health = "bogus";
+  EXPECT_EQ(ToContainer(d, "n").health(), v1::HEALTH_STARTING);
+}
+
+// The engine says "unhealthy" as soon as its checks stop (pause, exit), with fewer failures
+// in a row than retries; what the probes found is what the container last was.
+TEST(HealthOfTest, SeesThroughTheEnginesUnhealthyOnStop) {
+  ContainerDetails d;
+  d.status = "running";
+  d.health = "unhealthy";
+  d.health_failing_streak = 3;
+  d.health_probe_exit_codes = {1, 1, 1};
+  EXPECT_EQ(HealthOf(d), v1::HEALTH_UNHEALTHY) << "3 failures, default retries 3";
+  d.health_retries = 5;
+  d.health_probe_exit_codes = {0, 1, 1, 1};
+  EXPECT_EQ(HealthOf(d), v1::HEALTH_HEALTHY) << "3 of 5 failures: still healthy";
+  d.status = "paused";
+  d.health_failing_streak = 0;
+  d.health_probe_exit_codes = {0, 0};
+  EXPECT_EQ(HealthOf(d), v1::HEALTH_HEALTHY);
+  d.health_probe_exit_codes = {};
+  EXPECT_EQ(HealthOf(d), v1::HEALTH_STARTING) << "a standby paused before any probe";
+  d.health_probe_exit_codes = {1};
+  EXPECT_EQ(HealthOf(d), v1::HEALTH_STARTING) << "failed within its start period";
+  d.health = "healthy";
+  EXPECT_EQ(HealthOf(d), v1::HEALTH_HEALTHY);
+  d.health = "starting";
+  EXPECT_EQ(HealthOf(d), v1::HEALTH_STARTING);
+  d.health = "";
+  EXPECT_EQ(HealthOf(d), v1::HEALTH_STARTING);
+  d.health_retries = -7;
+  d.health = "unhealthy";
+  EXPECT_EQ(HealthOf(d), v1::HEALTH_STARTING);
+}
+
+TEST(ToContainerEventTest, HealthStatusOfOurCheckIsAnEventOfNoKind) {
+  EngineEvent e;
+  e.type = "container";
+  e.id = "abc";
+  e.attributes = {{kLabelInstance, "web-1"}, {kLabelApp, "web"}, {kLabelHealthCheck, "true"}};
+  e.action = "health_status: healthy";
+  auto out = ToContainerEvent(e, "n");
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->kind(), v1::ContainerEvent::KIND_UNSPECIFIED);
+  EXPECT_EQ(out->container().instance(), "web-1");
+  EXPECT_EQ(out->container().container_id(), "abc");
+  EXPECT_EQ(out->container().state(), v1::CONTAINER_STATE_RUNNING);
+  EXPECT_EQ(out->container().health(), v1::HEALTH_HEALTHY);
+  e.action = "health_status:unhealthy";
+  EXPECT_EQ(ToContainerEvent(e, "n")->container().health(), v1::HEALTH_UNHEALTHY);
+  e.action = "start";
+  EXPECT_EQ(ToContainerEvent(e, "n")->container().health(), v1::HEALTH_STARTING);
+  e.action = "pause";
+  EXPECT_EQ(ToContainerEvent(e, "n")->container().health(), v1::HEALTH_UNSPECIFIED)
+      << "the runtime fills in what it last knew";
+  for (const char* odd : {"health_status", "health_status: ", "health_status: bogus",
+                          "health_statusx: healthy", "health_status healthy"}) {
+    e.action = odd;
+    EXPECT_FALSE(ToContainerEvent(e, "n").has_value()) << odd;
+  }
+  e.attributes.erase(kLabelHealthCheck);
+  e.action = "health_status: healthy";
+  EXPECT_FALSE(ToContainerEvent(e, "n").has_value()) << "not our check";
+  e.action = "start";
+  EXPECT_EQ(ToContainerEvent(e, "n")->container().health(), v1::HEALTH_UNSPECIFIED);
 }
 
 TEST(ToContainerEventTest, MapsLifecycleActions) {

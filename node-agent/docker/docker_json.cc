@@ -40,6 +40,14 @@ std::string CreateContainerBody(const CreateContainerRequest& request) {
   if (!request.cmd.empty()) body["Cmd"] = request.cmd;
   if (!request.env.empty()) body["Env"] = request.env;
   if (request.stop_timeout_seconds > 0) body["StopTimeout"] = request.stop_timeout_seconds;
+  if (request.healthcheck) {
+    const HealthcheckConfig& check = *request.healthcheck;
+    body["Healthcheck"] = {{"Test", check.test},
+                           {"Interval", check.interval_ns},
+                           {"Timeout", check.timeout_ns},
+                           {"Retries", check.retries},
+                           {"StartPeriod", check.start_period_ns}};
+  }
   return internal::DumpJson(body);
 }
 
@@ -68,6 +76,15 @@ absl::StatusOr<ContainerDetails> ParseContainerDetails(std::string_view body) {
   d.cmd = StringListField(config, "Cmd");
   d.env = StringListField(config, "Env");
   d.stop_timeout_seconds = static_cast<int>(IntField(config, "StopTimeout"));
+  const Json& health = Field(state, "Health");
+  d.health = StringField(health, "Status");
+  d.health_failing_streak = static_cast<int>(IntField(health, "FailingStreak"));
+  if (const Json& log = Field(health, "Log"); log.is_array()) {
+    for (const Json& probe : log) {
+      if (probe.is_object()) d.health_probe_exit_codes.push_back(IntField(probe, "ExitCode"));
+    }
+  }
+  d.health_retries = static_cast<int>(IntField(Field(config, "Healthcheck"), "Retries"));
   return d;
 }
 
@@ -102,6 +119,16 @@ int ExitCodeFromStatusText(std::string_view status) {
   int code = 0;
   if (!absl::SimpleAtoi(ToAbsl(status.substr(start, end - start)), &code)) return 0;
   return code;
+}
+
+std::string HealthFromStatusText(std::string_view status) {
+  // What the engine writes after the uptime of a running container with a health check.
+  constexpr std::pair<std::string_view, std::string_view> kMarks[] = {
+      {"(health: starting)", "starting"}, {"(healthy)", "healthy"}, {"(unhealthy)", "unhealthy"}};
+  for (const auto& [mark, health] : kMarks) {
+    if (status.find(mark) != std::string_view::npos) return std::string(health);
+  }
+  return "";
 }
 
 absl::StatusOr<EngineInfo> ParseEngineInfo(std::string_view body) {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,16 @@ struct PortBinding {
   int host_port = 0;
 };
 
+// Config.Healthcheck: a command the engine runs in the container now and then; exit 0 is
+// healthy. Durations are nanoseconds, each 0 (the engine's default) or at least 1 ms.
+struct HealthcheckConfig {
+  std::vector<std::string> test;  // {"CMD", executable, args...}
+  int64_t interval_ns = 0;
+  int64_t timeout_ns = 0;
+  int64_t start_period_ns = 0;
+  int retries = 0;  // 0: the engine's default
+};
+
 // POST /containers/create body (plus the name, which travels in the query).
 struct CreateContainerRequest {
   std::string name;
@@ -40,6 +51,7 @@ struct CreateContainerRequest {
   std::vector<PortBinding> port_bindings;
   int stop_timeout_seconds = 0;  // 0: the engine's default
   bool no_new_privileges = true;
+  std::optional<HealthcheckConfig> healthcheck;  // nullopt: none sent (the image's, if any)
 };
 
 std::string CreateContainerBody(const CreateContainerRequest& request);
@@ -62,6 +74,13 @@ struct ContainerDetails {
   std::vector<std::string> cmd;
   std::vector<std::string> env;
   int stop_timeout_seconds = 0;
+  // State.Health: "starting" | "healthy" | "unhealthy" ("" without a check), the failed
+  // probes in a row, and the exit codes of the last few probes, oldest first. The engine
+  // says "unhealthy" whenever its checks are stopped (paused, exited), whatever they found.
+  std::string health;
+  int health_failing_streak = 0;
+  std::vector<int> health_probe_exit_codes;
+  int health_retries = 0;  // Config.Healthcheck.Retries; 0: the engine's default (3)
 };
 
 absl::StatusOr<ContainerDetails> ParseContainerDetails(std::string_view body);
@@ -81,6 +100,11 @@ absl::StatusOr<std::vector<ContainerSummary>> ParseContainerList(std::string_vie
 
 // The exit code inside a summary status such as "Exited (137) 3 seconds ago"; 0 if none.
 int ExitCodeFromStatusText(std::string_view status);
+
+// The health inside a summary status such as "Up 5 seconds (health: starting)": "starting",
+// "healthy" or "unhealthy"; "" if it names none (no check, or not running: a paused
+// container's text is "Up 5 seconds (Paused)").
+std::string HealthFromStatusText(std::string_view status);
 
 // GET /info.
 struct EngineInfo {
@@ -113,7 +137,7 @@ absl::StatusOr<ImageDetails> ParseImageDetails(std::string_view body);
 // One object of the /events stream.
 struct EngineEvent {
   std::string type;    // container, image, network, ...
-  std::string action;  // start, die, oom, pause, unpause, destroy, ...
+  std::string action;  // start, die, oom, pause, unpause, destroy, "health_status: healthy", ...
   std::string id;
   LabelMap attributes;  // container labels, plus name, image, exitCode, ...
   int64_t time_nano = 0;

@@ -59,6 +59,21 @@ TEST(CreateContainerBodyTest, OmitsUnsetOptionalFields) {
   EXPECT_FALSE(j["HostConfig"].contains("SecurityOpt"));
   EXPECT_FALSE(j.contains("ExposedPorts"));
   EXPECT_FALSE(j["HostConfig"].contains("PortBindings"));
+  EXPECT_FALSE(j.contains("Healthcheck"));
+}
+
+// Docker Engine API 1.41: Healthcheck {"Test": ["CMD", ...], "Interval": ns, "Timeout": ns,
+// "Retries": n, "StartPeriod": ns}, durations as integer nanoseconds.
+TEST(CreateContainerBodyTest, CarriesTheHealthcheck) {
+  CreateContainerRequest r;
+  r.image = "x";
+  r.healthcheck = HealthcheckConfig{
+      {"CMD", "/bin/test", "-f", "/tmp/ready"}, 5'000'000'000, 3'000'000'000, 1'500'000'000, 3};
+  nlohmann::json j = nlohmann::json::parse(CreateContainerBody(r));
+  EXPECT_EQ(j["Healthcheck"], nlohmann::json::parse(R"({
+    "Test": ["CMD", "/bin/test", "-f", "/tmp/ready"], "Interval": 5000000000,
+    "Timeout": 3000000000, "Retries": 3, "StartPeriod": 1500000000})"));
+  EXPECT_TRUE(j["Healthcheck"]["Interval"].is_number_integer());
 }
 
 TEST(ParseContainerDetailsTest, ReadsTheFieldsWeUse) {
@@ -82,6 +97,28 @@ TEST(ParseContainerDetailsTest, ReadsTheFieldsWeUse) {
   EXPECT_EQ(d->memory_bytes, 1024);
   EXPECT_THAT(d->security_opt, ElementsAre("no-new-privileges"));
   EXPECT_EQ(d->stop_timeout_seconds, 3);
+  EXPECT_EQ(d->health, "");
+}
+
+TEST(ParseContainerDetailsTest, ReadsTheHealthStatus) {
+  auto d = ParseContainerDetails(R"({
+    "State": {"Status": "paused", "Health": {"Status": "unhealthy", "FailingStreak": 1,
+              "Log": [{"ExitCode": 0, "Output": ""}, "odd", {"ExitCode": 1}]}},
+    "Config": {"Healthcheck": {"Test": ["CMD", "true"], "Retries": 4}}})");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->health, "unhealthy");
+  EXPECT_EQ(d->health_failing_streak, 1);
+  EXPECT_THAT(d->health_probe_exit_codes, ElementsAre(0, 1));
+  EXPECT_EQ(d->health_retries, 4);
+  for (const char* odd : {R"({"State": {"Health": null}})", R"({"State": {"Health": "healthy"}})",
+                          R"({"State": {"Health": {"Status": 2, "Log": {"ExitCode": 0}}}})",
+                          R"({"State": [1], "Config": {"Healthcheck": "x"}})"}) {
+    auto parsed = ParseContainerDetails(odd);
+    ASSERT_TRUE(parsed.ok()) << odd;
+    EXPECT_EQ(parsed->health, "") << odd;
+    EXPECT_TRUE(parsed->health_probe_exit_codes.empty()) << odd;
+    EXPECT_EQ(parsed->health_retries, 0) << odd;
+  }
 }
 
 TEST(ParseContainerDetailsTest, OddJsonIsAnErrorOrZeroValuesNeverAThrow) {
@@ -127,6 +164,18 @@ TEST(ExitCodeFromStatusTextTest, HandlesOddText) {
   EXPECT_EQ(ExitCodeFromStatusText("Up 3 minutes"), 0);
   EXPECT_EQ(ExitCodeFromStatusText("Exited (x"), 0);
   EXPECT_EQ(ExitCodeFromStatusText("Exited (abc)"), 0);
+}
+
+TEST(HealthFromStatusTextTest, ReadsWhatTheEngineWritesAndNothingElse) {
+  EXPECT_EQ(HealthFromStatusText("Up 5 seconds (health: starting)"), "starting");
+  EXPECT_EQ(HealthFromStatusText("Up 2 minutes (healthy)"), "healthy");
+  EXPECT_EQ(HealthFromStatusText("Up About a minute (unhealthy)"), "unhealthy");
+  EXPECT_EQ(HealthFromStatusText("Up 5 seconds (Paused)"), "");
+  EXPECT_EQ(HealthFromStatusText("Up 5 seconds"), "");
+  EXPECT_EQ(HealthFromStatusText("Exited (0) 3 seconds ago"), "");
+  EXPECT_EQ(HealthFromStatusText("(health: "), "");
+  EXPECT_EQ(HealthFromStatusText("healthy"), "");
+  EXPECT_EQ(HealthFromStatusText(""), "");
 }
 
 TEST(ParseEngineInfoTest, ReadsCpusAndMemory) {

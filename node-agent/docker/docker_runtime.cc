@@ -39,12 +39,42 @@ absl::StatusOr<std::vector<v1::Container>> DockerContainerRuntime::List() {
   for (const docker::ContainerSummary& summary : summaries) {
     v1::Container c = docker::ToContainer(summary, options_.node);
     c.set_started_unix_ms(StartedMillis(summary.id, summary.state));
+    if (docker::HasHealthCheck(summary.labels)) c.set_health(ListedHealth(summary));
     seen.insert(summary.id);
     out.push_back(std::move(c));
   }
   absl::MutexLock lock(&mu_);
   std::erase_if(started_ms_, [&](const auto& entry) { return !seen.contains(entry.first); });
+  std::erase_if(health_, [&](const auto& entry) { return !seen.contains(entry.first); });
   return out;
+}
+
+v1::Health DockerContainerRuntime::ListedHealth(const docker::ContainerSummary& summary) {
+  const v1::Health named = docker::HealthFromDocker(docker::HealthFromStatusText(summary.status));
+  {
+    absl::MutexLock lock(&mu_);
+    auto known = health_.find(summary.id);
+    if (named == v1::HEALTH_STARTING || named == v1::HEALTH_HEALTHY) {
+      return health_[summary.id] = named;
+    }
+    // No health in the text (paused, exited): what it last was. "unhealthy" may only mean
+    // the checks were stopped a moment ago (a resume): believed once inspect confirms it.
+    if (known != health_.end() && (named == v1::HEALTH_UNSPECIFIED || known->second == named)) {
+      return known->second;
+    }
+  }
+  if (summary.state == "created") return v1::HEALTH_STARTING;
+  absl::StatusOr<ContainerDetails> details = client_.InspectContainer(summary.id);
+  if (!details.ok()) return named == v1::HEALTH_UNSPECIFIED ? v1::HEALTH_STARTING : named;
+  v1::Container inspected = docker::ToContainer(*details, options_.node);
+  RememberHealth(inspected);
+  return inspected.health();
+}
+
+void DockerContainerRuntime::RememberHealth(const v1::Container& container) {
+  if (container.health() == v1::HEALTH_UNSPECIFIED) return;
+  absl::MutexLock lock(&mu_);
+  health_[container.container_id()] = container.health();
 }
 
 void DockerContainerRuntime::SyncPorts(const std::vector<docker::ContainerSummary>& listed,
@@ -179,6 +209,15 @@ void DockerContainerRuntime::OnEngineEvent(const docker::EngineEvent& event,
     // A (re)start changes the start time; the next List reads it afresh.
     if (out->kind() == v1::ContainerEvent::STARTED || out->kind() == v1::ContainerEvent::REMOVED) {
       started_ms_.erase(event.id);
+    }
+    v1::Container* c = out->mutable_container();
+    if (out->kind() == v1::ContainerEvent::REMOVED) {
+      health_.erase(event.id);
+    } else if (c->health() != v1::HEALTH_UNSPECIFIED) {
+      health_[event.id] = c->health();
+    } else if (auto it = health_.find(event.id);
+               it != health_.end() && docker::HasHealthCheck(event.attributes)) {
+      c->set_health(it->second);  // paused, exited: what it last was
     }
   }
   sink(*out);

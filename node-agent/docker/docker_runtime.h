@@ -10,6 +10,11 @@
 // locally and pull failed: ...". Stop = stop with the timeout, then remove; an unknown
 // instance is OK. Watch follows /events for this cluster and node and turns start, die,
 // oom, pause, unpause and destroy into v1::ContainerEvent.
+// Health: spec.health_check becomes the engine's own Healthcheck (container_mapping.h), and
+// every v1::Container of such a container carries its health: from the list entry's status
+// text, inspect's State.Health, and "health_status" events (sent on as events of no kind).
+// A paused or stopped container keeps the health it last had (the engine's list text names
+// none then): the runtime remembers it per container, asking inspect once if it never knew.
 // Ports: on network bridge each of spec.ports is published on `publish_address` and a host
 // port from `port_range` (PortAllocator: round-robin, never one that a container of this
 // cluster and node holds in any state, nor one the host has in use). Before picking, the
@@ -88,6 +93,9 @@ class DockerContainerRuntime final : public ContainerRuntime {
   absl::StatusOr<docker::ContainerDetails> InspectOwned(const std::string& instance);
   absl::StatusOr<v1::Container> SetPaused(const std::string& instance, bool paused);
   int64_t StartedMillis(const std::string& id, const std::string& state);
+  // The health of a listed container with our check (see the class comment).
+  v1::Health ListedHealth(const docker::ContainerSummary& summary);
+  void RememberHealth(const v1::Container& container);
   void OnEngineEvent(const docker::EngineEvent& event, const ContainerEventSink& sink);
 
   const DockerRuntimeOptions options_;
@@ -97,6 +105,8 @@ class DockerContainerRuntime final : public ContainerRuntime {
   absl::Mutex mu_;
   // Start times by container id (a list entry lacks them; they never change once set).
   std::map<std::string, int64_t> started_ms_ ABSL_GUARDED_BY(mu_);
+  // The last health known by container id, for containers with our check.
+  std::map<std::string, v1::Health> health_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<docker::DockerEventStream> events_;
 };
 

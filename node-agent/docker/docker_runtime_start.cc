@@ -146,6 +146,7 @@ absl::StatusOr<v1::Container> DockerContainerRuntime::StartCreated(const std::st
     return Annotate(paused, absl::StrCat("pausing standby ", instance));
   }
   v1::Container container = docker::ToContainer(details, options_.node);
+  RememberHealth(container);
   absl::MutexLock lock(&mu_);
   started_ms_[id] = container.started_unix_ms();
   return container;

@@ -17,6 +17,14 @@ bool IsLive(const v1::Container& c) {
   return c.state() == v1::CONTAINER_STATE_RUNNING || c.state() == v1::CONTAINER_STATE_PAUSED;
 }
 
+// A simulated health check passes as soon as the container runs.
+void SetState(v1::Container* c, v1::ContainerState state) {
+  c->set_state(state);
+  if (state == v1::CONTAINER_STATE_RUNNING && c->health() != v1::HEALTH_UNSPECIFIED) {
+    c->set_health(v1::HEALTH_HEALTHY);
+  }
+}
+
 }  // namespace
 
 SimulatedContainerRuntime::SimulatedContainerRuntime(SimRuntimeOptions options)
@@ -76,6 +84,7 @@ absl::StatusOr<v1::Container> SimulatedContainerRuntime::Start(const std::string
     for (v1::PublishedPort& p : PublishedPorts(spec, *picked)) *c.add_ports() = std::move(p);
     ports_.Hold(instance, HostPortsOf(c));  // a host-network container's own ports too
     c.set_state(v1::CONTAINER_STATE_STARTING);
+    if (!spec.health_check().command().empty()) c.set_health(v1::HEALTH_STARTING);
     c.set_container_id(absl::StrFormat("sim-%012x", next_id_++));
     containers_[instance] = std::move(c);
   }
@@ -83,7 +92,7 @@ absl::StatusOr<v1::Container> SimulatedContainerRuntime::Start(const std::string
   absl::MutexLock lock(&mu_);
   // Other callers wait while the record is STARTING, so it is still ours to finish.
   v1::Container& c = containers_[instance];
-  c.set_state(spec.start_paused() ? v1::CONTAINER_STATE_PAUSED : v1::CONTAINER_STATE_RUNNING);
+  SetState(&c, spec.start_paused() ? v1::CONTAINER_STATE_PAUSED : v1::CONTAINER_STATE_RUNNING);
   c.set_started_unix_ms(absl::ToUnixMillis(clock_->Now()));
   Emit(v1::ContainerEvent::STARTED, c);
   if (spec.start_paused()) Emit(v1::ContainerEvent::PAUSED, c);
@@ -133,7 +142,7 @@ absl::StatusOr<v1::Container> SimulatedContainerRuntime::SetPaused(const std::st
     return absl::FailedPreconditionError(
         absl::StrCat("cannot ", paused ? "pause " : "resume ", instance, ": it has exited"));
   }
-  c.set_state(wanted);
+  SetState(&c, wanted);
   Emit(paused ? v1::ContainerEvent::PAUSED : v1::ContainerEvent::RESUMED, c);
   return c;
 }

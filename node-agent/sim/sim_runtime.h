@@ -11,6 +11,9 @@
 // from `port_range` as the Docker runtime picks them (round-robin, never one a container
 // of this runtime holds in any state) and reported the same way; nothing is bound or
 // probed. Start fails with FailedPrecondition when the range has no free port left.
+// Health: a container started with spec.health_check is HEALTH_STARTING until it first runs
+// (unpaused), then HEALTH_HEALTHY for good, so simulations see it ready at once; a paused
+// container keeps the health it had. Without a check it is HEALTH_UNSPECIFIED.
 // Thread-safety: all methods may be called concurrently.
 #ifndef MICROSCALE_NODE_AGENT_SIM_SIM_RUNTIME_H_
 #define MICROSCALE_NODE_AGENT_SIM_SIM_RUNTIME_H_

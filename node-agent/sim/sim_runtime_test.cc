@@ -219,6 +219,34 @@ TEST(SimRuntimeTest, StandbyStartsPaused) {
   EXPECT_EQ(c->state(), v1::CONTAINER_STATE_PAUSED);
 }
 
+TEST(SimRuntimeTest, AContainerWithAHealthCheckIsHealthyOnceItRuns) {
+  SimulatedContainerRuntime sim;
+  v1::ContainerSpec checked = Spec();
+  checked.mutable_health_check()->add_command("/bin/true");
+  auto c = sim.Start("web-0", checked);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->health(), v1::HEALTH_HEALTHY);
+  auto plain = sim.Start("web-1", Spec());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->health(), v1::HEALTH_UNSPECIFIED);
+  auto listed = sim.List();
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].health(), v1::HEALTH_HEALTHY);
+  EXPECT_EQ((*listed)[1].health(), v1::HEALTH_UNSPECIFIED);
+  EXPECT_EQ(sim.Pause("web-0")->health(), v1::HEALTH_HEALTHY) << "a pause keeps it";
+}
+
+TEST(SimRuntimeTest, AStandbyWithAHealthCheckIsHealthyOnceResumed) {
+  SimulatedContainerRuntime sim;
+  v1::ContainerSpec checked = Spec(/*start_paused=*/true);
+  checked.mutable_health_check()->add_command("/bin/true");
+  auto c = sim.Start("web-0", checked);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->health(), v1::HEALTH_STARTING);
+  EXPECT_EQ(sim.Resume("web-0")->health(), v1::HEALTH_HEALTHY);
+}
+
 TEST(SimRuntimeTest, DeliversEventsInOrderFromItsOwnThread) {
   EventLog log;
   SimulatedContainerRuntime sim;

@@ -50,6 +50,20 @@ class EventRecorder {
     if (out != nullptr) *out = *found;
     return true;
   }
+  // Waits for a health change (an event of no kind) of `instance` to `health`.
+  bool AwaitHealth(const std::string& instance, v1::Health health, absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    auto seen = [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      for (const auto& e : events_) {
+        if (e.container().instance() == instance &&
+            e.kind() == v1::ContainerEvent::KIND_UNSPECIFIED && e.container().health() == health) {
+          return true;
+        }
+      }
+      return false;
+    };
+    return mu_.AwaitWithTimeout(absl::Condition(&seen), timeout);
+  }
 
  private:
   absl::Mutex mu_;
@@ -118,6 +132,27 @@ class DockerRuntimeTest : public ::testing::Test {
       if (c.ports_size() == 1) out[c.instance()] = c.ports(0).host_port();
     }
     return out;
+  }
+
+  // The container of `instance` as List reports it; an empty one when it is not listed.
+  v1::Container Listed(const std::string& instance) {
+    auto list = runtime_->List();
+    EXPECT_TRUE(list.ok()) << list.status();
+    if (!list.ok()) return {};
+    for (const v1::Container& c : *list) {
+      if (c.instance() == instance) return c;
+    }
+    return {};
+  }
+
+  // Lists until `instance` reports `health` (true), or `timeout` passes (false).
+  bool ListsHealthWithin(const std::string& instance, v1::Health health, absl::Duration timeout) {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (Listed(instance).health() != health) {
+      if (absl::Now() > deadline) return false;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return true;
   }
 
   // Inspects a container by name; its engine state, or "" when it does not exist.
@@ -497,6 +532,72 @@ TEST_F(DockerRuntimeTest, HostNetworkPortsAreReportedAsTheirOwn) {
 TEST_F(DockerRuntimeTest, PauseOfAnUnknownInstanceIsNotFound) {
   EXPECT_TRUE(absl::IsNotFound(runtime_->Pause(Instance(9)).status()));
   EXPECT_TRUE(absl::IsNotFound(runtime_->Resume(Instance(9)).status()));
+}
+
+// spec.health_check runs as the engine's own health check (a command in the container, here
+// busybox's test applet): the container reports STARTING, then HEALTHY once the file the
+// check looks for exists, UNHEALTHY when it is gone; through List, and as events of no
+// kind. A paused container keeps its health, also for a runtime that never saw it before.
+TEST_F(DockerRuntimeTest, HealthFollowsTheEnginesHealthCheck) {
+  v1::ContainerSpec spec = Spec();
+  v1::HealthCheck* check = spec.mutable_health_check();
+  for (const char* arg : {"/bin/test", "-f", "/tmp/ready"}) check->add_command(arg);
+  check->set_interval_seconds(1);
+  check->set_timeout_seconds(1);
+  check->set_retries(1);
+  EventRecorder events;
+  runtime_->Watch(events.Sink());
+  auto c = runtime_->Start(Instance(0), spec);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->health(), v1::HEALTH_STARTING);
+  auto plain = runtime_->Start(Instance(1), Spec());
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->health(), v1::HEALTH_UNSPECIFIED);
+
+  // The check runs every second and fails while the file is missing: looked at across
+  // about 3 s, the container runs and is never healthy.
+  for (int i = 0; i < 6; ++i) {
+    v1::Container listed = Listed(Instance(0));
+    EXPECT_EQ(listed.state(), v1::CONTAINER_STATE_RUNNING);
+    EXPECT_NE(listed.health(), v1::HEALTH_HEALTHY);
+    EXPECT_NE(listed.health(), v1::HEALTH_UNSPECIFIED);
+    absl::SleepFor(absl::Milliseconds(500));
+  }
+  auto made = Env().Exec(c->container_id(), {"/bin/sh", "-c", "mkdir -p /tmp && touch /tmp/ready"});
+  ASSERT_TRUE(made.ok()) << made.status();
+  ASSERT_EQ(*made, 0);
+  EXPECT_TRUE(ListsHealthWithin(Instance(0), v1::HEALTH_HEALTHY, absl::Seconds(60)));
+  EXPECT_TRUE(events.AwaitHealth(Instance(0), v1::HEALTH_HEALTHY, absl::Seconds(60)));
+
+  auto paused = runtime_->Pause(Instance(0));
+  ASSERT_TRUE(paused.ok()) << paused.status();
+  EXPECT_EQ(paused->health(), v1::HEALTH_HEALTHY);
+  EXPECT_EQ(Listed(Instance(0)).state(), v1::CONTAINER_STATE_PAUSED);
+  EXPECT_EQ(Listed(Instance(0)).health(), v1::HEALTH_HEALTHY);
+  auto fresh = NewRuntime(cluster_)->List();  // knows nothing yet: asks the engine
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  for (const v1::Container& listed : *fresh) {
+    EXPECT_EQ(listed.health(),
+              listed.instance() == Instance(0) ? v1::HEALTH_HEALTHY : v1::HEALTH_UNSPECIFIED)
+        << listed.instance();
+  }
+  ASSERT_TRUE(runtime_->Resume(Instance(0)).ok());
+  // The engine says "unhealthy" from the pause until its first probe after the resume, and
+  // announces no change when that probe fails: the file goes once a probe has passed.
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (Client().InspectContainer(c->container_id())->health != "healthy") {
+    ASSERT_LT(absl::Now(), deadline) << "no passing probe after the resume";
+    EXPECT_EQ(Listed(Instance(0)).health(), v1::HEALTH_HEALTHY) << "not the engine's stop";
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+
+  auto removed = Env().Exec(c->container_id(), {"/bin/rm", "/tmp/ready"});
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  ASSERT_EQ(*removed, 0);
+  EXPECT_TRUE(ListsHealthWithin(Instance(0), v1::HEALTH_UNHEALTHY, absl::Seconds(60)));
+  EXPECT_TRUE(events.AwaitHealth(Instance(0), v1::HEALTH_UNHEALTHY, absl::Seconds(60)));
+  EXPECT_EQ(Listed(Instance(0)).state(), v1::CONTAINER_STATE_RUNNING);
+  EXPECT_EQ(Listed(Instance(1)).health(), v1::HEALTH_UNSPECIFIED);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <functional>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "absl/strings/match.h"
@@ -17,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "node-agent/docker/container_mapping.h"
+#include "node-agent/docker/docker_transport.h"
 #include "node-agent/docker/host_port_probe.h"
 
 #ifndef MICROSCALE_SOURCE_DIR
@@ -40,6 +42,19 @@ bool IsDeadRun(const std::string& name) {
 std::string LabelOf(const docker::ContainerSummary& c, const char* key) {
   auto it = c.labels.find(key);
   return it == c.labels.end() ? "" : it->second;
+}
+
+// A reply of the engine as JSON, when it came with status `expected`.
+absl::StatusOr<nlohmann::json> JsonReply(const absl::StatusOr<docker::HttpReply>& reply,
+                                         int expected, const std::string& what) {
+  if (!reply.ok()) return reply.status();
+  if (reply->status != expected) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(what, ": HTTP ", reply->status, ": ", docker::ErrorMessage(reply->body)));
+  }
+  nlohmann::json j = nlohmann::json::parse(reply->body, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return absl::InternalError(absl::StrCat(what, ": not a JSON object"));
+  return j;
 }
 
 absl::Status RunScript(const std::string& relative) {
@@ -79,6 +94,36 @@ std::string DockerTestEnv::Cluster(const std::string& suffix) const {
 
 std::string DockerTestEnv::App(const std::string& base) const {
   return absl::StrCat(base, "-", run_id_.substr(sizeof(kRunPrefix) - 1));
+}
+
+absl::StatusOr<int> DockerTestEnv::Exec(const std::string& id, const std::vector<std::string>& argv,
+                                        absl::Duration timeout) {
+  docker::DockerTransport transport(client_.options().socket_path);
+  const nlohmann::json create = {{"Cmd", argv}, {"AttachStdout", false}, {"AttachStderr", false}};
+  absl::StatusOr<nlohmann::json> created =
+      JsonReply(transport.Send(docker::HttpMethod::kPost, absl::StrCat("/containers/", id, "/exec"),
+                               create.dump(), absl::Seconds(10)),
+                201, "exec create");
+  if (!created.ok()) return created.status();
+  const std::string exec_id = created->value("Id", "");
+  absl::StatusOr<docker::HttpReply> started =
+      transport.Send(docker::HttpMethod::kPost, absl::StrCat("/exec/", exec_id, "/start"),
+                     R"({"Detach": true})", absl::Seconds(10));
+  if (!started.ok()) return started.status();
+  if (started->status != 200) {
+    return absl::FailedPreconditionError(absl::StrCat("exec start: HTTP ", started->status));
+  }
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    absl::StatusOr<nlohmann::json> state =
+        JsonReply(transport.Send(docker::HttpMethod::kGet, absl::StrCat("/exec/", exec_id, "/json"),
+                                 "", absl::Seconds(10)),
+                  200, "exec inspect");
+    if (!state.ok()) return state.status();
+    if (!state->value("Running", true)) return state->value("ExitCode", -1);
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return absl::DeadlineExceededError(absl::StrCat("exec in ", id, " still running"));
 }
 
 int DockerTestEnv::RemoveMatching(

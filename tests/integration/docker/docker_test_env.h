@@ -8,7 +8,8 @@
 // creates outside Microscale). Prepare() also removes what earlier runs whose process has
 // died left behind. Use ScopedSweep in fixtures so containers go even when a test fails,
 // and SweepAtExit() so they go when the test program ends (a gtest listener).
-// FreeLoopbackPorts() and HttpGetWhenUp() serve tests of published ports.
+// FreeLoopbackPorts() and HttpGetWhenUp() serve tests of published ports; Exec() runs a
+// command in a container (docker exec).
 // Thread-safety: Cluster() and Sweep() may be called from any thread.
 #ifndef MICROSCALE_TESTS_INTEGRATION_DOCKER_DOCKER_TEST_ENV_H_
 #define MICROSCALE_TESTS_INTEGRATION_DOCKER_DOCKER_TEST_ENV_H_
@@ -51,6 +52,11 @@ class DockerTestEnv {
   // An app name unique to this process ("<base>-<run token>"): container names are global
   // on a host, so instance ids built from it never collide with another test run's.
   std::string App(const std::string& base) const;
+  // Runs `argv` in the running container `id` (docker exec) and waits, up to `timeout`, for
+  // it to end; its exit code, or why it could not run.
+  absl::StatusOr<int> Exec(const std::string& id, const std::vector<std::string>& argv,
+                           absl::Duration timeout = absl::Seconds(30));
+
   // Removes every container of this run; returns how many it removed.
   int Sweep();
   // Registers a Sweep() for the end of the test program (once), run while every static
