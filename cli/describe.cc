@@ -163,6 +163,7 @@ void StatusSection(std::string& out, const v1::AppStatus& status) {
   Field(out, "  ", "Desired", absl::StrCat(status.desired()));
   Field(out, "  ", "Allocated", absl::StrCat(status.allocated()));
   Field(out, "  ", "Running", absl::StrCat(status.running()));
+  Field(out, "  ", "Ready", absl::StrCat(status.ready()));
   Field(out, "  ", "Paused", absl::StrCat(status.paused()));
   Field(out, "  ", "Standby", absl::StrCat(status.standby()));
   if (status.has_arrival_rate()) {

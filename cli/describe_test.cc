@@ -37,6 +37,7 @@ v1::DescribeAppResponse MakeResponse() {
   app.mutable_status()->set_demand(17);
   app.mutable_status()->set_desired(2);
   app.mutable_status()->set_running(2);
+  app.mutable_status()->set_ready(1);
   v1::Condition& condition = *app.mutable_status()->add_conditions();
   condition.set_type("DemandAvailable");
   condition.set_status("False");
@@ -64,6 +65,7 @@ TEST(DescribeAppTest, ShowsSpecStatusConditionsContainersAndEvents) {
   EXPECT_THAT(text, ContainsRegex("Preemptible: +yes \\(pause\\)"));
   EXPECT_THAT(text, HasSubstr("random (between 0 and 40, changes every 3s)"));
   EXPECT_THAT(text, ContainsRegex("Demand: +17\n"));
+  EXPECT_THAT(text, ContainsRegex("Running: +2\n +Ready: +1\n"));
   EXPECT_THAT(text, ContainsRegex("DemandAvailable +False +ReadFailed .*timeout"));
   EXPECT_THAT(text, ContainsRegex("web-1 +node-1 +Paused +2m"));
   EXPECT_THAT(text, ContainsRegex("1m +Preempted +paused web-1 for checkout"));

@@ -81,6 +81,7 @@ nlohmann::json AppStatusJson(const v1::AppStatus& status) {
                         {"desired", status.desired()},
                         {"allocated", status.allocated()},
                         {"running", status.running()},
+                        {"ready", status.ready()},
                         {"paused", status.paused()},
                         {"standby", status.standby()},
                         {"conditions", std::move(conditions)}};

@@ -135,11 +135,14 @@ TEST(AppsTableTest, WideAddsStandbyPausedImageCpuMemory) {
 }
 
 TEST(AppJsonTest, StatusHasContractShape) {
-  nlohmann::json status = AppStatusJson(MakeApp("web", true).status());
+  v1::App app = MakeApp("web", true);
+  app.mutable_status()->set_ready(1);
+  nlohmann::json status = AppStatusJson(app.status());
   EXPECT_EQ(status["demand"], 12.5);
   EXPECT_EQ(status["desired"], 3);
   EXPECT_EQ(status["allocated"], 2);
   EXPECT_EQ(status["running"], 1);
+  EXPECT_EQ(status["ready"], 1);
   EXPECT_EQ(status["paused"], 1);
   EXPECT_EQ(status["standby"], 2);
   ASSERT_EQ(status["conditions"].size(), 1u);

@@ -456,7 +456,8 @@ TEST_F(ControllerLoopTest, EndpointsFollowContainersAndAStoppedOneLeavesBeforeIt
   EXPECT_EQ(sd->body, "[]");
   sd = http.Get("/sd/v1/endpoints?app=nope");
   ASSERT_TRUE(sd);
-  EXPECT_EQ(sd->status, 404);
+  EXPECT_EQ(sd->status, 200) << "a deleted app's targets go, rather than Prometheus keeping them";
+  EXPECT_EQ(sd->body, "[]");
 }
 
 TEST_F(ControllerLoopTest, AHealthCheckGatesReadinessAndAnUnhealthyContainerIsReplaced) {

@@ -238,7 +238,9 @@ void Dashboard::Register(HttpServer& http) {
       filter.set_app(it->second);
     v1::EndpointList list;
     grpc::Status s = deps_.api.ListEndpoints(CallerOf(request), filter, &list);
-    if (!s.ok()) return FromGrpc(s);
+    // An app that is gone has no endpoints: Prometheus drops its targets (an error would
+    // make it keep the last ones).
+    if (!s.ok() && s.error_code() != grpc::StatusCode::NOT_FOUND) return FromGrpc(s);
     HttpResponse r;
     r.content_type = "application/json";
     r.body = HttpSdJson({list.endpoints().begin(), list.endpoints().end()});
