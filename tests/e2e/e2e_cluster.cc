@@ -81,7 +81,7 @@ E2eCluster::~E2eCluster() {
 void E2eCluster::StartController() {
   std::vector<std::string> args = {
       "--grpc-addr",    absl::StrCat(options_.grpc_bind, ":", grpc_port_),
-      "--http-addr",    "127.0.0.1:0",
+      "--http-addr",    absl::StrCat("127.0.0.1:", options_.controller_http_port),
       "--data-dir",     dir_ + "/data",
       "--cluster-name", cluster_};
   args.insert(args.end(), options_.controller_flags.begin(), options_.controller_flags.end());

@@ -40,6 +40,9 @@ struct E2eOptions {
   // The address the controller's gRPC port binds to; CLI and host agents dial 127.0.0.1.
   // A non-loopback bind adds --insecure when the controller knows that flag.
   std::string grpc_bind = "127.0.0.1";
+  // The controller's HTTP port on 127.0.0.1 (/metrics, /sd/v1/endpoints...), for a test
+  // that must know it before the controller starts; 0: any free port.
+  int controller_http_port = 0;
   std::vector<std::string> agent_flags;     // extra flags for every agent
   std::map<int, AgentLaunch> agent_launch;  // per agent index
   // The Docker Engine the agents use, for DockerContainers() and the sweep; empty: the
