@@ -102,7 +102,8 @@ int PlaceNew(World& w, int app, int node, bool standby) {
   s.initial = s.target = standby ? ContainerState::kPaused : ContainerState::kStarting;
   s.start_paused = standby;
   s.reason = standby ? CommandReason::kStandby : CommandReason::kScaleUp;
-  s.deferred = !FitsNow(w.nodes[node], UsageOf(w.apps[app].spec(), s.target));
+  s.deferred = !FitsNow(w.nodes[node], UsageOf(w.apps[app].spec(), s.target)) ||
+               !HostPortsFreeNow(w, app, node);
   return AddSlot(w, s);
 }
 

@@ -300,11 +300,20 @@ bool Selects(const World& w, int app, int n) {
 bool Admits(const World& w, int app, int n) {
   if (!Selects(w, app, n)) return false;
   if (!HoldsHostPorts(w.apps[app].spec())) return true;
+  for (int s : w.nodes[n].slots) {
+    if (w.slots[s].app == app && w.slots[s].alive) return false;
+  }
+  return true;
+}
+
+bool HostPortsFreeNow(const World& w, int app, int n) {
+  if (!HoldsHostPorts(w.apps[app].spec())) return true;
   const WorkNode& node = w.nodes[n];
-  // Its containers there, including those this plan stops (they hold the ports until gone).
+  // Its containers there that this plan stops hold the ports until gone, as do those
+  // already on their way out.
   for (int s : node.slots) {
     const Slot& slot = w.slots[s];
-    if (slot.app == app && (slot.alive || slot.observed != nullptr)) return false;
+    if (slot.app == app && !slot.alive && slot.observed != nullptr) return false;
   }
   return std::find(node.host_port_leavers.begin(), node.host_port_leavers.end(), app) ==
          node.host_port_leavers.end();

@@ -166,8 +166,12 @@ bool LabelsMatch(const std::map<std::string, std::string>& selector,
 // Whether app `app` may get new containers on node `n`: its nodeSelector matches.
 bool Selects(const World& w, int app, int n);
 // Whether a new container of app `app` may go to node `n`: Selects, and for an app that
-// holds host ports (network host), no container of it is on `n` already.
+// holds host ports (network host), no container of it stays on `n`.
 bool Admits(const World& w, int app, int n);
+// For an app that holds host ports: no container of it is leaving `n` (stopped by this plan
+// or stopping), so its ports are free now. A new container placed where they are not is
+// deferred, like one placed in room still held.
+bool HostPortsFreeNow(const World& w, int app, int n);
 
 bool FitsUsed(const WorkNode& n, const Usage& u);  // the allocation's room
 bool FitsNow(const WorkNode& n, const Usage& u);   // room free right now (used + held)
