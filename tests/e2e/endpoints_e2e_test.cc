@@ -137,18 +137,6 @@ absl::StatusOr<std::string> GetFromTarget(const std::string& address, const std:
   return HttpGetWhenUp(port, path);
 }
 
-// The data.result of an instant query; null when it failed.
-nlohmann::json PrometheusQuery(int port, const std::string& promql) {
-  httplib::Client client("127.0.0.1", port);
-  client.set_connection_timeout(2);
-  client.set_read_timeout(5);
-  auto r = client.Get("/api/v1/query", httplib::Params{{"query", promql}}, httplib::Headers{});
-  if (!r || r->status != 200) return nullptr;
-  nlohmann::json body = nlohmann::json::parse(r->body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded() || body["status"] != "success") return nullptr;
-  return body["data"]["result"];
-}
-
 // The single value of a one-sample result; -1 otherwise.
 double OneValue(const nlohmann::json& result) {
   if (!result.is_array() || result.size() != 1) return -1;
@@ -162,39 +150,6 @@ std::set<std::string> LabelValues(const nlohmann::json& result, const std::strin
   for (const nlohmann::json& sample : result) out.insert(sample["metric"].value(label, ""));
   return out;
 }
-
-// Prometheus (Debian's) whose only targets come from `sd_url` (http_sd_configs, read
-// every second), scraped every second at /metrics; its config and TSDB in a scratch
-// directory, stopped on destruction.
-class DiscoveringPrometheus {
- public:
-  explicit DiscoveringPrometheus(const std::string& sd_url) : port_(FreePort()) {
-    const std::string config = dir_.path() + "/prometheus.yml";
-    std::ofstream(config)
-        << "global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}\n"
-        << "scrape_configs:\n  - job_name: apps\n    metrics_path: /metrics\n"
-        << "    http_sd_configs:\n      - url: '" << sd_url << "'\n        refresh_interval: 1s\n";
-    process_ =
-        ChildProcess(FindProgram("prometheus"),
-                     {"--config.file=" + config, "--storage.tsdb.path=" + dir_.path() + "/data",
-                      "--web.listen-address=127.0.0.1:" + std::to_string(port_)},
-                     dir_.path() + "/prometheus.log");
-  }
-  ~DiscoveringPrometheus() { process_.Terminate(5000); }
-  DiscoveringPrometheus(const DiscoveringPrometheus&) = delete;
-  DiscoveringPrometheus& operator=(const DiscoveringPrometheus&) = delete;
-
-  bool WaitReady() {
-    return PollUntil([&] { return AnswersOk(port_, "/-/ready"); }, 60);
-  }
-  nlohmann::json Query(const std::string& promql) { return PrometheusQuery(port_, promql); }
-  std::string log() const { return process_.Log(); }
-
- private:
-  TempDir dir_;
-  int port_;
-  ChildProcess process_;
-};
 
 class EndpointsE2eTest : public ::testing::Test {
  protected:
@@ -390,8 +345,8 @@ TEST_F(EndpointsE2eTest, ListsEveryReadyContainerAndNeverOneThatStopped) {
 TEST_F(EndpointsE2eTest, PrometheusDiscoversTheReadyContainersAndScrapesThem) {
   ASSERT_FALSE(FindProgram("prometheus").empty()) << "install the Debian package prometheus";
   const std::string app = Apply("scraped-web");
-  DiscoveringPrometheus prometheus(
-      absl::StrCat("http://127.0.0.1:", http_port_, "/sd/v1/endpoints?app=", app));
+  PrometheusServer prometheus(PrometheusServer::HttpSd(
+      "apps", absl::StrCat("http://127.0.0.1:", http_port_, "/sd/v1/endpoints?app=", app)));
   ASSERT_TRUE(prometheus.WaitReady()) << prometheus.log();
 
   const std::string up = "up{app=\"" + app + "\"}";

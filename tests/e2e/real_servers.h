@@ -452,19 +452,35 @@ class HttpEndpoint {
   std::thread thread_;
 };
 
-// Prometheus (Debian's `prometheus`) scraping `targets` ("127.0.0.1:port", /metrics) every
-// second under job `job`, with its config and TSDB in a scratch directory.
+// Prometheus (Debian's `prometheus`) scraping /metrics every second, with its config and
+// TSDB in a scratch directory.
 class PrometheusServer {
  public:
+  // One scrape job, as YAML under `scrape_configs:`.
+  struct ScrapeJob {
+    std::string yaml;
+  };
+  // Job `job` scraping `targets` ("127.0.0.1:port").
+  static ScrapeJob StaticTargets(const std::string& job, const std::vector<std::string>& targets) {
+    std::string yaml = "  - job_name: " + job + "\n    static_configs:\n      - targets: [";
+    for (size_t i = 0; i < targets.size(); ++i) yaml += (i ? ", '" : "'") + targets[i] + "'";
+    return {yaml + "]\n"};
+  }
+  // Job `job` whose targets come from `sd_url` (http_sd_configs, read every second).
+  static ScrapeJob HttpSd(const std::string& job, const std::string& sd_url) {
+    return {"  - job_name: " + job + "\n    http_sd_configs:\n      - url: '" + sd_url +
+            "'\n        refresh_interval: 1s\n"};
+  }
+
   PrometheusServer(const std::string& job, const std::vector<std::string>& targets)
-      : port_(FreePort()) {
+      : PrometheusServer(StaticTargets(job, targets)) {}
+
+  explicit PrometheusServer(const ScrapeJob& job) : port_(FreePort()) {
     std::string config = dir_.path() + "/prometheus.yml";
     std::ofstream out(config);
     out << "global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}\n"
-        << "scrape_configs:\n  - job_name: " << job << "\n    static_configs:\n"
-        << "      - targets: [";
-    for (size_t i = 0; i < targets.size(); ++i) out << (i ? ", " : "") << "'" << targets[i] << "'";
-    out << "]\n";
+        << "scrape_configs:\n"
+        << job.yaml;
     out.close();
     process_ =
         ChildProcess(FindProgram("prometheus"),
