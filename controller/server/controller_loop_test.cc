@@ -98,6 +98,13 @@ class ControllerLoopTest : public ::testing::Test {
     return api_->Cordon(&context, request, &response);
   }
 
+  grpc::Status Describe(const std::string& app, v1::DescribeAppResponse* response) {
+    v1::DescribeAppRequest request;
+    request.set_name(app);
+    grpc::ClientContext context;
+    return api_->DescribeApp(&context, request, response);
+  }
+
   // The app as GetApps shows it; an App without a name when the call fails.
   v1::App GetApp(const std::string& name) {
     v1::GetAppsRequest request;
@@ -305,11 +312,8 @@ TEST_F(ControllerLoopTest, PortsAreSentCountedAndShownPerContainerAndNode) {
   EXPECT_EQ(node.capacity().ports(), 3);
   EXPECT_EQ(node.allocated().ports(), 2);
   // The container carries what the agent published, as describe shows it.
-  v1::DescribeAppRequest request;
-  request.set_name("web");
   v1::DescribeAppResponse described;
-  grpc::ClientContext context;
-  ASSERT_TRUE(api_->DescribeApp(&context, request, &described).ok());
+  ASSERT_TRUE(Describe("web", &described).ok());
   ASSERT_EQ(described.containers_size(), 1);
   ASSERT_EQ(described.containers(0).ports_size(), 2);
   EXPECT_EQ(described.containers(0).ports(0).name(), "http");
@@ -973,11 +977,8 @@ TEST_F(ControllerLoopTest, ApiShowsAppNodeAndContainerFigures) {
   ASSERT_TRUE(api_->GetContainers(&context2, by_app, &none).ok());
   EXPECT_EQ(none.containers_size(), 0);
 
-  v1::DescribeAppRequest describe;
-  describe.set_name("web");
   v1::DescribeAppResponse described;
-  grpc::ClientContext context3;
-  ASSERT_TRUE(api_->DescribeApp(&context3, describe, &described).ok());
+  ASSERT_TRUE(Describe("web", &described).ok());
   EXPECT_EQ(described.containers_size(), 3);
   EXPECT_FALSE(described.events().empty());
 }
@@ -1010,12 +1011,8 @@ TEST_F(ControllerLoopTest, BadRequestsGetCodesThatNameTheProblem) {
   v1::GetAppsResponse got;
   grpc::ClientContext context;
   EXPECT_EQ(api_->GetApps(&context, get, &got).error_code(), grpc::StatusCode::NOT_FOUND);
-  v1::DescribeAppRequest describe;
-  describe.set_name("ghost");
   v1::DescribeAppResponse described;
-  grpc::ClientContext context2;
-  EXPECT_EQ(api_->DescribeApp(&context2, describe, &described).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Describe("ghost", &described).error_code(), grpc::StatusCode::NOT_FOUND);
   status = Cordon("ghost-node", true);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_THAT(status.error_message(), HasSubstr("ghost-node"));
