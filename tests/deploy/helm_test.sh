@@ -40,7 +40,7 @@ expect "controller flags: plaintext needs --insecure" \
   "$(query "$default" '" ".join(container("StatefulSet", "controller")["args"])')" \
   "--grpc-addr=0.0.0.0:7400 --http-addr=0.0.0.0:7401 --data-dir=/var/lib/microscale --cluster-name=default --placement=spread --node-timeout=10s --startup-grace=10s --log-format=text --insecure"
 expect "agent flags" "$(query "$default" '" ".join(container("DaemonSet", "agent")["args"])')" \
-  "--controller=microscale-controller:7400 --cluster-name=default --node-name=\$(NODE_NAME) --http-addr=0.0.0.0:7402 --docker-host=unix:///var/run/docker.sock --max-containers=0 --log-format=text"
+  "--controller=microscale-controller:7400 --cluster-name=default --node-name=\$(NODE_NAME) --advertise-address=\$(NODE_IP) --http-addr=0.0.0.0:7402 --docker-host=unix:///var/run/docker.sock --max-containers=0 --log-format=text"
 expect "no secret volumes without TLS" \
   "$(query "$default" '[v["name"] for o in objs if "template" in o.get("spec", {}) for v in o["spec"]["template"]["spec"].get("volumes", []) if "secret" in v]')" \
   "[]"
@@ -65,7 +65,7 @@ expect "apply job flags" "$(query "$custom" '" ".join(container("Job", "apply")[
   "--controller=edge-controller:17400 apply --filename=/etc/microscale/apps/apps.yaml"
 expect "apply job without a token" "$(query "$custom" 'container("Job", "apply").get("env")')" "None"
 expect "agent flags" "$(query "$custom" '" ".join(container("DaemonSet", "agent")["args"])')" \
-  "--controller=edge-controller:17400 --cluster-name=edge-cluster --node-name=\$(NODE_NAME) --http-addr=0.0.0.0:17402 --docker-host=unix:///var/run/docker.sock --max-containers=40 --log-format=json --cpu=3500m --memory=4Gi --labels=disk=ssd,zone=a"
+  "--controller=edge-controller:17400 --cluster-name=edge-cluster --node-name=\$(NODE_NAME) --advertise-address=\$(NODE_IP) --http-addr=0.0.0.0:17402 --docker-host=unix:///var/run/docker.sock --max-containers=40 --log-format=json --cpu=3500m --memory=4Gi --labels=disk=ssd,zone=a"
 expect "socket path" \
   "$(query "$custom" 'kind("DaemonSet")[0]["spec"]["template"]["spec"]["volumes"][0]["hostPath"]["path"]')" \
   "/run/docker.sock"
@@ -87,7 +87,7 @@ tls_flags="--tls-cert=/etc/microscale/tls/tls.crt --tls-key=/etc/microscale/tls/
 expect "controller flags with TLS" "$(query "$tls" '" ".join(container("StatefulSet", "controller")["args"])')" \
   "--grpc-addr=0.0.0.0:7400 --http-addr=0.0.0.0:7401 --data-dir=/var/lib/microscale --cluster-name=default --placement=spread --node-timeout=10s --startup-grace=10s --log-format=text $tls_flags --tls-allow-any-node-name"
 expect "agent flags with TLS" "$(query "$tls" '" ".join(container("DaemonSet", "agent")["args"])')" \
-  "--controller=microscale-controller:7400 --cluster-name=default --node-name=\$(NODE_NAME) --http-addr=0.0.0.0:7402 --docker-host=unix:///var/run/docker.sock --max-containers=0 --log-format=text $tls_flags"
+  "--controller=microscale-controller:7400 --cluster-name=default --node-name=\$(NODE_NAME) --advertise-address=\$(NODE_IP) --http-addr=0.0.0.0:7402 --docker-host=unix:///var/run/docker.sock --max-containers=0 --log-format=text $tls_flags"
 expect "apply job flags with TLS" "$(query "$tls" '" ".join(container("Job", "apply")["args"])')" \
   "--controller=microscale-controller:7400 --tls-ca=/etc/microscale/tls/ca.crt apply --filename=/etc/microscale/apps/apps.yaml"
 # Mounts: (mount path, read-only) of the volume named tls, and that volume's Secret.
