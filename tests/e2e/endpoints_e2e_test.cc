@@ -24,6 +24,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/e2e/child_process.h"
@@ -370,6 +371,48 @@ TEST_F(EndpointsE2eTest, PrometheusDiscoversTheReadyContainersAndScrapesThem) {
                 absl::StrCat(scraped, " == ", demand));
   }
   if (HasFailure()) std::cerr << "---- prometheus ----\n" << prometheus.log();
+}
+
+// WebApp with a health check that passes only once /tmp/ready exists. Failures in the
+// start period do not count, so the container waits unready instead of being replaced.
+std::string CheckedWebApp(const std::string& name) {
+  return WebApp(name) +
+         "  healthCheck: {command: [/bin/test, -f, /tmp/ready], intervalSeconds: 1, "
+         "timeoutSeconds: 1, retries: 1, startPeriodSeconds: 300}\n";
+}
+
+TEST_F(EndpointsE2eTest, AHealthCheckKeepsARunningContainerUnreadyUntilItPasses) {
+  const std::string app = Apply("checked", CheckedWebApp);
+  SetDemand(app, 1);
+  auto status = [&] {
+    nlohmann::json list = c().Json({"get", "app", app});
+    return list.is_object() && list["items"].size() == 1 ? list["items"][0]["status"]
+                                                         : nlohmann::json::object();
+  };
+  ASSERT_TRUE(c().WaitFor([&] { return status().value("running", 0) == 1; }, app + " runs 1",
+                          kScaleDeadline));
+  // The engine checks every second and the file is not there: over several checks the
+  // container runs, is not ready, and is not served.
+  for (int check = 0; check < 4; ++check) {
+    nlohmann::json s = status();
+    EXPECT_EQ(s.value("running", -1), 1) << s;
+    EXPECT_EQ(s.value("ready", -1), 0) << s;
+    EXPECT_TRUE(CliReadyEndpoints(app).empty());
+    absl::SleepFor(absl::Seconds(1));  // the next check's result, not a wait for a condition
+  }
+  std::string id;
+  for (const auto& container : c().DockerContainers()) {
+    auto label = container.labels.find("io.microscale.app");
+    if (label != container.labels.end() && label->second == app) id = container.id;
+  }
+  ASSERT_FALSE(id.empty());
+  absl::StatusOr<int> touched = DockerTestEnv::Get().Exec(id, {"/bin/touch", "/tmp/ready"});
+  ASSERT_TRUE(touched.ok()) << touched.status();
+  ASSERT_EQ(*touched, 0);
+  EXPECT_TRUE(
+      c().WaitFor([&] { return status().value("ready", 0) == 1; }, app + " ready", kScaleDeadline));
+  EXPECT_EQ(WaitTargets(app, 1).size(), 1u);
+  EXPECT_EQ(CliReadyEndpoints(app).size(), 1u);
 }
 
 }  // namespace
