@@ -43,7 +43,9 @@ std::vector<v1::Endpoint> BuildEndpoints(const std::vector<NodeView>& nodes,
       auto spec = apps.find(container.app());
       if (spec == apps.end() || spec->second->ports.empty()) continue;  // app gone or portless
       if (host.empty()) host = EndpointHost(node.advertise_address, node.address);
-      const bool healthy = !spec->second->health_check || container.health() == v1::HEALTH_HEALTHY;
+      const bool healthy =
+          !spec->second->health_check || container.health() == v1::HEALTH_HEALTHY ||
+          container.health() == v1::HEALTH_UNSPECIFIED;  // created before the app had a check
       const bool ready = state == v1::CONTAINER_STATE_RUNNING && healthy &&
                          node.health == NodeHealth::kReady && !leaving.contains(instance);
       for (const v1::PublishedPort& port : container.ports()) {

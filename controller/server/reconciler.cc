@@ -388,7 +388,9 @@ core::ClusterState Reconciler::BuildState(const std::vector<NodeView>& nodes,
       c.standby = standby_.contains(instance);
       c.published_ports = container.ports_size();
       if (checked_apps.contains(c.app)) {
-        c.healthy = container.health() == v1::HEALTH_HEALTHY;
+        // A container created before the app had its check reports none: it counts as ready.
+        c.healthy = container.health() == v1::HEALTH_HEALTHY ||
+                    container.health() == v1::HEALTH_UNSPECIFIED;
         if (container.health() == v1::HEALTH_UNHEALTHY &&
             c.state == core::ContainerState::kRunning && !commanded.contains(instance)) {
           c.state = core::ContainerState::kStopping;  // replaced: see ReplaceUnhealthy
