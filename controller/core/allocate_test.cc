@@ -139,6 +139,26 @@ TEST(AllocateTest, PreemptsForPortsWhenCpuAndMemoryAreAmple) {
   EXPECT_EQ(testing::ActivePerApp(s), (std::map<std::string, int>{{"api", 2}, {"batch", 2}}));
 }
 
+TEST(AllocateTest, PreemptionForPortsStopsOnlyContainersThatHoldPorts) {
+  ClusterState s;
+  s.nodes = {testing::MakeNode("n1", 4000, 4096 * testing::kMi)};
+  s.nodes[0].max_ports = 2;
+  s.apps = {MakeApp("api", 1, 1), MakeApp("batch", 4, 2), MakeApp("web", 3, 2)};
+  s.apps[0].spec.ports = {{"http", 8080}};
+  s.apps[2].spec.ports = {{"http", 8080}};
+  for (int i = 0; i < 2; ++i) {
+    s.containers.push_back(Running("batch-" + std::to_string(i), "batch", "n1"));
+    s.containers.push_back(Running("web-" + std::to_string(i), "web", "n1"));
+  }
+  Plan p = Decide(s);
+  // Only a port is short: batch, the least important, holds none and is not a victim;
+  // one web container goes.
+  EXPECT_EQ(Allocated(p, "api"), 1);
+  EXPECT_EQ(Allocated(p, "batch"), 2);
+  EXPECT_EQ(Allocated(p, "web"), 1);
+  EXPECT_EQ(testing::CountKind(p, CommandKind::kStop), 1);
+}
+
 TEST(AllocateTest, NonPreemptibleContainersAreNeverVictims) {
   ClusterState s = TenSlots();
   s.apps = {MakeApp("api", 1, 10), MakeApp("db", 5, 10)};

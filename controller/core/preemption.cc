@@ -13,6 +13,11 @@ namespace {
 struct Need {
   int64_t cpu, memory, count, ports;
   bool Met() const { return cpu <= 0 && memory <= 0 && count <= 0 && ports <= 0; }
+  // Whether freeing `u` lowers something still short (a victim that frees none is useless).
+  bool Helps(const Usage& u) const {
+    return (cpu > 0 && u.cpu > 0) || (memory > 0 && u.memory > 0) || (count > 0 && u.count > 0) ||
+           (ports > 0 && u.ports > 0);
+  }
   // What freeing `u` leaves needed.
   void Free(const Usage& u) {
     cpu -= u.cpu, memory -= u.memory, count -= u.count, ports -= u.ports;
@@ -94,12 +99,14 @@ class NodeSearch {
     const Resources& r = a.spec().resources;
     if (x.target == ContainerState::kPaused) {
       // It frees no CPU: useless unless memory, a slot or ports are short.
-      if (need.memory <= 0 && need.count <= 0 && need.ports <= 0) return;
-      need.Free(UsageOf(a.spec(), ContainerState::kPaused));
+      const Usage freed = UsageOf(a.spec(), ContainerState::kPaused);
+      if (!need.Helps(freed)) return;
+      need.Free(freed);
       room.stops.push_back(s);
       return;
     }
     if (a.active - picked_[x.app] <= a.spec().replicas.min) return;
+    if (!need.Helps(UsageOf(a.spec(), ContainerState::kRunning))) return;
     // A container this plan was going to start is simply not started.
     if (pause_ok && a.spec().preemption == PreemptionMode::kPause && x.observed != nullptr) {
       need.cpu -= r.cpu_millis;
