@@ -17,7 +17,8 @@ TEST(EndpointHostTest, AdvertisedElseThePeersIp) {
 }
 
 v1::Container Published(const std::string& instance, const std::string& app,
-                        v1::ContainerState state, std::vector<std::pair<std::string, int>> ports) {
+                        v1::ContainerState state,
+                        const std::vector<std::pair<std::string, int>>& ports) {
   v1::Container c;
   c.set_instance(instance);
   c.set_app(app);
