@@ -3,6 +3,8 @@
 #include <chrono>
 #include <memory>
 
+#include "common/status_macros.h"
+
 namespace microscale::cli {
 namespace {
 
@@ -80,47 +82,46 @@ absl::StatusOr<v1::VersionResponse> ControlPlaneClient::Version() {
   return Call(&v1::ControlPlane::StubInterface::Version, v1::VersionRequest());
 }
 
-absl::Status ControlPlaneClient::WatchEvents(
-    bool follow, const std::function<void(const v1::Event&)>& on_event) {
+template <typename Request, typename Item>
+absl::Status ControlPlaneClient::Stream(StreamMethod<Request, Item> method, const Request& request,
+                                        bool bounded,
+                                        const std::function<void(const Item&)>& on_item) {
   grpc::ClientContext context;
-  if (!follow) SetDeadline(context, timeout_);
+  if (bounded) SetDeadline(context, timeout_);
   Authorize(context);
-  v1::WatchEventsRequest request;
-  request.set_follow(follow);
-  std::unique_ptr<grpc::ClientReaderInterface<v1::Event>> reader =
-      stub_.WatchEvents(&context, request);
-  v1::Event event;
-  while (reader->Read(&event)) on_event(event);
+  std::unique_ptr<grpc::ClientReaderInterface<Item>> reader = (stub_.*method)(&context, request);
+  Item item;
+  while (reader->Read(&item)) on_item(item);
   return FromGrpcStatus(reader->Finish());
 }
 
+absl::Status ControlPlaneClient::WatchEvents(
+    bool follow, const std::function<void(const v1::Event&)>& on_event) {
+  v1::WatchEventsRequest request;
+  request.set_follow(follow);
+  return Stream(&v1::ControlPlane::StubInterface::WatchEvents, request, /*bounded=*/!follow,
+                on_event);
+}
+
 absl::StatusOr<v1::EndpointList> ControlPlaneClient::ListEndpoints(const std::string& app) {
+  v1::ListEndpointsRequest request;
+  request.set_app(app);
   v1::EndpointList list;
-  absl::Status status =
-      StreamEndpoints(app, /*watch=*/false, [&](const v1::EndpointList& next) { list = next; });
-  if (!status.ok()) return status;
+  const std::function<void(const v1::EndpointList&)> keep = [&](const v1::EndpointList& next) {
+    list = next;
+  };
+  RETURN_IF_ERROR(
+      Stream(&v1::ControlPlane::StubInterface::ListEndpoints, request, /*bounded=*/true, keep));
   return list;
 }
 
 absl::Status ControlPlaneClient::WatchEndpoints(
     const std::string& app, const std::function<void(const v1::EndpointList&)>& on_list) {
-  return StreamEndpoints(app, /*watch=*/true, on_list);
-}
-
-absl::Status ControlPlaneClient::StreamEndpoints(
-    const std::string& app, bool watch,
-    const std::function<void(const v1::EndpointList&)>& on_list) {
-  grpc::ClientContext context;
-  if (!watch) SetDeadline(context, timeout_);
-  Authorize(context);
   v1::ListEndpointsRequest request;
   request.set_app(app);
-  request.set_watch(watch);
-  std::unique_ptr<grpc::ClientReaderInterface<v1::EndpointList>> reader =
-      stub_.ListEndpoints(&context, request);
-  v1::EndpointList list;
-  while (reader->Read(&list)) on_list(list);
-  return FromGrpcStatus(reader->Finish());
+  request.set_watch(true);
+  return Stream(&v1::ControlPlane::StubInterface::ListEndpoints, request, /*bounded=*/false,
+                on_list);
 }
 
 }  // namespace microscale::cli

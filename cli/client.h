@@ -60,9 +60,15 @@ class ControlPlaneClient {
   template <typename Request, typename Response>
   absl::StatusOr<Response> Call(Method<Request, Response> method, const Request& request);
 
-  // ListEndpoints with or without `watch`: `on_list` for each list the server sends.
-  absl::Status StreamEndpoints(const std::string& app, bool watch,
-                               const std::function<void(const v1::EndpointList&)>& on_list);
+  template <typename Request, typename Item>
+  using StreamMethod = std::unique_ptr<grpc::ClientReaderInterface<Item>> (
+      v1::ControlPlane::StubInterface::*)(grpc::ClientContext*, const Request&);
+
+  // Calls `on_item` for each message of a server stream until it ends; `bounded`: the
+  // whole stream within the call timeout (a follow or watch has none).
+  template <typename Request, typename Item>
+  absl::Status Stream(StreamMethod<Request, Item> method, const Request& request, bool bounded,
+                      const std::function<void(const Item&)>& on_item);
 
   // Adds the token's metadata to a call about to be made.
   void Authorize(grpc::ClientContext& context) const;
