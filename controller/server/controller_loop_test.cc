@@ -904,6 +904,45 @@ TEST_F(ControllerLoopTest, ExitedContainerIsRemovedAndItsReplacementBacksOff) {
   }));
 }
 
+// While an engine is down (restarting, say) the removal of an exited container fails, and
+// the agent keeps reporting the container exited. Its exit is one crash, however often it
+// is seen again, and the failed removal is sent again after a backoff, not on every pass:
+// a storm of failed stops once counted every retry as a crash, holding the app's starts
+// for minutes.
+TEST_F(ControllerLoopTest, AnExitSeenAgainWhileItsRemovalFailsIsOneCrash) {
+  FakeAgent& n1 = AddAgent("n1");
+  ASSERT_TRUE(Apply({StaticApp("web", 1, 10), StaticApp("witness", 1, 10)}).ok());
+  ASSERT_TRUE(SetDemand("web", 2).ok());
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 2); }));
+  const std::string victim = n1.Containers().begin()->first;
+  n1.FailStops("docker engine unreachable");
+  n1.ExitContainer(victim, 137);
+  ASSERT_TRUE(WaitUntil([&] { return HasEvent("StopFailed", "app/web", "unreachable"); }));
+  auto stops_of_victim = [&] {
+    size_t n = 0;
+    for (const std::string& s : n1.Stops()) n += s == victim ? 1 : 0;
+    return n;
+  };
+  const size_t tried = stops_of_victim();
+  // The fake clock stands still: reports of the same exit and passes for another app
+  // neither count it again nor send its removal again.
+  for (int i = 1; i <= 3; ++i) {
+    n1.HeartbeatNow();
+    ASSERT_TRUE(SetDemand("witness", i).ok());
+    ASSERT_TRUE(WaitUntil([&] { return Converged("witness", i); }));
+  }
+  EXPECT_EQ(stops_of_victim(), tried) << ::testing::PrintToString(n1.Stops());
+  EXPECT_TRUE(HasEvent("CrashLoopBackOff", "app/web", "(crash 1 in a row)"));
+  EXPECT_FALSE(HasEvent("CrashLoopBackOff", "app/web", "(crash 2 in a row)"));
+  EXPECT_TRUE(
+      absl::StrContains(MetricsText(), "microscale_app_container_crashes_total{app=\"web\"} 1"));
+  // The engine is back: after the backoff the removal is sent again and succeeds.
+  n1.FailStops("");
+  clock_.Advance(absl::Seconds(2));
+  ASSERT_TRUE(WaitUntil([&] { return !n1.Containers().contains(victim); }));
+  EXPECT_GT(stops_of_victim(), tried);
+}
+
 // A command whose result never comes (lost on the way) is sent again for the same
 // instance once its deadline passes: the app gets its container, and no second instance
 // id is used for it.

@@ -170,6 +170,9 @@ bool Reconciler::IdleSince(const std::vector<NodeHealthMark>& health) const {
   for (const auto& [app, backoff] : start_backoff_) {
     if (due(backoff.until)) return false;
   }
+  for (const auto& [instance, backoff] : stop_backoff_) {
+    if (due(backoff.until)) return false;
+  }
   for (const auto& [app, loop] : crash_loops_.All()) {
     if (due(loop.until) || due(crash_loops_.EndsAt(loop))) return false;
   }
@@ -315,6 +318,7 @@ void Reconciler::OnCommandResult(const InFlightCommand& command, const v1::Comma
     } else if (command.type == CommandType::kStop) {
       absl::MutexLock lock(&mu_);
       stopped_[command.instance] = now;
+      stop_backoff_.erase(command.instance);
     }
     MarkDirty();
     return;
@@ -325,9 +329,10 @@ void Reconciler::OnCommandResult(const InFlightCommand& command, const v1::Comma
                              {"error", result.error()}});
   deps_.events.Add(now, FailureReason(command.type), "app/" + command.app,
                    absl::StrCat(command.instance, " on ", command.node, ": ", result.error()));
-  if (command.type == CommandType::kStart) {
+  if (command.type == CommandType::kStart || command.type == CommandType::kStop) {
     absl::MutexLock lock(&mu_);
-    StartBackoff& backoff = start_backoff_[command.app];
+    CommandBackoff& backoff = command.type == CommandType::kStart ? start_backoff_[command.app]
+                                                                  : stop_backoff_[command.instance];
     backoff.delay = std::min(kMaxStartBackoff, std::max(absl::Seconds(1), backoff.delay * 2));
     backoff.until = now + backoff.delay;
   }
@@ -531,6 +536,11 @@ bool Reconciler::Send(const core::Command& command, absl::Time now, int attempt,
     connection = deps_.nodes.Connection(command.node);
   }
   if (connection == nullptr) return false;
+  if (command.kind == core::CommandKind::kStop) {
+    absl::MutexLock lock(&mu_);
+    auto held = stop_backoff_.find(command.instance);
+    if (held != stop_backoff_.end() && now < held->second.until) return false;
+  }
   std::optional<AppEntry> looked_up;
   if (batch == nullptr) looked_up = deps_.apps.Get(command.app);
   const std::optional<AppEntry>& app =
@@ -685,6 +695,9 @@ void Reconciler::CleanUpExited(const std::vector<v1::Container>& exited, absl::T
     for (auto it = stopped_.begin(); it != stopped_.end();) {
       it = now - it->second > kStoppedMemory ? stopped_.erase(it) : std::next(it);
     }
+    for (auto it = stop_backoff_.begin(); it != stop_backoff_.end();) {
+      it = now - it->second.until > kStoppedMemory ? stop_backoff_.erase(it) : std::next(it);
+    }
     for (const v1::Container& container : exited) {
       if (stopped_.contains(container.instance())) ours.insert(container.instance());
     }
@@ -708,6 +721,7 @@ void Reconciler::CleanUpExited(const std::vector<v1::Container>& exited, absl::T
       absl::MutexLock lock(&mu_);
       loop = crash_loops_.OnExit(container.app(), container.instance(), container.exit_code(), ran,
                                  now);
+      stopped_[container.instance()] = now;  // counted once, however often it is seen again
     }
     const std::string ran_text = absl::FormatDuration(absl::Trunc(ran, absl::Seconds(1)));
     if (loop.has_value()) {

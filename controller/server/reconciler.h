@@ -111,7 +111,7 @@ class Reconciler {
   absl::StatusOr<int> ForgetNode(const std::string& node, std::string_view why);
 
  private:
-  struct StartBackoff {
+  struct CommandBackoff {
     absl::Time until;
     absl::Duration delay;
   };
@@ -189,12 +189,16 @@ class Reconciler {
   std::set<std::string> standby_ ABSL_GUARDED_BY(mu_);
   // Assignments loaded at start for nodes that have not reconnected yet.
   std::set<std::string> expected_nodes_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, StartBackoff> start_backoff_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, CommandBackoff> start_backoff_ ABSL_GUARDED_BY(mu_);
+  // Instances whose stop failed (their engine down, say): sent again after a backoff that
+  // doubles from 1 s to 30 s, not on every pass.
+  std::map<std::string, CommandBackoff> stop_backoff_ ABSL_GUARDED_BY(mu_);
   // Apps whose containers exit soon after they start: their starts wait (crash_loop.h).
   CrashLoops crash_loops_ ABSL_GUARDED_BY(mu_);
   // Containers this controller stopped, and when: an agent may still report one as exited
   // after the stop's result (its engine's exit event raced the removal). That exit is the
-  // stop, not a crash. Kept kStoppedMemory.
+  // stop, not a crash. An exited container whose exit was counted is added too: seen again
+  // (its removal failed), it is cleared up again, not counted again. Kept kStoppedMemory.
   std::map<std::string, absl::Time> stopped_ ABSL_GUARDED_BY(mu_);
 
   absl::Mutex pass_mu_;  // one pass at a time

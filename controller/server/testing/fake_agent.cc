@@ -102,6 +102,11 @@ void FakeAgent::HeartbeatNow() {
   Write(HeartbeatMessage());
 }
 
+void FakeAgent::FailStops(const std::string& error) {
+  absl::MutexLock lock(&mu_);
+  failing_stops_ = error;
+}
+
 void FakeAgent::FailStartsOf(const std::string& app, const std::string& error) {
   absl::MutexLock lock(&mu_);
   if (error.empty()) {
@@ -213,8 +218,13 @@ void FakeAgent::Hold(const v1::Container& container) {
 v1::CommandResult FakeAgent::Stop(const v1::StopContainer& stop) {
   stops_.push_back(stop.instance());
   stop_received_.try_emplace(stop.instance(), absl::Now());
-  containers_.erase(stop.instance());
   v1::CommandResult result;
+  if (!failing_stops_.empty()) {
+    result.set_ok(false);
+    result.set_error(failing_stops_);
+    return result;
+  }
+  containers_.erase(stop.instance());
   result.set_ok(true);
   return result;
 }

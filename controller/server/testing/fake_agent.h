@@ -62,6 +62,8 @@ class FakeAgent {
   void HeartbeatNow();
   // From now on, Start commands for `app` fail with `error` (empty error: they succeed again).
   void FailStartsOf(const std::string& app, const std::string& error);
+  // From now on, every Stop fails with `error`, the container staying (empty: they succeed).
+  void FailStops(const std::string& error);
   // The next `n` commands are lost: no effect, no result (Lost() lists their instances).
   void LoseNextCommands(int n);
   std::vector<std::string> Lost() const;
@@ -106,6 +108,7 @@ class FakeAgent {
   mutable absl::Mutex mu_;
   std::map<std::string, v1::Container> containers_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> failing_apps_ ABSL_GUARDED_BY(mu_);
+  std::string failing_stops_ ABSL_GUARDED_BY(mu_);
   int lose_next_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::string> lost_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> starts_ ABSL_GUARDED_BY(mu_);
