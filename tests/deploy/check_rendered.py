@@ -2,9 +2,11 @@
 what the project builds: every image is one scripts/build-images builds, every flag and
 MICROSCALE_* variable passed to a binary is in that binary's --help, every port a container
 declares is one its flags make it listen on, every Service, probe, volume and --controller
-address points at something that exists in the render, every --tls-* file is a key of a
-Secret mounted read-only there, and controller, agents and microscalectl agree on TLS (a
-plaintext gRPC port beyond loopback carries --insecure).
+address (one or a comma-separated list, each a Service or a controller pod's name under its
+headless Service) points at something that exists in the render, each controller replica
+advertises its own pod's name, every --tls-* file is a key of a Secret mounted read-only
+there, and controller, agents and microscalectl agree on TLS (a plaintext gRPC port beyond
+loopback carries --insecure).
 
 Usage: check_rendered.py RENDERED.yaml IMAGES.txt HELP_DIR [--registry PREFIX]
   IMAGES.txt  the output of `scripts/build-images --list`
@@ -184,18 +186,65 @@ class Checker:
                             return container, resolved
         return None
 
+    # <StatefulSet>-<ordinal>.<headless Service>, optionally .<namespace>.svc[.cluster.local]
+    POD_NAME = re.compile(
+        r"^([a-z0-9-]+)-(\d+)\.([a-z0-9-]+)(\.[a-z0-9-]+\.svc(\.cluster\.local)?)?$")
+
+    def pod_of_name(self, host):
+        """(StatefulSet, ordinal) of the pod that `host` names as <pod>.<headless Service>
+        (optionally .<namespace>.svc), or None."""
+        match = self.POD_NAME.match(host)
+        if not match:
+            return None
+        name, ordinal, service = match.group(1), int(match.group(2)), match.group(3)
+        headless = [s for s in self.of_kind("Service") if s["metadata"]["name"] == service
+                    and s["spec"].get("clusterIP") == "None"]
+        for workload in self.of_kind("StatefulSet"):
+            if (workload["metadata"]["name"] == name and headless
+                    and workload["spec"].get("serviceName") == service
+                    and ordinal < workload["spec"].get("replicas", 1)):
+                return workload, ordinal
+        return None
+
+    def pod_port_target(self, host, port):
+        """The controller container behind pod name `host`, and `port`, or None."""
+        found = self.pod_of_name(host)
+        if found is None:
+            return None
+        for container in found[0]["spec"]["template"]["spec"]["containers"]:
+            if "microscale/controller:" in container["image"]:
+                return container, port
+        return None
+
     def check_controller_address(self, where, args):
         for arg in args:
             if not arg.startswith("--controller="):
                 continue
-            host, port = arg.split("=", 1)[1].rsplit(":", 1)
-            found = self.service_port_target(host, int(port))
-            if not found or "microscale/controller:" not in found[0]["image"]:
-                self.problem(where, f"--controller {host}:{port} does not reach a controller")
-                continue
-            grpc = self.listen_ports("controller", found[0].get("args", []), ("--grpc-addr",))
-            if found[1] not in grpc:
-                self.problem(where, f"--controller {host}:{port} reaches port {found[1]}")
+            for address in arg.split("=", 1)[1].split(","):
+                host, port = address.rsplit(":", 1)
+                found = self.service_port_target(host, int(port)) or \
+                    self.pod_port_target(host, int(port))
+                if not found or "microscale/controller:" not in found[0]["image"]:
+                    self.problem(where, f"--controller {host}:{port} does not reach a controller")
+                    continue
+                grpc = self.listen_ports("controller", found[0].get("args", []), ("--grpc-addr",))
+                if found[1] not in grpc:
+                    self.problem(where, f"--controller {host}:{port} reaches port {found[1]}")
+
+    def check_advertised_address(self, where, workload, container):
+        """Each replica's --advertise-addr is its own pod's name and gRPC port."""
+        value = self.flag_values(container.get("args", [])).get("--advertise-addr")
+        replicas = workload["spec"].get("replicas", 1)
+        if value is None:
+            if replicas > 1:
+                self.problem(where, f"{replicas} replicas and no --advertise-addr")
+            return
+        grpc = self.listen_ports("controller", container.get("args", []), ("--grpc-addr",))
+        for ordinal in range(replicas):
+            pod = f'{workload["metadata"]["name"]}-{ordinal}'
+            host, port = str(value).replace("$(POD_NAME)", pod).rsplit(":", 1)
+            if self.pod_of_name(host) != (workload, ordinal) or int(port) not in grpc:
+                self.problem(where, f"pod {pod} advertises {host}:{port}, not its own gRPC port")
 
     # --- TLS ---------------------------------------------------------------------------
     SECRET_KEYS = ("tls.crt", "tls.key", "ca.crt")  # kubernetes.io/tls plus the CA
@@ -303,6 +352,8 @@ class Checker:
                 self.check_env(where, binary, container)
                 self.check_container_ports(where, binary, container)
                 self.check_controller_address(where, args)
+                if binary == "controller":
+                    self.check_advertised_address(where, workload, container)
                 self.check_tls_files(where, template, container)
             self.check_volumes(f'{workload["kind"]}/{workload["metadata"]["name"]}',
                                workload["spec"], template)

@@ -39,22 +39,9 @@ if ((TLS)); then
   CLI_TLS=(-v "$pki/ca.crt:/pki/ca.crt:ro")
 fi
 
-demo_containers() { docker ps -aq --filter "label=io.microscale.cluster=$CLUSTER"; }
-
-remove_demo_containers() {
-  local ids
-  mapfile -t ids < <(demo_containers)
-  ((${#ids[@]} == 0)) || docker rm -f "${ids[@]}" >/dev/null
-}
-
 cleanup() {
   local rc=$?
-  if ((rc != 0)); then
-    "${COMPOSE[@]}" ps >&2 || true
-    "${COMPOSE[@]}" logs --tail=30 >&2 || true
-  fi
-  "${COMPOSE[@]}" down -v --remove-orphans -t 5 >/dev/null 2>&1 || true
-  remove_demo_containers || true
+  compose_cleanup "$rc" "$CLUSTER" "${COMPOSE[@]}"
   [[ -z ${pki:-} ]] || rm -rf "$pki"
   exit "$rc"
 }
@@ -63,8 +50,7 @@ trap cleanup EXIT
 step "building the images"
 ./scripts/build-images >/dev/null
 step "docker-compose up (project $PROJECT)"
-"${COMPOSE[@]}" up -d 2>&1 | grep -v '^Creating' || true
-[[ ${PIPESTATUS[0]} -eq 0 ]] || fail "docker-compose up failed"
+compose_up "${COMPOSE[@]}"
 
 CONTROLLER_HTTP=$("${COMPOSE[@]}" port controller 7401)
 PROMETHEUS=$("${COMPOSE[@]}" port prometheus 9090)
@@ -73,8 +59,7 @@ PROMETHEUS=$("${COMPOSE[@]}" port prometheus 9090)
 
 # --- the demo apps run and scale ---------------------------------------------------------
 running_of() {
-  docker ps -q --filter "label=io.microscale.cluster=$CLUSTER" \
-    --filter "label=io.microscale.app=$1" --filter status=running | wc -l
+  cluster_containers "$CLUSTER" --filter "label=io.microscale.app=$1" --filter status=running | wc -l
 }
 has_demo_containers() { (($(running_of checkout-api) >= 1)); }
 wait_until 90 "checkout-api containers run on this host" has_demo_containers
@@ -148,11 +133,5 @@ wait_until 30 "Prometheus holds microscale_app_demand of checkout-api" scraped_d
 
 # --- down leaves nothing ----------------------------------------------------------------
 step "docker-compose down -v"
-"${COMPOSE[@]}" down -v -t 10 >/dev/null 2>&1 || fail "docker-compose down failed"
-remove_demo_containers
-project_filter="label=com.docker.compose.project=$PROJECT"
-[[ -z "$(docker ps -aq --filter "$project_filter")" ]] || fail "compose containers left"
-[[ -z "$(demo_containers)" ]] || fail "demo containers left"
-[[ -z "$(docker volume ls -q --filter "$project_filter")" ]] || fail "volumes left"
-[[ -z "$(docker network ls -q --filter "$project_filter")" ]] || fail "networks left"
+compose_down_leaves_nothing "$PROJECT" "$CLUSTER" "${COMPOSE[@]}"
 echo "PASS: compose$( ((TLS)) && echo " with mutual TLS") brought the demo up, scaled it, was scraped, and left nothing" >&2

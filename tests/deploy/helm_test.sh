@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Checks the Helm chart deploy/helm/microscale with the real Helm 3 (scripts/fetch-helm):
 # `helm lint --strict`, then `helm template` with the default values (plaintext gRPC with
-# --insecure), with tests/deploy/values-custom.yaml and with tests/deploy/values-tls.yaml
-# (mutual TLS from Secrets, a token for the apply Job), each render checked by
-# check_rendered.py against the images scripts/build-images builds and the binaries' --help,
-# plus what each set of values must switch on or off: flags, Secret mounts and their modes.
+# --insecure), with tests/deploy/values-custom.yaml, with tests/deploy/values-tls.yaml
+# (mutual TLS from Secrets, a token for the apply Job) and with the chart's values-ha.yaml
+# (three controllers on etcd, alone and with the custom and TLS values), each render checked
+# by check_rendered.py against the images scripts/build-images builds and the binaries'
+# --help, plus what each set of values must switch on or off: flags, Secret mounts and their
+# modes, replicas, the state volume and the controllers' addresses.
 # Usage: helm_test.sh [CONTROLLER AGENT CLI]   (binaries; default those of build/test)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,6 +17,7 @@ HELM="$(scripts/fetch-helm)/helm/helm"
 CHART=deploy/helm/microscale
 CUSTOM=tests/deploy/values-custom.yaml
 TLS_VALUES=tests/deploy/values-tls.yaml
+HA_VALUES=$CHART/values-ha.yaml
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 write_help_texts "$work/help" "${BINARIES[@]}"
@@ -120,8 +123,71 @@ for half in "tls.secretName=x" "tls.agentSecretName=x"; do
   grep -q "needs tls\." <<<"$out" || fail "helm template --set $half: $out"
 done
 
+# --- three controllers on etcd (values-ha.yaml) --------------------------------------------
+ha=$work/ha.yaml
+"$HELM" lint --strict "$CHART" -f "$HA_VALUES" >/dev/null || fail "helm lint with $HA_VALUES"
+"$HELM" template microscale "$CHART" --namespace microscale -f "$HA_VALUES" >"$ha"
+python tests/deploy/check_rendered.py "$ha" "$work/images.txt" "$work/help" ||
+  fail "render with $HA_VALUES"
+expect "kinds with etcd" "$(query "$ha" 'sorted(o["kind"] for o in objs)')" \
+  "['DaemonSet', 'Service', 'Service', 'Service', 'StatefulSet']"
+expect "three controllers, started together" \
+  "$(query "$ha" '[kind("StatefulSet")[0]["spec"].get(k) for k in ("replicas", "podManagementPolicy")]')" \
+  "[3, 'Parallel']"
+expect "no PVC and no state volume with etcd" \
+  "$(query "$ha" '("volumeClaimTemplates" in kind("StatefulSet")[0]["spec"], [v["name"] for v in kind("StatefulSet")[0]["spec"]["template"]["spec"]["volumes"]], [m["mountPath"] for m in container("StatefulSet", "controller")["volumeMounts"]])')" \
+  "(False, ['tmp'], ['/tmp'])"
+pods="microscale-controller-headless.microscale.svc:7400"
+expect "controller flags on etcd" "$(query "$ha" '" ".join(container("StatefulSet", "controller")["args"])')" \
+  "--grpc-addr=0.0.0.0:7400 --http-addr=0.0.0.0:7401 --store=etcd://etcd-0.etcd:2379,etcd-1.etcd:2379,etcd-2.etcd:2379 --advertise-addr=\$(POD_NAME).$pods --cluster-name=default --placement=spread --node-timeout=10s --startup-grace=10s --log-format=text --insecure"
+expect "pod name from the downward API" \
+  "$(query "$ha" 'container("StatefulSet", "controller")["env"]')" \
+  "[{'name': 'POD_NAME', 'valueFrom': {'fieldRef': {'fieldPath': 'metadata.name'}}}]"
+expect "probes: readiness only (a standby is not Ready)" \
+  "$(query "$ha" 'sorted(k for k in container("StatefulSet", "controller") if k.endswith("Probe"))')" \
+  "['readinessProbe']"
+expect "agents are given every controller" \
+  "$(query "$ha" '[a for a in container("DaemonSet", "agent")["args"] if a.startswith("--controller=")]')" \
+  "['--controller=microscale-controller-0.$pods,microscale-controller-1.$pods,microscale-controller-2.$pods']"
+expect "pod names resolve before Ready, the Service sends to Ready pods only" \
+  "$(query "$ha" '[(o["metadata"]["name"], o["spec"].get("publishNotReadyAddresses")) for o in kind("Service") if "controller" in o["metadata"]["name"]]')" \
+  "[('microscale-controller', None), ('microscale-controller-headless', True)]"
+expect "anti-affinity of the controllers" \
+  "$(query "$ha" 'kind("StatefulSet")[0]["spec"]["template"]["spec"]["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"][0]["podAffinityTerm"]["topologyKey"]')" \
+  "kubernetes.io/hostname"
+
+# With the custom and TLS values, a prefix, a lease and five replicas.
+ha_tls=$work/ha-tls.yaml
+"$HELM" template ms "$CHART" --namespace edge -f "$CUSTOM" -f "$TLS_VALUES" -f "$HA_VALUES" \
+  --set store.etcd.prefix=/ms/edge/ --set store.etcd.leaderLease=3s --set controller.replicas=5 \
+  >"$ha_tls"
+python tests/deploy/check_rendered.py "$ha_tls" "$work/images.txt" "$work/help" \
+  --registry registry.example.com/ || fail "render with $CUSTOM, $TLS_VALUES and $HA_VALUES"
+expect "controller flags on etcd with TLS" \
+  "$(query "$ha_tls" '" ".join(a for a in container("StatefulSet", "controller")["args"] if a.split("=")[0] in ("--store", "--etcd-prefix", "--leader-lease", "--advertise-addr", "--data-dir", "--tls-cert", "--insecure"))')" \
+  "--store=etcd://etcd-0.etcd:2379,etcd-1.etcd:2379,etcd-2.etcd:2379 --etcd-prefix=/ms/edge/ --leader-lease=3s --advertise-addr=\$(POD_NAME).edge-controller-headless.edge.svc:17400 --tls-cert=/etc/microscale/tls/tls.crt"
+edge_pods=$(for i in 0 1 2 3 4; do printf 'edge-controller-%s.edge-controller-headless.edge.svc:17400,' "$i"; done)
+expect "the apply Job is given every controller" \
+  "$(query "$ha_tls" '" ".join(container("Job", "apply")["args"][:2])')" \
+  "--controller=${edge_pods%,} --tls-ca=/etc/microscale/tls/ca.crt"
+expect "replicas" "$(query "$ha_tls" 'kind("StatefulSet")[0]["spec"]["replicas"]')" "5"
+
+# More than one controller on SQLite is refused, naming the value that is missing.
+if out=$("$HELM" template microscale "$CHART" --set controller.replicas=3 2>&1); then
+  fail "helm template --set controller.replicas=3 rendered without etcd"
+fi
+grep -q "needs store.etcd.endpoints" <<<"$out" || fail "helm template --set controller.replicas=3: $out"
+# check_rendered.py catches an agent given a controller the StatefulSet does not have.
+sed 's/microscale-controller-2\./microscale-controller-3./' "$ha" >"$work/ha-broken.yaml"
+if out=$(python tests/deploy/check_rendered.py "$work/ha-broken.yaml" "$work/images.txt" \
+  "$work/help" 2>&1); then
+  fail "check_rendered.py accepted an agent given microscale-controller-3"
+fi
+grep -q "microscale-controller-3.* does not reach a controller" <<<"$out" ||
+  fail "check_rendered.py on a wrong controller list: $out"
+
 # --- no RBAC, by design -----------------------------------------------------------------
-for file in "$default" "$custom" "$tls"; do
+for file in "$default" "$custom" "$tls" "$ha" "$ha_tls"; do
   expect "RBAC objects" \
     "$(query "$file" '[o["kind"] for o in objs if o["kind"] in ("ServiceAccount", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")]')" \
     "[]"
@@ -129,4 +195,4 @@ for file in "$default" "$custom" "$tls"; do
     "$(query "$file" 'sorted({o["spec"]["template"]["spec"].get("automountServiceAccountToken") for o in objs if "template" in o.get("spec", {})})')" \
     "[False]"
 done
-echo "PASS: helm lint and template (default, custom and TLS values)" >&2
+echo "PASS: helm lint and template (default, custom, TLS and HA values)" >&2

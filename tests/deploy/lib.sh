@@ -69,3 +69,55 @@ expect() {
 
 # step TEXT: prints TEXT with the seconds since the test started.
 step() { printf '[%3ds] %s\n' "$SECONDS" "$*" >&2; }
+
+# --- docker-compose tests ---------------------------------------------------------------
+# The containers the agents start belong to the host's Docker, not to a compose project;
+# they carry their cluster's label.
+
+# cluster_containers CLUSTER [DOCKER PS ARGS...]: ids of CLUSTER's containers, one a line.
+cluster_containers() {
+  local cluster=$1
+  shift
+  docker ps -q --filter "label=io.microscale.cluster=$cluster" "$@"
+}
+
+# remove_cluster_containers CLUSTER: removes CLUSTER's containers, running or not.
+remove_cluster_containers() {
+  local ids
+  mapfile -t ids < <(cluster_containers "$1" -a)
+  ((${#ids[@]} == 0)) || docker rm -f "${ids[@]}" >/dev/null
+}
+
+# compose_up COMPOSE...: `up -d`, failing the test with compose's output if it fails.
+compose_up() {
+  local out
+  out=$("$@" up -d 2>&1) || { printf '%s\n' "$out" >&2; fail "docker-compose up failed"; }
+  grep -v '^Creating' <<<"$out" >&2 || true
+}
+
+# compose_cleanup RC CLUSTER COMPOSE...: on a failure (RC != 0) shows the project's state
+# and the last logs; then removes the project with its volumes and CLUSTER's containers.
+compose_cleanup() {
+  local rc=$1 cluster=$2
+  shift 2
+  if ((rc != 0)); then
+    "$@" ps >&2 || true
+    "$@" logs --tail=30 >&2 || true
+  fi
+  "$@" down -v --remove-orphans -t 5 >/dev/null 2>&1 || true
+  remove_cluster_containers "$cluster" || true
+}
+
+# compose_down_leaves_nothing PROJECT CLUSTER COMPOSE...: `down -v`, then fails the test
+# if any container, volume or network of PROJECT, or any container of CLUSTER, is left.
+compose_down_leaves_nothing() {
+  local project=$1 cluster=$2
+  shift 2
+  "$@" down -v -t 10 >/dev/null 2>&1 || fail "docker-compose down failed"
+  remove_cluster_containers "$cluster"
+  local filter="label=com.docker.compose.project=$project"
+  [[ -z "$(docker ps -aq --filter "$filter")" ]] || fail "compose containers left"
+  [[ -z "$(cluster_containers "$cluster" -a)" ]] || fail "containers of cluster $cluster left"
+  [[ -z "$(docker volume ls -q --filter "$filter")" ]] || fail "volumes left"
+  [[ -z "$(docker network ls -q --filter "$filter")" ]] || fail "networks left"
+}

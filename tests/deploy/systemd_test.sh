@@ -7,7 +7,11 @@
 #   - every variable of the example env files is a flag's env twin in the binary's --help;
 #   - mutual TLS by default: the env files' MICROSCALE_TLS_* point into the credentials
 #     directory the units fill from /etc/microscale/pki/ (LoadCredential=), and a gRPC port
-#     beyond loopback has TLS or an explicit MICROSCALE_INSECURE=true.
+#     beyond loopback has TLS or an explicit MICROSCALE_INSECURE=true;
+#   - the same for controller-ha.env, the controller.env of several controllers on etcd,
+#     which also names an etcd store and advertises its gRPC port; the controller started
+#     with its variables alone accepts them all and waits for etcd; agent.env shows the
+#     list of controllers an agent is then given.
 # Usage: systemd_test.sh [CONTROLLER AGENT CLI]   (binaries; default those of build/test)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,7 +21,8 @@ command -v systemd-analyze >/dev/null || fail "systemd-analyze is missing (apt-g
 
 UNITS=(microscale-controller.service microscale-agent.service)
 root=$(mktemp -d)
-trap 'rm -rf "$root"' EXIT
+controller_pid=
+trap '[[ -z $controller_pid ]] || kill "$controller_pid" 2>/dev/null; rm -rf "$root"' EXIT
 mkdir -p "$root/usr/local/bin" "$root/etc/systemd/system" "$root/etc/microscale" \
   "$root/usr/lib/systemd"
 cp -a /usr/lib/systemd/system "$root/usr/lib/systemd/"
@@ -53,6 +58,7 @@ check_env_file() {
   done
 }
 check_env_file deploy/systemd/controller.env "${BINARIES[0]}"
+check_env_file deploy/systemd/controller-ha.env "${BINARIES[0]}"
 check_env_file deploy/systemd/agent.env "${BINARIES[1]}"
 
 # TLS: each MICROSCALE_TLS_* file of an env file is in its unit's credentials directory,
@@ -73,16 +79,51 @@ tls_files() {
     echo "$name"
   done
 }
-controller_tls=$(tls_files controller.env microscale-controller.service | wc -l)
 agent_tls=$(tls_files agent.env microscale-agent.service | wc -l)
-grpc=$(active controller.env MICROSCALE_GRPC_ADDR)
-insecure=$(active controller.env MICROSCALE_INSECURE)
-case ${grpc%:*} in
-  127.* | localhost | "[::1]" | "") ;;
-  *) ((controller_tls == 3)) || [[ $insecure == true ]] ||
-    fail "controller.env serves $grpc without all three TLS files or MICROSCALE_INSECURE=true" ;;
-esac
-((controller_tls == 0 || controller_tls == 3)) || fail "controller.env sets $controller_tls of 3 TLS files"
-((agent_tls == controller_tls)) || fail "agent.env sets $agent_tls TLS files, controller.env $controller_tls"
-[[ -z $insecure || $controller_tls == 0 ]] || fail "controller.env sets both TLS and MICROSCALE_INSECURE"
+check_controller_tls() {
+  local env=$1 controller_tls grpc insecure
+  controller_tls=$(tls_files "$env" microscale-controller.service | wc -l)
+  grpc=$(active "$env" MICROSCALE_GRPC_ADDR)
+  insecure=$(active "$env" MICROSCALE_INSECURE)
+  case ${grpc%:*} in
+    127.* | localhost | "[::1]" | "") ;;
+    *) ((controller_tls == 3)) || [[ $insecure == true ]] ||
+      fail "$env serves $grpc without all three TLS files or MICROSCALE_INSECURE=true" ;;
+  esac
+  ((controller_tls == 0 || controller_tls == 3)) || fail "$env sets $controller_tls of 3 TLS files"
+  ((agent_tls == controller_tls)) || fail "agent.env sets $agent_tls TLS files, $env $controller_tls"
+  [[ -z $insecure || $controller_tls == 0 ]] || fail "$env sets both TLS and MICROSCALE_INSECURE"
+}
+check_controller_tls controller.env
+check_controller_tls controller-ha.env
+
+# Several controllers on etcd: controller-ha.env names the store and advertises this host's
+# gRPC port, and agent.env shows the list agents are then given, this controller in it.
+store=$(active controller-ha.env MICROSCALE_STORE)
+[[ $store =~ ^etcd://[^,:/]+:[0-9]+(,[^,:/]+:[0-9]+)*$ ]] ||
+  fail "controller-ha.env: MICROSCALE_STORE=$store is not etcd://host:port,..."
+advertised=$(active controller-ha.env MICROSCALE_ADVERTISE_ADDR)
+grpc=$(active controller-ha.env MICROSCALE_GRPC_ADDR)
+[[ -n $advertised && ${advertised##*:} == "${grpc##*:}" ]] ||
+  fail "controller-ha.env advertises [$advertised], not the port of MICROSCALE_GRPC_ADDR=$grpc"
+controllers=$(sed -n 's/^#\{0,1\}MICROSCALE_CONTROLLER=\(.*,.*\)/\1/p' deploy/systemd/agent.env)
+[[ ,$controllers, == *",$advertised,"* ]] ||
+  fail "agent.env lists no controllers [$controllers] with $advertised among them"
+[[ -z $(active controller-ha.env MICROSCALE_DATA_DIR) ]] ||
+  fail "controller-ha.env sets a data directory, which etcd makes useless"
+# The controller given exactly those variables parses them all (a bad one exits 2 naming its
+# flag) and waits for the store: the example's etcd does not answer here.
+log=$root/controller-ha.log
+mapfile -t ha_env < <(grep -E '^MICROSCALE_[A-Z_]+=' deploy/systemd/controller-ha.env)
+binary=$(realpath "${BINARIES[0]}")
+(cd "$root" && exec env -i "${ha_env[@]}" "$binary") >"$log" 2>&1 &
+controller_pid=$!
+waiting_for_etcd() {
+  kill -0 "$controller_pid" 2>/dev/null || fail "the controller with controller-ha.env exited: $(cat "$log")"
+  grep -q 'waiting for the state store' "$log"
+}
+wait_until 60 "the controller with controller-ha.env waits for etcd" waiting_for_etcd
+kill "$controller_pid"
+wait "$controller_pid" || true
+controller_pid=
 echo "PASS: systemd units verified" >&2

@@ -40,9 +40,19 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s%s:%s" .root.Values.image.registry .repository (default .root.Chart.AppVersion .root.Values.image.tag) }}
 {{- end }}
 
-{{/* The controller's gRPC address as agents and microscalectl dial it. */}}
+{{/* The controller's gRPC address as agents and microscalectl dial it: the Service, or with
+etcd every replica's stable DNS name, comma-separated, so that they find and follow the leader. */}}
 {{- define "microscale.controllerAddress" -}}
-{{- printf "%s-controller:%d" (include "microscale.fullname" .) (int .Values.controller.grpcPort) }}
+{{- $fullname := include "microscale.fullname" . -}}
+{{- if .Values.store.etcd.endpoints }}
+{{- $addresses := list }}
+{{- range $i := until (int .Values.controller.replicas) }}
+{{- $addresses = append $addresses (printf "%s-controller-%d.%s-controller-headless.%s.svc:%d" $fullname $i $fullname $.Release.Namespace (int $.Values.controller.grpcPort)) }}
+{{- end }}
+{{- join "," $addresses }}
+{{- else }}
+{{- printf "%s-controller:%d" $fullname (int .Values.controller.grpcPort) }}
+{{- end }}
 {{- end }}
 
 {{/* Security settings of a container that needs no privilege. */}}
