@@ -82,6 +82,10 @@ absl::StatusOr<v1::VersionResponse> ControlPlaneClient::Version() {
   return Call(&v1::ControlPlane::StubInterface::Version, v1::VersionRequest());
 }
 
+absl::StatusOr<v1::ListControllersResponse> ControlPlaneClient::ListControllers() {
+  return Call(&v1::ControlPlane::StubInterface::ListControllers, v1::ListControllersRequest());
+}
+
 template <typename Request, typename Item>
 absl::Status ControlPlaneClient::Stream(StreamMethod<Request, Item> method, const Request& request,
                                         bool bounded,

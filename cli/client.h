@@ -37,6 +37,7 @@ class ControlPlaneClient {
   absl::StatusOr<v1::GetContainersResponse> GetContainers(const v1::GetContainersRequest& request);
   absl::StatusOr<v1::CordonResponse> Cordon(const v1::CordonRequest& request);
   absl::StatusOr<v1::VersionResponse> Version();
+  absl::StatusOr<v1::ListControllersResponse> ListControllers();
 
   // Calls `on_event` for each event the server sends until the stream ends. Without
   // `follow` the server sends recent events and ends the stream, and the deadline applies;

@@ -1,6 +1,7 @@
 // events [--follow], version.
 #include "cli/commands.h"
 #include "cli/format_containers.h"
+#include "cli/format_controllers.h"
 #include "nlohmann/json.hpp"
 
 namespace microscale::cli {
@@ -60,6 +61,10 @@ int RunVersion(CommandContext& context) {
     if (server.ok()) {
       object["serverVersion"] = server->version();
       object["cluster"] = server->cluster();
+      if (server->role() != v1::CONTROLLER_ROLE_UNSPECIFIED) {
+        object["role"] = ControllerRoleName(server->role());
+        object["leader"] = server->leader();
+      }
     }
     PrintStructured(object, format, context.out());
   } else {
@@ -67,6 +72,12 @@ int RunVersion(CommandContext& context) {
     if (server.ok()) {
       context.out() << "Server Version: " << server->version() << " (cluster " << server->cluster()
                     << ")\n";
+      if (server->role() == v1::STANDBY) {
+        context.out() << "Role: Standby (leader "
+                      << (server->leader().empty() ? "<none>" : server->leader()) << ")\n";
+      } else if (server->role() == v1::LEADER) {
+        context.out() << "Role: Leader\n";
+      }
     }
   }
   if (!server.ok()) return context.Fail(server.status());

@@ -1,10 +1,11 @@
-// get apps | nodes | containers | endpoints.
+// get apps | nodes | containers | endpoints | controllers.
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "cli/format_apps.h"
 #include "cli/format_containers.h"
+#include "cli/format_controllers.h"
 #include "cli/format_endpoints.h"
 #include "cli/format_nodes.h"
 #include "nlohmann/json.hpp"
@@ -144,6 +145,19 @@ int RunGetEndpoints(CommandContext& context, const std::string& app, bool watch)
   auto list = context.client().ListEndpoints(app);
   if (!list.ok()) return context.Fail(list.status());
   PrintEndpoints(context, list->endpoints());
+  return 0;
+}
+
+int RunGetControllers(CommandContext& context) {
+  auto response = context.client().ListControllers();
+  if (!response.ok()) return context.Fail(response.status());
+  if (IsStructured(context.options().output)) {
+    PrintStructured(ControllerListJson(response->controllers()), context.options().output,
+                    context.out());
+  } else {
+    PrintTable(context, response->controllers_size(), "controllers",
+               ControllersTable(response->controllers(), absl::Now()));
+  }
   return 0;
 }
 

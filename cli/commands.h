@@ -43,6 +43,7 @@ int RunGetContainers(CommandContext& context, const std::string& app, const std:
 // `app`: only its endpoints (empty: every app's). `watch`: print the whole list again each
 // time it changes, until the stream ends or the process is interrupted.
 int RunGetEndpoints(CommandContext& context, const std::string& app, bool watch);
+int RunGetControllers(CommandContext& context);
 int RunDescribeApp(CommandContext& context, const std::string& name);
 int RunDeleteApp(CommandContext& context, const std::string& name);
 int RunDeleteNode(CommandContext& context, const std::string& name);

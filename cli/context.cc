@@ -38,24 +38,45 @@ ControlPlaneClient& CommandContext::client() {
   if (!client_.has_value()) {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(64 << 20);  // the app list of a big cluster
-    // Of several controllers (a leader and standbys), the first that accepts a connection;
-    // when none does, the first, so the error names the list.
     std::vector<std::string> controllers = absl::StrSplit(options_.controller, ',');
-    for (const std::string& address : controllers) {
-      channel_ = grpc::CreateCustomChannel(address, credentials_, args);
-      if (controllers.size() == 1 ||
-          Connects(*channel_, absl::Now() + std::min(options_.timeout, absl::Seconds(2)))) {
-        break;
-      }
-      channel_.reset();
-    }
-    if (channel_ == nullptr) {
+    if (controllers.size() == 1) {
       channel_ = grpc::CreateCustomChannel(controllers.front(), credentials_, args);
+    } else {
+      channel_ = FindLeader(controllers, args);
     }
     stub_ = v1::ControlPlane::NewStub(channel_);
     client_.emplace(*stub_, options_.timeout, options_.token);
   }
   return *client_;
+}
+
+// Of several controllers (a leader and standbys), the leader: each that accepts a connection
+// is asked who leads, and a standby's answer names the leader, which is tried too. While
+// none leads, the first that answered (a standby answers reads); when none answers, the
+// first, so the error names the list.
+std::shared_ptr<grpc::Channel> CommandContext::FindLeader(std::vector<std::string> controllers,
+                                                          const grpc::ChannelArguments& args) {
+  const absl::Duration wait = std::min(options_.timeout, absl::Seconds(2));
+  std::shared_ptr<grpc::Channel> answered;
+  for (size_t i = 0; i < controllers.size(); ++i) {
+    std::shared_ptr<grpc::Channel> channel =
+        grpc::CreateCustomChannel(controllers[i], credentials_, args);
+    if (!Connects(*channel, absl::Now() + wait)) continue;
+    if (answered == nullptr) answered = channel;
+    std::unique_ptr<v1::ControlPlane::Stub> stub = v1::ControlPlane::NewStub(channel);
+    absl::StatusOr<v1::VersionResponse> version =
+        ControlPlaneClient(*stub, wait, options_.token).Version();
+    if (!version.ok()) continue;
+    // A controller that does not tell its role (an older one) is alone: the leader.
+    if (version->role() != v1::STANDBY) return channel;
+    const std::string& leader = version->leader();
+    if (!leader.empty() &&
+        std::find(controllers.begin(), controllers.end(), leader) == controllers.end()) {
+      controllers.push_back(leader);  // its advertised address, not in the list given
+    }
+  }
+  if (answered != nullptr) return answered;
+  return grpc::CreateCustomChannel(controllers.front(), credentials_, args);
 }
 
 int CommandContext::Fail(const absl::Status& status) {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -61,6 +62,9 @@ class CommandContext {
   int FailWith(const std::string& message);
 
  private:
+  std::shared_ptr<grpc::Channel> FindLeader(std::vector<std::string> controllers,
+                                            const grpc::ChannelArguments& args);
+
   const CliIo& io_;
   GlobalOptions options_;
   std::shared_ptr<grpc::ChannelCredentials> credentials_;

@@ -5,6 +5,7 @@
 #include "absl/time/time.h"
 #include "cli/format_apps.h"
 #include "cli/format_containers.h"
+#include "cli/format_controllers.h"
 #include "cli/format_endpoints.h"
 #include "cli/format_nodes.h"
 #include "cli/output.h"
@@ -343,6 +344,41 @@ EndpointMessages TwoEndpoints() {
   unnamed.set_address("[fd00::6]:30002");
   unnamed.set_priority(1);
   return endpoints;
+}
+
+ControllerMessages TwoControllers(absl::Time now) {
+  ControllerMessages controllers;
+  v1::ControllerInfo* leader = controllers.Add();
+  leader->set_name("c1");
+  leader->set_address("c1.example:7400");
+  leader->set_role(v1::LEADER);
+  leader->set_since_unix_ms(absl::ToUnixMillis(now - absl::Hours(3)));
+  v1::ControllerInfo* standby = controllers.Add();
+  standby->set_address("c2.example:7400");
+  standby->set_role(v1::STANDBY);
+  return controllers;
+}
+
+TEST(ControllersTest, TableHasContractColumns) {
+  const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  EXPECT_EQ(ControllersTable(TwoControllers(now), now),
+            "NAME        ADDRESS           ROLE      SINCE\n"
+            "c1          c1.example:7400   Leader    3h\n"
+            "<unknown>   c2.example:7400   Standby   <unknown>\n");
+}
+
+TEST(ControllersTest, JsonHasContractShape) {
+  const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  nlohmann::json list = ControllerListJson(TwoControllers(now));
+  EXPECT_EQ(list["apiVersion"], "microscale.io/v1");
+  EXPECT_EQ(list["kind"], "ControllerList");
+  ASSERT_EQ(list["items"].size(), 2u);
+  EXPECT_EQ(list["items"][0], (nlohmann::json{{"name", "c1"},
+                                              {"address", "c1.example:7400"},
+                                              {"role", "Leader"},
+                                              {"since", "2027-01-15T05:00:00Z"}}));
+  EXPECT_EQ(list["items"][1]["role"], "Standby");
+  EXPECT_TRUE(list["items"][1]["since"].is_null());
 }
 
 TEST(EndpointsTest, TableHasContractColumns) {

@@ -202,12 +202,13 @@ void AddGetEndpoints(CLI::App& get, Args& args, Action& action) {
 }
 
 void AddGet(CLI::App& app, Args& args, Action& action) {
-  CLI::App* get = AddCommand(app, "get", "List apps, nodes, containers or endpoints",
+  CLI::App* get = AddCommand(app, "get", "List apps, nodes, containers, endpoints or controllers",
                              "  microscalectl get apps\n"
                              "  microscalectl get apps checkout-api -o yaml\n"
                              "  microscalectl get nodes -o wide\n"
                              "  microscalectl get containers --app checkout-api\n"
-                             "  microscalectl get endpoints checkout-api --watch");
+                             "  microscalectl get endpoints checkout-api --watch\n"
+                             "  microscalectl get controllers");
   get->require_subcommand(1);
   CLI::App* apps = AddCommand(*get, "apps", "List apps with their demand and container counts",
                               "  microscalectl get apps\n  microscalectl get apps web -o json");
@@ -231,6 +232,17 @@ void AddGet(CLI::App& app, Args& args, Action& action) {
     action = [&](CommandContext& c) { return RunGetContainers(c, args.app, args.node, args.name); };
   });
   AddGetEndpoints(*get, args, action);
+  CLI::App* controllers = AddCommand(
+      *get, "controllers", "List the controllers sharing the state store, and which one leads",
+      "  microscalectl get controllers\n"
+      "  microscalectl --controller a:7400,b:7400,c:7400 get controllers -o json");
+  controllers->footer(absl::StrCat(
+      "With --store etcd://, several controllers share one state: one leads (it scales and\n"
+      "takes changes), the others stand by and answer reads. SINCE is how long each has had\n"
+      "its role. A controller on SQLite is alone, and leads.\n\n",
+      controllers->get_footer()));
+  controllers->alias("controller");
+  controllers->callback([&] { action = [](CommandContext& c) { return RunGetControllers(c); }; });
 }
 
 void AddAppCommands(CLI::App& app, Args& args, Action& action) {

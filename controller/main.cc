@@ -15,8 +15,10 @@
 #include "common/shutdown_deadline.h"
 #include "controller/server/controller.h"
 #include "controller/server/controller_flags.h"
+#include "controller/server/controller_roster.h"
 #include "controller/server/leader_election.h"
 #include "controller/server/migrate_command.h"
+#include "controller/server/standby_server.h"
 #include "controller/server/token_command.h"
 
 #ifndef MICROSCALE_VERSION
@@ -60,14 +62,40 @@ int main(int argc, char** argv) {
   // On etcd: wait for it to answer, then lead, or stand by until this controller may.
   absl::Status ready = Controller::WaitForStore(config, wait);
   std::unique_ptr<microscale::LeaderElection> election;
+  std::unique_ptr<microscale::ControllerRoster> roster;
   std::atomic<bool> lost{false};
   microscale::Leadership leadership;
   if (ready.ok() && !config.etcd_endpoints.empty()) {
+    auto etcd =
+        std::make_shared<microscale::EtcdClient>(config.etcd_endpoints, nullptr, absl::Seconds(5));
+    roster = std::make_unique<microscale::ControllerRoster>(
+        etcd, config.etcd_prefix, microscale::ThisController(config.advertise_addr),
+        config.leader_lease);
+    roster->Join();
     election = std::make_unique<microscale::LeaderElection>(
-        std::make_shared<microscale::EtcdClient>(config.etcd_endpoints, nullptr, absl::Seconds(5)),
-        microscale::LeaderElectionOptions{config.etcd_prefix + "leader", config.advertise_addr,
-                                          config.leader_lease});
-    ready = election->Campaign(wait);
+        etcd, microscale::LeaderElectionOptions{config.etcd_prefix + "leader",
+                                                config.advertise_addr, config.leader_lease});
+    // While another controller leads, this one serves as a standby (standby_server.h).
+    std::unique_ptr<microscale::StandbyServer> standby;
+    absl::Status standby_failed;
+    auto stand_by = [&](absl::Duration delay) {
+      if (standby == nullptr) {
+        auto started = microscale::StandbyServer::Start(config, MICROSCALE_VERSION, etcd);
+        if (!started.ok()) {
+          standby_failed = started.status();
+          return false;
+        }
+        standby = *std::move(started);
+      }
+      return wait(delay);
+    };
+    ready = election->Campaign(stand_by);
+    if (!standby_failed.ok()) {
+      microscale::LogError("cannot serve as a standby", {{"error", standby_failed}});
+      return 1;
+    }
+    standby.reset();  // frees the ports for the leader
+    if (ready.ok()) roster->MarkLeading();
     // Losing leadership stops this process at once (exit 1), like a stop signal.
     leadership = {election->key(), election->create_revision(), [&lost] {
                     if (!lost.exchange(true)) kill(getpid(), SIGTERM);

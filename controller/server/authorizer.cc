@@ -18,12 +18,13 @@ struct MethodAccess {
 
 // Every ControlPlane method; a method missing here is refused to every token.
 constexpr MethodAccess kMethods[] = {
-    {"ApplyApps", Access::kAdmin},  {"DeleteApp", Access::kAdmin},
-    {"SetDemand", Access::kAdmin},  {"Cordon", Access::kAdmin},
-    {"GetApps", Access::kRead},     {"DescribeApp", Access::kRead},
-    {"GetNodes", Access::kRead},    {"GetContainers", Access::kRead},
-    {"WatchEvents", Access::kRead}, {"ListEndpoints", Access::kRead},
-    {"Version", Access::kRead},     {"DeleteNode", Access::kAdmin},
+    {"ApplyApps", Access::kAdmin},      {"DeleteApp", Access::kAdmin},
+    {"SetDemand", Access::kAdmin},      {"Cordon", Access::kAdmin},
+    {"GetApps", Access::kRead},         {"DescribeApp", Access::kRead},
+    {"GetNodes", Access::kRead},        {"GetContainers", Access::kRead},
+    {"WatchEvents", Access::kRead},     {"ListEndpoints", Access::kRead},
+    {"Version", Access::kRead},         {"DeleteNode", Access::kAdmin},
+    {"ListControllers", Access::kRead},
 };
 
 constexpr std::string_view kHowToPass =

@@ -15,8 +15,8 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 constexpr const char* kWrites[] = {"ApplyApps", "DeleteApp", "SetDemand", "Cordon", "DeleteNode"};
-constexpr const char* kReads[] = {"GetApps",     "DescribeApp", "GetNodes",     "GetContainers",
-                                  "WatchEvents", "Version",     "ListEndpoints"};
+constexpr const char* kReads[] = {"GetApps",     "DescribeApp", "GetNodes",      "GetContainers",
+                                  "WatchEvents", "Version",     "ListEndpoints", "ListControllers"};
 
 class AuthorizerTest : public ::testing::Test {
  protected:

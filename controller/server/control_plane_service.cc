@@ -487,6 +487,24 @@ grpc::Status ControlPlaneService::Version(grpc::ServerContext* context, const v1
   if (grpc::Status s = Admit(CallerOf(context), "Version"); !s.ok()) return s;
   response->set_version(options_.version);
   response->set_cluster(options_.cluster);
+  response->set_role(v1::LEADER);
+  response->set_leader(options_.advertise_addr);
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlPlaneService::ListControllers(grpc::ServerContext* context,
+                                                  const v1::ListControllersRequest*,
+                                                  v1::ListControllersResponse* response) {
+  if (grpc::Status s = Admit(CallerOf(context), "ListControllers"); !s.ok()) return s;
+  if (!options_.list_controllers) {
+    v1::ControllerInfo* self = response->add_controllers();
+    self->set_address(options_.advertise_addr);
+    self->set_role(v1::LEADER);
+    return grpc::Status::OK;
+  }
+  absl::StatusOr<std::vector<v1::ControllerInfo>> controllers = options_.list_controllers();
+  if (!controllers.ok()) return ToGrpcStatus(controllers.status());
+  for (v1::ControllerInfo& info : *controllers) *response->add_controllers() = std::move(info);
   return grpc::Status::OK;
 }
 

@@ -12,8 +12,10 @@
 #ifndef MICROSCALE_CONTROLLER_SERVER_CONTROL_PLANE_SERVICE_H_
 #define MICROSCALE_CONTROLLER_SERVER_CONTROL_PLANE_SERVICE_H_
 
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
@@ -37,7 +39,10 @@ struct ControlPlaneOptions {
   std::string cluster = "default";
   std::string version;
   bool allow_host_network = false;
-  int max_apps = 10000;  // apply refuses to make more apps than this
+  int max_apps = 10000;        // apply refuses to make more apps than this
+  std::string advertise_addr;  // this controller's address, the leader Version names
+  // Every controller on the state store for ListControllers (this leader first).
+  std::function<absl::StatusOr<std::vector<v1::ControllerInfo>>()> list_controllers;
 };
 
 // How calls are admitted: the request rate per connection and the token cache's timing.
@@ -93,6 +98,8 @@ class ControlPlaneService final : public v1::ControlPlane::Service {
                            grpc::ServerWriter<v1::Event>*) override;
   grpc::Status Version(grpc::ServerContext*, const v1::VersionRequest*,
                        v1::VersionResponse*) override;
+  grpc::Status ListControllers(grpc::ServerContext*, const v1::ListControllersRequest*,
+                               v1::ListControllersResponse*) override;
   // One list; with `watch` the whole list again whenever it changes, until cancelled.
   grpc::Status ListEndpoints(grpc::ServerContext*, const v1::ListEndpointsRequest*,
                              grpc::ServerWriter<v1::EndpointList>*) override;

@@ -16,17 +16,17 @@
 #include "controller/server/command_tracker.h"
 #include "controller/server/control_plane_service.h"
 #include "controller/server/controller_metrics.h"
+#include "controller/server/controller_roster.h"
 #include "controller/server/dashboard.h"
 #include "controller/server/data_dir_lock.h"
 #include "controller/server/event_log.h"
+#include "controller/server/listen.h"
 #include "controller/server/node_registry.h"
 #include "controller/server/reconciler.h"
 #include "controller/store/etcd_state_store.h"
 #include "controller/store/measured_state_store.h"
 #include "controller/store/sqlite_state_store.h"
-#include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
-#include "grpcpp/health_check_service_interface.h"
 
 namespace microscale {
 
@@ -84,65 +84,11 @@ void Controller::Parts::OnObservation(const DemandObservation& o) {
 
 namespace {
 
-constexpr int kMaxReceivedMessageBytes = 4 << 20;
-constexpr int kMaxSentMessageBytes = 64 << 20;
-
-// Limits of the gRPC port: a message received (a manifest, an agent's Hello) is at most
-// 4 MiB; answers may be larger (the app list of a big cluster). A connection that has not
-// finished its handshake in 10 s is dropped, and agents' keepalive pings (every 10 s) are
-// allowed so a cut link is noticed on both sides.
-void SetGrpcLimits(grpc::ServerBuilder& builder) {
-  builder.SetMaxReceiveMessageSize(kMaxReceivedMessageBytes);
-  builder.SetMaxSendMessageSize(kMaxSentMessageBytes);
-  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, 10'000);
-  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 64);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 20'000);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10'000);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5'000);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
-}
-
-// A controller restarted right after a stop may find its data directory's lock and its
-// ports still held by the stopping one (it lets go within its 5 s stop limit): taking them
-// is tried again for a little longer than that.
-constexpr absl::Duration kListenRetry = absl::Seconds(6);
-
 // The most one etcd call may take (an endpoint that does not answer within it is passed
 // over for the next).
 constexpr absl::Duration kEtcdTimeout = absl::Seconds(5);
 
-absl::Status RetryListen(const char* flag, const std::string& address,
-                         const std::function<absl::Status()>& listen) {
-  const absl::Time give_up = absl::Now() + kListenRetry;
-  for (int attempt = 1;; ++attempt) {
-    absl::Status s = listen();
-    if (s.ok() || absl::Now() >= give_up) return s;
-    if (attempt == 1) {
-      LogWarn(
-          "cannot listen yet; trying again for a few seconds (a controller that is "
-          "stopping may still hold the port)",
-          {{"flag", flag}, {"addr", address}, {"error", s}});
-    }
-    absl::SleepFor(absl::Milliseconds(250));
-  }
-}
-
 absl::Status StartGrpc(Controller::Parts& p) {
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
-  if (p.config.tls.enabled()) {
-    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> tls =
-        MakeServerCredentials(p.config.tls);
-    if (!tls.ok()) return tls.status();
-    credentials = *std::move(tls);
-  } else if (!IsLoopbackAddress(p.config.grpc_addr)) {
-    LogWarn(
-        "the gRPC port is open: no TLS (--insecure), so anyone who reaches it can join as "
-        "an agent and, unless tokens exist, drive the cluster",
-        {{"grpc", p.config.grpc_addr}});
-  }
   if (!IsLoopbackAddress(p.config.grpc_addr)) {
     absl::StatusOr<std::vector<StoredToken>> tokens = p.store->ListTokens();
     if (tokens.ok() && tokens->empty()) {
@@ -152,20 +98,11 @@ absl::Status StartGrpc(Controller::Parts& p) {
           {{"grpc", p.config.grpc_addr}});
     }
   }
-  return RetryListen("grpc-addr", p.config.grpc_addr, [&]() -> absl::Status {
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort(p.config.grpc_addr, credentials, &p.grpc_port);
-    builder.RegisterService(p.gateway.get());
-    builder.RegisterService(p.control_plane.get());
-    SetGrpcLimits(builder);
-    p.grpc_server = builder.BuildAndStart();
-    if (p.grpc_server == nullptr || p.grpc_port == 0) {
-      p.grpc_server.reset();
-      return absl::UnavailableError(absl::StrCat(
-          "cannot listen on --grpc-addr ", p.config.grpc_addr, " (address in use or not local?)"));
-    }
-    return absl::OkStatus();
-  });
+  absl::StatusOr<std::unique_ptr<grpc::Server>> server =
+      StartGrpcServer(p.config, {p.gateway.get(), p.control_plane.get()}, &p.grpc_port);
+  if (!server.ok()) return server.status();
+  p.grpc_server = *std::move(server);
+  return absl::OkStatus();
 }
 
 absl::Status StartHttp(Controller::Parts& p) {
@@ -240,11 +177,26 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
   poller_options.clock = &clock;
   p->poller = std::make_unique<DemandPoller>(
       [raw](const DemandObservation& o) { raw->OnObservation(o); }, poller_options);
+  ControlPlaneOptions plane_options{config.cluster_name,       std::move(version),
+                                    config.allow_host_network, config.max_apps,
+                                    config.advertise_addr,     {}};
+  if (!config.etcd_endpoints.empty()) {
+    // The controllers on the prefix as etcd lists them (controller_roster.h).
+    auto etcd = std::make_shared<EtcdClient>(config.etcd_endpoints, nullptr, kEtcdTimeout);
+    plane_options.list_controllers = [etcd, prefix = config.etcd_prefix] {
+      return ListControllers(*etcd, prefix);
+    };
+  } else {
+    plane_options.list_controllers = [self = ThisController(config.advertise_addr)] {
+      v1::ControllerInfo leader = self;
+      leader.set_role(v1::LEADER);
+      return absl::StatusOr<std::vector<v1::ControllerInfo>>(std::vector{leader});
+    };
+  }
   p->control_plane = std::make_unique<ControlPlaneService>(
       ControlPlaneDeps{clock, *p->store, p->apps, *p->poller, *p->reconciler, p->nodes, p->events,
                        p->refusals},
-      ControlPlaneOptions{config.cluster_name, std::move(version), config.allow_host_network,
-                          config.max_apps});
+      std::move(plane_options));
   if (absl::Status s = p->control_plane->LoadFromStore(); !s.ok()) return s;
   absl::StatusOr<std::set<std::string>> cordons = p->store->ListCordons();
   if (!cordons.ok()) return cordons.status();
