@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
     return flags.exit_code;
   }
   microscale::LogConfigure(flags.config->log_format);
+  if (absl::Status s = microscale::LoadEtcdCredentials(*flags.config); !s.ok()) {
+    microscale::LogError("cannot use the etcd TLS files", {{"error", s}});
+    return 1;
+  }
 #ifdef NDEBUG
   // Abseil's lock-order checks (a graph of every mutex held together) cost a visible share
   // of a busy controller's CPU (bench/scale profile); debug and sanitizer builds keep them.
@@ -66,8 +70,8 @@ int main(int argc, char** argv) {
   std::atomic<bool> lost{false};
   microscale::Leadership leadership;
   if (ready.ok() && !config.etcd_endpoints.empty()) {
-    auto etcd =
-        std::make_shared<microscale::EtcdClient>(config.etcd_endpoints, nullptr, absl::Seconds(5));
+    auto etcd = std::make_shared<microscale::EtcdClient>(config.etcd_endpoints,
+                                                         config.etcd_credentials, absl::Seconds(5));
     roster = std::make_unique<microscale::ControllerRoster>(
         etcd, config.etcd_prefix, microscale::ThisController(config.advertise_addr),
         config.leader_lease);

@@ -7,11 +7,14 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/strings.h"
 
 namespace microscale {
 namespace {
@@ -30,10 +33,13 @@ using X509Ptr = std::unique_ptr<X509, X509Free>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
 absl::StatusOr<std::string> ReadFile(const std::string& flag, const std::string& path) {
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
+    const int error = errno;
     return absl::InvalidArgumentError(
-        absl::StrCat("--", flag, " ", path, ": cannot be read (missing file or no permission)"));
+        absl::StrCat("--", flag, " ", path, ": cannot be read (",
+                     error != 0 ? std::strerror(error) : "missing file or no permission", ")"));
   }
   std::ostringstream text;
   text << in.rdbuf();
@@ -68,21 +74,23 @@ absl::StatusOr<std::string> ReadCertificate(const std::string& flag, const std::
 }
 
 // The key must parse and belong to the first certificate of `cert_pem`.
-absl::StatusOr<std::string> ReadKeyFor(const TlsFiles& files, const std::string& cert_pem) {
-  absl::StatusOr<std::string> pem = ReadFile("tls-key", files.key);
+absl::StatusOr<std::string> ReadKeyFor(const TlsFiles& files, std::string_view flags,
+                                       const std::string& cert_pem) {
+  const std::string key_flag = absl::StrCat(ToAbsl(flags), "-key");
+  absl::StatusOr<std::string> pem = ReadFile(key_flag, files.key);
   if (!pem.ok()) return pem.status();
   BioPtr bio = MemoryBio(*pem);
   PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   if (key == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--tls-key ", files.key, ": holds no unencrypted PEM private key (BEGIN PRIVATE KEY)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", key_flag, " ", files.key,
+                     ": holds no unencrypted PEM private key (BEGIN PRIVATE KEY)"));
   }
   X509Ptr cert = FirstCertificate(cert_pem);
   if (cert == nullptr || X509_check_private_key(cert.get(), key.get()) != 1) {
-    return absl::InvalidArgumentError(absl::StrCat("--tls-key ", files.key,
-                                                   ": does not belong to the certificate in "
-                                                   "--tls-cert ",
-                                                   files.cert));
+    return absl::InvalidArgumentError(absl::StrCat("--", key_flag, " ", files.key,
+                                                   ": does not belong to the certificate in --",
+                                                   ToAbsl(flags), "-cert ", files.cert));
   }
   return pem;
 }
@@ -93,15 +101,16 @@ struct LoadedTls {
   std::string ca;
 };
 
-absl::StatusOr<LoadedTls> Load(const TlsFiles& files) {
+absl::StatusOr<LoadedTls> Load(const TlsFiles& files, std::string_view flags) {
   LoadedTls loaded;
-  absl::StatusOr<std::string> ca = ReadCertificate("tls-ca", files.ca);
+  absl::StatusOr<std::string> ca = ReadCertificate(absl::StrCat(ToAbsl(flags), "-ca"), files.ca);
   if (!ca.ok()) return ca.status();
   loaded.ca = *std::move(ca);
   if (files.cert.empty()) return loaded;
-  absl::StatusOr<std::string> cert = ReadCertificate("tls-cert", files.cert);
+  absl::StatusOr<std::string> cert =
+      ReadCertificate(absl::StrCat(ToAbsl(flags), "-cert"), files.cert);
   if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = ReadKeyFor(files, *cert);
+  absl::StatusOr<std::string> key = ReadKeyFor(files, flags, *cert);
   if (!key.ok()) return key.status();
   loaded.cert = *std::move(cert);
   loaded.key = *std::move(key);
@@ -110,19 +119,21 @@ absl::StatusOr<LoadedTls> Load(const TlsFiles& files) {
 
 }  // namespace
 
-absl::Status CheckTlsFlags(const TlsFiles& files, bool need_own_cert) {
+absl::Status CheckTlsFlags(const TlsFiles& files, bool need_own_cert, std::string_view flags) {
   if (!files.enabled()) return absl::OkStatus();
+  const absl::string_view f = ToAbsl(flags);
   if (files.ca.empty()) {
-    return absl::InvalidArgumentError(
-        "--tls-ca is required with --tls-cert/--tls-key: it verifies the other side");
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", f, "-ca is required with --", f, "-cert/--", f, "-key: it verifies the other side"));
   }
   if (need_own_cert || !files.cert.empty() || !files.key.empty()) {
     if (files.cert.empty()) {
       return absl::InvalidArgumentError(
-          "--tls-cert is required with --tls-ca (this side's certificate)");
+          absl::StrCat("--", f, "-cert is required with --", f, "-ca (this side's certificate)"));
     }
     if (files.key.empty()) {
-      return absl::InvalidArgumentError("--tls-key is required with --tls-cert");
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", f, "-key is required with --", f, "-cert"));
     }
   }
   return absl::OkStatus();
@@ -131,7 +142,7 @@ absl::Status CheckTlsFlags(const TlsFiles& files, bool need_own_cert) {
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const TlsFiles& files) {
   if (absl::Status s = CheckTlsFlags(files, /*need_own_cert=*/true); !s.ok()) return s;
-  absl::StatusOr<LoadedTls> loaded = Load(files);
+  absl::StatusOr<LoadedTls> loaded = Load(files, "tls");
   if (!loaded.ok()) return loaded.status();
   // The files were checked above, so a mistake is an error at start; from here on gRPC
   // reads them again every kTlsReloadSeconds and new handshakes use what it read last (a
@@ -146,10 +157,10 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentials(
-    const TlsFiles& files) {
+    const TlsFiles& files, std::string_view flags) {
   if (!files.enabled()) return grpc::InsecureChannelCredentials();
-  if (absl::Status s = CheckTlsFlags(files, /*need_own_cert=*/false); !s.ok()) return s;
-  absl::StatusOr<LoadedTls> loaded = Load(files);
+  if (absl::Status s = CheckTlsFlags(files, /*need_own_cert=*/false, flags); !s.ok()) return s;
+  absl::StatusOr<LoadedTls> loaded = Load(files, flags);
   if (!loaded.ok()) return loaded.status();
   grpc::SslCredentialsOptions options;
   options.pem_root_certs = loaded->ca;

@@ -31,8 +31,11 @@ struct TlsFiles {
 };
 
 // Checks which files a side needs: with `need_own_cert`, all three; otherwise --tls-ca, and
-// --tls-cert with --tls-key only as a pair. The error names the missing flag.
-absl::Status CheckTlsFlags(const TlsFiles& files, bool need_own_cert);
+// --tls-cert with --tls-key only as a pair. The error names the missing flag. `flags` is
+// the name the three flags share before -cert, -key and -ca ("etcd-tls" for the
+// controller's --etcd-tls-cert/--etcd-tls-key/--etcd-tls-ca); every error uses it.
+absl::Status CheckTlsFlags(const TlsFiles& files, bool need_own_cert,
+                           std::string_view flags = "tls");
 
 // How often a server reads its TLS files again: a rotated certificate, key or CA bundle
 // is used for the connections that come after.
@@ -47,9 +50,10 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
 
 // Channel credentials for a dial: insecure when `files` is empty, else TLS verifying the
 // server against --tls-ca and presenting --tls-cert when given. The files are read on each
-// call: a client that makes credentials for each dial picks up rotated files.
+// call: a client that makes credentials for each dial picks up rotated files. Errors name
+// the flags as CheckTlsFlags does.
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentials(
-    const TlsFiles& files);
+    const TlsFiles& files, std::string_view flags = "tls");
 
 // True when the peer of a server call presented a certificate that --tls-ca verified.
 bool PeerHasVerifiedCertificate(const grpc::AuthContext* auth);

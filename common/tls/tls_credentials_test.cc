@@ -102,6 +102,10 @@ TEST_F(TlsCredentialsTest, FlagsThatBelongTogetherAreRequiredTogether) {
   EXPECT_THAT(CheckTlsFlags(TlsFiles{"", "", "ca"}, true).message(), HasSubstr("--tls-cert"));
   EXPECT_THAT(CheckTlsFlags(TlsFiles{"c", "", "ca"}, false).message(), HasSubstr("--tls-key"));
   EXPECT_TRUE(CheckTlsFlags(TlsFiles{"", "", "ca"}, false).ok());
+  EXPECT_THAT(CheckTlsFlags(TlsFiles{"c", "", "ca"}, false, "etcd-tls").message(),
+              HasSubstr("--etcd-tls-key is required with --etcd-tls-cert"));
+  EXPECT_THAT(CheckTlsFlags(TlsFiles{"c", "k", ""}, false, "etcd-tls").message(),
+              HasSubstr("--etcd-tls-ca is required"));
 }
 
 TEST_F(TlsCredentialsTest, BadFilesAreErrorsThatNameTheFlagAndFile) {
@@ -124,6 +128,20 @@ TEST_F(TlsCredentialsTest, BadFilesAreErrorsThatNameTheFlagAndFile) {
   key_as_key.key = File("good", "controller.crt");
   EXPECT_THAT(MakeChannelCredentials(key_as_key).status().message(),
               HasSubstr("--tls-key " + key_as_key.key + ": holds no unencrypted PEM private key"));
+}
+
+TEST_F(TlsCredentialsTest, ErrorsNameTheFlagsOfTheGivenFamilyAndWhyAFileCannotBeRead) {
+  TlsFiles missing = Files("good", "agent");
+  missing.ca = *dir_ + "/nope.crt";
+  EXPECT_THAT(MakeChannelCredentials(missing, "etcd-tls").status().message(),
+              HasSubstr("--etcd-tls-ca " + *dir_ + "/nope.crt: cannot be read (No such file"));
+
+  TlsFiles wrong_key = Files("good", "agent");
+  wrong_key.key = File("good", "controller.key");
+  EXPECT_THAT(
+      MakeChannelCredentials(wrong_key, "etcd-tls").status().message(),
+      HasSubstr("--etcd-tls-key " + wrong_key.key +
+                ": does not belong to the certificate in --etcd-tls-cert " + wrong_key.cert));
 }
 
 TEST_F(TlsCredentialsTest, EmptyFilesMeanAnInsecureChannel) {

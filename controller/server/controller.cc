@@ -125,7 +125,7 @@ absl::Status StartHttp(Controller::Parts& p) {
 absl::Status Controller::WaitForStore(const ControllerConfig& config,
                                       const std::function<bool(absl::Duration)>& wait) {
   if (config.etcd_endpoints.empty()) return absl::OkStatus();
-  EtcdClient client(config.etcd_endpoints, nullptr, kEtcdTimeout);
+  EtcdClient client(config.etcd_endpoints, config.etcd_credentials, kEtcdTimeout);
   Backoff backoff(BackoffOptions{.initial = absl::Seconds(1), .max = absl::Seconds(10)});
   for (;;) {
     absl::StatusOr<etcdserverpb::RangeResponse> read = client.RangePrefix(config.etcd_prefix);
@@ -143,7 +143,7 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
   auto p = std::make_unique<Parts>(config, clock);
   if (!config.etcd_endpoints.empty()) {
     auto store = std::make_unique<EtcdStateStore>(
-        std::make_shared<EtcdClient>(config.etcd_endpoints, nullptr, kEtcdTimeout),
+        std::make_shared<EtcdClient>(config.etcd_endpoints, config.etcd_credentials, kEtcdTimeout),
         config.etcd_prefix, clock);
     if (!leadership.key.empty()) {
       store->FenceOn(leadership.key, leadership.create_revision, std::move(leadership.on_lost));
@@ -182,7 +182,8 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
                                     config.advertise_addr,     {}};
   if (!config.etcd_endpoints.empty()) {
     // The controllers on the prefix as etcd lists them (controller_roster.h).
-    auto etcd = std::make_shared<EtcdClient>(config.etcd_endpoints, nullptr, kEtcdTimeout);
+    auto etcd =
+        std::make_shared<EtcdClient>(config.etcd_endpoints, config.etcd_credentials, kEtcdTimeout);
     plane_options.list_controllers = [etcd, prefix = config.etcd_prefix] {
       return ListControllers(*etcd, prefix);
     };

@@ -30,6 +30,7 @@ struct RawFlags {
   std::string log_format = "text";
   std::string max_apps = "10000";
   bool allow_host_network = false;
+  TlsFiles etcd_tls;
   TlsFiles tls;
   bool insecure = false;
   bool tls_allow_any_node_name = false;
@@ -75,6 +76,15 @@ std::optional<ControllerFlagsResult> Convert(const RawFlags& raw, ControllerConf
                                                    raw.leader_lease, "\")"));
   }
   config.leader_lease = *lease;
+  if (raw.etcd_tls.enabled() && config.etcd_endpoints.empty()) {
+    return UsageError("",
+                      "--etcd-tls-cert, --etcd-tls-key and --etcd-tls-ca only mean "
+                      "something with --store etcd://...");
+  }
+  if (absl::Status s = CheckTlsFlags(raw.etcd_tls, /*need_own_cert=*/false, "etcd-tls"); !s.ok()) {
+    return UsageError("", ToStd(s.message()));
+  }
+  config.etcd_tls = raw.etcd_tls;
   config.advertise_addr = raw.advertise_addr.empty() ? raw.grpc_addr : raw.advertise_addr;
   if (auto hp = ParseHostPort(config.advertise_addr); !hp.ok()) {
     return UsageError("advertise-addr", ToStd(hp.status().message()));
@@ -140,6 +150,20 @@ absl::StatusOr<std::string> ResolveEtcdPrefix(std::string_view pattern, std::str
   return prefix;
 }
 
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> EtcdChannelCredentials(
+    const TlsFiles& files) {
+  if (!files.enabled()) return nullptr;
+  return MakeChannelCredentials(files, "etcd-tls");
+}
+
+absl::Status LoadEtcdCredentials(ControllerConfig& config) {
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      EtcdChannelCredentials(config.etcd_tls);
+  if (!credentials.ok()) return credentials.status();
+  config.etcd_credentials = *std::move(credentials);
+  return absl::OkStatus();
+}
+
 bool IsLoopbackAddress(std::string_view address) {
   if (address.substr(0, 5) == "unix:") return true;
   absl::StatusOr<HostPort> hp = ParseHostPort(address);
@@ -171,6 +195,11 @@ ControllerFlagsResult ParseControllerFlags(int argc, const char* const* argv,
   AddEnvFlag(app, "leader-lease", &raw.leader_lease,
              "with --store etcd://: a leader that cannot renew its lease for this long is "
              "replaced by a standby");
+  AddEnvFlag(app, "etcd-tls-cert", &raw.etcd_tls.cert,
+             "with --store etcd://: PEM client certificate for etcd (with --etcd-tls-key)");
+  AddEnvFlag(app, "etcd-tls-key", &raw.etcd_tls.key, "PEM private key of --etcd-tls-cert");
+  AddEnvFlag(app, "etcd-tls-ca", &raw.etcd_tls.ca,
+             "PEM CA bundle that signs etcd's certificate (turns on TLS to etcd)");
   AddEnvFlag(app, "advertise-addr", &raw.advertise_addr,
              "the address other controllers show for this one (default: --grpc-addr)");
   AddEnvFlag(app, "cluster-name", &raw.cluster_name, "name of the cluster agents must join");

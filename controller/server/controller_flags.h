@@ -5,6 +5,7 @@
 #ifndef MICROSCALE_CONTROLLER_SERVER_CONTROLLER_FLAGS_H_
 #define MICROSCALE_CONTROLLER_SERVER_CONTROLLER_FLAGS_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,10 @@ struct ControllerConfig {
   std::vector<std::string> etcd_endpoints;         // of --store etcd://...; empty for sqlite
   std::string etcd_prefix;                         // every key under it; ends with '/'
   absl::Duration leader_lease = absl::Seconds(5);  // with etcd: the leader key's lease
+  TlsFiles etcd_tls;                               // --etcd-tls-*: all empty for a plaintext etcd
+  // The credentials of every etcd channel, made from etcd_tls by LoadEtcdCredentials
+  // (which reads the files); nullptr: plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> etcd_credentials;
   std::string advertise_addr;  // what other controllers and agents are told; default grpc_addr
   std::string cluster_name = "default";
   absl::Duration node_timeout = absl::Seconds(10);
@@ -54,6 +59,15 @@ bool IsLoopbackAddress(std::string_view address);
 
 ControllerFlagsResult ParseControllerFlags(int argc, const char* const* argv,
                                            std::string_view version);
+
+// The credentials of etcd channels from the files of --etcd-tls-*: nullptr (plaintext) when
+// none is set. Reads the files: InvalidArgument naming the flag, the path and why when one
+// cannot be read or used (missing, not PEM, expired, a key of another certificate).
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> EtcdChannelCredentials(
+    const TlsFiles& files);
+
+// EtcdChannelCredentials(config.etcd_tls) into config.etcd_credentials.
+absl::Status LoadEtcdCredentials(ControllerConfig& config);
 
 // The etcd prefix of `--etcd-prefix` (`<cluster-name>` replaced by `cluster`); InvalidArgument
 // with the reason unless it starts and ends with '/'.

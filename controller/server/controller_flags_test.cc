@@ -1,5 +1,7 @@
 #include "controller/server/controller_flags.h"
 
+#include <stdlib.h>
+
 #include <string>
 #include <vector>
 
@@ -56,6 +58,63 @@ TEST(ControllerFlagsTest, BadStoreValuesAreUsageErrorsNamingTheFlag) {
     EXPECT_EQ(r.exit_code, 2) << c.message;
     EXPECT_THAT(r.message, HasSubstr(c.message));
   }
+}
+
+TEST(ControllerFlagsTest, EtcdTlsFlagsAndTheirEnvTwinsNameTheFilesForEtcd) {
+  ControllerFlagsResult r = Parse({"--store", "etcd://127.0.0.1:2379", "--etcd-tls-cert", "c.crt",
+                                   "--etcd-tls-key", "c.key", "--etcd-tls-ca", "ca.crt"});
+  ASSERT_TRUE(r.config.has_value()) << r.message;
+  EXPECT_EQ(r.config->etcd_tls.cert, "c.crt");
+  EXPECT_EQ(r.config->etcd_tls.key, "c.key");
+  EXPECT_EQ(r.config->etcd_tls.ca, "ca.crt");
+  EXPECT_EQ(r.config->etcd_credentials, nullptr) << "the files are read by LoadEtcdCredentials";
+
+  ControllerFlagsResult ca_only = Parse({"--store", "etcd://e:2379", "--etcd-tls-ca", "ca.crt"});
+  ASSERT_TRUE(ca_only.config.has_value()) << ca_only.message;
+  EXPECT_EQ(ca_only.config->etcd_tls.ca, "ca.crt");
+
+  setenv("MICROSCALE_ETCD_TLS_CA", "env-ca.crt", 1);
+  ControllerFlagsResult from_env = Parse({"--store", "etcd://e:2379"});
+  unsetenv("MICROSCALE_ETCD_TLS_CA");
+  ASSERT_TRUE(from_env.config.has_value()) << from_env.message;
+  EXPECT_EQ(from_env.config->etcd_tls.ca, "env-ca.crt");
+}
+
+TEST(ControllerFlagsTest, IncompleteOrMisplacedEtcdTlsFlagsAreUsageErrors) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const Case cases[] = {
+      {{"--store", "etcd://e:2379", "--etcd-tls-cert", "c.crt", "--etcd-tls-ca", "ca.crt"},
+       "--etcd-tls-key is required with --etcd-tls-cert"},
+      {{"--store", "etcd://e:2379", "--etcd-tls-key", "c.key", "--etcd-tls-ca", "ca.crt"},
+       "--etcd-tls-cert is required with --etcd-tls-ca"},
+      {{"--store", "etcd://e:2379", "--etcd-tls-cert", "c.crt", "--etcd-tls-key", "c.key"},
+       "--etcd-tls-ca is required"},
+      {{"--etcd-tls-ca", "ca.crt"}, "only mean something with --store etcd://"},
+  };
+  for (const Case& c : cases) {
+    ControllerFlagsResult r = Parse(c.args);
+    EXPECT_FALSE(r.config.has_value()) << c.message;
+    EXPECT_EQ(r.exit_code, 2) << c.message;
+    EXPECT_THAT(r.message, HasSubstr(c.message));
+  }
+}
+
+TEST(ControllerFlagsTest, LoadEtcdCredentialsNamesTheFlagAndWhyAFileCannotBeRead) {
+  ControllerFlagsResult plain = Parse({"--store", "etcd://e:2379"});
+  ASSERT_TRUE(plain.config.has_value()) << plain.message;
+  EXPECT_TRUE(LoadEtcdCredentials(*plain.config).ok());
+  EXPECT_EQ(plain.config->etcd_credentials, nullptr);
+
+  ControllerFlagsResult missing =
+      Parse({"--store", "etcd://e:2379", "--etcd-tls-ca", "/nonexistent/etcd-ca.crt"});
+  ASSERT_TRUE(missing.config.has_value()) << missing.message;
+  absl::Status s = LoadEtcdCredentials(*missing.config);
+  EXPECT_THAT(s.message(), HasSubstr("--etcd-tls-ca /nonexistent/etcd-ca.crt: cannot be read "
+                                     "(No such file or directory)"));
+  EXPECT_EQ(missing.config->etcd_credentials, nullptr);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "common/flags.h"
 #include "common/strings.h"
+#include "common/tls/tls_credentials.h"
 #include "controller/server/command_exit.h"
 #include "controller/server/controller_flags.h"
 #include "controller/server/data_dir_lock.h"
@@ -28,6 +29,7 @@ struct MigrateArgs {
   std::string to;
   std::string etcd_prefix = "/microscale/<cluster-name>/";
   std::string cluster_name = "default";
+  TlsFiles etcd_tls;  // all empty: plaintext etcd
 };
 
 int Usage(std::ostream& err, std::string_view argument, std::string_view why) {
@@ -41,6 +43,9 @@ int Failed(std::ostream& err, const absl::Status& status) {
 
 int Migrate(const MigrateArgs& args, const std::vector<std::string>& endpoints,
             const std::string& prefix, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      EtcdChannelCredentials(args.etcd_tls);
+  if (!credentials.ok()) return Failed(err, credentials.status());
   std::filesystem::path db = std::filesystem::path(args.data_dir) / SqliteStateStore::kFileName;
   std::error_code error;
   if (!std::filesystem::exists(db, error)) {
@@ -60,7 +65,7 @@ int Migrate(const MigrateArgs& args, const std::vector<std::string>& endpoints,
   absl::StatusOr<StateSnapshot> snapshot = ReadSnapshot(**sqlite);
   if (!snapshot.ok()) return Failed(err, snapshot.status());
 
-  auto client = std::make_shared<EtcdClient>(endpoints, nullptr, absl::Seconds(10));
+  auto client = std::make_shared<EtcdClient>(endpoints, *credentials, absl::Seconds(10));
   EtcdStateStore etcd(client, prefix);
   absl::StatusOr<int64_t> written = etcd.ImportSnapshot(*snapshot, args.cluster_name);
   if (!written.ok()) {
@@ -103,6 +108,11 @@ int RunMigrateCommand(int argc, const char* const* argv, std::ostream& out, std:
              "the key prefix in etcd (default /microscale/<cluster-name>/)");
   AddEnvFlag(app, "cluster-name", &args.cluster_name,
              "the cluster the state belongs to (as the controller's --cluster-name)");
+  AddEnvFlag(app, "etcd-tls-cert", &args.etcd_tls.cert,
+             "PEM client certificate for etcd (as the controller's --etcd-tls-cert)");
+  AddEnvFlag(app, "etcd-tls-key", &args.etcd_tls.key, "PEM private key of --etcd-tls-cert");
+  AddEnvFlag(app, "etcd-tls-ca", &args.etcd_tls.ca,
+             "PEM CA bundle that signs etcd's certificate (turns on TLS to etcd)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -117,6 +127,9 @@ int RunMigrateCommand(int argc, const char* const* argv, std::ostream& out, std:
   if (args.cluster_name.empty()) return Usage(err, "--cluster-name", "must not be empty");
   absl::StatusOr<std::string> prefix = ResolveEtcdPrefix(args.etcd_prefix, args.cluster_name);
   if (!prefix.ok()) return Usage(err, "--etcd-prefix", ToStd(prefix.status().message()));
+  if (absl::Status s = CheckTlsFlags(args.etcd_tls, /*need_own_cert=*/false, "etcd-tls"); !s.ok()) {
+    return Usage(err, "", ToStd(s.message()));
+  }
   return Migrate(args, *endpoints, *prefix, out, err);
 }
 

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -30,6 +31,17 @@ bool IsHostPort(std::string_view endpoint) {
 bool Unreachable(const grpc::Status& status) {
   return status.error_code() == grpc::StatusCode::UNAVAILABLE ||
          status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+}
+
+// Whether etcd hung up while the connection was being set up, as gRPC words it. The
+// usual cause is a mismatch of TLS: a plaintext client of an etcd that serves TLS, or a
+// TLS client without the certificate that etcd's --client-cert-auth asks for.
+bool HungUp(const grpc::Status& status) {
+  const std::string& message = status.error_message();
+  return status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+         (absl::StrContains(message, "Socket closed") ||
+          absl::StrContains(message, "Endpoint read failed") ||
+          absl::StrContains(message, "Connection reset"));
 }
 
 }  // namespace
@@ -69,7 +81,14 @@ std::string PrefixEnd(std::string_view prefix) {
 EtcdClient::EtcdClient(std::vector<std::string> endpoints,
                        std::shared_ptr<grpc::ChannelCredentials> credentials,
                        absl::Duration timeout)
-    : endpoints_(std::move(endpoints)), timeout_(timeout) {
+    : endpoints_(std::move(endpoints)),
+      timeout_(timeout),
+      hang_up_hint_(credentials == nullptr
+                        ? " (etcd closed a plaintext connection: an etcd that serves TLS needs "
+                          "--etcd-tls-ca)"
+                        : " (etcd closed the TLS connection: an etcd with --client-cert-auth "
+                          "needs a client certificate signed by its --trusted-ca-file, given "
+                          "as --etcd-tls-cert and --etcd-tls-key)") {
   if (credentials == nullptr) credentials = grpc::InsecureChannelCredentials();
   for (const std::string& address : endpoints_) {
     std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(address, credentials);
@@ -102,7 +121,8 @@ absl::Status EtcdClient::OnSomeEndpoint(
                           absl::StrCat("etcd at ", endpoint.address, " refused ", ToAbsl(what),
                                        ": ", status.error_message()));
     }
-    failures.push_back(absl::StrCat(endpoint.address, ": ", status.error_message()));
+    failures.push_back(absl::StrCat(endpoint.address, ": ", status.error_message(),
+                                    HungUp(status) ? hang_up_hint_ : ""));
   }
   return absl::UnavailableError(
       absl::StrCat("etcd did not answer ", ToAbsl(what), " (", absl::StrJoin(failures, "; "), ")"));

@@ -5,7 +5,9 @@
 // within the timeout, the next endpoint is tried, once around the list. Errors name etcd
 // and the endpoint: Unavailable when none answered, the server's own code otherwise (for
 // example InvalidArgument for a transaction with more operations than etcd's
-// --max-txn-ops).
+// --max-txn-ops). A TLS handshake that fails says why (a certificate that does not verify);
+// an endpoint that hangs up on a new connection, the sign of a TLS mismatch, is named
+// with the controller's --etcd-tls-* flags that fix one.
 // Thread-safety: every method is safe to call concurrently.
 #ifndef MICROSCALE_CONTROLLER_STORE_ETCD_CLIENT_H_
 #define MICROSCALE_CONTROLLER_STORE_ETCD_CLIENT_H_
@@ -65,6 +67,7 @@ class EtcdClient {
 
   std::vector<std::string> endpoints_;
   absl::Duration timeout_;
+  std::string hang_up_hint_;  // after the error of an endpoint that hung up
   std::vector<Endpoint> stubs_;
   absl::Mutex mu_;
   size_t current_ ABSL_GUARDED_BY(mu_) = 0;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/time/clock.h"
@@ -13,7 +14,8 @@
 
 namespace microscale::testing {
 
-EtcdServer::EtcdServer() : client_port_(FreePort()), peer_port_(FreePort()) {
+EtcdServer::EtcdServer(std::optional<EtcdServerTls> tls)
+    : tls_(std::move(tls)), client_port_(FreePort()), peer_port_(FreePort()) {
   char pattern[] = "/tmp/microscale-etcd.XXXXXX";
   dir_ = mkdtemp(pattern);
 }
@@ -24,16 +26,23 @@ EtcdServer::~EtcdServer() {
   std::filesystem::remove_all(dir_, ignored);
 }
 
-bool EtcdServer::StartAndWait() {
+bool EtcdServer::StartAndWait(std::shared_ptr<grpc::ChannelCredentials> probe_credentials) {
   const std::string peer = "http://127.0.0.1:" + std::to_string(peer_port_);
-  const std::string client = "http://" + endpoint();
-  process_ = ChildProcess("/usr/bin/etcd",
-                          {"--name", "m1", "--data-dir", dir_ + "/data", "--listen-client-urls",
-                           client, "--advertise-client-urls", client, "--listen-peer-urls", peer,
-                           "--initial-advertise-peer-urls", peer, "--initial-cluster", "m1=" + peer,
-                           "--log-level", "warn"},
-                          dir_ + "/etcd.log");
-  EtcdClient probe({endpoint()}, nullptr, absl::Seconds(2));
+  const std::string client = (tls_ ? "https://" : "http://") + endpoint();
+  std::vector<std::string> args;
+  args.insert(args.end(), {"--name", "m1", "--data-dir", dir_ + "/data", "--log-level", "warn",
+                           "--listen-client-urls", client, "--advertise-client-urls", client,
+                           "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                           "--initial-cluster", "m1=" + peer});
+  if (tls_) {
+    // The JSON gateway is off: it would dial the member with the server's certificate as a
+    // client certificate, and only fill the log with its refusals.
+    args.insert(args.end(),
+                {"--cert-file", tls_->cert, "--key-file", tls_->key, "--client-cert-auth",
+                 "--trusted-ca-file", tls_->client_ca, "--enable-grpc-gateway=false"});
+  }
+  process_ = ChildProcess("/usr/bin/etcd", args, dir_ + "/etcd.log");
+  EtcdClient probe({endpoint()}, std::move(probe_credentials), absl::Seconds(2));
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
   while (absl::Now() < deadline) {
     if (probe.RangePrefix("/").ok()) return true;

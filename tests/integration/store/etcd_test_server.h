@@ -1,10 +1,13 @@
 // A real etcd (Debian package etcd-server) for the etcd store's integration tests: one
 // member on free loopback ports (clients and peers), its data in a scratch directory,
-// stopped and removed on destruction. Thread-safety: none; used from the test's main thread.
+// stopped and removed on destruction. Its client port speaks plaintext, or TLS that asks
+// every client for a certificate (EtcdServerTls). Thread-safety: none; used from the
+// test's main thread.
 #ifndef MICROSCALE_TESTS_INTEGRATION_STORE_ETCD_TEST_SERVER_H_
 #define MICROSCALE_TESTS_INTEGRATION_STORE_ETCD_TEST_SERVER_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -14,19 +17,29 @@
 
 namespace microscale::testing {
 
+// TLS on a member's client port: it presents `cert` and `key`, and refuses a client
+// without a certificate signed by `client_ca`.
+struct EtcdServerTls {
+  std::string cert;
+  std::string key;
+  std::string client_ca;
+};
+
 class EtcdServer {
  public:
-  EtcdServer();
+  explicit EtcdServer(std::optional<EtcdServerTls> tls = std::nullopt);
   ~EtcdServer();
   EtcdServer(const EtcdServer&) = delete;
   EtcdServer& operator=(const EtcdServer&) = delete;
 
-  // Starts the member; whether it answers a read within 60 s.
-  bool StartAndWait();
+  // Starts the member; whether it answers a read within 60 s. A TLS member is read with
+  // `probe`, credentials it accepts.
+  bool StartAndWait(std::shared_ptr<grpc::ChannelCredentials> probe = nullptr);
   std::string endpoint() const { return "127.0.0.1:" + std::to_string(client_port_); }
   std::string log() const { return process_.Log(); }
 
  private:
+  std::optional<EtcdServerTls> tls_;
   std::string dir_;
   int client_port_;
   int peer_port_;
