@@ -27,6 +27,7 @@ using ::testing::ContainsRegex;
 using testing::FakeControlPlaneServer;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using testing::RunCliForTest;
 
 constexpr char kWebManifest[] = R"(apiVersion: microscale.io/v1
@@ -239,6 +240,17 @@ TEST_F(CliTest, ApplyShowsServerRejection) {
   CliResult result = Run({"apply", "-f", file.path()});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.err, "Error: app web: spec.network: host is refused\n");
+}
+
+// UNAVAILABLE from a controller that answers (a standby whose etcd is down) is its own
+// word, shown as it is, not "cannot reach the controller".
+TEST_F(CliTest, UnavailableFromAControllerThatAnswersShowsItsReason) {
+  fake().FailMethod("SetDemand", grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                              "controller c2 cannot reach etcd, the state store"));
+  CliResult result = Run({"demand", "set", "web", "3"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr("cannot serve this now: controller c2 cannot reach etcd"));
+  EXPECT_THAT(result.err, Not(HasSubstr("cannot reach the controller at")));
 }
 
 TEST_F(CliTest, ApplyWaitReturnsWhenAppsRun) {

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "cli/errors.h"
@@ -80,6 +81,13 @@ std::shared_ptr<grpc::Channel> CommandContext::FindLeader(std::vector<std::strin
 }
 
 int CommandContext::Fail(const absl::Status& status) {
+  // UNAVAILABLE on a connection that stands is the controller's own answer (a standby whose
+  // etcd does not answer, say), not a controller out of reach: its message says why.
+  if (status.code() == absl::StatusCode::kUnavailable && channel_ != nullptr &&
+      channel_->GetState(/*try_to_connect=*/false) == GRPC_CHANNEL_READY) {
+    return FailWith(absl::StrCat("the controller at ", options_.controller,
+                                 " cannot serve this now: ", status.message()));
+  }
   return FailWith(DescribeFailure(status, options_.controller, options_.timeout));
 }
 

@@ -1,4 +1,6 @@
 // microscale-controller: parses flags, starts the Controller, stops it on SIGINT/SIGTERM.
+// On etcd it leads or stands by (standby_server.h), and stands by again when it loses its
+// leadership.
 // `microscale-controller token ...` manages API tokens instead (see token_command.h), and
 // `microscale-controller migrate ...` copies a SQLite state into etcd (migrate_command.h).
 #include <signal.h>
@@ -25,8 +27,64 @@
 #define MICROSCALE_VERSION "dev"
 #endif
 
+namespace {
+
+using microscale::Controller;
+
+// Sent to this process by a leader that lost its leadership, to end its term.
+constexpr int kSteppingDown = SIGUSR1;
+
+enum class Ended { kStopped, kLostLeadership, kFailed };
+
+// Runs the controller until a stop signal in `signals` (kStopped), or, with an `election`,
+// until leadership is lost (kLostLeadership); kFailed when it cannot start. Either way the
+// controller has stopped acting when this returns: agent streams closed, store closed, and
+// the leadership resigned.
+Ended Serve(const microscale::ControllerConfig& config, const sigset_t& signals,
+            microscale::LeaderElection* election) {
+  std::atomic<bool> lost{false};
+  microscale::Leadership leadership;
+  if (election != nullptr) {
+    leadership = {election->key(), election->create_revision(), [&lost] {
+                    if (!lost.exchange(true)) kill(getpid(), kSteppingDown);
+                  }};
+  }
+  auto controller =
+      Controller::Start(config, MICROSCALE_VERSION, microscale::RealClock::Get(), leadership);
+  if (!controller.ok()) {
+    microscale::LogError("controller failed to start", {{"error", controller.status()}});
+    return Ended::kFailed;
+  }
+  // An orderly stop (streams closed, the store's last writes made) ends within
+  // kShutdownLimit, so an upgrade restarts quickly; past it the process exits 1.
+  microscale::ShutdownDeadline deadline("controller", microscale::kShutdownLimit);
+  std::thread waiter([&] {
+    sigset_t wake = signals;
+    sigaddset(&wake, kSteppingDown);
+    int signal = 0;
+    sigwait(&wake, &signal);
+    deadline.Arm();
+    if (signal == kSteppingDown) {
+      microscale::LogInfo("stepping down: closing agent streams and the store");
+    } else {
+      microscale::LogInfo("stopping", {{"signal", signal}});
+    }
+    (*controller)->Shutdown();
+  });
+  if (election != nullptr) election->KeepLeading(leadership.on_lost);
+  (*controller)->Wait();
+  waiter.join();
+  controller->reset();                          // closes the store
+  if (election != nullptr) election->Resign();  // a standby takes over at once
+  deadline.Disarm();
+  if (lost) return Ended::kLostLeadership;
+  microscale::LogInfo("stopped");
+  return Ended::kStopped;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  using microscale::Controller;
   if (argc >= 2 && std::string_view(argv[1]) == "token") {
     return microscale::RunTokenCommand(argc - 1, argv + 1, std::cout, std::cerr);
   }
@@ -54,83 +112,58 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  sigset_t blocked = signals;
+  sigaddset(&blocked, kSteppingDown);
+  pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  // Waits that a stop signal ends: false when one came.
-  auto wait = [&](absl::Duration delay) {
+  const microscale::ControllerConfig& config = *flags.config;
+  if (config.etcd_endpoints.empty())
+    return Serve(config, signals, nullptr) == Ended::kStopped ? 0 : 1;
+
+  // On etcd: wait for it to answer, then lead, or stand by until this controller may. A
+  // leader that loses its leadership stops acting at once and stands by again.
+  auto etcd = std::make_shared<microscale::EtcdClient>(config.etcd_endpoints,
+                                                       config.etcd_credentials, absl::Seconds(5));
+  microscale::ControllerRoster roster(etcd, config.etcd_prefix,
+                                      microscale::ThisController(config.advertise_addr),
+                                      config.leader_lease);
+  roster.Join();
+  // While another controller leads, or etcd does not answer, this one serves as a standby
+  // (standby_server.h). Waits that a stop signal ends: false when one came.
+  std::unique_ptr<microscale::StandbyServer> standby;
+  absl::Status standby_failed;
+  auto stand_by = [&](absl::Duration delay) {
+    if (standby == nullptr) {
+      auto started = microscale::StandbyServer::Start(config, MICROSCALE_VERSION, etcd);
+      if (!started.ok()) {
+        standby_failed = started.status();
+        return false;
+      }
+      standby = *std::move(started);
+    }
     timespec timeout = absl::ToTimespec(delay);
     return sigtimedwait(&signals, nullptr, &timeout) < 0;  // < 0: the time passed, no signal
   };
-  const microscale::ControllerConfig& config = *flags.config;
-  // On etcd: wait for it to answer, then lead, or stand by until this controller may.
-  absl::Status ready = Controller::WaitForStore(config, wait);
-  std::unique_ptr<microscale::LeaderElection> election;
-  std::unique_ptr<microscale::ControllerRoster> roster;
-  std::atomic<bool> lost{false};
-  microscale::Leadership leadership;
-  if (ready.ok() && !config.etcd_endpoints.empty()) {
-    auto etcd = std::make_shared<microscale::EtcdClient>(config.etcd_endpoints,
-                                                         config.etcd_credentials, absl::Seconds(5));
-    roster = std::make_unique<microscale::ControllerRoster>(
-        etcd, config.etcd_prefix, microscale::ThisController(config.advertise_addr),
-        config.leader_lease);
-    roster->Join();
-    election = std::make_unique<microscale::LeaderElection>(
+  for (;;) {
+    absl::Status ready = Controller::WaitForStore(config, stand_by);
+    microscale::LeaderElection election(
         etcd, microscale::LeaderElectionOptions{config.etcd_prefix + "leader",
                                                 config.advertise_addr, config.leader_lease});
-    // While another controller leads, this one serves as a standby (standby_server.h).
-    std::unique_ptr<microscale::StandbyServer> standby;
-    absl::Status standby_failed;
-    auto stand_by = [&](absl::Duration delay) {
-      if (standby == nullptr) {
-        auto started = microscale::StandbyServer::Start(config, MICROSCALE_VERSION, etcd);
-        if (!started.ok()) {
-          standby_failed = started.status();
-          return false;
-        }
-        standby = *std::move(started);
-      }
-      return wait(delay);
-    };
-    ready = election->Campaign(stand_by);
+    if (ready.ok()) ready = election.Campaign(stand_by);
     if (!standby_failed.ok()) {
       microscale::LogError("cannot serve as a standby", {{"error", standby_failed}});
       return 1;
     }
+    if (!ready.ok()) {
+      microscale::LogInfo("stopped", {{"reason", ready}});
+      return 0;
+    }
     standby.reset();  // frees the ports for the leader
-    if (ready.ok()) roster->MarkLeading();
-    // Losing leadership stops this process at once (exit 1), like a stop signal.
-    leadership = {election->key(), election->create_revision(), [&lost] {
-                    if (!lost.exchange(true)) kill(getpid(), SIGTERM);
-                  }};
+    roster.RoleChanged();
+    const Ended ended = Serve(config, signals, &election);
+    if (ended != Ended::kLostLeadership) return ended == Ended::kStopped ? 0 : 1;
+    microscale::LogWarn("standing by again after losing leadership");
+    roster.RoleChanged();
   }
-  if (!ready.ok()) {
-    microscale::LogInfo("stopped", {{"reason", ready}});
-    return 0;
-  }
-  auto controller =
-      Controller::Start(config, MICROSCALE_VERSION, microscale::RealClock::Get(), leadership);
-  if (!controller.ok()) {
-    microscale::LogError("controller failed to start", {{"error", controller.status()}});
-    return 1;
-  }
-  // An orderly stop (streams closed, the store's last writes made) exits 0 within
-  // kShutdownLimit, so an upgrade restarts quickly; past it the process exits 1.
-  microscale::ShutdownDeadline deadline("controller", microscale::kShutdownLimit);
-  std::thread waiter([&] {
-    int signal = 0;
-    sigwait(&signals, &signal);
-    deadline.Arm();
-    microscale::LogInfo("stopping", {{"signal", signal}});
-    (*controller)->Shutdown();
-  });
-  if (election != nullptr) election->KeepLeading(leadership.on_lost);
-  (*controller)->Wait();
-  waiter.join();
-  controller->reset();                          // closes the store
-  if (election != nullptr) election->Resign();  // a standby takes over at once
-  deadline.Disarm();
-  microscale::LogInfo("stopped");
-  return lost ? 1 : 0;
 }

@@ -82,7 +82,7 @@ void ControllerRoster::Join() {
   keeper_ = std::thread([this] { KeepListed(); });
 }
 
-void ControllerRoster::MarkLeading() {
+void ControllerRoster::RoleChanged() {
   absl::MutexLock lock(&mu_);
   self_.set_since_unix_ms(absl::ToUnixMillis(absl::Now()));
   if (lease_ == 0) return;  // the keep-alive lists it with the new time

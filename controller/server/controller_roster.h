@@ -5,7 +5,7 @@
 // lease. The value is a v1.ControllerInfo: the host name, the address, and since when the
 // controller has its present role. The leader is the controller whose address is the value
 // of `<prefix>leader` (leader_election.h); the role is read from that key, not stored.
-// Thread-safety: Join, MarkLeading and Leave from one thread; the keep-alive runs on its own.
+// Thread-safety: Join, RoleChanged and Leave from one thread; the keep-alive runs on its own.
 #ifndef MICROSCALE_CONTROLLER_SERVER_CONTROLLER_ROSTER_H_
 #define MICROSCALE_CONTROLLER_SERVER_CONTROLLER_ROSTER_H_
 
@@ -48,8 +48,8 @@ class ControllerRoster {
   // lease is renewed every lease / 3, and made again (with the key) when etcd lost it. A
   // failure is logged and tried again; it never stops the controller.
   void Join();
-  // This controller leads from now on: its `since` is written again.
-  void MarkLeading();
+  // This controller leads, or stands by again, from now on: its `since` is written again.
+  void RoleChanged();
   // Stops the keep-alive and takes this controller off the list.
   void Leave();
 

@@ -55,11 +55,27 @@ class Standby {
 
   // OK when the caller's token (if tokens exist) grants `method`.
   grpc::Status Admit(const grpc::ServerContext& context, std::string_view method) {
-    return ToGrpcStatus(authorizer_.Check(AuthorizationOf(context), method));
+    absl::Status admitted = authorizer_.Check(AuthorizationOf(context), method);
+    if (admitted.code() == absl::StatusCode::kUnavailable) return ToGrpcStatus(EtcdDown(admitted));
+    return ToGrpcStatus(admitted);
   }
 
-  // The leader's address, read from etcd; empty while none leads.
-  absl::StatusOr<std::string> Leader() { return LeaderAddress(*etcd_, config_.etcd_prefix); }
+  // The leader's address, read from etcd; empty while none leads. Unavailable, naming
+  // etcd, when etcd does not answer.
+  absl::StatusOr<std::string> Leader() {
+    absl::StatusOr<std::string> leader = LeaderAddress(*etcd_, config_.etcd_prefix);
+    if (leader.ok()) return leader;
+    return EtcdDown(leader.status());
+  }
+
+  // What a caller is told while etcd does not answer this standby (`failure`: why).
+  absl::Status EtcdDown(const absl::Status& failure) const {
+    return absl::UnavailableError(
+        absl::StrCat("controller ", config_.advertise_addr,
+                     " is a standby and cannot reach etcd, the state store, so no controller "
+                     "takes changes until etcd answers again (containers keep running): ",
+                     failure.message()));
+  }
 
   // The status that sends a caller to the leader (or to wait for one).
   grpc::Status NotTheLeader(grpc::ServerContext& context, std::string_view what) {

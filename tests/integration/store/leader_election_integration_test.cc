@@ -5,7 +5,7 @@
 // leader. When the leader is killed (kill -9) a standby leads
 // once the lease runs out, with the state the old leader wrote, and adopts the agent's
 // containers: the same ones keep running, none is started twice. An orderly stop hands over
-// at once; a leader whose key is taken away stops at once with exit code 1.
+// at once; a leader whose key is taken away steps down at once and stands by again.
 #include <signal.h>
 
 #include <functional>
@@ -184,7 +184,9 @@ TEST_F(LeaderElectionTest, AnOrderlyStopHandsOverAtOnce) {
   ASSERT_TRUE(PollUntil([&] { return Leads(b); })) << second.Log();
 }
 
-TEST_F(LeaderElectionTest, ALeaderWhoseKeyIsTakenStopsWithExitCodeOne) {
+// A leader whose key is taken away stops acting at once (its term ends: agent streams and
+// store closed), stands by again without exiting, and leads again once it may.
+TEST_F(LeaderElectionTest, ALeaderWhoseKeyIsTakenStepsDownAndLeadsAgain) {
   std::string a;
   ChildProcess& first = StartController(&a);
   ASSERT_TRUE(PollUntil([&] { return Leads(a); })) << first.Log();
@@ -192,8 +194,14 @@ TEST_F(LeaderElectionTest, ALeaderWhoseKeyIsTakenStopsWithExitCodeOne) {
   etcdserverpb::TxnRequest take;
   take.add_success()->mutable_request_delete_range()->set_key(prefix_ + "leader");
   ASSERT_TRUE(client.Txn(take).ok());
-  EXPECT_EQ(first.WaitExit(60'000), 1) << first.Log();
+  ASSERT_TRUE(PollUntil([&] {
+    return absl::StrContains(first.Log(), "standing by again after losing leadership");
+  })) << first.Log();
   EXPECT_TRUE(absl::StrContains(first.Log(), "lost leadership")) << first.Log();
+  EXPECT_TRUE(absl::StrContains(first.Log(), "stepping down")) << first.Log();
+  ASSERT_TRUE(PollUntil([&] { return Leads(a); })) << first.Log();
+  EXPECT_TRUE(first.running());
+  EXPECT_EQ(first.Terminate(), 0) << first.Log();
 }
 
 }  // namespace
