@@ -143,9 +143,9 @@ expect "controller flags on etcd" "$(query "$ha" '" ".join(container("StatefulSe
 expect "pod name from the downward API" \
   "$(query "$ha" 'container("StatefulSet", "controller")["env"]')" \
   "[{'name': 'POD_NAME', 'valueFrom': {'fieldRef': {'fieldPath': 'metadata.name'}}}]"
-expect "probes: readiness only (a standby is not Ready)" \
-  "$(query "$ha" 'sorted(k for k in container("StatefulSet", "controller") if k.endswith("Probe"))')" \
-  "['readinessProbe']"
+expect "probes: liveness on /healthz (a standby answers it), readiness on /readyz (a standby is not Ready)" \
+  "$(query "$ha" '[(k, v["httpGet"]["path"]) for k, v in sorted(container("StatefulSet", "controller").items()) if k.endswith("Probe")]')" \
+  "[('livenessProbe', '/healthz'), ('readinessProbe', '/readyz')]"
 expect "agents are given every controller" \
   "$(query "$ha" '[a for a in container("DaemonSet", "agent")["args"] if a.startswith("--controller=")]')" \
   "['--controller=microscale-controller-0.$pods,microscale-controller-1.$pods,microscale-controller-2.$pods']"
