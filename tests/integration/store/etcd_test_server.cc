@@ -42,9 +42,11 @@ bool EtcdServer::StartAndWait(std::shared_ptr<grpc::ChannelCredentials> probe_cr
                  "--trusted-ca-file", tls_->client_ca, "--enable-grpc-gateway=false"});
   }
   process_ = ChildProcess("/usr/bin/etcd", args, dir_ + "/etcd.log");
-  EtcdClient probe({endpoint()}, std::move(probe_credentials), absl::Seconds(2));
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
   while (absl::Now() < deadline) {
+    // A fresh channel each time: one that found the port closed waits out gRPC's reconnect
+    // backoff (seconds) before it tries again, long after the member is up.
+    EtcdClient probe({endpoint()}, probe_credentials, absl::Seconds(2));
     if (probe.RangePrefix("/").ok()) return true;
     absl::SleepFor(absl::Milliseconds(100));
   }
