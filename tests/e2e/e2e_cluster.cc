@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/built_programs.h"
 #include "tests/integration/docker/docker_test_env.h"
@@ -57,8 +58,11 @@ E2eCluster::E2eCluster(const std::string& suffix, E2eOptions options)
   }
   char templ[] = "/tmp/microscale-e2e.XXXXXX";
   dir_ = mkdtemp(templ);
-  grpc_port_ = FreePort();
-  StartController();
+  EXPECT_TRUE(options_.controllers == 1 || options_.store.starts_with("etcd://"))
+      << "several controllers share an etcd store, never SQLite";
+  controllers_.resize(static_cast<size_t>(options_.controllers));
+  for (int i = 0; i < options_.controllers; ++i) grpc_ports_.push_back(FreePort());
+  for (int i = 0; i < options_.controllers; ++i) StartController(i);
   agents_.resize(static_cast<size_t>(options_.agents));
   for (int i = 0; i < options_.agents; ++i) StartAgent(i);
   WaitNodesReady(options_.agents);
@@ -66,7 +70,7 @@ E2eCluster::E2eCluster(const std::string& suffix, E2eOptions options)
 
 E2eCluster::~E2eCluster() {
   for (ChildProcess& agent : agents_) agent.Kill();
-  controller_.Kill();
+  for (ChildProcess& controller : controllers_) controller.Kill();
   if (own_docker_ != nullptr) {
     for (const auto& c : DockerContainers()) (void)own_docker_->RemoveContainer(c.id, true);
   }
@@ -78,21 +82,37 @@ E2eCluster::~E2eCluster() {
   std::filesystem::remove_all(dir_, ignored);
 }
 
-void E2eCluster::StartController() {
+void E2eCluster::StartController(int i) {
+  // The first controller keeps the names of the single-controller cluster.
+  const std::string suffix = i == 0 ? "" : absl::StrCat("-", i + 1);
+  const int http_port = i == 0 ? options_.controller_http_port : 0;
   std::vector<std::string> args = {
-      "--grpc-addr",    absl::StrCat(options_.grpc_bind, ":", grpc_port_),
-      "--http-addr",    absl::StrCat("127.0.0.1:", options_.controller_http_port),
-      "--data-dir",     dir_ + "/data",
+      "--grpc-addr",    absl::StrCat(options_.grpc_bind, ":", grpc_port(i)),
+      "--http-addr",    absl::StrCat("127.0.0.1:", http_port),
+      "--data-dir",     dir_ + "/data" + suffix,
       "--cluster-name", cluster_};
+  if (!options_.store.empty()) {
+    args.insert(args.end(), {"--store", options_.store, "--advertise-addr", controller_address(i)});
+  }
   args.insert(args.end(), options_.controller_flags.begin(), options_.controller_flags.end());
   if (options_.grpc_bind != "127.0.0.1" && ControllerKnowsInsecure()) args.push_back("--insecure");
-  controller_ = ChildProcess(BuiltProgram("controller/microscale-controller"), args,
-                             dir_ + "/controller.log");
+  controller(i) = ChildProcess(BuiltProgram("controller/microscale-controller"), args,
+                               dir_ + "/controller" + suffix + ".log");
 }
 
-void E2eCluster::KillController() { controller_.Kill(); }
+void E2eCluster::KillController(int i) { controller(i).Kill(); }
 
-int E2eCluster::TerminateController() { return controller_.Terminate(60'000); }
+int E2eCluster::TerminateController(int i) { return controller(i).Terminate(60'000); }
+
+std::string E2eCluster::controller_address(int i) const {
+  return absl::StrCat("127.0.0.1:", grpc_port(i));
+}
+
+std::string E2eCluster::ControllerList(const std::string& host) const {
+  std::vector<std::string> addresses;
+  for (int port : grpc_ports_) addresses.push_back(absl::StrCat(host, ":", port));
+  return absl::StrJoin(addresses, ",");
+}
 
 void E2eCluster::StartAgent(int i) {
   AgentLaunch launch;
@@ -100,20 +120,10 @@ void E2eCluster::StartAgent(int i) {
     launch = it->second;
   }
   const std::string host = launch.controller_host.empty() ? "127.0.0.1" : launch.controller_host;
-  std::vector<std::string> args = {"--controller",
-                                   absl::StrCat(host, ":", grpc_port_),
-                                   "--node-name",
-                                   node(i),
-                                   "--cluster-name",
-                                   cluster_,
-                                   "--http-addr",
-                                   "127.0.0.1:0",
-                                   "--cpu",
-                                   options_.agent_cpu,
-                                   "--memory",
-                                   options_.agent_memory,
-                                   "--heartbeat-interval",
-                                   "1s"};
+  std::vector<std::string> args = {"--controller", ControllerList(host)};
+  args.insert(args.end(), {"--node-name", node(i), "--cluster-name", cluster_, "--http-addr",
+                           "127.0.0.1:0", "--cpu", options_.agent_cpu, "--memory",
+                           options_.agent_memory, "--heartbeat-interval", "1s"});
   if (!options_.docker_socket.empty()) {
     args.insert(args.end(), {"--docker-host", "unix://" + options_.docker_socket});
   }
@@ -134,7 +144,7 @@ void E2eCluster::KillAgent(int i) { agents_[static_cast<size_t>(i)].Kill(); }
 int E2eCluster::TerminateAgent(int i) { return agents_[static_cast<size_t>(i)].Terminate(60'000); }
 
 CommandResult E2eCluster::Cli(std::vector<std::string> args, const std::string& input) {
-  args.insert(args.begin(), {"--controller", absl::StrCat("127.0.0.1:", grpc_port_)});
+  args.insert(args.begin(), {"--controller", ControllerList("127.0.0.1")});
   return RunCommand(BuiltProgram("cli/microscalectl"), args, input);
 }
 
@@ -170,6 +180,10 @@ docker::DockerClient& E2eCluster::Docker() {
 std::vector<docker::ContainerSummary> E2eCluster::DockerContainers() {
   auto list = Docker().ListContainers({{"io.microscale.cluster", cluster_}});
   return list.ok() ? *list : std::vector<docker::ContainerSummary>{};
+}
+
+absl::StatusOr<docker::ContainerDetails> E2eCluster::InspectContainer(const std::string& id) {
+  return Docker().InspectContainer(id);
 }
 
 int E2eCluster::DockerRunning(const std::string& app) {
@@ -275,7 +289,11 @@ void E2eCluster::WaitNodesReady(int n) {
 }
 
 std::string E2eCluster::Logs() const {
-  std::string out = "== controller\n" + Tail(controller_.Log());
+  std::string out;
+  for (size_t i = 0; i < controllers_.size(); ++i) {
+    absl::StrAppend(&out, i == 0 ? "" : "\n", "== controller ", i + 1, "\n",
+                    Tail(controllers_[i].Log()));
+  }
   for (size_t i = 0; i < agents_.size(); ++i) {
     absl::StrAppend(&out, "\n== agent ", i + 1, "\n", Tail(agents_[i].Log()));
   }

@@ -1,6 +1,7 @@
 // E2eCluster: a real Microscale cluster for end-to-end tests: one microscale-controller
-// and N microscale-agent processes on this host, driving the real dockerd, operated only
-// through the microscalectl binary.
+// (or several sharing an etcd store: a leader and standbys) and N microscale-agent
+// processes on this host, driving the real dockerd, operated only through the
+// microscalectl binary.
 //
 // Every cluster gets a unique cluster name, so its containers are told apart from anything
 // else on the host; the destructor kills its processes and removes its containers even
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 #include "node-agent/docker/docker_client.h"
@@ -27,7 +29,8 @@ namespace microscale::testing {
 struct AgentLaunch {
   // A command the agent runs under, e.g. {"/usr/sbin/ip", "netns", "exec", "ns1"}.
   std::vector<std::string> prefix;
-  // The controller address this agent dials; empty: 127.0.0.1:<grpc port>.
+  // The host this agent dials its controllers at (<host>:<grpc port> of each); empty:
+  // 127.0.0.1.
   std::string controller_host;
   std::vector<std::string> flags;  // extra flags for this agent only
 };
@@ -48,6 +51,14 @@ struct E2eOptions {
   // The Docker Engine the agents use, for DockerContainers() and the sweep; empty: the
   // system one.
   std::string docker_socket;
+  // The controllers' --store: empty for SQLite in the data dir (one controller), or
+  // "etcd://host:port,..." (the default prefix, /microscale/<cluster name>/, is unique to
+  // the cluster).
+  std::string store;
+  // Controllers sharing `store` (more than one needs etcd): each has its own gRPC and
+  // HTTP port and data dir, advertises its gRPC address, and agents and the CLI are given
+  // all of them, in index order.
+  int controllers = 1;
 };
 
 class E2eCluster {
@@ -55,14 +66,19 @@ class E2eCluster {
   explicit E2eCluster(const std::string& suffix, E2eOptions options = {});
   ~E2eCluster();
 
-  // Starts (or restarts) the controller on the same data dir and gRPC port.
-  void StartController();
-  void KillController();
+  // Starts (or restarts) controller i on the same data dir and gRPC port.
+  void StartController(int i = 0);
+  void KillController(int i = 0);
   // SIGTERM, as an upgrade or `systemctl stop` does; the exit code (SIGKILL after 60 s:
   // 137). The daemons exit 1 when their orderly stop takes longer than 5 s.
-  int TerminateController();
-  bool ControllerRunning() const { return controller_.running(); }
-  int grpc_port() const { return grpc_port_; }
+  int TerminateController(int i = 0);
+  bool ControllerRunning(int i = 0) const { return controller(i).running(); }
+  ChildProcess& controller(int i) { return controllers_[static_cast<size_t>(i)]; }
+  const ChildProcess& controller(int i) const { return controllers_[static_cast<size_t>(i)]; }
+  int grpc_port(int i = 0) const { return grpc_ports_[static_cast<size_t>(i)]; }
+  // Controller i's gRPC address as agents and the CLI dial it (127.0.0.1:<port>), which
+  // is also the address it advertises.
+  std::string controller_address(int i) const;
   // Starts (or restarts) agent i, named node-<i+1>.
   void StartAgent(int i);
   void KillAgent(int i);
@@ -82,6 +98,8 @@ class E2eCluster {
   int Status(const std::string& app, const std::string& field);
   // Containers of this cluster that the Docker Engine has (any state).
   std::vector<docker::ContainerSummary> DockerContainers();
+  // What the Docker Engine says of one container (its start time, restart count...).
+  absl::StatusOr<docker::ContainerDetails> InspectContainer(const std::string& id);
   // Running Docker containers of `app` (by label).
   int DockerRunning(const std::string& app);
   // The containers the controller knows (`get containers -o json` items), empty on error.
@@ -101,13 +119,15 @@ class E2eCluster {
 
  private:
   docker::DockerClient& Docker();
+  // Every controller's gRPC address at `host`, comma-separated, as --controller takes it.
+  std::string ControllerList(const std::string& host) const;
 
   E2eOptions options_;
   std::unique_ptr<docker::DockerClient> own_docker_;  // when options_.docker_socket is set
   std::string cluster_;
   std::string dir_;
-  int grpc_port_ = 0;
-  ChildProcess controller_;
+  std::vector<int> grpc_ports_;  // per controller
+  std::vector<ChildProcess> controllers_;
   std::vector<ChildProcess> agents_;
 };
 
