@@ -14,6 +14,7 @@
 #include "controller/server/command_exit.h"
 #include "controller/server/controller_flags.h"
 #include "controller/server/data_dir_lock.h"
+#include "controller/server/etcd_target.h"
 #include "controller/store/etcd_client.h"
 #include "controller/store/etcd_state_store.h"
 #include "controller/store/sqlite_state_store.h"
@@ -27,9 +28,7 @@ constexpr const char* kProgram = "microscale-controller migrate";
 struct MigrateArgs {
   std::string data_dir;
   std::string to;
-  std::string etcd_prefix = "/microscale/<cluster-name>/";
-  std::string cluster_name = "default";
-  TlsFiles etcd_tls;  // all empty: plaintext etcd
+  EtcdTarget etcd;
 };
 
 int Usage(std::ostream& err, std::string_view argument, std::string_view why) {
@@ -43,9 +42,9 @@ int Failed(std::ostream& err, const absl::Status& status) {
 
 int Migrate(const MigrateArgs& args, const std::vector<std::string>& endpoints,
             const std::string& prefix, std::ostream& out, std::ostream& err) {
-  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
-      EtcdChannelCredentials(args.etcd_tls);
-  if (!credentials.ok()) return Failed(err, credentials.status());
+  absl::StatusOr<std::shared_ptr<EtcdClient>> client =
+      DialEtcdTarget(endpoints, args.etcd, absl::Seconds(10));
+  if (!client.ok()) return Failed(err, client.status());
   std::filesystem::path db = std::filesystem::path(args.data_dir) / SqliteStateStore::kFileName;
   std::error_code error;
   if (!std::filesystem::exists(db, error)) {
@@ -65,9 +64,8 @@ int Migrate(const MigrateArgs& args, const std::vector<std::string>& endpoints,
   absl::StatusOr<StateSnapshot> snapshot = ReadSnapshot(**sqlite);
   if (!snapshot.ok()) return Failed(err, snapshot.status());
 
-  auto client = std::make_shared<EtcdClient>(endpoints, *credentials, absl::Seconds(10));
-  EtcdStateStore etcd(client, prefix);
-  absl::StatusOr<int64_t> written = etcd.ImportSnapshot(*snapshot, args.cluster_name);
+  EtcdStateStore etcd(*client, prefix);
+  absl::StatusOr<int64_t> written = etcd.ImportSnapshot(*snapshot, args.etcd.cluster_name);
   if (!written.ok()) {
     return Failed(err, absl::Status(written.status().code(),
                                     absl::StrCat("etcd at ", absl::StrJoin(endpoints, ","), ": ",
@@ -78,9 +76,9 @@ int Migrate(const MigrateArgs& args, const std::vector<std::string>& endpoints,
       << snapshot->assignments.size() << " assignments, " << snapshot->next_ordinals.size()
       << " ordinal counters and " << snapshot->tokens.size() << " tokens (" << *written
       << " keys) from " << args.data_dir << " to etcd prefix " << prefix << " of cluster \""
-      << args.cluster_name << "\"\n";
+      << args.etcd.cluster_name << "\"\n";
   err << "next: start the controllers with --store " << args.to << " --cluster-name "
-      << args.cluster_name << " (and --etcd-prefix " << prefix
+      << args.etcd.cluster_name << " (and --etcd-prefix " << prefix
       << " if not the default); keep the data directory until they run\n";
   return kExitOk;
 }
@@ -104,15 +102,7 @@ int RunMigrateCommand(int argc, const char* const* argv, std::ostream& out, std:
       ->required();
   app.add_option("--to", args.to, "etcd://host:port[,host:port...]: the etcd to copy into")
       ->required();
-  AddEnvFlag(app, "etcd-prefix", &args.etcd_prefix,
-             "the key prefix in etcd (default /microscale/<cluster-name>/)");
-  AddEnvFlag(app, "cluster-name", &args.cluster_name,
-             "the cluster the state belongs to (as the controller's --cluster-name)");
-  AddEnvFlag(app, "etcd-tls-cert", &args.etcd_tls.cert,
-             "PEM client certificate for etcd (as the controller's --etcd-tls-cert)");
-  AddEnvFlag(app, "etcd-tls-key", &args.etcd_tls.key, "PEM private key of --etcd-tls-cert");
-  AddEnvFlag(app, "etcd-tls-ca", &args.etcd_tls.ca,
-             "PEM CA bundle that signs etcd's certificate (turns on TLS to etcd)");
+  AddEtcdTargetFlags(app, &args.etcd);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -124,13 +114,11 @@ int RunMigrateCommand(int argc, const char* const* argv, std::ostream& out, std:
   if (args.data_dir.empty()) return Usage(err, "--data-dir", "must not be empty");
   absl::StatusOr<std::vector<std::string>> endpoints = ParseEtcdUrl(args.to);
   if (!endpoints.ok()) return Usage(err, "--to", ToStd(endpoints.status().message()));
-  if (args.cluster_name.empty()) return Usage(err, "--cluster-name", "must not be empty");
-  absl::StatusOr<std::string> prefix = ResolveEtcdPrefix(args.etcd_prefix, args.cluster_name);
-  if (!prefix.ok()) return Usage(err, "--etcd-prefix", ToStd(prefix.status().message()));
-  if (absl::Status s = CheckTlsFlags(args.etcd_tls, /*need_own_cert=*/false, "etcd-tls"); !s.ok()) {
-    return Usage(err, "", ToStd(s.message()));
+  std::string prefix;
+  if (std::optional<EtcdTargetProblem> problem = ResolveEtcdTarget(args.etcd, &prefix)) {
+    return Usage(err, problem->flag, problem->why);
   }
-  return Migrate(args, *endpoints, *prefix, out, err);
+  return Migrate(args, *endpoints, prefix, out, err);
 }
 
 }  // namespace microscale

@@ -13,6 +13,9 @@
 #include "common/strings.h"
 #include "controller/server/api_token.h"
 #include "controller/server/command_exit.h"
+#include "controller/server/etcd_target.h"
+#include "controller/store/etcd_client.h"
+#include "controller/store/etcd_state_store.h"
 #include "controller/store/sqlite_state_store.h"
 
 namespace microscale {
@@ -22,8 +25,13 @@ constexpr const char* kProgram = "microscale-controller token";
 
 struct TokenArgs {
   std::string data_dir = "./microscale-data";
+  std::string store = "sqlite";  // or etcd://host:port[,host:port...]
+  EtcdTarget etcd;
   std::string name;
   std::string role;
+  // Resolved from `store` and `etcd`: the etcd endpoints (empty for SQLite) and prefix.
+  std::vector<std::string> etcd_endpoints;
+  std::string etcd_prefix;
 };
 
 struct Io {
@@ -40,10 +48,18 @@ int Usage(const Io& io, std::string_view argument, std::string_view why) {
   return PrintUsageError(io.err, kProgram, argument, why);
 }
 
-// Opens the store of `args.data_dir`. Unless `may_create`, a directory without a state
-// database is an error rather than a new empty database.
-absl::StatusOr<std::unique_ptr<SqliteStateStore>> OpenStore(const TokenArgs& args,
-                                                            bool may_create) {
+// Opens the store: the etcd prefix of --store etcd://... (refused when it holds another
+// cluster's state), else the SQLite database of `args.data_dir`. Unless `may_create`, a
+// directory without a state database is an error rather than a new empty database.
+absl::StatusOr<std::unique_ptr<StateStore>> OpenStore(const TokenArgs& args, bool may_create) {
+  if (!args.etcd_endpoints.empty()) {
+    absl::StatusOr<std::shared_ptr<EtcdClient>> client =
+        DialEtcdTarget(args.etcd_endpoints, args.etcd, absl::Seconds(10));
+    if (!client.ok()) return client.status();
+    auto store = std::make_unique<EtcdStateStore>(*client, args.etcd_prefix);
+    if (absl::Status s = store->ClaimFor(args.etcd.cluster_name); !s.ok()) return s;
+    return store;
+  }
   std::filesystem::path db = std::filesystem::path(args.data_dir) / SqliteStateStore::kFileName;
   std::error_code error;
   if (!may_create && !std::filesystem::exists(db, error)) {
@@ -51,7 +67,9 @@ absl::StatusOr<std::unique_ptr<SqliteStateStore>> OpenStore(const TokenArgs& arg
         absl::StrCat("no state database at ", db.string(),
                      ": pass the controller's --data-dir (or set MICROSCALE_DATA_DIR)"));
   }
-  return SqliteStateStore::Open(args.data_dir);
+  absl::StatusOr<std::unique_ptr<SqliteStateStore>> store = SqliteStateStore::Open(args.data_dir);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<StateStore>(*std::move(store));
 }
 
 int Create(const TokenArgs& args, const Io& io) {
@@ -60,7 +78,7 @@ int Create(const TokenArgs& args, const Io& io) {
   }
   absl::StatusOr<std::string> secret = NewTokenSecret();
   if (!secret.ok()) return Failed(io, "create", secret.status());
-  absl::StatusOr<std::unique_ptr<SqliteStateStore>> store = OpenStore(args, true);
+  absl::StatusOr<std::unique_ptr<StateStore>> store = OpenStore(args, true);
   if (!store.ok()) return Failed(io, "create", store.status());
   absl::StatusOr<std::vector<StoredToken>> before = (*store)->ListTokens();
   if (!before.ok()) return Failed(io, "create", before.status());
@@ -80,7 +98,7 @@ int Create(const TokenArgs& args, const Io& io) {
 }
 
 int List(const TokenArgs& args, const Io& io) {
-  absl::StatusOr<std::unique_ptr<SqliteStateStore>> store = OpenStore(args, false);
+  absl::StatusOr<std::unique_ptr<StateStore>> store = OpenStore(args, false);
   if (!store.ok()) return Failed(io, "list", store.status());
   absl::StatusOr<std::vector<StoredToken>> tokens = (*store)->ListTokens();
   if (!tokens.ok()) return Failed(io, "list", tokens.status());
@@ -101,7 +119,7 @@ int List(const TokenArgs& args, const Io& io) {
 }
 
 int Revoke(const TokenArgs& args, const Io& io) {
-  absl::StatusOr<std::unique_ptr<SqliteStateStore>> store = OpenStore(args, false);
+  absl::StatusOr<std::unique_ptr<StateStore>> store = OpenStore(args, false);
   if (!store.ok()) return Failed(io, "revoke", store.status());
   if (absl::Status s = (*store)->DeleteToken(args.name); !s.ok()) return Failed(io, "revoke", s);
   io.out << "token \"" << args.name << "\" revoked\n";
@@ -121,16 +139,20 @@ int RunTokenCommand(int argc, const char* const* argv, std::ostream& out, std::o
   CLI::App app(
       "Manages the bearer tokens microscalectl presents to this controller. While no token\n"
       "exists the API is open; once one exists every call needs a token. Only a SHA-256 of\n"
-      "each secret is stored; a running controller on the same --data-dir sees changes\n"
-      "within about a second.",
+      "each secret is stored; a running controller on the same --data-dir, or on the same\n"
+      "etcd prefix with --store etcd://..., sees changes within about a second.",
       kProgram);
   app.footer(
-      "Every command takes --data-dir DIR (env MICROSCALE_DATA_DIR, default ./microscale-data).\n"
+      "Every command takes --data-dir DIR (env MICROSCALE_DATA_DIR, default ./microscale-data),\n"
+      "or, for controllers on etcd, --store etcd://... with the controllers' --cluster-name\n"
+      "(and --etcd-prefix, --etcd-tls-* when they set them).\n"
       "Roles:\n  read    get, describe, events, version\n  admin   everything (apply, delete, "
       "demand set, cordon, drain)\n"
       "Examples:\n  microscale-controller token create --name ci --role read\n"
       "  microscale-controller token list --data-dir /var/lib/microscale\n"
       "  microscale-controller token revoke ci\n"
+      "  microscale-controller token create --name ops --role admin \\\n"
+      "      --store etcd://10.0.0.1:2379,10.0.0.2:2379,10.0.0.3:2379 --cluster-name prod\n"
       "Exit codes:\n  0 success, 1 the command failed, 2 usage error\n");
   app.require_subcommand(1);
   std::function<int()> action;
@@ -144,7 +166,10 @@ int RunTokenCommand(int argc, const char* const* argv, std::ostream& out, std::o
   revoke->add_option("NAME", args.name, "the token's name")->required();
   revoke->callback([&] { action = [&] { return Revoke(args, io); }; });
   for (CLI::App* sub : {create, list, revoke}) {
-    AddEnvFlag(*sub, "data-dir", &args.data_dir, "the controller's data directory");
+    AddEnvFlag(*sub, "data-dir", &args.data_dir, "the controller's data directory (SQLite)");
+    AddEnvFlag(*sub, "store", &args.store,
+               "sqlite (in --data-dir) or etcd://host:port[,host:port...], as the controller's");
+    AddEtcdTargetFlags(*sub, &args.etcd);
   }
   if (argc < 2) return Usage(io, "", "a command is required: create, list or revoke");
   if (argc >= 2 && argv[1][0] != '-' && std::string_view(argv[1]) != "create" &&
@@ -164,7 +189,23 @@ int RunTokenCommand(int argc, const char* const* argv, std::ostream& out, std::o
   } catch (const CLI::ParseError& e) {
     return Usage(io, "", e.what());
   }
-  if (args.data_dir.empty()) return Usage(io, "--data-dir", "must not be empty");
+  if (args.store != "sqlite") {
+    absl::StatusOr<std::vector<std::string>> endpoints = ParseEtcdUrl(args.store);
+    if (!endpoints.ok()) {
+      return Usage(io, "--store",
+                   absl::StrCat("\"", args.store,
+                                "\" is not sqlite or an etcd URL: ", endpoints.status().message()));
+    }
+    args.etcd_endpoints = *std::move(endpoints);
+    if (std::optional<EtcdTargetProblem> problem =
+            ResolveEtcdTarget(args.etcd, &args.etcd_prefix)) {
+      return Usage(io, problem->flag, problem->why);
+    }
+  } else if (args.etcd.tls.enabled()) {
+    return Usage(io, "--etcd-tls-*", "only mean something with --store etcd://...");
+  } else if (args.data_dir.empty()) {
+    return Usage(io, "--data-dir", "must not be empty");
+  }
   return action ? action() : kExitUsage;
 }
 

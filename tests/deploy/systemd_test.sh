@@ -112,9 +112,20 @@ controllers=$(sed -n 's/^#\{0,1\}MICROSCALE_CONTROLLER=\(.*,.*\)/\1/p' deploy/sy
 [[ -z $(active controller-ha.env MICROSCALE_DATA_DIR) ]] ||
   fail "controller-ha.env sets a data directory, which etcd makes useless"
 # The controller given exactly those variables parses them all (a bad one exits 2 naming its
-# flag) and waits for the store: the example's etcd does not answer here.
+# flag) and waits for the store: the example's etcd does not answer here. Meanwhile it
+# serves as a standby, so its TLS files must exist (made here, in place of the unit's
+# credentials) and, in a test, its ports are on loopback.
 log=$root/controller-ha.log
 mapfile -t ha_env < <(grep -E '^MICROSCALE_[A-Z_]+=' deploy/systemd/controller-ha.env)
+scripts/make-test-ca "$root/pki" >/dev/null
+for i in "${!ha_env[@]}"; do
+  case ${ha_env[i]} in
+    MICROSCALE_TLS_CERT=*) ha_env[i]=MICROSCALE_TLS_CERT=$root/pki/controller.crt ;;
+    MICROSCALE_TLS_KEY=*) ha_env[i]=MICROSCALE_TLS_KEY=$root/pki/controller.key ;;
+    MICROSCALE_TLS_CA=*) ha_env[i]=MICROSCALE_TLS_CA=$root/pki/ca.crt ;;
+  esac
+done
+ha_env+=(MICROSCALE_GRPC_ADDR=127.0.0.1:0 MICROSCALE_HTTP_ADDR=127.0.0.1:0)
 binary=$(realpath "${BINARIES[0]}")
 (cd "$root" && exec env -i "${ha_env[@]}" "$binary") >"$log" 2>&1 &
 controller_pid=$!

@@ -1,11 +1,15 @@
 // `microscale-controller migrate` (the real binary) from a SQLite data directory into a
 // prefix of a real etcd: everything arrives as it was, a prefix that holds anything is
-// refused, and so are a running controller's directory and bad arguments.
+// refused, and so are a running controller's directory and bad arguments. And
+// `microscale-controller token --store etcd://...`, which manages the tokens of
+// controllers on etcd.
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "common/clock.h"
+#include "controller/server/api_token.h"
 #include "controller/server/data_dir_lock.h"
 #include "controller/store/etcd_state_store.h"
 #include "controller/store/sqlite_state_store.h"
@@ -26,6 +30,7 @@ using ::microscale::testing::CommandResult;
 using ::microscale::testing::RunCommand;
 using ::microscale::testing::Spec;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class MigrateTest : public testing::EtcdTest {
  protected:
@@ -154,6 +159,70 @@ TEST_F(MigrateTest, BadArgumentsExit2NamingTheFlag) {
       RunCommand(BuiltProgram("controller/microscale-controller"), {"migrate", "--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_THAT(help.out, HasSubstr("empty etcd prefix"));
+}
+
+using EtcdTokenTest = MigrateTest;
+
+CommandResult Token(std::vector<std::string> args) {
+  args.insert(args.begin(), "token");
+  return RunCommand(BuiltProgram("controller/microscale-controller"), args);
+}
+
+// Controllers on etcd read their tokens there: `token` creates, lists and revokes them on
+// the prefix the controllers share, and refuses another cluster's prefix.
+TEST_F(EtcdTokenTest, TokensAreMadeListedAndRevokedOnTheControllersPrefix) {
+  const std::vector<std::string> on_etcd = {
+      "--store", "etcd://" + etcd_->endpoint(), "--etcd-prefix", prefix_, "--cluster-name", "prod"};
+  std::vector<std::string> create = {"create", "--name", "ci", "--role", "read"};
+  create.insert(create.end(), on_etcd.begin(), on_etcd.end());
+  CommandResult made = Token(create);
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  EXPECT_THAT(made.err, HasSubstr("This is the first token"));
+  const std::string secret(absl::StripAsciiWhitespace(made.out));
+
+  EtcdStateStore store(client_, prefix_);
+  auto tokens = store.ListTokens();
+  ASSERT_TRUE(tokens.ok()) << tokens.status();
+  ASSERT_EQ(tokens->size(), 1u);
+  EXPECT_EQ((*tokens)[0].name, "ci");
+  EXPECT_EQ((*tokens)[0].role, "read");
+  EXPECT_EQ((*tokens)[0].hash, HashTokenSecret(secret));  // what the controllers check
+
+  std::vector<std::string> list = {"list"};
+  list.insert(list.end(), on_etcd.begin(), on_etcd.end());
+  CommandResult listed = Token(list);
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr("ci"));
+  EXPECT_THAT(listed.out, Not(HasSubstr(secret)));
+
+  std::vector<std::string> revoke = {"revoke", "ci"};
+  revoke.insert(revoke.end(), on_etcd.begin(), on_etcd.end());
+  CommandResult revoked = Token(revoke);
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
+  tokens = store.ListTokens();
+  ASSERT_TRUE(tokens.ok());
+  EXPECT_TRUE(tokens->empty());
+
+  // The prefix now belongs to cluster prod: another cluster's name is refused.
+  std::vector<std::string> other = {"list",          "--store", "etcd://" + etcd_->endpoint(),
+                                    "--etcd-prefix", prefix_,   "--cluster-name",
+                                    "staging"};
+  CommandResult refused = Token(other);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("holds the state of cluster \"prod\""));
+}
+
+TEST_F(EtcdTokenTest, BadStoreFlagsExit2NamingTheFlag) {
+  CommandResult bad_store = Token({"list", "--store", "etcd://"});
+  EXPECT_EQ(bad_store.exit_code, 2);
+  EXPECT_THAT(bad_store.err, HasSubstr("--store"));
+  CommandResult tls_on_sqlite = Token({"list", "--etcd-tls-ca", "/nowhere/ca.pem"});
+  EXPECT_EQ(tls_on_sqlite.exit_code, 2);
+  EXPECT_THAT(tls_on_sqlite.err, HasSubstr("--store etcd://"));
+  CommandResult bad_prefix =
+      Token({"list", "--store", "etcd://" + etcd_->endpoint(), "--etcd-prefix", "no-slash"});
+  EXPECT_EQ(bad_prefix.exit_code, 2);
+  EXPECT_THAT(bad_prefix.err, HasSubstr("--etcd-prefix"));
 }
 
 }  // namespace
