@@ -41,7 +41,8 @@ ControlPlaneClient& CommandContext::client() {
     args.SetMaxReceiveMessageSize(64 << 20);  // the app list of a big cluster
     std::vector<std::string> controllers = absl::StrSplit(options_.controller, ',');
     if (controllers.size() == 1) {
-      channel_ = grpc::CreateCustomChannel(controllers.front(), credentials_, args);
+      address_ = controllers.front();
+      channel_ = grpc::CreateCustomChannel(address_, credentials_, args);
     } else {
       channel_ = FindLeader(controllers, args);
     }
@@ -59,24 +60,35 @@ std::shared_ptr<grpc::Channel> CommandContext::FindLeader(std::vector<std::strin
                                                           const grpc::ChannelArguments& args) {
   const absl::Duration wait = std::min(options_.timeout, absl::Seconds(2));
   std::shared_ptr<grpc::Channel> answered;
+  std::string answered_address;
   for (size_t i = 0; i < controllers.size(); ++i) {
     std::shared_ptr<grpc::Channel> channel =
         grpc::CreateCustomChannel(controllers[i], credentials_, args);
     if (!Connects(*channel, absl::Now() + wait)) continue;
-    if (answered == nullptr) answered = channel;
+    if (answered == nullptr) {
+      answered = channel;
+      answered_address = controllers[i];
+    }
     std::unique_ptr<v1::ControlPlane::Stub> stub = v1::ControlPlane::NewStub(channel);
     absl::StatusOr<v1::VersionResponse> version =
         ControlPlaneClient(*stub, wait, options_.token).Version();
     if (!version.ok()) continue;
     // A controller that does not tell its role (an older one) is alone: the leader.
-    if (version->role() != v1::STANDBY) return channel;
+    if (version->role() != v1::STANDBY) {
+      address_ = controllers[i];
+      return channel;
+    }
     const std::string& leader = version->leader();
     if (!leader.empty() &&
         std::find(controllers.begin(), controllers.end(), leader) == controllers.end()) {
       controllers.push_back(leader);  // its advertised address, not in the list given
     }
   }
-  if (answered != nullptr) return answered;
+  if (answered != nullptr) {
+    address_ = answered_address;
+    return answered;
+  }
+  address_ = options_.controller;  // none answered: the error names the whole list
   return grpc::CreateCustomChannel(controllers.front(), credentials_, args);
 }
 
@@ -85,8 +97,8 @@ int CommandContext::Fail(const absl::Status& status) {
   // etcd does not answer, say), not a controller out of reach: its message says why.
   if (status.code() == absl::StatusCode::kUnavailable && channel_ != nullptr &&
       channel_->GetState(/*try_to_connect=*/false) == GRPC_CHANNEL_READY) {
-    return FailWith(absl::StrCat("the controller at ", options_.controller,
-                                 " cannot serve this now: ", status.message()));
+    return FailWith(
+        absl::StrCat("the controller at ", address_, " cannot serve this now: ", status.message()));
   }
   return FailWith(DescribeFailure(status, options_.controller, options_.timeout));
 }

@@ -68,6 +68,7 @@ class CommandContext {
   const CliIo& io_;
   GlobalOptions options_;
   std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  std::string address_;  // of the controller channel_ dials (the list when none answered)
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::ControlPlane::Stub> stub_;
   std::optional<ControlPlaneClient> client_;

@@ -49,9 +49,21 @@ Ended Serve(const microscale::ControllerConfig& config, const sigset_t& signals,
                     if (!lost.exchange(true)) kill(getpid(), kSteppingDown);
                   }};
   }
+  // The lease is kept alive from the start: loading a large state may take longer than it.
+  if (election != nullptr) election->KeepLeading(leadership.on_lost);
   auto controller =
       Controller::Start(config, MICROSCALE_VERSION, microscale::RealClock::Get(), leadership);
   if (!controller.ok()) {
+    if (election != nullptr) election->Resign();
+    if (lost) {  // its start failed on the fence: another controller leads now
+      microscale::LogWarn("lost leadership while starting", {{"error", controller.status()}});
+      sigset_t pending;
+      sigemptyset(&pending);
+      sigaddset(&pending, kSteppingDown);
+      timespec now{};
+      sigtimedwait(&pending, nullptr, &now);  // the wake-up of a term that never began
+      return Ended::kLostLeadership;
+    }
     microscale::LogError("controller failed to start", {{"error", controller.status()}});
     return Ended::kFailed;
   }
@@ -71,7 +83,6 @@ Ended Serve(const microscale::ControllerConfig& config, const sigset_t& signals,
     }
     (*controller)->Shutdown();
   });
-  if (election != nullptr) election->KeepLeading(leadership.on_lost);
   (*controller)->Wait();
   waiter.join();
   controller->reset();                          // closes the store

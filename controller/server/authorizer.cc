@@ -64,10 +64,17 @@ Authorizer::Authorizer(StateStore& store, Clock& clock, AuthorizerOptions option
 absl::Status Authorizer::Reload(absl::Time now) {
   absl::StatusOr<std::vector<StoredToken>> stored = store_.ListTokens();
   if (!stored.ok()) {
-    LogWarn("cannot read the token table; keeping the tokens read before",
-            {{"error", stored.status()}});
+    // Logged once per outage; tried again after `refresh`, not on every call.
+    if (!reload_failing_) {
+      LogWarn("cannot read the token table; keeping the tokens read before",
+              {{"error", stored.status()}});
+    }
+    reload_failing_ = true;
+    if (loaded_) loaded_at_ = now;
     return stored.status();
   }
+  if (reload_failing_) LogInfo("the token table is read again");
+  reload_failing_ = false;
   std::vector<Known> tokens;
   tokens.reserve(stored->size());
   for (StoredToken& token : *stored) {

@@ -69,6 +69,7 @@ class Authorizer {
   const AuthorizerOptions options_;
   absl::Mutex mu_;
   bool loaded_ ABSL_GUARDED_BY(mu_) = false;
+  bool reload_failing_ ABSL_GUARDED_BY(mu_) = false;  // the last read failed
   absl::Time loaded_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   std::vector<Known> tokens_ ABSL_GUARDED_BY(mu_);
 };

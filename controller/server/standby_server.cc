@@ -71,9 +71,8 @@ class Standby {
   // What a caller is told while etcd does not answer this standby (`failure`: why).
   absl::Status EtcdDown(const absl::Status& failure) const {
     return absl::UnavailableError(
-        absl::StrCat("controller ", config_.advertise_addr,
-                     " is a standby and cannot reach etcd, the state store, so no controller "
-                     "takes changes until etcd answers again (containers keep running): ",
+        absl::StrCat("this standby cannot reach etcd, the state store, so no controller takes "
+                     "changes until etcd answers again (containers keep running): ",
                      failure.message()));
   }
 
