@@ -51,8 +51,8 @@ AgentGatewayService::AgentGatewayService(Clock& clock, NodeRegistry& registry,
       events_(events),
       hooks_(std::move(hooks)),
       cluster_(std::move(cluster)),
-      policy_(policy),
-      stream_limiter_(clock, policy.stream_rate) {}
+      policy_(std::move(policy)),
+      stream_limiter_(clock, policy_.stream_rate) {}
 
 grpc::Status AgentGatewayService::Connect(
     grpc::ServerContext* context,
@@ -91,6 +91,8 @@ grpc::Status AgentGatewayService::Connect(
   v1::ControllerMessage sync;
   *sync.mutable_sync() = hooks_.sync_for(node);
   sync.mutable_sync()->set_host_network_allowed(policy_.host_network_allowed);
+  sync.mutable_sync()->set_controller(policy_.controller);
+  sync.mutable_sync()->set_leader_term(policy_.leader_term);
   connection->Send(sync);
   hooks_.mark_dirty();
 

@@ -46,6 +46,9 @@ struct AgentGatewayPolicy {
   bool check_node_name = true;
   // --allow-host-network; agents refuse host-network specs unless told so (in Sync).
   bool host_network_allowed = false;
+  // Who this controller is, told to agents in Sync: its --advertise-addr and leadership.
+  std::string controller;
+  int64_t leader_term = 0;
   // Messages an agent stream may send: heartbeats, results and events of a busy node stay
   // far below; a stream above it is ended (the agent redials and says Hello again).
   RateLimit stream_rate{.per_second = 500, .burst = 5000, .max_peers = 10000};

@@ -15,7 +15,7 @@ using ::testing::HasSubstr;
 // The gateway alone on a loopback port, with hooks that do nothing.
 class GatewayTest : public ::testing::Test {
  protected:
-  void Serve(AgentGatewayPolicy policy) {
+  void Serve(const AgentGatewayPolicy& policy) {
     AgentGatewayHooks hooks;
     hooks.mark_dirty = [] {};
     hooks.sync_for = [](const std::string&) { return v1::Sync(); };
@@ -54,10 +54,12 @@ class GatewayTest : public ::testing::Test {
   int port_ = 0;
 };
 
-TEST_F(GatewayTest, SyncTellsTheAgentWhetherHostNetworkIsAllowed) {
+TEST_F(GatewayTest, SyncTellsTheAgentWhetherHostNetworkIsAllowedAndWhoSendsItsCommands) {
   for (bool allowed : {false, true}) {
     AgentGatewayPolicy policy;
     policy.host_network_allowed = allowed;
+    policy.controller = "c1.example:7400";
+    policy.leader_term = 17;
     Serve(policy);
     auto stub = Stub();
     grpc::ClientContext context;
@@ -67,6 +69,8 @@ TEST_F(GatewayTest, SyncTellsTheAgentWhetherHostNetworkIsAllowed) {
     ASSERT_TRUE(stream->Read(&sync));
     ASSERT_TRUE(sync.has_sync());
     EXPECT_EQ(sync.sync().host_network_allowed(), allowed);
+    EXPECT_EQ(sync.sync().controller(), "c1.example:7400");
+    EXPECT_EQ(sync.sync().leader_term(), 17);
     context.TryCancel();
     stream->Finish();
     server_->Shutdown();

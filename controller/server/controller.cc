@@ -226,6 +226,8 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
   policy.require_client_certificate = config.tls.enabled();
   policy.check_node_name = !config.tls_allow_any_node_name;
   policy.host_network_allowed = config.allow_host_network;
+  policy.controller = config.advertise_addr;
+  policy.leader_term = leadership.create_revision;
   p->gateway = std::make_unique<AgentGatewayService>(clock, p->nodes, p->tracker, p->events,
                                                      std::move(hooks), config.cluster_name, policy);
   if (absl::Status s = StartGrpc(*p); !s.ok()) return s;

@@ -66,6 +66,9 @@ struct AgentSession::Connection {
   bool refresh_requested ABSL_GUARDED_BY(mu) = false;
   bool heartbeat_requested ABSL_GUARDED_BY(mu) = false;  // send one now, no need to list
   bool done ABSL_GUARDED_BY(mu) = false;
+  // Who sends this stream's commands, from its Sync.
+  std::string controller ABSL_GUARDED_BY(mu);
+  int64_t leader_term ABSL_GUARDED_BY(mu) = 0;
 };
 
 // Runtime events arrive on the runtime's thread, possibly after the session is gone; the
@@ -300,6 +303,20 @@ void AgentSession::Dispatch(Connection& conn, const v1::ControllerMessage& messa
     case v1::ControllerMessage::kStop:
     case v1::ControllerMessage::kPause:
     case v1::ControllerMessage::kResume:
+      if (options_.command_log != nullptr) {
+        ReceivedCommand received{absl::ToUnixMillis(absl::Now()),
+                                 "",
+                                 0,
+                                 CommandType(message),
+                                 CommandInstance(message),
+                                 message.command_id()};
+        {
+          absl::MutexLock lock(&conn.mu);
+          received.controller = conn.controller;
+          received.leader_term = conn.leader_term;
+        }
+        options_.command_log->Add(std::move(received));
+      }
       executor_.Submit(message, conn.epoch);
       return;
     case v1::ControllerMessage::kSync:
@@ -318,10 +335,14 @@ void AgentSession::HandleSync(Connection& conn, const v1::Sync& sync) {
   for (const v1::Container& c : sync.containers()) wanted.insert(c.instance());
   int unexpected = 0;
   for (const v1::Container& c : table_.Snapshot()) unexpected += wanted.count(c.instance()) == 0;
-  LogInfo("sync from the controller",
-          {{"wanted", static_cast<int>(wanted.size())}, {"not_wanted_here", unexpected}});
+  LogInfo("sync from the controller", {{"controller", sync.controller()},
+                                       {"leader_term", sync.leader_term()},
+                                       {"wanted", static_cast<int>(wanted.size())},
+                                       {"not_wanted_here", unexpected}});
   absl::MutexLock lock(&conn.mu);
   conn.refresh_requested = true;
+  conn.controller = sync.controller();
+  conn.leader_term = sync.leader_term();
 }
 
 CommandOutcome AgentSession::Execute(const v1::ControllerMessage& command) {

@@ -33,6 +33,7 @@
 #include "node-agent/agent/agent_metrics.h"
 #include "node-agent/agent/bounded_runtime.h"
 #include "node-agent/agent/command_executor.h"
+#include "node-agent/agent/command_log.h"
 #include "node-agent/agent/container_table.h"
 #include "node-agent/runtime.h"
 
@@ -62,6 +63,8 @@ struct AgentSessionOptions {
   // When set, called before each dial for fresh credentials (TLS files read again, so a
   // rotated certificate is used from the next connection on); an error keeps the last good.
   std::function<absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>>()> reload_credentials;
+  // When set, every command received is recorded there with the controller that sent it.
+  CommandLog* command_log = nullptr;
 };
 
 class AgentSession {

@@ -7,6 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "node-agent/agent/testing/eventually.h"
 #include "node-agent/agent/testing/fake_container_runtime.h"
 #include "node-agent/agent/testing/test_agent_gateway.h"
@@ -334,6 +335,48 @@ TEST_F(AgentSessionTest, SyncReportsUnwantedContainersAndStopsNothing) {
   }));
   EXPECT_EQ(runtime_.stop_calls("stray-9"), 0);
   EXPECT_EQ(runtime_.containers().size(), 2u);
+}
+
+// Each command is recorded with the controller its stream's Sync named, for the agent's
+// /debug/commands: who ordered what, and under which leadership.
+TEST_F(AgentSessionTest, CommandsAreRecordedWithTheControllerThatSentThem) {
+  CommandLog log;
+  AgentSessionOptions options = Options();
+  options.command_log = &log;
+  StartAgent(options);
+  ASSERT_TRUE(gateway_.WaitForOpenStream());
+  v1::ControllerMessage sync;
+  sync.set_command_id("s1");
+  sync.mutable_sync()->set_controller("10.0.0.1:7400");
+  sync.mutable_sync()->set_leader_term(42);
+  ASSERT_TRUE(gateway_.Send(sync));
+  ASSERT_TRUE(gateway_.Send(Start("c1", "web-2")));
+  ASSERT_TRUE(WaitForResult("c1"));
+  ASSERT_TRUE(gateway_.Send(Stop("c2", "web-2")));
+  ASSERT_TRUE(WaitForResult("c2"));
+  const std::vector<ReceivedCommand> recorded = log.Recent();
+  ASSERT_EQ(recorded.size(), 2u);
+  EXPECT_EQ(recorded[0].type, "start");
+  EXPECT_EQ(recorded[0].instance, "web-2");
+  EXPECT_EQ(recorded[0].command_id, "c1");
+  EXPECT_EQ(recorded[0].controller, "10.0.0.1:7400");
+  EXPECT_EQ(recorded[0].leader_term, 42);
+  EXPECT_EQ(recorded[1].type, "stop");
+  EXPECT_LE(recorded[0].unix_ms, recorded[1].unix_ms);
+  const nlohmann::json json = nlohmann::json::parse(log.Json());
+  ASSERT_EQ(json["commands"].size(), 2u);
+  EXPECT_EQ(json["commands"][0]["controller"], "10.0.0.1:7400");
+  EXPECT_EQ(json["commands"][0]["leaderTerm"], 42);
+  EXPECT_EQ(json["commands"][1]["type"], "stop");
+}
+
+TEST(CommandLogTest, KeepsTheNewestUpToItsCapacity) {
+  CommandLog log(2);
+  for (int i = 1; i <= 3; ++i) log.Add({i, "c", 1, "start", "web-" + std::to_string(i), ""});
+  const std::vector<ReceivedCommand> kept = log.Recent();
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept[0].instance, "web-2");
+  EXPECT_EQ(kept[1].instance, "web-3");
 }
 
 TEST_F(AgentSessionTest, RedialsAfterTheControllerGoesAwayAndKeepsContainers) {

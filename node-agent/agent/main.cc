@@ -11,6 +11,7 @@
 #include "node-agent/agent/agent_flags.h"
 #include "node-agent/agent/agent_metrics.h"
 #include "node-agent/agent/agent_session.h"
+#include "node-agent/agent/command_log.h"
 #include "node-agent/agent/runtime_factory.h"
 #include "prometheus/registry.h"
 
@@ -63,11 +64,19 @@ int RunAgent(const AgentConfig& config) {
   http_options.address = config.http_addr;
   http_options.registry = registry;
   HttpServer http(http_options);
+  CommandLog command_log;
+  http.Handle("GET", "/debug/commands", [&command_log](const HttpRequest&) {
+    HttpResponse response;
+    response.content_type = "application/json";
+    response.body = command_log.Json();
+    return response;
+  });
   if (absl::Status s = http.Start(); !s.ok()) {
     LogError("cannot serve HTTP", {{"addr", config.http_addr}, {"error", s}});
     return 1;
   }
   AgentSessionOptions session_options = SessionOptions(config, built->observes_calls);
+  session_options.command_log = &command_log;
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
       MakeChannelCredentials(config.tls);
   if (!credentials.ok()) {
