@@ -91,8 +91,13 @@ void E2eCluster::StartController(int i) {
       "--http-addr",    absl::StrCat("127.0.0.1:", http_port),
       "--data-dir",     dir_ + "/data" + suffix,
       "--cluster-name", cluster_};
-  if (!options_.store.empty()) {
-    args.insert(args.end(), {"--store", options_.store, "--advertise-addr", controller_address(i)});
+  std::string store = options_.store;
+  if (static_cast<size_t>(i) < options_.controller_stores.size() &&
+      !options_.controller_stores[static_cast<size_t>(i)].empty()) {
+    store = options_.controller_stores[static_cast<size_t>(i)];
+  }
+  if (!store.empty()) {
+    args.insert(args.end(), {"--store", store, "--advertise-addr", controller_address(i)});
   }
   args.insert(args.end(), options_.controller_flags.begin(), options_.controller_flags.end());
   if (options_.grpc_bind != "127.0.0.1" && ControllerKnowsInsecure()) args.push_back("--insecure");

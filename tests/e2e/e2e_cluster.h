@@ -59,6 +59,9 @@ struct E2eOptions {
   // HTTP port and data dir, advertises its gRPC address, and agents and the CLI are given
   // all of them, in index order.
   int controllers = 1;
+  // Controller i's --store when controller_stores[i] is set and not empty (e.g. one that
+  // reaches only some etcd members); `store` otherwise.
+  std::vector<std::string> controller_stores;
 };
 
 class E2eCluster {

@@ -83,6 +83,12 @@ void EtcdCluster::Stop() {
   }
 }
 
+void EtcdCluster::StopMember(int i) {
+  Member& m = members_[static_cast<size_t>(i)];
+  m.process.Signal(SIGTERM);
+  if (m.process.WaitExit(10'000) < 0) m.process.Kill();
+}
+
 bool EtcdCluster::Healthy() const {
   return RunCommand(kEtcdctl, {"--endpoints", Endpoints(), "--dial-timeout", "1s",
                                "--command-timeout", "2s", "endpoint", "health"})
@@ -90,6 +96,14 @@ bool EtcdCluster::Healthy() const {
 }
 
 std::string EtcdCluster::store() const { return "etcd://" + Endpoints(); }
+
+std::string EtcdCluster::store_of(const std::vector<int>& members) const {
+  std::vector<std::string> endpoints;
+  for (int i : members) {
+    endpoints.push_back(absl::StrCat("127.0.0.1:", members_[static_cast<size_t>(i)].client_port));
+  }
+  return "etcd://" + absl::StrJoin(endpoints, ",");
+}
 
 std::string EtcdCluster::Endpoints() const {
   std::vector<std::string> endpoints;

@@ -28,10 +28,14 @@ class EtcdCluster {
   bool Start(std::string* why, absl::Duration timeout = absl::Seconds(60));
   // SIGTERM to every member, then waits for each to exit (SIGKILL after 10 s).
   void Stop();
+  // SIGTERM to member i (0-based) alone, then waits for it to exit; Start() brings it back.
+  void StopMember(int i);
   // Whether `etcdctl endpoint health` finds every member healthy now.
   bool Healthy() const;
   // The value of --store for controllers: "etcd://127.0.0.1:<client port>,...".
   std::string store() const;
+  // The same, naming only the members listed (0-based): a controller that reaches no other.
+  std::string store_of(const std::vector<int>& members) const;
   std::string Logs() const;
 
  private:

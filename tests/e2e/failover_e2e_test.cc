@@ -14,6 +14,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -199,10 +200,9 @@ class FailoverE2eTest : public ::testing::Test {
   }
 
   // Plays the supervisor (systemd Restart=on-failure, a container's restart policy) that
-  // production runs controllers under: a controller that wins an election but cannot
-  // finish starting within its lease (etcd slow to answer just after it came back) exits
-  // with code 1, and its supervisor starts it again. Starts every controller that has
-  // exited and records how it exited in `exits`.
+  // production runs controllers under: starts every controller that has exited and records
+  // how it exited in `exits`. None should: a controller that loses its leadership, even
+  // while it starts, stands by again.
   static void Supervise(E2eCluster& c, std::vector<std::string>* exits) {
     for (int i = 0; i < kControllers; ++i) {
       ChildProcess& controller = c.controller(i);
@@ -385,12 +385,107 @@ TEST_F(FailoverE2eTest, WithAllOfEtcdDownContainersKeepRunningAndEverythingResum
                    std::chrono::steady_clock::now() - back_at)
                    .count()
             << " ms after etcd answered again\n";
-  for (const std::string& exit : exits) std::cout << "supervisor: " << exit << "\n";
+  EXPECT_TRUE(exits.empty()) << absl::StrJoin(exits, "; ");
   EXPECT_EQ(c.Status(app, "demand"), 4) << "the refused write changed the demand";
   CommandResult set = c.Cli({"demand", "set", app, "6"});
   ASSERT_EQ(set.exit_code, 0) << set.err;
   ASSERT_TRUE(WaitConverged(c, app, 6));
   ExpectSameContainers(c, before, 6);
+}
+
+// The commands an agent received, from its /debug/commands (its HTTP port from its log).
+nlohmann::json AgentCommands(E2eCluster& c, int agent) {
+  const std::string log = c.agent(agent).Log();
+  const size_t at = log.find("http_port=");
+  if (at == std::string::npos) return nlohmann::json::array();
+  const std::string port =
+      log.substr(at + 10, log.find_first_not_of("0123456789", at + 10) - at - 10);
+  CommandResult r = RunCommand(
+      "/usr/bin/curl", {"-s", "--max-time", "5", "http://127.0.0.1:" + port + "/debug/commands"});
+  nlohmann::json body = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  return body.is_object() ? body["commands"] : nlohmann::json::array();
+}
+
+// Controller 0 reaches only etcd member 0; the others reach members 1 and 2. With member 0
+// stopped, the leader (controller 0) is cut off from etcd while the rest of the cluster
+// keeps its quorum: it stops acting within its lease, another controller takes over, and
+// the agents' records show that no two controllers ever commanded them at the same time.
+TEST_F(FailoverE2eTest, ALeaderCutOffFromEtcdStopsActingBeforeAnotherLeads) {
+  E2eOptions options = Options();
+  options.controller_stores = {etcd_->store_of({0}), etcd_->store_of({1, 2}),
+                               etcd_->store_of({1, 2})};
+  E2eCluster c("ha-cut", options);
+  int leader = WaitOneLeader(c);
+  ASSERT_GE(leader, 0);
+  // Hand the leadership over (SIGTERM hands over at once) until controller 0 holds it.
+  for (int tries = 0; leader != 0 && tries < 8; ++tries) {
+    EXPECT_EQ(c.TerminateController(leader), 0);
+    c.StartController(leader);
+    leader = WaitOneLeader(c);
+    ASSERT_GE(leader, 0);
+  }
+  ASSERT_EQ(leader, 0) << "controller 0 never led";
+  const std::string app = ApplyStatic(c, "cut", 4);
+  const std::map<std::string, Started> before = Running(c);
+  ASSERT_EQ(before.size(), 4u);
+
+  struct Restore {  // member 0 back for the next tests, whatever happens here
+    ~Restore() {
+      std::string why;
+      if (!etcd->Start(&why)) ADD_FAILURE() << why;
+    }
+    EtcdCluster* etcd;
+  } restore{etcd_};
+  etcd_->StopMember(0);
+  ASSERT_TRUE(c.WaitFor(
+      [&] {
+        return absl::StrContains(c.controller(0).Log(),
+                                 "standing by again after losing leadership");
+      },
+      "the cut-off leader steps down"));
+  int next = -1;
+  ASSERT_TRUE(c.WaitFor(
+      [&] {
+        next = Leader(c);
+        return next == 1 || next == 2;
+      },
+      "another controller leads"));
+  CommandResult set = c.Cli({"demand", "set", app, "6"});
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  ASSERT_TRUE(WaitConverged(c, app, 6));
+  ExpectSameContainers(c, before, 6);
+  EXPECT_TRUE(c.ControllerRunning(0)) << "the cut-off controller exited";
+
+  // Every command on both agents, by the leadership that sent it: first and last time.
+  std::map<std::pair<std::string, int64_t>, std::pair<int64_t, int64_t>> terms;
+  for (int agent = 0; agent < options.agents; ++agent) {
+    for (const nlohmann::json& command : AgentCommands(c, agent)) {
+      const auto key =
+          std::make_pair(command.value("controller", ""), command.value("leaderTerm", int64_t{0}));
+      const int64_t at = command.value("unixMs", int64_t{0});
+      auto [it, added] = terms.try_emplace(key, at, at);
+      it->second.first = std::min(it->second.first, at);
+      it->second.second = std::max(it->second.second, at);
+    }
+  }
+  for (const auto& [key, span] : terms) {
+    std::cout << key.first << " (term " << key.second << ") commanded agents from " << span.first
+              << " to " << span.second << " (unix ms)\n";
+  }
+  ASSERT_GE(terms.size(), 2u) << "commands of both leaderships expected";
+  std::set<std::string> senders;
+  for (const auto& [key, span] : terms) senders.insert(key.first);
+  EXPECT_TRUE(senders.contains(c.controller_address(0)));
+  EXPECT_TRUE(senders.contains(c.controller_address(next)));
+  for (auto a = terms.begin(); a != terms.end(); ++a) {
+    for (auto b = std::next(a); b != terms.end(); ++b) {
+      const bool apart = a->second.second < b->second.first || b->second.second < a->second.first;
+      EXPECT_TRUE(apart) << a->first.first << " (term " << a->first.second << ") commanded from "
+                         << a->second.first << " to " << a->second.second << " ms, "
+                         << b->first.first << " (term " << b->first.second << ") from "
+                         << b->second.first << " to " << b->second.second << " ms";
+    }
+  }
 }
 
 }  // namespace
