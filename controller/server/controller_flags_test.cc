@@ -38,12 +38,23 @@ TEST(ControllerFlagsTest, StoreIsSqliteUnlessAnEtcdUrlIsGiven) {
   EXPECT_EQ(prefixed.config->etcd_prefix, "/team/default/x/");
 }
 
+// Flags that must be refused: exit code 2, no config, and a message containing `message`.
+struct UsageCase {
+  std::vector<std::string> args;
+  std::string message;
+};
+template <size_t N>
+void ExpectUsageErrors(const UsageCase (&cases)[N]) {
+  for (const UsageCase& c : cases) {
+    ControllerFlagsResult r = Parse(c.args);
+    EXPECT_FALSE(r.config.has_value()) << c.message;
+    EXPECT_EQ(r.exit_code, 2) << c.message;
+    EXPECT_THAT(r.message, HasSubstr(c.message));
+  }
+}
+
 TEST(ControllerFlagsTest, BadStoreValuesAreUsageErrorsNamingTheFlag) {
-  struct Case {
-    std::vector<std::string> args;
-    std::string message;
-  };
-  const Case cases[] = {
+  const UsageCase cases[] = {
       {{"--store", "postgres"}, "--store: must be sqlite or etcd://host:port[,host:port...]"},
       {{"--store", "etcd://"}, "--store: an etcd endpoint is empty"},
       {{"--store", "etcd://e:2379,e2"}, "--store: etcd endpoint \"e2\" must be host:port"},
@@ -52,12 +63,7 @@ TEST(ControllerFlagsTest, BadStoreValuesAreUsageErrorsNamingTheFlag) {
       {{"--store", "etcd://e:2379", "--etcd-prefix", ""},
        "--etcd-prefix: must start and end with '/'"},
   };
-  for (const Case& c : cases) {
-    ControllerFlagsResult r = Parse(c.args);
-    EXPECT_FALSE(r.config.has_value()) << c.message;
-    EXPECT_EQ(r.exit_code, 2) << c.message;
-    EXPECT_THAT(r.message, HasSubstr(c.message));
-  }
+  ExpectUsageErrors(cases);
 }
 
 TEST(ControllerFlagsTest, EtcdTlsFlagsAndTheirEnvTwinsNameTheFilesForEtcd) {
@@ -81,11 +87,7 @@ TEST(ControllerFlagsTest, EtcdTlsFlagsAndTheirEnvTwinsNameTheFilesForEtcd) {
 }
 
 TEST(ControllerFlagsTest, IncompleteOrMisplacedEtcdTlsFlagsAreUsageErrors) {
-  struct Case {
-    std::vector<std::string> args;
-    std::string message;
-  };
-  const Case cases[] = {
+  const UsageCase cases[] = {
       {{"--store", "etcd://e:2379", "--etcd-tls-cert", "c.crt", "--etcd-tls-ca", "ca.crt"},
        "--etcd-tls-key is required with --etcd-tls-cert"},
       {{"--store", "etcd://e:2379", "--etcd-tls-key", "c.key", "--etcd-tls-ca", "ca.crt"},
@@ -94,12 +96,7 @@ TEST(ControllerFlagsTest, IncompleteOrMisplacedEtcdTlsFlagsAreUsageErrors) {
        "--etcd-tls-ca is required"},
       {{"--etcd-tls-ca", "ca.crt"}, "only mean something with --store etcd://"},
   };
-  for (const Case& c : cases) {
-    ControllerFlagsResult r = Parse(c.args);
-    EXPECT_FALSE(r.config.has_value()) << c.message;
-    EXPECT_EQ(r.exit_code, 2) << c.message;
-    EXPECT_THAT(r.message, HasSubstr(c.message));
-  }
+  ExpectUsageErrors(cases);
 }
 
 TEST(ControllerFlagsTest, LoadEtcdCredentialsNamesTheFlagAndWhyAFileCannotBeRead) {
