@@ -28,6 +28,9 @@
 #   PERF=1     profiles the controller with `perf record -g` over the up step and prints
 #              the top symbols (self and with children)
 #   KEEP_WORK=1 keeps the logs
+#   STORE=etcd  the controller's state on a one-member etcd (Debian's etcd-server, started
+#              here on loopback) instead of SQLite; each step also prints etcd's writes
+#              (puts, deletes and transactions, from etcd's own /metrics) and writes/s
 set -euo pipefail
 
 NODES=${1:?usage: scale.sh NODES APPS PER_APP}
@@ -128,8 +131,31 @@ apply_all() {
   return $rc
 }
 
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+STORE_FLAGS=(--data-dir "$WORK/data")
+ETCD=""
+if [[ ${STORE:-sqlite} == etcd ]]; then
+  ETCD=127.0.0.1:$(free_port)
+  peer=http://127.0.0.1:$(free_port)
+  etcd --name scale --data-dir "$WORK/etcd" --listen-client-urls "http://$ETCD" \
+    --advertise-client-urls "http://$ETCD" --listen-peer-urls "$peer" \
+    --initial-advertise-peer-urls "$peer" --initial-cluster "scale=$peer" \
+    --quota-backend-bytes 8589934592 --log-level warn 2>"$WORK/etcd.log" &
+  PIDS+=($!)
+  for _ in $(seq 1 200); do
+    curl -sf --max-time 1 "http://$ETCD/health" >/dev/null && break
+    sleep 0.1
+  done
+  STORE_FLAGS=(--store "etcd://$ETCD")
+fi
+# etcd_writes FILE: "puts deletes txns" from a scrape of etcd's /metrics.
+etcd_writes() {
+  awk '/^etcd_mvcc_put_total / { p = $NF } /^etcd_mvcc_delete_total / { d = $NF }
+       /^etcd_mvcc_txn_total / { t = $NF } END { printf "%d %d %d\n", p, d, t }' "$1"
+}
+
 # --- start ------------------------------------------------------------------------------------
-"$CONTROLLER_BIN" --grpc-addr 127.0.0.1:0 --http-addr 127.0.0.1:0 --data-dir "$WORK/data" \
+"$CONTROLLER_BIN" --grpc-addr 127.0.0.1:0 --http-addr 127.0.0.1:0 "${STORE_FLAGS[@]}" \
   --cluster-name "$CLUSTER" --startup-grace 0s 2>"$WORK/controller.log" &
 CPID=$!
 PIDS+=($CPID)
@@ -173,6 +199,7 @@ IDLE_CPU=$(awk -v t="$(($(cpu_ticks "$CPID") - c0))" -v hz="$TICKS" 'BEGIN { pri
 step() {
   local file=$1 target=$2 name=$3 t0 t_apply t_ctl="" t_agents="" c0 c1 d r u
   metrics >"$WORK/before.txt"
+  [[ -z $ETCD ]] || curl -sf --max-time 30 "http://$ETCD/metrics" >"$WORK/etcd-before.txt"
   c0=$(cpu_ticks "$CPID")
   t0=$(now_ms)
   apply_all "$file"
@@ -201,6 +228,15 @@ step() {
   c1=$(cpu_ticks "$CPID")
   sleep 2
   metrics >"$WORK/after.txt"
+  if [[ -n $ETCD ]]; then
+    curl -sf --max-time 30 "http://$ETCD/metrics" >"$WORK/etcd-after.txt"
+    local p0 d0 x0 p1 d1 x1
+    read -r p0 d0 x0 < <(etcd_writes "$WORK/etcd-before.txt")
+    read -r p1 d1 x1 < <(etcd_writes "$WORK/etcd-after.txt")
+    echo "scale: $name: etcd $((p1 - p0)) puts, $((d1 - d0)) deletes in $((x1 - x0)) transactions;" \
+      "$(awk -v w="$((p1 - p0 + d1 - d0))" -v t="$t_ctl" 'BEGIN { printf "%.0f", (t > 0 ? w * 1000 / t : 0) }') writes/s and" \
+      "$(awk -v x="$((x1 - x0))" -v t="$t_ctl" 'BEGIN { printf "%.0f", (t > 0 ? x * 1000 / t : 0) }') transactions/s over the step" >&2
+  fi
   local cmds reconciles cpu
   cmds=$(($(counter_sum microscale_commands_total "$WORK/after.txt") -
     $(counter_sum microscale_commands_total "$WORK/before.txt")))
@@ -215,7 +251,7 @@ step() {
 }
 
 echo
-echo "Scale: $NODES simulated nodes, $APPS apps x $PER_APP = $TOTAL containers (date $(date -u +%FT%TZ))"
+echo "Scale: $NODES simulated nodes, $APPS apps x $PER_APP = $TOTAL containers, store ${STORE:-sqlite} (date $(date -u +%FT%TZ))"
 echo
 echo "| step | apply (ms) | converged, controller view (ms) | converged, nodes hold them (ms) | reconciles | reconcile p50 | reconcile p99 | commands | containers | commands/s | controller CPU (s) | RSS (MiB) | peak RSS (MiB) |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
