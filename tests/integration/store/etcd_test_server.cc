@@ -26,7 +26,7 @@ EtcdServer::~EtcdServer() {
   std::filesystem::remove_all(dir_, ignored);
 }
 
-bool EtcdServer::StartAndWait(std::shared_ptr<grpc::ChannelCredentials> probe_credentials) {
+bool EtcdServer::StartAndWait(const std::shared_ptr<grpc::ChannelCredentials>& probe_credentials) {
   const std::string peer = "http://127.0.0.1:" + std::to_string(peer_port_);
   const std::string client = (tls_ ? "https://" : "http://") + endpoint();
   std::vector<std::string> args;

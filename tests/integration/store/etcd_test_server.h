@@ -34,7 +34,7 @@ class EtcdServer {
 
   // Starts the member; whether it answers a read within 60 s. A TLS member is read with
   // `probe`, credentials it accepts.
-  bool StartAndWait(std::shared_ptr<grpc::ChannelCredentials> probe = nullptr);
+  bool StartAndWait(const std::shared_ptr<grpc::ChannelCredentials>& probe = nullptr);
   std::string endpoint() const { return "127.0.0.1:" + std::to_string(client_port_); }
   std::string log() const { return process_.Log(); }
 
