@@ -27,6 +27,8 @@ grpc::Status NotFound(const char* kind, const std::string& name) {
   return Error(grpc::StatusCode::NOT_FOUND, absl::StrCat(kind, " \"", name, "\" not found"));
 }
 
+}  // namespace
+
 Caller CallerOf(const grpc::ServerContext* context) {
   Caller caller;
   caller.peer = context->peer();
@@ -36,8 +38,6 @@ Caller CallerOf(const grpc::ServerContext* context) {
   }
   return caller;
 }
-
-}  // namespace
 
 ControlPlaneService::ControlPlaneService(ControlPlaneDeps deps, ControlPlaneOptions options,
                                          const AdmissionOptions& admission)

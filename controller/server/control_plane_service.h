@@ -61,6 +61,9 @@ struct Caller {
   std::optional<std::string> authorization;
 };
 
+// The Caller of a gRPC call: its peer and its `authorization` metadata.
+Caller CallerOf(const grpc::ServerContext* context);
+
 struct ControlPlaneDeps {
   Clock& clock;
   StateStore& store;

@@ -141,10 +141,12 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
                                                               std::string version, Clock& clock,
                                                               Leadership leadership) {
   auto p = std::make_unique<Parts>(config, clock);
+  // On etcd, one client serves the store and the controller list.
+  std::shared_ptr<EtcdClient> etcd;
   if (!config.etcd_endpoints.empty()) {
-    auto store = std::make_unique<EtcdStateStore>(
-        std::make_shared<EtcdClient>(config.etcd_endpoints, config.etcd_credentials, kEtcdTimeout),
-        config.etcd_prefix, clock);
+    etcd =
+        std::make_shared<EtcdClient>(config.etcd_endpoints, config.etcd_credentials, kEtcdTimeout);
+    auto store = std::make_unique<EtcdStateStore>(etcd, config.etcd_prefix, clock);
     if (!leadership.key.empty()) {
       store->FenceOn(leadership.key, leadership.create_revision, std::move(leadership.on_lost));
     }
@@ -180,10 +182,8 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
   ControlPlaneOptions plane_options{config.cluster_name,       std::move(version),
                                     config.allow_host_network, config.max_apps,
                                     config.advertise_addr,     {}};
-  if (!config.etcd_endpoints.empty()) {
+  if (etcd != nullptr) {
     // The controllers on the prefix as etcd lists them (controller_roster.h).
-    auto etcd =
-        std::make_shared<EtcdClient>(config.etcd_endpoints, config.etcd_credentials, kEtcdTimeout);
     plane_options.list_controllers = [etcd, prefix = config.etcd_prefix] {
       return ListControllers(*etcd, prefix);
     };

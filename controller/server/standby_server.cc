@@ -17,6 +17,7 @@
 #include "common/strings.h"
 #include "common/tls/tls_credentials.h"
 #include "controller/server/authorizer.h"
+#include "controller/server/control_plane_service.h"
 #include "controller/server/controller_metrics.h"
 #include "controller/server/controller_roster.h"
 #include "controller/server/grpc_status.h"
@@ -30,13 +31,6 @@ namespace {
 
 // Trailing metadata of a refused write or agent stream: the leader's address.
 constexpr char kLeaderMetadata[] = "microscale-leader";
-
-std::optional<std::string> AuthorizationOf(const grpc::ServerContext& context) {
-  const auto& metadata = context.client_metadata();
-  auto it = metadata.find("authorization");
-  if (it == metadata.end()) return std::nullopt;
-  return std::string(it->second.data(), it->second.size());
-}
 
 // What the standby knows and shares between its two services: etcd, the leader, and a
 // channel to it.
@@ -55,7 +49,7 @@ class Standby {
 
   // OK when the caller's token (if tokens exist) grants `method`.
   grpc::Status Admit(const grpc::ServerContext& context, std::string_view method) {
-    absl::Status admitted = authorizer_.Check(AuthorizationOf(context), method);
+    absl::Status admitted = authorizer_.Check(CallerOf(&context).authorization, method);
     if (admitted.code() == absl::StatusCode::kUnavailable) return ToGrpcStatus(EtcdDown(admitted));
     return ToGrpcStatus(admitted);
   }
@@ -76,17 +70,19 @@ class Standby {
                      failure.message()));
   }
 
+  // What a caller is told while no controller leads.
+  absl::Status NoLeader() const {
+    return absl::UnavailableError(absl::StrCat(
+        "controller ", config_.advertise_addr,
+        " is a standby and no controller leads at the moment (a new leader is chosen within "
+        "--leader-lease); try again in a few seconds"));
+  }
+
   // The status that sends a caller to the leader (or to wait for one).
   grpc::Status NotTheLeader(grpc::ServerContext& context, std::string_view what) {
     absl::StatusOr<std::string> leader = Leader();
     if (!leader.ok()) return ToGrpcStatus(leader.status());
-    if (leader->empty()) {
-      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                          absl::StrCat("controller ", config_.advertise_addr,
-                                       " is a standby and no controller leads at the moment (a "
-                                       "new leader is chosen within --leader-lease); try again "
-                                       "in a few seconds"));
-    }
+    if (leader->empty()) return ToGrpcStatus(NoLeader());
     context.AddTrailingMetadata(kLeaderMetadata, *leader);
     return grpc::Status(
         grpc::StatusCode::FAILED_PRECONDITION,
@@ -100,12 +96,7 @@ class Standby {
   absl::StatusOr<std::pair<std::string, v1::ControlPlane::Stub*>> LeaderStub() {
     absl::StatusOr<std::string> leader = Leader();
     if (!leader.ok()) return leader.status();
-    if (leader->empty() || *leader == config_.advertise_addr) {
-      return absl::UnavailableError(absl::StrCat(
-          "controller ", config_.advertise_addr,
-          " is a standby and no controller leads at the moment (a new leader is chosen within "
-          "--leader-lease); try again in a few seconds"));
-    }
+    if (leader->empty() || *leader == config_.advertise_addr) return NoLeader();
     absl::MutexLock lock(&mu_);
     if (*leader != stub_for_) {
       absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
@@ -132,7 +123,7 @@ class Standby {
 
 // The client side of a call passed on: the caller's token and deadline.
 void PassOn(const grpc::ServerContext& from, grpc::ClientContext& to) {
-  if (std::optional<std::string> token = AuthorizationOf(from)) {
+  if (std::optional<std::string> token = CallerOf(&from).authorization) {
     to.AddMetadata("authorization", *token);
   }
   to.set_deadline(from.deadline());
