@@ -11,7 +11,7 @@ using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr int64_t kNowMs = 1714564800000;
+constexpr int64_t kDescribedAtMs = 1714564800000;
 
 v1::DescribeAppResponse MakeResponse() {
   v1::DescribeAppResponse response;
@@ -47,16 +47,16 @@ v1::DescribeAppResponse MakeResponse() {
   container.set_instance("web-1");
   container.set_node("node-1");
   container.set_state(v1::CONTAINER_STATE_PAUSED);
-  container.set_started_unix_ms(kNowMs - 120000);
+  container.set_started_unix_ms(kDescribedAtMs - 120000);
   v1::Event& event = *response.add_events();
-  event.set_unix_ms(kNowMs - 60000);
+  event.set_unix_ms(kDescribedAtMs - 60000);
   event.set_kind("Preempted");
   event.set_message("paused web-1 for checkout");
   return response;
 }
 
 TEST(DescribeAppTest, ShowsSpecStatusConditionsContainersAndEvents) {
-  const std::string text = DescribeAppText(MakeResponse(), absl::FromUnixMillis(kNowMs));
+  const std::string text = DescribeAppText(MakeResponse(), absl::FromUnixMillis(kDescribedAtMs));
   EXPECT_THAT(text, ContainsRegex("Name: +web\n"));
   EXPECT_THAT(text, ContainsRegex("Labels: +team=payments\n"));
   EXPECT_THAT(text, ContainsRegex("Priority: +2\n"));
@@ -72,7 +72,7 @@ TEST(DescribeAppTest, ShowsSpecStatusConditionsContainersAndEvents) {
 }
 
 TEST(DescribeAppTest, LevelModeWithoutPredictionOrEstimates) {
-  const std::string text = DescribeAppText(MakeResponse(), absl::FromUnixMillis(kNowMs));
+  const std::string text = DescribeAppText(MakeResponse(), absl::FromUnixMillis(kDescribedAtMs));
   EXPECT_THAT(text, ContainsRegex("  Mode: +level\n"));
   EXPECT_THAT(text, ContainsRegex("  Per Container: +10\n"));
   EXPECT_THAT(text, ContainsRegex("  Predictive: +<none>\n"));
@@ -93,7 +93,7 @@ TEST(DescribeAppTest, ShowsQueueModeHorizonAndEstimates) {
   status.set_arrival_rate(12.5);
   status.set_drain_rate_per_container(1.25);
   status.set_forecast(40);
-  std::string text = DescribeAppText(response, absl::FromUnixMillis(kNowMs));
+  std::string text = DescribeAppText(response, absl::FromUnixMillis(kDescribedAtMs));
   EXPECT_THAT(text, ContainsRegex("  Mode: +queue \\(backlog target 10\\)\n"));
   EXPECT_THAT(text, ContainsRegex("  Per Container: +10 \\(not used in queue mode\\)\n"));
   EXPECT_THAT(text, ContainsRegex("  Tolerance: +0 \\(not used in queue mode\\)\n"));
@@ -105,13 +105,13 @@ TEST(DescribeAppTest, ShowsQueueModeHorizonAndEstimates) {
   demand.mutable_queue()->clear_backlog_target();
   demand.mutable_queue()->set_target_wait_seconds(2);
   demand.mutable_queue()->set_per_container_rate(1.5);
-  text = DescribeAppText(response, absl::FromUnixMillis(kNowMs));
+  text = DescribeAppText(response, absl::FromUnixMillis(kDescribedAtMs));
   EXPECT_THAT(text, ContainsRegex("  Mode: +queue \\(target wait 2s, 1.5/s per container\\)\n"));
 }
 
 TEST(DescribeAppTest, ShowsPortsAndWhereEachContainerPublishesThem) {
   v1::DescribeAppResponse response = MakeResponse();
-  std::string text = DescribeAppText(response, absl::FromUnixMillis(kNowMs));
+  std::string text = DescribeAppText(response, absl::FromUnixMillis(kDescribedAtMs));
   EXPECT_THAT(text, ContainsRegex("Ports: +<none>\n"));
   EXPECT_THAT(text, Not(HasSubstr("PORTS")));
   v1::AppSpec& spec = *response.mutable_app()->mutable_spec();
@@ -123,20 +123,20 @@ TEST(DescribeAppTest, ShowsPortsAndWhereEachContainerPublishesThem) {
   published.set_name("http");
   published.set_container_port(8080);
   published.set_host_port(30001);
-  text = DescribeAppText(response, absl::FromUnixMillis(kNowMs));
+  text = DescribeAppText(response, absl::FromUnixMillis(kDescribedAtMs));
   EXPECT_THAT(text, ContainsRegex("Ports: +http 8080/tcp, 9100/tcp \\(each on a host port from "
                                   "the node's --port-range\\)\n"));
   EXPECT_THAT(text, ContainsRegex("INSTANCE .* PORTS\n"));
   EXPECT_THAT(text, ContainsRegex("web-1 +node-1 +Paused +2m +30001->8080/tcp\n"));
   spec.set_network("host");
-  text = DescribeAppText(response, absl::FromUnixMillis(kNowMs));
+  text = DescribeAppText(response, absl::FromUnixMillis(kDescribedAtMs));
   EXPECT_THAT(text, HasSubstr("(the node's own ports: host network)"));
 }
 
 TEST(DescribeAppTest, SaysNoneForEmptySections) {
   v1::DescribeAppResponse response;
   response.mutable_app()->mutable_spec()->set_name("bare");
-  const std::string text = DescribeAppText(response, absl::FromUnixMillis(kNowMs));
+  const std::string text = DescribeAppText(response, absl::FromUnixMillis(kDescribedAtMs));
   EXPECT_THAT(text, ContainsRegex("Demand: +<unknown>"));
   EXPECT_THAT(text, HasSubstr("Conditions:\n  <none>\n"));
   EXPECT_THAT(text, HasSubstr("Containers:\n  <none>\n"));

@@ -8,6 +8,11 @@ set(MICROSCALE_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
   list(APPEND MICROSCALE_WARNINGS -Wno-restrict)
 endif()
+# A unity build includes each .cc file into a batch, so GCC takes a class holding a type of
+# its own file's anonymous namespace for one declared in a header (-Wsubobject-linkage).
+if(CMAKE_UNITY_BUILD AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  list(APPEND MICROSCALE_WARNINGS -Wno-subobject-linkage)
+endif()
 if(MICROSCALE_WERROR)
   list(APPEND MICROSCALE_WARNINGS -Werror)
 endif()
@@ -19,9 +24,13 @@ function(microscale_add_subdirectory_if_present dir)
 endfunction()
 
 # microscale_target_options(target): project warnings and the repository root as include path.
+# In a unity build (-DCMAKE_UNITY_BUILD=ON, what ./scripts/test uses) each batch file includes
+# the target's .cc files; clang-tidy checks the batch and is told those includes are meant.
 function(microscale_target_options target)
   target_compile_options(${target} PRIVATE ${MICROSCALE_WARNINGS})
   target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
+  set_target_properties(${target} PROPERTIES
+    UNITY_BUILD_CODE_BEFORE_INCLUDE "// NOLINTNEXTLINE(bugprone-suspicious-include)")
 endfunction()
 
 # microscale_library(NAME SRCS ... DEPS ...)

@@ -19,10 +19,13 @@
     if (!microscale_status_.ok()) return microscale_status_; \
   } while (false)
 
+// `tmp` is a name and `lhs` may be a declaration ("auto x"): neither can be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define MICROSCALE_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                                     \
   if (!tmp.ok()) return std::move(tmp).status();         \
   lhs = std::move(*tmp)
+// NOLINTEND(bugprone-macro-parentheses)
 
 #define ASSIGN_OR_RETURN(lhs, expr) \
   MICROSCALE_ASSIGN_OR_RETURN_IMPL(MICROSCALE_CONCAT(microscale_statusor_, __LINE__), lhs, expr)

@@ -4,12 +4,13 @@
 #include <limits>
 #include <vector>
 
+#include "controller/core/test_util.h"
 #include "gtest/gtest.h"
 
 namespace microscale::core {
 namespace {
 
-const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
+using testing::kT0;
 
 AppSpec Spec(int32_t min, int32_t max, double target = 10) {
   AppSpec s;

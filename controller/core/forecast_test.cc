@@ -2,12 +2,13 @@
 
 #include <random>
 
+#include "controller/core/test_util.h"
 #include "gtest/gtest.h"
 
 namespace microscale::core {
 namespace {
 
-const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
+using testing::kT0;
 
 TrendEstimate Feed(const std::vector<double>& values, double horizon) {
   TrendEstimate trend;

@@ -8,6 +8,7 @@
 
 #include "controller/core/desired.h"
 #include "controller/core/queue_loop.h"
+#include "controller/core/test_util.h"
 #include "gtest/gtest.h"
 #include "rapidcheck.h"
 #include "rapidcheck/gtest.h"
@@ -20,7 +21,7 @@ using testing::LoopSample;
 using testing::Reversals;
 using testing::RunQueueLoop;
 
-const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
+using testing::kT0;
 
 AppSpec QueueApp(double backlog_target, int32_t max = 40) {
   AppSpec s;

@@ -10,11 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "controller/core/types.h"
 
 namespace microscale::core::testing {
 
 inline constexpr int64_t kMi = int64_t{1} << 20;
+
+// The start of time in tests of rules that read a clock.
+inline const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
 
 struct Usage {
   int64_t cpu = 0;

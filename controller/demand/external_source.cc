@@ -9,15 +9,11 @@
 #include "common/strings.h"
 #include "common/tls/tls_credentials.h"
 #include "controller/demand/http_target.h"
+#include "controller/demand/source_error.h"
 
 namespace microscale {
-namespace {
 
-absl::Status Refused(std::string_view why) {
-  return absl::FailedPreconditionError(absl::StrCat("external: ", ToAbsl(why)));
-}
-
-}  // namespace
+using demand_internal::SourceError;
 
 absl::StatusOr<double> SumMetricValues(const externalscaler::GetMetricsResponse& response) {
   double sum = 0;
@@ -25,12 +21,14 @@ absl::StatusOr<double> SumMetricValues(const externalscaler::GetMetricsResponse&
     const double value = metric.metricvaluefloat() != 0 ? metric.metricvaluefloat()
                                                         : static_cast<double>(metric.metricvalue());
     if (!std::isfinite(value) || value < 0) {
-      return Refused(absl::StrCat("GetMetrics gave metric \"", metric.metricname(), "\" the value ",
-                                  value, ", not a demand (a finite number >= 0)"));
+      return SourceError("external", absl::StrCat("GetMetrics gave metric \"", metric.metricname(),
+                                                  "\" the value ", value,
+                                                  ", not a demand (a finite number >= 0)"));
     }
     sum += value;
   }
-  if (!std::isfinite(sum)) return Refused("GetMetrics gave values too large to add");
+  if (!std::isfinite(sum))
+    return SourceError("external", "GetMetrics gave values too large to add");
   return sum;
 }
 
@@ -88,8 +86,8 @@ absl::Status ExternalDemandSource::CallFailed(const char* method, const grpc::St
   }
   // gRPC's codes are absl's, number for number.
   const auto code = static_cast<absl::StatusCode>(status.error_code());
-  return Refused(absl::StrCat(method, " failed: ", absl::StatusCodeToString(code), ": ",
-                              status.error_message()));
+  return SourceError("external", absl::StrCat(method, " failed: ", absl::StatusCodeToString(code),
+                                              ": ", status.error_message()));
 }
 
 absl::StatusOr<double> ExternalDemandSource::Read(absl::Time) {
@@ -102,7 +100,7 @@ absl::StatusOr<double> ExternalDemandSource::Read(absl::Time) {
     for (const externalscaler::MetricSpec& metric : spec.metricspecs()) {
       metric_names_.push_back(metric.metricname());
     }
-    if (metric_names_.empty()) return Refused("GetMetricSpec named no metric");
+    if (metric_names_.empty()) return SourceError("external", "GetMetricSpec named no metric");
   }
   {
     grpc::ClientContext context;
@@ -126,7 +124,8 @@ absl::StatusOr<double> ExternalDemandSource::Read(absl::Time) {
     if (!sum.ok()) return sum.status();
     demand += *sum;
   }
-  if (!std::isfinite(demand)) return Refused("GetMetrics gave values too large to add");
+  if (!std::isfinite(demand))
+    return SourceError("external", "GetMetrics gave values too large to add");
   return demand;
 }
 

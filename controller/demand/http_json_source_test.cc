@@ -13,9 +13,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string Message(const absl::StatusOr<double>& r) { return std::string(r.status().message()); }
-
 using ::microscale::testing::AnswerServer;
+using ::microscale::testing::Message;
 
 TEST(ExtractJsonNumberTest, FindsNumbersByPointer) {
   const char* body = R"({"queue":{"depth":17,"rates":[1.5,2.5]},"a/b":{"~x":3}})";

@@ -11,18 +11,18 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "common/strings.h"
+#include "controller/demand/source_error.h"
 
 namespace microscale {
+
+using demand_internal::SourceError;
+
 namespace {
 
 using nlohmann::json;
 
 // Names listed in a "not found" message; a server with more says how many there are.
 constexpr size_t kNamesShown = 10;
-
-absl::Status Refused(std::string_view why) {
-  return absl::FailedPreconditionError(absl::StrCat("nats: ", ToAbsl(why)));
-}
 
 // The elements of `object[key]` when it is a list; none otherwise.
 const json& ListAt(const json& object, const char* key) {
@@ -48,11 +48,11 @@ std::string NamesSeen(const std::vector<std::string>& names, std::string_view wh
 }
 
 // A count of the consumer's answer: a whole number >= 0.
-absl::StatusOr<double> Count(const json& consumer, const char* field) {
+absl::StatusOr<double> ConsumerCount(const json& consumer, const char* field) {
   auto it = consumer.find(field);
-  if (it == consumer.end()) return Refused(absl::StrCat("the consumer has no ", field));
+  if (it == consumer.end()) return SourceError("nats", absl::StrCat("the consumer has no ", field));
   if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() < 0) {
-    return Refused(absl::StrCat(field, " is not a count (got ", it->dump(), ")"));
+    return SourceError("nats", absl::StrCat(field, " is not a count (got ", it->dump(), ")"));
   }
   return it->get<double>();
 }
@@ -82,16 +82,18 @@ absl::StatusOr<Found> FindStream(const json& answer, const NatsDemand& spec) {
   if (found.size() > 1) {
     std::vector<std::string> in;
     for (const Found& f : found) in.push_back(f.account);
-    return Refused(absl::StrCat("stream \"", spec.stream, "\" is in more than one account ",
-                                NamesSeen(in, "accounts"), "; name one with account"));
+    return SourceError("nats",
+                       absl::StrCat("stream \"", spec.stream, "\" is in more than one account ",
+                                    NamesSeen(in, "accounts"), "; name one with account"));
   }
   if (!spec.account.empty() &&
       std::find(accounts.begin(), accounts.end(), spec.account) == accounts.end()) {
-    return Refused(absl::StrCat("account \"", spec.account, "\" has no JetStream streams here ",
-                                NamesSeen(accounts, "accounts")));
+    return SourceError("nats",
+                       absl::StrCat("account \"", spec.account, "\" has no JetStream streams here ",
+                                    NamesSeen(accounts, "accounts")));
   }
-  return Refused(
-      absl::StrCat("stream \"", spec.stream, "\" not found ", NamesSeen(streams, "streams")));
+  return SourceError("nats", absl::StrCat("stream \"", spec.stream, "\" not found ",
+                                          NamesSeen(streams, "streams")));
 }
 
 }  // namespace
@@ -105,11 +107,12 @@ absl::StatusOr<double> ParseNatsJsz(int http_status, std::string_view body,
   }
   json answer = json::parse(body, nullptr, false);
   if (answer.is_discarded() || !answer.is_object()) {
-    return Refused("the answer of /jsz is not a JSON object");
+    return SourceError("nats", "the answer of /jsz is not a JSON object");
   }
   if (auto disabled = answer.find("disabled");
       disabled != answer.end() && disabled->is_boolean() && disabled->get<bool>()) {
-    return Refused("JetStream is not enabled on this server (start nats-server with -js)");
+    return SourceError("nats",
+                       "JetStream is not enabled on this server (start nats-server with -js)");
   }
   absl::StatusOr<Found> found = FindStream(answer, spec);
   if (!found.ok()) return found.status();
@@ -120,16 +123,18 @@ absl::StatusOr<double> ParseNatsJsz(int http_status, std::string_view body,
       consumers.push_back(name);
       continue;
     }
-    absl::StatusOr<double> pending = Count(consumer, "num_pending");
+    absl::StatusOr<double> pending = ConsumerCount(consumer, "num_pending");
     if (!pending.ok()) return pending.status();
-    absl::StatusOr<double> ack_pending = Count(consumer, "num_ack_pending");
+    absl::StatusOr<double> ack_pending = ConsumerCount(consumer, "num_ack_pending");
     if (!ack_pending.ok()) return ack_pending.status();
     const double total = *pending + *ack_pending;
-    if (!std::isfinite(total)) return Refused("the pending counts are too large to add");
+    if (!std::isfinite(total))
+      return SourceError("nats", "the pending counts are too large to add");
     return total;
   }
-  return Refused(absl::StrCat("consumer \"", spec.consumer, "\" of stream \"", spec.stream,
-                              "\" not found ", NamesSeen(consumers, "consumers")));
+  return SourceError("nats",
+                     absl::StrCat("consumer \"", spec.consumer, "\" of stream \"", spec.stream,
+                                  "\" not found ", NamesSeen(consumers, "consumers")));
 }
 
 absl::StatusOr<std::unique_ptr<NatsDemandSource>> NatsDemandSource::Create(const NatsDemand& spec,

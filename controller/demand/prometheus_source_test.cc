@@ -13,9 +13,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string Message(const absl::StatusOr<double>& r) { return std::string(r.status().message()); }
-
 using ::microscale::testing::AnswerServer;
+using ::microscale::testing::Message;
 
 TEST(ParsePrometheusAnswerTest, ScalarIsTheValue) {
   auto r = ParsePrometheusAnswer(

@@ -9,26 +9,28 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/strings.h"
+#include "controller/demand/source_error.h"
 
 namespace microscale {
+
+using demand_internal::SourceError;
+
 namespace {
 
 using nlohmann::json;
 
-absl::Status Refused(std::string_view why) {
-  return absl::FailedPreconditionError(absl::StrCat("rabbitmq: ", ToAbsl(why)));
-}
-
 // A message count of the queue's answer: a whole number >= 0.
-absl::StatusOr<double> Count(const json& queue, const char* field) {
+absl::StatusOr<double> QueueCount(const json& queue, const char* field) {
   auto it = queue.find(field);
   if (it == queue.end()) {
-    return Refused(absl::StrCat(
-        "the answer has no ", field,
-        " yet (RabbitMQ publishes a queue's counts every collect_statistics_interval)"));
+    return SourceError(
+        "rabbitmq",
+        absl::StrCat(
+            "the answer has no ", field,
+            " yet (RabbitMQ publishes a queue's counts every collect_statistics_interval)"));
   }
   if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() < 0) {
-    return Refused(absl::StrCat(field, " is not a count (got ", it->dump(), ")"));
+    return SourceError("rabbitmq", absl::StrCat(field, " is not a count (got ", it->dump(), ")"));
   }
   return it->get<double>();
 }
@@ -58,11 +60,11 @@ std::string PercentEncode(std::string_view text) {
 absl::StatusOr<double> ParseRabbitMqQueue(int http_status, std::string_view body,
                                           const RabbitMqDemand& spec) {
   if (http_status == 401) {
-    return Refused(absl::StrCat("HTTP 401: the management API refused user \"", spec.username,
-                                "\" (check username and password)"));
+    return SourceError("rabbitmq", absl::StrCat("HTTP 401: the management API refused user \"",
+                                                spec.username, "\" (check username and password)"));
   }
   if (http_status == 404) {
-    return Refused(absl::StrCat("HTTP 404: ", Describe(spec), " not found"));
+    return SourceError("rabbitmq", absl::StrCat("HTTP 404: ", Describe(spec), " not found"));
   }
   if (http_status != 200) {
     std::string message = absl::StrCat("rabbitmq: the management API answered HTTP ", http_status,
@@ -72,14 +74,16 @@ absl::StatusOr<double> ParseRabbitMqQueue(int http_status, std::string_view body
   }
   json queue = json::parse(body, nullptr, false);
   if (queue.is_discarded() || !queue.is_object()) {
-    return Refused(absl::StrCat("the answer about ", Describe(spec), " is not a JSON object"));
+    return SourceError("rabbitmq",
+                       absl::StrCat("the answer about ", Describe(spec), " is not a JSON object"));
   }
-  absl::StatusOr<double> ready = Count(queue, "messages_ready");
+  absl::StatusOr<double> ready = QueueCount(queue, "messages_ready");
   if (!ready.ok()) return ready.status();
-  absl::StatusOr<double> unacknowledged = Count(queue, "messages_unacknowledged");
+  absl::StatusOr<double> unacknowledged = QueueCount(queue, "messages_unacknowledged");
   if (!unacknowledged.ok()) return unacknowledged.status();
   const double total = *ready + *unacknowledged;
-  if (!std::isfinite(total)) return Refused("the message counts are too large to add");
+  if (!std::isfinite(total))
+    return SourceError("rabbitmq", "the message counts are too large to add");
   return total;
 }
 

@@ -73,7 +73,7 @@ HttpResponse FromGrpc(const grpc::Status& s) {
   return ErrorResponse(HttpStatusOf(s), s.error_message());
 }
 
-Caller CallerOf(const HttpRequest& request) {
+Caller HttpCallerOf(const HttpRequest& request) {
   Caller caller;
   caller.peer = "http:" + request.remote_ip;
   std::string authorization = request.Header("authorization");
@@ -189,12 +189,12 @@ void Dashboard::Register(HttpServer& http) {
               [this](const HttpRequest&) { return Page(kIcon, "image/svg+xml"); });
   http.Handle("GET", "/api/v1/apps", [this](const HttpRequest& request) {
     v1::GetAppsResponse apps;
-    grpc::Status s = deps_.api.GetApps(CallerOf(request), {}, &apps);
+    grpc::Status s = deps_.api.GetApps(HttpCallerOf(request), {}, &apps);
     return s.ok() ? JsonResponse(200, cli::AppListJson(apps.apps())) : FromGrpc(s);
   });
   http.Handle("GET", "/api/v1/nodes", [this](const HttpRequest& request) {
     v1::GetNodesResponse nodes;
-    grpc::Status s = deps_.api.GetNodes(CallerOf(request), {}, &nodes);
+    grpc::Status s = deps_.api.GetNodes(HttpCallerOf(request), {}, &nodes);
     return s.ok() ? JsonResponse(200, cli::NodeListJson(nodes.nodes())) : FromGrpc(s);
   });
   http.Handle("GET", "/api/v1/containers", [this](const HttpRequest& request) {
@@ -205,7 +205,7 @@ void Dashboard::Register(HttpServer& http) {
       filter.set_node(it->second);
     }
     v1::GetContainersResponse containers;
-    grpc::Status s = deps_.api.GetContainers(CallerOf(request), filter, &containers);
+    grpc::Status s = deps_.api.GetContainers(HttpCallerOf(request), filter, &containers);
     if (!s.ok()) return FromGrpc(s);
     // Paged: `limit` (default and most 1000) from `offset`; the list says what is left.
     size_t limit = 1000;
@@ -237,7 +237,7 @@ void Dashboard::Register(HttpServer& http) {
     if (auto it = request.params.find("app"); it != request.params.end())
       filter.set_app(it->second);
     v1::EndpointList list;
-    grpc::Status s = deps_.api.ListEndpoints(CallerOf(request), filter, &list);
+    grpc::Status s = deps_.api.ListEndpoints(HttpCallerOf(request), filter, &list);
     // An app that is gone has no endpoints: Prometheus drops its targets (an error would
     // make it keep the last ones).
     if (!s.ok() && s.error_code() != grpc::StatusCode::NOT_FOUND) return FromGrpc(s);
@@ -248,7 +248,7 @@ void Dashboard::Register(HttpServer& http) {
     return r;
   });
   http.Handle("GET", "/api/v1/events", [this](const HttpRequest& request) {
-    if (grpc::Status s = deps_.api.Admit(CallerOf(request), "WatchEvents"); !s.ok()) {
+    if (grpc::Status s = deps_.api.Admit(HttpCallerOf(request), "WatchEvents"); !s.ok()) {
       return FromGrpc(s);
     }
     uint64_t next = 0;
@@ -269,7 +269,7 @@ void Dashboard::Register(HttpServer& http) {
 }
 
 HttpResponse Dashboard::History(const HttpRequest& request) {
-  if (grpc::Status s = deps_.api.Admit(CallerOf(request), "GetApps"); !s.ok()) {
+  if (grpc::Status s = deps_.api.Admit(HttpCallerOf(request), "GetApps"); !s.ok()) {
     return FromGrpc(s);
   }
   json items = json::array();
@@ -290,7 +290,7 @@ HttpResponse Dashboard::History(const HttpRequest& request) {
 }
 
 HttpResponse Dashboard::Stream(const HttpRequest& request) {
-  if (grpc::Status s = deps_.api.Admit(CallerOf(request), "GetApps"); !s.ok()) {
+  if (grpc::Status s = deps_.api.Admit(HttpCallerOf(request), "GetApps"); !s.ok()) {
     return FromGrpc(s);
   }
   HttpResponse r;
@@ -337,7 +337,7 @@ HttpResponse Dashboard::Control(const HttpRequest& request, std::string_view wha
   absl::StatusOr<json> body = ControlBody(request);
   if (!body.ok()) return ErrorResponse(415, std::string(body.status().message()));
   const std::string& name = request.matches.at(0);
-  const Caller caller = CallerOf(request);
+  const Caller caller = HttpCallerOf(request);
   grpc::Status s;
   if (what == "demand") {
     absl::StatusOr<double> value = NumberField(*body, "value");

@@ -17,6 +17,7 @@ namespace {
 
 using etcdserverpb::Compare;
 using etcdserverpb::RequestOp;
+using store_internal::AppNotFound;
 using store_internal::InstanceOrdinal;
 
 // Compare-and-swap writes that keep meeting a concurrent writer give up after this many.
@@ -73,10 +74,6 @@ absl::Time FromMicros(int64_t micros) { return absl::FromUnixMicros(micros); }
 
 absl::Status Corrupt(const std::string& key) {
   return absl::DataLossError(absl::StrCat("etcd holds a record that does not parse at ", key));
-}
-
-absl::Status AppNotFound(std::string_view name) {
-  return absl::NotFoundError(absl::StrCat("app \"", ToAbsl(name), "\" not found"));
 }
 
 absl::StatusOr<StoredApp> AppFromKv(const mvccpb::KeyValue& kv) {

@@ -10,18 +10,13 @@
 
 namespace microscale {
 
+using store_internal::AppNotFound;
 using store_internal::CheckAssignments;
 using store_internal::CheckNoDuplicateApps;
 using store_internal::InstanceOrdinal;
 using store_internal::SameSpec;
 
-namespace {
-
-absl::Status AppNotFound(std::string_view name) {
-  return absl::NotFoundError(absl::StrCat("app \"", ToAbsl(name), "\" not found"));
-}
-
-}  // namespace
+namespace {}  // namespace
 
 MemoryStateStore::MemoryStateStore(Clock& clock) : clock_(clock) {}
 

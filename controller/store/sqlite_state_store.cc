@@ -12,14 +12,11 @@
 
 namespace microscale {
 
+using store_internal::AppNotFound;
 using store_internal::SqliteDb;
 using store_internal::SqliteStatement;
 
 namespace {
-
-absl::Status AppNotFound(std::string_view name) {
-  return absl::NotFoundError(absl::StrCat("app \"", ToAbsl(name), "\" not found"));
-}
 
 absl::StatusOr<StoredApp> ReadAppRow(const SqliteStatement& stmt, int first_column) {
   StoredApp app;

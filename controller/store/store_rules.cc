@@ -68,6 +68,10 @@ absl::Status TokenExists(std::string_view name) {
   return absl::AlreadyExistsError(absl::StrCat("token \"", ToAbsl(name), "\" already exists"));
 }
 
+absl::Status AppNotFound(std::string_view name) {
+  return absl::NotFoundError(absl::StrCat("app \"", ToAbsl(name), "\" not found"));
+}
+
 absl::Status TokenNotFound(std::string_view name) {
   return absl::NotFoundError(absl::StrCat("token \"", ToAbsl(name), "\" not found"));
 }

@@ -32,6 +32,9 @@ std::optional<int64_t> InstanceOrdinal(std::string_view app, std::string_view in
 // 64 lowercase hex digits.
 absl::Status CheckToken(std::string_view name, std::string_view role, std::string_view hash);
 
+// NotFound for the app `name`.
+absl::Status AppNotFound(std::string_view name);
+
 // AlreadyExists / NotFound for the token `name`.
 absl::Status TokenExists(std::string_view name);
 absl::Status TokenNotFound(std::string_view name);

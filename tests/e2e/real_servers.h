@@ -428,7 +428,7 @@ class HttpEndpoint {
                std::function<std::string()> body)
       : body_(std::move(body)) {
     server_.Get(path, [this, content_type](const httplib::Request&, httplib::Response& response) {
-      response.set_content(body_(), content_type.c_str());
+      response.set_content(body_(), content_type);
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });

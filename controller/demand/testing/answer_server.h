@@ -1,5 +1,6 @@
 // AnswerServer: a loopback HTTP server for the HTTP demand sources' unit tests, answering
-// every GET of one path with a fixed body (e.g. one larger than a source may read).
+// every GET of one path with a fixed body (e.g. one larger than a source may read); and
+// Message, a read's error message.
 // Thread-compatible: one test thread; the server answers on its own thread.
 #ifndef MICROSCALE_CONTROLLER_DEMAND_TESTING_ANSWER_SERVER_H_
 #define MICROSCALE_CONTROLLER_DEMAND_TESTING_ANSWER_SERVER_H_
@@ -10,7 +11,14 @@
 #include <thread>
 #include <utility>
 
+#include "absl/status/statusor.h"
+
 namespace microscale::testing {
+
+// The message of a read's error, for matching in tests.
+inline std::string Message(const absl::StatusOr<double>& r) {
+  return std::string(r.status().message());
+}
 
 class AnswerServer {
  public:

@@ -26,7 +26,7 @@ class TestExternalScaler final : public externalscaler::ExternalScaler::Service 
   explicit TestExternalScaler(int port = 0, std::shared_ptr<grpc::ServerCredentials> credentials =
                                                 grpc::InsecureServerCredentials()) {
     grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:" + std::to_string(port), credentials, &port_);
+    builder.AddListeningPort("127.0.0.1:" + std::to_string(port), std::move(credentials), &port_);
     builder.RegisterService(this);
     server_ = builder.BuildAndStart();
   }
