@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
+#include "controller/demand/source_error.h"
 
 namespace microscale {
 namespace {
@@ -22,7 +23,7 @@ std::string StringAt(const json& object, const char* key) {
 }
 
 absl::Status Failed(std::string_view why) {
-  return absl::FailedPreconditionError(absl::StrCat("prometheus: ", ToAbsl(why)));
+  return demand_internal::SourceError("prometheus", why);
 }
 
 // A sample is [timestamp, "value"]; Prometheus writes the value as a string.
