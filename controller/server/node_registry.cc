@@ -36,7 +36,10 @@ void NodeRegistry::Unregister(const std::string& node, const AgentConnection* co
   auto it = nodes_.find(node);
   if (it == nodes_.end() || it->second.connection.get() != connection) return;
   it->second.connection.reset();
-  it->second.view.last_contact = now;
+  // The node timeout runs from the drop, so an agent that redials is not replaced. A node
+  // already NotReady stays so: a partitioned node's stream often ends only when its
+  // keepalive gives up, after the timeout, and that is no sign of life.
+  if (HealthOf(it->second, now) != NodeHealth::kNotReady) it->second.view.last_contact = now;
   ++version_;
 }
 

@@ -131,6 +131,18 @@ TEST_F(NodeRegistryTest, DroppedStreamIsUnreachableThenNotReadyAfterTheTimeout) 
   EXPECT_EQ(Get("n1").health, NodeHealth::kNotReady);
 }
 
+// A partitioned node: nothing heard past the timeout, then its stream ends (keepalive).
+// The end of the stream is no contact: the node stays NotReady and its containers stay
+// replaced (a clean-clone e2e run once saw it counted Ready again for another timeout).
+TEST_F(NodeRegistryTest, AStreamEndingAfterTheTimeoutLeavesTheNodeNotReady) {
+  auto connection = Connection();
+  registry_.Register(MakeHello("n1", {MakeContainer("web-0", "web")}), connection, clock_.Now());
+  clock_.Advance(kTimeout + absl::Seconds(1));
+  ASSERT_EQ(Get("n1").health, NodeHealth::kNotReady);
+  registry_.Unregister("n1", connection.get(), clock_.Now());
+  EXPECT_EQ(Get("n1").health, NodeHealth::kNotReady);
+}
+
 TEST_F(NodeRegistryTest, ReconnectedNodeIsReadyWithTheContainersOfItsNewHello) {
   auto first = Connection();
   registry_.Register(MakeHello("n1", {MakeContainer("web-0", "web")}), first, clock_.Now());
