@@ -218,15 +218,18 @@ TEST_F(SimulateAgreementTest, ControllerAllocatesAsTheSimulatorWithinOneStep) {
   int compared = 0;
   for (const auto& row : sim.steps) {
     bool seen = false;
-    bool any = false;
+    bool any = false;  // a sample at or after the step (one before it may predate a change)
     std::string seen_values;
     for (const Sample& s : samples) {
       if (s.at < row.at - step || s.at > row.at + step) continue;
-      any = true;
+      any |= s.at >= row.at;
       const int got = s.allocated.at(names[row.app]);
       absl::StrAppend(&seen_values, " ", got, "@", absl::StrFormat("%.2f", s.at));
       seen |= got == row.allocated;
     }
+    // A loaded machine can leave a window with samples before the step only (in one
+    // clean-clone run a 2 s window held one sample, taken before the change): nothing to
+    // judge there.
     if (!any) continue;
     ++compared;
     EXPECT_TRUE(seen) << names[row.app] << " at " << row.at << " s: the simulator allocates "
