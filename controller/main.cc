@@ -9,6 +9,7 @@
 #include <atomic>
 #include <csignal>
 #include <iostream>
+#include <memory>
 #include <string_view>
 #include <thread>
 
@@ -22,6 +23,7 @@
 #include "controller/server/migrate_command.h"
 #include "controller/server/standby_server.h"
 #include "controller/server/token_command.h"
+#include "controller/store/etcd_mirror.h"
 
 #ifndef MICROSCALE_VERSION
 #define MICROSCALE_VERSION "dev"
@@ -41,13 +43,16 @@ enum class Ended { kStopped, kLostLeadership, kFailed };
 // controller has stopped acting when this returns: agent streams closed, store closed, and
 // the leadership resigned.
 Ended Serve(const microscale::ControllerConfig& config, const sigset_t& signals,
-            microscale::LeaderElection* election) {
+            microscale::LeaderElection* election,
+            std::shared_ptr<microscale::EtcdMirror> mirror = nullptr) {
   std::atomic<bool> lost{false};
   microscale::Leadership leadership;
   if (election != nullptr) {
-    leadership = {election->key(), election->create_revision(), [&lost] {
+    leadership = {election->key(), election->create_revision(),
+                  [&lost] {
                     if (!lost.exchange(true)) kill(getpid(), kSteppingDown);
-                  }};
+                  },
+                  std::move(mirror)};
   }
   // The lease is kept alive from the start: loading a large state may take longer than it.
   if (election != nullptr) election->KeepLeading(leadership.on_lost);
@@ -141,10 +146,13 @@ int main(int argc, char** argv) {
                                       config.leader_lease);
   roster.Join();
   // While another controller leads, or etcd does not answer, this one serves as a standby
-  // (standby_server.h). Waits that a stop signal ends: false when one came.
+  // (standby_server.h) and keeps a copy of the state (etcd_mirror.h), to load it from
+  // memory when it leads. Waits that a stop signal ends: false when one came.
   std::unique_ptr<microscale::StandbyServer> standby;
+  auto mirror = std::make_shared<microscale::EtcdMirror>(etcd, config.etcd_prefix);
   absl::Status standby_failed;
   auto stand_by = [&](absl::Duration delay) {
+    mirror->Start();
     if (standby == nullptr) {
       auto started = microscale::StandbyServer::Start(config, MICROSCALE_VERSION, etcd);
       if (!started.ok()) {
@@ -172,7 +180,7 @@ int main(int argc, char** argv) {
     }
     standby.reset();  // frees the ports for the leader
     roster.RoleChanged();
-    const Ended ended = Serve(config, signals, &election);
+    const Ended ended = Serve(config, signals, &election, mirror);
     if (ended != Ended::kLostLeadership) return ended == Ended::kStopped ? 0 : 1;
     microscale::LogWarn("standing by again after losing leadership");
     roster.RoleChanged();

@@ -128,11 +128,11 @@ absl::Status Controller::WaitForStore(const ControllerConfig& config,
   EtcdClient client(config.etcd_endpoints, config.etcd_credentials, kEtcdTimeout);
   Backoff backoff(BackoffOptions{.initial = absl::Seconds(1), .max = absl::Seconds(10)});
   for (;;) {
-    absl::StatusOr<etcdserverpb::RangeResponse> read = client.RangePrefix(config.etcd_prefix);
+    absl::Status read = client.Probe(config.etcd_prefix);
     if (read.ok()) return absl::OkStatus();
     absl::Duration delay = backoff.Next();
     LogWarn("waiting for the state store",
-            {{"error", read.status()}, {"retry_in", absl::FormatDuration(delay)}});
+            {{"error", read}, {"retry_in", absl::FormatDuration(delay)}});
     if (!wait(delay)) return absl::CancelledError("stopped while waiting for etcd");
   }
 }
@@ -141,8 +141,11 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
                                                               std::string version, Clock& clock,
                                                               Leadership leadership) {
   auto p = std::make_unique<Parts>(config, clock);
+  const absl::Time load_start = absl::Now();
   // On etcd, one client serves the store and the controller list.
   std::shared_ptr<EtcdClient> etcd;
+  EtcdStateStore* etcd_store = nullptr;
+  std::string loaded_from = config.etcd_endpoints.empty() ? "sqlite" : "etcd";
   if (!config.etcd_endpoints.empty()) {
     etcd =
         std::make_shared<EtcdClient>(config.etcd_endpoints, config.etcd_credentials, kEtcdTimeout);
@@ -151,6 +154,14 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
       store->FenceOn(leadership.key, leadership.create_revision, std::move(leadership.on_lost));
     }
     if (absl::Status s = store->ClaimFor(config.cluster_name); !s.ok()) return s;
+    // A standby's copy that holds this leadership's revision holds the whole state: only
+    // this controller writes it from that revision on.
+    if (leadership.mirror != nullptr &&
+        leadership.mirror->WaitFor(leadership.create_revision, kMirrorCatchUp)) {
+      store->ReadFirstFrom(leadership.mirror);
+      loaded_from = absl::StrCat("the standby's copy at revision ", leadership.mirror->revision());
+    }
+    etcd_store = store.get();
     p->store = std::move(store);
   } else {
     absl::StatusOr<std::unique_ptr<SqliteStateStore>> store =
@@ -206,6 +217,10 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerCo
   if (!draining.ok()) return draining.status();
   for (const std::string& node : *draining) p->reconciler->SetDraining(node, true);
   if (absl::Status s = p->reconciler->Load(); !s.ok()) return s;
+  if (etcd_store != nullptr) etcd_store->EndWarmReads();
+  if (leadership.mirror != nullptr) leadership.mirror->Stop();  // the leader reads etcd
+  LogInfo("state loaded",
+          {{"from", loaded_from}, {"ms", absl::ToInt64Milliseconds(absl::Now() - load_start)}});
   AgentGatewayHooks hooks;
   hooks.mark_dirty = [raw] { raw->reconciler->MarkDirty(); };
   hooks.sync_for = [raw](const std::string& node) { return raw->reconciler->SyncFor(node); };

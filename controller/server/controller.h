@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "controller/server/controller_flags.h"
+#include "controller/store/etcd_mirror.h"
 
 namespace microscale {
 
@@ -25,10 +26,18 @@ struct Leadership {
   std::string key;
   int64_t create_revision = 0;
   std::function<void()> on_lost;
+  // The copy of the state this controller kept as a standby (etcd_mirror.h), or nullptr.
+  // Start loads the state from it when it holds this leadership's revision within
+  // kMirrorCatchUp (from etcd otherwise), then stops it.
+  std::shared_ptr<EtcdMirror> mirror;
 };
 
 class Controller {
  public:
+  // How long a new leader waits for its standby copy of the state to hold its leadership's
+  // revision before it reads the state from etcd instead.
+  static constexpr absl::Duration kMirrorCatchUp = absl::Seconds(2);
+
   // Opens the store, loads the apps and starts serving. Unavailable when an address
   // cannot be bound; the store's error when it cannot be opened.
   static absl::StatusOr<std::unique_ptr<Controller>> Start(const ControllerConfig& config,

@@ -14,6 +14,13 @@ namespace {
 
 constexpr std::string_view kScheme = "etcd://";
 
+// Reads of a whole prefix that find their revision compacted (or not yet on the member)
+// start over this many times.
+constexpr int kRangeAttempts = 3;
+
+// The largest answer taken from etcd (gRPC's default is 4 MiB).
+constexpr int kMaxAnswerBytes = 64 << 20;
+
 // host:port with a port 1..65535; the host a name, an IPv4 address or [IPv6].
 bool IsHostPort(std::string_view endpoint) {
   size_t colon = endpoint.rfind(':');
@@ -90,10 +97,15 @@ EtcdClient::EtcdClient(std::vector<std::string> endpoints,
                           "needs a client certificate signed by its --trusted-ca-file, given "
                           "as --etcd-tls-cert and --etcd-tls-key)") {
   if (credentials == nullptr) credentials = grpc::InsecureChannelCredentials();
+  // A page of a read (kRangePageKeys records) of unusually large records still fits.
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(kMaxAnswerBytes);
   for (const std::string& address : endpoints_) {
-    std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(address, credentials);
-    stubs_.push_back(
-        {address, etcdserverpb::KV::NewStub(channel), etcdserverpb::Lease::NewStub(channel)});
+    std::shared_ptr<grpc::Channel> channel =
+        grpc::CreateCustomChannel(address, credentials, arguments);
+    stubs_.push_back({address, etcdserverpb::KV::NewStub(channel),
+                      etcdserverpb::Lease::NewStub(channel),
+                      etcdserverpb::Watch::NewStub(channel)});
   }
 }
 
@@ -139,10 +151,54 @@ absl::StatusOr<etcdserverpb::RangeResponse> EtcdClient::Range(
 }
 
 absl::StatusOr<etcdserverpb::RangeResponse> EtcdClient::RangePrefix(std::string_view prefix) {
+  absl::Status last;
+  // A page may find its revision compacted, or not yet applied by the member another page
+  // was read from: the read starts over at the newest revision.
+  for (int attempt = 0; attempt < kRangeAttempts; ++attempt) {
+    etcdserverpb::RangeRequest request;
+    request.set_key(std::string(prefix));
+    request.set_range_end(PrefixEnd(prefix));
+    request.set_limit(kRangePageKeys);
+    etcdserverpb::RangeResponse all;
+    for (;;) {
+      absl::StatusOr<etcdserverpb::RangeResponse> page = Range(request);
+      if (!page.ok()) {
+        last = page.status();
+        break;
+      }
+      if (request.revision() == 0) {
+        *all.mutable_header() = page->header();
+        request.set_revision(page->header().revision());
+      }
+      for (mvccpb::KeyValue& kv : *page->mutable_kvs()) *all.add_kvs() = std::move(kv);
+      if (!page->more() || all.kvs().empty()) {
+        all.set_count(all.kvs_size());
+        return all;
+      }
+      request.set_key(all.kvs(all.kvs_size() - 1).key() + '\0');  // the next key after it
+    }
+    if (last.code() != absl::StatusCode::kOutOfRange) return last;
+  }
+  return last;
+}
+
+std::unique_ptr<grpc::ClientReaderWriter<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>>
+EtcdClient::Watch(grpc::ClientContext& context) {
+  size_t current;
+  {
+    absl::MutexLock lock(&mu_);
+    current = current_;
+  }
+  return stubs_[current].watch->Watch(&context);
+}
+
+absl::Status EtcdClient::Probe(std::string_view prefix) {
   etcdserverpb::RangeRequest request;
   request.set_key(std::string(prefix));
   request.set_range_end(PrefixEnd(prefix));
-  return Range(request);
+  request.set_limit(1);
+  request.set_keys_only(true);
+  return Range(request).status();
 }
 
 absl::StatusOr<etcdserverpb::TxnResponse> EtcdClient::Txn(const etcdserverpb::TxnRequest& request) {

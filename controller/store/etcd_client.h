@@ -49,8 +49,19 @@ class EtcdClient {
   // One keep-alive of `lease`: its remaining TTL in seconds, 0 when the lease is gone.
   absl::StatusOr<int64_t> LeaseKeepAliveOnce(int64_t lease);
 
-  // Every key under `prefix`, sorted by key, read at one revision.
+  // Every key under `prefix`, sorted by key, read at one revision. Read in pages of
+  // kRangePageKeys keys (all at the revision of the first), so a prefix of any size is read
+  // whole: a single answer of 100,000 records would pass gRPC's limit on one message.
+  // `count` in the result is the number of keys read.
   absl::StatusOr<etcdserverpb::RangeResponse> RangePrefix(std::string_view prefix);
+  static constexpr int64_t kRangePageKeys = 1000;
+  // Whether etcd answers a read of `prefix` (one key at most is read): for probes.
+  absl::Status Probe(std::string_view prefix);
+
+  // A Watch stream on the endpoint that answered last. `context` must outlive the stream;
+  // its TryCancel ends the stream from any thread.
+  std::unique_ptr<grpc::ClientReaderWriter<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>>
+  Watch(grpc::ClientContext& context);
 
   const std::vector<std::string>& endpoints() const { return endpoints_; }
 
@@ -59,6 +70,7 @@ class EtcdClient {
     std::string address;
     std::unique_ptr<etcdserverpb::KV::Stub> kv;
     std::unique_ptr<etcdserverpb::Lease::Stub> lease;
+    std::unique_ptr<etcdserverpb::Watch::Stub> watch;
   };
   // Runs `call` on the current endpoint, then on the others while they are unreachable.
   absl::Status OnSomeEndpoint(

@@ -202,13 +202,28 @@ std::string EtcdStateStore::Key(std::string_view kind, std::string_view name) co
   return absl::StrCat(prefix_, ToAbsl(kind), ToAbsl(name));
 }
 
+void EtcdStateStore::ReadFirstFrom(std::shared_ptr<const EtcdMirror> mirror) {
+  absl::MutexLock lock(&warm_mu_);
+  warm_ = std::move(mirror);
+}
+
+void EtcdStateStore::EndWarmReads() {
+  absl::MutexLock lock(&warm_mu_);
+  warm_ = nullptr;
+}
+
 absl::StatusOr<etcdserverpb::RangeResponse> EtcdStateStore::Read(std::string_view kind) const {
+  {
+    absl::MutexLock lock(&warm_mu_);
+    if (warm_ != nullptr) return warm_->Range(Key(kind, ""));
+  }
   return client_->RangePrefix(Key(kind, ""));
 }
 
 EtcdStateStore::Committed EtcdStateStore::Commit(std::vector<Compare> compares,
                                                  std::vector<RequestOp> success,
                                                  std::vector<RequestOp> failure) {
+  EndWarmReads();  // what this write changes is read from etcd again
   std::optional<Fence> fence;
   {
     absl::MutexLock lock(&fence_mu_);

@@ -28,6 +28,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "controller/store/etcd_client.h"
+#include "controller/store/etcd_mirror.h"
 #include "controller/store/state_snapshot.h"
 #include "controller/store/state_store.h"
 
@@ -52,6 +53,13 @@ class EtcdStateStore final : public StateStore {
   // From now on every write also requires `key` to exist with `create_revision`;
   // `on_lost` (if set) is called the first time a write finds it otherwise.
   void FenceOn(std::string key, int64_t create_revision, std::function<void()> on_lost = {});
+
+  // Until EndWarmReads or the first write, reads are served from `mirror`, a standby's copy
+  // of this prefix, instead of etcd: a new leader loads its state from memory. The caller
+  // has checked that the copy holds every change up to its leadership, after which only
+  // this controller writes the state.
+  void ReadFirstFrom(std::shared_ptr<const EtcdMirror> mirror);
+  void EndWarmReads();
 
   const std::string& prefix() const { return prefix_; }
 
@@ -115,6 +123,8 @@ class EtcdStateStore final : public StateStore {
   absl::Mutex write_mu_;
   absl::Mutex fence_mu_;
   std::optional<Fence> fence_ ABSL_GUARDED_BY(fence_mu_);
+  mutable absl::Mutex warm_mu_;
+  std::shared_ptr<const EtcdMirror> warm_ ABSL_GUARDED_BY(warm_mu_);
 };
 
 }  // namespace microscale

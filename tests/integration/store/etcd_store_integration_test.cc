@@ -1,11 +1,13 @@
 // The etcd store on a real etcd, beyond the StateStore contract: writes fenced on a leader
 // key, writes larger than one etcd transaction, an endpoint list with a dead member first,
 // and etcd going away and coming back.
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "common/clock.h"
+#include "controller/store/etcd_mirror.h"
 #include "controller/store/etcd_state_store.h"
 #include "controller/store/store_test_util.h"
 #include "gmock/gmock.h"
@@ -109,6 +111,33 @@ TEST_F(EtcdStoreTest, WritesLargerThanOneTransactionLandWhole) {
   EXPECT_EQ(store_->ListApps()->size(), 300u);
 }
 
+TEST_F(EtcdStoreTest, AStateLargerThanOneGrpcAnswerIsReadWhole) {
+  // 30,000 assignments as agents report them (Docker's 64-digit ids): about 5 MiB of
+  // records, more than one gRPC answer carries (4 MiB), and many pages of a read.
+  constexpr int kCount = 30000;
+  std::vector<v1::Container> containers;
+  for (int i = 0; i < kCount; ++i) {
+    v1::Container c = Assigned("web", i, "node-" + std::to_string(i % 1000));
+    c.set_container_id(std::string(64, "0123456789abcdef"[i % 16]));
+    containers.push_back(std::move(c));
+  }
+  absl::Status replaced = store_->ReplaceAssignments(containers);
+  ASSERT_TRUE(replaced.ok()) << replaced;
+
+  absl::StatusOr<std::vector<v1::Container>> listed = store_->ListAssignments();
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), static_cast<size_t>(kCount));
+  std::map<std::string, v1::Container> by_instance;
+  for (const v1::Container& c : *listed) by_instance.emplace(c.instance(), c);
+  EXPECT_EQ(by_instance.size(), static_cast<size_t>(kCount)) << "an instance was read twice";
+  EXPECT_EQ(by_instance.at("web-12345").container_id(), std::string(64, '9'));
+  EXPECT_EQ(by_instance.at("web-29999").node(), "node-999");
+  // A second store, as a new leader loading the state, reads the same.
+  EtcdStateStore another(client_, prefix_, clock_);
+  EXPECT_EQ(another.ListAssignments()->size(), static_cast<size_t>(kCount));
+  EXPECT_EQ(another.GetNextOrdinals()->at("web"), kCount);
+}
+
 TEST_F(EtcdStoreTest, ADeadEndpointFirstInTheListIsPassedOver) {
   auto client = std::make_shared<EtcdClient>(
       std::vector<std::string>{"127.0.0.1:1", etcd_->endpoint()}, nullptr, absl::Seconds(2));
@@ -116,6 +145,67 @@ TEST_F(EtcdStoreTest, ADeadEndpointFirstInTheListIsPassedOver) {
   ASSERT_TRUE(store.ApplyApps({Spec("web")}).ok());
   EXPECT_EQ(store.ListApps()->size(), 1u);
   EXPECT_EQ(store_->ListApps()->size(), 1u);
+}
+
+int64_t CurrentRevision(EtcdClient& client) {
+  etcdserverpb::RangeRequest request;
+  request.set_key("/");
+  auto read = client.Range(request);
+  EXPECT_TRUE(read.ok()) << read.status();
+  return read.ok() ? read->header().revision() : 0;
+}
+
+TEST_F(EtcdStoreTest, AMirrorFollowsItsPrefixAndServesAWarmLoad) {
+  ASSERT_TRUE(store_->ApplyApps({Spec("web"), Spec("api")}).ok());  // read whole at start
+  auto mirror = std::make_shared<EtcdMirror>(client_, prefix_);
+  mirror->Start();
+  ASSERT_TRUE(mirror->WaitFor(CurrentRevision(*client_), absl::Seconds(30)));
+  // Changes after the first read come through the watch.
+  ASSERT_TRUE(store_->SetStaticDemand("web", 3).ok());
+  ASSERT_TRUE(
+      store_->ReplaceAssignments({Assigned("web", 0, "n1"), Assigned("web", 1, "n2")}).ok());
+  ASSERT_TRUE(store_->DeleteApp("api").ok());
+  ASSERT_TRUE(store_->RemoveAssignment("web-0").ok());
+  const int64_t revision = CurrentRevision(*client_);
+  const std::string other = prefix_.substr(0, prefix_.size() - 1) + "-other/apps/x";
+  PutKey(*client_, other);  // not under its prefix: neither copied nor counted
+  ASSERT_TRUE(mirror->WaitFor(revision, absl::Seconds(30))) << mirror->revision();
+  EXPECT_FALSE(mirror->WaitFor(revision + 1, absl::Seconds(1)));
+  EXPECT_EQ(mirror->revision(), revision);
+  EXPECT_EQ(mirror->Range(prefix_).header().revision(), revision);
+  const etcdserverpb::RangeResponse everything = mirror->Range("/");
+  for (const mvccpb::KeyValue& kv : everything.kvs()) EXPECT_NE(kv.key(), other);
+
+  // A store that reads first from the copy loads what etcd holds without reading etcd: its
+  // own client reaches no etcd at all.
+  auto nowhere = std::make_shared<EtcdClient>(std::vector<std::string>{"127.0.0.1:1"}, nullptr,
+                                              absl::Seconds(2));
+  EtcdStateStore warm(nowhere, prefix_, clock_);
+  EXPECT_FALSE(warm.ListApps().ok());
+  warm.ReadFirstFrom(mirror);
+  absl::StatusOr<std::vector<StoredApp>> apps = warm.ListApps();
+  ASSERT_TRUE(apps.ok()) << apps.status();
+  ASSERT_EQ(apps->size(), 1u);
+  EXPECT_EQ(apps->front().spec.name(), "web");
+  EXPECT_EQ(apps->front().generation, store_->GetApp("web")->generation);
+  EXPECT_EQ(*warm.GetStaticDemands(), *store_->GetStaticDemands());
+  absl::StatusOr<std::vector<v1::Container>> assigned = warm.ListAssignments();
+  ASSERT_TRUE(assigned.ok()) << assigned.status();
+  ASSERT_EQ(assigned->size(), 1u);
+  EXPECT_EQ(assigned->front().instance(), "web-1");
+  EXPECT_EQ(*warm.GetNextOrdinals(), *store_->GetNextOrdinals());
+  // Its first write goes to etcd and ends the warm reads: from then on it reads etcd.
+  EXPECT_EQ(warm.SetStaticDemand("web", 5).code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(warm.ListApps().status().code(), absl::StatusCode::kUnavailable);
+
+  // Stopped, the copy is forgotten; started again, it reads the prefix whole.
+  mirror->Stop();
+  EXPECT_EQ(mirror->revision(), 0);
+  EXPECT_EQ(mirror->Range(prefix_).kvs_size(), 0);
+  EXPECT_FALSE(mirror->WaitFor(1, absl::Minutes(5)));  // at once: nothing follows etcd
+  mirror->Start();
+  ASSERT_TRUE(mirror->WaitFor(revision, absl::Seconds(30)));
+  EXPECT_EQ(mirror->Range(prefix_ + "apps/").kvs_size(), 1);
 }
 
 }  // namespace

@@ -157,6 +157,10 @@ TEST_F(LeaderElectionTest, AStandbyLeadsWithTheStateAfterTheLeaderIsKilled) {
   first.Kill();  // kill -9: the lease runs out, nothing is handed over
   ASSERT_TRUE(PollUntil([&] { return Leads(b); })) << second.Log();
   EXPECT_TRUE(absl::StrContains(second.Log(), "leading")) << second.Log();
+  // It loaded the state from the copy it kept as a standby, not from etcd.
+  EXPECT_TRUE(absl::StrContains(second.Log(), "state loaded") &&
+              absl::StrContains(second.Log(), "the standby's copy at revision"))
+      << second.Log();
   CommandResult apps = Cli(both, {"get", "apps", "-o", "json"});
   ASSERT_EQ(apps.exit_code, 0) << apps.err;
   EXPECT_TRUE(absl::StrContains(apps.out, "\"demand\": 4")) << apps.out;
