@@ -135,17 +135,9 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 STORE_FLAGS=(--data-dir "$WORK/data")
 ETCD=""
 if [[ ${STORE:-sqlite} == etcd ]]; then
-  ETCD=127.0.0.1:$(free_port)
-  peer=http://127.0.0.1:$(free_port)
-  etcd --name scale --data-dir "$WORK/etcd" --listen-client-urls "http://$ETCD" \
-    --advertise-client-urls "http://$ETCD" --listen-peer-urls "$peer" \
-    --initial-advertise-peer-urls "$peer" --initial-cluster "scale=$peer" \
-    --quota-backend-bytes 8589934592 --log-level warn 2>"$WORK/etcd.log" &
-  PIDS+=($!)
-  for _ in $(seq 1 200); do
-    curl -sf --max-time 1 "http://$ETCD/health" >/dev/null && break
-    sleep 0.1
-  done
+  source "$ROOT/bench/etcd.sh"
+  start_etcd scale "$WORK" || { kill "$ETCD_PID" 2>/dev/null; exit 1; }
+  PIDS+=("$ETCD_PID")
   STORE_FLAGS=(--store "etcd://$ETCD")
 fi
 # etcd_writes FILE: "puts deletes txns" from a scrape of etcd's /metrics.

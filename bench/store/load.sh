@@ -28,19 +28,8 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-ETCD=127.0.0.1:$(free_port)
-peer=http://127.0.0.1:$(free_port)
-etcd --name load --data-dir "$WORK/etcd" --listen-client-urls "http://$ETCD" \
-  --advertise-client-urls "http://$ETCD" --listen-peer-urls "$peer" \
-  --initial-advertise-peer-urls "$peer" --initial-cluster "load=$peer" \
-  --quota-backend-bytes 8589934592 --log-level warn 2>"$WORK/etcd.log" &
-ETCD_PID=$!
-for _ in $(seq 1 300); do
-  curl -sf --max-time 1 "http://$ETCD/health" >/dev/null && break
-  sleep 0.1
-done
-curl -sf --max-time 1 "http://$ETCD/health" >/dev/null || { cat "$WORK/etcd.log" >&2; exit 1; }
+source "$ROOT/bench/etcd.sh"
+start_etcd load "$WORK" || exit 1
 
 echo "store load: etcd $(etcd --version | head -1 | awk '{print $3}') on $ETCD, $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$ROOT" rev-parse --short HEAD)"
 for n in "${SIZES[@]}"; do
