@@ -27,6 +27,8 @@
 #   START_DELAY_MS  simulated container start time (default 0)
 #   PERF=1     profiles the controller with `perf record -g` over the up step and prints
 #              the top symbols (self and with children)
+#   PERF_IDLE=1  the same over the 10 s of steady state after the up step (everything
+#              running, nothing changing: what the idle cost is spent on)
 #   KEEP_WORK=1 keeps the logs
 #   STORE=etcd  the controller's state on a one-member etcd (Debian's etcd-server, started
 #              here on loopback) instead of SQLite; each step also prints etcd's writes
@@ -187,6 +189,20 @@ c0=$(cpu_ticks "$CPID")
 sleep 10
 IDLE_CPU=$(awk -v t="$(($(cpu_ticks "$CPID") - c0))" -v hz="$TICKS" 'BEGIN { printf "%.2f", t / hz / 10 }')
 
+# perf_summary DATA WHEN: the controller's top symbols in a perf recording, by self time
+# and with their callees.
+perf_summary() {
+  echo
+  echo "Controller profile $2 (perf, self time, top entries):"
+  echo
+  { perf report -i "$1" --no-children --sort symbol --percent-limit 1.5 --stdio \
+    2>/dev/null | grep -E '^ +[0-9.]+%' | sed 's/ \{3,\}/  /g' | cut -c1-160 | head -25; } || true
+  echo
+  echo "By caller chain (children, top entries):"
+  { perf report -i "$1" --children --sort symbol --percent-limit 3 --stdio -g none \
+    2>/dev/null | grep -E '^ +[0-9.]+%' | sed 's/ \{3,\}/  /g' | cut -c1-160 | head -40; } || true
+}
+
 # step SET TARGET NAME: applies the manifests SET, times convergence to TARGET running; prints a row.
 step() {
   local file=$1 target=$2 name=$3 t0 t_apply t_ctl="" t_agents="" c0 c1 d r u
@@ -256,21 +272,23 @@ step full "$TOTAL" "0 -> $TOTAL"
 if [[ -n ${PERF_PID:-} ]]; then
   kill -INT "$PERF_PID"
   wait "$PERF_PID" || true
-  echo
-  echo "Controller profile over the up step (perf, self time, top entries):"
-  echo
-  { perf report -i "$WORK/perf.data" --no-children --sort symbol --percent-limit 1.5 --stdio \
-    2>/dev/null | grep -E '^ +[0-9.]+%' | sed 's/ \{3,\}/  /g' | cut -c1-160 | head -25; } || true
-  echo
-  echo "By caller chain (children, top entries):"
-  { perf report -i "$WORK/perf.data" --children --sort symbol --percent-limit 3 --stdio -g none \
-    2>/dev/null | grep -E '^ +[0-9.]+%' | sed 's/ \{3,\}/  /g' | cut -c1-160 | head -40; } || true
+  perf_summary "$WORK/perf.data" "over the up step"
 fi
 sleep 3
 STEADY_RSS=$(rss_kib "$CPID")
+if [[ ${PERF_IDLE:-0} == 1 ]]; then
+  perf record -F "${PERF_HZ:-499}" ${PERF_CALLGRAPH:--g} -p "$CPID" -o "$WORK/perf-idle.data" \
+    2>"$WORK/perf-idle.log" &
+  PERF_IDLE_PID=$!
+fi
 c0=$(cpu_ticks "$CPID")
 sleep 10
 STEADY_CPU=$(awk -v t="$(($(cpu_ticks "$CPID") - c0))" -v hz="$TICKS" 'BEGIN { printf "%.2f", t / hz / 10 }')
+if [[ -n ${PERF_IDLE_PID:-} ]]; then
+  kill -INT "$PERF_IDLE_PID"
+  wait "$PERF_IDLE_PID" || true
+  perf_summary "$WORK/perf-idle.data" "at steady state, $TOTAL running"
+fi
 # One dashboard page open: its history once, then the stream for 10 s (after 3 s to settle).
 t0=$(now_ms)
 HISTORY_BYTES=$(curl -sf --max-time 60 "http://$HTTP/api/v1/history" | wc -c)

@@ -108,28 +108,27 @@ void DemandPoller::Stop() {
 
 void DemandPoller::Run() {
   while (true) {
-    std::vector<std::pair<DemandObservation, uint64_t>> failures;
+    std::vector<std::pair<DemandObservation, uint64_t>> ready;
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
-      absl::Time wake = Tick(clock_.Now(), failures);
-      if (failures.empty()) {
+      absl::Time wake = Tick(clock_.Now(), ready);
+      if (ready.empty()) {
         wake_.WaitWithTimeout(&mu_, std::max(wake - clock_.Now(), absl::ZeroDuration()));
         continue;
       }
     }
     absl::MutexLock deliver(&deliver_mu_);
-    for (const auto& [observation, epoch] : failures) Deliver(observation, epoch);
+    for (const auto& [observation, epoch] : ready) Deliver(observation, epoch);
   }
 }
 
 absl::Time DemandPoller::Tick(absl::Time now,
-                              std::vector<std::pair<DemandObservation, uint64_t>>& failures) {
+                              std::vector<std::pair<DemandObservation, uint64_t>>& ready) {
   absl::Time wake = absl::InfiniteFuture();
   for (auto& [app, e] : entries_) {
     auto fail = [&, &app = app, &e = e](const std::string& message) {
-      failures.push_back(
-          {{app, e.spec.source, absl::DeadlineExceededError(message), now}, e.epoch});
+      ready.push_back({{app, e.spec.source, absl::DeadlineExceededError(message), now}, e.epoch});
     };
     if (e.in_flight && !e.deadline_reported && now >= e.read_deadline) {
       e.deadline_reported = true;
@@ -142,6 +141,10 @@ absl::Time DemandPoller::Tick(absl::Time now,
             "demand read of app \"", app, "\" is still running ",
             absl::FormatDuration(absl::Trunc(now - e.read_started, absl::Milliseconds(1))),
             " after it started"));
+      } else if (e.static_source != nullptr) {
+        // A static value is at hand: read here, with no hand-over to a pool thread (10,000
+        // static apps are 10,000 reads a second).
+        ready.push_back({{app, e.spec.source, e.source->Read(now), now}, e.epoch});
       } else {
         StartRead(app, e, now);
       }

@@ -2,7 +2,8 @@
 // result to a callback, without ever blocking the thread that configures it.
 //
 // Each app is read at once when it is added (or its demand settings change), then every
-// `intervalSeconds`. Reads run on a small pool of threads, so apps are read concurrently.
+// `intervalSeconds`. Reads run on a small pool of threads, so apps are read concurrently;
+// a static source's value, which is at hand, is read on the scheduler's thread.
 // A read that has not answered within `timeoutSeconds` is reported as a DeadlineExceeded
 // failure at its deadline and its late result is dropped; while it is still stuck, every
 // tick reports another failure, so a hung source keeps counting as failing rather than
@@ -99,8 +100,9 @@ class DemandPoller {
 
   Entry MakeEntry(const AppSpec& app, absl::Time now);
   void Run();
-  // Handles what is due at `now`; returns failures to report and when to look again.
-  absl::Time Tick(absl::Time now, std::vector<std::pair<DemandObservation, uint64_t>>& failures)
+  // Handles what is due at `now`: adds to `ready` the failures to report and the static
+  // values read, with their sources' epochs; returns when to look again.
+  absl::Time Tick(absl::Time now, std::vector<std::pair<DemandObservation, uint64_t>>& ready)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void StartRead(const std::string& app, Entry& entry, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -75,6 +75,7 @@ ReadingOutcome AppTable::ApplyReading(const std::string& name, const absl::Statu
   if (it == apps_.end()) return outcome;
   AppEntry& entry = it->second;
   outcome.known_app = true;
+  const bool had_demand = entry.demand.has_value();
   core::DemandReading reading;
   if (value.ok()) {
     outcome.recovered = entry.consecutive_failures > 0;
@@ -106,7 +107,14 @@ ReadingOutcome AppTable::ApplyReading(const std::string& name, const absl::Statu
   outcome.arrival_rate = result.arrival_rate;
   outcome.drain_rate = result.drain_rate_per_container;
   if (value.ok()) entry.forecast = result.forecast;
-  NoteTransitions(entry, now);
+  // A read can turn a condition only by what it changes: whether demand was ever read,
+  // whether reads fail, and the desired count. Most reads change none of them (a static
+  // source is read every interval), and building the status for each cost a tenth of an
+  // idle controller's CPU with 10,000 apps.
+  if (outcome.desired_changed || outcome.recovered || outcome.became_failing ||
+      had_demand != entry.demand.has_value()) {
+    NoteTransitions(entry, now);
+  }
   return outcome;
 }
 

@@ -371,6 +371,16 @@ TEST(AppTableConditionTest, LastTransitionTimeMovesOnlyWhenAStatusChanges) {
   clock.Advance(absl::Seconds(5));
   table.ApplyReading("web", absl::UnavailableError("down"), clock.Now());
   EXPECT_EQ(since("DemandAvailable"), absl::ToUnixMillis(clock.Now())) << "became False";
+  clock.Advance(absl::Seconds(5));
+  table.ApplyReading("web", 40.0, clock.Now());
+  EXPECT_EQ(since("DemandAvailable"), absl::ToUnixMillis(clock.Now())) << "True again";
+  EXPECT_EQ(since("CapacityAvailable"), absl::ToUnixMillis(first_read))
+      << "still more wanted than allocated";
+  clock.Advance(absl::Seconds(5));
+  table.ApplyReading("web", 0.0, clock.Now());
+  EXPECT_EQ(table.Get("web")->desired, 0);
+  EXPECT_EQ(since("CapacityAvailable"), absl::ToUnixMillis(clock.Now()))
+      << "nothing wanted, nothing short: the desired count alone turned it";
 }
 
 }  // namespace

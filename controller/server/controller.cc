@@ -60,22 +60,23 @@ struct Controller::Parts {
 void Controller::Parts::OnObservation(const DemandObservation& o) {
   ReadingOutcome out = apps.ApplyReading(o.app, o.value, o.time);
   if (!out.known_app) return;
-  const std::string object = "app/" + o.app;
+  // Named only for an event: most reads (every static source's, every interval) make none.
+  auto object = [&o] { return "app/" + o.app; };
   if (!o.value.ok()) {
     metrics.CountSourceError(o.app, DemandSourceName(o.source));
     if (out.became_failing) {
       LogWarn("demand read failed", {{"app", o.app}, {"error", o.value.status()}});
-      events.Add(o.time, "DemandReadFailed", object, std::string(o.value.status().message()));
+      events.Add(o.time, "DemandReadFailed", object(), std::string(o.value.status().message()));
     }
   } else {
     metrics.SetDemandFigures(o.app, *o.value, out.arrival_rate, out.drain_rate);
     if (out.recovered) {
-      events.Add(o.time, "DemandRecovered", object, absl::StrCat("read ", *o.value, " again"));
+      events.Add(o.time, "DemandRecovered", object(), absl::StrCat("read ", *o.value, " again"));
     }
   }
   if (out.desired_changed) {
     std::string demand = o.value.ok() ? absl::StrCat(*o.value) : "read failed";
-    events.Add(o.time, "DesiredChanged", object,
+    events.Add(o.time, "DesiredChanged", object(),
                absl::StrCat("desired ", out.old_desired, " -> ", out.new_desired, " (demand ",
                             demand, ")"));
     reconciler->MarkDirty();

@@ -126,13 +126,12 @@ void ControllerMetrics::SetAppFigures(const std::string& app, const AppFigures& 
   }
   app_priority_[app] = f.priority;
   const std::string priority = std::to_string(f.priority);
-  if (f.demand) demand_.Add({{"app", app}}).Set(*f.demand);
   desired_.Add({{"app", app}, {"priority", priority}}).Set(f.desired);
   allocated_.Add({{"app", app}, {"priority", priority}}).Set(f.allocated);
   running_.Add({{"app", app}, {"priority", priority}}).Set(f.running);
   standby_.Add({{"app", app}}).Set(f.standby);
   paused_.Add({{"app", app}}).Set(f.paused);
-  SetEstimates(app, f.arrival_rate, f.drain_rate);
+  SetDemandSeries(app, f.demand, f.arrival_rate, f.drain_rate);
 }
 
 void ControllerMetrics::SetDemandFigures(const std::string& app, double demand,
@@ -142,8 +141,22 @@ void ControllerMetrics::SetDemandFigures(const std::string& app, double demand,
   // Only an app a pass has reported: a read that lands as its app is deleted must not
   // bring back the series ForgetApp removed.
   if (!app_priority_.contains(app)) return;
-  demand_.Add({{"app", app}}).Set(demand);
+  SetDemandSeries(app, demand, arrival_rate, drain_rate);
+}
+
+void ControllerMetrics::SetDemandSeries(const std::string& app, std::optional<double> demand,
+                                        std::optional<double> arrival_rate,
+                                        std::optional<double> drain_rate) {
+  auto [it, added] = demand_series_.try_emplace(app);
+  DemandSeries& held = it->second;
+  if (demand.has_value() && (added || held.demand != demand)) {
+    demand_.Add({{"app", app}}).Set(*demand);
+    held.demand = demand;
+  }
+  if (!added && held.arrival_rate == arrival_rate && held.drain_rate == drain_rate) return;
   SetEstimates(app, arrival_rate, drain_rate);
+  held.arrival_rate = arrival_rate;
+  held.drain_rate = drain_rate;
 }
 
 void ControllerMetrics::SetEstimates(const std::string& app, std::optional<double> arrival_rate,
@@ -172,6 +185,7 @@ void ControllerMetrics::EndCrashLoop(const std::string& app) {
 
 void ControllerMetrics::ForgetApp(const std::string& app) {
   absl::MutexLock lock(&mu_);
+  demand_series_.erase(app);
   auto it = app_priority_.find(app);
   if (it == app_priority_.end()) return;
   const std::string priority = std::to_string(it->second);

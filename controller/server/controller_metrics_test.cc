@@ -87,5 +87,31 @@ TEST(ControllerMetricsTest, DemandFiguresFollowEachReadOfAReportedApp) {
       << "a read that lands after the app is gone brings nothing back";
 }
 
+// A read that repeats what the gauges hold writes nothing; whichever of a pass and a read
+// wrote last is what they hold, and a forgotten app's series come back whole with its next
+// pass.
+TEST(ControllerMetricsTest, RepeatedReadsAndPassesLeaveTheLastValueWritten) {
+  ControllerMetrics metrics;
+  AppFigures f;
+  f.demand = 5;
+  metrics.SetAppFigures("worker", f);
+  metrics.SetDemandFigures("worker", 5, std::nullopt, std::nullopt);
+  f.demand = 6;
+  metrics.SetAppFigures("worker", f);
+  EXPECT_NE(Exposition(metrics).find("microscale_app_demand{app=\"worker\"} 6"), std::string::npos);
+  metrics.SetDemandFigures("worker", 5, std::nullopt, std::nullopt);
+  EXPECT_NE(Exposition(metrics).find("microscale_app_demand{app=\"worker\"} 5"), std::string::npos)
+      << "the read after the pass wrote 6 sets 5 again";
+
+  metrics.ForgetApp("worker");
+  f.demand = 5;
+  f.arrival_rate = 2;
+  metrics.SetAppFigures("worker", f);
+  const std::string text = Exposition(metrics);
+  EXPECT_NE(text.find("microscale_app_demand{app=\"worker\"} 5"), std::string::npos) << text;
+  EXPECT_NE(text.find("microscale_app_queue_arrival_rate{app=\"worker\"} 2"), std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace microscale

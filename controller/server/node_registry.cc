@@ -43,6 +43,34 @@ void NodeRegistry::Unregister(const std::string& node, const AgentConnection* co
   ++version_;
 }
 
+namespace {
+
+// Whether `a` and `b` differ in what decides a node's fate: which instance, its state,
+// health and container.
+bool FateDiffers(const v1::Container& a, const v1::Container& b) {
+  return a.state() != b.state() || a.health() != b.health() || a.container_id() != b.container_id();
+}
+
+// The usual heartbeat: the instances `known` holds, in its order (an agent lists them
+// sorted). Each is then updated in place, which allocates nothing: a controller of 1,000
+// nodes and 100,000 containers takes 50,000 of them a second while nothing changes. Sets
+// `changed` when a container's fate changed. Returns false, having updated a prefix, when
+// the instances differ; the caller then replaces the whole set.
+bool UpdateInPlace(const google::protobuf::RepeatedPtrField<v1::Container>& reported,
+                   std::map<std::string, v1::Container>& known, bool& changed) {
+  if (static_cast<size_t>(reported.size()) != known.size()) return false;
+  auto k = known.begin();
+  for (const v1::Container& c : reported) {
+    if (c.instance() != k->first) return false;
+    if (FateDiffers(c, k->second)) changed = true;
+    k->second = c;
+    ++k;
+  }
+  return true;
+}
+
+}  // namespace
+
 bool NodeRegistry::OnHeartbeat(const std::string& node, const v1::Heartbeat& heartbeat,
                                absl::Time now) {
   absl::MutexLock lock(&mu_);
@@ -51,16 +79,18 @@ bool NodeRegistry::OnHeartbeat(const std::string& node, const v1::Heartbeat& hea
   NodeView& view = it->second.view;
   const bool was_not_ready = now - view.last_contact > node_timeout_;
   view.last_contact = now;
-  std::map<std::string, v1::Container> reported;
-  for (const v1::Container& c : heartbeat.containers()) reported[c.instance()] = c;
-  bool changed = was_not_ready || reported.size() != view.containers.size();
-  for (auto a = reported.begin(), b = view.containers.begin(); !changed && a != reported.end();
-       ++a, ++b) {
-    changed = a->first != b->first || a->second.state() != b->second.state() ||
-              a->second.health() != b->second.health() ||
-              a->second.container_id() != b->second.container_id();
+  bool changed = was_not_ready;
+  if (!UpdateInPlace(heartbeat.containers(), view.containers, changed)) {
+    std::map<std::string, v1::Container> reported;
+    for (const v1::Container& c : heartbeat.containers()) reported[c.instance()] = c;
+    // `changed` keeps what the in-place walk found before it stopped.
+    changed = changed || reported.size() != view.containers.size();
+    for (auto a = reported.begin(), b = view.containers.begin(); !changed && a != reported.end();
+         ++a, ++b) {
+      changed = a->first != b->first || FateDiffers(a->second, b->second);
+    }
+    view.containers = std::move(reported);
   }
-  view.containers = std::move(reported);
   if (changed) ++version_;
   return changed;
 }

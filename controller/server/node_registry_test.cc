@@ -15,6 +15,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::Pair;
+using ::testing::SizeIs;
 
 constexpr absl::Duration kTimeout = absl::Seconds(10);
 
@@ -297,6 +298,33 @@ TEST_F(NodeRegistryTest, HeartbeatSaysWhetherAnythingChanged) {
   EXPECT_TRUE(registry_.OnHeartbeat("n1", v1::Heartbeat(), clock_.Now()))
       << "a NotReady node that speaks again is a change";
   EXPECT_FALSE(registry_.OnHeartbeat("ghost", same, clock_.Now()));
+}
+
+// A heartbeat in another order than the registry's, or with fields that decide nothing,
+// is taken whole all the same: the node's view is always the last report.
+TEST_F(NodeRegistryTest, AHeartbeatInAnyOrderReplacesTheNodesView) {
+  registry_.Register(MakeHello("n1", {MakeContainer("a-0", "a"), MakeContainer("b-0", "b")}),
+                     Connection(), clock_.Now());
+  v1::Heartbeat started;
+  *started.add_containers() = MakeContainer("a-0", "a");
+  *started.add_containers() = MakeContainer("b-0", "b");
+  started.mutable_containers(1)->set_started_unix_ms(1234);
+  EXPECT_FALSE(registry_.OnHeartbeat("n1", started, clock_.Now()))
+      << "a start time alone changes no container's fate";
+  EXPECT_EQ(registry_.Get("n1", clock_.Now())->containers.at("b-0").started_unix_ms(), 1234);
+
+  v1::Heartbeat reversed;
+  *reversed.add_containers() = MakeContainer("b-0", "b", v1::CONTAINER_STATE_EXITED);
+  *reversed.add_containers() = MakeContainer("a-0", "a");
+  EXPECT_TRUE(registry_.OnHeartbeat("n1", reversed, clock_.Now()));
+  EXPECT_EQ(registry_.Get("n1", clock_.Now())->containers.at("b-0").state(),
+            v1::CONTAINER_STATE_EXITED);
+
+  v1::Heartbeat twice;  // the same count, one instance twice and one missing
+  *twice.add_containers() = MakeContainer("a-0", "a");
+  *twice.add_containers() = MakeContainer("a-0", "a");
+  EXPECT_TRUE(registry_.OnHeartbeat("n1", twice, clock_.Now()));
+  EXPECT_THAT(registry_.Get("n1", clock_.Now())->containers, SizeIs(1));
 }
 
 }  // namespace
