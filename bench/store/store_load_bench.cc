@@ -58,12 +58,7 @@ void Load(EtcdStateStore& store, size_t want) {
   }
 }
 
-int64_t Revision(EtcdClient& client) {
-  etcdserverpb::RangeRequest request;
-  request.set_key("/");
-  auto read = client.Range(request);
-  return read.ok() ? read->header().revision() : 0;
-}
+int64_t Revision(EtcdClient& client) { return client.Probe("/").value_or(0); }
 
 double Ms(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }
 

@@ -129,7 +129,7 @@ absl::Status Controller::WaitForStore(const ControllerConfig& config,
   EtcdClient client(config.etcd_endpoints, config.etcd_credentials, kEtcdTimeout);
   Backoff backoff(BackoffOptions{.initial = absl::Seconds(1), .max = absl::Seconds(10)});
   for (;;) {
-    absl::Status read = client.Probe(config.etcd_prefix);
+    absl::Status read = client.Probe(config.etcd_prefix).status();
     if (read.ok()) return absl::OkStatus();
     absl::Duration delay = backoff.Next();
     LogWarn("waiting for the state store",

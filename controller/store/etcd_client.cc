@@ -192,13 +192,15 @@ EtcdClient::Watch(grpc::ClientContext& context) {
   return stubs_[current].watch->Watch(&context);
 }
 
-absl::Status EtcdClient::Probe(std::string_view prefix) {
+absl::StatusOr<int64_t> EtcdClient::Probe(std::string_view prefix) {
   etcdserverpb::RangeRequest request;
   request.set_key(std::string(prefix));
   request.set_range_end(PrefixEnd(prefix));
   request.set_limit(1);
   request.set_keys_only(true);
-  return Range(request).status();
+  absl::StatusOr<etcdserverpb::RangeResponse> read = Range(request);
+  if (!read.ok()) return read.status();
+  return read->header().revision();
 }
 
 absl::StatusOr<etcdserverpb::TxnResponse> EtcdClient::Txn(const etcdserverpb::TxnRequest& request) {

@@ -55,8 +55,9 @@ class EtcdClient {
   // `count` in the result is the number of keys read.
   absl::StatusOr<etcdserverpb::RangeResponse> RangePrefix(std::string_view prefix);
   static constexpr int64_t kRangePageKeys = 1000;
-  // Whether etcd answers a read of `prefix` (one key at most is read): for probes.
-  absl::Status Probe(std::string_view prefix);
+  // Whether etcd answers a read of `prefix` (one key at most is read), and the store's
+  // revision when it did.
+  absl::StatusOr<int64_t> Probe(std::string_view prefix);
 
   // A Watch stream on the endpoint that answered last. `context` must outlive the stream;
   // its TryCancel ends the stream from any thread.

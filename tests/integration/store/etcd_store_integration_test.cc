@@ -148,11 +148,9 @@ TEST_F(EtcdStoreTest, ADeadEndpointFirstInTheListIsPassedOver) {
 }
 
 int64_t CurrentRevision(EtcdClient& client) {
-  etcdserverpb::RangeRequest request;
-  request.set_key("/");
-  auto read = client.Range(request);
-  EXPECT_TRUE(read.ok()) << read.status();
-  return read.ok() ? read->header().revision() : 0;
+  absl::StatusOr<int64_t> revision = client.Probe("/");
+  EXPECT_TRUE(revision.ok()) << revision.status();
+  return revision.value_or(0);
 }
 
 TEST_F(EtcdStoreTest, AMirrorFollowsItsPrefixAndServesAWarmLoad) {
