@@ -680,6 +680,9 @@ TEST_F(ControllerLoopTest, NodeGcForgetsANodeNotReadyTooLong) {
   ASSERT_TRUE(WaitUntil([&] { return HasEvent("NodeDisconnected", "node/n1", ""); }));
   clock_.Advance(absl::Minutes(4));
   ASSERT_TRUE(WaitUntil([&] { return GetNodes()["n1"].state() == "NotReady"; }));
+  // n2 must have been heard from at the new time, or the next step makes it look silent too.
+  const int64_t now_ms = absl::ToUnixMillis(clock_.Now());
+  ASSERT_TRUE(WaitUntil([&] { return GetNodes()["n2"].last_heartbeat_unix_ms() >= now_ms; }));
   clock_.Advance(absl::Minutes(2));  // 10 s timeout + 5 min gc are past
   ASSERT_TRUE(WaitUntil([&] { return !GetNodes().contains("n1"); }));
   // The event is recorded just after the node goes from the list.
