@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Closed-loop queue benchmark on one real Docker node: how well the container count follows
-# an arrival rate, for the level mode (`targetPerContainer: 10`) and the queue mode
-# (`queue: {backlogTarget: 10}`) side by side in the same run.
+# an arrival rate, for the level mode (`targetPerContainer: 10`), the queue mode learning the
+# drain rate (`queue: {backlogTarget: 10}`) and the queue mode told it
+# (`queue: {backlogTarget: 10, perContainerRate: 1}`) side by side in the same run.
 #
 # Items arrive at λ(t) items/s into one queue per app (queue_server.py, on loopback); every
 # container of that app that the Docker Engine reports running drains μ = 1 item/s. The
 # controller reads the queue's depth with the http-json source every 0.5 s
 # (`httpJson: {url: http://127.0.0.1:PORT/q/APP, pointer: /depth}`) and scales the app.
-# Both apps run at once in one cluster (a release controller and one docker agent on
+# The apps run at once in one cluster (a release controller and one docker agent on
 # loopback with a unique cluster name), get the same arrivals and drain their own queue.
 # Apps use host networking (the controller runs with --allow-host-network), 50m / 16Mi,
 # replicas 0..2N, on an agent offering 32 CPUs so capacity never limits.
@@ -30,7 +31,8 @@
 #               -DMICROSCALE_BUILD_TESTS=OFF; targets microscale-controller
 #               microscale-agent microscalectl)
 #   SCENARIOS   default "step10 step20 ramp20 poisson10"
-#   MODES       default "level queue"; "level" alone runs a controller without queue mode
+#   MODES       default "level queue declared" (each app is named after its mode); "level"
+#               alone runs a controller without queue mode
 #   SEED        base seed of the Poisson arrivals (default 7)
 #   OUT         directory kept with every run's timelines (default: a temporary directory,
 #               removed at the end unless KEEP_WORK=1)
@@ -41,7 +43,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$ROOT/bench/queue
 BUILD_DIR=${BUILD_DIR:-$ROOT/build/bench}
 SCENARIOS=${SCENARIOS:-step10 step20 ramp20 poisson10}
-MODES=${MODES:-level queue}
+MODES=${MODES:-level queue declared}
 SEED=${SEED:-7}
 IMAGE=microscale/demo:latest
 CLUSTER=queue-$$
@@ -132,6 +134,7 @@ demand_yaml() {  # demand_yaml MODE
   case $1 in
     level) echo "    targetPerContainer: 10" ;;
     queue) echo "    queue: {backlogTarget: 10}" ;;
+    declared) echo "    queue: {backlogTarget: 10, perContainerRate: 1}" ;;
     *) echo "queue: unknown mode $1" >&2; exit 2 ;;
   esac
 }
@@ -208,7 +211,7 @@ run_one() {
 
 # --- the run -----------------------------------------------------------------------------------
 start_cluster
-if [[ " $MODES " == *" queue "* ]]; then
+if [[ " $MODES " == *" queue "* || " $MODES " == *" declared "* ]]; then
   app_manifest queue 20 1 >"$WORK/probe.yaml"
   if ! ctl apply --dry-run -f "$WORK/probe.yaml" >/dev/null 2>"$WORK/probe.err"; then
     echo "queue: this controller refuses queue mode ($(head -1 "$WORK/probe.err"));" \

@@ -95,12 +95,11 @@ void ExpectStepGoals(double lambda, const LoopOptions& options,
 
 TEST(QueueLoopTest, StepTo10WithoutADeclaredRate) { ExpectStepGoals(10, {}); }
 
-// Misses the issue's 5 s by about 2 s: the queue empties within one read, so the arrival
-// estimate is left at the bound that read allows and the last containers go by probing
-// (one container per probe took 9 s; probes that take 1, 1, 2, 4... take 7 s).
-TEST(QueueLoopTest, StepTo20WithoutADeclaredRate) {
-  ExpectStepGoals(20, {}, std::nullopt, {.drain_slack = 7});
-}
+// The queue empties within one read, so the arrival estimate is left at the bound that
+// read allows and the last containers go by probing: one container per probe took 9 s,
+// probes of 1, 1, 2, 4... 7 s, and the quicker probes after a fall (probes of 1, 2, 4...
+// a second apart) 4 s.
+TEST(QueueLoopTest, StepTo20WithoutADeclaredRate) { ExpectStepGoals(20, {}); }
 
 // Starts as a busy real engine makes them (bench/queue on a real dockerd): a second before
 // the first runs, then one more every 0.15 s. Doubling the running count again while the
@@ -111,9 +110,20 @@ TEST(QueueLoopTest, StepsOnABusyEngine) {
   LoopOptions options;
   options.start_delay = 1;
   options.start_spacing = 0.15;
-  const StepLimits limits{.reach = 7, .peak_fraction = 1.2, .drain_slack = 7};
+  const StepLimits limits{.reach = 7, .peak_fraction = 1.2};
   ExpectStepGoals(10, options, std::nullopt, limits);
   ExpectStepGoals(20, options, std::nullopt, limits);
+}
+
+// With the drain rate declared there is no bootstrap: the count follows the arrival
+// estimate from the second read, so a busy engine's pace is the only delay, and every goal
+// of the issue holds (the mode bench/queue runs as `declared`).
+TEST(QueueLoopTest, ADeclaredRateMeetsEveryGoalOnABusyEngine) {
+  LoopOptions options;
+  options.start_delay = 1;
+  options.start_spacing = 0.15;
+  ExpectStepGoals(10, options, 1.0);
+  ExpectStepGoals(20, options, 1.0);
 }
 
 // The reads of a real dockerd run (bench/queue, λ 0 -> 20, no declared rate): the step
@@ -182,8 +192,10 @@ TEST(QueueEstimateTest, TheReadAfterAPartialRiseRaisesArrivalsBeforeContainersRu
 TEST(QueueLoopTest, AStepJustBeforeAReadWithAFastEngine) {
   LoopOptions options;
   options.start_delay = 0.3;
+  // Known miss: held at a backlog of 1, the queue empties with no sign of how far
+  // arrivals fell, and the count goes by the slow probes.
   ExpectStepGoals(10, options, std::nullopt, {.drain_slack = 11}, 5.45);
-  ExpectStepGoals(20, options, std::nullopt, {.drain_slack = 9}, 5.45);
+  ExpectStepGoals(20, options, std::nullopt, {}, 5.45);
 }
 
 // The queue empties because one container more than arrivals need is running: the count
