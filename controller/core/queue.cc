@@ -273,7 +273,11 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
     int32_t grow = ToCount(backlog / std::max(target, 1.0));
     int32_t doubled =
         backlog > e.ordered_backlog && reading.starting == 0 ? 2 * reading.running : 0;
-    out.count = std::max({floor, grow, doubled, backlog > 0 ? current : 0});
+    // An empty queue drops the count only once it has read empty for a while: arrivals
+    // that a count just above them keeps drained (a slow ramp) would otherwise stop every
+    // container at each empty read and start them again a read later.
+    const bool hold = backlog > 0 || (e.empty_seconds <= ProbeAfter(e) && reading.running > 0);
+    out.count = std::max({floor, grow, doubled, hold ? current : 0});
     if (out.count > current) e.ordered_backlog = backlog;
     return out;
   }

@@ -268,6 +268,36 @@ TEST(QueueLoopTest, ADeclaredRateIsUsedFromTheFirstRead) {
   EXPECT_LE(second.count, 11);
 }
 
+// Before the drain rate is known, a queue that reads empty says nothing of how many of the
+// running containers arrivals need (a slow ramp kept just drained): the count holds, and
+// only a queue empty for over 2 s lets it go. It once fell from 8 to 0 at one empty read
+// while 6 items a second arrived, and started them all again a read later.
+TEST(QueueLoopTest, ABootstrapCountHoldsThroughABriefEmptyQueue) {
+  AppSpec spec = QueueApp(10);
+  QueueEstimate e;
+  int32_t count = 0;
+  absl::Time t = kT0;
+  auto read = [&](double backlog, int32_t running) {
+    QueueDecision d = DecideQueue(*spec.demand.queue, {backlog, running, 0}, e, count, t);
+    e = d.estimate;
+    count = d.count;
+    t += absl::Seconds(0.5);
+    return d;
+  };
+  for (double b : {4.0, 12.0, 25.0}) read(b, 0);  // arrivals, nothing running yet
+  ASSERT_GE(count, 2);
+  const int32_t ordered = count;
+  QueueDecision d = read(3, ordered);
+  ASSERT_FALSE(d.drain_rate.has_value()) << "still bootstrapping";
+  for (int i = 0; i < 4; ++i) {  // 2 s of an empty queue
+    d = read(0, ordered);
+    ASSERT_FALSE(d.drain_rate.has_value());
+    EXPECT_EQ(count, ordered) << "read " << i;
+  }
+  for (int i = 0; i < 4 && count > 0; ++i) read(0, count);
+  EXPECT_EQ(count, 0) << "empty for over 2 s";
+}
+
 TEST(QueueLoopTest, TargetWaitSetsTheBacklogTargetFromArrivals) {
   AppSpec spec = QueueApp(0);
   spec.demand.queue = QueueSpec{std::nullopt, 2.0, 1.0};  // 2 s wait: 20 items at 10/s
