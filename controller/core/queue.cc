@@ -352,12 +352,13 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   // The optimistic drain rate can leave the count one short of what the point estimate
   // asks while the backlog sits above its target with nothing starting: once the last move
   // has had kNudgeSeconds to show, one more container is ordered. Past twice the target
-  // (outside the goal) any shortfall of the point estimate counts: λ and μ wandering
-  // together can otherwise hold a backlog there for good, the slow correction lost in the
-  // band (a declared rate held 21 against a target of 10).
-  const double nudge_band = seen > 2 * target ? 0.0 : kBand;
-  if (count <= current && seen > target && reading.starting == 0 &&
-      need_mid > current + nudge_band && since_move >= kNudgeSeconds && may_turn_up) {
+  // (outside the goal) it is enough that the count does not drain the backlog by half a
+  // container's rate: the correction of a large backlog can be lost in the band (a declared
+  // rate held 21 against a target of 10 for good, λ/μ at 9.92 with 10 running).
+  const bool short_near = need_mid > current + kBand;
+  const bool stalled_far = seen > 2 * target && arrival / e.drain > current - 0.5;
+  if (count <= current && seen > target && reading.starting == 0 && (short_near || stalled_far) &&
+      since_move >= kNudgeSeconds && may_turn_up) {
     count = current + 1;
   }
   count = std::max(count, floor);
