@@ -101,7 +101,8 @@ void Predict(QueueEstimate& e, double dt, double measurement_variance) {
 
 // The Kalman update for y = λ - μ·r with measurement variance `rv`. With
 // `teaches_drain` false the read says nothing of μ: λ alone moves, to y + μ·r.
-void Update(QueueEstimate& e, const Observation& o, double rv, bool teaches_drain) {
+// Returns whether the read was a jump of the arrival rate.
+bool Update(QueueEstimate& e, const Observation& o, double rv, bool teaches_drain) {
   const double innovation = o.y + o.r * e.drain - e.arrival;
   // The read after a rise usually saw only part of it (a step lands inside a read
   // interval): a backlog that again grew clearly faster than the estimate says is the rest
@@ -137,6 +138,7 @@ void Update(QueueEstimate& e, const Observation& o, double rv, bool teaches_drai
   e.arrival = std::max(0.0, e.arrival);
   e.drain = std::max(kMinDrain, e.drain);
   if (teaches_drain) ++e.drain_samples;
+  return jump;
 }
 
 // Whether a read teaches the drain rate: not when the backlog grew clearly faster (by more
@@ -177,15 +179,19 @@ void Observe(QueueEstimate& e, const Observation& o, double backlog, double last
   e.fell = false;
   if (ends_empty && e.arrival - e.drain * o.r <= o.y) return;  // consistent: nothing learned
   const double before = e.arrival;
-  Update(e, o, rv, TeachesDrain(e, o, rv));
-  if (!ends_empty) return;
+  const bool jumped = Update(e, o, rv, TeachesDrain(e, o, rv));
+  if (!ends_empty) {
+    // A jump down is often the first read of the fall that the next read finds empty.
+    if (!(jumped && e.arrival < before)) e.settled_arrival = e.arrival;
+    return;
+  }
   // An interval that ends empty drained all the backlog it began with on top of its
   // arrivals, so λ <= μ·r + y: a bound, where the update above only leans towards it. One
   // item of slack allows for the drain's timing (a container partway through an item).
   if (DrainLearned(e)) {
     e.arrival = std::min(e.arrival, std::max(0.0, e.drain * o.r + o.y + 1 / o.dt));
   }
-  e.fell = e.arrival <= (1 - kFallCut) * before;
+  e.fell = e.arrival <= (1 - kFallCut) * std::max(before, e.settled_arrival);
 }
 
 double BacklogTarget(const QueueSpec& spec, double arrival) {

@@ -48,8 +48,10 @@ struct QueueEstimate {
   absl::Time probe_hold_until;  // no probes before this (the last one proved the count)
   int32_t probes_in_a_row = 0;  // probes since the queue last held a backlog
   int32_t last_probe_step = 0;  // containers the last probe took away
-  // The queue emptied at a read that cut the arrival estimate by a quarter or more.
+  // The queue emptied at a read that cut the arrival estimate by a quarter or more (from
+  // settled_arrival, the estimate after the last non-empty read that was no jump down).
   bool fell = false;
+  double settled_arrival = 0;
   bool operator==(const QueueEstimate&) const = default;
 };
 

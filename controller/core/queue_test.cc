@@ -298,6 +298,32 @@ TEST(QueueLoopTest, ABootstrapCountHoldsThroughABriefEmptyQueue) {
   EXPECT_EQ(count, 0) << "empty for over 2 s";
 }
 
+// The reads of a real dockerd run (declared rate 1, λ 10 -> 0, a backlog of 7 held): the
+// fall shows over two reads, 7 -> 3 (arrivals cut at once) -> 0. The emptying read itself
+// cut little, and the slow probes took 6 s from 2 containers to 0; measured from the
+// estimate before the fall, it is a fall, and the quick probes follow.
+TEST(QueueLoopTest, AFallSeenOverTwoReadsProbesQuickly) {
+  AppSpec spec = QueueApp(10);
+  spec.demand.queue->per_container_rate = 1;
+  QueueEstimate e;
+  int32_t count = 10;
+  absl::Time t = kT0;
+  auto read = [&](double backlog) {
+    QueueDecision d = DecideQueue(*spec.demand.queue, {backlog, count, 0}, e, count, t);
+    e = d.estimate;
+    count = d.count;
+    t += absl::Seconds(0.5);
+  };
+  for (int i = 0; i < 60; ++i) read(7);  // λ = 10 held by 10 containers
+  ASSERT_EQ(count, 10);
+  read(3);
+  read(0);
+  const absl::Time emptied = t;
+  while (count > 0 && t < emptied + absl::Seconds(30)) read(0);
+  EXPECT_EQ(count, 0);
+  EXPECT_LE(t - emptied, absl::Seconds(4)) << "from the empty read to 0 containers";
+}
+
 TEST(QueueLoopTest, TargetWaitSetsTheBacklogTargetFromArrivals) {
   AppSpec spec = QueueApp(0);
   spec.demand.queue = QueueSpec{std::nullopt, 2.0, 1.0};  // 2 s wait: 20 items at 10/s
