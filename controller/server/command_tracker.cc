@@ -42,6 +42,14 @@ std::optional<InFlightCommand> CommandTracker::Find(const std::string& id) const
   return it->second;
 }
 
+void CommandTracker::MarkWritten(const std::vector<std::string>& ids, absl::Time at) {
+  absl::MutexLock lock(&mu_);
+  for (const std::string& id : ids) {
+    auto it = pending_.find(id);
+    if (it != pending_.end()) it->second.sent = at;
+  }
+}
+
 std::optional<InFlightCommand> CommandTracker::Complete(const std::string& id) {
   absl::MutexLock lock(&mu_);
   auto it = pending_.find(id);

@@ -47,6 +47,10 @@ class CommandTracker {
   // Records a command about to be sent and returns its id.
   std::string Issue(const std::string& node, const std::string& instance, const std::string& app,
                     CommandType type, absl::Time now, CommandDelivery delivery = {});
+  // The commands with these ids, those still pending, count as sent at `at`: their
+  // deadline runs from when they were written to the stream, not from when the pass that
+  // issued them began (a pass at 100,000 containers can take seconds before it writes).
+  void MarkWritten(const std::vector<std::string>& ids, absl::Time at);
   // The command with this id, if it is still pending; it stays pending.
   std::optional<InFlightCommand> Find(const std::string& id) const;
   // Removes and returns the command with this id, if it is still pending.

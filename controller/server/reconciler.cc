@@ -590,6 +590,8 @@ bool Reconciler::Send(const core::Command& command, absl::Time now, int attempt,
     deps_.tracker.Complete(id);
     deps_.metrics.CountCommand(CommandTypeName(type), "unsent");
     return false;
+  } else {
+    deps_.tracker.MarkWritten({id}, deps_.clock.Now());
   }
   NoteStandby(command);
   return true;
@@ -603,6 +605,10 @@ void Reconciler::Flush(Batch& batch) {
     out.reserve(messages.size());
     for (const Batch::Message& m : messages) out.push_back(&m.message);
     const size_t written = connection->SendAll(out);
+    std::vector<std::string> ids;
+    ids.reserve(written);
+    for (size_t i = 0; i < written; ++i) ids.push_back(messages[i].id);
+    deps_.tracker.MarkWritten(ids, deps_.clock.Now());
     for (size_t i = written; i < messages.size(); ++i) {
       deps_.tracker.Complete(messages[i].id);
       deps_.metrics.CountCommand(CommandTypeName(messages[i].type), "unsent");

@@ -43,10 +43,10 @@ std::vector<std::string> Instances(const v1::Sync& sync) {
 class ReconcilerTest : public ::testing::Test {
  protected:
   std::unique_ptr<Reconciler> Make(absl::Duration grace) {
+    ReconcilerOptions options;
+    options.startup_grace = grace;
     return std::make_unique<Reconciler>(
-        ReconcilerDeps{clock_, apps_, nodes_, tracker_, events_, metrics_, store_},
-        ReconcilerOptions{core::PlacementStrategy::kSpread, absl::Seconds(1), absl::Seconds(60),
-                          grace});
+        ReconcilerDeps{clock_, apps_, nodes_, tracker_, events_, metrics_, store_}, options);
   }
 
   FakeClock clock_;
@@ -186,6 +186,68 @@ TEST_F(ReconcilerTest, AResyncWithNothingChangedSkipsThePass) {
   reconciler.MarkDirty();
   ASSERT_TRUE(WaitForLoop(reconciler, [](auto c) { return c.passes >= 4; }));
   reconciler.Stop();
+}
+
+// An agent stream where every write takes `per_write` of the fake clock's time (a stream
+// held back by flow control, or a pass that only writes seconds after it began).
+class SlowStream final
+    : public grpc::ServerReaderWriterInterface<v1::ControllerMessage, v1::AgentMessage> {
+ public:
+  SlowStream(FakeClock& clock, absl::Duration per_write) : clock_(clock), per_write_(per_write) {}
+  void SendInitialMetadata() override {}
+  bool NextMessageSize(uint32_t* size) override {
+    *size = 0;
+    return false;
+  }
+  bool Read(v1::AgentMessage* /*message*/) override { return false; }
+  bool Write(const v1::ControllerMessage& message, grpc::WriteOptions /*options*/) override {
+    clock_.Advance(per_write_);
+    written.push_back(message);
+    return true;
+  }
+  std::vector<v1::ControllerMessage> written;
+
+ private:
+  FakeClock& clock_;
+  const absl::Duration per_write_;
+};
+
+TEST_F(ReconcilerTest, ACommandsDeadlineRunsFromItsWriteNotFromThePassStart) {
+  SlowStream stream(clock_, absl::Seconds(30));
+  v1::Hello hello = Hello("n1");
+  hello.mutable_capacity()->set_cpu_millis(4000);
+  hello.mutable_capacity()->set_memory_bytes(int64_t{4} << 30);
+  nodes_.Register(hello, std::make_shared<AgentConnection>(&stream, nullptr, "peer"), clock_.Now());
+  AppSpec web;
+  web.name = "web";
+  web.image = "img";
+  web.replicas = {1, 5};
+  apps_.Upsert(web, clock_.Now(), clock_.Now());
+  ReconcilerOptions options;
+  options.startup_grace = absl::ZeroDuration();
+  options.command_deadline = absl::Seconds(10);
+  Reconciler reconciler(ReconcilerDeps{clock_, apps_, nodes_, tracker_, events_, metrics_, store_},
+                        options);
+  ASSERT_TRUE(reconciler.Load().ok());
+  const absl::Time began = clock_.Now();
+  reconciler.ReconcileOnce();
+  ASSERT_EQ(stream.written.size(), 1u);
+  ASSERT_TRUE(stream.written[0].has_start());
+  ASSERT_EQ(tracker_.Pending().size(), 1u);
+  EXPECT_EQ(tracker_.Pending()[0].sent, began + absl::Seconds(30)) << "written 30 s in";
+
+  // 35 s after the pass began, 5 s after the write: within the deadline, not sent again.
+  clock_.Advance(absl::Seconds(5));
+  nodes_.Touch("n1", clock_.Now());
+  reconciler.ReconcileOnce();
+  EXPECT_EQ(stream.written.size(), 1u);
+
+  // 11 s after the write the deadline has passed: sent again, for the same instance.
+  clock_.Advance(absl::Seconds(6));
+  nodes_.Touch("n1", clock_.Now());
+  reconciler.ReconcileOnce();
+  ASSERT_EQ(stream.written.size(), 2u);
+  EXPECT_EQ(stream.written[1].start().instance(), stream.written[0].start().instance());
 }
 
 }  // namespace
