@@ -9,6 +9,10 @@ namespace {
 // The arrival estimate follows a steady input with this time constant (its Kalman gain is
 // set to dt/τ), which averages Poisson noise; a jump is followed at once (see Jumped).
 constexpr double kArrivalTimeConstant = 20;
+// Innovations whose running mean (over kDriftTimeConstant, in standard deviations) stays
+// beyond kDriftSigmas mean the arrival rate drifts (a ramp): the estimate then follows it.
+constexpr double kDriftTimeConstant = 3;
+constexpr double kDriftSigmas = 1.5;
 // The measurement noise is averaged over this long.
 constexpr double kNoiseTimeConstant = 20;
 // The drain rate per container may drift by about this fraction per second.
@@ -117,11 +121,24 @@ bool Update(QueueEstimate& e, const Observation& o, double rv, bool teaches_drai
   const bool jump =
       !first && innovation * innovation > kJumpSigmas * kJumpSigmas * (explained + rv);
   e.rose = ((jump || first) && innovation > 0) || rest_of_rise;
+  // A drift: innovations that keep one sign (a ramp) while each is too small for a jump.
+  const double z = innovation / std::sqrt(explained + rv);
+  if (first || jump) {
+    e.drift = 0;
+  } else {
+    e.drift += std::min(1.0, o.dt / kDriftTimeConstant) * (z - e.drift);
+  }
+  // Only once μ is known: before, a drift of λ cannot be told from a wrong μ.
+  const bool drifting =
+      !first && !jump && DrainLearned(e) && std::abs(e.drift) > kDriftSigmas && z * e.drift > 0;
   if (jump) {
     // The arrival rate jumped: forget its old value instead of averaging across the jump.
     e.p_aa += innovation * innovation;
   } else if (rest_of_rise) {
     e.p_aa += innovation * innovation / 4;
+  } else if (drifting) {
+    // The arrival rate is moving: follow it instead of averaging over kArrivalTimeConstant.
+    e.p_aa += innovation * innovation;
   } else {
     LearnNoise(e, innovation * innovation, explained, o.dt);
   }

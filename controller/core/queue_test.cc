@@ -126,6 +126,30 @@ TEST(QueueLoopTest, ADeclaredRateMeetsEveryGoalOnABusyEngine) {
   ExpectStepGoals(20, options, 1.0);
 }
 
+// A ramp (λ 0 -> 20 over 60 s, then 20 for 120 s) with the drain rate declared. The
+// arrival estimate, which averages over 20 s, lagged the ramp by about 7 items/s: the count
+// followed late, the backlog grew to 70 and took a minute to drain, and the count peaked at
+// 23. Innovations that keep one sign now count as a drift that the estimate follows.
+TEST(QueueLoopTest, ADeclaredRateFollowsARamp) {
+  AppSpec spec = QueueApp(10);
+  spec.demand.queue->per_container_rate = 1;
+  const double stop = 185;
+  auto lambda = [&](double t) {
+    if (t < 5 || t >= stop) return 0.0;
+    return std::min(20.0, (t - 5) / 3.0);
+  };
+  std::vector<LoopSample> samples = RunQueueLoop(spec, lambda, stop + 60, {});
+  int32_t peak = 0;
+  double steady_max = 0;
+  for (const LoopSample& s : samples) {
+    if (s.t < stop) peak = std::max(peak, s.running);
+    if (s.t >= stop - 60 && s.t < stop) steady_max = std::max(steady_max, s.backlog);
+  }
+  EXPECT_LE(peak, 22);
+  EXPECT_LE(Reversals(samples, 5, stop), 2);
+  EXPECT_LE(steady_max, 20);
+}
+
 // The reads of a real dockerd run (bench/queue, λ 0 -> 20, no declared rate): the step
 // lands just before a read, and by the next one the first container already runs. The
 // backlog's growth then is arrivals, not a negative drain rate: the estimate once put it
