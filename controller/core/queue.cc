@@ -69,6 +69,10 @@ struct Observation {
   double r = 0;   // running containers during the interval (the mean of both ends)
   double dr = 0;  // how much the running count changed over the interval
   double dt = 0;  // seconds
+  // The interval began with an empty queue and nothing running, and ends with at least 2
+  // items (one may be a trickle's rounding): what it found is arrivals alone, however
+  // small the estimate's spread says a change should be.
+  bool from_idle = false;
 };
 
 double ProbeAfter(const QueueEstimate& e) { return e.fell ? kFallProbeAfter : kEmptyProbeAfter; }
@@ -118,8 +122,13 @@ bool Update(QueueEstimate& e, const Observation& o, double rv, bool teaches_drai
   const double h_d = teaches_drain ? -o.r : 0.0;
   const double explained = e.p_aa + 2 * h_d * e.p_ad + h_d * h_d * e.p_dd;
   const bool first = e.p_aa >= 1e5;  // the first read of arrivals: anything may have risen
+  // Arrivals that start into an idle queue are a rise even when they look small against
+  // a spread learned from a few empty reads. Three empty reads once left the first read of
+  // λ = 10 (2 items) just under the jump threshold; it was learned as noise, and that
+  // noise then hid the rest of the step: λ read 1.3 to 3 for 10 s.
+  const bool started = o.from_idle && innovation > 0;
   const bool jump =
-      !first && innovation * innovation > kJumpSigmas * kJumpSigmas * (explained + rv);
+      !first && (started || innovation * innovation > kJumpSigmas * kJumpSigmas * (explained + rv));
   e.rose = ((jump || first) && innovation > 0) || rest_of_rise;
   // A drift: innovations that keep one sign (a ramp) while each is too small for a jump.
   const double z = innovation / std::sqrt(explained + rv);
@@ -263,6 +272,7 @@ QueueEstimate UpdateQueueEstimate(const QueueSpec& spec, const QueueReading& rea
     o.y = (backlog - e.last_backlog) / o.dt;
     o.r = 0.5 * (e.last_running + running);
     o.dr = std::abs(running - e.last_running);
+    o.from_idle = e.last_backlog <= 0 && e.last_running == 0 && backlog >= 2;
     Observe(e, o, backlog, e.last_backlog);
   }
   e.primed = true;

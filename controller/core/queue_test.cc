@@ -348,6 +348,33 @@ TEST(QueueLoopTest, AFallSeenOverTwoReadsProbesQuickly) {
   EXPECT_LE(t - emptied, absl::Seconds(4)) << "from the empty read to 0 containers";
 }
 
+// The reads of a real dockerd run (declared rate 1, λ 0 -> 10): three empty reads, then a
+// step whose first read saw 2 items. That read sat just under the jump threshold and was
+// learned as noise, which hid the rest of the step: λ read 1.3 to 3 and the count stayed
+// at 2-5 for 10 s. Arrivals into an idle queue are a rise: the count is 10 by the second
+// read of the step.
+TEST(QueueLoopTest, ArrivalsIntoAnIdleQueueAreARiseHoweverSmallTheFirstRead) {
+  AppSpec spec = QueueApp(10);
+  spec.demand.queue->per_container_rate = 1;
+  QueueEstimate e;
+  int32_t count = 0;
+  absl::Time t = kT0;
+  auto read = [&](double backlog, int32_t running) {
+    QueueDecision d = DecideQueue(*spec.demand.queue, {backlog, running, 0}, e, count, t);
+    e = d.estimate;
+    count = d.count;
+    t += absl::Seconds(0.5);
+    return d;
+  };
+  for (int i = 0; i < 3; ++i) read(0, 0);
+  read(2, 0);
+  QueueDecision d = read(7, 0);
+  ASSERT_TRUE(d.arrival_rate.has_value());
+  EXPECT_NEAR(*d.arrival_rate, 10, 1);
+  EXPECT_GE(count, 10);
+  EXPECT_LE(count, 11);
+}
+
 TEST(QueueLoopTest, TargetWaitSetsTheBacklogTargetFromArrivals) {
   AppSpec spec = QueueApp(0);
   spec.demand.queue = QueueSpec{std::nullopt, 2.0, 1.0};  // 2 s wait: 20 items at 10/s
