@@ -292,22 +292,31 @@ TEST(QueueLoopTest, ADeclaredRateIsUsedFromTheFirstRead) {
   EXPECT_LE(second.count, 11);
 }
 
+// Successive reads of one queue, 0.5 s apart, each decided on the count of the last.
+struct QueueReads {
+  explicit QueueReads(const QueueSpec& queue_spec, int32_t initial = 0)
+      : spec(queue_spec), count(initial) {}
+  QueueDecision Read(double backlog, int32_t running) {
+    QueueDecision d = DecideQueue(spec, {backlog, running, 0}, e, count, t);
+    e = d.estimate;
+    count = d.count;
+    t += absl::Seconds(0.5);
+    return d;
+  }
+  QueueSpec spec;
+  QueueEstimate e;
+  int32_t count;
+  absl::Time t = kT0;
+};
+
 // Before the drain rate is known, a queue that reads empty says nothing of how many of the
 // running containers arrivals need (a slow ramp kept just drained): the count holds, and
 // only a queue empty for over 2 s lets it go. It once fell from 8 to 0 at one empty read
 // while 6 items a second arrived, and started them all again a read later.
 TEST(QueueLoopTest, ABootstrapCountHoldsThroughABriefEmptyQueue) {
-  AppSpec spec = QueueApp(10);
-  QueueEstimate e;
-  int32_t count = 0;
-  absl::Time t = kT0;
-  auto read = [&](double backlog, int32_t running) {
-    QueueDecision d = DecideQueue(*spec.demand.queue, {backlog, running, 0}, e, count, t);
-    e = d.estimate;
-    count = d.count;
-    t += absl::Seconds(0.5);
-    return d;
-  };
+  QueueReads q(*QueueApp(10).demand.queue);
+  int32_t& count = q.count;
+  auto read = [&](double backlog, int32_t running) { return q.Read(backlog, running); };
   for (double b : {4.0, 12.0, 25.0}) read(b, 0);  // arrivals, nothing running yet
   ASSERT_GE(count, 2);
   const int32_t ordered = count;
@@ -329,15 +338,10 @@ TEST(QueueLoopTest, ABootstrapCountHoldsThroughABriefEmptyQueue) {
 TEST(QueueLoopTest, AFallSeenOverTwoReadsProbesQuickly) {
   AppSpec spec = QueueApp(10);
   spec.demand.queue->per_container_rate = 1;
-  QueueEstimate e;
-  int32_t count = 10;
-  absl::Time t = kT0;
-  auto read = [&](double backlog) {
-    QueueDecision d = DecideQueue(*spec.demand.queue, {backlog, count, 0}, e, count, t);
-    e = d.estimate;
-    count = d.count;
-    t += absl::Seconds(0.5);
-  };
+  QueueReads q(*spec.demand.queue, 10);
+  const int32_t& count = q.count;
+  const absl::Time& t = q.t;
+  auto read = [&](double backlog) { q.Read(backlog, q.count); };
   for (int i = 0; i < 60; ++i) read(7);  // λ = 10 held by 10 containers
   ASSERT_EQ(count, 10);
   read(3);
@@ -356,16 +360,9 @@ TEST(QueueLoopTest, AFallSeenOverTwoReadsProbesQuickly) {
 TEST(QueueLoopTest, ArrivalsIntoAnIdleQueueAreARiseHoweverSmallTheFirstRead) {
   AppSpec spec = QueueApp(10);
   spec.demand.queue->per_container_rate = 1;
-  QueueEstimate e;
-  int32_t count = 0;
-  absl::Time t = kT0;
-  auto read = [&](double backlog, int32_t running) {
-    QueueDecision d = DecideQueue(*spec.demand.queue, {backlog, running, 0}, e, count, t);
-    e = d.estimate;
-    count = d.count;
-    t += absl::Seconds(0.5);
-    return d;
-  };
+  QueueReads q(*spec.demand.queue);
+  const int32_t& count = q.count;
+  auto read = [&](double backlog, int32_t running) { return q.Read(backlog, running); };
   for (int i = 0; i < 3; ++i) read(0, 0);
   read(2, 0);
   QueueDecision d = read(7, 0);
