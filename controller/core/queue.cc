@@ -370,7 +370,7 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
     }
   } else if (need_mid < current - kBand && backlog <= target && probing) {
     const double spacing = e.fell ? kFallProbeSeconds : kProbeSeconds;
-    if (absl::ToDoubleSeconds(e.last_at - e.last_probe_at) >= spacing - kSlack) {
+    if (absl::ToDoubleSeconds(e.last_at - e.last_probe_at) >= spacing) {
       const int32_t doublings = e.fell ? e.probes_in_a_row : e.probes_in_a_row - 1;
       const int32_t step = doublings < 1 ? 1 : 1 << std::min(doublings, 20);
       count = std::max(ToCount(need_mid), current - step);
