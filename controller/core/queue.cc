@@ -60,6 +60,12 @@ constexpr double kNudgeSeconds = 5;
 // The floor (what arrivals need) is rounded up only past this fraction of a container: an
 // estimate that wanders across a whole number would otherwise move the count with it.
 constexpr double kFloorSlack = 0.1;
+// A learned (not declared) drain rate is forgotten, and the bootstrap takes over again,
+// when the backlog has stayed above kDoubtFactor times its target for kDoubtSeconds and
+// grown by more than half its target in each half of that time: the count that rate asks
+// for does not drain it. (A backlog that a step left high but the count drains shrinks.)
+constexpr double kDoubtFactor = 5;
+constexpr double kDoubtSeconds = 10;
 // Rounding slack so that an exact need of 10 containers does not become 11.
 constexpr double kSlack = 1e-6;
 constexpr double kMinDrain = 1e-6;
@@ -233,6 +239,42 @@ int32_t ToCount(double x) {
   return static_cast<int32_t>(std::ceil(x - kSlack));
 }
 
+// A drain rate learned from the first reads of noisy arrivals can be far too high (one
+// read of Poisson arrivals with one container starting put it at 3 to 28 items/s where
+// each container drained 1): the count it asks for is then a fraction of the need, and as
+// only λ - μ·r is seen while the count holds, nothing corrects it (the backlog grew to
+// 685 over two minutes on a real dockerd). A backlog that keeps growing far above its
+// target says so: the rate is forgotten and learned again as the bootstrap doubles.
+void DoubtTheDrainRate(const QueueSpec& spec, double backlog, QueueEstimate& e) {
+  const double target = std::max(1.0, BacklogTarget(spec, e.arrival));
+  const bool declared = spec.per_container_rate.has_value() && *spec.per_container_rate > 0;
+  if (declared || backlog <= kDoubtFactor * target) {
+    e.high_since = absl::InfiniteFuture();
+    return;
+  }
+  const double elapsed = absl::ToDoubleSeconds(e.last_at - e.high_since);
+  if (e.high_since == absl::InfiniteFuture()) {
+    e.high_since = e.last_at;
+    e.high_from = backlog;
+    e.high_mid = -1;
+  } else if (e.high_mid < 0 && elapsed >= kDoubtSeconds / 2) {
+    e.high_mid = backlog;
+  } else if (e.high_mid >= 0 && elapsed >= kDoubtSeconds) {
+    const bool grew = e.high_mid > e.high_from + target / 2 && backlog > e.high_mid + target / 2;
+    if (grew && DrainLearned(e)) {
+      // Both rates: the arrival estimate was learned together with the wrong drain rate.
+      e.p_aa = std::max(e.p_aa, e.arrival * e.arrival + 100);
+      e.p_ad = 0;
+      e.p_dd = kUnknownDrainStd * kUnknownDrainStd;
+      e.drain_samples = 0;
+      e.ordered_backlog = 0;
+    }
+    e.high_since = e.last_at;
+    e.high_from = backlog;
+    e.high_mid = -1;
+  }
+}
+
 }  // namespace
 
 QueueEstimate InitialQueueEstimate(const QueueSpec& spec) {
@@ -289,6 +331,7 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   out.estimate = estimate;
   QueueEstimate& e = out.estimate;
   const double backlog = std::max(0.0, reading.backlog);
+  DoubtTheDrainRate(spec, backlog, e);
   out.arrival_rate = EstimatedArrivalRate(e);
   out.drain_rate = EstimatedDrainRate(e);
   const bool drain_known = out.drain_rate.has_value();
