@@ -40,6 +40,11 @@ constexpr double kFallProbeAfter = 1;
 constexpr double kFallProbeTimeConstant = 1;
 constexpr double kFallProbeSeconds = 1;
 constexpr double kFallCut = 0.25;
+// A stream counts as steady when its measurement noise is below this fraction of what
+// Poisson arrivals would show (λ/dt), learned over at least kNoisePriorReads reads.
+constexpr double kSteadyNoiseFraction = 0.25;
+constexpr double kSteadyRoundings = 4;  // and below this many times the reads' rounding
+constexpr int32_t kNoisePriorReads = 8;
 // Near balance the count moves only when the need leaves [count - kBand, count + kBand].
 constexpr double kBand = 0.3;
 // A move down assumes the drain rate is this many of its standard deviations below the
@@ -91,9 +96,10 @@ bool DrainLearned(const QueueEstimate& e) {
 // Measurement variance of y: the spread of recent innovations not explained by the
 // estimate's own uncertainty (Poisson arrivals are noisy, a steady stream is not), never
 // below the rounding of two whole-item backlog reads.
+double RoundingVariance(double dt) { return (1.0 / 6.0) / (dt * dt); }
+
 double MeasurementVariance(const QueueEstimate& e, double dt) {
-  const double rounding = (1.0 / 6.0) / (dt * dt);
-  return std::max(rounding, e.noise);
+  return std::max(RoundingVariance(dt), e.noise);
 }
 
 // Folds a squared innovation (one that was not a jump) into the noise estimate: a running
@@ -185,6 +191,21 @@ bool TeachesDrain(const QueueEstimate& e, const Observation& o, double rv) {
   return rise <= 0 || rise * rise <= kJumpSigmas * kJumpSigmas * (e.p_aa + rv);
 }
 
+// A steady stream that emptied with no spare capacity to drain it (the running containers
+// drain less than half a container more than the arrival estimate) and then read empty
+// again has fallen, however little the emptying read cut the estimate: held at a backlog
+// of 1-2, that read bounds arrivals only to within its one item of slack. Steady: the
+// measurement noise is below a quarter of what Poisson arrivals at the estimated rate
+// show, and within a few times the rounding of whole-item reads (a drain rate learned 8x
+// high from Poisson reads puts λ 8x high too, and their noise below a quarter of it).
+bool SteadyStreamEmptied(const QueueEstimate& e, const Observation& o) {
+  const double steady_noise =
+      std::min(kSteadyNoiseFraction * e.arrival / o.dt, kSteadyRoundings * RoundingVariance(o.dt));
+  const bool steady =
+      e.noise_samples >= kNoisePriorReads && DrainLearned(e) && e.noise < steady_noise;
+  return steady && e.drain * o.r - e.arrival < kIdleArrivalFraction * e.drain;
+}
+
 // Folds one interval into the estimate. The balance dB/dt = λ - μ·r holds only while the
 // queue is not empty: an interval that ends empty only says λ - μ·r <= y.
 void Observe(QueueEstimate& e, const Observation& o, double backlog, double last_backlog) {
@@ -199,6 +220,7 @@ void Observe(QueueEstimate& e, const Observation& o, double backlog, double last
     if (o.r <= 0) {
       Update(e, {0, 0, 0, o.dt}, rv, false);  // nobody drains: the queue stayed empty, λ = 0
     } else {
+      if (!e.fell && SteadyStreamEmptied(e, o)) e.fell = true;
       if (e.empty_seconds > ProbeAfter(e)) {
         const double tau = e.fell ? kFallProbeTimeConstant : kEmptyProbeTimeConstant;
         e.arrival *= std::exp(-o.dt / tau);

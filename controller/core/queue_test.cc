@@ -352,6 +352,28 @@ TEST(QueueLoopTest, AFallSeenOverTwoReadsProbesQuickly) {
   EXPECT_LE(t - emptied, absl::Seconds(4)) << "from the empty read to 0 containers";
 }
 
+// The reads of a real dockerd run (declared rate 1, λ 10 -> 0): a steady stream held at a
+// backlog of 2 by 10 containers, then 1, then empty. The read that found the queue empty bounded
+// arrivals at 10 (one item's slack), no fall, so the count waited 2 s and probed a container every
+// 2 s: 12 s from the empty read to 0. A steady stream that empties with no spare capacity and stays
+// empty has fallen.
+TEST(QueueLoopTest, ASteadyStreamThatStaysEmptyHasFallen) {
+  AppSpec spec = QueueApp(10);
+  spec.demand.queue->per_container_rate = 1;
+  QueueReads q(*spec.demand.queue, 10);
+  const int32_t& count = q.count;
+  const absl::Time& t = q.t;
+  auto read = [&](double backlog) { q.Read(backlog, q.count); };
+  for (int i = 0; i < 60; ++i) read(2);  // λ = 10 held by 10 containers
+  ASSERT_EQ(count, 10);
+  read(1);
+  read(0);
+  const absl::Time emptied = t;
+  while (count > 0 && t < emptied + absl::Seconds(30)) read(0);
+  EXPECT_EQ(count, 0);
+  EXPECT_LE(t - emptied, absl::Seconds(5)) << "from the empty read to 0 containers";
+}
+
 // The reads of a real dockerd run (declared rate 1, λ 0 -> 10): three empty reads, then a
 // step whose first read saw 2 items. That read sat just under the jump threshold and was
 // learned as noise, which hid the rest of the step: λ read 1.3 to 3 and the count stayed
