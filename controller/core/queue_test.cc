@@ -331,47 +331,38 @@ TEST(QueueLoopTest, ABootstrapCountHoldsThroughABriefEmptyQueue) {
   EXPECT_EQ(count, 0) << "empty for over 2 s";
 }
 
+// Declared rate 1, λ = 10 held by 10 containers at a backlog of `held`; then one read of
+// `last` and the queue reads empty. Returns the time from the empty read until the count
+// is 0 (30 s if it never gets there).
+absl::Duration FromTheEmptyReadToZero(double held, double last) {
+  AppSpec spec = QueueApp(10);
+  spec.demand.queue->per_container_rate = 1;
+  QueueReads q(*spec.demand.queue, 10);
+  auto read = [&](double backlog) { q.Read(backlog, q.count); };
+  for (int i = 0; i < 60; ++i) read(held);
+  EXPECT_EQ(q.count, 10);
+  read(last);
+  read(0);
+  const absl::Time emptied = q.t;
+  while (q.count > 0 && q.t < emptied + absl::Seconds(30)) read(0);
+  return q.count == 0 ? q.t - emptied : absl::Seconds(30);
+}
+
 // The reads of a real dockerd run (declared rate 1, λ 10 -> 0, a backlog of 7 held): the
 // fall shows over two reads, 7 -> 3 (arrivals cut at once) -> 0. The emptying read itself
 // cut little, and the slow probes took 6 s from 2 containers to 0; measured from the
 // estimate before the fall, it is a fall, and the quick probes follow.
 TEST(QueueLoopTest, AFallSeenOverTwoReadsProbesQuickly) {
-  AppSpec spec = QueueApp(10);
-  spec.demand.queue->per_container_rate = 1;
-  QueueReads q(*spec.demand.queue, 10);
-  const int32_t& count = q.count;
-  const absl::Time& t = q.t;
-  auto read = [&](double backlog) { q.Read(backlog, q.count); };
-  for (int i = 0; i < 60; ++i) read(7);  // λ = 10 held by 10 containers
-  ASSERT_EQ(count, 10);
-  read(3);
-  read(0);
-  const absl::Time emptied = t;
-  while (count > 0 && t < emptied + absl::Seconds(30)) read(0);
-  EXPECT_EQ(count, 0);
-  EXPECT_LE(t - emptied, absl::Seconds(4)) << "from the empty read to 0 containers";
+  EXPECT_LE(FromTheEmptyReadToZero(7, 3), absl::Seconds(4));
 }
 
 // The reads of a real dockerd run (declared rate 1, λ 10 -> 0): a steady stream held at a
-// backlog of 2 by 10 containers, then 1, then empty. The read that found the queue empty bounded
-// arrivals at 10 (one item's slack), no fall, so the count waited 2 s and probed a container every
-// 2 s: 12 s from the empty read to 0. A steady stream that empties with no spare capacity and stays
-// empty has fallen.
+// backlog of 2 by 10 containers, then 1, then empty. The read that found the queue empty
+// bounded arrivals at 10 (one item's slack), no fall, so the count waited 2 s and probed a
+// container every 2 s: 12 s from the empty read to 0. A steady stream that empties with no
+// spare capacity and stays empty has fallen.
 TEST(QueueLoopTest, ASteadyStreamThatStaysEmptyHasFallen) {
-  AppSpec spec = QueueApp(10);
-  spec.demand.queue->per_container_rate = 1;
-  QueueReads q(*spec.demand.queue, 10);
-  const int32_t& count = q.count;
-  const absl::Time& t = q.t;
-  auto read = [&](double backlog) { q.Read(backlog, q.count); };
-  for (int i = 0; i < 60; ++i) read(2);  // λ = 10 held by 10 containers
-  ASSERT_EQ(count, 10);
-  read(1);
-  read(0);
-  const absl::Time emptied = t;
-  while (count > 0 && t < emptied + absl::Seconds(30)) read(0);
-  EXPECT_EQ(count, 0);
-  EXPECT_LE(t - emptied, absl::Seconds(5)) << "from the empty read to 0 containers";
+  EXPECT_LE(FromTheEmptyReadToZero(2, 1), absl::Seconds(5));
 }
 
 // The reads of a real dockerd run (declared rate 1, λ 0 -> 10): three empty reads, then a
