@@ -93,6 +93,7 @@ grpc::Status AgentGatewayService::Connect(
   sync.mutable_sync()->set_host_network_allowed(policy_.host_network_allowed);
   sync.mutable_sync()->set_controller(policy_.controller);
   sync.mutable_sync()->set_leader_term(policy_.leader_term);
+  sync.mutable_sync()->set_unchanged_heartbeats(true);
   connection->Send(sync);
   hooks_.mark_dirty();
 

@@ -71,6 +71,7 @@ TEST_F(GatewayTest, SyncTellsTheAgentWhetherHostNetworkIsAllowedAndWhoSendsItsCo
     EXPECT_EQ(sync.sync().host_network_allowed(), allowed);
     EXPECT_EQ(sync.sync().controller(), "c1.example:7400");
     EXPECT_EQ(sync.sync().leader_term(), 17);
+    EXPECT_TRUE(sync.sync().unchanged_heartbeats()) << "heartbeats may omit an unchanged list";
     context.TryCancel();
     stream->Finish();
     server_->Shutdown();

@@ -80,6 +80,10 @@ bool NodeRegistry::OnHeartbeat(const std::string& node, const v1::Heartbeat& hea
   const bool was_not_ready = now - view.last_contact > node_timeout_;
   view.last_contact = now;
   bool changed = was_not_ready;
+  if (heartbeat.unchanged()) {  // the list of the stream's last full heartbeat still holds
+    if (changed) ++version_;
+    return changed;
+  }
   if (!UpdateInPlace(heartbeat.containers(), view.containers, changed)) {
     std::map<std::string, v1::Container> reported;
     for (const v1::Container& c : heartbeat.containers()) reported[c.instance()] = c;

@@ -114,6 +114,22 @@ TEST_F(NodeRegistryTest, EveryKindOfContactKeepsTheNodeReady) {
   EXPECT_EQ(Get("n1").health, NodeHealth::kReady) << "a late heartbeat brings it back";
 }
 
+// A heartbeat marked unchanged carries no list: the node's containers stay as the last
+// full list (or the Hello) left them, and the node stays, or comes back, Ready.
+TEST_F(NodeRegistryTest, AnUnchangedHeartbeatKeepsTheContainersAndTheNodeAlive) {
+  registry_.Register(MakeHello("n1", {MakeContainer("web-0", "web")}), Connection(), clock_.Now());
+  v1::Heartbeat unchanged;
+  unchanged.set_unchanged(true);
+  clock_.Advance(absl::Seconds(2));
+  EXPECT_FALSE(registry_.OnHeartbeat("n1", unchanged, clock_.Now()));
+  EXPECT_THAT(Instances(Get("n1")), ElementsAre("web-0"));
+  clock_.Advance(kTimeout + absl::Seconds(1));
+  EXPECT_EQ(Get("n1").health, NodeHealth::kNotReady);
+  EXPECT_TRUE(registry_.OnHeartbeat("n1", unchanged, clock_.Now())) << "back Ready";
+  EXPECT_EQ(Get("n1").health, NodeHealth::kReady);
+  EXPECT_THAT(Instances(Get("n1")), ElementsAre("web-0"));
+}
+
 TEST_F(NodeRegistryTest, DroppedStreamIsUnreachableThenNotReadyAfterTheTimeout) {
   auto connection = Connection();
   registry_.Register(MakeHello("n1", {MakeContainer("web-0", "web")}), connection, clock_.Now());

@@ -22,6 +22,10 @@ namespace {
 // wrote on it, so the next redial starts again from the shortest delay.
 constexpr absl::Duration kHealthyStream = absl::Seconds(10);
 
+// A controller that takes unchanged heartbeats still gets the full list this often, so a
+// view that drifted from the node's (whatever the cause) is mended within this time.
+constexpr absl::Duration kFullHeartbeatEvery = absl::Seconds(30);
+
 // A fresh channel per dial, with a subchannel pool of its own, so our backoff alone paces
 // redials and a controller that comes back is reached on the next one.
 // GRPC_ARG_MIN_RECONNECT_BACKOFF_MS is left at its default: gRPC uses it as the deadline of
@@ -69,6 +73,7 @@ struct AgentSession::Connection {
   // Who sends this stream's commands, from its Sync.
   std::string controller ABSL_GUARDED_BY(mu);
   int64_t leader_term ABSL_GUARDED_BY(mu) = 0;
+  bool unchanged_heartbeats ABSL_GUARDED_BY(mu) = false;  // the controller takes them
 };
 
 // Runtime events arrive on the runtime's thread, possibly after the session is gone; the
@@ -269,8 +274,13 @@ void AgentSession::WriterLoop(Connection& conn) {
 
 void AgentSession::HeartbeatLoop(Connection& conn) {
   absl::Time next = absl::Now() + options_.heartbeat_interval;
+  // The last list this stream carried, serialized, and when: an unchanged list is not sent
+  // again (if the controller takes that) until kFullHeartbeatEvery has passed.
+  std::string last_list;
+  absl::Time last_list_at = absl::InfinitePast();
   while (true) {
     bool refresh = false;
+    bool unchanged_ok = false;
     {
       absl::MutexLock lock(&conn.mu);
       auto wake = [&conn]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(conn.mu) {
@@ -279,6 +289,7 @@ void AgentSession::HeartbeatLoop(Connection& conn) {
       conn.mu.AwaitWithDeadline(absl::Condition(&wake), next);
       if (conn.done) return;
       refresh = conn.refresh_requested;
+      unchanged_ok = conn.unchanged_heartbeats;
       conn.refresh_requested = false;
       conn.heartbeat_requested = false;
     }
@@ -291,6 +302,15 @@ void AgentSession::HeartbeatLoop(Connection& conn) {
     for (v1::Container& c : containers) {
       StampNode(&c);
       *heartbeat->add_containers() = std::move(c);
+    }
+    const absl::Time now = absl::Now();
+    std::string list = heartbeat->SerializeAsString();
+    if (unchanged_ok && list == last_list && now - last_list_at < kFullHeartbeatEvery) {
+      heartbeat->Clear();
+      heartbeat->set_unchanged(true);
+    } else {
+      last_list = std::move(list);
+      last_list_at = now;
     }
     conn.outbox.Push(std::move(message));
     next = std::max(next + options_.heartbeat_interval, absl::Now());
@@ -343,6 +363,7 @@ void AgentSession::HandleSync(Connection& conn, const v1::Sync& sync) {
   conn.refresh_requested = true;
   conn.controller = sync.controller();
   conn.leader_term = sync.leader_term();
+  conn.unchanged_heartbeats = sync.unchanged_heartbeats();
 }
 
 CommandOutcome AgentSession::Execute(const v1::ControllerMessage& command) {

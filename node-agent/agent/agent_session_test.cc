@@ -267,6 +267,49 @@ TEST_F(AgentSessionTest, HeartbeatsReportContainerStatesAtTheConfiguredInterval)
               HasSubstr("microscale_agent_containers{app=\"web\",state=\"running\"} 1"));
 }
 
+// A controller whose Sync takes unchanged heartbeats gets the list once, then heartbeats
+// marked unchanged with no list until something changes; one without gets every list.
+TEST_F(AgentSessionTest, AnUnchangedListIsNotSentAgainToAControllerThatTakesThat) {
+  runtime_.AddExisting(Running("web-1", "web"));
+  StartAgent();
+  ASSERT_TRUE(gateway_.WaitForOpenStream());
+  ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) { return CountHeartbeats(m) >= 2; }));
+  for (const v1::AgentMessage& m : gateway_.received()) {
+    if (m.has_heartbeat()) {
+      EXPECT_FALSE(m.heartbeat().unchanged()) << "no Sync said so yet";
+    }
+  }
+  v1::ControllerMessage sync;
+  sync.set_command_id("s1");
+  *sync.mutable_sync()->add_containers() = Running("web-1", "web");
+  sync.mutable_sync()->set_unchanged_heartbeats(true);
+  ASSERT_TRUE(gateway_.Send(sync));
+  auto unchanged_since = [](const Messages& m, size_t from) {
+    int n = 0;
+    for (size_t i = from; i < m.size(); ++i) {
+      if (m[i].has_heartbeat() && m[i].heartbeat().unchanged()) ++n;
+    }
+    return n;
+  };
+  ASSERT_TRUE(gateway_.WaitFor([&](const Messages& m) { return unchanged_since(m, 0) >= 3; }));
+  for (const v1::AgentMessage& m : gateway_.received()) {
+    if (m.has_heartbeat() && m.heartbeat().unchanged()) {
+      EXPECT_EQ(m.heartbeat().containers_size(), 0);
+    }
+  }
+  // A change goes out as a full list at the next heartbeat, then unchanged again.
+  runtime_.AddExisting(Running("web-2", "web"));
+  const size_t changed_at = gateway_.received().size();
+  ASSERT_TRUE(gateway_.WaitFor([&](const Messages& m) {
+    for (size_t i = changed_at; i < m.size(); ++i) {
+      if (m[i].has_heartbeat() && Lists(m[i].heartbeat().containers(), "web-2")) {
+        return unchanged_since(m, i) >= 2;
+      }
+    }
+    return false;
+  }));
+}
+
 TEST_F(AgentSessionTest, RuntimeEventsAreForwardedAndShowInHeartbeats) {
   runtime_.AddExisting(Running("web-1", "web"));
   StartAgent();
