@@ -305,7 +305,8 @@ void AgentSession::HeartbeatLoop(Connection& conn) {
     }
     const absl::Time now = absl::Now();
     std::string list = heartbeat->SerializeAsString();
-    if (unchanged_ok && list == last_list && now - last_list_at < kFullHeartbeatEvery) {
+    // A Sync asks for a fresh listing (refresh): that one always goes out in full.
+    if (!refresh && unchanged_ok && list == last_list && now - last_list_at < kFullHeartbeatEvery) {
       heartbeat->Clear();
       heartbeat->set_unchanged(true);
     } else {

@@ -308,6 +308,19 @@ TEST_F(AgentSessionTest, AnUnchangedListIsNotSentAgainToAControllerThatTakesThat
     }
     return false;
   }));
+  // A Sync asks for a fresh listing: the heartbeat after it lists everything again (one
+  // that was on its way as the Sync went out may still say unchanged).
+  const size_t synced_at = gateway_.received().size();
+  ASSERT_TRUE(gateway_.Send(sync));
+  ASSERT_TRUE(gateway_.WaitFor([&](const Messages& m) {
+    return CountHeartbeats(Messages(m.begin() + synced_at, m.end())) >= 3;
+  }));
+  int listed = 0;
+  const Messages after = gateway_.received();
+  for (size_t i = synced_at; i < after.size(); ++i) {
+    listed += after[i].has_heartbeat() && Lists(after[i].heartbeat().containers(), "web-1");
+  }
+  EXPECT_GE(listed, 1) << "no full list among the heartbeats after a Sync";
 }
 
 TEST_F(AgentSessionTest, RuntimeEventsAreForwardedAndShowInHeartbeats) {
