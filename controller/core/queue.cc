@@ -191,19 +191,24 @@ bool TeachesDrain(const QueueEstimate& e, const Observation& o, double rv) {
   return rise <= 0 || rise * rise <= kJumpSigmas * kJumpSigmas * (e.p_aa + rv);
 }
 
-// A steady stream that emptied with no spare capacity to drain it (the running containers
-// drain less than half a container more than the arrival estimate) and then read empty
-// again has fallen, however little the emptying read cut the estimate: held at a backlog
-// of 1-2, that read bounds arrivals only to within its one item of slack. Steady: the
-// measurement noise is below a quarter of what Poisson arrivals at the estimated rate
-// show, and within a few times the rounding of whole-item reads (a drain rate learned 8x
-// high from Poisson reads puts λ 8x high too, and their noise below a quarter of it).
-bool SteadyStreamEmptied(const QueueEstimate& e, const Observation& o) {
+// Whether the read that found the queue empty is a steady stream that emptied with no spare
+// capacity to drain it (the running containers drain less than half a container more than
+// the arrival estimate, and the count has not moved for kNudgeSeconds): if the next read
+// is empty too, that is a fall, however little the emptying read cut the estimate (held at
+// a backlog of 1-2, it bounds arrivals only to within its one item of slack). A backlog
+// that a count above the need drained is not: on a real dockerd, taking the count's step
+// down to the need, just after, for a fall probed at once and brought the backlog back.
+// Steady: the measurement noise is below a quarter of what Poisson arrivals at the
+// estimated rate show, and within a few times the rounding of whole-item reads (a drain
+// rate learned 8x high from Poisson reads puts λ 8x high too, and their noise below a
+// quarter of it).
+bool EmptiedAtBalance(const QueueEstimate& e, const Observation& o) {
   const double steady_noise =
       std::min(kSteadyNoiseFraction * e.arrival / o.dt, kSteadyRoundings * RoundingVariance(o.dt));
   const bool steady =
       e.noise_samples >= kNoisePriorReads && DrainLearned(e) && e.noise < steady_noise;
-  return steady && e.drain * o.r - e.arrival < kIdleArrivalFraction * e.drain;
+  const bool held = absl::ToDoubleSeconds(e.last_at - e.last_move_at) >= kNudgeSeconds;
+  return steady && held && e.drain * o.r - e.arrival < kIdleArrivalFraction * e.drain;
 }
 
 // Folds one interval into the estimate. The balance dB/dt = λ - μ·r holds only while the
@@ -220,7 +225,7 @@ void Observe(QueueEstimate& e, const Observation& o, double backlog, double last
     if (o.r <= 0) {
       Update(e, {0, 0, 0, o.dt}, rv, false);  // nobody drains: the queue stayed empty, λ = 0
     } else {
-      if (!e.fell && SteadyStreamEmptied(e, o)) e.fell = true;
+      if (e.emptied_at_balance) e.fell = true;
       if (e.empty_seconds > ProbeAfter(e)) {
         const double tau = e.fell ? kFallProbeTimeConstant : kEmptyProbeTimeConstant;
         e.arrival *= std::exp(-o.dt / tau);
@@ -231,6 +236,7 @@ void Observe(QueueEstimate& e, const Observation& o, double backlog, double last
   }
   e.empty_seconds = 0;
   e.fell = false;
+  e.emptied_at_balance = ends_empty && EmptiedAtBalance(e, o);
   if (ends_empty && e.arrival - e.drain * o.r <= o.y) return;  // consistent: nothing learned
   const double before = e.arrival;
   const bool jumped = Update(e, o, rv, TeachesDrain(e, o, rv));

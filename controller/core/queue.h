@@ -53,6 +53,7 @@ struct QueueEstimate {
   // settled_arrival, the estimate after the last non-empty read that was no jump down).
   bool fell = false;
   double settled_arrival = 0;
+  bool emptied_at_balance = false;  // the last emptying read: see EmptiedAtBalance
   // Since when the backlog has been far above its target, what it was then, and halfway
   // (-1 until then): see DoubtTheDrainRate.
   absl::Time high_since = absl::InfiniteFuture();

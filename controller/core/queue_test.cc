@@ -365,6 +365,27 @@ TEST(QueueLoopTest, ASteadyStreamThatStaysEmptyHasFallen) {
   EXPECT_LE(FromTheEmptyReadToZero(2, 1), absl::Seconds(5));
 }
 
+// The reads of a real dockerd run (declared rate 1, λ = 10): 11 containers drained a
+// backlog of 18, and the count stepped down to the 10 that arrivals need as it emptied. At
+// balance the queue stays empty; that is no fall. (Taken for one, the count was probed at
+// once, the backlog came back, and 12 ran for the next minute.)
+TEST(QueueLoopTest, ABacklogDrainedByACountAboveTheNeedIsNoFall) {
+  AppSpec spec = QueueApp(10);
+  spec.demand.queue->per_container_rate = 1;
+  QueueReads q(*spec.demand.queue, 10);
+  for (int i = 0; i < 40; ++i) q.Read(18, 10);  // λ = 10 learned at balance
+  for (int b = 17; b >= 1; --b) {               // 11 drain it by one item a second
+    q.Read(b, 11);
+    q.Read(b, 11);
+  }
+  q.Read(0, 11);
+  for (int i = 0; i < 4; ++i) {  // 2 s at balance: 10 run, the queue stays empty
+    q.Read(0, 10);
+    EXPECT_FALSE(q.e.fell) << "read " << i;
+    EXPECT_GE(q.count, 10) << "read " << i;
+  }
+}
+
 // The reads of a real dockerd run (declared rate 1, λ 0 -> 10): three empty reads, then a
 // step whose first read saw 2 items. That read sat just under the jump threshold and was
 // learned as noise, which hid the rest of the step: λ read 1.3 to 3 and the count stayed
