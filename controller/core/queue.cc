@@ -66,9 +66,10 @@ constexpr double kNudgeSeconds = 5;
 // estimate that wanders across a whole number would otherwise move the count with it.
 constexpr double kFloorSlack = 0.1;
 // A learned (not declared) drain rate is forgotten, and the bootstrap takes over again,
-// when the backlog has stayed above kDoubtFactor times its target for kDoubtSeconds and
-// grown by more than half its target in each half of that time: the count that rate asks
-// for does not drain it. (A backlog that a step left high but the count drains shrinks.)
+// when the backlog has stayed above kDoubtFactor times its target for kDoubtSeconds, with
+// at least the containers that rate asks for running, and grown by more than half its
+// target in each half of that time: the count that rate asks for does not drain it. (A
+// backlog that a step left high but the count drains shrinks.)
 constexpr double kDoubtFactor = 5;
 constexpr double kDoubtSeconds = 10;
 // Rounding slack so that an exact need of 10 containers does not become 11.
@@ -273,15 +274,19 @@ int32_t ToCount(double x) {
 // only λ - μ·r is seen while the count holds, nothing corrects it (the backlog grew to
 // 685 over two minutes on a real dockerd). A backlog that keeps growing far above its
 // target says so: the rate is forgotten and learned again as the bootstrap doubles.
-void DoubtTheDrainRate(const QueueSpec& spec, double backlog, QueueEstimate& e) {
+void DoubtTheDrainRate(const QueueSpec& spec, double backlog, int32_t running, QueueEstimate& e) {
   const double target = std::max(1.0, BacklogTarget(spec, e.arrival));
   const bool declared = spec.per_container_rate.has_value() && *spec.per_container_rate > 0;
   if (declared || backlog <= kDoubtFactor * target) {
     e.high_since = absl::InfiniteFuture();
     return;
   }
+  // Fewer run than the estimate says arrivals need: the growth is theirs to drain once
+  // they run (a slow engine still starting the order), no sign of a wrong rate. The
+  // window starts again.
+  const bool short_of_need = DrainLearned(e) && running < e.arrival / e.drain - kBand;
   const double elapsed = absl::ToDoubleSeconds(e.last_at - e.high_since);
-  if (e.high_since == absl::InfiniteFuture()) {
+  if (e.high_since == absl::InfiniteFuture() || short_of_need) {
     e.high_since = e.last_at;
     e.high_from = backlog;
     e.high_mid = -1;
@@ -359,7 +364,7 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   out.estimate = estimate;
   QueueEstimate& e = out.estimate;
   const double backlog = std::max(0.0, reading.backlog);
-  DoubtTheDrainRate(spec, backlog, e);
+  DoubtTheDrainRate(spec, backlog, reading.running, e);
   out.arrival_rate = EstimatedArrivalRate(e);
   out.drain_rate = EstimatedDrainRate(e);
   const bool drain_known = out.drain_rate.has_value();

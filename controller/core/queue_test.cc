@@ -115,6 +115,26 @@ TEST(QueueLoopTest, StepsOnABusyEngine) {
   ExpectStepGoals(20, options, std::nullopt, limits);
 }
 
+// A step to 20 on an engine that starts a container every 0.5 s: the backlog grows past 5
+// times its target for over 10 s while the ordered containers start. That growth is the
+// engine's pace, not a wrong drain rate: the rate learned is kept (doubting it on a real
+// dockerd sent the count back to the bootstrap, which doubled it to 40).
+TEST(QueueLoopTest, ABacklogGrowingWhileOrderedContainersStartKeepsTheDrainRate) {
+  LoopOptions options;
+  options.start_delay = 1;
+  options.start_spacing = 0.5;
+  std::vector<LoopSample> samples = RunQueueLoop(
+      QueueApp(10), [](double t) { return t >= 5 ? 20.0 : 0.0; }, 60, options);
+  int32_t peak = 0;
+  double highest = 0;
+  for (const LoopSample& s : samples) {
+    peak = std::max(peak, s.running);
+    highest = std::max(highest, s.backlog);
+  }
+  ASSERT_GT(highest, 100) << "the backlog must grow far past 5 times its target";
+  EXPECT_LE(peak, 24);
+}
+
 // With the drain rate declared there is no bootstrap: the count follows the arrival
 // estimate from the second read, so a busy engine's pace is the only delay, and every goal
 // of the issue holds (the mode bench/queue runs as `declared`).
