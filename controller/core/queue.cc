@@ -439,11 +439,14 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   bool probe = false;
   const double up_band = seen > target ? 0.0 : kBand;
   const bool after_probe = e.last_probe_at > e.last_move_at && e.last_probe_step > 0;
+  // The count a probe left, plus what it took: the most a backlog the probe brought back
+  // asks for while it stays within its target, also against the floor, which the jump of
+  // the arrival estimate at the read that brought it back sets (one item read in half a
+  // second is 2 items/s, give or take 2: a probe from 10 to 9 once went back up to 12).
+  if (backlog <= 0 || backlog > target) e.give_back = 0;
   if (need_up > current + up_band && may_turn_up) {
     count = ToCount(need_up);
-    if (after_probe && backlog <= 2 * target) {
-      count = std::min(count, current + e.last_probe_step);
-    }
+    if (after_probe && backlog <= 2 * target) e.give_back = current + e.last_probe_step;
   } else if (need_mid < current - kBand && backlog <= target && probing) {
     const double spacing = e.fell ? kFallProbeSeconds : kProbeSeconds;
     if (absl::ToDoubleSeconds(e.last_at - e.last_probe_at) >= spacing) {
@@ -471,6 +474,7 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
     count = current + 1;
   }
   count = std::max(count, floor);
+  if (e.give_back > 0) count = std::min(count, e.give_back);
   if (probe && count < current) {
     e.last_probe_at = e.last_at;
     e.last_probe_step = current - count;

@@ -49,6 +49,9 @@ struct QueueEstimate {
   absl::Time probe_hold_until;  // no probes before this (the last one proved the count)
   int32_t probes_in_a_row = 0;  // probes since the queue last held a backlog
   int32_t last_probe_step = 0;  // containers the last probe took away
+  // While a backlog that a probe brought back stays within its target, the count is at most
+  // this (the count before the probe); 0: no such backlog.
+  int32_t give_back = 0;
   // The queue emptied at a read that cut the arrival estimate by a quarter or more (from
   // settled_arrival, the estimate after the last non-empty read that was no jump down).
   bool fell = false;

@@ -406,6 +406,39 @@ TEST(QueueLoopTest, ABacklogDrainedByACountAboveTheNeedIsNoFall) {
   }
 }
 
+// The same run, on: with 10 running at balance the queue stayed empty, the count probed
+// down to 9, and the backlog came back. The read that brought it back jumped the arrival
+// estimate to 11.3, and the floor that sets (12) overrode the rule that a probe gets back
+// what it took, no more: on a real dockerd 12 then ran for the minute no probe follows.
+TEST(QueueLoopTest, ABacklogThatAProbeBringsBackGetsBackWhatItTookNoMore) {
+  AppSpec spec = QueueApp(10);
+  spec.demand.queue->per_container_rate = 1;
+  QueueReads q(*spec.demand.queue, 10);
+  for (int i = 0; i < 40; ++i) q.Read(18, 10);  // λ = 10 learned at balance
+  for (int b = 17; b >= 0; --b) {               // 11 drain it by one item a second
+    q.Read(b, 11);
+    q.Read(b, 11);
+  }
+  // λ = 10 goes on; each read, what the count does not drain stays (0.6 item is left from
+  // the drain, as in that run: the first read after the probe found one item).
+  double backlog = 0.6;
+  int32_t lowest = q.count;
+  int32_t highest = q.count;
+  bool probed = false;
+  for (int i = 0; i < 60; ++i) {
+    backlog = std::max(0.0, backlog + (10 - q.count) * 0.5);
+    q.Read(std::floor(backlog), q.count);
+    probed = probed || q.count < 10;
+    lowest = std::min(lowest, q.count);
+    if (probed) highest = std::max(highest, q.count);
+  }
+  ASSERT_TRUE(probed) << "the empty queue was probed";
+  EXPECT_GE(lowest, 9) << "one probe";
+  EXPECT_EQ(highest, 10) << "then back to what it took, no more";
+  EXPECT_EQ(q.count, 10);
+  EXPECT_LE(backlog, 10) << "the backlog a probe brought back stays small";
+}
+
 // The reads of a real dockerd run (declared rate 1, λ 0 -> 10): three empty reads, then a
 // step whose first read saw 2 items. That read sat just under the jump threshold and was
 // learned as noise, which hid the rest of the step: λ read 1.3 to 3 and the count stayed
