@@ -389,16 +389,23 @@ TEST(QueueLoopTest, ASteadyStreamThatStaysEmptyHasFallen) {
 // backlog of 18, and the count stepped down to the 10 that arrivals need as it emptied. At
 // balance the queue stays empty; that is no fall. (Taken for one, the count was probed at
 // once, the backlog came back, and 12 ran for the next minute.)
-TEST(QueueLoopTest, ABacklogDrainedByACountAboveTheNeedIsNoFall) {
+// Declared rate 1, λ = 10 learned at balance with a backlog of 18, which 11 containers
+// then drain by one item a second until the queue reads empty.
+QueueReads DrainedByOneAboveTheNeed() {
   AppSpec spec = QueueApp(10);
   spec.demand.queue->per_container_rate = 1;
   QueueReads q(*spec.demand.queue, 10);
-  for (int i = 0; i < 40; ++i) q.Read(18, 10);  // λ = 10 learned at balance
-  for (int b = 17; b >= 1; --b) {               // 11 drain it by one item a second
+  for (int i = 0; i < 40; ++i) q.Read(18, 10);
+  for (int b = 17; b >= 1; --b) {
     q.Read(b, 11);
     q.Read(b, 11);
   }
   q.Read(0, 11);
+  return q;
+}
+
+TEST(QueueLoopTest, ABacklogDrainedByACountAboveTheNeedIsNoFall) {
+  QueueReads q = DrainedByOneAboveTheNeed();
   for (int i = 0; i < 4; ++i) {  // 2 s at balance: 10 run, the queue stays empty
     q.Read(0, 10);
     EXPECT_FALSE(q.e.fell) << "read " << i;
@@ -411,14 +418,7 @@ TEST(QueueLoopTest, ABacklogDrainedByACountAboveTheNeedIsNoFall) {
 // estimate to 11.3, and the floor that sets (12) overrode the rule that a probe gets back
 // what it took, no more: on a real dockerd 12 then ran for the minute no probe follows.
 TEST(QueueLoopTest, ABacklogThatAProbeBringsBackGetsBackWhatItTookNoMore) {
-  AppSpec spec = QueueApp(10);
-  spec.demand.queue->per_container_rate = 1;
-  QueueReads q(*spec.demand.queue, 10);
-  for (int i = 0; i < 40; ++i) q.Read(18, 10);  // λ = 10 learned at balance
-  for (int b = 17; b >= 0; --b) {               // 11 drain it by one item a second
-    q.Read(b, 11);
-    q.Read(b, 11);
-  }
+  QueueReads q = DrainedByOneAboveTheNeed();
   // λ = 10 goes on; each read, what the count does not drain stays (0.6 item is left from
   // the drain, as in that run: the first read after the probe found one item).
   double backlog = 0.6;
