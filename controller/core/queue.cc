@@ -238,7 +238,14 @@ void Observe(QueueEstimate& e, const Observation& o, double backlog, double last
   e.empty_seconds = 0;
   e.fell = false;
   e.emptied_at_balance = ends_empty && EmptiedAtBalance(e, o);
-  if (ends_empty && e.arrival - e.drain * o.r <= o.y) return;  // consistent: nothing learned
+  if (ends_empty && e.arrival - e.drain * o.r <= o.y) {
+    // Consistent: nothing learned. The read before may have cut the estimate already (held
+    // at 3, then 1, then empty: the read of 1 took λ = 10 to 6.2 and the count to 7), and
+    // that cut is the fall: judged only after an update, it was missed, and the slow
+    // probes took 8.5 s to 0.
+    e.fell = e.arrival <= (1 - kFallCut) * e.settled_arrival;
+    return;
+  }
   const double before = e.arrival;
   const bool jumped = Update(e, o, rv, TeachesDrain(e, o, rv));
   if (!ends_empty) {

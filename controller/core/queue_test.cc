@@ -385,6 +385,14 @@ TEST(QueueLoopTest, ASteadyStreamThatStaysEmptyHasFallen) {
   EXPECT_LE(FromTheEmptyReadToZero(2, 1), absl::Seconds(5));
 }
 
+// The reads of a real dockerd run (declared rate 1, λ 10 -> 0) held at 3: the read of 1
+// cut the arrival estimate to 6.2 and the count to 7, and the empty read after it was
+// consistent with that, so no fall was judged and the slow probes took 8.5 s to 0.
+TEST(QueueLoopTest, AFallThatTheReadBeforeTheEmptyOneCutIsAFall) {
+  EXPECT_LE(FromTheEmptyReadToZero(3, 1), absl::Seconds(5));
+  EXPECT_LE(FromTheEmptyReadToZero(4, 1), absl::Seconds(5));
+}
+
 // The reads of a real dockerd run (declared rate 1, λ = 10): 11 containers drained a
 // backlog of 18, and the count stepped down to the 10 that arrivals need as it emptied. At
 // balance the queue stays empty; that is no fall. (Taken for one, the count was probed at
