@@ -94,11 +94,12 @@ bool DrainLearned(const QueueEstimate& e) {
          std::sqrt(std::max(0.0, e.p_dd)) <= kLearnedRelStd * e.drain;
 }
 
+// The variance of y that the rounding of two whole-item backlog reads dt apart adds.
+double RoundingVariance(double dt) { return (1.0 / 6.0) / (dt * dt); }
+
 // Measurement variance of y: the spread of recent innovations not explained by the
 // estimate's own uncertainty (Poisson arrivals are noisy, a steady stream is not), never
 // below the rounding of two whole-item backlog reads.
-double RoundingVariance(double dt) { return (1.0 / 6.0) / (dt * dt); }
-
 double MeasurementVariance(const QueueEstimate& e, double dt) {
   return std::max(RoundingVariance(dt), e.noise);
 }
