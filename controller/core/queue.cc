@@ -213,6 +213,12 @@ bool EmptiedAtBalance(const QueueEstimate& e, const Observation& o) {
   return steady && held && e.drain * o.r - e.arrival < kIdleArrivalFraction * e.drain;
 }
 
+// At a read that emptied the queue: a fall when it leaves the arrival estimate kFallCut or
+// more below both the estimate `before` the read and the settled one.
+void JudgeFall(QueueEstimate& e, double before) {
+  e.fell = e.arrival <= (1 - kFallCut) * std::max(before, e.settled_arrival);
+}
+
 // Folds one interval into the estimate. The balance dB/dt = λ - μ·r holds only while the
 // queue is not empty: an interval that ends empty only says λ - μ·r <= y.
 void Observe(QueueEstimate& e, const Observation& o, double backlog, double last_backlog) {
@@ -244,7 +250,7 @@ void Observe(QueueEstimate& e, const Observation& o, double backlog, double last
     // at 3, then 1, then empty: the read of 1 took λ = 10 to 6.2 and the count to 7), and
     // that cut is the fall: judged only after an update, it was missed, and the slow
     // probes took 8.5 s to 0.
-    e.fell = e.arrival <= (1 - kFallCut) * e.settled_arrival;
+    JudgeFall(e, e.arrival);
     return;
   }
   const double before = e.arrival;
@@ -260,7 +266,7 @@ void Observe(QueueEstimate& e, const Observation& o, double backlog, double last
   if (DrainLearned(e)) {
     e.arrival = std::min(e.arrival, std::max(0.0, e.drain * o.r + o.y + 1 / o.dt));
   }
-  e.fell = e.arrival <= (1 - kFallCut) * std::max(before, e.settled_arrival);
+  JudgeFall(e, before);
 }
 
 double BacklogTarget(const QueueSpec& spec, double arrival) {
