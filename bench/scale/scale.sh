@@ -25,10 +25,13 @@
 #   BUILD_DIR  release build (default build/bench) with microscale-controller,
 #              microscalectl and bench/scale/scale_load_driver
 #   START_DELAY_MS  simulated container start time (default 0)
+#   HEARTBEAT_MS  every simulated node's heartbeat interval (default 2000, the agent's)
 #   PERF=1     profiles the controller with `perf record -g` over the up step and prints
 #              the top symbols (self and with children)
 #   PERF_IDLE=1  the same over the 10 s of steady state after the up step (everything
 #              running, nothing changing: what the idle cost is spent on)
+#   IDLE_S     length of each idle measurement (default 10; 60 averages over the full
+#              reconcile pass that runs every 30 s even when nothing changes)
 #   KEEP_WORK=1 keeps the logs
 #   STORE=etcd  the controller's state on a one-member etcd (Debian's etcd-server, started
 #              here on loopback) instead of SQLite; each step also prints etcd's writes
@@ -105,6 +108,9 @@ counter_sum() {  # counter_sum NAME FILE
 hist_count() {
   awk '/^microscale_reconcile_duration_seconds_count/ { print $NF }' "$1"
 }
+hist_sum_ms() {
+  awk '/^microscale_reconcile_duration_seconds_sum/ { printf "%d\n", $NF * 1000 }' "$1"
+}
 
 # manifest VALUE NAME: writes the apps as $WORK/NAME-<k>.yaml, CHUNK apps a file (the CLI
 # takes at most 1 MiB a manifest).
@@ -162,7 +168,8 @@ HTTP=127.0.0.1:$(grep -o 'http_port=[0-9]*' "$WORK/controller.log" | head -1 | c
 IDLE_EMPTY_RSS=$(rss_kib "$CPID")
 
 "$DRIVER_BIN" --controller "$GRPC" --cluster "$CLUSTER" --nodes "$NODES" \
-  --start-delay-ms "${START_DELAY_MS:-0}" >"$WORK/driver.out" 2>"$WORK/driver.log" &
+  --start-delay-ms "${START_DELAY_MS:-0}" --heartbeat-ms "${HEARTBEAT_MS:-2000}" \
+  >"$WORK/driver.out" 2>"$WORK/driver.log" &
 DPID=$!
 PIDS+=($DPID)
 t0=$(now_ms)
@@ -185,9 +192,23 @@ CREATE_MS=$(($(now_ms) - t0))
 echo "scale: created $APPS apps in $CREATE_MS ms" >&2
 sleep 5
 IDLE_RSS=$(rss_kib "$CPID")
-c0=$(cpu_ticks "$CPID")
-sleep 10
-IDLE_CPU=$(awk -v t="$(($(cpu_ticks "$CPID") - c0))" -v hz="$TICKS" 'BEGIN { printf "%.2f", t / hz / 10 }')
+IDLE_S=${IDLE_S:-10}
+# idle_cpu: the controller's CPU (cores) over IDLE_S seconds, and the reconcile passes run.
+idle_cpu() {
+  local c0 p0 s0
+  metrics >"$WORK/idle0.txt" || true
+  p0=$(hist_count "$WORK/idle0.txt")
+  s0=$(hist_sum_ms "$WORK/idle0.txt")
+  c0=$(cpu_ticks "$CPID")
+  sleep "$IDLE_S"
+  local cpu
+  cpu=$(awk -v t="$(($(cpu_ticks "$CPID") - c0))" -v hz="$TICKS" -v s="$IDLE_S" \
+    'BEGIN { printf "%.3f", t / hz / s }')
+  metrics >"$WORK/idle1.txt" || true
+  echo "$cpu cores, $(($(hist_count "$WORK/idle1.txt") - p0)) passes in ${IDLE_S} s" \
+    "($(($(hist_sum_ms "$WORK/idle1.txt") - s0)) ms)"
+}
+IDLE_CPU=$(idle_cpu)
 
 # perf_summary DATA WHEN: the controller's top symbols in a perf recording, by self time
 # and with their callees.
@@ -281,9 +302,7 @@ if [[ ${PERF_IDLE:-0} == 1 ]]; then
     2>"$WORK/perf-idle.log" &
   PERF_IDLE_PID=$!
 fi
-c0=$(cpu_ticks "$CPID")
-sleep 10
-STEADY_CPU=$(awk -v t="$(($(cpu_ticks "$CPID") - c0))" -v hz="$TICKS" 'BEGIN { printf "%.2f", t / hz / 10 }')
+STEADY_CPU=$(idle_cpu)
 if [[ -n ${PERF_IDLE_PID:-} ]]; then
   kill -INT "$PERF_IDLE_PID"
   wait "$PERF_IDLE_PID" || true
@@ -314,8 +333,8 @@ wait "$STREAM_PID" 2>/dev/null || true
 step zero 0 "$TOTAL -> 0"
 echo
 echo "Controller RSS: empty $((IDLE_EMPTY_RSS / 1024)) MiB; $NODES nodes $((NODES_RSS / 1024)) MiB;" \
-  "+ $APPS apps at 0 $((IDLE_RSS / 1024)) MiB (CPU $IDLE_CPU cores idle);" \
-  "$TOTAL containers running, steady $((STEADY_RSS / 1024)) MiB (CPU $STEADY_CPU cores);" \
+  "+ $APPS apps at 0 $((IDLE_RSS / 1024)) MiB (idle: $IDLE_CPU);" \
+  "$TOTAL containers running, steady $((STEADY_RSS / 1024)) MiB (idle: $STEADY_CPU);" \
   "peak $(($(hwm_kib "$CPID") / 1024)) MiB. Load driver RSS $(($(rss_kib "$DPID") / 1024)) MiB." \
   "Creating $APPS apps took $CREATE_MS ms."
 echo "Dashboard, one page open with $TOTAL containers running: CPU $PAGE_CPU cores" \

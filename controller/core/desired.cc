@@ -120,4 +120,15 @@ DesiredResult ComputeDesired(const AppSpec& spec, const DemandReading& reading,
   return out;
 }
 
+bool IsSettled(const AppSpec& spec, const DemandReading& reading, const DesiredResult& result) {
+  return reading.kind == DemandReading::Kind::kValue && std::isfinite(reading.value) &&
+         !spec.demand.queue.has_value() && !spec.demand.predictive.has_value() &&
+         result.state.history.size() == 1 && result.state.history.back().count == result.desired;
+}
+
+DesiredState HoldUntil(DesiredState state, absl::Time last) {
+  if (!state.history.empty() && state.history.back().at < last) state.history.back().at = last;
+  return state;
+}
+
 }  // namespace microscale::core

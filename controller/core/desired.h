@@ -76,6 +76,19 @@ struct DesiredResult {
 DesiredResult ComputeDesired(const AppSpec& spec, const DemandReading& reading,
                              DesiredState previous, absl::Time now);
 
+// Whether `result`, computed from `reading`, is settled: the same value read at any later
+// time gives the same count and the same state but for the time of its one recommendation.
+// So a source whose value only changes when someone sets it (static) need not be read again
+// while nothing changes; before it is, HoldUntil brings the state to the moment of the read.
+// Level mode only, without predictive (its trend moves with time), with the stabilization
+// window holding the current recommendation alone.
+bool IsSettled(const AppSpec& spec, const DemandReading& reading, const DesiredResult& result);
+
+// A settled state (IsSettled) whose value was not read again since: the state as if the
+// same value had been read again at `last` (a state read since then is returned as it is),
+// so that a window that starts from it counts the time it was held.
+DesiredState HoldUntil(DesiredState state, absl::Time last);
+
 // ceil(demand / target), clamped to [min, max]; negative demand counts as 0.
 int32_t RawRecommendation(double demand, double target, int32_t min, int32_t max);
 

@@ -6,6 +6,8 @@
 
 #include "controller/core/test_util.h"
 #include "gtest/gtest.h"
+#include "rapidcheck.h"
+#include "rapidcheck/gtest.h"
 
 namespace microscale::core {
 namespace {
@@ -141,6 +143,68 @@ TEST(ComputeDesiredTest, SameInputSameResult) {
   std::vector<std::pair<int, DemandReading>> steps;
   for (int i = 0; i < 100; ++i) steps.push_back({i, i % 7 == 0 ? Fail() : V((i * 37) % 120)});
   EXPECT_EQ(Feed(spec, steps), Feed(spec, steps));
+}
+
+// A settled reading, held for any time and then followed by any value, decides as the
+// same value read every second until then would have (what the controller relies on when
+// it stops reading a static source whose decision is settled).
+RC_GTEST_PROP(DesiredProperty, ASettledValueHeldDecidesAsOneReadEverySecond, ()) {
+  const int32_t min = *rc::gen::inRange(0, 4);
+  AppSpec spec = Spec(min, min + *rc::gen::inRange(1, 40), *rc::gen::inRange(1, 8));
+  spec.demand.tolerance = *rc::gen::element(0.0, 0.1, 0.3);
+  spec.demand.scale_down_delay_seconds = *rc::gen::inRange(0, 120);
+  const auto values =
+      *rc::gen::container<std::vector<int>>(*rc::gen::inRange(1, 8), rc::gen::inRange(0, 300));
+  DesiredState state;
+  int t = 0;
+  DesiredResult last;
+  for (int v : values) {
+    t += *rc::gen::inRange(1, 30);
+    last = ComputeDesired(spec, V(v), state, kT0 + absl::Seconds(t));
+    state = last.state;
+  }
+  RC_PRE(IsSettled(spec, V(values.back()), last));
+  const int held = *rc::gen::inRange(1, 400);
+  const int next = *rc::gen::inRange(0, 300);
+
+  DesiredState read_on = state;
+  for (int s = 1; s <= held; ++s) {
+    DesiredResult again =
+        ComputeDesired(spec, V(values.back()), read_on, kT0 + absl::Seconds(t + s));
+    RC_ASSERT(again.desired == last.desired);
+    RC_ASSERT(IsSettled(spec, V(values.back()), again));
+    read_on = again.state;
+  }
+  DesiredState kept = HoldUntil(state, kT0 + absl::Seconds(t + held));
+  RC_ASSERT(kept == read_on);
+  // And from there on, whatever comes next, the two agree.
+  for (int s = 1; s <= 150; s += 7) {
+    const absl::Time at = kT0 + absl::Seconds(t + held + s);
+    DesiredResult a = ComputeDesired(spec, V(next), read_on, at);
+    DesiredResult b = ComputeDesired(spec, V(next), kept, at);
+    RC_ASSERT(a.desired == b.desired);
+    read_on = a.state;
+    kept = b.state;
+  }
+}
+
+TEST(ComputeDesiredTest, QueueModePredictiveAndAWindowStillFallingAreNotSettled) {
+  AppSpec spec = Spec(0, 100, 1);
+  spec.demand.scale_down_delay_seconds = 60;
+  DesiredResult up = ComputeDesired(spec, V(10), {}, kT0);
+  EXPECT_TRUE(IsSettled(spec, V(10), up));
+  DesiredResult down = ComputeDesired(spec, V(2), up.state, kT0 + absl::Seconds(5));
+  EXPECT_EQ(down.desired, 10);
+  EXPECT_FALSE(IsSettled(spec, V(2), down)) << "10 is still in the window: 2 is yet to come";
+  EXPECT_FALSE(IsSettled(spec, Fail(), ComputeDesired(spec, Fail(), up.state, kT0)));
+
+  AppSpec predictive = spec;
+  predictive.demand.predictive = PredictiveSpec{30};
+  EXPECT_FALSE(IsSettled(predictive, V(10), ComputeDesired(predictive, V(10), {}, kT0)));
+  AppSpec queue = spec;
+  queue.demand.queue.emplace();
+  queue.demand.queue->backlog_target = 10;
+  EXPECT_FALSE(IsSettled(queue, V(10), ComputeDesired(queue, V(10), {}, kT0)));
 }
 
 }  // namespace

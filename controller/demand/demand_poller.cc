@@ -74,6 +74,9 @@ void DemandPoller::UpdateApps(const std::vector<AppSpec>& apps,
       }
     }
     std::erase_if(entries_, [&](const auto& item) { return !wanted.contains(item.first); });
+    // A change of an app's other settings (its replicas, say) changes what its demand
+    // decides: what was held is read again.
+    for (auto& [name, entry] : entries_) Resume(entry, now);
     wake_.Signal();
   }
   // Waits out a delivery that checked its source before the change above.
@@ -92,8 +95,29 @@ absl::Status DemandPoller::SetStaticValue(std::string_view app, double value) {
   }
   it->second.static_source->SetValue(value);
   it->second.next_due = clock_.Now();
+  it->second.held = false;
+  ++it->second.static_generation;
   wake_.Signal();
   return absl::OkStatus();
+}
+
+void DemandPoller::Hold(const DemandObservation& observation) {
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(observation.app);
+  if (it == entries_.end()) return;
+  Entry& entry = it->second;
+  if (entry.static_source == nullptr || entry.static_generation != observation.static_generation) {
+    return;
+  }
+  entry.held = true;
+  entry.next_due = absl::InfiniteFuture();
+}
+
+void DemandPoller::Resume(Entry& entry, absl::Time now) {
+  if (!entry.held) return;
+  entry.held = false;
+  ++entry.static_generation;
+  entry.next_due = now;
 }
 
 void DemandPoller::Stop() {
@@ -144,7 +168,8 @@ absl::Time DemandPoller::Tick(absl::Time now,
       } else if (e.static_source != nullptr) {
         // A static value is at hand: read here, with no hand-over to a pool thread (10,000
         // static apps are 10,000 reads a second).
-        ready.push_back({{app, e.spec.source, e.source->Read(now), now}, e.epoch});
+        ready.push_back(
+            {{app, e.spec.source, e.source->Read(now), now, e.static_generation}, e.epoch});
       } else {
         StartRead(app, e, now);
       }

@@ -167,6 +167,53 @@ TEST_F(PollerTest, SetStaticValueIsReportedAtOnce) {
   EXPECT_TRUE(recorder_.WaitFor([](const auto& seen) { return HasValue(seen, "web", 9); }));
 }
 
+// Counts the reads of `app` while `clock_app`, read every 20 ms, is read `reads` more times.
+int ReadsOverTicks(Recorder& recorder, const std::string& app, const std::string& clock_app,
+                   int reads) {
+  const int before = static_cast<int>(recorder.Of(app).size());
+  const int target = static_cast<int>(recorder.Of(clock_app).size()) + reads;
+  EXPECT_TRUE(recorder.WaitFor([&](const auto& seen) { return CountOf(seen, clock_app) >= target; }));
+  return static_cast<int>(recorder.Of(app).size()) - before;
+}
+
+TEST_F(PollerTest, AHeldStaticSourceIsReadAgainOnlyAfterAChange) {
+  AppSpec web = App("web", 0.02);
+  web.demand.value = 1;
+  AppSpec ticker = App("ticker", 0.02);
+  ticker.demand.value = 0;
+  Poller().UpdateApps({web, ticker});
+  ASSERT_TRUE(recorder_.WaitFor([](const auto& seen) { return CountOf(seen, "web") >= 2; }));
+  const DemandObservation first = recorder_.Of("web").front();
+
+  Poller().Hold(recorder_.Of("web").back());
+  ReadsOverTicks(recorder_, "web", "ticker", 3);  // a read already on its way may still land
+  EXPECT_EQ(ReadsOverTicks(recorder_, "web", "ticker", 10), 0) << "held: not read again";
+
+  ASSERT_TRUE(Poller().SetStaticValue("web", 9).ok());
+  ASSERT_TRUE(recorder_.WaitFor([](const auto& seen) { return HasValue(seen, "web", 9); }));
+  EXPECT_GE(ReadsOverTicks(recorder_, "web", "ticker", 10), 3) << "a new value is read on";
+  // A read from before the change is not held: the value it read is no longer the source's.
+  Poller().Hold(first);
+  EXPECT_GE(ReadsOverTicks(recorder_, "web", "ticker", 10), 3) << "an old read is not held";
+
+  Poller().Hold(recorder_.Of("web").back());
+  ReadsOverTicks(recorder_, "web", "ticker", 3);
+  ASSERT_EQ(ReadsOverTicks(recorder_, "web", "ticker", 10), 0);
+  web.replicas.max = 7;  // not a demand setting, yet it changes what the demand decides
+  Poller().UpdateApps({web, ticker});
+  EXPECT_GE(ReadsOverTicks(recorder_, "web", "ticker", 10), 3) << "read again after UpdateApps";
+}
+
+TEST_F(PollerTest, HoldLeavesOtherSourcesReading) {
+  Fake("queue", {1, 2, 3, 4, 5, 6, 7, 8});
+  Poller().UpdateApps({FakeApp("queue", 0.02)});
+  ASSERT_TRUE(recorder_.WaitFor([](const auto& seen) { return CountOf(seen, "queue") >= 1; }));
+  Poller().Hold(recorder_.Of("queue").back());
+  const int held_at = static_cast<int>(recorder_.Of("queue").size());
+  EXPECT_TRUE(recorder_.WaitFor(
+      [&](const auto& seen) { return CountOf(seen, "queue") >= held_at + 3; }));
+}
+
 TEST_F(PollerTest, SetStaticValueRefusesUnknownAndNonStaticApps) {
   Fake("queue", {1});
   Poller().UpdateApps({FakeApp("queue", 3600)});

@@ -95,6 +95,7 @@ grpc::Status AgentGatewayService::Connect(
   sync.mutable_sync()->set_leader_term(policy_.leader_term);
   sync.mutable_sync()->set_unchanged_heartbeats(true);
   connection->Send(sync);
+  TellPace(node);
   hooks_.mark_dirty();
 
   v1::AgentMessage message;
@@ -132,14 +133,27 @@ void AgentGatewayService::Refused(RefusalReason reason, std::string_view peer,
   }
 }
 
+void AgentGatewayService::TellPace(const std::string& node) {
+  std::optional<absl::Duration> pace = registry_.PaceToTell(node);
+  if (!pace.has_value()) return;
+  std::shared_ptr<AgentConnection> connection = registry_.Connection(node);
+  if (connection == nullptr) return;
+  v1::ControllerMessage message;
+  message.mutable_pace()->set_heartbeat_interval_ms(absl::ToInt64Milliseconds(*pace));
+  connection->Send(message);
+}
+
 void AgentGatewayService::Dispatch(const std::string& node, const v1::AgentMessage& message) {
   const absl::Time now = clock_.Now();
   switch (message.body_case()) {
-    case v1::AgentMessage::kHeartbeat:
+    case v1::AgentMessage::kHeartbeat: {
+      const bool changed = registry_.OnHeartbeat(node, message.heartbeat(), now);
+      TellPace(node);
       // A heartbeat that changes nothing only keeps the node alive: with many nodes,
       // waking the reconciler for each would keep it busy doing nothing.
-      if (!registry_.OnHeartbeat(node, message.heartbeat(), now)) return;
+      if (!changed) return;
       break;
+    }
     case v1::AgentMessage::kResult: {
       const v1::CommandResult& result = message.result();
       // The registry takes the outcome before the command leaves the tracker, so a

@@ -65,6 +65,8 @@ class AgentGatewayService final : public v1::AgentGateway::Service {
       grpc::ServerReaderWriter<v1::ControllerMessage, v1::AgentMessage>* stream) override;
 
  private:
+  // Tells the node's agent its heartbeat interval, when that changed (NodeRegistry pacing).
+  void TellPace(const std::string& node);
   void Dispatch(const std::string& node, const v1::AgentMessage& message);
   void Refused(RefusalReason reason, std::string_view peer, std::string_view detail);
 

@@ -94,8 +94,15 @@ ReadingOutcome AppTable::ApplyReading(const std::string& name, const absl::Statu
     ++entry.consecutive_failures;
     reading = core::DemandReading::Failure();
   }
-  entry.last_read = now;
+  // A settled value may have been held rather than read: it counts as read until the last
+  // read that its interval would have made before this one.
+  if (entry.settled) {
+    const absl::Time last_due = now - absl::Seconds(entry.spec.demand.interval_seconds);
+    entry.desired_state = core::HoldUntil(std::move(entry.desired_state), last_due);
+  }
   core::DesiredResult result = core::ComputeDesired(entry.spec, reading, entry.desired_state, now);
+  entry.settled = core::IsSettled(entry.spec, reading, result);
+  outcome.settled = entry.settled;
   outcome.old_desired = entry.desired;
   outcome.new_desired = result.desired;
   outcome.desired_changed = result.desired != entry.desired;
@@ -131,6 +138,11 @@ std::vector<AppEntry> AppTable::List() const {
   out.reserve(apps_.size());
   for (const auto& [name, entry] : apps_) out.push_back(entry);
   return out;
+}
+
+void AppTable::Visit(absl::FunctionRef<void(const AppEntry&)> visit) const {
+  absl::ReaderMutexLock lock(&mu_);
+  for (const auto& [name, entry] : apps_) visit(entry);
 }
 
 std::vector<core::AppInput> AppTable::Inputs() const {

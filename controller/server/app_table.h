@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -26,7 +27,9 @@ struct AppEntry {
   AppSpec spec;
   absl::Time created;
   std::optional<double> demand;  // last successful read
-  absl::Time last_read;
+  // The last read's decision is settled (core::IsSettled): a source that is not read again
+  // until its value changes may be held.
+  bool settled = false;
   std::string last_error;  // of the last failed read; empty after a good one
   int consecutive_failures = 0;
   core::DesiredState desired_state;
@@ -53,6 +56,7 @@ struct ReadingOutcome {
   int32_t new_desired = 0;
   bool became_failing = false;  // first failure after a good read (or none)
   bool recovered = false;       // first good read after failures
+  bool settled = false;         // core::IsSettled: reading the same value again changes nothing
   // Queue mode's estimates after this reading (unset until known).
   std::optional<double> arrival_rate;
   std::optional<double> drain_rate;
@@ -75,6 +79,10 @@ class AppTable {
 
   std::optional<AppEntry> Get(const std::string& name) const;
   std::vector<AppEntry> List() const;
+  // Calls `visit` with every app in name order, under the table's lock (so `visit` must
+  // not call back into the table): what a periodic walk over 10,000 apps needs, without a
+  // copy of each.
+  void Visit(absl::FunctionRef<void(const AppEntry&)> visit) const;
   std::vector<core::AppInput> Inputs() const;
   // Records the figures of a reconcile pass. Returns, per app, the scale reaction time
   // when the app just reached its desired count.

@@ -87,6 +87,29 @@ TEST_F(AppTableTest, ReadingsSetDesiredThroughTheCore) {
   EXPECT_EQ(table_.ApplyReading("web", 0.0, clock_.Now()).new_desired, 1) << "clamped to min";
 }
 
+TEST_F(AppTableTest, ASettledValueNotReadForLongStillHoldsItsScaleDownWindow) {
+  AppSpec app = MakeApp("web", 0, 20, 1);
+  app.demand.scale_down_delay_seconds = 60;
+  app.demand.interval_seconds = 1;
+  table_.Upsert(app, clock_.Now(), clock_.Now());
+  ReadingOutcome first = table_.ApplyReading("web", 10.0, clock_.Now());
+  EXPECT_EQ(first.new_desired, 10);
+  EXPECT_TRUE(first.settled) << "the same 10 read again would change nothing";
+
+  // Held for 5 minutes (the controller then stops reading a static source): the 10 counts
+  // as read until a second ago, so the window still holds it.
+  clock_.Advance(absl::Minutes(5));
+  ReadingOutcome lower = table_.ApplyReading("web", 2.0, clock_.Now());
+  EXPECT_EQ(lower.new_desired, 10);
+  EXPECT_FALSE(lower.settled) << "2 is yet to come once the window passes";
+  clock_.Advance(absl::Seconds(58));
+  EXPECT_EQ(table_.ApplyReading("web", 2.0, clock_.Now()).new_desired, 10);
+  clock_.Advance(absl::Seconds(2));
+  ReadingOutcome down = table_.ApplyReading("web", 2.0, clock_.Now());
+  EXPECT_EQ(down.new_desired, 2);
+  EXPECT_TRUE(down.settled);
+}
+
 TEST_F(AppTableTest, QueueModeReadsAgainstTheRunningCountAndShowsItsEstimates) {
   AppSpec app = MakeApp("worker", 0, 40);
   app.demand.source = DemandSourceKind::kHttpJson;

@@ -29,10 +29,22 @@
 #include "grpcpp/grpcpp.h"
 
 namespace microscale {
+namespace {
+
+HeartbeatPacing PacingOf(const ControllerConfig& config) {
+  HeartbeatPacing pacing;
+  pacing.max_per_second = config.max_heartbeats_per_second;
+  return pacing;
+}
+
+}  // namespace
 
 struct Controller::Parts {
   Parts(const ControllerConfig& c, Clock& clk)
-      : config(c), clock(clk), refusals(clk, metrics.registry()), nodes(c.node_timeout) {}
+      : config(c),
+        clock(clk),
+        refusals(clk, metrics.registry()),
+        nodes(c.node_timeout, PacingOf(c)) {}
 
   ControllerConfig config;
   Clock& clock;
@@ -60,6 +72,7 @@ struct Controller::Parts {
 void Controller::Parts::OnObservation(const DemandObservation& o) {
   ReadingOutcome out = apps.ApplyReading(o.app, o.value, o.time);
   if (!out.known_app) return;
+  if (out.settled) poller->Hold(o);  // a static value is then read again only once it changes
   // Named only for an event: most reads (every static source's, every interval) make none.
   auto object = [&o] { return "app/" + o.app; };
   if (!o.value.ok()) {

@@ -1,6 +1,7 @@
 #include "controller/server/controller_flags.h"
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -29,6 +30,7 @@ struct RawFlags {
   std::string placement = "spread";
   std::string log_format = "text";
   std::string max_apps = "10000";
+  std::string max_heartbeats = "100";
   bool allow_host_network = false;
   TlsFiles etcd_tls;
   TlsFiles tls;
@@ -135,6 +137,12 @@ std::optional<ControllerFlagsResult> Convert(const RawFlags& raw, ControllerConf
     return UsageError("max-apps",
                       absl::StrCat("\"", raw.max_apps, "\" is not a whole number >= 1"));
   }
+  if (!absl::SimpleAtod(raw.max_heartbeats, &config.max_heartbeats_per_second) ||
+      !std::isfinite(config.max_heartbeats_per_second) || config.max_heartbeats_per_second < 0) {
+    return UsageError("max-heartbeats-per-second",
+                      absl::StrCat("\"", raw.max_heartbeats,
+                                   "\" is not a number >= 0 (0: agents keep their own interval)"));
+  }
   return std::nullopt;
 }
 
@@ -213,6 +221,10 @@ ControllerFlagsResult ParseControllerFlags(int argc, const char* const* argv,
   AddEnvFlag(app, "placement", &raw.placement, "spread | binpack");
   AddEnvFlag(app, "log-format", &raw.log_format, "text | json");
   AddEnvFlag(app, "max-apps", &raw.max_apps, "apply refuses to hold more apps than this");
+  AddEnvFlag(app, "max-heartbeats-per-second", &raw.max_heartbeats,
+             "agents heartbeat every 2 s until the nodes together would send more than this; "
+             "beyond, each less often (a node is then NotReady after 3 of its intervals, if "
+             "longer than --node-timeout); 0: every agent keeps its own interval");
   app.add_flag("--allow-host-network", raw.allow_host_network,
                "accept apps with spec.network: host")
       ->envname(FlagEnvName("allow-host-network"));

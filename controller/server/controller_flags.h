@@ -44,6 +44,8 @@ struct ControllerConfig {
   // default asks for the node name as the certificate's CN or a DNS SAN).
   bool tls_allow_any_node_name = false;
   int max_apps = 10000;  // ApplyApps refuses to grow the app count beyond this
+  // Heartbeat pacing (NodeRegistry): the most heartbeats a second all agents send together.
+  double max_heartbeats_per_second = 100;
   LogFormat log_format = LogFormat::kText;
 };
 

@@ -387,19 +387,27 @@ HttpResponse Dashboard::Control(const HttpRequest& request, std::string_view wha
 void Dashboard::SampleHistory(absl::Time now) {
   const int64_t unix_ms = absl::ToUnixMillis(now);
   const int64_t oldest = absl::ToUnixMillis(now - options_.history);
-  std::vector<AppEntry> apps = deps_.apps.List();
+  // The figures first (a walk of the table, no copy of its entries), then the history: the
+  // dashboard's lock is never held while the table's is.
+  std::vector<std::pair<std::string, Sample>> now_samples;
+  deps_.apps.Visit([&](const AppEntry& app) {
+    now_samples.push_back(
+        {app.spec.name,
+         {unix_ms, app.demand, app.desired, app.allocation.allocated, app.allocation.running}});
+  });
   absl::MutexLock lock(&mu_);
-  std::map<std::string, std::deque<Sample>> kept;
-  for (const AppEntry& app : apps) {
-    std::deque<Sample>& samples = kept[app.spec.name];
-    if (auto it = history_.find(app.spec.name); it != history_.end()) {
-      samples = std::move(it->second);
-    }
-    samples.push_back(
-        {unix_ms, app.demand, app.desired, app.allocation.allocated, app.allocation.running});
+  auto kept = history_.begin();
+  for (auto& [name, sample] : now_samples) {
+    // Both in name order: the apps gone since the last sample are the entries passed over.
+    while (kept != history_.end() && kept->first < name) kept = history_.erase(kept);
+    if (kept == history_.end() || kept->first != name)
+      kept = history_.emplace_hint(kept, name, std::deque<Sample>{});
+    std::deque<Sample>& samples = kept->second;
+    samples.push_back(sample);
     while (!samples.empty() && samples.front().unix_ms < oldest) samples.pop_front();
+    ++kept;
   }
-  history_ = std::move(kept);
+  history_.erase(kept, history_.end());
 }
 
 std::string Dashboard::BuildSnapshot(uint64_t* next_event) {

@@ -15,6 +15,9 @@ namespace {
 constexpr int kMaxReceivedMessageBytes = 4 << 20;
 constexpr int kMaxSentMessageBytes = 64 << 20;
 
+// No bandwidth-delay probes: gRPC may answer a message from an agent with a ping of its
+// own, to size windows for bulk transfers these small messages never need. Without them a
+// controller of 1,000 idle nodes used 0.09-0.11 cores instead of 0.16-0.17.
 void SetGrpcLimits(grpc::ServerBuilder& builder) {
   builder.SetMaxReceiveMessageSize(kMaxReceivedMessageBytes);
   builder.SetMaxSendMessageSize(kMaxSentMessageBytes);
@@ -25,6 +28,7 @@ void SetGrpcLimits(grpc::ServerBuilder& builder) {
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5'000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
 }
 
 }  // namespace

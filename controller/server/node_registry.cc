@@ -1,8 +1,16 @@
 #include "controller/server/node_registry.h"
 
+#include <algorithm>
+#include <cmath>
 #include <utility>
 
 namespace microscale {
+
+absl::Duration HeartbeatInterval(size_t nodes, const HeartbeatPacing& pacing) {
+  if (!(pacing.max_per_second > 0)) return pacing.base;
+  const double seconds = std::ceil(static_cast<double>(nodes) / pacing.max_per_second);
+  return std::max(pacing.base, absl::Seconds(seconds));
+}
 
 void NodeRegistry::Register(const v1::Hello& hello, std::shared_ptr<AgentConnection> connection,
                             absl::Time now) {
@@ -11,7 +19,9 @@ void NodeRegistry::Register(const v1::Hello& hello, std::shared_ptr<AgentConnect
     absl::MutexLock lock(&mu_);
     Record& record = nodes_[hello.node_name()];
     previous = std::move(record.connection);
+    if (previous == nullptr) ++connected_;
     record.connection = std::move(connection);
+    record.pace = absl::ZeroDuration();  // a new stream: not told yet
     NodeView& view = record.view;
     view.name = hello.node_name();
     view.capacity = hello.capacity();
@@ -36,10 +46,13 @@ void NodeRegistry::Unregister(const std::string& node, const AgentConnection* co
   auto it = nodes_.find(node);
   if (it == nodes_.end() || it->second.connection.get() != connection) return;
   it->second.connection.reset();
+  --connected_;
   // The node timeout runs from the drop, so an agent that redials is not replaced. A node
   // already NotReady stays so: a partitioned node's stream often ends only when its
   // keepalive gives up, after the timeout, and that is no sign of life.
   if (HealthOf(it->second, now) != NodeHealth::kNotReady) it->second.view.last_contact = now;
+  // With no stream there are no heartbeats to pace: from the drop, the node timeout.
+  it->second.pace = absl::ZeroDuration();
   ++version_;
 }
 
@@ -77,7 +90,7 @@ bool NodeRegistry::OnHeartbeat(const std::string& node, const v1::Heartbeat& hea
   auto it = nodes_.find(node);
   if (it == nodes_.end()) return false;
   NodeView& view = it->second.view;
-  const bool was_not_ready = now - view.last_contact > node_timeout_;
+  const bool was_not_ready = now - view.last_contact > TimeoutOf(it->second);
   view.last_contact = now;
   bool changed = was_not_ready;
   if (heartbeat.unchanged()) {  // the list of the stream's last full heartbeat still holds
@@ -139,6 +152,7 @@ bool NodeRegistry::ForgetNotReady(const std::string& node, absl::Time now) {
   absl::MutexLock lock(&mu_);
   auto it = nodes_.find(node);
   if (it == nodes_.end() || HealthOf(it->second, now) != NodeHealth::kNotReady) return false;
+  if (it->second.connection != nullptr) --connected_;
   nodes_.erase(it);
   ++version_;
   return true;
@@ -149,13 +163,28 @@ std::vector<std::string> NodeRegistry::NotReadyLongerThan(absl::Duration d, absl
   std::vector<std::string> out;
   for (const auto& [name, record] : nodes_) {
     // NotReady from the moment the node timeout ran out after the last contact.
-    if (now - record.view.last_contact > node_timeout_ + d) out.push_back(name);
+    if (now - record.view.last_contact > TimeoutOf(record) + d) out.push_back(name);
   }
   return out;
 }
 
+std::optional<absl::Duration> NodeRegistry::PaceToTell(const std::string& node) {
+  if (!(pacing_.max_per_second > 0)) return std::nullopt;
+  absl::MutexLock lock(&mu_);
+  auto it = nodes_.find(node);
+  if (it == nodes_.end() || it->second.connection == nullptr) return std::nullopt;
+  const absl::Duration want = HeartbeatInterval(connected_, pacing_);
+  if (it->second.pace == want) return std::nullopt;
+  it->second.pace = want;
+  return want;
+}
+
+absl::Duration NodeRegistry::TimeoutOf(const Record& record) const {
+  return std::max(node_timeout_, kMissedHeartbeats * record.pace);
+}
+
 NodeHealth NodeRegistry::HealthOf(const Record& record, absl::Time now) const {
-  if (now - record.view.last_contact > node_timeout_) return NodeHealth::kNotReady;
+  if (now - record.view.last_contact > TimeoutOf(record)) return NodeHealth::kNotReady;
   if (record.connection == nullptr) return NodeHealth::kUnreachable;
   return NodeHealth::kReady;
 }

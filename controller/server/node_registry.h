@@ -53,9 +53,24 @@ struct NodeHealthMark {
   bool operator==(const NodeHealthMark&) const = default;
 };
 
+// How often agents heartbeat: `base` (the agents' own interval) while that keeps the
+// nodes within `max_per_second` heartbeats a second together, longer beyond (whole seconds).
+struct HeartbeatPacing {
+  absl::Duration base = absl::Seconds(2);
+  double max_per_second = 100;  // 0: agents keep their own interval
+};
+
+// The interval `pacing` gives each of `nodes` connected agents.
+absl::Duration HeartbeatInterval(size_t nodes, const HeartbeatPacing& pacing);
+
+// A node is NotReady after this many of its heartbeat intervals without a word, or after
+// the node timeout when that is longer.
+inline constexpr int kMissedHeartbeats = 3;
+
 class NodeRegistry {
  public:
-  explicit NodeRegistry(absl::Duration node_timeout) : node_timeout_(node_timeout) {}
+  explicit NodeRegistry(absl::Duration node_timeout, HeartbeatPacing pacing = {})
+      : node_timeout_(node_timeout), pacing_(pacing) {}
 
   // Records a (re)connected agent; a previous connection of the same node is closed.
   void Register(const v1::Hello& hello, std::shared_ptr<AgentConnection> connection,
@@ -88,19 +103,28 @@ class NodeRegistry {
   // The NotReady nodes that have been NotReady for longer than `d`.
   std::vector<std::string> NotReadyLongerThan(absl::Duration d, absl::Time now) const;
 
+  // The heartbeat interval to tell `node`'s agent (a Pace), when it is not the one it was
+  // told last; from then on the node is NotReady only after the longer of the node
+  // timeout and kMissedHeartbeats of these intervals. nullopt without pacing.
+  std::optional<absl::Duration> PaceToTell(const std::string& node);
+
  private:
   struct Record {
     NodeView view;
     std::shared_ptr<AgentConnection> connection;
+    absl::Duration pace;  // the heartbeat interval its agent was told; zero: none
   };
   NodeView ViewOf(const Record& record, absl::Time now) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   NodeHealth HealthOf(const Record& record, absl::Time now) const;
+  absl::Duration TimeoutOf(const Record& record) const;
 
   const absl::Duration node_timeout_;
+  const HeartbeatPacing pacing_;
   mutable absl::Mutex mu_;
   std::map<std::string, Record> nodes_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> cordoned_ ABSL_GUARDED_BY(mu_);
   uint64_t version_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t connected_ ABSL_GUARDED_BY(mu_) = 0;  // records with a connection
 };
 
 const char* NodeStateName(const NodeView& node);

@@ -294,6 +294,67 @@ TEST(NodeRegistryRaceTest, ConcurrentUpdatesAndSnapshotsAreSafe) {
   EXPECT_THAT(registry.Get("n1", clock.Now())->containers, IsEmpty());
 }
 
+TEST(HeartbeatIntervalTest, TheBaseUntilTheNodesWouldSendMoreThanTheMostASecond) {
+  HeartbeatPacing pacing;  // 2 s, at most 100 a second
+  EXPECT_EQ(HeartbeatInterval(0, pacing), absl::Seconds(2));
+  EXPECT_EQ(HeartbeatInterval(200, pacing), absl::Seconds(2)) << "200 nodes every 2 s: 100/s";
+  EXPECT_EQ(HeartbeatInterval(201, pacing), absl::Seconds(3)) << "whole seconds, rounded up";
+  EXPECT_EQ(HeartbeatInterval(1000, pacing), absl::Seconds(10));
+  pacing.max_per_second = 0;
+  EXPECT_EQ(HeartbeatInterval(100000, pacing), absl::Seconds(2)) << "0: no pacing";
+}
+
+// One heartbeat a second in all: three nodes are told 3 s each, a node then stays Ready
+// for 3 of its intervals (9 s, longer than the 5 s node timeout), and the interval
+// follows the count of connected nodes.
+TEST(HeartbeatPacingTest, NodesAreToldTheirIntervalAndTimedOutByIt) {
+  FakeClock clock;
+  HeartbeatPacing pacing;
+  pacing.base = absl::Seconds(1);
+  pacing.max_per_second = 1;
+  NodeRegistry registry(absl::Seconds(5), pacing);
+  auto dropped = Connection();
+  auto first_b = Connection();
+  registry.Register(MakeHello("a"), Connection(), clock.Now());
+  registry.Register(MakeHello("b"), first_b, clock.Now());
+  registry.Register(MakeHello("c"), dropped, clock.Now());
+  EXPECT_EQ(registry.PaceToTell("a"), absl::Seconds(3));
+  EXPECT_EQ(registry.PaceToTell("a"), std::nullopt) << "told once";
+  EXPECT_EQ(registry.PaceToTell("b"), absl::Seconds(3));
+  EXPECT_EQ(registry.PaceToTell("ghost"), std::nullopt);
+
+  clock.Advance(absl::Seconds(9));
+  EXPECT_EQ(registry.Get("a", clock.Now())->health, NodeHealth::kReady) << "3 x 3 s";
+  EXPECT_EQ(registry.Get("c", clock.Now())->health, NodeHealth::kNotReady)
+      << "never told: the node timeout";
+  clock.Advance(absl::Milliseconds(1));
+  EXPECT_EQ(registry.Get("a", clock.Now())->health, NodeHealth::kNotReady);
+
+  registry.OnHeartbeat("a", v1::Heartbeat(), clock.Now());
+  registry.Unregister("c", dropped.get(), clock.Now());
+  EXPECT_EQ(registry.PaceToTell("c"), std::nullopt) << "no stream to tell";
+  EXPECT_EQ(registry.PaceToTell("a"), absl::Seconds(2)) << "two connected nodes now";
+  clock.Advance(absl::Seconds(6) + absl::Milliseconds(1));
+  EXPECT_EQ(registry.Get("a", clock.Now())->health, NodeHealth::kNotReady) << "3 x 2 s";
+  EXPECT_EQ(registry.Get("b", clock.Now())->health, NodeHealth::kNotReady);
+  registry.OnHeartbeat("b", v1::Heartbeat(), clock.Now());
+  registry.Unregister("b", first_b.get(), clock.Now());
+  clock.Advance(absl::Seconds(5) + absl::Milliseconds(1));
+  EXPECT_EQ(registry.Get("b", clock.Now())->health, NodeHealth::kNotReady)
+      << "a dropped stream: the node timeout from the drop, whatever its pace";
+  registry.Register(MakeHello("b"), Connection(), clock.Now());
+  EXPECT_EQ(registry.PaceToTell("b"), absl::Seconds(2)) << "a new stream is told again";
+}
+
+TEST(HeartbeatPacingTest, WithoutPacingNothingIsTold) {
+  HeartbeatPacing pacing;
+  pacing.max_per_second = 0;
+  FakeClock clock;
+  NodeRegistry registry(kTimeout, pacing);
+  registry.Register(MakeHello("a"), Connection(), clock.Now());
+  EXPECT_EQ(registry.PaceToTell("a"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace microscale
 

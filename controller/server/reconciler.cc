@@ -751,52 +751,96 @@ void Reconciler::CleanUpExited(const std::vector<v1::Container>& exited, absl::T
   }
 }
 
+namespace {
+
+// One assignment as the store keeps it: instance, app, node and state, by reference into
+// the pass's state (no copy of 100,000 of them to find the few that changed).
+struct Assigned {
+  const std::string* instance;
+  const std::string* app;
+  const std::string* node;
+  v1::ContainerState state;
+};
+
+bool ByInstance(const Assigned& a, const Assigned& b) { return *a.instance < *b.instance; }
+
+// Sorts `list` by instance and keeps one of each instance: the first given, or the last.
+void SortKeepingOne(std::vector<Assigned>& list, bool keep_last) {
+  auto same = [](const Assigned& a, const Assigned& b) { return *a.instance == *b.instance; };
+  std::stable_sort(list.begin(), list.end(), ByInstance);
+  if (keep_last) std::reverse(list.begin(), list.end());
+  list.erase(std::unique(list.begin(), list.end(), same), list.end());
+  if (keep_last) std::reverse(list.begin(), list.end());
+}
+
+v1::Container StoredAssignment(const Assigned& a, bool standby) {
+  v1::Container out;
+  out.set_instance(*a.instance);
+  out.set_app(*a.app);
+  out.set_node(*a.node);
+  out.set_state(a.state);
+  out.set_standby(standby);
+  return out;
+}
+
+}  // namespace
+
 void Reconciler::Persist(const core::ClusterState& state) {
-  std::map<std::string, v1::Container> next;
+  const std::vector<InFlightCommand> pending = deps_.tracker.Pending();
+  std::vector<Assigned> next;
+  next.reserve(state.containers.size() + pending.size());
   for (const core::ContainerInfo& c : state.containers) {
-    v1::Container& out = next[c.instance];
-    out.set_instance(c.instance);
-    out.set_app(c.app);
-    out.set_node(c.node);
-    out.set_state(c.state == core::ContainerState::kPaused     ? v1::CONTAINER_STATE_PAUSED
-                  : c.state == core::ContainerState::kStarting ? v1::CONTAINER_STATE_STARTING
-                                                               : v1::CONTAINER_STATE_RUNNING);
+    next.push_back({&c.instance, &c.app, &c.node,
+                    c.state == core::ContainerState::kPaused     ? v1::CONTAINER_STATE_PAUSED
+                    : c.state == core::ContainerState::kStarting ? v1::CONTAINER_STATE_STARTING
+                                                                 : v1::CONTAINER_STATE_RUNNING});
   }
-  for (const InFlightCommand& c : deps_.tracker.Pending()) {
-    if (c.type != CommandType::kStart || next.contains(c.instance)) continue;
-    v1::Container& out = next[c.instance];
-    out.set_instance(c.instance);
-    out.set_app(c.app);
-    out.set_node(c.node);
-    out.set_state(v1::CONTAINER_STATE_STARTING);
+  SortKeepingOne(next, /*keep_last=*/true);  // a later report of an instance counts
+  // Starts on their way count as assigned (starting) unless their node reports them.
+  std::vector<Assigned> starts;
+  for (const InFlightCommand& c : pending) {
+    Assigned a{&c.instance, &c.app, &c.node, v1::CONTAINER_STATE_STARTING};
+    if (c.type == CommandType::kStart &&
+        !std::binary_search(next.begin(), next.end(), a, ByInstance)) {
+      starts.push_back(a);
+    }
   }
+  SortKeepingOne(starts, /*keep_last=*/false);
+  const auto reported = static_cast<std::ptrdiff_t>(next.size());
+  next.insert(next.end(), starts.begin(), starts.end());
+  std::inplace_merge(next.begin(), next.begin() + reported, next.end(), ByInstance);
+
   AssignmentChanges changes;
   {
     absl::MutexLock lock(&mu_);
-    for (auto& [instance, container] : next) container.set_standby(standby_.contains(instance));
-    auto same = [](const v1::Container& a, const v1::Container& b) {
-      return a.node() == b.node() && a.app() == b.app() && a.standby() == b.standby() &&
-             a.state() == b.state();
-    };
-    // Both maps are sorted by instance: one merge finds what was added, changed or removed.
+    // Both sorted by instance: one merge finds what was added, changed or removed, and
+    // applies it to the assignments in place.
     auto old_it = assignments_.begin();
-    for (const auto& [instance, container] : next) {
-      while (old_it != assignments_.end() && old_it->first < instance) {
-        changes.removals.push_back(old_it->first);
-        ++old_it;
-      }
-      if (old_it != assignments_.end() && old_it->first == instance) {
-        if (!same(old_it->second, container)) changes.upserts.push_back(container);
+    auto remove_old = [&] {
+      changes.removals.push_back(old_it->first);
+      old_it = assignments_.erase(old_it);
+    };
+    for (const Assigned& a : next) {
+      while (old_it != assignments_.end() && old_it->first < *a.instance) remove_old();
+      const bool standby = standby_.contains(*a.instance);
+      if (old_it != assignments_.end() && old_it->first == *a.instance) {
+        const v1::Container& old = old_it->second;
+        if (old.node() != *a.node || old.app() != *a.app || old.standby() != standby ||
+            old.state() != a.state) {
+          old_it->second = StoredAssignment(a, standby);
+          changes.upserts.push_back(old_it->second);
+        }
         ++old_it;
       } else {
-        changes.upserts.push_back(container);
+        old_it =
+            std::next(assignments_.emplace_hint(old_it, *a.instance, StoredAssignment(a, standby)));
+        changes.upserts.push_back(std::prev(old_it)->second);
       }
     }
-    for (; old_it != assignments_.end(); ++old_it) changes.removals.push_back(old_it->first);
+    while (old_it != assignments_.end()) remove_old();
     // Once every expected node is back, what they report is the whole truth.
     std::erase_if(expected_nodes_,
                   [&](const std::string& n) { return !deps_.nodes.AnyMissing({n}); });
-    assignments_ = std::move(next);
   }
   writer_.Submit(changes);
 }
@@ -823,14 +867,14 @@ void Reconciler::Report(const core::Plan& plan, const std::vector<NodeView>& nod
     deps_.metrics.ObserveScaleReaction(absl::ToDoubleSeconds(reaction));
   }
   std::set<std::string> reported;
-  for (const AppEntry& entry : deps_.apps.List()) {
+  deps_.apps.Visit([&](const AppEntry& entry) {
     const core::AppAllocation& a = entry.allocation;
     deps_.metrics.SetAppFigures(
         entry.spec.name,
         AppFigures{entry.demand, entry.spec.priority, entry.desired, a.allocated, a.running,
                    a.paused, a.standby, entry.arrival_rate, entry.drain_rate_per_container});
-    reported.insert(entry.spec.name);
-  }
+    reported.insert(reported.end(), entry.spec.name);
+  });
   // A deleted app's series go away rather than linger at their last values.
   for (const std::string& app : reported_apps_) {
     if (!reported.contains(app)) deps_.metrics.ForgetApp(app);

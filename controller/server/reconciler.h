@@ -5,7 +5,7 @@
 // observed state, calls core::Decide and sends the commands that are not already in flight.
 // A periodic resync (1 s) catches anything missed, including nodes timing out; when nothing
 // is in flight and no node changed health, it costs a look at each node's health, and a full
-// pass runs at least every `full_resync` (30 s) all the same.
+// pass runs at least every `full_resync` (60 s) all the same.
 // After a restart it waits up to the startup grace for the agents that ran containers,
 // so it does not replace containers that are only momentarily out of sight.
 // Thread-safety: MarkDirty, SyncFor and SetDraining may be called from any thread.
@@ -48,7 +48,9 @@ struct ReconcilerOptions {
   absl::Duration command_timeout = absl::Seconds(60);
   absl::Duration startup_grace = absl::Seconds(10);
   // A resync that finds nothing to do still runs a full pass this often.
-  absl::Duration full_resync = absl::Seconds(30);
+  // A safety net only (what changes marks the cluster dirty): at 100,000 containers a pass
+  // takes about 0.4 s: every 30 s, about a fifth of an idle controller's CPU.
+  absl::Duration full_resync = absl::Seconds(60);
   // A node NotReady this long is forgotten (--node-gc); zero: never.
   absl::Duration node_gc = absl::Hours(1);
 };

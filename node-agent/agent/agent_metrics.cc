@@ -49,7 +49,13 @@ AgentMetrics::AgentMetrics(prometheus::Registry& registry)
                      .Name("microscale_agent_controller_connected")
                      .Help("1 while the stream to the controller is up.")
                      .Register(registry)
-                     .Add({})) {}
+                     .Add({})),
+      heartbeat_interval_(prometheus::BuildGauge()
+                              .Name("microscale_agent_heartbeat_interval_seconds")
+                              .Help("Time between heartbeats: --heartbeat-interval, or the "
+                                    "longer interval the controller paced this agent to.")
+                              .Register(registry)
+                              .Add({})) {}
 
 void AgentMetrics::ObserveRuntimeCall(std::string_view operation, absl::Duration duration,
                                       bool ok) {
@@ -64,6 +70,10 @@ void AgentMetrics::CountCommand(std::string_view type, bool ok) {
 }
 
 void AgentMetrics::SetConnected(bool connected) { connected_.Set(connected ? 1 : 0); }
+
+void AgentMetrics::SetHeartbeatInterval(absl::Duration interval) {
+  heartbeat_interval_.Set(absl::ToDoubleSeconds(interval));
+}
 
 void AgentMetrics::SetContainers(const std::vector<v1::Container>& containers) {
   std::map<std::pair<std::string, std::string>, int> counts;

@@ -6,6 +6,7 @@
 //   microscale_agent_docker_errors_total{operation}             counter
 //   microscale_agent_commands_total{type,result}                counter
 //   microscale_agent_controller_connected                       gauge, 0 or 1
+//   microscale_agent_heartbeat_interval_seconds                 gauge
 //
 // Thread-safe.
 #ifndef MICROSCALE_NODE_AGENT_AGENT_AGENT_METRICS_H_
@@ -41,6 +42,8 @@ class AgentMetrics {
   // One answered controller command (type: start, stop, pause, resume, sync).
   void CountCommand(std::string_view type, bool ok);
   void SetConnected(bool connected);
+  // The interval heartbeats go out at: the agent's own, or the longer one it was paced to.
+  void SetHeartbeatInterval(absl::Duration interval);
   // Replaces the per-app, per-state container counts with those of `containers`.
   void SetContainers(const std::vector<v1::Container>& containers);
 
@@ -50,6 +53,7 @@ class AgentMetrics {
   prometheus::Family<prometheus::Counter>& errors_;
   prometheus::Family<prometheus::Counter>& commands_;
   prometheus::Gauge& connected_;
+  prometheus::Gauge& heartbeat_interval_;
 
   absl::Mutex mu_;
   std::map<std::pair<std::string, std::string>, prometheus::Gauge*> container_series_

@@ -25,6 +25,8 @@ constexpr absl::Duration kHealthyStream = absl::Seconds(10);
 // A controller that takes unchanged heartbeats still gets the full list this often, so a
 // view that drifted from the node's (whatever the cause) is mended within this time.
 constexpr absl::Duration kFullHeartbeatEvery = absl::Seconds(30);
+// The longest heartbeat interval a controller's Pace may set.
+constexpr absl::Duration kSlowestHeartbeat = absl::Minutes(1);
 
 // A fresh channel per dial, with a subchannel pool of its own, so our backoff alone paces
 // redials and a controller that comes back is reached on the next one.
@@ -32,6 +34,8 @@ constexpr absl::Duration kFullHeartbeatEvery = absl::Seconds(30);
 // one connection attempt, and a TLS handshake on a busy node can take longer than a short one.
 // Keepalive pings every 10 s (answered within 5 s) notice a cut link even while the
 // stream is quiet, so the agent redials instead of writing into a dead connection.
+// No bandwidth probes: gRPC would answer each burst of commands with a ping the controller
+// must acknowledge, to size windows for transfers far larger than a command.
 std::shared_ptr<grpc::Channel> DialController(
     const AgentSessionOptions& options, const std::string& address,
     std::shared_ptr<grpc::ChannelCredentials> credentials) {
@@ -44,6 +48,7 @@ std::shared_ptr<grpc::Channel> DialController(
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5'000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   args.SetMaxReceiveMessageSize(4 << 20);
   if (credentials == nullptr) credentials = grpc::InsecureChannelCredentials();
   return grpc::CreateCustomChannel(address, credentials, args);
@@ -74,6 +79,8 @@ struct AgentSession::Connection {
   std::string controller ABSL_GUARDED_BY(mu);
   int64_t leader_term ABSL_GUARDED_BY(mu) = 0;
   bool unchanged_heartbeats ABSL_GUARDED_BY(mu) = false;  // the controller takes them
+  // --heartbeat-interval, or the longer one the controller paced this stream to.
+  absl::Duration heartbeat_interval ABSL_GUARDED_BY(mu);
 };
 
 // Runtime events arrive on the runtime's thread, possibly after the session is gone; the
@@ -161,6 +168,11 @@ AgentSession::Outcome AgentSession::ServeOnce() {
     return Outcome::kNoRuntime;
   }
   auto conn = std::make_shared<Connection>();
+  {
+    absl::MutexLock lock(&conn->mu);
+    conn->heartbeat_interval = options_.heartbeat_interval;  // until a controller paces it
+  }
+  if (metrics_ != nullptr) metrics_->SetHeartbeatInterval(options_.heartbeat_interval);
   {
     absl::MutexLock lock(&mu_);
     if (shutdown_) return Outcome::kNoAnswer;
@@ -274,6 +286,7 @@ void AgentSession::WriterLoop(Connection& conn) {
 
 void AgentSession::HeartbeatLoop(Connection& conn) {
   absl::Time next = absl::Now() + options_.heartbeat_interval;
+  absl::Duration interval = options_.heartbeat_interval;
   // The last list this stream carried, serialized, and when: an unchanged list is not sent
   // again (if the controller takes that) until kFullHeartbeatEvery has passed.
   std::string last_list;
@@ -290,6 +303,7 @@ void AgentSession::HeartbeatLoop(Connection& conn) {
       if (conn.done) return;
       refresh = conn.refresh_requested;
       unchanged_ok = conn.unchanged_heartbeats;
+      interval = conn.heartbeat_interval;
       conn.refresh_requested = false;
       conn.heartbeat_requested = false;
     }
@@ -314,7 +328,10 @@ void AgentSession::HeartbeatLoop(Connection& conn) {
       last_list_at = now;
     }
     conn.outbox.Push(std::move(message));
-    next = std::max(next + options_.heartbeat_interval, absl::Now());
+    // The next one an interval after this one, however early this one came: a heartbeat
+    // sent early (a Sync's refresh, a container's event) must not push the one after it to
+    // almost two intervals away (with a 6 s interval, 12 s: past a 10 s node timeout).
+    next = absl::Now() + interval;
   }
 }
 
@@ -344,6 +361,17 @@ void AgentSession::Dispatch(Connection& conn, const v1::ControllerMessage& messa
       HandleSync(conn, message.sync());
       if (metrics_ != nullptr) metrics_->CountCommand("sync", true);
       return;
+    case v1::ControllerMessage::kPace: {
+      // Never slower than a minute, whatever a controller says.
+      const absl::Duration paced =
+          std::min(absl::Milliseconds(message.pace().heartbeat_interval_ms()), kSlowestHeartbeat);
+      const absl::Duration interval = std::max(options_.heartbeat_interval, paced);
+      if (metrics_ != nullptr) metrics_->SetHeartbeatInterval(interval);
+      absl::MutexLock lock(&conn.mu);
+      conn.heartbeat_interval = interval;
+      conn.heartbeat_requested = true;  // one now, then the new interval from it
+      return;
+    }
     default:
       Report(message.command_id(), "unknown", conn.epoch,
              CommandOutcome{absl::InvalidArgumentError("unknown command"), std::nullopt});

@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -321,6 +322,45 @@ TEST_F(AgentSessionTest, AnUnchangedListIsNotSentAgainToAControllerThatTakesThat
     listed += after[i].has_heartbeat() && Lists(after[i].heartbeat().containers(), "web-1");
   }
   EXPECT_GE(listed, 1) << "no full list among the heartbeats after a Sync";
+}
+
+// A Pace from the controller slows the agent's heartbeats (never below its own interval,
+// never past a minute) and brings one at once; the gauge shows the interval in use.
+TEST_F(AgentSessionTest, APaceSetsTheHeartbeatIntervalAndBringsAHeartbeatAtOnce) {
+  AgentSessionOptions options = Options();
+  options.heartbeat_interval = absl::Hours(1);  // only a Sync or a Pace brings a heartbeat
+  StartAgent(options);
+  ASSERT_TRUE(gateway_.WaitForOpenStream());
+  ASSERT_TRUE(Eventually([&] {
+    return absl::StrContains(MetricsText(), "microscale_agent_heartbeat_interval_seconds 3600");
+  }));
+  const int before = CountHeartbeats(gateway_.received());
+  v1::ControllerMessage pace;
+  pace.mutable_pace()->set_heartbeat_interval_ms(10);  // shorter than its own: its own holds
+  ASSERT_TRUE(gateway_.Send(pace));
+  ASSERT_TRUE(gateway_.WaitFor([&](const Messages& m) { return CountHeartbeats(m) > before; }));
+  EXPECT_THAT(MetricsText(), HasSubstr("microscale_agent_heartbeat_interval_seconds 3600"));
+}
+
+TEST_F(AgentSessionTest, APaceLongerThanTheAgentsOwnIntervalIsUsedUpToAMinute) {
+  AgentSessionOptions options = Options();
+  options.heartbeat_interval = absl::Seconds(2);
+  StartAgent(options);
+  ASSERT_TRUE(gateway_.WaitForOpenStream());
+  EXPECT_TRUE(Eventually([&] {
+    return absl::StrContains(MetricsText(), "microscale_agent_heartbeat_interval_seconds 2\n");
+  }));
+  v1::ControllerMessage pace;
+  pace.mutable_pace()->set_heartbeat_interval_ms(10'000);
+  ASSERT_TRUE(gateway_.Send(pace));
+  EXPECT_TRUE(Eventually([&] {
+    return absl::StrContains(MetricsText(), "microscale_agent_heartbeat_interval_seconds 10\n");
+  }));
+  pace.mutable_pace()->set_heartbeat_interval_ms(int64_t{24} * 3600 * 1000);
+  ASSERT_TRUE(gateway_.Send(pace));
+  EXPECT_TRUE(Eventually([&] {
+    return absl::StrContains(MetricsText(), "microscale_agent_heartbeat_interval_seconds 60\n");
+  })) << "a day is capped at a minute";
 }
 
 TEST_F(AgentSessionTest, RuntimeEventsAreForwardedAndShowInHeartbeats) {

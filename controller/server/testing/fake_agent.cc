@@ -142,7 +142,9 @@ void FakeAgent::ExitContainer(const std::string& instance, int32_t code) {
 
 void FakeAgent::Handle(const v1::ControllerMessage& message) {
   v1::CommandResult result;
-  if (message.body_case() != v1::ControllerMessage::kSync && lose_next_ > 0) {
+  const bool command = message.body_case() != v1::ControllerMessage::kSync &&
+                       message.body_case() != v1::ControllerMessage::kPace;
+  if (command && lose_next_ > 0) {
     --lose_next_;
     lost_.push_back(message.has_start()  ? message.start().instance()
                     : message.has_stop() ? message.stop().instance()
@@ -152,6 +154,8 @@ void FakeAgent::Handle(const v1::ControllerMessage& message) {
   switch (message.body_case()) {
     case v1::ControllerMessage::kSync:
       syncs_.push_back(message.sync());
+      return;
+    case v1::ControllerMessage::kPace:  // heartbeats are the test's to send
       return;
     case v1::ControllerMessage::kStart:
       result = Start(message.start());
