@@ -34,8 +34,8 @@ constexpr absl::Duration kSlowestHeartbeat = absl::Minutes(1);
 // one connection attempt, and a TLS handshake on a busy node can take longer than a short one.
 // Keepalive pings every 10 s (answered within 5 s) notice a cut link even while the
 // stream is quiet, so the agent redials instead of writing into a dead connection.
-// No bandwidth probes: gRPC would answer each burst of commands with a ping the controller
-// must acknowledge, to size windows for transfers far larger than a command.
+// No bandwidth probes: gRPC may answer a burst of commands with a ping the controller must
+// acknowledge, to size windows for transfers far larger than a command.
 std::shared_ptr<grpc::Channel> DialController(
     const AgentSessionOptions& options, const std::string& address,
     std::shared_ptr<grpc::ChannelCredentials> credentials) {
