@@ -172,7 +172,8 @@ int ReadsOverTicks(Recorder& recorder, const std::string& app, const std::string
                    int reads) {
   const int before = static_cast<int>(recorder.Of(app).size());
   const int target = static_cast<int>(recorder.Of(clock_app).size()) + reads;
-  EXPECT_TRUE(recorder.WaitFor([&](const auto& seen) { return CountOf(seen, clock_app) >= target; }));
+  EXPECT_TRUE(
+      recorder.WaitFor([&](const auto& seen) { return CountOf(seen, clock_app) >= target; }));
   return static_cast<int>(recorder.Of(app).size()) - before;
 }
 
@@ -210,8 +211,8 @@ TEST_F(PollerTest, HoldLeavesOtherSourcesReading) {
   ASSERT_TRUE(recorder_.WaitFor([](const auto& seen) { return CountOf(seen, "queue") >= 1; }));
   Poller().Hold(recorder_.Of("queue").back());
   const int held_at = static_cast<int>(recorder_.Of("queue").size());
-  EXPECT_TRUE(recorder_.WaitFor(
-      [&](const auto& seen) { return CountOf(seen, "queue") >= held_at + 3; }));
+  EXPECT_TRUE(
+      recorder_.WaitFor([&](const auto& seen) { return CountOf(seen, "queue") >= held_at + 3; }));
 }
 
 TEST_F(PollerTest, SetStaticValueRefusesUnknownAndNonStaticApps) {
