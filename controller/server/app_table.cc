@@ -132,6 +132,16 @@ std::optional<AppEntry> AppTable::Get(const std::string& name) const {
   return it->second;
 }
 
+bool AppTable::Contains(const std::string& name) const {
+  absl::ReaderMutexLock lock(&mu_);
+  return apps_.contains(name);
+}
+
+size_t AppTable::Size() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return apps_.size();
+}
+
 std::vector<AppEntry> AppTable::List() const {
   absl::ReaderMutexLock lock(&mu_);
   std::vector<AppEntry> out;

@@ -78,6 +78,8 @@ class AppTable {
                               absl::Time now);
 
   std::optional<AppEntry> Get(const std::string& name) const;
+  bool Contains(const std::string& name) const;
+  size_t Size() const;
   std::vector<AppEntry> List() const;
   // Calls `visit` with every app in name order, under the table's lock (so `visit` must
   // not call back into the table): what a periodic walk over 10,000 apps needs, without a

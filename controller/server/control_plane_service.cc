@@ -74,9 +74,9 @@ grpc::Status ControlPlaneService::Refuse(const Caller& caller, std::string_view 
 }
 
 grpc::Status ControlPlaneService::CheckAppLimit(const std::vector<AppSpec>& specs) const {
-  size_t total = deps_.apps.List().size();
+  size_t total = deps_.apps.Size();
   for (const AppSpec& spec : specs) {
-    if (!deps_.apps.Get(spec.name)) ++total;
+    if (!deps_.apps.Contains(spec.name)) ++total;
   }
   if (total <= static_cast<size_t>(options_.max_apps)) return grpc::Status::OK;
   return Error(grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -141,7 +141,8 @@ absl::Status ControlPlaneService::LoadFromStore() {
 
 void ControlPlaneService::RefreshPoller() {
   std::vector<AppSpec> specs;
-  for (const AppEntry& entry : deps_.apps.List()) specs.push_back(entry.spec);
+  specs.reserve(deps_.apps.Size());
+  deps_.apps.Visit([&](const AppEntry& entry) { specs.push_back(entry.spec); });
   deps_.poller.UpdateApps(specs);
 }
 
@@ -215,12 +216,9 @@ grpc::Status ControlPlaneService::ApplyApps(const Caller& caller,
     out->set_name(change.name);
     out->set_action(ApplyActionName(change.action));
     if (change.action == ApplyAction::kUnchanged) continue;
-    std::optional<AppEntry> before = deps_.apps.Get(specs[i].name);
+    // A changed demand spec starts from the manifest's value again: the store forgot the
+    // app's static value, and the poller makes a new source from the spec.
     deps_.apps.Upsert(specs[i], now, now);
-    if (before && !(before->spec.demand == specs[i].demand)) {
-      // A changed demand spec starts from the manifest's value again.
-      deps_.store.SetStaticDemand(specs[i].name, specs[i].demand.value.value_or(0)).IgnoreError();
-    }
     deps_.events.Add(now, change.action == ApplyAction::kCreated ? "Created" : "Configured",
                      "app/" + change.name, absl::StrCat("generation ", change.generation));
   }

@@ -117,21 +117,29 @@ void ControllerMetrics::SetLeader(bool leading) {
 
 void ControllerMetrics::SetAppFigures(const std::string& app, const AppFigures& f) {
   absl::MutexLock lock(&mu_);
-  auto it = app_priority_.find(app);
-  if (it != app_priority_.end() && it->second != f.priority) {
-    const std::string old = std::to_string(it->second);
-    for (auto* family : {&desired_, &allocated_, &running_}) {
-      family->Remove(&family->Add({{"app", app}, {"priority", old}}));
+  auto [it, added] = apps_.try_emplace(app);
+  AppSeries& series = it->second;
+  if (added || series.priority != f.priority) {
+    const std::string old = std::to_string(series.priority);
+    const std::string priority = std::to_string(f.priority);
+    for (auto [family, gauge] :
+         {std::pair{&desired_, &series.desired}, std::pair{&allocated_, &series.allocated},
+          std::pair{&running_, &series.running}}) {
+      if (!added) family->Remove(*gauge);
+      *gauge = &family->Add({{"app", app}, {"priority", priority}});
     }
+    series.priority = f.priority;
   }
-  app_priority_[app] = f.priority;
-  const std::string priority = std::to_string(f.priority);
-  desired_.Add({{"app", app}, {"priority", priority}}).Set(f.desired);
-  allocated_.Add({{"app", app}, {"priority", priority}}).Set(f.allocated);
-  running_.Add({{"app", app}, {"priority", priority}}).Set(f.running);
-  standby_.Add({{"app", app}}).Set(f.standby);
-  paused_.Add({{"app", app}}).Set(f.paused);
-  SetDemandSeries(app, f.demand, f.arrival_rate, f.drain_rate);
+  if (added) {
+    series.standby = &standby_.Add({{"app", app}});
+    series.paused = &paused_.Add({{"app", app}});
+  }
+  series.desired->Set(f.desired);
+  series.allocated->Set(f.allocated);
+  series.running->Set(f.running);
+  series.standby->Set(f.standby);
+  series.paused->Set(f.paused);
+  SetDemandSeries(app, series, f.demand, f.arrival_rate, f.drain_rate, added);
 }
 
 void ControllerMetrics::SetDemandFigures(const std::string& app, double demand,
@@ -140,23 +148,24 @@ void ControllerMetrics::SetDemandFigures(const std::string& app, double demand,
   absl::MutexLock lock(&mu_);
   // Only an app a pass has reported: a read that lands as its app is deleted must not
   // bring back the series ForgetApp removed.
-  if (!app_priority_.contains(app)) return;
-  SetDemandSeries(app, demand, arrival_rate, drain_rate);
+  auto it = apps_.find(app);
+  if (it == apps_.end()) return;
+  SetDemandSeries(app, it->second, demand, arrival_rate, drain_rate, false);
 }
 
-void ControllerMetrics::SetDemandSeries(const std::string& app, std::optional<double> demand,
+void ControllerMetrics::SetDemandSeries(const std::string& app, AppSeries& series,
+                                        std::optional<double> demand,
                                         std::optional<double> arrival_rate,
-                                        std::optional<double> drain_rate) {
-  auto [it, added] = demand_series_.try_emplace(app);
-  DemandSeries& held = it->second;
-  if (demand.has_value() && (added || held.demand != demand)) {
-    demand_.Add({{"app", app}}).Set(*demand);
-    held.demand = demand;
+                                        std::optional<double> drain_rate, bool first) {
+  if (demand.has_value() && series.demand_value != demand) {
+    if (series.demand == nullptr) series.demand = &demand_.Add({{"app", app}});
+    series.demand->Set(*demand);
+    series.demand_value = demand;
   }
-  if (!added && held.arrival_rate == arrival_rate && held.drain_rate == drain_rate) return;
+  if (!first && series.arrival_rate == arrival_rate && series.drain_rate == drain_rate) return;
   SetEstimates(app, arrival_rate, drain_rate);
-  held.arrival_rate = arrival_rate;
-  held.drain_rate = drain_rate;
+  series.arrival_rate = arrival_rate;
+  series.drain_rate = drain_rate;
 }
 
 void ControllerMetrics::SetEstimates(const std::string& app, std::optional<double> arrival_rate,
@@ -185,21 +194,20 @@ void ControllerMetrics::EndCrashLoop(const std::string& app) {
 
 void ControllerMetrics::ForgetApp(const std::string& app) {
   absl::MutexLock lock(&mu_);
-  demand_series_.erase(app);
-  auto it = app_priority_.find(app);
-  if (it == app_priority_.end()) return;
-  const std::string priority = std::to_string(it->second);
-  for (auto* family : {&desired_, &allocated_, &running_}) {
-    family->Remove(&family->Add({{"app", app}, {"priority", priority}}));
-  }
-  for (auto* family : {&demand_, &standby_, &paused_}) {
-    family->Remove(&family->Add({{"app", app}}));
-  }
+  auto it = apps_.find(app);
+  if (it == apps_.end()) return;
+  const AppSeries& series = it->second;
+  desired_.Remove(series.desired);
+  allocated_.Remove(series.allocated);
+  running_.Remove(series.running);
+  standby_.Remove(series.standby);
+  paused_.Remove(series.paused);
+  if (series.demand != nullptr) demand_.Remove(series.demand);
   for (auto* family : {&arrival_rate_, &drain_rate_, &crash_backoff_}) {
     if (family->Has({{"app", app}})) family->Remove(&family->Add({{"app", app}}));
   }
   if (crashes_.Has({{"app", app}})) crashes_.Remove(&crashes_.Add({{"app", app}}));
-  app_priority_.erase(it);
+  apps_.erase(it);
 }
 
 void ControllerMetrics::SetNodes(int ready, int not_ready, int cordoned) {

@@ -340,6 +340,7 @@ absl::StatusOr<std::vector<AppChange>> EtcdStateStore::ApplyApps(
       Compare compare;
       RequestOp put;
       AppChange change;
+      bool forget_demand = false;  // a changed demand spec: the static value goes
     };
     std::vector<Write> writes;
     for (const v1::AppSpec& spec : apps) {
@@ -361,27 +362,29 @@ absl::StatusOr<std::vector<AppChange>> EtcdStateStore::ApplyApps(
         ++next.generation;
         AppChange change{spec.name(), ApplyAction::kConfigured, next.generation};
         writes.push_back({Unchanged(Key(kApps, spec.name()), it->second.second),
-                          Put(Key(kApps, spec.name()), AppRecord(next)), change});
+                          Put(Key(kApps, spec.name()), AppRecord(next)), change,
+                          !store_internal::SameDemand(it->second.first.spec, spec)});
         changes.push_back(change);
       }
     }
-    // Transactions of at most kMaxOpsPerTxn apps, each atomic; a conflict in one re-reads
-    // and writes what is still different.
+    // Transactions of at most kMaxOpsPerTxn / 2 apps (an app may take two operations: its
+    // record, and the static value its changed demand spec forgets), each atomic; a conflict
+    // in one re-reads and writes what is still different.
+    constexpr size_t kAppsPerTxn = kMaxOpsPerTxn / 2;
     bool all_held = true;
-    for (size_t start = 0; start < writes.size() && all_held; start += kMaxOpsPerTxn) {
+    for (size_t start = 0; start < writes.size() && all_held; start += kAppsPerTxn) {
+      const size_t end = std::min(writes.size(), start + kAppsPerTxn);
       std::vector<Compare> compares;
-      std::vector<RequestOp> puts;
-      for (size_t i = start; i < std::min(writes.size(), start + kMaxOpsPerTxn); ++i) {
+      std::vector<RequestOp> ops;
+      for (size_t i = start; i < end; ++i) {
         compares.push_back(writes[i].compare);
-        puts.push_back(writes[i].put);
+        ops.push_back(writes[i].put);
+        if (writes[i].forget_demand) ops.push_back(Delete(Key(kDemand, writes[i].change.name)));
       }
-      ASSIGN_OR_RETURN(etcdserverpb::TxnResponse done,
-                       Commit(std::move(compares), std::move(puts)));
+      ASSIGN_OR_RETURN(etcdserverpb::TxnResponse done, Commit(std::move(compares), std::move(ops)));
       all_held = done.succeeded();
       if (!all_held) break;
-      for (size_t i = start; i < std::min(writes.size(), start + kMaxOpsPerTxn); ++i) {
-        written[writes[i].change.name] = writes[i].change;
-      }
+      for (size_t i = start; i < end; ++i) written[writes[i].change.name] = writes[i].change;
     }
     if (all_held) return changes;
   }

@@ -14,6 +14,7 @@ using store_internal::AppNotFound;
 using store_internal::CheckAssignments;
 using store_internal::CheckNoDuplicateApps;
 using store_internal::InstanceOrdinal;
+using store_internal::SameDemand;
 using store_internal::SameSpec;
 
 namespace {}  // namespace
@@ -26,6 +27,7 @@ absl::StatusOr<std::vector<AppChange>> MemoryStateStore::ApplyApps(
   absl::MutexLock lock(&mu_);
   // Writes go to a copy that replaces the state only when every app was accepted.
   std::map<std::string, StoredApp> next = apps_;
+  std::vector<std::string> forget;  // static demand values a changed demand spec replaces
   std::vector<AppChange> changes;
   for (const v1::AppSpec& spec : apps) {
     if (spec.name().empty()) return absl::InvalidArgumentError("an app has an empty name");
@@ -36,12 +38,14 @@ absl::StatusOr<std::vector<AppChange>> MemoryStateStore::ApplyApps(
     } else if (SameSpec(it->second.spec, spec)) {
       changes.push_back({spec.name(), ApplyAction::kUnchanged, it->second.generation});
     } else {
+      if (!SameDemand(it->second.spec, spec)) forget.push_back(spec.name());
       it->second.spec = spec;
       ++it->second.generation;
       changes.push_back({spec.name(), ApplyAction::kConfigured, it->second.generation});
     }
   }
   apps_ = std::move(next);
+  for (const std::string& name : forget) static_demand_.erase(name);
   return changes;
 }
 

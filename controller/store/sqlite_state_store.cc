@@ -65,27 +65,36 @@ absl::Status SqliteStateStore::InTransaction(const std::function<absl::Status()>
 }
 
 absl::StatusOr<AppChange> SqliteStateStore::ApplyOne(const v1::AppSpec& spec) {
-  ASSIGN_OR_RETURN(SqliteStatement find,
-                   db_->Prepare("SELECT spec, created_unix_ms, generation FROM apps "
-                                "WHERE name = ?1"));
-  ASSIGN_OR_RETURN(bool exists, find.Bind(1, spec.name()).Step());
+  ASSIGN_OR_RETURN(SqliteStatement * find,
+                   db_->Cached("SELECT spec, created_unix_ms, generation FROM apps "
+                               "WHERE name = ?1"));
+  ASSIGN_OR_RETURN(bool exists, find->Bind(1, spec.name()).Step());
   std::string bytes = spec.SerializeAsString();
   if (!exists) {
-    ASSIGN_OR_RETURN(SqliteStatement insert,
-                     db_->Prepare("INSERT INTO apps (name, spec, created_unix_ms, generation) "
-                                  "VALUES (?1, ?2, ?3, 1)"));
-    insert.Bind(1, spec.name()).BindBlob(2, bytes).Bind(3, absl::ToUnixMillis(clock_.Now()));
-    RETURN_IF_ERROR(Annotate(insert.Run(), absl::StrCat("app \"", spec.name(), "\"")));
+    ASSIGN_OR_RETURN(SqliteStatement * insert,
+                     db_->Cached("INSERT INTO apps (name, spec, created_unix_ms, generation) "
+                                 "VALUES (?1, ?2, ?3, 1)"));
+    insert->Bind(1, spec.name()).BindBlob(2, bytes).Bind(3, absl::ToUnixMillis(clock_.Now()));
+    RETURN_IF_ERROR(Annotate(insert->Run(), absl::StrCat("app \"", spec.name(), "\"")));
     return AppChange{spec.name(), ApplyAction::kCreated, 1};
   }
-  ASSIGN_OR_RETURN(StoredApp stored, ReadAppRow(find, 0));
-  if (store_internal::SameSpec(stored.spec, spec)) {
+  const std::string stored_bytes = find->ColumnText(0);
+  ASSIGN_OR_RETURN(StoredApp stored, ReadAppRow(*find, 0));
+  find->Reset();
+  // The same bytes are the same spec; different bytes may still be (field order), so they
+  // are compared field by field.
+  if (stored_bytes == bytes || store_internal::SameSpec(stored.spec, spec)) {
     return AppChange{spec.name(), ApplyAction::kUnchanged, stored.generation};
   }
-  ASSIGN_OR_RETURN(SqliteStatement update,
-                   db_->Prepare("UPDATE apps SET spec = ?2, generation = generation + 1 "
-                                "WHERE name = ?1"));
-  RETURN_IF_ERROR(update.Bind(1, spec.name()).BindBlob(2, bytes).Run());
+  ASSIGN_OR_RETURN(SqliteStatement * update,
+                   db_->Cached("UPDATE apps SET spec = ?2, generation = generation + 1 "
+                               "WHERE name = ?1"));
+  RETURN_IF_ERROR(update->Bind(1, spec.name()).BindBlob(2, bytes).Run());
+  if (!store_internal::SameDemand(stored.spec, spec)) {
+    ASSIGN_OR_RETURN(SqliteStatement * forget,
+                     db_->Cached("DELETE FROM static_demand WHERE app = ?1"));
+    RETURN_IF_ERROR(forget->Bind(1, spec.name()).Run());
+  }
   return AppChange{spec.name(), ApplyAction::kConfigured, stored.generation + 1};
 }
 

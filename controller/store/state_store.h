@@ -68,8 +68,10 @@ class StateStore {
 
   // Creates or updates every app of `apps` in one transaction and returns one change per
   // app, in the order given. An app whose spec equals the stored one is left untouched
-  // (kUnchanged). On any error (an empty name, a name given twice, a failed write) nothing
-  // is changed and the error is returned (InvalidArgument for bad input).
+  // (kUnchanged). A changed demand spec forgets the app's static demand value (the
+  // manifest's value holds again), in the same transaction. On any error (an empty name, a
+  // name given twice, a failed write) nothing is changed and the error is returned
+  // (InvalidArgument for bad input).
   virtual absl::StatusOr<std::vector<AppChange>> ApplyApps(
       const std::vector<v1::AppSpec>& apps) = 0;
 

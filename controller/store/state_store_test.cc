@@ -127,6 +127,20 @@ TEST_P(StateStoreTest, StaticDemandIsKeptPerApp) {
   EXPECT_EQ(store_->SetStaticDemand("ghost", 1).code(), absl::StatusCode::kNotFound);
 }
 
+TEST_P(StateStoreTest, ChangedDemandSpecForgetsTheStaticValue) {
+  ASSERT_TRUE(store_->ApplyApps({Spec("web"), Spec("api")}).ok());
+  ASSERT_TRUE(store_->SetStaticDemand("web", 7).ok());
+  ASSERT_TRUE(store_->SetStaticDemand("api", 9).ok());
+  // Another priority keeps the value; another demand spec forgets it, in the same apply.
+  v1::AppSpec web = Spec("web");
+  web.mutable_demand()->set_target_per_container(web.demand().target_per_container() + 1);
+  auto changes = store_->ApplyApps({web, Spec("api", 1)});
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  EXPECT_THAT(*changes, ElementsAre(AppChange{"web", ApplyAction::kConfigured, 2},
+                                    AppChange{"api", ApplyAction::kConfigured, 2}));
+  EXPECT_THAT(*store_->GetStaticDemands(), ElementsAre(Pair("api", 9)));
+}
+
 TEST_P(StateStoreTest, CordonsAreSetAndClearedIdempotently) {
   ASSERT_TRUE(store_->SetCordon("n1", true).ok());
   ASSERT_TRUE(store_->SetCordon("n1", true).ok());

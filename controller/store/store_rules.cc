@@ -130,5 +130,9 @@ bool SameSpec(const v1::AppSpec& a, const v1::AppSpec& b) {
   return google::protobuf::util::MessageDifferencer::Equals(a, b);
 }
 
+bool SameDemand(const v1::AppSpec& a, const v1::AppSpec& b) {
+  return google::protobuf::util::MessageDifferencer::Equals(a.demand(), b.demand());
+}
+
 }  // namespace store_internal
 }  // namespace microscale

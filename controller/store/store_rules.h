@@ -41,6 +41,9 @@ absl::Status TokenNotFound(std::string_view name);
 
 // Whether two specs say the same thing (map order and encoding do not matter).
 bool SameSpec(const v1::AppSpec& a, const v1::AppSpec& b);
+// Whether two specs ask for the same demand. An apply that changes an app's demand spec
+// forgets the app's static demand value (`demand set`): the manifest's value holds again.
+bool SameDemand(const v1::AppSpec& a, const v1::AppSpec& b);
 
 }  // namespace microscale::store_internal
 
