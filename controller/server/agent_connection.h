@@ -22,14 +22,24 @@ class AgentConnection {
  public:
   using Stream = grpc::ServerReaderWriterInterface<v1::ControllerMessage, v1::AgentMessage>;
 
-  AgentConnection(Stream* stream, grpc::ServerContext* context, std::string peer)
-      : stream_(stream), context_(context), peer_(std::move(peer)) {}
+  // `accepts_batches`: the agent's Hello said it takes CommandBatch.
+  AgentConnection(Stream* stream, grpc::ServerContext* context, std::string peer,
+                  bool accepts_batches = false)
+      : stream_(stream),
+        context_(context),
+        peer_(std::move(peer)),
+        accepts_batches_(accepts_batches) {}
 
   // Writes one message. Returns false when the stream is closed or broken.
   bool Send(const v1::ControllerMessage& message);
-  // Writes the messages in order, flushing once after the last; returns how many the
-  // stream took (fewer when it closed or broke on the way).
-  size_t SendAll(const std::vector<const v1::ControllerMessage*>& messages);
+  // Writes the commands in order, flushing once after the last: as CommandBatch messages
+  // of at most kMaxBatchBytes when the agent takes them, else one message each. Returns
+  // how many the stream took (fewer when it closed or broke on the way). The messages are
+  // moved from.
+  size_t SendAll(const std::vector<v1::ControllerMessage*>& messages);
+
+  // A batch stays well under the 4 MiB an agent's channel takes in one message.
+  static constexpr size_t kMaxBatchBytes = 1 << 20;
 
   // Ends the stream from the controller's side (e.g. a newer connection for the node).
   void Close();
@@ -45,6 +55,7 @@ class AgentConnection {
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ServerContext* context_;
   const std::string peer_;
+  const bool accepts_batches_;
 };
 
 }  // namespace microscale

@@ -80,7 +80,8 @@ grpc::Status AgentGatewayService::Connect(
       return ToGrpcStatus(s);
     }
   }
-  auto connection = std::make_shared<AgentConnection>(stream, context, context->peer());
+  auto connection =
+      std::make_shared<AgentConnection>(stream, context, context->peer(), hello.accepts_batches());
   registry_.Register(hello, connection, clock_.Now());
   LogInfo("agent connected", {{"node", node},
                               {"peer", context->peer()},

@@ -10,6 +10,7 @@
 namespace microscale {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 // The gateway alone on a loopback port, with hooks that do nothing.
@@ -72,6 +73,56 @@ TEST_F(GatewayTest, SyncTellsTheAgentWhetherHostNetworkIsAllowedAndWhoSendsItsCo
     EXPECT_EQ(sync.sync().controller(), "c1.example:7400");
     EXPECT_EQ(sync.sync().leader_term(), 17);
     EXPECT_TRUE(sync.sync().unchanged_heartbeats()) << "heartbeats may omit an unchanged list";
+    context.TryCancel();
+    stream->Finish();
+    server_->Shutdown();
+    server_.reset();
+  }
+}
+
+TEST_F(GatewayTest, CommandsGoAsBatchesOnlyToAnAgentThatTakesThem) {
+  for (bool batches : {false, true}) {
+    Serve(AgentGatewayPolicy());
+    auto stub = Stub();
+    grpc::ClientContext context;
+    auto stream = stub->Connect(&context);
+    v1::AgentMessage hello = Hello();
+    hello.mutable_hello()->set_accepts_batches(batches);
+    ASSERT_TRUE(stream->Write(hello));
+    v1::ControllerMessage sync;
+    ASSERT_TRUE(stream->Read(&sync));
+    std::shared_ptr<AgentConnection> connection = registry_.Connection("node-1");
+    ASSERT_NE(connection, nullptr);
+    // Each command a third of a batch's bytes and a little more: two fit in one, not three.
+    std::vector<v1::ControllerMessage> commands(3);
+    std::vector<v1::ControllerMessage*> out;
+    for (size_t i = 0; i < commands.size(); ++i) {
+      commands[i].set_command_id(absl::StrCat("c", i));
+      commands[i].mutable_start()->set_instance(absl::StrCat("web-", i));
+      commands[i].mutable_start()->mutable_spec()->set_image(
+          std::string(AgentConnection::kMaxBatchBytes / 3 + 1, 'x'));
+      out.push_back(&commands[i]);
+    }
+    EXPECT_EQ(connection->SendAll(out), 3u);
+    std::vector<std::string> ids;
+    int writes = 0;
+    while (ids.size() < 3) {
+      v1::ControllerMessage message;
+      ASSERT_TRUE(stream->Read(&message));
+      if (message.has_pace()) continue;
+      ++writes;
+      if (!message.has_batch()) {
+        ids.push_back(message.command_id());
+        continue;
+      }
+      EXPECT_TRUE(message.command_id().empty());
+      for (const v1::ControllerMessage& c : message.batch().commands()) {
+        EXPECT_EQ(c.start().spec().image().size(), AgentConnection::kMaxBatchBytes / 3 + 1);
+        ids.push_back(c.command_id());
+      }
+    }
+    EXPECT_THAT(ids, ElementsAre("c0", "c1", "c2"));
+    EXPECT_EQ(writes, batches ? 2 : 3) << (batches ? "with batches" : "without");
     context.TryCancel();
     stream->Finish();
     server_->Shutdown();

@@ -13,6 +13,8 @@ namespace microscale {
 namespace {
 
 constexpr absl::Duration kMaxStartBackoff = absl::Seconds(30);
+// A pass at least this long logs where its time went.
+constexpr absl::Duration kSlowPass = absl::Milliseconds(500);
 
 std::optional<core::ContainerState> CoreState(v1::ContainerState state) {
   switch (state) {
@@ -433,6 +435,12 @@ core::ClusterState Reconciler::BuildState(const std::vector<NodeView>& nodes,
 void Reconciler::ReconcileOnce() {
   absl::MutexLock pass(&pass_mu_);
   const absl::Time now = deps_.clock.Now();
+  // Where a pass's time goes, logged when the pass is slow.
+  absl::Time mark = now;
+  auto lap = [&] {
+    const absl::Time t = deps_.clock.Now();
+    return absl::Trunc(t - std::exchange(mark, t), absl::Milliseconds(1));
+  };
   ResendLost(now);
   if (!StartupSettled()) return;
   EndCrashLoops(now);
@@ -443,17 +451,23 @@ void Reconciler::ReconcileOnce() {
   std::vector<v1::Container> exited, unhealthy;
   core::ClusterState state = BuildState(nodes, pending, &exited, &unhealthy);
   ForgetGoneStandby(state);
+  const absl::Duration read = lap();
   core::Plan plan = core::Decide(state, core::DecideOptions{options_.placement});
+  const absl::Duration decide = lap();
   // Instance ids are reserved durably before any start uses them: a controller killed
   // right after sending must not hand the same id out again after its restart.
   PersistOrdinals(plan);
+  const absl::Duration ordinals = lap();
   // Exits first: a crash puts its app's starts on hold before this pass's starts go out.
   CleanUpExited(exited, now);
   ReplaceUnhealthy(unhealthy, now);
   Execute(plan, state, now);
   ResumeStalledStarts(nodes, pending, plan, now);
+  const absl::Duration send = lap();
   Persist(state);
+  const absl::Duration persist = lap();
   Report(plan, nodes, now);
+  const absl::Duration report = lap();
   {
     absl::MutexLock lock(&mu_);
     last_health_.clear();
@@ -463,7 +477,18 @@ void Reconciler::ReconcileOnce() {
     last_pass_ = now;
     last_pass_sent_ = !plan.commands.empty() || !exited.empty();
   }
-  deps_.metrics.ObserveReconcile(absl::ToDoubleSeconds(deps_.clock.Now() - now));
+  const absl::Duration took = deps_.clock.Now() - now;
+  deps_.metrics.ObserveReconcile(absl::ToDoubleSeconds(took));
+  if (took >= kSlowPass) {
+    LogInfo("slow reconcile pass", {{"took", absl::Trunc(took, absl::Milliseconds(1))},
+                                    {"commands", plan.commands.size()},
+                                    {"read", read},
+                                    {"decide", decide},
+                                    {"ordinals", ordinals},
+                                    {"send", send},
+                                    {"persist", persist},
+                                    {"report", report}});
+  }
 }
 
 void Reconciler::Execute(const core::Plan& plan, const core::ClusterState& state, absl::Time now) {
@@ -601,9 +626,9 @@ void Reconciler::Flush(Batch& batch) {
   for (auto& [node, entry] : batch.nodes) {
     auto& [connection, messages] = entry;
     if (connection == nullptr || messages.empty()) continue;
-    std::vector<const v1::ControllerMessage*> out;
+    std::vector<v1::ControllerMessage*> out;
     out.reserve(messages.size());
-    for (const Batch::Message& m : messages) out.push_back(&m.message);
+    for (Batch::Message& m : messages) out.push_back(&m.message);
     const size_t written = connection->SendAll(out);
     std::vector<std::string> ids;
     ids.reserve(written);

@@ -28,6 +28,19 @@ constexpr absl::Duration kFullHeartbeatEvery = absl::Seconds(30);
 // The longest heartbeat interval a controller's Pace may set.
 constexpr absl::Duration kSlowestHeartbeat = absl::Minutes(1);
 
+// What a batch may hold: commands on containers (not a Sync, a Pace or another batch).
+bool IsContainerCommand(const v1::ControllerMessage& message) {
+  switch (message.body_case()) {
+    case v1::ControllerMessage::kStart:
+    case v1::ControllerMessage::kStop:
+    case v1::ControllerMessage::kPause:
+    case v1::ControllerMessage::kResume:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // A fresh channel per dial, with a subchannel pool of its own, so our backoff alone paces
 // redials and a controller that comes back is reached on the next one.
 // GRPC_ARG_MIN_RECONNECT_BACKOFF_MS is left at its default: gRPC uses it as the deadline of
@@ -267,6 +280,7 @@ absl::StatusOr<v1::AgentMessage> AgentSession::BuildHello() {
   hello->set_agent_version(options_.agent_version);
   hello->set_runtime(runtime_.Name());
   hello->set_cluster(options_.cluster);
+  hello->set_accepts_batches(true);
   for (v1::Container& c : table_.Snapshot()) {
     StampNode(&c);
     *hello->add_containers() = std::move(c);
@@ -372,6 +386,18 @@ void AgentSession::Dispatch(Connection& conn, const v1::ControllerMessage& messa
       conn.heartbeat_requested = true;  // one now, then the new interval from it
       return;
     }
+    case v1::ControllerMessage::kBatch:
+      for (const v1::ControllerMessage& command : message.batch().commands()) {
+        if (IsContainerCommand(command)) {
+          Dispatch(conn, command);
+        } else {
+          Report(command.command_id(), "unknown", conn.epoch,
+                 CommandOutcome{
+                     absl::InvalidArgumentError("a batch holds only start, stop, pause and resume"),
+                     std::nullopt});
+        }
+      }
+      return;
     default:
       Report(message.command_id(), "unknown", conn.epoch,
              CommandOutcome{absl::InvalidArgumentError("unknown command"), std::nullopt});

@@ -125,6 +125,7 @@ TEST_F(AgentSessionTest, HelloDescribesTheNodeAndAdoptsItsContainers) {
   EXPECT_EQ(hello.cluster(), "test");
   EXPECT_EQ(hello.runtime(), "fake");
   EXPECT_EQ(hello.agent_version(), "0.0.0-test");
+  EXPECT_TRUE(hello.accepts_batches());
   EXPECT_EQ(hello.labels().at("zone"), "z1");
   EXPECT_EQ(hello.capacity().cpu_millis(), 4000);
   EXPECT_EQ(hello.capacity().memory_bytes(), int64_t{8} << 30);
@@ -185,6 +186,28 @@ TEST_F(AgentSessionTest, RunsCommandsAndReturnsTheirResults) {
   EXPECT_EQ(runtime_.containers().count("web-2"), 0u);
   EXPECT_THAT(MetricsText(),
               HasSubstr("microscale_agent_commands_total{result=\"ok\",type=\"start\"} 1"));
+}
+
+TEST_F(AgentSessionTest, RunsEachCommandOfABatchAndReturnsEachResult) {
+  StartAgent();
+  ASSERT_TRUE(gateway_.WaitForOpenStream());
+  v1::ControllerMessage batch;
+  *batch.mutable_batch()->add_commands() = Start("c1", "web-1");
+  *batch.mutable_batch()->add_commands() = Start("c2", "web-2");
+  v1::ControllerMessage* sync = batch.mutable_batch()->add_commands();
+  sync->set_command_id("c3");
+  sync->mutable_sync();
+  ASSERT_TRUE(gateway_.Send(batch));
+  ASSERT_TRUE(WaitForResult("c1"));
+  ASSERT_TRUE(WaitForResult("c2"));
+  ASSERT_TRUE(WaitForResult("c3"));
+  EXPECT_TRUE(Result("c1").ok()) << Result("c1").error();
+  EXPECT_TRUE(Result("c2").ok()) << Result("c2").error();
+  EXPECT_EQ(runtime_.containers().count("web-1"), 1u);
+  EXPECT_EQ(runtime_.containers().count("web-2"), 1u);
+  // Only commands on containers ride in a batch.
+  EXPECT_FALSE(Result("c3").ok());
+  EXPECT_THAT(Result("c3").error(), HasSubstr("a batch holds only start, stop, pause and resume"));
 }
 
 TEST_F(AgentSessionTest, AFailedCommandCarriesTheRuntimeError) {

@@ -142,6 +142,10 @@ void FakeAgent::ExitContainer(const std::string& instance, int32_t code) {
 
 void FakeAgent::Handle(const v1::ControllerMessage& message) {
   v1::CommandResult result;
+  if (message.has_batch()) {  // sent only to an agent whose Hello offers batches
+    for (const v1::ControllerMessage& each : message.batch().commands()) Handle(each);
+    return;
+  }
   const bool command = message.body_case() != v1::ControllerMessage::kSync &&
                        message.body_case() != v1::ControllerMessage::kPace;
   if (command && lose_next_ > 0) {
@@ -169,6 +173,7 @@ void FakeAgent::Handle(const v1::ControllerMessage& message) {
     case v1::ControllerMessage::kResume:
       result = SetState(message.resume().instance(), v1::CONTAINER_STATE_RUNNING);
       break;
+    case v1::ControllerMessage::kBatch:
     case v1::ControllerMessage::BODY_NOT_SET:
       return;
   }
