@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "common/thread_name.h"
+
 namespace microscale::http_internal {
 
 GrowingThreadPool::GrowingThreadPool(size_t max_threads, absl::Duration idle_timeout)
@@ -17,7 +19,10 @@ void GrowingThreadPool::enqueue(std::function<void()> fn) {
   if (tasks_.size() > idle_ && threads_.size() < max_threads_ && !shutdown_) {
     threads_.emplace_back();
     auto self = std::prev(threads_.end());
-    *self = std::thread([this, self] { Work(self); });
+    *self = std::thread([this, self] {
+      NameThisThread("http");
+      Work(self);
+    });
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
+#include "common/thread_name.h"
 #include "controller/demand/static_source.h"
 
 namespace microscale {
@@ -28,7 +29,10 @@ DemandPoller::DemandPoller(Callback callback, DemandPollerOptions options)
       options_(std::move(options)),
       clock_(*options_.clock),
       pool_(options_.threads),
-      scheduler_([this] { Run(); }) {}
+      scheduler_([this] {
+        NameThisThread("demand-poller");
+        Run();
+      }) {}
 
 DemandPoller::~DemandPoller() { Stop(); }
 

@@ -3,10 +3,16 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/thread_name.h"
+
 namespace microscale::demand_internal {
 
 WorkerPool::WorkerPool(int threads) {
-  for (int i = 0; i < std::max(threads, 1); ++i) threads_.emplace_back([this] { Work(); });
+  for (int i = 0; i < std::max(threads, 1); ++i)
+    threads_.emplace_back([this] {
+      NameThisThread("demand-read");
+      Work();
+    });
 }
 
 WorkerPool::~WorkerPool() { Stop(); }

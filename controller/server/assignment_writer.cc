@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace microscale {
 namespace {
@@ -14,7 +15,10 @@ constexpr absl::Duration kFirstRetryDelay = absl::Milliseconds(100);
 
 AssignmentWriter::AssignmentWriter(WriteFn write, absl::Duration max_retry_delay)
     : write_(std::move(write)), max_retry_delay_(max_retry_delay) {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("store-writer");
+    Run();
+  });
 }
 
 AssignmentWriter::~AssignmentWriter() {

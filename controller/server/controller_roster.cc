@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace microscale {
 namespace {
@@ -79,7 +80,10 @@ void ControllerRoster::Join() {
     self_.set_since_unix_ms(absl::ToUnixMillis(absl::Now()));
     List();
   }
-  keeper_ = std::thread([this] { KeepListed(); });
+  keeper_ = std::thread([this] {
+    NameThisThread("roster");
+    KeepListed();
+  });
 }
 
 void ControllerRoster::RoleChanged() {

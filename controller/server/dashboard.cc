@@ -15,6 +15,7 @@
 #include "cli/format_nodes.h"
 #include "cli/output.h"
 #include "common/manifest/app_proto.h"
+#include "common/thread_name.h"
 #include "controller/server/dashboard_assets.h"
 #include "controller/server/endpoints.h"
 #include "nlohmann/json.hpp"
@@ -400,8 +401,9 @@ void Dashboard::SampleHistory(absl::Time now) {
   for (auto& [name, sample] : now_samples) {
     // Both in name order: the apps gone since the last sample are the entries passed over.
     while (kept != history_.end() && kept->first < name) kept = history_.erase(kept);
-    if (kept == history_.end() || kept->first != name)
+    if (kept == history_.end() || kept->first != name) {
       kept = history_.emplace_hint(kept, name, std::deque<Sample>{});
+    }
     std::deque<Sample>& samples = kept->second;
     samples.push_back(sample);
     while (!samples.empty() && samples.front().unix_ms < oldest) samples.pop_front();
@@ -463,7 +465,10 @@ std::string Dashboard::BuildSnapshot(uint64_t* next_event) {
 }
 
 void Dashboard::Start() {
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("dashboard");
+    Loop();
+  });
 }
 
 void Dashboard::Stop() {

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/backoff.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace microscale {
 namespace {
@@ -70,7 +71,10 @@ absl::Status LeaderElection::Campaign(const std::function<bool(absl::Duration)>&
 
 void LeaderElection::KeepLeading(std::function<void()> on_lost) {
   on_lost_ = std::move(on_lost);
-  keeper_ = std::thread([this] { KeepAliveLoop(); });
+  keeper_ = std::thread([this] {
+    NameThisThread("leader-lease");
+    KeepAliveLoop();
+  });
 }
 
 void LeaderElection::KeepAliveLoop() {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "controller/core/decide.h"
 #include "controller/server/container_spec.h"
 
@@ -116,7 +117,10 @@ absl::Status Reconciler::Load() {
 }
 
 void Reconciler::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("reconciler");
+    Run();
+  });
 }
 
 void Reconciler::Stop() {

@@ -5,6 +5,7 @@
 
 #include "common/backoff.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace microscale {
 
@@ -20,7 +21,10 @@ void EtcdMirror::Start() {
     absl::MutexLock lock(&mu_);
     running_ = true;
   }
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("etcd-mirror");
+    Run();
+  });
 }
 
 void EtcdMirror::Stop() {

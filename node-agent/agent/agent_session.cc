@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "common/thread_name.h"
 #include "node-agent/agent/outbox.h"
 #include "node-agent/agent/spec_policy.h"
 
@@ -211,8 +212,14 @@ AgentSession::Outcome AgentSession::ServeOnce() {
     if (metrics_ != nullptr) metrics_->SetConnected(true);
     LogInfo("connected to the controller",
             {{"controller", controller}, {"containers", hello->hello().containers_size()}});
-    std::thread writer([this, conn] { WriterLoop(*conn); });
-    std::thread heartbeat([this, conn] { HeartbeatLoop(*conn); });
+    std::thread writer([this, conn] {
+      NameThisThread("stream-writer");
+      WriterLoop(*conn);
+    });
+    std::thread heartbeat([this, conn] {
+      NameThisThread("heartbeat");
+      HeartbeatLoop(*conn);
+    });
     v1::ControllerMessage message;
     while (conn->stream->Read(&message)) {
       answered = true;

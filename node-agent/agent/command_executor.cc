@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "common/thread_name.h"
+
 namespace microscale {
 
 std::string CommandType(const v1::ControllerMessage& command) {
@@ -39,7 +41,11 @@ std::string CommandInstance(const v1::ControllerMessage& command) {
 CommandExecutor::CommandExecutor(int workers, Runner runner, Reporter reporter)
     : runner_(std::move(runner)), reporter_(std::move(reporter)) {
   if (workers < 1) workers = 1;
-  for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+  for (int i = 0; i < workers; ++i)
+    workers_.emplace_back([this] {
+      NameThisThread("command");
+      WorkerLoop();
+    });
 }
 
 CommandExecutor::~CommandExecutor() {
