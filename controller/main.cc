@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
+#include "common/lock_checks.h"
 #include "common/log.h"
 #include "common/shutdown_deadline.h"
 #include "controller/server/controller.h"
@@ -118,11 +119,7 @@ int main(int argc, char** argv) {
     microscale::LogError("cannot use the etcd TLS files", {{"error", s}});
     return 1;
   }
-#ifdef NDEBUG
-  // Abseil's lock-order checks (a graph of every mutex held together) cost a visible share
-  // of a busy controller's CPU (bench/scale profile); debug and sanitizer builds keep them.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-#endif
+  microscale::SkipLockOrderChecksInRelease();
   // Block the stop signals in every thread; one thread waits for them.
   sigset_t signals;
   sigemptyset(&signals);

@@ -13,6 +13,7 @@ absl::StatusOr<v1::Container> CountingRuntime::Start(const std::string& instance
   if (started.ok()) {
     absl::MutexLock lock(&mu_);
     live_.insert(instance);
+    live_count_.store(live_.size(), std::memory_order_relaxed);
     ++calls_;
   }
   return started;
@@ -23,19 +24,10 @@ absl::Status CountingRuntime::Stop(const std::string& instance, absl::Duration t
   if (stopped.ok()) {
     absl::MutexLock lock(&mu_);
     live_.erase(instance);
+    live_count_.store(live_.size(), std::memory_order_relaxed);
     ++calls_;
   }
   return stopped;
-}
-
-size_t CountingRuntime::live() const {
-  absl::MutexLock lock(&mu_);
-  return live_.size();
-}
-
-size_t CountingRuntime::calls() const {
-  absl::MutexLock lock(&mu_);
-  return calls_;
 }
 
 }  // namespace microscale

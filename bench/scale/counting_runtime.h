@@ -8,6 +8,7 @@
 #ifndef MICROSCALE_BENCH_SCALE_COUNTING_RUNTIME_H_
 #define MICROSCALE_BENCH_SCALE_COUNTING_RUNTIME_H_
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <set>
@@ -38,16 +39,18 @@ class CountingRuntime final : public ContainerRuntime {
   }
   void Watch(ContainerEventSink sink) override { inner_->Watch(std::move(sink)); }
 
-  // Containers started and not stopped since.
-  size_t live() const;
+  // Containers started and not stopped since. Read without a lock: the driver sums 1,000
+  // nodes' counts every 50 ms, which must not cost the simulated nodes their CPU.
+  size_t live() const { return live_count_.load(std::memory_order_relaxed); }
   // Start and Stop calls that succeeded.
-  size_t calls() const;
+  size_t calls() const { return calls_.load(std::memory_order_relaxed); }
 
  private:
   const std::unique_ptr<ContainerRuntime> inner_;
-  mutable absl::Mutex mu_;
+  absl::Mutex mu_;
   std::set<std::string> live_ ABSL_GUARDED_BY(mu_);
-  size_t calls_ ABSL_GUARDED_BY(mu_) = 0;
+  std::atomic<size_t> live_count_ = 0;  // live_.size(), written under mu_
+  std::atomic<size_t> calls_ = 0;
 };
 
 }  // namespace microscale

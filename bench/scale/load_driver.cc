@@ -27,6 +27,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/scale/counting_runtime.h"
+#include "common/lock_checks.h"
 #include "common/log.h"
 #include "common/quantity.h"
 #include "node-agent/agent/agent_session.h"
@@ -122,6 +123,7 @@ int Run(const Flags& flags) {
     return 2;
   }
   LogConfigure(LogFormat::kText, LogLevel::kWarn);
+  SkipLockOrderChecksInRelease();  // as the agent does
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);

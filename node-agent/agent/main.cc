@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/http/http_server.h"
+#include "common/lock_checks.h"
 #include "common/log.h"
 #include "common/shutdown_deadline.h"
 #include "node-agent/agent/agent_flags.h"
@@ -47,6 +48,7 @@ sigset_t BlockStopSignals() {
 
 int RunAgent(const AgentConfig& config) {
   LogConfigure(config.log_format);
+  SkipLockOrderChecksInRelease();
   sigset_t stop_signals = BlockStopSignals();
   // Armed by the stop signal; declared first, so it is disarmed last, after every part
   // below has stopped: an orderly stop exits 0 within kShutdownLimit, or the process
