@@ -296,11 +296,16 @@ absl::StatusOr<v1::AgentMessage> AgentSession::BuildHello() {
 }
 
 void AgentSession::WriterLoop(Connection& conn) {
-  v1::AgentMessage message;
-  while (conn.outbox.Pop(&message)) {
-    if (!conn.stream->Write(message)) {
-      conn.context.TryCancel();  // the reader sees the end of the stream and cleans up
-      return;
+  std::vector<v1::AgentMessage> messages;
+  while (conn.outbox.PopAll(&messages)) {
+    for (size_t i = 0; i < messages.size(); ++i) {
+      grpc::WriteOptions options;
+      // All but the last of a burst may wait in gRPC's buffer: one flush for them all.
+      if (i + 1 < messages.size()) options.set_buffer_hint();
+      if (!conn.stream->Write(messages[i], options)) {
+        conn.context.TryCancel();  // the reader sees the end of the stream and cleans up
+        return;
+      }
     }
   }
 }

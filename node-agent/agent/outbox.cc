@@ -11,13 +11,15 @@ bool Outbox::Push(v1::AgentMessage message) {
   return true;
 }
 
-bool Outbox::Pop(v1::AgentMessage* message) {
+bool Outbox::PopAll(std::vector<v1::AgentMessage>* messages) {
+  messages->clear();
   absl::MutexLock lock(&mu_);
   auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return closed_ || !queue_.empty(); };
   mu_.Await(absl::Condition(&ready));
   if (closed_) return false;
-  *message = std::move(queue_.front());
-  queue_.pop_front();
+  messages->reserve(queue_.size());
+  for (v1::AgentMessage& message : queue_) messages->push_back(std::move(message));
+  queue_.clear();
   return true;
 }
 

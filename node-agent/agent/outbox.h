@@ -2,12 +2,13 @@
 // writer thread, so writes from many threads (command results, events, heartbeats) reach
 // the gRPC stream one at a time and in order.
 //
-// Thread-safe. After Close(), Push() refuses and Pop() returns false once drained of
-// nothing: queued messages are dropped, since the stream they were for is gone.
+// Thread-safe. After Close(), Push() refuses and PopAll() returns false: queued messages
+// are dropped, since the stream they were for is gone.
 #ifndef MICROSCALE_NODE_AGENT_AGENT_OUTBOX_H_
 #define MICROSCALE_NODE_AGENT_AGENT_OUTBOX_H_
 
 #include <deque>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -20,8 +21,9 @@ class Outbox {
  public:
   // False when closed.
   bool Push(v1::AgentMessage message);
-  // Blocks for the next message; false once closed.
-  bool Pop(v1::AgentMessage* message);
+  // Blocks for the next message, then takes every message queued by then, in order (a
+  // burst of command results goes out in one flush); false once closed.
+  bool PopAll(std::vector<v1::AgentMessage>* messages);
   void Close();
   bool closed() const;
   // Blocks until closed or `timeout` passes; returns closed().
