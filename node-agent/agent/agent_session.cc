@@ -29,19 +29,6 @@ constexpr absl::Duration kFullHeartbeatEvery = absl::Seconds(30);
 // The longest heartbeat interval a controller's Pace may set.
 constexpr absl::Duration kSlowestHeartbeat = absl::Minutes(1);
 
-// What a batch may hold: commands on containers (not a Sync, a Pace or another batch).
-bool IsContainerCommand(const v1::ControllerMessage& message) {
-  switch (message.body_case()) {
-    case v1::ControllerMessage::kStart:
-    case v1::ControllerMessage::kStop:
-    case v1::ControllerMessage::kPause:
-    case v1::ControllerMessage::kResume:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // A fresh channel per dial, with a subchannel pool of its own, so our backoff alone paces
 // redials and a controller that comes back is reached on the next one.
 // GRPC_ARG_MIN_RECONNECT_BACKOFF_MS is left at its default: gRPC uses it as the deadline of
@@ -362,27 +349,25 @@ void AgentSession::HeartbeatLoop(Connection& conn) {
 }
 
 void AgentSession::Dispatch(Connection& conn, const v1::ControllerMessage& message) {
-  switch (message.body_case()) {
-    case v1::ControllerMessage::kStart:
-    case v1::ControllerMessage::kStop:
-    case v1::ControllerMessage::kPause:
-    case v1::ControllerMessage::kResume:
-      if (options_.command_log != nullptr) {
-        ReceivedCommand received{absl::ToUnixMillis(absl::Now()),
-                                 "",
-                                 0,
-                                 CommandType(message),
-                                 CommandInstance(message),
-                                 message.command_id()};
-        {
-          absl::MutexLock lock(&conn.mu);
-          received.controller = conn.controller;
-          received.leader_term = conn.leader_term;
-        }
-        options_.command_log->Add(std::move(received));
+  if (IsContainerCommand(message)) {
+    if (options_.command_log != nullptr) {
+      ReceivedCommand received{absl::ToUnixMillis(absl::Now()),
+                               "",
+                               0,
+                               CommandType(message),
+                               CommandInstance(message),
+                               message.command_id()};
+      {
+        absl::MutexLock lock(&conn.mu);
+        received.controller = conn.controller;
+        received.leader_term = conn.leader_term;
       }
-      executor_.Submit(message, conn.epoch);
-      return;
+      options_.command_log->Add(std::move(received));
+    }
+    executor_.Submit(message, conn.epoch);
+    return;
+  }
+  switch (message.body_case()) {
     case v1::ControllerMessage::kSync:
       HandleSync(conn, message.sync());
       if (metrics_ != nullptr) metrics_->CountCommand("sync", true);

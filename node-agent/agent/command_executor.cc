@@ -38,6 +38,18 @@ std::string CommandInstance(const v1::ControllerMessage& command) {
   }
 }
 
+bool IsContainerCommand(const v1::ControllerMessage& message) {
+  switch (message.body_case()) {
+    case v1::ControllerMessage::kStart:
+    case v1::ControllerMessage::kStop:
+    case v1::ControllerMessage::kPause:
+    case v1::ControllerMessage::kResume:
+      return true;
+    default:
+      return false;
+  }
+}
+
 CommandExecutor::CommandExecutor(int workers, Runner runner, Reporter reporter)
     : runner_(std::move(runner)), reporter_(std::move(reporter)) {
   if (workers < 1) workers = 1;

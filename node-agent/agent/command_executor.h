@@ -36,6 +36,9 @@ struct CommandOutcome {
 std::string CommandType(const v1::ControllerMessage& command);
 // The instance a start/stop/pause/resume command is about; empty for others.
 std::string CommandInstance(const v1::ControllerMessage& command);
+// Whether `message` is a start, stop, pause or resume: what the executor runs and a
+// batch may hold (not a Sync, a Pace or another batch).
+bool IsContainerCommand(const v1::ControllerMessage& message);
 
 class CommandExecutor {
  public:
