@@ -15,6 +15,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "controller/server/controller.h"
@@ -180,6 +181,27 @@ class ControllerLoopTest : public ::testing::Test {
     httplib::Client http("127.0.0.1", controller_->http_port());
     httplib::Result result = http.Get("/metrics");
     return result && result->status == 200 ? result->body : "";
+  }
+
+  // Reconcile passes finished so far, from the controller's own histogram.
+  int FinishedPasses() {
+    const std::string text = MetricsText();
+    const std::string name = "microscale_reconcile_duration_seconds_count ";
+    const size_t at = text.find(name);
+    int n = -1;
+    if (at == std::string::npos) return n;
+    const size_t end = text.find('\n', at);
+    return absl::SimpleAtoi(text.substr(at + name.size(), end - at - name.size()), &n) ? n : -1;
+  }
+
+  // Waits until the pass running now, if any, has finished: a command the agents have
+  // received counts as sent only once its pass writes it (MarkWritten), so a test that moves
+  // the fake clock past a command's deadline waits for this first, or the stamp lands after
+  // the jump. Passes run one at a time, so one more finished pass is that one or a later one.
+  void WaitForThePassUnderWay() {
+    const int before = FinishedPasses();
+    ASSERT_GE(before, 0) << "no reconcile histogram in /metrics";
+    ASSERT_TRUE(WaitUntil([&] { return FinishedPasses() > before; }));
   }
 
   int ReadyzStatus() {
@@ -412,6 +434,7 @@ TEST_F(ControllerLoopTest, EndpointsFollowContainersAndAStoppedOneLeavesBeforeIt
   EXPECT_EQ(during.endpoints_size(), 3);
   EXPECT_EQ(ReadyInstances(during).size(), 1u);
   for (const std::string& lost : n1.Lost()) EXPECT_FALSE(ReadyInstances(during).contains(lost));
+  WaitForThePassUnderWay();
   // Past the stops' deadline (10 s plus the app's stop timeout): they are sent again.
   clock_.Advance(absl::Seconds(21));
   ASSERT_TRUE(WaitUntil([&] { return Converged("web", 1); }));
@@ -961,6 +984,7 @@ TEST_F(ControllerLoopTest, ALostStartIsSentAgainForTheSameInstance) {
   ASSERT_TRUE(WaitUntil([&] { return n1.Lost().size() == 1; }));
   const std::string instance = n1.Lost().front();
   EXPECT_EQ(Running("web"), 0);
+  WaitForThePassUnderWay();
   clock_.Advance(absl::Seconds(11));  // past the first 10 s deadline
   ASSERT_TRUE(WaitUntil([&] { return Converged("web", 1); }));
   EXPECT_EQ(n1.Starts(), std::vector<std::string>{instance});
