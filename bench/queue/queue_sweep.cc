@@ -1,0 +1,230 @@
+// queue_sweep: queue mode (`queue: {backlogTarget: 10}`, no declared rate) on the simulated
+// closed loop of controller/core/queue_loop.h, swept over engines and over where the step
+// lands between two reads, against the goals of issue 13. One scenario on one engine says
+// little: the same decision meets a goal at one phase of the step and misses it 50 ms
+// later. This counts the misses over the whole sweep, so a change to the decision can be
+// judged in seconds before a real dockerd run (bench/queue/queue.sh) confirms it.
+//
+// Engines (start delay / spacing between starts): 0.5/0, 0.75/0, 1/0.05, 1/0.15, 1.5/0.3
+// seconds; the last three start one container at a time, as a busy dockerd does. For each:
+// - steps of arrivals 0 -> 10 and 0 -> 20 -> 0 (each container drains 1 item/s), the step
+//   at 10 phases 50 ms apart: misses of N within 5 s, overshoot above 10 %, more than 2
+//   reversals in the 120 s after the step, a backlog above twice the target over the last
+//   60 s, and back to 0 later than the drain time + 5 s;
+// - ramps 0 -> 10 and 0 -> 20 over 30 and 60 s, held for 120 s, at the same 10 phases:
+//   overshoot above 10 %, more than 2 reversals, backlog above twice the target;
+// - 40 seeds of Poisson arrivals at 10/s for 180 s: reversals a minute and
+//   container-seconds against the ideal.
+//
+// Usage: queue_sweep            (no options; about 2 s)
+// Prints one markdown table per scenario kind, a row per engine.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "controller/core/queue_loop.h"
+
+namespace microscale::core::testing {
+namespace {
+
+constexpr double kTarget = 10;
+constexpr double kReachGoal = 5;
+constexpr double kOvershootGoal = 1.1;
+constexpr int32_t kReversalGoal = 2;
+constexpr double kDrainSlack = 5;
+constexpr int kPhases = 10;
+constexpr double kPhaseStep = 0.05;
+
+struct Engine {
+  double delay = 0;
+  double spacing = 0;
+};
+
+AppSpec QueueApp(int32_t max) {
+  AppSpec s;
+  s.name = "worker";
+  s.replicas = {0, max};
+  s.demand.source = DemandSourceKind::kHttpJson;
+  s.demand.interval_seconds = 0.5;
+  s.demand.queue = QueueSpec{kTarget, std::nullopt, std::nullopt};
+  return s;
+}
+
+int32_t MostAbove(int32_t needed) {
+  return static_cast<int32_t>(std::floor(needed * kOvershootGoal + 1e-9));
+}
+
+struct StepMisses {
+  int runs = 0;
+  int reach = 0;
+  int overshoot = 0;
+  int reversals = 0;
+  int backlog = 0;
+  int back = 0;
+  double reach_sum = 0;
+  double peak_sum = 0;  // as a multiple of the need
+};
+
+void RunStep(const Engine& engine, double lambda, double phase, StepMisses& m) {
+  const double step = 5 + phase;
+  const double stop = step + 150;
+  const auto needed = static_cast<int32_t>(lambda);
+  LoopOptions options;
+  options.start_delay = engine.delay;
+  options.start_spacing = engine.spacing;
+  std::vector<LoopSample> samples = RunQueueLoop(
+      QueueApp(40), [&](double t) { return t >= step && t < stop ? lambda : 0.0; }, stop + 60,
+      options);
+  double reach = -1;
+  double back = -1;
+  double steady = 0;
+  int32_t peak = 0;
+  for (const LoopSample& s : samples) {
+    if (s.t >= step && s.t < stop) {
+      if (reach < 0 && s.running >= needed) reach = s.t - step;
+      peak = std::max(peak, s.running);
+      if (s.t >= stop - 60) steady = std::max(steady, s.backlog);
+    }
+    if (s.t >= stop && back < 0 && s.running == 0 && s.desired == 0) back = s.t - stop;
+  }
+  ++m.runs;
+  m.reach += reach < 0 || reach > kReachGoal + 1e-6;
+  m.overshoot += peak > MostAbove(needed);
+  m.reversals += Reversals(samples, step, step + 120) > kReversalGoal;
+  m.backlog += steady > 2 * kTarget;
+  m.back += back < 0 || back > steady / lambda + kDrainSlack;
+  m.reach_sum += reach < 0 ? 150 : reach;
+  m.peak_sum += static_cast<double>(peak) / needed;
+}
+
+struct RampMisses {
+  int runs = 0;
+  int overshoot = 0;
+  int reversals = 0;
+  int backlog = 0;
+  double peak_sum = 0;
+  double reversal_sum = 0;
+};
+
+void RunRamp(const Engine& engine, double top, double phase, RampMisses& m) {
+  const double start = 5 + phase;
+  const double rise = 3 * top;  // 1 item/s more every 3 s
+  const double stop = start + rise + 120;
+  const auto needed = static_cast<int32_t>(top);
+  LoopOptions options;
+  options.start_delay = engine.delay;
+  options.start_spacing = engine.spacing;
+  auto lambda = [&](double t) {
+    if (t < start || t >= stop) return 0.0;
+    return std::min(top, (t - start) * top / rise);
+  };
+  std::vector<LoopSample> samples = RunQueueLoop(QueueApp(40), lambda, stop + 60, options);
+  int32_t peak = 0;
+  double steady = 0;
+  for (const LoopSample& s : samples) {
+    if (s.t < stop) peak = std::max(peak, s.running);
+    if (s.t >= stop - 60 && s.t < stop) steady = std::max(steady, s.backlog);
+  }
+  const int32_t reversals = Reversals(samples, start, stop);
+  ++m.runs;
+  m.overshoot += peak > MostAbove(needed);
+  m.reversals += reversals > kReversalGoal;
+  m.backlog += steady > 2 * kTarget;
+  m.peak_sum += static_cast<double>(peak) / needed;
+  m.reversal_sum += reversals;
+}
+
+struct PoissonFigures {
+  int runs = 0;
+  double reversals_per_minute = 0;  // summed over runs
+  double worst_reversals_per_minute = 0;
+  double cost = 0;  // container-seconds over the ideal, summed over runs
+};
+
+void RunPoisson(const Engine& engine, uint64_t seed, PoissonFigures& f) {
+  constexpr double kStart = 5;
+  constexpr double kSeconds = 180;
+  constexpr double kRate = 10;
+  LoopOptions options;
+  options.start_delay = engine.delay;
+  options.start_spacing = engine.spacing;
+  options.poisson = true;
+  options.seed = seed;
+  std::vector<LoopSample> samples = RunQueueLoop(
+      QueueApp(20), [&](double t) { return t >= kStart && t < kStart + kSeconds ? kRate : 0.0; },
+      kStart + kSeconds + 60, options);
+  double container_seconds = 0;
+  for (size_t i = 0; i + 1 < samples.size(); ++i) {
+    const LoopSample& s = samples[i];
+    if (s.t >= kStart && s.t < kStart + kSeconds) {
+      container_seconds += s.running * (samples[i + 1].t - s.t);
+    }
+  }
+  const double per_minute = Reversals(samples, kStart, kStart + kSeconds) / (kSeconds / 60);
+  ++f.runs;
+  f.reversals_per_minute += per_minute;
+  f.worst_reversals_per_minute = std::max(f.worst_reversals_per_minute, per_minute);
+  f.cost += container_seconds / (kRate * kSeconds);
+}
+
+int Run() {
+  const std::vector<Engine> engines = {{0.5, 0}, {0.75, 0}, {1, 0.05}, {1, 0.15}, {1.5, 0.3}};
+  std::printf("Steps 0 -> 10 and 0 -> 20 -> 0, %d phases each: runs that miss each goal\n\n",
+              kPhases);
+  std::printf(
+      "| engine (delay/spacing s) | runs | N after 5 s | overshoot > 10 %% | > 2 reversals | "
+      "backlog > 2x | back to 0 late | mean time to N (s) | mean peak / N |\n"
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  for (const Engine& engine : engines) {
+    StepMisses m;
+    for (int p = 0; p < kPhases; ++p) {
+      for (double lambda : {10.0, 20.0}) RunStep(engine, lambda, p * kPhaseStep, m);
+    }
+    std::printf("| %.2f/%.2f | %d | %d | %d | %d | %d | %d | %.2f | %.2f |\n", engine.delay,
+                engine.spacing, m.runs, m.reach, m.overshoot, m.reversals, m.backlog, m.back,
+                m.reach_sum / m.runs, m.peak_sum / m.runs);
+  }
+  std::printf("\nRamps 0 -> 10 and 0 -> 20 (1 item/s more every 3 s), %d phases each\n\n", kPhases);
+  std::printf(
+      "| engine (delay/spacing s) | runs | overshoot > 10 %% | > 2 reversals | backlog > 2x | "
+      "mean peak / N | mean reversals |\n|---|---:|---:|---:|---:|---:|---:|\n");
+  for (const Engine& engine : engines) {
+    RampMisses m;
+    for (int p = 0; p < kPhases; ++p) {
+      for (double top : {10.0, 20.0}) RunRamp(engine, top, p * kPhaseStep, m);
+    }
+    std::printf("| %.2f/%.2f | %d | %d | %d | %d | %.2f | %.1f |\n", engine.delay, engine.spacing,
+                m.runs, m.overshoot, m.reversals, m.backlog, m.peak_sum / m.runs,
+                m.reversal_sum / m.runs);
+  }
+  std::printf("\nPoisson arrivals at 10/s for 180 s, 40 seeds\n\n");
+  std::printf(
+      "| engine (delay/spacing s) | runs | reversals a minute (mean) | worst | container-s / "
+      "ideal |\n|---|---:|---:|---:|---:|\n");
+  for (const Engine& engine : engines) {
+    PoissonFigures f;
+    for (uint64_t seed = 1; seed <= 40; ++seed) RunPoisson(engine, seed, f);
+    std::printf("| %.2f/%.2f | %d | %.2f | %.2f | %.3f |\n", engine.delay, engine.spacing, f.runs,
+                f.reversals_per_minute / f.runs, f.worst_reversals_per_minute, f.cost / f.runs);
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace microscale::core::testing
+
+int main(int argc, char** argv) {
+  if (argc > 1) {
+    const bool help = std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0;
+    std::fprintf(help ? stdout : stderr,
+                 "%sUsage: queue_sweep\n"
+                 "Runs queue mode (backlogTarget 10, no declared rate) on the simulated closed "
+                 "loop over 5 engines,\nstep phases, ramps and Poisson seeds, and prints the "
+                 "runs that miss each goal of issue 13.\n",
+                 help ? "" : "queue_sweep takes no arguments\n");
+    return help ? 0 : 2;
+  }
+  return microscale::core::testing::Run();
+}
