@@ -42,15 +42,7 @@ struct Engine {
   double spacing = 0;
 };
 
-AppSpec QueueApp(int32_t max) {
-  AppSpec s;
-  s.name = "worker";
-  s.replicas = {0, max};
-  s.demand.source = DemandSourceKind::kHttpJson;
-  s.demand.interval_seconds = 0.5;
-  s.demand.queue = QueueSpec{kTarget, std::nullopt, std::nullopt};
-  return s;
-}
+AppSpec QueueApp(int32_t max) { return QueueLoopApp(kTarget, max); }
 
 int32_t MostAbove(int32_t needed) {
   return static_cast<int32_t>(std::floor(needed * kOvershootGoal + 1e-9));

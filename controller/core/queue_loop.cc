@@ -10,6 +10,16 @@
 
 namespace microscale::core::testing {
 
+AppSpec QueueLoopApp(double backlog_target, int32_t max) {
+  AppSpec s;
+  s.name = "worker";
+  s.replicas = {0, max};
+  s.demand.source = DemandSourceKind::kHttpJson;
+  s.demand.interval_seconds = 0.5;
+  s.demand.queue = QueueSpec{backlog_target, std::nullopt, std::nullopt};
+  return s;
+}
+
 std::vector<LoopSample> RunQueueLoop(const AppSpec& spec,
                                      const std::function<double(double)>& lambda, double seconds,
                                      const LoopOptions& options) {

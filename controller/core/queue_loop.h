@@ -35,6 +35,10 @@ struct LoopSample {
   double drain_estimate = -1;
 };
 
+// An app in queue mode as the loop's tests run it: `queue: {backlogTarget: backlog_target}`
+// (no declared rate), read every 0.5 s from an http-json source, 0 to `max` containers.
+AppSpec QueueLoopApp(double backlog_target, int32_t max);
+
 // Runs `seconds` of the loop with arrival rate `lambda(t)`; one sample per read.
 std::vector<LoopSample> RunQueueLoop(const AppSpec& spec,
                                      const std::function<double(double)>& lambda, double seconds,

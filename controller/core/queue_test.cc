@@ -24,13 +24,7 @@ using testing::RunQueueLoop;
 using testing::kT0;
 
 AppSpec QueueApp(double backlog_target, int32_t max = 40) {
-  AppSpec s;
-  s.name = "worker";
-  s.replicas = {0, max};
-  s.demand.source = DemandSourceKind::kHttpJson;
-  s.demand.interval_seconds = 0.5;
-  s.demand.queue = QueueSpec{backlog_target, std::nullopt, std::nullopt};
-  return s;
+  return testing::QueueLoopApp(backlog_target, max);
 }
 
 // The figures of the table for a step of arrivals from 0 to `lambda` at `step`
