@@ -16,7 +16,7 @@
 // - 40 seeds of Poisson arrivals at 10/s for 180 s: reversals a minute and
 //   container-seconds against the ideal.
 //
-// Usage: queue_sweep            (no options; about 2 s)
+// Usage: queue_sweep            (no options; well under a second)
 // Prints one markdown table per scenario kind, a row per engine.
 #include <algorithm>
 #include <cmath>

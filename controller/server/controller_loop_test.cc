@@ -197,7 +197,8 @@ class ControllerLoopTest : public ::testing::Test {
   // Waits until the pass running now, if any, has finished: a command the agents have
   // received counts as sent only once its pass writes it (MarkWritten), so a test that moves
   // the fake clock past a command's deadline waits for this first, or the stamp lands after
-  // the jump. Passes run one at a time, so one more finished pass is that one or a later one.
+  // the jump. Passes run one at a time, so one more finished pass is that one, or a later
+  // one if it had already finished (with a command pending, a pass runs every resync).
   void WaitForThePassUnderWay() {
     const int before = FinishedPasses();
     ASSERT_GE(before, 0) << "no reconcile histogram in /metrics";
