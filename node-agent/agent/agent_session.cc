@@ -72,6 +72,12 @@ struct AgentSession::Connection {
   grpc::ClientContext context;
   std::unique_ptr<grpc::ClientReaderWriter<v1::AgentMessage, v1::ControllerMessage>> stream;
   Outbox outbox;
+  // Orders what the stream says of containers: a command's result or an engine event is
+  // queued, and a heartbeat's list is taken and queued, under it. Each comes after the table
+  // change it reports, so a list queued after a result has that result in it (a list taken
+  // before a start finished and queued after its result would make the controller drop the
+  // new container from its view, and start another).
+  absl::Mutex send_mu;
   absl::Mutex mu;
   bool refresh_requested ABSL_GUARDED_BY(mu) = false;
   bool heartbeat_requested ABSL_GUARDED_BY(mu) = false;  // send one now, no need to list
@@ -322,25 +328,29 @@ void AgentSession::HeartbeatLoop(Connection& conn) {
     }
     absl::Status listed = RefreshTable(/*wait_for_slot=*/refresh);
     if (!listed.ok()) LogWarn("cannot list containers", {{"error", listed}});
-    v1::AgentMessage message;
-    v1::Heartbeat* heartbeat = message.mutable_heartbeat();  // set even when empty
-    std::vector<v1::Container> containers = table_.Snapshot();
-    if (metrics_ != nullptr) metrics_->SetContainers(containers);
-    for (v1::Container& c : containers) {
-      StampNode(&c);
-      *heartbeat->add_containers() = std::move(c);
+    {
+      absl::MutexLock order(&conn.send_mu);  // the list, and its place in the stream
+      v1::AgentMessage message;
+      v1::Heartbeat* heartbeat = message.mutable_heartbeat();  // set even when empty
+      std::vector<v1::Container> containers = table_.Snapshot();
+      if (metrics_ != nullptr) metrics_->SetContainers(containers);
+      for (v1::Container& c : containers) {
+        StampNode(&c);
+        *heartbeat->add_containers() = std::move(c);
+      }
+      const absl::Time now = absl::Now();
+      std::string list = heartbeat->SerializeAsString();
+      // A Sync asks for a fresh listing (refresh): that one always goes out in full.
+      if (!refresh && unchanged_ok && list == last_list &&
+          now - last_list_at < kFullHeartbeatEvery) {
+        heartbeat->Clear();
+        heartbeat->set_unchanged(true);
+      } else {
+        last_list = std::move(list);
+        last_list_at = now;
+      }
+      conn.outbox.Push(std::move(message));
     }
-    const absl::Time now = absl::Now();
-    std::string list = heartbeat->SerializeAsString();
-    // A Sync asks for a fresh listing (refresh): that one always goes out in full.
-    if (!refresh && unchanged_ok && list == last_list && now - last_list_at < kFullHeartbeatEvery) {
-      heartbeat->Clear();
-      heartbeat->set_unchanged(true);
-    } else {
-      last_list = std::move(list);
-      last_list_at = now;
-    }
-    conn.outbox.Push(std::move(message));
     // The next one an interval after this one, however early this one came: a heartbeat
     // sent early (a Sync's refresh, a container's event) must not push the one after it to
     // almost two intervals away (with a 6 s interval, 12 s: past a 10 s node timeout).
@@ -501,6 +511,7 @@ bool AgentSession::Send(v1::AgentMessage message, uint64_t epoch) {
     conn = current_;
   }
   if (conn == nullptr || (epoch != 0 && conn->epoch != epoch)) return false;
+  absl::MutexLock order(&conn->send_mu);
   return conn->outbox.Push(std::move(message));
 }
 

@@ -1,11 +1,14 @@
 #include "node-agent/agent/agent_session.h"
 
+#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -208,6 +211,60 @@ TEST_F(AgentSessionTest, RunsEachCommandOfABatchAndReturnsEachResult) {
   // Only commands on containers ride in a batch.
   EXPECT_FALSE(Result("c3").ok());
   EXPECT_THAT(Result("c3").error(), HasSubstr("a batch holds only start, stop, pause and resume"));
+}
+
+// A heartbeat's list is never older than a result sent before it on the stream. The
+// controller takes each message in order, so a list taken before a start finished and sent
+// after its result would drop the new container from the controller's view (and a list
+// taken before a stop finished would bring the stopped one back, to be stopped again).
+// Starts, then stops, run while heartbeats go out every millisecond. (A list may be newer
+// than the results before it: the table changes before the result is queued.)
+TEST_F(AgentSessionTest, AHeartbeatNeverListsWhatAResultSentBeforeItChanged) {
+  AgentSessionOptions options = Options();
+  options.heartbeat_interval = absl::Milliseconds(1);
+  StartAgent(options);
+  ASSERT_TRUE(gateway_.WaitForOpenStream());
+  constexpr int kContainers = 200;
+  size_t before_stops = 0;  // messages received before the first stop went out
+  for (const char* kind : {"start", "stop"}) {
+    const bool start = std::string_view(kind) == "start";
+    if (!start) before_stops = gateway_.received().size();
+    std::vector<std::string> ids;
+    for (int i = 0; i < kContainers; ++i) {
+      ids.push_back(absl::StrCat(kind, "-", i));
+      const std::string instance = absl::StrCat("web-", i);
+      ASSERT_TRUE(gateway_.Send(start ? Start(ids.back(), instance) : Stop(ids.back(), instance)));
+    }
+    ASSERT_TRUE(gateway_.WaitFor([&](const Messages& m) {
+      for (const std::string& id : ids) {
+        if (FindResult(m, id) == nullptr) return false;
+      }
+      return true;
+    }));
+  }
+  // Replays the stream as the controller reads it.
+  const Messages messages = gateway_.received();
+  std::map<std::string, bool> running;  // by instance, as the last result left it
+  int lists = 0;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const v1::AgentMessage& m = messages[i];
+    if (m.has_result() && m.result().ok()) {
+      const std::string& id = m.result().command_id();
+      running[absl::StrCat("web-", id.substr(id.find('-') + 1))] = absl::StartsWith(id, "start");
+    }
+    if (!m.has_heartbeat() || m.heartbeat().unchanged()) continue;
+    ++lists;
+    for (const auto& [instance, up] : running) {
+      const bool listed = Lists(m.heartbeat().containers(), instance);
+      if (up && i < before_stops) {
+        EXPECT_TRUE(listed) << instance << " started, then a heartbeat left it out";
+      }
+      if (!up) {
+        EXPECT_FALSE(listed) << instance << " stopped, then a heartbeat listed it";
+      }
+    }
+  }
+  EXPECT_GT(lists, 2);
 }
 
 TEST_F(AgentSessionTest, AFailedCommandCarriesTheRuntimeError) {
