@@ -37,7 +37,7 @@ struct LoopSample {
 
 // An app in queue mode as the loop's tests run it: `queue: {backlogTarget: backlog_target}`
 // (no declared rate), read every 0.5 s from an http-json source, 0 to `max` containers.
-AppSpec QueueLoopApp(double backlog_target, int32_t max);
+AppSpec QueueLoopApp(double backlog_target, int32_t max = 40);
 
 // Runs `seconds` of the loop with arrival rate `lambda(t)`; one sample per read.
 std::vector<LoopSample> RunQueueLoop(const AppSpec& spec,

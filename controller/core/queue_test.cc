@@ -18,14 +18,11 @@ namespace {
 
 using testing::LoopOptions;
 using testing::LoopSample;
+using testing::QueueLoopApp;
 using testing::Reversals;
 using testing::RunQueueLoop;
 
 using testing::kT0;
-
-AppSpec QueueApp(double backlog_target, int32_t max = 40) {
-  return testing::QueueLoopApp(backlog_target, max);
-}
 
 // The figures of the table for a step of arrivals from 0 to `lambda` at `step`
 // seconds, held until `stop`.
@@ -68,7 +65,7 @@ void ExpectStepGoals(double lambda, const LoopOptions& options,
                      double step = 5) {
   const double stop = 155;
   const int32_t needed = static_cast<int32_t>(std::ceil(lambda / options.drain_per_container));
-  AppSpec spec = QueueApp(10);
+  AppSpec spec = QueueLoopApp(10);
   spec.demand.queue->per_container_rate = declared_rate;
   auto arrivals = [&](double t) { return t >= step && t < stop ? lambda : 0.0; };
   std::vector<LoopSample> samples = RunQueueLoop(spec, arrivals, stop + 60, options);
@@ -118,7 +115,7 @@ TEST(QueueLoopTest, ABacklogGrowingWhileOrderedContainersStartKeepsTheDrainRate)
   options.start_delay = 1;
   options.start_spacing = 0.5;
   std::vector<LoopSample> samples = RunQueueLoop(
-      QueueApp(10), [](double t) { return t >= 5 ? 20.0 : 0.0; }, 60, options);
+      QueueLoopApp(10), [](double t) { return t >= 5 ? 20.0 : 0.0; }, 60, options);
   int32_t peak = 0;
   double highest = 0;
   for (const LoopSample& s : samples) {
@@ -145,7 +142,7 @@ TEST(QueueLoopTest, ADeclaredRateMeetsEveryGoalOnABusyEngine) {
 // followed late, the backlog grew to 70 and took a minute to drain, and the count peaked at
 // 23. Innovations that keep one sign now count as a drift that the estimate follows.
 TEST(QueueLoopTest, ADeclaredRateFollowsARamp) {
-  AppSpec spec = QueueApp(10);
+  AppSpec spec = QueueLoopApp(10);
   spec.demand.queue->per_container_rate = 1;
   const double stop = 185;
   auto lambda = [&](double t) {
@@ -241,7 +238,7 @@ TEST(QueueLoopTest, AStepJustBeforeAReadWithAFastEngine) {
 // arrivals go on (seen on a real dockerd before probes were paced).
 TEST(QueueLoopTest, AnEmptyQueueIsProbedOneContainerAtATime) {
   for (double lambda : {9.5, 13.0}) {
-    AppSpec spec = QueueApp(10);
+    AppSpec spec = QueueLoopApp(10);
     std::vector<LoopSample> samples =
         RunQueueLoop(spec, [&](double t) { return t >= 5 ? lambda : 0.0; }, 300, {});
     const int32_t needed = static_cast<int32_t>(std::ceil(lambda));
@@ -270,7 +267,7 @@ TEST(QueueLoopTest, PoissonArrivalsHoldSteadyAndCostNearTheIdeal) {
     LoopOptions options;
     options.poisson = true;
     options.seed = seed;
-    AppSpec spec = QueueApp(10);
+    AppSpec spec = QueueLoopApp(10);
     const double warmup = 60;
     const double end = warmup + 300;
     std::vector<LoopSample> samples = RunQueueLoop(
@@ -290,7 +287,7 @@ TEST(QueueLoopTest, PoissonArrivalsHoldSteadyAndCostNearTheIdeal) {
 }
 
 TEST(QueueLoopTest, ADeclaredRateIsUsedFromTheFirstRead) {
-  AppSpec spec = QueueApp(10);
+  AppSpec spec = QueueLoopApp(10);
   spec.demand.queue->per_container_rate = 1;
   QueueReading reading{40, 0, 0};
   QueueDecision first = DecideQueue(*spec.demand.queue, reading, {}, 0, kT0);
@@ -328,7 +325,7 @@ struct QueueReads {
 // only a queue empty for over 2 s lets it go. It once fell from 8 to 0 at one empty read
 // while 6 items a second arrived, and started them all again a read later.
 TEST(QueueLoopTest, ABootstrapCountHoldsThroughABriefEmptyQueue) {
-  QueueReads q(*QueueApp(10).demand.queue);
+  QueueReads q(*QueueLoopApp(10).demand.queue);
   int32_t& count = q.count;
   auto read = [&](double backlog, int32_t running) { return q.Read(backlog, running); };
   for (double b : {4.0, 12.0, 25.0}) read(b, 0);  // arrivals, nothing running yet
@@ -349,7 +346,7 @@ TEST(QueueLoopTest, ABootstrapCountHoldsThroughABriefEmptyQueue) {
 // `last` and the queue reads empty. Returns the time from the empty read until the count
 // is 0 (30 s if it never gets there).
 absl::Duration FromTheEmptyReadToZero(double held, double last) {
-  AppSpec spec = QueueApp(10);
+  AppSpec spec = QueueLoopApp(10);
   spec.demand.queue->per_container_rate = 1;
   QueueReads q(*spec.demand.queue, 10);
   auto read = [&](double backlog) { q.Read(backlog, q.count); };
@@ -394,7 +391,7 @@ TEST(QueueLoopTest, AFallThatTheReadBeforeTheEmptyOneCutIsAFall) {
 // Declared rate 1, λ = 10 learned at balance with a backlog of 18, which 11 containers
 // then drain by one item a second until the queue reads empty.
 QueueReads DrainedByOneAboveTheNeed() {
-  AppSpec spec = QueueApp(10);
+  AppSpec spec = QueueLoopApp(10);
   spec.demand.queue->per_container_rate = 1;
   QueueReads q(*spec.demand.queue, 10);
   for (int i = 0; i < 40; ++i) q.Read(18, 10);
@@ -447,7 +444,7 @@ TEST(QueueLoopTest, ABacklogThatAProbeBringsBackGetsBackWhatItTookNoMore) {
 // at 2-5 for 10 s. Arrivals into an idle queue are a rise: the count is 10 by the second
 // read of the step.
 TEST(QueueLoopTest, ArrivalsIntoAnIdleQueueAreARiseHoweverSmallTheFirstRead) {
-  AppSpec spec = QueueApp(10);
+  AppSpec spec = QueueLoopApp(10);
   spec.demand.queue->per_container_rate = 1;
   QueueReads q(*spec.demand.queue);
   const int32_t& count = q.count;
@@ -462,7 +459,7 @@ TEST(QueueLoopTest, ArrivalsIntoAnIdleQueueAreARiseHoweverSmallTheFirstRead) {
 }
 
 TEST(QueueLoopTest, TargetWaitSetsTheBacklogTargetFromArrivals) {
-  AppSpec spec = QueueApp(0);
+  AppSpec spec = QueueLoopApp(0);
   spec.demand.queue = QueueSpec{std::nullopt, 2.0, 1.0};  // 2 s wait: 20 items at 10/s
   QueueEstimate e;
   int32_t count = 0;
@@ -526,7 +523,7 @@ RC_GTEST_PROP(QueuePropertyTest, AConstantInputGivesAConstantCount, ()) {
 }
 
 RC_GTEST_PROP(QueuePropertyTest, NoArrivalsAndAnEmptyQueueReachMin, ()) {
-  AppSpec app = QueueApp(0);
+  AppSpec app = QueueLoopApp(0);
   app.demand.queue = ArbitrarySpec();
   app.replicas.min = *rc::gen::inRange(0, 3);
   app.replicas.max = app.replicas.min + *rc::gen::inRange(1, 40);
@@ -563,7 +560,7 @@ TEST(QueueLoopTest, PoissonArrivalsIntoAnIdleQueueAreServedWithoutADeclaredRate)
     options.start_spacing = 0.15;
     const double step = 2;
     std::vector<LoopSample> samples = RunQueueLoop(
-        QueueApp(10), [&](double t) { return t >= step ? 10.0 : 0.0; }, 180, options);
+        QueueLoopApp(10), [&](double t) { return t >= step ? 10.0 : 0.0; }, 180, options);
     double reach = -1;
     std::vector<double> backlogs;
     for (const LoopSample& s : samples) {

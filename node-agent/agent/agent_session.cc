@@ -76,7 +76,7 @@ struct AgentSession::Connection {
   // queued, and a heartbeat's list is taken and queued, under it. Each comes after the table
   // change it reports, so a list queued after a result has that result in it (a list taken
   // before a start finished and queued after its result would make the controller drop the
-  // new container from its view, and start another).
+  // new container from its view until the next list).
   absl::Mutex send_mu;
   absl::Mutex mu;
   bool refresh_requested ABSL_GUARDED_BY(mu) = false;
