@@ -16,12 +16,16 @@
 // - 40 seeds of Poisson arrivals at 10/s for 180 s: reversals a minute and
 //   container-seconds against the ideal.
 //
-// Usage: queue_sweep            (no options; well under a second)
+// Usage: queue_sweep            (well under a second)
 // Prints one markdown table per scenario kind, a row per engine.
+//        queue_sweep --trace step|ramp|poisson TOP [DELAY SPACING [SEED [PHASE]]]
+// Prints one run read by read, tab-separated: to see why a run of the sweep misses a goal.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "controller/core/queue_loop.h"
@@ -204,17 +208,84 @@ int Run() {
   return 0;
 }
 
+// One run, read by read: `kind` is step, ramp or poisson (a step of Poisson arrivals from
+// `seed`), to `top` items/s, on the engine given.
+int Trace(const char* kind, double top, const Engine& engine, uint64_t seed, double phase) {
+  const bool ramp = std::strcmp(kind, "ramp") == 0;
+  const bool poisson = std::strcmp(kind, "poisson") == 0;
+  if (!ramp && !poisson && std::strcmp(kind, "step") != 0) {
+    std::fprintf(stderr, "queue_sweep: --trace takes step, ramp or poisson, not %s\n", kind);
+    return 2;
+  }
+  const double start = 5 + phase;
+  const double stop = start + (ramp ? 3 * top : 0) + 120;
+  LoopOptions options;
+  options.start_delay = engine.delay;
+  options.start_spacing = engine.spacing;
+  options.poisson = poisson;
+  options.seed = seed;
+  auto lambda = [&](double t) {
+    if (t < start || t >= stop) return 0.0;
+    return ramp ? std::min(top, (t - start) / 3) : top;
+  };
+  std::printf("t\tarrivals\tbacklog\tdesired\trunning\tarrival_est\tdrain_est\n");
+  for (const LoopSample& s : RunQueueLoop(QueueApp(40), lambda, stop + 30, options)) {
+    std::printf("%.2f\t%.1f\t%.0f\t%d\t%d\t%.2f\t%.2f\n", s.t, s.arrival_rate, s.backlog, s.desired,
+                s.running, s.arrival_estimate, s.drain_estimate);
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace microscale::core::testing
 
+// A number from the command line, or nullopt when `text` is not one within [low, high].
+std::optional<double> Number(const char* text, double low, double high) {
+  char* end = nullptr;
+  const double v = std::strtod(text, &end);
+  if (end == text || *end != '\0' || !(v >= low && v <= high)) return std::nullopt;
+  return v;
+}
+
 int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "--trace") == 0) {
+    if (argc < 4 || argc == 5 || argc > 8) {
+      std::fprintf(stderr,
+                   "queue_sweep: --trace takes step|ramp|poisson TOP [DELAY SPACING [SEED "
+                   "[PHASE]]]\n");
+      return 2;
+    }
+    const std::optional<double> top = Number(argv[3], 0.01, 1000);
+    const std::optional<double> delay = argc >= 6 ? Number(argv[4], 0, 60) : 0.75;
+    const std::optional<double> spacing = argc >= 6 ? Number(argv[5], 0, 60) : 0.0;
+    const std::optional<double> seed = argc >= 7 ? Number(argv[6], 0, 1e9) : 1.0;
+    const std::optional<double> phase = argc >= 8 ? Number(argv[7], 0, 60) : 0.0;
+    const char* bad = !top       ? "TOP must be a number of items/s in (0, 1000]"
+                      : !delay   ? "DELAY must be seconds in [0, 60]"
+                      : !spacing ? "SPACING must be seconds in [0, 60]"
+                      : !seed || *seed != std::floor(*seed)
+                          ? "SEED must be a whole number up to 1e9"
+                      : !phase ? "PHASE must be seconds in [0, 60]"
+                               : nullptr;
+    if (bad != nullptr) {
+      std::fprintf(stderr, "queue_sweep: --trace: %s\n", bad);
+      return 2;
+    }
+    return microscale::core::testing::Trace(argv[2], *top, {*delay, *spacing},
+                                            static_cast<uint64_t>(*seed), *phase);
+  }
   if (argc > 1) {
     const bool help = std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0;
     std::fprintf(help ? stdout : stderr,
                  "%sUsage: queue_sweep\n"
+                 "       queue_sweep --trace step|ramp|poisson TOP [DELAY SPACING [SEED [PHASE]]]\n"
                  "Runs queue mode (backlogTarget 10, no declared rate) on the simulated closed "
                  "loop over 5 engines,\nstep phases, ramps and Poisson seeds, and prints the "
-                 "runs that miss each goal of issue 13.\n",
+                 "runs that miss each goal of issue 13.\n"
+                 "--trace prints one run read by read: a step to TOP items/s, a ramp of 1 item/s "
+                 "more every 3 s\nup to TOP, or a step of Poisson arrivals at TOP from SEED "
+                 "(default 1), on an engine with\nDELAY and SPACING seconds (default 0.75 0), "
+                 "arrivals starting PHASE seconds after 5 s.\n",
                  help ? "" : "queue_sweep takes no arguments\n");
     return help ? 0 : 2;
   }

@@ -15,6 +15,15 @@ constexpr double kDriftTimeConstant = 3;
 constexpr double kDriftSigmas = 1.5;
 // The measurement noise is averaged over this long.
 constexpr double kNoiseTimeConstant = 20;
+// Until μ is known to kYoungDrainRelStd, λ may also wander by about kArrivalWalk items/s
+// per square root of a second. Without it λ counts as steady between jumps, so a slow
+// ramp that the bootstrap's containers follow is read as a falling μ: λ stayed at its
+// first trickle (0.1-0.4 items/s while arrivals rose to 7), μ was learned 3-5x low, and
+// the count went to twice the need (bench/queue/queue_sweep: ramps overshot in 80 of 100
+// runs, 99 had more than 2 reversals; with the walk 15 and 49, steps and Poisson as
+// before). Once μ is known the drift test (kDriftSigmas) follows a ramp instead.
+constexpr double kArrivalWalk = 0.3;
+constexpr double kYoungDrainRelStd = 0.2;
 // The drain rate per container may drift by about this fraction per second.
 constexpr double kDrainDriftPerSecond = 0.001;
 // Prior spread of an undeclared drain rate, and of a declared one (relative).
@@ -89,7 +98,11 @@ struct Observation {
 
 double ProbeAfter(const QueueEstimate& e) { return e.fell ? kFallProbeAfter : kEmptyProbeAfter; }
 
+// Once learned, μ stays learned until doubted (DoubtTheDrainRate): a ramp that lowers the
+// estimate can widen its relative spread past kLearnedRelStd again, and the bootstrap then
+// doubled the count (8 to 16 where 7 did) every few seconds of a ramp.
 bool DrainLearned(const QueueEstimate& e) {
+  if (e.drain_learned) return true;
   return e.drain > kMinDrain && e.drain_samples >= 2 &&
          std::sqrt(std::max(0.0, e.p_dd)) <= kLearnedRelStd * e.drain;
 }
@@ -112,11 +125,16 @@ void LearnNoise(QueueEstimate& e, double innovation_squared, double explained, d
   e.noise += a * (std::max(0.0, innovation_squared - explained) - e.noise);
 }
 
-// Grows the covariance over dt: λ by the amount that gives it gain dt/τ, μ by its drift.
+// Grows the covariance over dt: λ by the amount that gives it gain dt/τ (and its walk while
+// μ is young), μ by its drift.
 void Predict(QueueEstimate& e, double dt, double measurement_variance) {
   double k = std::min(0.5, dt / kArrivalTimeConstant);
   double q_arrival = k * k * measurement_variance / (1 - k);
   double drift = kDrainDriftPerSecond * std::max(e.drain, kMinDrain);
+  // While μ is young, λ may also wander as a random walk: see kArrivalWalk.
+  if (std::sqrt(std::max(0.0, e.p_dd)) > kYoungDrainRelStd * std::max(e.drain, kMinDrain)) {
+    q_arrival += kArrivalWalk * kArrivalWalk * dt;
+  }
   e.p_aa += q_arrival;
   e.p_dd += drift * drift * dt;
 }
@@ -178,6 +196,7 @@ bool Update(QueueEstimate& e, const Observation& o, double rv, bool teaches_drai
   e.arrival = std::max(0.0, e.arrival);
   e.drain = std::max(kMinDrain, e.drain);
   if (teaches_drain) ++e.drain_samples;
+  if (DrainLearned(e)) e.drain_learned = true;
   return jump;
 }
 
@@ -262,9 +281,13 @@ void Observe(QueueEstimate& e, const Observation& o, double backlog, double last
   }
   // An interval that ends empty drained all the backlog it began with on top of its
   // arrivals, so λ <= μ·r + y: a bound, where the update above only leans towards it. One
-  // item of slack allows for the drain's timing (a container partway through an item).
+  // item of slack allows for the drain's timing (a container partway through an item), and
+  // one standard deviation of the reads' own noise for the arrivals of this one interval
+  // (Poisson arrivals have quiet half seconds: without it each one that emptied the queue
+  // cut λ = 10 to 6-8, a fall, and the count dropped by half and came back over 40 s).
   if (DrainLearned(e)) {
-    e.arrival = std::min(e.arrival, std::max(0.0, e.drain * o.r + o.y + 1 / o.dt));
+    const double slack = 1 / o.dt + std::sqrt(e.noise);
+    e.arrival = std::min(e.arrival, std::max(0.0, e.drain * o.r + o.y + slack));
   }
   JudgeFall(e, before);
 }
@@ -314,6 +337,7 @@ void DoubtTheDrainRate(const QueueSpec& spec, double backlog, int32_t running, Q
       e.p_ad = 0;
       e.p_dd = kUnknownDrainStd * kUnknownDrainStd;
       e.drain_samples = 0;
+      e.drain_learned = false;
       e.ordered_backlog = 0;
     }
     e.high_since = e.last_at;
@@ -396,11 +420,14 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
     int32_t grow = ToCount(backlog / std::max(target, 1.0));
     int32_t doubled =
         backlog > e.ordered_backlog && reading.starting == 0 ? 2 * reading.running : 0;
-    // An empty queue drops the count only once it has read empty for a while: arrivals
+    // An empty queue lowers the count only once it has read empty for a while: arrivals
     // that a count just above them keeps drained (a slow ramp) would otherwise stop every
-    // container at each empty read and start them again a read later.
+    // container at each empty read and start them again a read later. Then each read
+    // halves it, so arrivals that stopped reach 0 within a few reads, and a count that a
+    // slow ramp had caught up with keeps half (dropped to 0, the backlog came back to 10
+    // and more before the first container ran again).
     const bool hold = backlog > 0 || (e.empty_seconds <= ProbeAfter(e) && reading.running > 0);
-    out.count = std::max({floor, grow, doubled, hold ? current : 0});
+    out.count = std::max({floor, grow, doubled, hold ? current : current / 2});
     if (out.count > current) e.ordered_backlog = backlog;
     return out;
   }
@@ -460,7 +487,6 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   if (backlog <= 0 || backlog > target) e.give_back = 0;
   if (need_up > current + up_band && may_turn_up) {
     count = ToCount(need_up);
-    if (after_probe && backlog <= 2 * target) e.give_back = current + e.last_probe_step;
   } else if (need_mid < current - kBand && backlog <= target && probing) {
     const double spacing = e.fell ? kFallProbeSeconds : kProbeSeconds;
     if (absl::ToDoubleSeconds(e.last_at - e.last_probe_at) >= spacing) {
@@ -488,6 +514,11 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
     count = current + 1;
   }
   count = std::max(count, floor);
+  // However the count rose after a probe (the floor alone may raise it: the read that
+  // brought the backlog back jumped λ, and a young μ turned λ = 20 into 25 containers).
+  if (count > current && after_probe && backlog <= 2 * target) {
+    e.give_back = current + e.last_probe_step;
+  }
   if (e.give_back > 0) count = std::min(count, e.give_back);
   if (probe && count < current) {
     e.last_probe_at = e.last_at;

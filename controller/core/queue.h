@@ -36,10 +36,11 @@ struct QueueEstimate {
   double p_aa = 0;
   double p_ad = 0;
   double p_dd = 0;
-  bool rose = false;          // the last read found a rise of the arrival rate
-  double drift = 0;           // running mean of the innovations, in standard deviations
-  int32_t drain_samples = 0;  // reads that carried information about μ (r > 0, B > 0)
-  double noise = 0;           // the measurement variance of dB/dt, learned from innovations
+  bool rose = false;           // the last read found a rise of the arrival rate
+  double drift = 0;            // running mean of the innovations, in standard deviations
+  int32_t drain_samples = 0;   // reads that carried information about μ (r > 0, B > 0)
+  bool drain_learned = false;  // μ has been learned (until doubted: DoubtTheDrainRate)
+  double noise = 0;            // the measurement variance of dB/dt, learned from innovations
   int32_t noise_samples = 0;
   double empty_seconds = 0;    // how long the queue has read empty
   double ordered_backlog = 0;  // the backlog when the last scale-up was ordered
