@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -34,12 +35,15 @@ struct DemandReading {
   // starting (ordered, not yet running). Queue mode needs them; level mode ignores them.
   int32_t running = 0;
   int32_t starting = 0;
+  // When each running container started, when known (queue mode: see QueueReading).
+  std::vector<absl::Time> running_since;
 
   static DemandReading None() { return {}; }
-  static DemandReading Value(double v, int32_t running = 0, int32_t starting = 0) {
-    return {Kind::kValue, v, running, starting};
+  static DemandReading Value(double v, int32_t running = 0, int32_t starting = 0,
+                             std::vector<absl::Time> running_since = {}) {
+    return {Kind::kValue, v, running, starting, std::move(running_since)};
   }
-  static DemandReading Failure() { return {Kind::kFailure, 0}; }
+  static DemandReading Failure() { return {Kind::kFailure, 0, 0, 0, {}}; }
 };
 
 struct Recommendation {

@@ -1,5 +1,6 @@
 // Table tests for the plan: instance ids, commands in flight, NotReady nodes, deleted
 // apps, draining nodes, and idempotence.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,26 @@ TEST(PlanTest, OrdinalCounterNeverFallsBehindWhatExists) {
   s.apps = {MakeApp("web", 1, 2)};
   s.containers = {Running("web-7", "web", "n1")};
   EXPECT_EQ(Instances(Decide(s), CommandKind::kStart), (std::vector<std::string>{"web-8"}));
+}
+
+// Queue mode credits each running container the time it ran (queue.h): the allocation
+// lists when each running container of a queue-mode app started, and nothing for others.
+TEST(PlanTest, AQueueModeAppsAllocationSaysWhenItsRunningContainersStarted) {
+  ClusterState s = TwoNodes();
+  s.apps = {MakeApp("worker", 1, 3), MakeApp("web", 1, 1)};
+  s.apps[0].spec.demand.queue = QueueSpec{10, std::nullopt, std::nullopt};
+  s.containers = {Running("worker-0", "worker", "n1"), Running("worker-1", "worker", "n2"),
+                  Running("worker-2", "worker", "n1", ContainerState::kStarting),
+                  Running("web-0", "web", "n1")};
+  s.containers[0].started = kT0;
+  s.containers[1].started = kT0 + absl::Seconds(2);
+  s.containers[3].started = kT0;
+  Plan p = Decide(s);
+  EXPECT_EQ(p.apps[0].running, 2);
+  std::vector<absl::Time> since = p.apps[0].running_since;
+  std::sort(since.begin(), since.end());
+  EXPECT_EQ(since, (std::vector<absl::Time>{kT0, kT0 + absl::Seconds(2)}));
+  EXPECT_TRUE(p.apps[1].running_since.empty());
 }
 
 TEST(PlanTest, AppliedPlanThenDecidedAgainIsEmpty) {

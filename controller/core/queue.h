@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "common/manifest/app.h"
@@ -71,6 +72,11 @@ struct QueueReading {
   double backlog = 0;
   int32_t running = 0;
   int32_t starting = 0;
+  // When each of the `running` containers started, when known (empty, or any unknown, or
+  // not one per running container: unknown). A container that started within the
+  // interval since the last read drained for part of it only; without these times the
+  // estimate credits the change of the count to the middle of the interval.
+  std::vector<absl::Time> running_since;
 };
 
 struct QueueDecision {

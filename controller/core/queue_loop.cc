@@ -25,7 +25,8 @@ std::vector<LoopSample> RunQueueLoop(const AppSpec& spec,
                                      const LoopOptions& options) {
   const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
   std::mt19937_64 rng(options.seed);
-  std::deque<double> starting;  // the time each ordered container will be running
+  std::deque<double> starting;        // the time each ordered container will be running
+  std::vector<double> running_since;  // the time each running container started
   int32_t running = 0;
   double backlog = 0;
   DesiredState state;
@@ -34,6 +35,7 @@ std::vector<LoopSample> RunQueueLoop(const AppSpec& spec,
   double next_read = 0;
   for (double t = 0; t < seconds; t += options.tick) {
     while (!starting.empty() && starting.front() <= t) {
+      running_since.push_back(starting.front());
       starting.pop_front();
       ++running;
     }
@@ -47,7 +49,12 @@ std::vector<LoopSample> RunQueueLoop(const AppSpec& spec,
     if (t + 1e-9 < next_read) continue;
     next_read += interval;
     const double read = std::floor(backlog + 1e-9);  // a queue reports whole items
-    const auto reading = DemandReading::Value(read, running, static_cast<int32_t>(starting.size()));
+    std::vector<absl::Time> since;
+    if (options.start_times) {
+      for (double s : running_since) since.push_back(t0 + absl::Seconds(s));
+    }
+    const auto reading =
+        DemandReading::Value(read, running, static_cast<int32_t>(starting.size()), since);
     DesiredResult result = ComputeDesired(spec, reading, state, t0 + absl::Seconds(t));
     state = result.state;
     int32_t have = running + static_cast<int32_t>(starting.size());
@@ -61,6 +68,7 @@ std::vector<LoopSample> RunQueueLoop(const AppSpec& spec,
         starting.pop_back();
       } else {
         --running;
+        running_since.pop_back();
       }
     }
     out.push_back({t, rate, read, result.desired, running, result.arrival_rate.value_or(-1),

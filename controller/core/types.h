@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "common/manifest/app.h"
 
 namespace microscale::core {
@@ -54,6 +55,8 @@ struct ContainerInfo {
   // Passes its app's health check (always, for an app without one): a running container
   // counts as ready only then.
   bool healthy = true;
+  // When its process started (the engine's StartedAt); InfinitePast when unknown.
+  absl::Time started = absl::InfinitePast();
 };
 
 enum class CommandKind { kStart, kStop, kPause, kResume };
@@ -115,6 +118,9 @@ struct AppAllocation {
   // labels match it. -1 for an app without one.
   int32_t selectable_nodes = -1;
   int64_t next_ordinal = 0;  // store this and pass it back next time
+  // For an app in queue mode: when each of its `running` containers started, so that the
+  // drain a read sees can be credited to the time each container ran (queue.h).
+  std::vector<absl::Time> running_since;
   bool operator==(const AppAllocation&) const = default;
 };
 

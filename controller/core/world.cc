@@ -180,7 +180,10 @@ class Classifier {
     s.observed = &c;
     s.initial = s.target = state;
     a.next_ordinal = std::max(a.next_ordinal, s.ordinal + 1);
-    if (state == ContainerState::kRunning) ++a.figures.running;
+    if (state == ContainerState::kRunning) {
+      ++a.figures.running;
+      if (a.spec().demand.queue.has_value()) a.figures.running_since.push_back(c.started);
+    }
     if (state == ContainerState::kRunning && c.healthy) ++a.figures.ready;
     if (state == ContainerState::kStarting) ++a.figures.starting;
     return AddSlot(w_, s);

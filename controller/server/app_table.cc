@@ -86,8 +86,8 @@ ReadingOutcome AppTable::ApplyReading(const std::string& name, const absl::Statu
     // reconcile pass, and those ordered and not yet running: the pass counted only what
     // agents reported starting before it, not the starts it ordered itself.
     const core::AppAllocation& a = entry.allocation;
-    reading = core::DemandReading::Value(*value, a.running,
-                                         std::max(a.starting, a.allocated - a.running));
+    reading = core::DemandReading::Value(
+        *value, a.running, std::max(a.starting, a.allocated - a.running), a.running_since);
   } else {
     outcome.became_failing = entry.consecutive_failures == 0;
     entry.last_error = std::string(value.status().message());

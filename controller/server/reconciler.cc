@@ -398,6 +398,9 @@ core::ClusterState Reconciler::BuildState(const std::vector<NodeView>& nodes,
                     : *s;
       c.standby = standby_.contains(instance);
       c.published_ports = container.ports_size();
+      if (container.started_unix_ms() > 0) {
+        c.started = absl::FromUnixMillis(container.started_unix_ms());
+      }
       if (checked_apps.contains(c.app)) {
         // A container created before the app had its check reports none: it counts as ready.
         c.healthy = container.health() == v1::HEALTH_HEALTHY ||
