@@ -20,8 +20,8 @@ constexpr double kNoiseTimeConstant = 20;
 // ramp that the bootstrap's containers follow is read as a falling μ: λ stayed at its
 // first trickle (0.1-0.4 items/s while arrivals rose to 7), μ was learned 3-5x low, and
 // the count went to twice the need (bench/queue/queue_sweep: ramps overshot in 80 of 100
-// runs, 99 had more than 2 reversals; with the walk 15 and 49, steps and Poisson as
-// before). Once μ is known the drift test (kDriftSigmas) follows a ramp instead.
+// runs, 99 had more than 2 reversals; with the walk 15 and 49, the steps as before). Once
+// μ is known the drift test (kDriftSigmas) follows a ramp instead.
 constexpr double kArrivalWalk = 0.3;
 constexpr double kYoungDrainRelStd = 0.2;
 // The drain rate per container may drift by about this fraction per second.
@@ -255,11 +255,11 @@ void JudgeFall(QueueEstimate& e, double before) {
 // (running at the last read, gone now) count half. A start's process time is not its
 // first item, so the uncertainty of each start and stop stays in the measurement variance
 // as without the times (with a quarter of it, the first noisy reads of Poisson arrivals
-// taught μ 4-20x high with a small spread, and the count held 30 % above the need). In
-// queue_sweep this took the steps' overshoots above 10 % from 58 runs of 100 to 22, and
-// their reversals and late returns to min from 6 to 3 (a start credited to the middle of
-// the interval taught μ 13 % low on an engine starting one container every 0.5 s just
-// after each read: 23 containers where 20 do).
+// taught μ 4-20x high with a small spread, and cost up to 20 % more container-seconds).
+// Credited to the middle of the interval, containers that an engine started one at a time
+// just before each read taught μ 0.72 with 2 running and 0.88 with 4 (for 1), and the floor
+// asked for 23 containers where 20 do; in queue_sweep, crediting the time each ran took the
+// steps' overshoots above 10 % from 58 runs of 100 to 22.
 void CreditRunningTime(const QueueReading& reading, absl::Time last_at, absl::Time now,
                        int32_t last_running, Observation& o) {
   if (reading.running <= 0 ||
