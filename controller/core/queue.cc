@@ -87,6 +87,9 @@ constexpr double kDoubtSeconds = 10;
 // within kCorrectionSeconds asked for 2.5 containers more: 23 where 20 do, past the goal
 // of 10 %. At most 10 % more, that backlog drains in about 70 s.
 constexpr double kMostExtra = 0.1;
+// The bootstrap's doublings are capped by μ's point estimate once its standard deviation is
+// within this fraction of it (see RecommendQueueCount).
+constexpr double kDoublingCapRelStd = 0.7;
 // The bound an emptied read puts on λ allows this many standard deviations of the reads'
 // noise (see Observe). With 0, both Poisson tests of queue_test.cc failed (a seed cost
 // 1.28x the ideal container-seconds); 1 cost up to 1.14x in queue_sweep's Poisson runs,
@@ -468,6 +471,15 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
     int32_t grow = ToCount(backlog / std::max(target, 1.0));
     int32_t doubled =
         backlog > e.ordered_backlog && reading.starting == 0 ? 2 * reading.running : 0;
+    // A doubling goes no further than what μ's point estimate asks (and 10 % more) once
+    // that estimate has some footing, though not yet enough to leave the bootstrap: on a
+    // real dockerd the reads took until 11 containers ran to learn μ (0.99), and the
+    // bootstrap had doubled 4 to 8 and 8 to 16 for a need of 10 on the way.
+    const double drain_sd = std::sqrt(std::max(0.0, e.p_dd));
+    if (doubled > 0 && e.drain_samples >= 2 && drain_sd <= kDoublingCapRelStd * e.drain) {
+      doubled = std::min(doubled,
+                         std::max(reading.running, ToCount((1 + kMostExtra) * arrival / e.drain)));
+    }
     // An empty queue lowers the count only once it has read empty for a while: arrivals
     // that a count just above them keeps drained (a slow ramp) would otherwise stop every
     // container at each empty read and start them again a read later. Then each read
