@@ -87,6 +87,9 @@ constexpr double kDoubtSeconds = 10;
 // within kCorrectionSeconds asked for 2.5 containers more: 23 where 20 do, past the goal
 // of 10 %. At most 10 % more, that backlog drains in about 70 s.
 constexpr double kMostExtra = 0.1;
+// A read that cuts the arrival estimate by this fraction or more does not settle it (see
+// JudgeFall).
+constexpr double kSettledCut = 0.1;
 // The bootstrap's doublings are capped by μ's point estimate once its standard deviation is
 // within this fraction of it (see RecommendQueueCount).
 constexpr double kDoublingCapRelStd = 0.7;
@@ -326,7 +329,12 @@ void Observe(QueueEstimate& e, const Observation& o, double backlog, double last
   const bool jumped = Update(e, o, rv, TeachesDrain(e, o, rv));
   if (!ends_empty) {
     // A jump down is often the first read of the fall that the next read finds empty.
-    if (!(jumped && e.arrival < before)) e.settled_arrival = e.arrival;
+    // Nor is a read that cut the estimate by a tenth or more: a fall often shows over
+    // three or four reads (10 -> 6.3 -> 4.6 -> empty), none of them a jump, and judged
+    // against the estimate of the read before the empty one it was missed (8 s back to
+    // min on a real dockerd, by the slow probes, where 1-2 s do).
+    const bool cut = e.arrival < (1 - kSettledCut) * before;
+    if (!(jumped && e.arrival < before) && !cut) e.settled_arrival = e.arrival;
     return;
   }
   // An interval that ends empty drained all the backlog it began with on top of its
