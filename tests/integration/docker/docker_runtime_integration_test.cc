@@ -164,6 +164,11 @@ class DockerRuntimeTest : public ::testing::Test {
   testing::ScopedSweep sweep_;  // first member: runs last, after the runtime is gone
   std::string cluster_;
   std::string app_;
+  // What runtime_->Watch(events_.Sink()) records. A member declared before the runtime, so
+  // that it outlives it: the runtime's event thread may call the sink until the runtime is
+  // gone (a recorder local to a test was destroyed first, and an event delivered between
+  // the two aborted the test on its destroyed mutex).
+  EventRecorder events_;
   std::unique_ptr<DockerContainerRuntime> runtime_;
 };
 
@@ -221,11 +226,10 @@ TEST_F(DockerRuntimeTest, CommandOverridesTheImageDefault) {
   spec.add_command("/bin/sh");
   spec.add_command("-c");
   spec.add_command("exit 3");
-  EventRecorder events;
-  runtime_->Watch(events.Sink());
+  runtime_->Watch(events_.Sink());
   ASSERT_TRUE(runtime_->Start(Instance(0), spec).ok());
   v1::ContainerEvent exited;
-  ASSERT_TRUE(events.Await(Instance(0), v1::ContainerEvent::EXITED, &exited));
+  ASSERT_TRUE(events_.Await(Instance(0), v1::ContainerEvent::EXITED, &exited));
   EXPECT_EQ(exited.exit_code(), 3);
 }
 
@@ -298,15 +302,14 @@ TEST_F(DockerRuntimeTest, AMissingImageIsAClearPreconditionFailure) {
 }
 
 TEST_F(DockerRuntimeTest, AContainerKilledBehindItsBackIsReportedExited) {
-  EventRecorder events;
-  runtime_->Watch(events.Sink());
+  runtime_->Watch(events_.Sink());
   auto c = runtime_->Start(Instance(0), Spec());
   ASSERT_TRUE(c.ok()) << c.status();
-  ASSERT_TRUE(events.Await(Instance(0), v1::ContainerEvent::STARTED));
+  ASSERT_TRUE(events_.Await(Instance(0), v1::ContainerEvent::STARTED));
   absl::Time killed_at = absl::Now();
   ASSERT_TRUE(Client().KillContainer(c->container_id()).ok());
   v1::ContainerEvent exited;
-  ASSERT_TRUE(events.Await(Instance(0), v1::ContainerEvent::EXITED, &exited));
+  ASSERT_TRUE(events_.Await(Instance(0), v1::ContainerEvent::EXITED, &exited));
   EXPECT_EQ(exited.exit_code(), 137);
   EXPECT_EQ(exited.container().container_id(), c->container_id());
   EXPECT_EQ(exited.container().app(), app_);
@@ -414,8 +417,7 @@ TEST_F(DockerRuntimeTest, TwentyParallelStartsAllRun) {
 }
 
 TEST_F(DockerRuntimeTest, PauseAndResumeKeepTheSameContainer) {
-  EventRecorder events;
-  runtime_->Watch(events.Sink());
+  runtime_->Watch(events_.Sink());
   auto c = runtime_->Start(Instance(0), Spec());
   ASSERT_TRUE(c.ok()) << c.status();
   auto paused = runtime_->Pause(Instance(0));
@@ -424,14 +426,14 @@ TEST_F(DockerRuntimeTest, PauseAndResumeKeepTheSameContainer) {
   EXPECT_EQ(EngineState(c->container_id()), "paused");
   EXPECT_TRUE(runtime_->Pause(Instance(0)).ok()) << "already paused is OK";
   EXPECT_EQ((*runtime_->List())[0].state(), v1::CONTAINER_STATE_PAUSED);
-  ASSERT_TRUE(events.Await(Instance(0), v1::ContainerEvent::PAUSED));
+  ASSERT_TRUE(events_.Await(Instance(0), v1::ContainerEvent::PAUSED));
 
   auto resumed = runtime_->Resume(Instance(0));
   ASSERT_TRUE(resumed.ok()) << resumed.status();
   EXPECT_EQ(resumed->state(), v1::CONTAINER_STATE_RUNNING);
   EXPECT_EQ(resumed->container_id(), c->container_id());
   EXPECT_TRUE(runtime_->Resume(Instance(0)).ok()) << "already running is OK";
-  ASSERT_TRUE(events.Await(Instance(0), v1::ContainerEvent::RESUMED));
+  ASSERT_TRUE(events_.Await(Instance(0), v1::ContainerEvent::RESUMED));
   auto d = Client().InspectContainer(c->container_id());
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->status, "running");
@@ -545,8 +547,7 @@ TEST_F(DockerRuntimeTest, HealthFollowsTheEnginesHealthCheck) {
   check->set_interval_seconds(1);
   check->set_timeout_seconds(1);
   check->set_retries(1);
-  EventRecorder events;
-  runtime_->Watch(events.Sink());
+  runtime_->Watch(events_.Sink());
   auto c = runtime_->Start(Instance(0), spec);
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->health(), v1::HEALTH_STARTING);
@@ -567,7 +568,7 @@ TEST_F(DockerRuntimeTest, HealthFollowsTheEnginesHealthCheck) {
   ASSERT_TRUE(made.ok()) << made.status();
   ASSERT_EQ(*made, 0);
   EXPECT_TRUE(ListsHealthWithin(Instance(0), v1::HEALTH_HEALTHY, absl::Seconds(60)));
-  EXPECT_TRUE(events.AwaitHealth(Instance(0), v1::HEALTH_HEALTHY, absl::Seconds(60)));
+  EXPECT_TRUE(events_.AwaitHealth(Instance(0), v1::HEALTH_HEALTHY, absl::Seconds(60)));
 
   auto paused = runtime_->Pause(Instance(0));
   ASSERT_TRUE(paused.ok()) << paused.status();
@@ -595,7 +596,7 @@ TEST_F(DockerRuntimeTest, HealthFollowsTheEnginesHealthCheck) {
   ASSERT_TRUE(removed.ok()) << removed.status();
   ASSERT_EQ(*removed, 0);
   EXPECT_TRUE(ListsHealthWithin(Instance(0), v1::HEALTH_UNHEALTHY, absl::Seconds(60)));
-  EXPECT_TRUE(events.AwaitHealth(Instance(0), v1::HEALTH_UNHEALTHY, absl::Seconds(60)));
+  EXPECT_TRUE(events_.AwaitHealth(Instance(0), v1::HEALTH_UNHEALTHY, absl::Seconds(60)));
   EXPECT_EQ(Listed(Instance(0)).state(), v1::CONTAINER_STATE_RUNNING);
   EXPECT_EQ(Listed(Instance(1)).health(), v1::HEALTH_UNSPECIFIED);
 }
