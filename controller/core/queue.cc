@@ -115,13 +115,15 @@ struct Observation {
 
 double ProbeAfter(const QueueEstimate& e) { return e.fell ? kFallProbeAfter : kEmptyProbeAfter; }
 
+// The standard deviation σ of the drain rate's estimate.
+double DrainStd(const QueueEstimate& e) { return std::sqrt(std::max(0.0, e.p_dd)); }
+
 // Once learned, μ stays learned until doubted (DoubtTheDrainRate): a ramp that lowers the
 // estimate can widen its relative spread past kLearnedRelStd again, and the bootstrap then
 // doubled the count (8 to 16 where 7 did) every few seconds of a ramp.
 bool DrainLearned(const QueueEstimate& e) {
   if (e.drain_learned) return true;
-  return e.drain > kMinDrain && e.drain_samples >= 2 &&
-         std::sqrt(std::max(0.0, e.p_dd)) <= kLearnedRelStd * e.drain;
+  return e.drain > kMinDrain && e.drain_samples >= 2 && DrainStd(e) <= kLearnedRelStd * e.drain;
 }
 
 // The variance of y that the rounding of two whole-item backlog reads dt apart adds.
@@ -149,7 +151,7 @@ void Predict(QueueEstimate& e, double dt, double measurement_variance) {
   double q_arrival = k * k * measurement_variance / (1 - k);
   double drift = kDrainDriftPerSecond * std::max(e.drain, kMinDrain);
   // While μ is young, λ may also wander as a random walk: see kArrivalWalk.
-  if (std::sqrt(std::max(0.0, e.p_dd)) > kYoungDrainRelStd * std::max(e.drain, kMinDrain)) {
+  if (DrainStd(e) > kYoungDrainRelStd * std::max(e.drain, kMinDrain)) {
     q_arrival += kArrivalWalk * kArrivalWalk * dt;
   }
   e.p_aa += q_arrival;
@@ -268,6 +270,7 @@ void JudgeFall(QueueEstimate& e, double before) {
 // steps' overshoots above 10 % from 58 runs of 100 to 22.
 void CreditRunningTime(const QueueReading& reading, absl::Time last_at, absl::Time now,
                        int32_t last_running, Observation& o) {
+  // o.dt is the interval's length, now - last_at.
   if (reading.running <= 0 ||
       reading.running_since.size() != static_cast<size_t>(reading.running)) {
     return;
@@ -275,14 +278,13 @@ void CreditRunningTime(const QueueReading& reading, absl::Time last_at, absl::Ti
   double ran = 0;  // container-intervals
   int32_t before = 0;
   int32_t started = 0;
-  const double dt = absl::ToDoubleSeconds(now - last_at);
   for (absl::Time since : reading.running_since) {
     if (since == absl::InfinitePast()) return;  // unknown: the count's change as it is
     if (since <= last_at) {
       ran += 1;
       ++before;
     } else {
-      ran += std::clamp(absl::ToDoubleSeconds(now - since) / dt, 0.0, 1.0);
+      ran += std::clamp(absl::ToDoubleSeconds(now - since) / o.dt, 0.0, 1.0);
       ++started;
     }
   }
@@ -470,6 +472,7 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   if (arrival_forecast.has_value() && *arrival_forecast > arrival) arrival = *arrival_forecast;
   const double target = BacklogTarget(spec, arrival);
   int32_t floor = backlog > 0 ? 1 : 0;  // a backlog is never left without a container
+  const double drain_sd = DrainStd(e);
   if (!drain_known) {
     // Bootstrap: until running containers have shown their drain rate, grow with the
     // backlog (a container per target's worth) and double what runs while the backlog
@@ -483,7 +486,6 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
     // that estimate has some footing, though not yet enough to leave the bootstrap: on a
     // real dockerd the reads took until 11 containers ran to learn μ (0.99), and the
     // bootstrap had doubled 4 to 8 and 8 to 16 for a need of 10 on the way.
-    const double drain_sd = std::sqrt(std::max(0.0, e.p_dd));
     if (doubled > 0 && e.drain_samples >= 2 && drain_sd <= kDoublingCapRelStd * e.drain) {
       doubled = std::min(doubled,
                          std::max(reading.running, ToCount((1 + kMostExtra) * arrival / e.drain)));
@@ -505,7 +507,6 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   // probe of an empty queue uses μ. Between them the count holds, so λ and μ wandering
   // together within their uncertainty (only λ - μ·r is seen while the count is steady)
   // move nothing. With Poisson arrivals this took reversals from 5-7 a minute to 2-4.
-  const double drain_sd = std::sqrt(std::max(0.0, e.p_dd));
   const double drain_high = e.drain + drain_sd;
   const double drain_low = std::max(0.5 * e.drain, e.drain - kDownSpread * drain_sd);
   if (backlog > 0) floor = std::max(floor, ToCount(arrival / e.drain - kFloorSlack));
