@@ -48,6 +48,14 @@ struct Engine {
 
 AppSpec QueueApp(int32_t max) { return QueueLoopApp(kTarget, max); }
 
+// The loop's options for `engine`: its start delay and spacing.
+LoopOptions EngineOptions(const Engine& engine) {
+  LoopOptions options;
+  options.start_delay = engine.delay;
+  options.start_spacing = engine.spacing;
+  return options;
+}
+
 int32_t MostAbove(int32_t needed) {
   return static_cast<int32_t>(std::floor(needed * kOvershootGoal + 1e-9));
 }
@@ -67,9 +75,7 @@ void RunStep(const Engine& engine, double lambda, double phase, StepMisses& m) {
   const double step = 5 + phase;
   const double stop = step + 150;
   const auto needed = static_cast<int32_t>(lambda);
-  LoopOptions options;
-  options.start_delay = engine.delay;
-  options.start_spacing = engine.spacing;
+  LoopOptions options = EngineOptions(engine);
   std::vector<LoopSample> samples = RunQueueLoop(
       QueueApp(40), [&](double t) { return t >= step && t < stop ? lambda : 0.0; }, stop + 60,
       options);
@@ -109,9 +115,7 @@ void RunRamp(const Engine& engine, double top, double phase, RampMisses& m) {
   const double rise = 3 * top;  // 1 item/s more every 3 s
   const double stop = start + rise + 120;
   const auto needed = static_cast<int32_t>(top);
-  LoopOptions options;
-  options.start_delay = engine.delay;
-  options.start_spacing = engine.spacing;
+  LoopOptions options = EngineOptions(engine);
   auto lambda = [&](double t) {
     if (t < start || t >= stop) return 0.0;
     return std::min(top, (t - start) * top / rise);
@@ -143,9 +147,7 @@ void RunPoisson(const Engine& engine, uint64_t seed, PoissonFigures& f) {
   constexpr double kStart = 5;
   constexpr double kSeconds = 180;
   constexpr double kRate = 10;
-  LoopOptions options;
-  options.start_delay = engine.delay;
-  options.start_spacing = engine.spacing;
+  LoopOptions options = EngineOptions(engine);
   options.poisson = true;
   options.seed = seed;
   std::vector<LoopSample> samples = RunQueueLoop(
@@ -219,9 +221,7 @@ int Trace(const char* kind, double top, const Engine& engine, uint64_t seed, dou
   }
   const double start = 5 + phase;
   const double stop = start + (ramp ? 3 * top : 0) + 120;
-  LoopOptions options;
-  options.start_delay = engine.delay;
-  options.start_spacing = engine.spacing;
+  LoopOptions options = EngineOptions(engine);
   options.poisson = poisson;
   options.seed = seed;
   auto lambda = [&](double t) {

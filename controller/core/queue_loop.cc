@@ -4,6 +4,7 @@
 #include <cmath>
 #include <deque>
 #include <random>
+#include <utility>
 
 #include "absl/time/time.h"
 #include "controller/core/desired.h"
@@ -49,12 +50,11 @@ std::vector<LoopSample> RunQueueLoop(const AppSpec& spec,
     if (t + 1e-9 < next_read) continue;
     next_read += interval;
     const double read = std::floor(backlog + 1e-9);  // a queue reports whole items
+    // Each read says when each running container started, as the controller's reads do.
     std::vector<absl::Time> since;
-    if (options.start_times) {
-      for (double s : running_since) since.push_back(t0 + absl::Seconds(s));
-    }
-    const auto reading =
-        DemandReading::Value(read, running, static_cast<int32_t>(starting.size()), since);
+    for (double s : running_since) since.push_back(t0 + absl::Seconds(s));
+    const auto reading = DemandReading::Value(read, running, static_cast<int32_t>(starting.size()),
+                                              std::move(since));
     DesiredResult result = ComputeDesired(spec, reading, state, t0 + absl::Seconds(t));
     state = result.state;
     int32_t have = running + static_cast<int32_t>(starting.size());

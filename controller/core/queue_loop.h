@@ -22,8 +22,6 @@ struct LoopOptions {
   double start_spacing = 0;
   double tick = 0.05;    // integration step, seconds
   bool poisson = false;  // Poisson arrivals (seeded) instead of a fluid stream
-  // Each read says when each running container started, as the controller's reads do.
-  bool start_times = true;
   uint64_t seed = 1;
 };
 
