@@ -111,6 +111,9 @@ struct Observation {
   // items (one may be a trickle's rounding): what it found is arrivals alone, however
   // small the estimate's spread says a change should be.
   bool from_idle = false;
+  // The backlog at the end is within its target (and at most one item when the target is
+  // below one): see Observe, an interval that began empty.
+  bool within_target = false;
 };
 
 double ProbeAfter(const QueueEstimate& e) { return e.fell ? kFallProbeAfter : kEmptyProbeAfter; }
@@ -178,8 +181,12 @@ bool Update(QueueEstimate& e, const Observation& o, double rv, bool teaches_drai
   // λ = 10 (2 items) just under the jump threshold; it was learned as noise, and that
   // noise then hid the rest of the step: λ read 1.3 to 3 for 10 s.
   const bool started = o.from_idle && innovation > 0;
+  // A read that would put arrivals below zero says the drain rate is higher, however
+  // surprising: it is no jump of arrivals.
+  const bool below_zero = o.r > 0 && o.y + o.r * e.drain < 0;
   const bool jump =
-      !first && (started || innovation * innovation > kJumpSigmas * kJumpSigmas * (explained + rv));
+      !first && !below_zero &&
+      (started || innovation * innovation > kJumpSigmas * kJumpSigmas * (explained + rv));
   e.rose = ((jump || first) && innovation > 0) || rest_of_rise;
   // A drift: innovations that keep one sign (a ramp) while each is too small for a jump.
   const double z = innovation / std::sqrt(explained + rv);
@@ -311,11 +318,39 @@ void Observe(QueueEstimate& e, const Observation& o, double backlog, double last
       if (e.empty_seconds > ProbeAfter(e)) {
         const double tau = e.fell ? kFallProbeTimeConstant : kEmptyProbeTimeConstant;
         e.arrival *= std::exp(-o.dt / tau);
+        // The decayed estimate is a guess: its spread covers the way back to the settled
+        // one, so the first read that measures arrivals again sets them instead of being
+        // averaged into the guess (one such read at 2 items/s, where 8.7 were running,
+        // once took a count of 9 down to 8 for λ = 9.5).
+        const double guessed = e.settled_arrival - e.arrival;
+        e.p_aa = std::max(e.p_aa, guessed * guessed);
       }
       e.arrival = std::min(e.arrival, e.drain * o.r);
     }
     return;
   }
+  // An interval that began with an empty queue drained only what arrived: the containers
+  // stood idle for part of it, so it says λ >= y and λ <= y + μ·r, not λ = y + μ·r. Read as
+  // the latter, every item that showed in a queue that more containers than arrivals need
+  // keep empty raised λ to the whole capacity and the count by one or more (Poisson arrivals
+  // at 10/s ratcheted a declared rate's count up to 31, and 26 without one, each later
+  // probe held off for a minute). Such a read with the backlog within its target keeps the
+  // queue's empty spell going: the estimate is brought inside the two bounds, and probes
+  // wait for an empty read. A backlog past the target, or one that is still there at the
+  // next read, is measured as usual.
+  if (last_backlog <= 0 && o.r > 0 && !ends_empty && o.within_target) {
+    const double least = std::max(0.0, o.y);
+    e.arrival = std::clamp(e.arrival, least, least + e.drain * o.r);
+    e.empty_seconds += o.dt;
+    return;
+  }
+  // The backlog the interval began with, less what it ended with, was drained at μ·r at
+  // most, and arrivals are never negative: μ >= -y / r, to within an item of rounding. (A
+  // young μ of 0.52 where containers drained 1 read a backlog that 14 containers took from
+  // 50 to 46 as arrivals of 0, and the count fell from 20 to 0 while 10 items/s went on
+  // arriving; on a slow engine, 15 containers that emptied a backlog of 7 in half a second
+  // with μ at 0.56 did the same.)
+  if (last_backlog > 0 && o.r > 0) e.drain = std::max(e.drain, (-o.y - 1 / o.dt) / o.r);
   e.empty_seconds = 0;
   e.fell = false;
   e.emptied_at_balance = ends_empty && EmptiedAtBalance(e, o);
@@ -447,6 +482,7 @@ QueueEstimate UpdateQueueEstimate(const QueueSpec& spec, const QueueReading& rea
     o.dr = std::abs(running - e.last_running);
     CreditRunningTime(reading, e.last_at, now, e.last_running, o);
     o.from_idle = e.last_backlog <= 0 && e.last_running == 0 && backlog >= 2;
+    o.within_target = backlog <= std::max(1.0, BacklogTarget(spec, e.arrival));
     Observe(e, o, backlog, e.last_backlog);
   }
   e.primed = true;
@@ -543,7 +579,8 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   // A probe that brought the backlog back (an up move right after it) shows the count
   // before it was enough: the move up gives back what the probe took, no more, and no
   // probes follow for kProbeHoldSeconds.
-  // Only probes lower the count of a queue that has read empty for a while.
+  // Only probes lower the count of a queue that has read empty for a while (a few items
+  // that came into it count as empty: Observe), and a probe is made at an empty read only.
   if (backlog > 0) e.probes_in_a_row = 0;
   const bool long_empty = e.empty_seconds > ProbeAfter(e) && reading.running > 0;
   const bool probing = long_empty && e.last_at >= e.probe_hold_until;
@@ -558,7 +595,7 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   if (backlog <= 0 || backlog > target) e.give_back = 0;
   if (need_up > current + up_band && may_turn_up) {
     count = ToCount(need_up);
-  } else if (need_mid < current - kBand && backlog <= target && probing) {
+  } else if (need_mid < current - kBand && backlog <= 0 && probing) {
     const double spacing = e.fell ? kFallProbeSeconds : kProbeSeconds;
     if (absl::ToDoubleSeconds(e.last_at - e.last_probe_at) >= spacing) {
       const int32_t doublings = e.fell ? e.probes_in_a_row : e.probes_in_a_row - 1;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <utility>
+#include <vector>
 
 #include "controller/core/desired.h"
 #include "controller/core/queue_loop.h"
@@ -651,6 +653,101 @@ TEST(QueueLoopTest, PoissonArrivalsIntoAnIdleQueueAreServedWithoutADeclaredRate)
     EXPECT_GE(reach, 0) << "seed " << seed;
     EXPECT_LE(reach, 40) << "seed " << seed;
     EXPECT_LE(median, 40) << "seed " << seed;
+  }
+}
+
+// A declared rate of 1, arrivals of 10 held by 10 containers, then 12 that drain the
+// backlog and keep the queue empty: one item that shows between two reads came into an
+// empty queue, where the 12 stood idle for part of the interval, so it says only that
+// arrivals are between 2 and 14 items/s. Read as 2 + 12, it raised the estimate to 14 and
+// the count with it: each such item in a queue kept empty ratcheted the count up.
+TEST(QueueEstimateTest, AnItemInAQueueThatWasEmptyIsNotTheWholeCapacity) {
+  AppSpec spec = QueueLoopApp(10);
+  spec.demand.queue->per_container_rate = 1;
+  QueueReads q(*spec.demand.queue, 10);
+  for (int i = 0; i < 8; ++i) q.Read(2, 10);
+  ASSERT_NEAR(*q.Read(2, 10).arrival_rate, 10, 0.5);
+  q.count = 12;
+  q.Read(1, 12);
+  q.Read(0, 12);
+  q.Read(0, 12);
+  const QueueDecision d = q.Read(1, 12);
+  ASSERT_TRUE(d.arrival_rate.has_value());
+  EXPECT_LE(*d.arrival_rate, 10.5);
+  EXPECT_LE(d.count, 12);
+}
+
+// The container-seconds of `seconds` of Poisson arrivals at 10/s from t = 5 s, as a
+// multiple of the ideal (10 containers throughout), and the running counts while they last.
+struct PoissonRun {
+  double cost = 0;
+  std::vector<int32_t> running;
+};
+PoissonRun RunPoissonArrivals(const AppSpec& spec, LoopOptions options, uint64_t seed,
+                              double seconds) {
+  options.poisson = true;
+  options.seed = seed;
+  const double start = 5;
+  const double stop = start + seconds;
+  std::vector<LoopSample> samples = RunQueueLoop(
+      spec, [&](double t) { return t >= start && t < stop ? 10.0 : 0.0; }, stop + 30, options);
+  PoissonRun run;
+  double container_seconds = 0;
+  for (const LoopSample& s : samples) {
+    if (s.t < start || s.t >= stop) continue;
+    container_seconds += s.running * spec.demand.interval_seconds;
+    run.running.push_back(s.running);
+  }
+  run.cost = container_seconds / (10 * seconds);
+  return run;
+}
+
+// Poisson arrivals at 10/s, 40 seeds on a fast and on a busy engine, with and without a
+// declared rate. Items that showed in a queue kept empty used to raise the arrival
+// estimate to the whole capacity, and the count with it: 13 of these 160 runs cost more
+// than 1.25x the ideal container-seconds, up to 1.89x (seed 1 without a declared rate on
+// the fast engine). Every run now stays within 1.25x, and the mean within the goal's 15 %.
+TEST(QueueLoopTest, PoissonArrivalsDoNotRatchetTheCountUp) {
+  for (bool declared : {false, true}) {
+    AppSpec spec = QueueLoopApp(10, 20);
+    if (declared) spec.demand.queue->per_container_rate = 1;
+    for (const auto& [delay, spacing] : {std::pair{0.5, 0.0}, std::pair{1.0, 0.15}}) {
+      LoopOptions options;
+      options.start_delay = delay;
+      options.start_spacing = spacing;
+      double sum = 0;
+      const int seeds = 40;
+      for (uint64_t seed = 1; seed <= seeds; ++seed) {
+        const double cost = RunPoissonArrivals(spec, options, seed, 180).cost;
+        sum += cost;
+        EXPECT_LE(cost, 1.25) << "declared " << declared << ", engine " << delay << "/" << spacing
+                              << ", seed " << seed;
+      }
+      EXPECT_LE(sum / seeds, 1.15)
+          << "declared " << declared << ", engine " << delay << "/" << spacing;
+    }
+  }
+}
+
+// While arrivals go on, the count never falls back to nothing once the need has been
+// reached. A young drain rate (0.52 where containers drained 1) once read a backlog that 14
+// containers took from 50 to 46 in half a second as arrivals of 0, and the count went from
+// 20 to 0 at the next empty read (seed 23 on this engine): the backlog's fall bounds the
+// drain rate from below, since arrivals are never negative.
+TEST(QueueLoopTest, ArrivalsThatGoOnNeverLoseEveryContainer) {
+  LoopOptions options;
+  options.start_delay = 1;
+  options.start_spacing = 0.15;
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    const PoissonRun run = RunPoissonArrivals(QueueLoopApp(10, 20), options, seed, 180);
+    bool reached = false;
+    int32_t lowest = 20;
+    for (int32_t running : run.running) {
+      reached |= running >= 10;
+      if (reached) lowest = std::min(lowest, running);
+    }
+    EXPECT_TRUE(reached) << "seed " << seed;
+    EXPECT_GE(lowest, 2) << "seed " << seed;
   }
 }
 }  // namespace
