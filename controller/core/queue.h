@@ -62,6 +62,7 @@ struct QueueEstimate {
   // Since when the backlog has been far above its target, what it was then, and halfway
   // (-1 until then): see DoubtTheDrainRate.
   absl::Time high_since = absl::InfiniteFuture();
+  double empty_share = 0;  // the share of reads that found the queue empty, averaged
   double high_from = 0;
   double high_mid = -1;
   bool operator==(const QueueEstimate&) const = default;

@@ -750,5 +750,41 @@ TEST(QueueLoopTest, ArrivalsThatGoOnNeverLoseEveryContainer) {
     EXPECT_GE(lowest, 2) << "seed " << seed;
   }
 }
+
+// A drain rate that the backlog contradicted is forgotten (DoubtTheDrainRate) and the
+// bootstrap takes over; a count it holds above the need teaches nothing of μ, since only
+// λ - μ·r is seen while r holds. On a real dockerd, Poisson arrivals held 14 containers for
+// a need of 10 for 100 s that way: the queue showed an item or two at most reads, so it
+// never read empty long enough for the bootstrap to let go. Here the loop is replayed read
+// by read from the doubt on: arrivals of 10/s, each running container drains 1/s.
+TEST(QueueLoopTest, ABootstrapCountAboveTheNeedComesDown) {
+  QueueReads q(*QueueLoopApp(10).demand.queue);
+  q.Read(5, 0);
+  q.Read(10, 0);
+  QueueEstimate& e = q.e;
+  e.p_aa = e.arrival * e.arrival + 100;  // what the doubt leaves
+  e.p_ad = 0;
+  e.p_dd = 1e4;
+  e.drain_samples = 0;
+  e.drain_learned = false;
+  q.count = 14;
+  double backlog = 0;
+  double came_down = -1;           // seconds
+  int32_t lowest = 14;             // over the second minute
+  for (int i = 0; i < 240; ++i) {  // two minutes
+    const int32_t running = q.count;
+    // Arrivals bunch: 9, 1, 8, 2 items a read, 10/s in all.
+    const double arrived = std::vector<double>{9, 1, 8, 2}[i % 4];
+    backlog = std::max(0.0, backlog + arrived - 0.5 * running);
+    q.Read(std::round(backlog), running);
+    if (came_down < 0 && q.count < 14) came_down = 0.5 * i;
+    if (i >= 120) lowest = std::min(lowest, q.count);
+  }
+  EXPECT_GE(came_down, 0);
+  EXPECT_LE(came_down, 60);
+  EXPECT_GE(lowest, 9);
+  EXPECT_GE(q.count, 10);
+  EXPECT_LE(q.count, 11);
+}
 }  // namespace
 }  // namespace microscale::core
