@@ -105,6 +105,13 @@ constexpr double kBoundNoiseShare = 0.5;
 // up to 88 runs of 100 (34 without).
 constexpr double kEmptyShareProbe = 0.35;
 constexpr double kEmptyShareTimeConstant = 20;
+// A read whose running containers drained for this share of the interval or less, all
+// together, does not teach μ: it sees r·μ only, and the noise of one read divided by so
+// small an r moves an unknown μ (prior spread 100) by tens. On a real dockerd, the read at
+// which the first container had just started (it ran for a sliver of the interval), with
+// Poisson arrivals read at 8 items/s against 15, most likely set μ at 37 for 1; the
+// doubt undid it after 15 s. In bench/queue/queue_sweep nothing changes.
+constexpr double kLeastTeachingRun = 0.25;
 // Rounding slack so that an exact need of 10 containers does not become 11.
 constexpr double kSlack = 1e-6;
 constexpr double kMinDrain = 1e-6;
@@ -233,14 +240,15 @@ bool Update(QueueEstimate& e, const Observation& o, double rv, bool teaches_drai
   return jump;
 }
 
-// Whether a read teaches the drain rate: not when the backlog grew clearly faster (by more
-// than kJumpSigmas of the arrival estimate's spread and the read's noise) than the arrival
-// estimate alone. Arrivals are at least y (λ = y + μ·r with μ >= 0), so such a read says
-// the arrival rate rose. Taught to μ, it would drive μ below zero, and the clamp to zero
-// would leave λ at its old value (a step that lands while the first containers already
-// run: on a real dockerd λ = 20 was read as 2, and the count doubled blindly to the max).
+// Whether a read teaches the drain rate: not when the running containers drained for
+// kLeastTeachingRun of the interval or less in all (see there), nor when the backlog grew
+// clearly faster (by more than kJumpSigmas of the arrival estimate's spread and the read's
+// noise) than the arrival estimate alone. Arrivals are at least y (λ = y + μ·r with μ >= 0), so
+// such a read says the arrival rate rose. Taught to μ, it would drive μ below zero, and the clamp
+// to zero would leave λ at its old value (a step that lands while the first containers already run:
+// on a real dockerd λ = 20 was read as 2, and the count doubled blindly to the max).
 bool TeachesDrain(const QueueEstimate& e, const Observation& o, double rv) {
-  if (o.r <= 0) return false;
+  if (o.r <= kLeastTeachingRun) return false;
   const double rise = o.y - e.arrival;
   return rise <= 0 || rise * rise <= kJumpSigmas * kJumpSigmas * (e.p_aa + rv);
 }
