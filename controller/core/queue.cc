@@ -243,10 +243,11 @@ bool Update(QueueEstimate& e, const Observation& o, double rv, bool teaches_drai
 // Whether a read teaches the drain rate: not when the running containers drained for
 // kLeastTeachingRun of the interval or less in all (see there), nor when the backlog grew
 // clearly faster (by more than kJumpSigmas of the arrival estimate's spread and the read's
-// noise) than the arrival estimate alone. Arrivals are at least y (λ = y + μ·r with μ >= 0), so
-// such a read says the arrival rate rose. Taught to μ, it would drive μ below zero, and the clamp
-// to zero would leave λ at its old value (a step that lands while the first containers already run:
-// on a real dockerd λ = 20 was read as 2, and the count doubled blindly to the max).
+// noise) than the arrival estimate alone. Arrivals are at least y (λ = y + μ·r with
+// μ >= 0), so such a read says the arrival rate rose. Taught to μ, it would drive μ below
+// zero, and the clamp to zero would leave λ at its old value (a step that lands while the
+// first containers already run: on a real dockerd λ = 20 was read as 2, and the count
+// doubled blindly to the max).
 bool TeachesDrain(const QueueEstimate& e, const Observation& o, double rv) {
   if (o.r <= kLeastTeachingRun) return false;
   const double rise = o.y - e.arrival;
@@ -565,6 +566,7 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
         absl::ToDoubleSeconds(e.last_at - e.last_probe_at) >= kProbeSeconds) {
       held = current - 1;
       e.last_probe_at = e.last_at;
+      e.last_probe_step = 1;
     }
     out.count = std::max({floor, grow, doubled, hold ? held : current / 2});
     if (out.count > current) e.ordered_backlog = backlog;

@@ -44,6 +44,7 @@ struct QueueEstimate {
   double noise = 0;            // the measurement variance of dB/dt, learned from innovations
   int32_t noise_samples = 0;
   double empty_seconds = 0;    // how long the queue has read empty
+  double empty_share = 0;      // the share of reads that found it empty, averaged
   double ordered_backlog = 0;  // the backlog when the last scale-up was ordered
   int32_t last_move = 0;       // +1 up, -1 down, 0 none yet
   absl::Time last_move_at;
@@ -62,7 +63,6 @@ struct QueueEstimate {
   // Since when the backlog has been far above its target, what it was then, and halfway
   // (-1 until then): see DoubtTheDrainRate.
   absl::Time high_since = absl::InfiniteFuture();
-  double empty_share = 0;  // the share of reads that found the queue empty, averaged
   double high_from = 0;
   double high_mid = -1;
   bool operator==(const QueueEstimate&) const = default;
