@@ -161,13 +161,7 @@ void RunPoisson(const Engine& engine, uint64_t seed, PoissonFigures& f) {
   std::vector<LoopSample> samples = RunQueueLoop(
       QueueApp(20), [&](double t) { return t >= kStart && t < kStart + kSeconds ? kRate : 0.0; },
       kStart + kSeconds + 60, options);
-  double container_seconds = 0;
-  for (size_t i = 0; i + 1 < samples.size(); ++i) {
-    const LoopSample& s = samples[i];
-    if (s.t >= kStart && s.t < kStart + kSeconds) {
-      container_seconds += s.running * (samples[i + 1].t - s.t);
-    }
-  }
+  const double container_seconds = ContainerSeconds(samples, kStart, kStart + kSeconds);
   const double per_minute = Reversals(samples, kStart, kStart + kSeconds) / (kSeconds / 60);
   ++f.runs;
   f.reversals_per_minute += per_minute;

@@ -93,4 +93,13 @@ int32_t Reversals(const std::vector<LoopSample>& samples, double from, double to
   return reversals;
 }
 
+double ContainerSeconds(const std::vector<LoopSample>& samples, double from, double to) {
+  double seconds = 0;
+  for (size_t i = 0; i + 1 < samples.size(); ++i) {
+    const LoopSample& s = samples[i];
+    if (s.t >= from && s.t < to) seconds += s.running * (samples[i + 1].t - s.t);
+  }
+  return seconds;
+}
+
 }  // namespace microscale::core::testing

@@ -47,6 +47,10 @@ std::vector<LoopSample> RunQueueLoop(const AppSpec& spec,
 // Direction changes of the running count among `samples` with t in [from, to).
 int32_t Reversals(const std::vector<LoopSample>& samples, double from, double to);
 
+// Container-seconds the running count spent among `samples` with t in [from, to), each
+// sample's count held until the next sample.
+double ContainerSeconds(const std::vector<LoopSample>& samples, double from, double to);
+
 }  // namespace microscale::core::testing
 
 #endif  // MICROSCALE_CONTROLLER_CORE_QUEUE_LOOP_H_

@@ -366,10 +366,7 @@ TEST(QueueLoopTest, PoissonArrivalsHoldSteadyAndCostNearTheIdeal) {
     const double end = warmup + 300;
     std::vector<LoopSample> samples = RunQueueLoop(
         spec, [](double) { return 10.0; }, end, options);
-    double container_seconds = 0;
-    for (const LoopSample& s : samples) {
-      if (s.t >= warmup) container_seconds += s.running * spec.demand.interval_seconds;
-    }
+    const double container_seconds = ContainerSeconds(samples, warmup, end);
     const double ideal = 10.0 * (end - warmup);
     const double per_minute = Reversals(samples, warmup, end) / ((end - warmup) / 60);
     SCOPED_TRACE(::testing::Message()
@@ -713,13 +710,10 @@ PoissonRun RunPoissonArrivals(const AppSpec& spec, LoopOptions options, uint64_t
   std::vector<LoopSample> samples = RunQueueLoop(
       spec, [&](double t) { return t >= start && t < stop ? 10.0 : 0.0; }, stop + 30, options);
   PoissonRun run;
-  double container_seconds = 0;
   for (const LoopSample& s : samples) {
-    if (s.t < start || s.t >= stop) continue;
-    container_seconds += s.running * spec.demand.interval_seconds;
-    run.running.push_back(s.running);
+    if (s.t >= start && s.t < stop) run.running.push_back(s.running);
   }
-  run.cost = container_seconds / (10 * seconds);
+  run.cost = ContainerSeconds(samples, start, stop) / (10 * seconds);
   return run;
 }
 
