@@ -197,7 +197,7 @@ def main():
         sys.exit(1)
     known = list(SCENARIO_TITLES)
     order.sort(key=lambda k: (known.index(k[0]) if k[0] in known else len(known), k[0],
-                              {"level": 0, "queue": 1, "declared": 2}.get(k[1], 3), k[1]))
+                              {"level": 0, "queue": 1, "declared": 2, "counted": 3}.get(k[1], 4), k[1]))
 
     print("| scenario | mode | runs | first container | reaches N | overshoot | "
           "reversals in 120 s | backlog held (median; swings) | arrivals → 0: back to 0 |")

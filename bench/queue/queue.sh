@@ -2,7 +2,9 @@
 # Closed-loop queue benchmark on one real Docker node: how well the container count follows
 # an arrival rate, for the level mode (`targetPerContainer: 10`), the queue mode learning the
 # drain rate (`queue: {backlogTarget: 10}`) and the queue mode told it
-# (`queue: {backlogTarget: 10, perContainerRate: 1}`) side by side in the same run.
+# (`queue: {backlogTarget: 10, perContainerRate: 1}`) side by side in the same run, and the
+# queue mode that also reads the queue's count of items ever enqueued ("counted":
+# `httpJson: {..., arrivalsPointer: /enqueued}`, docs/manifest.md "Counting arrivals").
 #
 # Items arrive at λ(t) items/s into one queue per app (queue_server.py, on loopback); every
 # container of that app that the Docker Engine reports running drains μ = 1 item/s. The
@@ -31,8 +33,8 @@
 #               -DMICROSCALE_BUILD_TESTS=OFF; targets microscale-controller
 #               microscale-agent microscalectl)
 #   SCENARIOS   default "step10 step20 ramp20 poisson10"
-#   MODES       default "level queue declared" (each app is named after its mode); "level"
-#               alone runs a controller without queue mode
+#   MODES       default "level queue declared"; also "counted" (each app is named after its
+#               mode); "level" alone runs a controller without queue mode
 #   SEED        base seed of the Poisson arrivals (default 7)
 #   OUT         directory kept with every run's timelines (default: a temporary directory,
 #               removed at the end unless KEEP_WORK=1)
@@ -135,8 +137,13 @@ demand_yaml() {  # demand_yaml MODE
     level) echo "    targetPerContainer: 10" ;;
     queue) echo "    queue: {backlogTarget: 10}" ;;
     declared) echo "    queue: {backlogTarget: 10, perContainerRate: 1}" ;;
+    counted) echo "    queue: {backlogTarget: 10}" ;;
     *) echo "queue: unknown mode $1" >&2; exit 2 ;;
   esac
+}
+
+arrivals_yaml() {  # arrivals_yaml MODE: the counter of items ever enqueued, for "counted"
+  [[ $1 == counted ]] && echo ", arrivalsPointer: /enqueued" || true
 }
 
 app_manifest() {  # app_manifest MODE MAX PORT  (the app is named after its mode)
@@ -154,7 +161,7 @@ spec:
     source: http-json
     intervalSeconds: 0.5
 $(demand_yaml "$1")
-    httpJson: {url: "http://127.0.0.1:$3/q/$1", pointer: /depth}
+    httpJson: {url: "http://127.0.0.1:$3/q/$1", pointer: /depth$(arrivals_yaml "$1")}
 YAML
 }
 
@@ -211,7 +218,7 @@ run_one() {
 
 # --- the run -----------------------------------------------------------------------------------
 start_cluster
-if [[ " $MODES " == *" queue "* || " $MODES " == *" declared "* ]]; then
+if [[ " $MODES " == *" queue "* || " $MODES " == *" declared "* || " $MODES " == *" counted "* ]]; then
   app_manifest queue 20 1 >"$WORK/probe.yaml"
   if ! ctl apply --dry-run -f "$WORK/probe.yaml" >/dev/null 2>"$WORK/probe.err"; then
     echo "queue: this controller refuses queue mode ($(head -1 "$WORK/probe.err"));" \

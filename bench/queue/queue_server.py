@@ -9,8 +9,9 @@ nothing). The engine is asked over its unix socket (API v1.41) every POLL second
 queues are integrated every TICK seconds.
 
   GET  /q/APP   -> {"depth": N, ...}  N = the items waiting, an integer (an item partly
-                   drained is still waiting); also "backlog" (the fluid value), "lambda",
-                   "running", "t"
+                   drained is still waiting); "enqueued", the whole items ever arrived (the
+                   same for every queue: a counter that only grows); also "backlog" (the
+                   fluid value), "lambda", "running", "t"
   GET  /stats   -> the same, when the server has a single queue
   GET  /status  -> {"started", "t", "done", "duration"}
   POST /start   -> starts the scenario clock (t = 0); before it, λ = 0 and nothing arrives
@@ -197,6 +198,7 @@ class Bench:
         self.started_at = None  # monotonic time of t = 0
         self.done = threading.Event()
         self.poll_errors = 0
+        self.arrived = 0.0  # items ever enqueued, as integrated
 
     def t(self):
         return 0.0 if self.started_at is None else time.monotonic() - self.started_at
@@ -260,6 +262,7 @@ class Bench:
                         q.file.write(f"{t:.3f},{lam:g},{arrived:.3f},{q.backlog:.3f},"
                                      f"{q.depth()},{q.running},{q.existing},{q.reads}\n")
                     prev_t, prev_arrived = t, arrived
+                    self.arrived = arrived
                     if t >= self.scenario.duration:
                         break
             time.sleep(self.args.tick)
@@ -269,7 +272,8 @@ class Bench:
         with self.lock:
             q = self.queues[app]
             q.reads += 1
-            return {"depth": q.depth(), "backlog": round(q.backlog, 3),
+            return {"depth": q.depth(), "enqueued": int(math.floor(self.arrived + 1e-9)),
+                    "backlog": round(q.backlog, 3),
                     "lambda": self.scenario.rate(self.t()) if self.started_at else 0.0,
                     "running": q.running, "t": round(self.t(), 3)}
 

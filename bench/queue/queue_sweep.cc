@@ -48,6 +48,8 @@ struct Engine {
 
 // With --declared, every run declares the loop's drain rate (perContainerRate: 1).
 bool declared_rate = false;
+// With --counted, the source also counts the items ever enqueued (arrivalsPath).
+bool counted = false;
 
 AppSpec QueueApp(int32_t max) {
   AppSpec spec = QueueLoopApp(kTarget, max);
@@ -60,6 +62,7 @@ LoopOptions EngineOptions(const Engine& engine) {
   LoopOptions options;
   options.start_delay = engine.delay;
   options.start_spacing = engine.spacing;
+  options.count_arrivals = counted;
   return options;
 }
 
@@ -252,8 +255,14 @@ std::optional<double> Number(const char* text, double low, double high) {
 }
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::strcmp(argv[1], "--declared") == 0) {
-    microscale::core::testing::declared_rate = true;
+  for (;;) {
+    if (argc > 1 && std::strcmp(argv[1], "--declared") == 0) {
+      microscale::core::testing::declared_rate = true;
+    } else if (argc > 1 && std::strcmp(argv[1], "--counted") == 0) {
+      microscale::core::testing::counted = true;
+    } else {
+      break;
+    }
     --argc;
     ++argv;
   }

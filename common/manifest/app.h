@@ -129,6 +129,8 @@ struct HttpJsonDemand {
   std::string url;
   std::string pointer;
   std::map<std::string, std::string> headers;
+  // A JSON pointer to the items ever enqueued (a counter that only grows), for queue mode.
+  std::optional<std::string> arrivals_pointer = std::nullopt;
   bool operator==(const HttpJsonDemand&) const = default;
 };
 

@@ -89,6 +89,9 @@ void DemandToProto(const DemandSpec& d, v1::DemandSpec& out) {
     case DemandSourceKind::kHttpJson:
       out.mutable_http_json()->set_url(d.http_json.url);
       out.mutable_http_json()->set_pointer(d.http_json.pointer);
+      if (d.http_json.arrivals_pointer) {
+        out.mutable_http_json()->set_arrivals_pointer(*d.http_json.arrivals_pointer);
+      }
       out.mutable_http_json()->mutable_headers()->insert(d.http_json.headers.begin(),
                                                          d.http_json.headers.end());
       break;
@@ -159,6 +162,9 @@ void DemandBlocksFromProto(const v1::DemandSpec& p, DemandSpec& d) {
   if (p.has_http_json()) {
     d.http_json.url = p.http_json().url();
     d.http_json.pointer = p.http_json().pointer();
+    if (p.http_json().has_arrivals_pointer()) {
+      d.http_json.arrivals_pointer = p.http_json().arrivals_pointer();
+    }
     d.http_json.headers.insert(p.http_json().headers().begin(), p.http_json().headers().end());
   }
 }

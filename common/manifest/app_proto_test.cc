@@ -73,7 +73,7 @@ spec:
   replicas: {max: 5}
   demand:
     source: http-json
-    httpJson: {url: "http://h/s", pointer: /depth}
+    httpJson: {url: "http://h/s", pointer: /depth, arrivalsPointer: /enqueued}
     queue: {targetWaitSeconds: 2}
 ---
 apiVersion: microscale.io/v1

@@ -155,10 +155,12 @@ void ReadExternal(MapReader& demand_map, DemandSpec& demand) {
 }
 
 void ReadHttpJson(MapReader& demand_map, DemandSpec& demand) {
-  std::optional<MapReader> map = demand_map.Map("httpJson", {"url", "pointer", "headers"});
+  std::optional<MapReader> map =
+      demand_map.Map("httpJson", {"url", "pointer", "headers", "arrivalsPointer"});
   if (!map) return;
   Set(demand.http_json.url, map->String("url"));
   Set(demand.http_json.pointer, map->String("pointer"));
+  demand.http_json.arrivals_pointer = map->String("arrivalsPointer");
   Set(demand.http_json.headers, map->StringMap("headers"));
 }
 

@@ -87,6 +87,9 @@ json DemandToJson(const DemandSpec& d) {
     case DemandSourceKind::kHttpJson:
       out["httpJson"] = {{"url", d.http_json.url}, {"pointer", d.http_json.pointer}};
       if (!d.http_json.headers.empty()) out["httpJson"]["headers"] = d.http_json.headers;
+      if (d.http_json.arrivals_pointer) {
+        out["httpJson"]["arrivalsPointer"] = *d.http_json.arrivals_pointer;
+      }
       break;
   }
   return out;

@@ -32,7 +32,7 @@ AppSpec Sample() {
   app.demand.target_per_container = 0.1;
   app.demand.scale_down_delay_seconds = 30;
   app.demand.fallback = Fallback{3, 2};
-  app.demand.http_json = {"http://host:8080/stats", "", {{"X-Token", "yes"}}};
+  app.demand.http_json = {"http://host:8080/stats", "", {{"X-Token", "yes"}}, std::nullopt};
   return app;
 }
 

@@ -137,11 +137,38 @@ TEST(ParseManifests, ReadsEverySource) {
               "      pointer: /queue/depth\n      headers: {Authorization: Bearer x}\n"));
   EXPECT_EQ(
       http.demand.http_json,
-      (HttpJsonDemand{"https://host/stats", "/queue/depth", {{"Authorization", "Bearer x"}}}));
+      (HttpJsonDemand{
+          "https://host/stats", "/queue/depth", {{"Authorization", "Bearer x"}}, std::nullopt}));
 
   AppSpec whole_document = ParseOne(Minimal(
       "w", "  demand: {source: http-json, httpJson: {url: \"http://h:1/\", pointer: \"\"}}\n"));
   EXPECT_EQ(whole_document.demand.http_json.pointer, "");
+}
+
+TEST(ParseManifests, ReadsAnArrivalsCounterForQueueMode) {
+  AppSpec counted = ParseOne(
+      Minimal("c",
+              "  demand:\n    source: http-json\n"
+              "    httpJson: {url: \"http://h/s\", pointer: /depth, arrivalsPointer: /enqueued}\n"
+              "    queue: {backlogTarget: 10}\n"));
+  EXPECT_EQ(counted.demand.http_json.arrivals_pointer, "/enqueued");
+
+  absl::StatusOr<std::vector<AppSpec>> level = ParseManifests(Minimal(
+      "l",
+      "  demand:\n    source: http-json\n"
+      "    httpJson: {url: \"http://h/s\", pointer: /depth, arrivalsPointer: /enqueued}\n"));
+  ASSERT_FALSE(level.ok());
+  EXPECT_THAT(std::string(level.status().message()),
+              HasSubstr("spec.demand.httpJson.arrivalsPointer: only queue mode reads"));
+
+  absl::StatusOr<std::vector<AppSpec>> bad = ParseManifests(
+      Minimal("b",
+              "  demand:\n    source: http-json\n"
+              "    httpJson: {url: \"http://h/s\", pointer: /depth, arrivalsPointer: enqueued}\n"
+              "    queue: {backlogTarget: 10}\n"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr("spec.demand.httpJson.arrivalsPointer: must be a JSON pointer"));
 }
 
 TEST(ParseManifests, ReadsQueueAndPredictive) {

@@ -278,6 +278,14 @@ void CheckSourceBlock(const DemandSpec& d, SpecChecker& c) {
     case DemandSourceKind::kHttpJson:
       c.Text("spec.demand.httpJson.url", d.http_json.url, HttpUrlProblem);
       c.Check("spec.demand.httpJson.pointer", JsonPointerProblem(d.http_json.pointer));
+      if (d.http_json.arrivals_pointer) {
+        c.Check("spec.demand.httpJson.arrivalsPointer",
+                JsonPointerProblem(*d.http_json.arrivals_pointer));
+        if (!d.queue) {
+          c.Fail("spec.demand.httpJson.arrivalsPointer",
+                 "only queue mode reads an arrivals counter: set spec.demand.queue, or remove it");
+        }
+      }
       for (const auto& [name, value] : d.http_json.headers) {
         std::string path = ChildPath("spec.demand.httpJson.headers", name);
         c.Check(path, HeaderNameProblem(name));

@@ -63,7 +63,8 @@ int32_t LevelRecommendation(const AppSpec& spec, double demand, int32_t current,
 int32_t QueueRecommendation(const AppSpec& spec, const DemandReading& reading, int32_t current,
                             DesiredState& state, absl::Time now, DesiredResult& out) {
   const QueueSpec& queue = *spec.demand.queue;
-  QueueReading q{reading.value, reading.running, reading.starting, reading.running_since};
+  QueueReading q{reading.value, reading.running, reading.starting, reading.running_since,
+                 reading.arrivals_total};
   state.queue = UpdateQueueEstimate(queue, q, state.queue, now);
   std::optional<double> forecast;
   if (spec.demand.predictive.has_value()) {

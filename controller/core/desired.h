@@ -37,13 +37,15 @@ struct DemandReading {
   int32_t starting = 0;
   // When each running container started, when known (queue mode: see QueueReading).
   std::vector<absl::Time> running_since;
+  // The items ever enqueued, when the source counts them (queue mode: see QueueReading).
+  std::optional<double> arrivals_total = std::nullopt;
 
   static DemandReading None() { return {}; }
   static DemandReading Value(double v, int32_t running = 0, int32_t starting = 0,
                              std::vector<absl::Time> running_since = {}) {
-    return {Kind::kValue, v, running, starting, std::move(running_since)};
+    return {Kind::kValue, v, running, starting, std::move(running_since), std::nullopt};
   }
-  static DemandReading Failure() { return {Kind::kFailure, 0, 0, 0, {}}; }
+  static DemandReading Failure() { return {Kind::kFailure, 0, 0, 0, {}, std::nullopt}; }
 };
 
 struct Recommendation {

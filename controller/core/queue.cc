@@ -112,6 +112,15 @@ constexpr double kEmptyShareTimeConstant = 20;
 // Poisson arrivals read at 8 items/s against 15, most likely set μ at 37 for 1; the
 // doubt undid it after 15 s. In bench/queue/queue_sweep nothing changes.
 constexpr double kLeastTeachingRun = 0.25;
+// The dispersion is learned from reads that expected at least this many items.
+constexpr double kLeastCounted = 0.5;
+// The shortest time constant of a counted arrival estimate (a steady stream's).
+constexpr double kSteadyTimeConstant = 2;
+// How many of its standard deviations a counted arrival rate is assumed off (see
+// RecommendQueueCount).
+constexpr double kCountedSpread = 1;
+// The counter's reads kept for the test of a change over several reads (CountedChange).
+constexpr size_t kCountHistory = 6;
 // Rounding slack so that an exact need of 10 containers does not become 11.
 constexpr double kSlack = 1e-6;
 constexpr double kMinDrain = 1e-6;
@@ -129,6 +138,10 @@ struct Observation {
   // below one): see Observe, an interval that began empty.
   bool within_target = false;
 };
+
+bool Declared(const QueueSpec& spec) {
+  return spec.per_container_rate.has_value() && *spec.per_container_rate > 0;
+}
 
 double ProbeAfter(const QueueEstimate& e) { return e.fell ? kFallProbeAfter : kEmptyProbeAfter; }
 
@@ -163,8 +176,9 @@ void LearnNoise(QueueEstimate& e, double innovation_squared, double explained, d
 
 // Grows the covariance over dt: λ by the amount that gives it gain dt/τ (and its walk while
 // μ is young), μ by its drift.
-void Predict(QueueEstimate& e, double dt, double measurement_variance) {
-  double k = std::min(0.5, dt / kArrivalTimeConstant);
+void Predict(QueueEstimate& e, double dt, double measurement_variance,
+             double time_constant = kArrivalTimeConstant) {
+  double k = std::min(0.5, dt / time_constant);
   double q_arrival = k * k * measurement_variance / (1 - k);
   double drift = kDrainDriftPerSecond * std::max(e.drain, kMinDrain);
   // While μ is young, λ may also wander as a random walk: see kArrivalWalk.
@@ -403,6 +417,157 @@ void Observe(QueueEstimate& e, const Observation& o, double backlog, double last
   JudgeFall(e, before);
 }
 
+// The variance of arrivals counted over `seconds` at `rate`: the learned dispersion times
+// the Poisson variance, plus the rounding of two whole-item reads of the counter.
+double CountVariance(const QueueEstimate& e, double rate, double seconds) {
+  return e.dispersion * std::max(0.0, rate) * seconds + 2.0 / 12;
+}
+
+// How unlikely `n` items counted over a window are where `expected` were due: the Poisson
+// deviance 2·(n·ln(n/m) - (n - m)) over the counter's dispersion, in units of a squared
+// standard deviation (as kJumpSigmas²). `slack` moves the count that many items towards the
+// expectation first.
+double CountDeviance(const QueueEstimate& e, double n, double expected, double slack) {
+  const double m = std::max(expected, 1e-3);
+  const double moved = n > m ? std::max(m, n - slack) : std::min(m, n + slack);
+  const double term = moved > 0 ? moved * std::log(moved / m) : 0;
+  return 2 * (term - (moved - m)) / e.dispersion;
+}
+
+// A change of the arrival rate that shows over several reads of the counter and in no one
+// of them: arrivals that stop (Poisson arrivals at 10/s count 0 in half a second once in 150
+// reads, so one empty read is no news, four in a row are), or a step within the noise of one
+// read. The window back to each recent read is tested. A change is found when one of them
+// is beyond kJumpSigmas² of deviance with an item of slack (a whole-item count of a steady
+// stream is off by up to one); it happened where the deviance without slack is highest (the
+// likeliest start of the new rate, where a window that straddles the change fits less well),
+// and that window sets the rate. Reads before its start are forgotten. Returns whether a
+// change was found.
+bool CountedChange(QueueEstimate& e, absl::Time now, double total) {
+  bool found = false;
+  double most = -1;
+  size_t best = 0;  // index into recent_counts of the window's first read
+  // Newest first: of windows that fit equally (a step into an idle queue: every window
+  // holds the same count), the shortest measures the new rate.
+  for (size_t i = e.recent_counts.size(); i-- > 0;) {
+    const QueueEstimate::Count& c = e.recent_counts[i];
+    const double seconds = absl::ToDoubleSeconds(now - c.at);
+    if (seconds <= 0 || total < c.total) continue;
+    const double n = total - c.total;
+    const double expected = e.arrival * seconds;
+    found = found || CountDeviance(e, n, expected, 1) > kJumpSigmas * kJumpSigmas;
+    const double deviance = CountDeviance(e, n, expected, 0);
+    if (deviance > most) {
+      most = deviance;
+      best = i;
+    }
+  }
+  if (!found) return false;
+  // The change happened within the window's first interval, which holds some of the old
+  // rate: the new one is measured from the read after it when the window has one (arrivals
+  // that stopped then count 0, not the last item or two before the stop spread over the
+  // window: 0.67 items/s held a container for 5 s more).
+  if (best + 1 < e.recent_counts.size()) ++best;
+  const QueueEstimate::Count from = e.recent_counts[best];
+  const double seconds = absl::ToDoubleSeconds(now - from.at);
+  const double rate = (total - from.total) / seconds;
+  // Reads before the change straddle it and would find it again.
+  e.recent_counts.erase(e.recent_counts.begin(),
+                        e.recent_counts.begin() + static_cast<std::ptrdiff_t>(best));
+  e.rose = rate > e.arrival;
+  e.arrival = rate;
+  e.p_aa = CountVariance(e, rate, seconds) / (seconds * seconds);
+  e.drift = 0;
+  return true;
+}
+
+// Folds one interval whose arrivals a counter measured (`arrived` items, `total` ever): λ
+// from the count, μ from what the running containers drained (arrived less the backlog's
+// growth) while the queue held a backlog at both reads. Nothing here needs the
+// backlog-only inferences of Observe: an empty queue no longer hides how much arrives.
+void ObserveCounted(QueueEstimate& e, const Observation& o, absl::Time now, double arrived,
+                    double total, double backlog, double last_backlog, bool declared) {
+  const double rv = CountVariance(e, e.arrival, o.dt) / (o.dt * o.dt);
+  // A steady stream needs no averaging over kArrivalTimeConstant: the less dispersed the
+  // counts, the shorter the time constant, so the estimate keeps up with a ramp.
+  Predict(
+      e, o.dt, rv,
+      std::clamp(kArrivalTimeConstant * e.dispersion, kSteadyTimeConstant, kArrivalTimeConstant));
+  const double before = e.arrival;
+  const double rate = arrived / o.dt;
+  bool jumped = CountedChange(e, now, total);
+  if (!jumped) {
+    // Arrivals: a measurement of λ alone (r = 0 in the balance, nothing of μ).
+    Observation count = o;
+    count.y = rate;
+    count.r = 0;
+    count.dr = 0;
+    jumped = Update(e, count, rv, false);
+  }
+  // The dispersion, from the difference of two successive reads that expected an item or
+  // more each (not from the innovations: an estimate that lags a ramp would read its lag as
+  // noise, and a larger noise would hide the ramp from the tests of change).
+  if (!jumped && e.last_count_rate >= 0 && before * o.dt >= kLeastCounted) {
+    const double rounding = 2 * (2.0 / 12) / (o.dt * o.dt);
+    const double d = rate - e.last_count_rate;
+    const double seen = std::max(0.0, d * d - rounding) * o.dt / (2 * before);
+    // A running mean over the first reads (the prior, Poisson, counts as one), then an
+    // average over kNoiseTimeConstant.
+    ++e.dispersion_samples;
+    const double a =
+        std::max(std::min(1.0, o.dt / kNoiseTimeConstant), 1.0 / (e.dispersion_samples + 1));
+    e.dispersion = std::clamp(e.dispersion + a * (seen - e.dispersion), 0.01, 100.0);
+  }
+  e.last_count_rate = jumped ? -1 : rate;
+  if (!(jumped && e.arrival < before) && e.arrival >= (1 - kSettledCut) * before) {
+    e.settled_arrival = e.arrival;
+  }
+  const bool both_empty = last_backlog <= 0 && backlog <= 0;
+  e.empty_seconds = both_empty ? e.empty_seconds + o.dt : 0;
+  e.fell = false;
+  // A declared drain rate is taken as it is: with arrivals measured, a drain that
+  // contradicts it would otherwise move it for as long as the two disagree, and the count
+  // with it.
+  if (declared) return;
+  // Drained: what arrived less what the backlog grew by; never below 0 (items that came back
+  // to the queue, redelivered, are not counted as arrivals, and drained nothing).
+  const double drained = std::max(0.0, arrived - (backlog - last_backlog));
+  e.p_ad = 0;  // λ is measured on its own: the two estimates no longer share an error
+  if (o.r <= kLeastTeachingRun || last_backlog <= 0 || backlog <= 0) {
+    e.in_window = false;
+    // The queue ran dry within the interval: the containers drained all there was and may
+    // have stood idle, so μ is at least what they drained, to within an item.
+    if (o.r > kLeastTeachingRun) e.drain = std::max(e.drain, (drained - 1) / (o.r * o.dt));
+    return;
+  }
+  if (!e.in_window) {
+    e.in_window = true;
+    e.window_drained = 0;
+    e.window_run = 0;
+    e.window_variance = 0;
+    e.window_first_running = e.last_running;
+    e.window_prior = e.drain;
+    e.window_prior_variance = e.p_dd;
+  }
+  e.window_drained += drained;
+  e.window_run += o.r * o.dt;
+  // When within the interval the count changed is unknown: up to μ·|Δr|·dt items (uniform).
+  const double timing = e.drain * o.dr * o.dt;
+  e.window_variance += timing * timing / 12;
+  // The reads at both ends are whole items (each rounded), and each running container may
+  // be partway through an item at either end.
+  const double ends = 4.0 / 12 + (e.window_first_running + o.r) / 12;
+  const double measured = e.window_drained / e.window_run;
+  const double variance = (ends + e.window_variance) / (e.window_run * e.window_run);
+  const double prior_weight = 1 / std::max(e.window_prior_variance, 1e-12);
+  const double weight = 1 / variance;
+  e.drain = std::max(kMinDrain,
+                     (e.window_prior * prior_weight + measured * weight) / (prior_weight + weight));
+  e.p_dd = 1 / (prior_weight + weight);
+  ++e.drain_samples;
+  if (DrainLearned(e)) e.drain_learned = true;
+}
+
 double BacklogTarget(const QueueSpec& spec, double arrival) {
   if (spec.target_wait_seconds.has_value()) return arrival * *spec.target_wait_seconds;
   return spec.backlog_target.value_or(0);
@@ -424,7 +589,7 @@ int32_t ToCount(double x) {
 // target says so: the rate is forgotten and learned again as the bootstrap doubles.
 void DoubtTheDrainRate(const QueueSpec& spec, double backlog, int32_t running, QueueEstimate& e) {
   const double target = std::max(1.0, BacklogTarget(spec, e.arrival));
-  const bool declared = spec.per_container_rate.has_value() && *spec.per_container_rate > 0;
+  const bool declared = Declared(spec);
   if (declared || backlog <= kDoubtFactor * target) {
     e.high_since = absl::InfiniteFuture();
     return;
@@ -462,7 +627,7 @@ void DoubtTheDrainRate(const QueueSpec& spec, double backlog, int32_t running, Q
 QueueEstimate InitialQueueEstimate(const QueueSpec& spec) {
   QueueEstimate e;
   e.p_aa = 1e6;
-  if (spec.per_container_rate.has_value() && *spec.per_container_rate > 0) {
+  if (Declared(spec)) {
     e.drain = *spec.per_container_rate;
     double sd = kDeclaredDrainRelStd * e.drain;
     e.p_dd = sd * sd;
@@ -499,7 +664,15 @@ QueueEstimate UpdateQueueEstimate(const QueueSpec& spec, const QueueReading& rea
     CreditRunningTime(reading, e.last_at, now, e.last_running, o);
     o.from_idle = e.last_backlog <= 0 && e.last_running == 0 && backlog >= 2;
     o.within_target = backlog <= std::max(1.0, BacklogTarget(spec, e.arrival));
-    Observe(e, o, backlog, e.last_backlog);
+    const bool counted = reading.arrivals_total.has_value() && e.last_arrivals_total.has_value() &&
+                         *reading.arrivals_total >= *e.last_arrivals_total;
+    if (counted) {
+      ObserveCounted(e, o, now, *reading.arrivals_total - *e.last_arrivals_total,
+                     *reading.arrivals_total, backlog, e.last_backlog, Declared(spec));
+    } else {
+      Observe(e, o, backlog, e.last_backlog);
+    }
+    e.counted = counted;
   }
   if (e.primed) {
     const double a =
@@ -510,6 +683,17 @@ QueueEstimate UpdateQueueEstimate(const QueueSpec& spec, const QueueReading& rea
   e.last_at = now;
   e.last_backlog = backlog;
   e.last_running = running;
+  e.last_arrivals_total = reading.arrivals_total;
+  if (reading.arrivals_total.has_value()) {
+    // A reset (the counter went backwards) starts the history again.
+    if (!e.recent_counts.empty() && *reading.arrivals_total < e.recent_counts.back().total) {
+      e.recent_counts.clear();
+    }
+    e.recent_counts.push_back({now, *reading.arrivals_total});
+    if (e.recent_counts.size() > kCountHistory) e.recent_counts.erase(e.recent_counts.begin());
+  } else {
+    e.recent_counts.clear();
+  }
   return e;
 }
 
@@ -569,7 +753,13 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
       e.last_probe_step = 1;
     }
     out.count = std::max({floor, grow, doubled, hold ? held : current / 2});
-    if (out.count > current) e.ordered_backlog = backlog;
+    if (out.count > current) {
+      e.ordered_backlog = backlog;
+      if (e.counted) {
+        e.last_move = 1;
+        e.last_move_at = e.last_at;
+      }
+    }
     return out;
   }
   // The drain rate is uncertain by its standard deviation σ. A move up uses the optimistic
@@ -591,8 +781,20 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   const double horizon = seen > target ? kCorrectionSeconds : kRefillSeconds;
   const double correction = std::min((seen - target) / (e.drain * horizon),
                                      std::max(1.0, kMostExtra * arrival / e.drain));
-  const double need_up = arrival / drain_high + correction;
-  const double need_down = arrival / drain_low + correction;
+  // A counted arrival rate is uncertain by its own spread too (Poisson arrivals averaged over
+  // kArrivalTimeConstant): a move up assumes it at the low end, a move down at the high end,
+  // so the count holds while the estimate wanders within its noise (Poisson arrivals in
+  // queue_sweep --counted: 3.5-4.0 reversals a minute without, 1.9-2.1 with). Not past twice
+  // the target, outside the goal, where the count answers the backlog in full; and not for a
+  // counter that has not moved (the estimate is exactly 0), with nothing to wander: with a
+  // declared 0.1 items/s a container, the spread of a few reads of nothing (0.3 items/s)
+  // held 3 containers.
+  const bool within_goal = backlog <= 2 * std::max(target, 1.0);
+  const double arrival_sd = e.counted && e.arrival > 0 && within_goal
+                                ? kCountedSpread * std::sqrt(std::max(0.0, e.p_aa))
+                                : 0;
+  const double need_up = std::max(0.0, arrival - arrival_sd) / drain_high + correction;
+  const double need_down = (arrival + arrival_sd) / drain_low + correction;
   const double need_mid = arrival / e.drain + correction;
   // Up as soon as the need is above the count (by kBand near balance, where noise lives);
   // down only once the backlog is back at its target, so a drain is never slowed. A turn
@@ -617,7 +819,7 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   // Only probes lower the count of a queue that has read empty for a while (a few items
   // that came into it count as empty: Observe), and a probe is made at an empty read only.
   if (backlog > 0) e.probes_in_a_row = 0;
-  const bool long_empty = e.empty_seconds > ProbeAfter(e) && reading.running > 0;
+  const bool long_empty = !e.counted && e.empty_seconds > ProbeAfter(e) && reading.running > 0;
   const bool probing = long_empty && e.last_at >= e.probe_hold_until;
   int32_t count = current;
   bool probe = false;
@@ -654,7 +856,9 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   const bool stalled_far = seen > 2 * target && arrival / e.drain > current - 0.5;
   if (count <= current && seen > target && reading.starting == 0 && (short_near || stalled_far) &&
       since_move >= kNudgeSeconds && may_turn_up) {
-    count = current + 1;
+    // Short of the point estimate's count by more than one container (a declared rate's
+    // spread at hundreds of containers: 5 % of 420), the whole gap at once.
+    count = short_near ? std::max(current + 1, ToCount(need_mid - kBand)) : current + 1;
   }
   count = std::max(count, floor);
   // However the count rose after a probe (the floor alone may raise it: the read that

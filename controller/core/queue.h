@@ -65,6 +65,33 @@ struct QueueEstimate {
   absl::Time high_since = absl::InfiniteFuture();
   double high_from = 0;
   double high_mid = -1;
+  // The source's count of items ever enqueued at the last read, when it reports one, and
+  // whether the last interval measured arrivals from it (see UpdateQueueEstimate).
+  std::optional<double> last_arrivals_total;
+  bool counted = false;
+  // The counter's dispersion: the variance of counted arrivals over their mean (1 for
+  // Poisson arrivals, near 0 for a steady stream), learned; and its recent reads, for the
+  // test of a change over several reads (see ObserveCounted).
+  double dispersion = 1;
+  int32_t dispersion_samples = 0;
+  double last_count_rate = -1;  // the last interval's counted rate; -1: none (or a change)
+  struct Count {
+    absl::Time at;
+    double total = 0;
+    bool operator==(const Count&) const = default;
+  };
+  std::vector<Count> recent_counts;
+  // With a counter, μ is measured over a window of reads that all held a backlog: the items
+  // drained (arrived less the backlog's growth) over the container-seconds that ran, so the
+  // rounding of whole-item reads counts once for the window, not once a read. `window_prior`
+  // and its variance are μ's estimate when the window opened, fused with the window's.
+  bool in_window = false;
+  double window_drained = 0;
+  double window_run = 0;
+  double window_variance = 0;  // items², from the timing of count changes within it
+  double window_first_running = 0;
+  double window_prior = 0;
+  double window_prior_variance = 0;
   bool operator==(const QueueEstimate&) const = default;
 };
 
@@ -78,6 +105,11 @@ struct QueueReading {
   // interval since the last read drained for part of it only; without these times the
   // estimate credits the change of the count to the middle of the interval.
   std::vector<absl::Time> running_since;
+  // The items ever enqueued, when the source counts them (a stream's entries added, a
+  // queue's published total): a counter that only grows. Two reads of it measure the
+  // arrival rate directly, where the backlog alone cannot tell arrivals from drain while
+  // the queue is empty. A counter that goes backwards (reset) is a fresh start.
+  std::optional<double> arrivals_total = std::nullopt;
 };
 
 struct QueueDecision {

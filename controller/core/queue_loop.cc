@@ -30,6 +30,7 @@ std::vector<LoopSample> RunQueueLoop(const AppSpec& spec,
   std::vector<double> running_since;  // the time each running container started
   int32_t running = 0;
   double backlog = 0;
+  double arrived = 0;  // items ever enqueued
   DesiredState state;
   std::vector<LoopSample> out;
   const double interval = spec.demand.interval_seconds;
@@ -41,11 +42,12 @@ std::vector<LoopSample> RunQueueLoop(const AppSpec& spec,
       ++running;
     }
     const double rate = std::max(0.0, lambda(t));
-    if (options.poisson) {
-      backlog += static_cast<double>(std::poisson_distribution<int64_t>(rate * options.tick)(rng));
-    } else {
-      backlog += rate * options.tick;
-    }
+    const double arrivals =
+        options.poisson
+            ? static_cast<double>(std::poisson_distribution<int64_t>(rate * options.tick)(rng))
+            : rate * options.tick;
+    backlog += arrivals;
+    arrived += arrivals;
     backlog = std::max(0.0, backlog - options.drain_per_container * running * options.tick);
     if (t + 1e-9 < next_read) continue;
     next_read += interval;
@@ -53,8 +55,9 @@ std::vector<LoopSample> RunQueueLoop(const AppSpec& spec,
     // Each read says when each running container started, as the controller's reads do.
     std::vector<absl::Time> since;
     for (double s : running_since) since.push_back(t0 + absl::Seconds(s));
-    const auto reading = DemandReading::Value(read, running, static_cast<int32_t>(starting.size()),
-                                              std::move(since));
+    auto reading = DemandReading::Value(read, running, static_cast<int32_t>(starting.size()),
+                                        std::move(since));
+    if (options.count_arrivals) reading.arrivals_total = std::floor(arrived + 1e-9);
     DesiredResult result = ComputeDesired(spec, reading, state, t0 + absl::Seconds(t));
     state = result.state;
     int32_t have = running + static_cast<int32_t>(starting.size());

@@ -23,6 +23,8 @@ struct LoopOptions {
   double tick = 0.05;    // integration step, seconds
   bool poisson = false;  // Poisson arrivals (seeded) instead of a fluid stream
   uint64_t seed = 1;
+  // The source also counts the items ever enqueued (QueueReading.arrivals_total).
+  bool count_arrivals = false;
 };
 
 struct LoopSample {

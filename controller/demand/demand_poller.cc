@@ -173,7 +173,8 @@ absl::Time DemandPoller::Tick(absl::Time now,
         // A static value is at hand: read here, with no hand-over to a pool thread (10,000
         // static apps are 10,000 reads a second).
         ready.push_back(
-            {{app, e.spec.source, e.source->Read(now), now, e.static_generation}, e.epoch});
+            {{app, e.spec.source, e.source->Read(now), now, e.static_generation, std::nullopt},
+             e.epoch});
       } else {
         StartRead(app, e, now);
       }
@@ -194,14 +195,16 @@ void DemandPoller::StartRead(const std::string& app, Entry& entry, absl::Time no
   entry.read_deadline = now + Timeout(entry.spec);
   pool_.Submit([this, app, epoch = entry.epoch, id = entry.read_id, source = entry.source] {
     absl::StatusOr<double> value = source->Read(clock_.Now());
-    FinishRead(app, epoch, id, std::move(value));
+    std::optional<double> arrivals = value.ok() ? source->ArrivalsTotal() : std::nullopt;
+    FinishRead(app, epoch, id, arrivals, std::move(value));
   });
 }
 
 void DemandPoller::FinishRead(const std::string& app, uint64_t epoch, uint64_t read_id,
-                              absl::StatusOr<double> value) {
+                              std::optional<double> arrivals_total, absl::StatusOr<double> value) {
   absl::MutexLock deliver(&deliver_mu_);
-  DemandObservation observation{app, DemandSourceKind::kStatic, std::move(value), clock_.Now()};
+  DemandObservation observation{
+      app, DemandSourceKind::kStatic, std::move(value), clock_.Now(), 0, arrivals_total};
   {
     absl::MutexLock lock(&mu_);
     auto it = entries_.find(app);

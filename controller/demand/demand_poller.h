@@ -48,6 +48,8 @@ struct DemandObservation {
   absl::Time time;               // when the read finished or was given up
   // A static read: the value's generation at the read, which Hold checks is still current.
   uint64_t static_generation = 0;
+  // The items ever enqueued, when the source counts them (DemandSource::ArrivalsTotal).
+  std::optional<double> arrivals_total = std::nullopt;
 };
 
 using DemandSourceFactory =
@@ -120,7 +122,7 @@ class DemandPoller {
   void StartRead(const std::string& app, Entry& entry, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FinishRead(const std::string& app, uint64_t epoch, uint64_t read_id,
-                  absl::StatusOr<double> value);
+                  std::optional<double> arrivals_total, absl::StatusOr<double> value);
   // Delivers `observation` if the source `epoch` of its app is still current.
   void Deliver(const DemandObservation& observation, uint64_t epoch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(deliver_mu_);

@@ -10,6 +10,7 @@
 #define MICROSCALE_CONTROLLER_DEMAND_DEMAND_SOURCE_H_
 
 #include <memory>
+#include <optional>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -24,6 +25,11 @@ class DemandSource {
   // failed: Unavailable for an unreachable system, DeadlineExceeded for a timeout,
   // InvalidArgument / FailedPrecondition for an answer that is not one number.
   virtual absl::StatusOr<double> Read(absl::Time now) = 0;
+  // The items ever enqueued, as of the last Read that succeeded, for a queue source that
+  // counts them (a stream's entries added, a counter the user points at): a number that only
+  // grows, which lets queue mode measure the arrival rate directly. Unset when the source
+  // has no such count or did not find it. Called by the thread that called Read, after it.
+  virtual std::optional<double> ArrivalsTotal() const { return std::nullopt; }
 };
 
 // Builds the source `app.demand` describes. Fails with InvalidArgument when the source's

@@ -26,13 +26,19 @@ absl::StatusOr<json::json_pointer> ParsePointer(const std::string& pointer) {
 
 absl::Status CheckJsonPointer(const std::string& pointer) { return ParsePointer(pointer).status(); }
 
-absl::StatusOr<double> ExtractJsonNumber(std::string_view body, const std::string& pointer) {
-  absl::StatusOr<json::json_pointer> where = ParsePointer(pointer);
-  if (!where.ok()) return where.status();
+namespace {
+
+absl::StatusOr<json> ParseAnswer(std::string_view body) {
   json document = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded()) {
     return absl::FailedPreconditionError("http-json: the answer is not JSON");
   }
+  return document;
+}
+
+absl::StatusOr<double> NumberAt(const json& document, const std::string& pointer) {
+  absl::StatusOr<json::json_pointer> where = ParsePointer(pointer);
+  if (!where.ok()) return where.status();
   const json* found = nullptr;
   try {
     if (document.contains(*where)) found = &document.at(*where);
@@ -55,6 +61,14 @@ absl::StatusOr<double> ExtractJsonNumber(std::string_view body, const std::strin
   return number;
 }
 
+}  // namespace
+
+absl::StatusOr<double> ExtractJsonNumber(std::string_view body, const std::string& pointer) {
+  absl::StatusOr<json> document = ParseAnswer(body);
+  if (!document.ok()) return document.status();
+  return NumberAt(*document, pointer);
+}
+
 absl::StatusOr<std::unique_ptr<HttpJsonDemandSource>> HttpJsonDemandSource::Create(
     const HttpJsonDemand& spec, absl::Duration timeout) {
   absl::StatusOr<demand_internal::HttpTarget> target =
@@ -62,6 +76,10 @@ absl::StatusOr<std::unique_ptr<HttpJsonDemandSource>> HttpJsonDemandSource::Crea
   if (!target.ok()) return target.status();
   absl::Status pointer = CheckJsonPointer(spec.pointer);
   if (!pointer.ok()) return pointer;
+  if (spec.arrivals_pointer) {
+    absl::Status arrivals = CheckJsonPointer(*spec.arrivals_pointer);
+    if (!arrivals.ok()) return arrivals;
+  }
   return std::unique_ptr<HttpJsonDemandSource>(
       new HttpJsonDemandSource(spec, *std::move(target), timeout));
 }
@@ -78,6 +96,7 @@ HttpJsonDemandSource::HttpJsonDemandSource(const HttpJsonDemand& spec,
 HttpJsonDemandSource::~HttpJsonDemandSource() = default;
 
 absl::StatusOr<double> HttpJsonDemandSource::Read(absl::Time) {
+  arrivals_total_.reset();
   std::string path = target_.path.empty() ? "/" : target_.path;
   if (!target_.query.empty()) absl::StrAppend(&path, "?", target_.query);
   absl::StatusOr<demand_internal::HttpAnswer> answer =
@@ -88,7 +107,24 @@ absl::StatusOr<double> HttpJsonDemandSource::Read(absl::Time) {
     if (answer->status >= 500) return absl::UnavailableError(message);
     return absl::FailedPreconditionError(message);
   }
-  return ExtractJsonNumber(answer->body, spec_.pointer);
+  absl::StatusOr<json> document = ParseAnswer(answer->body);
+  if (!document.ok()) return document.status();
+  absl::StatusOr<double> backlog = NumberAt(*document, spec_.pointer);
+  if (!backlog.ok() || !spec_.arrivals_pointer) return backlog;
+  // A configured counter that cannot be read fails the read: queue mode would otherwise go
+  // on without it, and nobody would learn why it reacts as if there were none.
+  absl::StatusOr<double> arrivals = NumberAt(*document, *spec_.arrivals_pointer);
+  if (!arrivals.ok()) {
+    return absl::Status(arrivals.status().code(),
+                        absl::StrCat(arrivals.status().message(), " (arrivalsPointer)"));
+  }
+  if (*arrivals < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("http-json: the arrivals counter at \"", *spec_.arrivals_pointer,
+                     "\" is negative (", *arrivals, "); it counts the items ever enqueued"));
+  }
+  arrivals_total_ = *arrivals;
+  return backlog;
 }
 
 }  // namespace microscale

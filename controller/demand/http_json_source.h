@@ -4,11 +4,14 @@
 // Optional headers are sent with every request (an Authorization token, say). A non-200
 // answer, a body that is not JSON, a pointer that names nothing, or a value that is not a
 // number (strings and booleans are not numbers) is a failed read whose message says which.
+// With `arrivalsPointer` (queue mode), the same answer also gives the items ever enqueued
+// (ArrivalsTotal); a counter that is missing, not a number or negative fails the read too.
 // Thread-safety: thread-compatible (the poller never overlaps reads of one source).
 #ifndef MICROSCALE_CONTROLLER_DEMAND_HTTP_JSON_SOURCE_H_
 #define MICROSCALE_CONTROLLER_DEMAND_HTTP_JSON_SOURCE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +38,8 @@ class HttpJsonDemandSource final : public DemandSource {
   ~HttpJsonDemandSource() override;
 
   absl::StatusOr<double> Read(absl::Time now) override;
+  // The number at the spec's arrivals pointer, when it has one.
+  std::optional<double> ArrivalsTotal() const override { return arrivals_total_; }
 
  private:
   HttpJsonDemandSource(const HttpJsonDemand& spec, demand_internal::HttpTarget target,
@@ -43,6 +48,7 @@ class HttpJsonDemandSource final : public DemandSource {
   HttpJsonDemand spec_;
   demand_internal::HttpTarget target_;
   std::unique_ptr<httplib::Client> client_;
+  std::optional<double> arrivals_total_;  // as of the last read that succeeded
 };
 
 }  // namespace microscale

@@ -68,7 +68,7 @@ void AppTable::SeedDesired(const std::string& name, int32_t count, absl::Time no
 }
 
 ReadingOutcome AppTable::ApplyReading(const std::string& name, const absl::StatusOr<double>& value,
-                                      absl::Time now) {
+                                      absl::Time now, std::optional<double> arrivals_total) {
   absl::MutexLock lock(&mu_);
   ReadingOutcome outcome;
   auto it = apps_.find(name);
@@ -88,6 +88,7 @@ ReadingOutcome AppTable::ApplyReading(const std::string& name, const absl::Statu
     const core::AppAllocation& a = entry.allocation;
     reading = core::DemandReading::Value(
         *value, a.running, std::max(a.starting, a.allocated - a.running), a.running_since);
+    reading.arrivals_total = arrivals_total;
   } else {
     outcome.became_failing = entry.consecutive_failures == 0;
     entry.last_error = std::string(value.status().message());

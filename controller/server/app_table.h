@@ -74,8 +74,9 @@ class AppTable {
   // keeps wanting that many (clamped to min and max) rather than falling back to min.
   void SeedDesired(const std::string& name, int32_t count, absl::Time now);
 
+  // `arrivals_total`: the items ever enqueued, when the source counts them (queue mode).
   ReadingOutcome ApplyReading(const std::string& name, const absl::StatusOr<double>& value,
-                              absl::Time now);
+                              absl::Time now, std::optional<double> arrivals_total = std::nullopt);
 
   std::optional<AppEntry> Get(const std::string& name) const;
   bool Contains(const std::string& name) const;

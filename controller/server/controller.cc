@@ -70,7 +70,7 @@ struct Controller::Parts {
 };
 
 void Controller::Parts::OnObservation(const DemandObservation& o) {
-  ReadingOutcome out = apps.ApplyReading(o.app, o.value, o.time);
+  ReadingOutcome out = apps.ApplyReading(o.app, o.value, o.time, o.arrivals_total);
   if (!out.known_app) return;
   if (out.settled) poller->Hold(o);  // a static value is then read again only once it changes
   // Named only for an event: most reads (every static source's, every interval) make none.

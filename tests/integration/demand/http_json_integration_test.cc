@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -30,9 +31,9 @@ class StatsServer {
         return;
       }
       if (hang_.load()) release_.WaitForNotificationWithTimeout(absl::Seconds(30));
-      std::string body = garbage_.load()
-                             ? "{oops"
-                             : R"({"queue":{"depth":)" + std::to_string(depth_.load()) + "}}";
+      std::string body = garbage_.load() ? "{oops"
+                                         : R"({"queue":{"depth":)" + std::to_string(depth_.load()) +
+                                               R"(,"enqueued":)" + enqueued_.load() + "}}";
       response.set_content(body, "application/json");
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
@@ -49,10 +50,13 @@ class StatsServer {
   HttpJsonDemand Spec(const std::string& token = "t0ken") const {
     return {"http://127.0.0.1:" + std::to_string(port_) + "/stats",
             "/queue/depth",
-            {{"Authorization", "Bearer " + token}}};
+            {{"Authorization", "Bearer " + token}},
+            std::nullopt};
   }
 
   std::atomic<int> depth_{0};
+  // The JSON text of the items-ever-enqueued counter.
+  std::atomic<const char*> enqueued_{"0"};
   std::atomic<bool> garbage_{false};
   std::atomic<bool> hang_{false};
   absl::Notification release_;
@@ -92,6 +96,53 @@ TEST(HttpJsonIntegrationTest, WrongTokenGarbageAndMissingPointerAreFailures) {
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("nothing at pointer"));
 }
 
+TEST(HttpJsonIntegrationTest, ReadsTheArrivalsCounterFromTheSameAnswer) {
+  StatsServer server;
+  HttpJsonDemand spec = server.Spec();
+  spec.arrivals_pointer = "/queue/enqueued";
+  auto source = HttpJsonDemandSource::Create(spec, absl::Seconds(2));
+  ASSERT_TRUE(source.ok()) << source.status();
+  server.depth_ = 4;
+  server.enqueued_ = "1200";
+  EXPECT_EQ(*(*source)->Read(absl::Now()), 4);
+  EXPECT_EQ((*source)->ArrivalsTotal(), 1200);
+  server.enqueued_ = "1234.5";
+  EXPECT_EQ(*(*source)->Read(absl::Now()), 4);
+  EXPECT_EQ((*source)->ArrivalsTotal(), 1234.5);
+
+  // Without the pointer there is no counter, whatever the answer holds.
+  auto plain = HttpJsonDemandSource::Create(server.Spec(), absl::Seconds(2));
+  EXPECT_EQ(*(*plain)->Read(absl::Now()), 4);
+  EXPECT_EQ((*plain)->ArrivalsTotal(), std::nullopt);
+}
+
+TEST(HttpJsonIntegrationTest, AnArrivalsCounterThatCannotBeReadFailsTheRead) {
+  StatsServer server;
+  HttpJsonDemand spec = server.Spec();
+  spec.arrivals_pointer = "/queue/published";
+  auto missing = HttpJsonDemandSource::Create(spec, absl::Seconds(2));
+  auto r = (*missing)->Read(absl::Now());
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("nothing at pointer \"/queue/published\" (arrivalsPointer)"));
+  EXPECT_EQ((*missing)->ArrivalsTotal(), std::nullopt);
+
+  spec.arrivals_pointer = "/queue/enqueued";
+  auto source = HttpJsonDemandSource::Create(spec, absl::Seconds(2));
+  for (const char* bad : {"-3", "\"12\"", "true"}) {
+    server.enqueued_ = bad;
+    r = (*source)->Read(absl::Now());
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr("/queue/enqueued")) << bad;
+    EXPECT_EQ((*source)->ArrivalsTotal(), std::nullopt) << bad;
+  }
+
+  spec.arrivals_pointer = "queue";
+  auto refused = HttpJsonDemandSource::Create(spec, absl::Seconds(2));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(HttpJsonIntegrationTest, HangingServerFailsTheReadAndStoppedServerIsUnavailable) {
   StatsServer server;
   auto source = HttpJsonDemandSource::Create(server.Spec(), absl::Milliseconds(300));
@@ -108,15 +159,20 @@ TEST(HttpJsonIntegrationTest, PollerFollowsTheEndpointUpAndDown) {
   StatsServer server;
   absl::Mutex mu;
   double last = -1;
+  std::optional<double> last_arrivals;
   DemandPoller poller([&](const DemandObservation& o) {
     absl::MutexLock lock(&mu);
     if (o.value.ok()) last = *o.value;
+    if (o.value.ok()) last_arrivals = o.arrivals_total;
   });
   AppSpec app;
   app.name = "worker";
   app.demand.source = DemandSourceKind::kHttpJson;
   app.demand.interval_seconds = 0.05;
   app.demand.http_json = server.Spec();
+  app.demand.http_json.arrivals_pointer = "/queue/enqueued";
+  app.demand.queue = QueueSpec{10, std::nullopt, std::nullopt};
+  server.enqueued_ = "77";
   server.depth_ = 12;
   poller.UpdateApps({app});
   auto last_is = [&](double want) {
@@ -126,6 +182,11 @@ TEST(HttpJsonIntegrationTest, PollerFollowsTheEndpointUpAndDown) {
     });
   };
   EXPECT_TRUE(last_is(12));
+  {
+    // The poller hands the counter on with the reading it came with.
+    absl::MutexLock lock(&mu);
+    EXPECT_EQ(last_arrivals, 77);
+  }
   server.depth_ = 40;
   EXPECT_TRUE(last_is(40));
   server.depth_ = 3;
