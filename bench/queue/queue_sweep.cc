@@ -48,8 +48,10 @@ struct Engine {
 
 // With --declared, every run declares the loop's drain rate (perContainerRate: 1).
 bool declared_rate = false;
-// With --counted, the source also counts the items ever enqueued (arrivalsPath).
+// With --counted, the source also counts the items ever enqueued (arrivalsPointer).
 bool counted = false;
+// --lag S: each container drains from S seconds after the start its reads report.
+double drain_lag = 0;
 
 AppSpec QueueApp(int32_t max) {
   AppSpec spec = QueueLoopApp(kTarget, max);
@@ -63,6 +65,7 @@ LoopOptions EngineOptions(const Engine& engine) {
   options.start_delay = engine.delay;
   options.start_spacing = engine.spacing;
   options.count_arrivals = counted;
+  options.drain_lag = drain_lag;
   return options;
 }
 
@@ -260,6 +263,15 @@ int main(int argc, char** argv) {
       microscale::core::testing::declared_rate = true;
     } else if (argc > 1 && std::strcmp(argv[1], "--counted") == 0) {
       microscale::core::testing::counted = true;
+    } else if (argc > 2 && std::strcmp(argv[1], "--lag") == 0) {
+      const std::optional<double> lag = Number(argv[2], 0, 10);
+      if (!lag) {
+        std::fprintf(stderr, "queue_sweep: --lag must be seconds in [0, 10]\n");
+        return 2;
+      }
+      microscale::core::testing::drain_lag = *lag;
+      --argc;
+      ++argv;
     } else {
       break;
     }

@@ -137,6 +137,8 @@ struct Observation {
   // The backlog at the end is within its target (and at most one item when the target is
   // below one): see Observe, an interval that began empty.
   bool within_target = false;
+  // The running count held over this interval and the one before (see ObserveCounted).
+  bool count_settled = true;
 };
 
 bool Declared(const QueueSpec& spec) {
@@ -540,6 +542,11 @@ void ObserveCounted(QueueEstimate& e, const Observation& o, absl::Time now, doub
     if (o.r > kLeastTeachingRun) e.drain = std::max(e.drain, (drained - 1) / (o.r * o.dt));
     return;
   }
+  // Once μ is learned, an interval in which the count changed, or the one after it, is left
+  // out of the window (it stays open): a container drains a while after the start a read
+  // reports (its process comes up; on bench/queue, the queue server's poll of the engine),
+  // so those intervals credit it with time it did not drain.
+  if (!o.count_settled && DrainLearned(e)) return;
   if (!e.in_window) {
     e.in_window = true;
     e.window_drained = 0;
@@ -662,6 +669,10 @@ QueueEstimate UpdateQueueEstimate(const QueueSpec& spec, const QueueReading& rea
     o.r = 0.5 * (e.last_running + running);
     o.dr = std::abs(running - e.last_running);
     CreditRunningTime(reading, e.last_at, now, e.last_running, o);
+    // The count changed over the interval (even when every start is credited to it from
+    // its first moment).
+    if (running != e.last_running || o.dr > 0) e.count_changed_at = now;
+    o.count_settled = absl::ToDoubleSeconds(now - e.count_changed_at) > 1.5 * o.dt;
     o.from_idle = e.last_backlog <= 0 && e.last_running == 0 && backlog >= 2;
     o.within_target = backlog <= std::max(1.0, BacklogTarget(spec, e.arrival));
     const bool counted = reading.arrivals_total.has_value() && e.last_arrivals_total.has_value() &&

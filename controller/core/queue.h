@@ -92,6 +92,7 @@ struct QueueEstimate {
   double window_first_running = 0;
   double window_prior = 0;
   double window_prior_variance = 0;
+  absl::Time count_changed_at = absl::InfinitePast();  // the last read whose interval it did
   bool operator==(const QueueEstimate&) const = default;
 };
 

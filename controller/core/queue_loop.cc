@@ -48,7 +48,10 @@ std::vector<LoopSample> RunQueueLoop(const AppSpec& spec,
             : rate * options.tick;
     backlog += arrivals;
     arrived += arrivals;
-    backlog = std::max(0.0, backlog - options.drain_per_container * running * options.tick);
+    // A container drains from drain_lag after its start (the start a read reports).
+    int32_t draining = 0;
+    for (double s : running_since) draining += t >= s + options.drain_lag ? 1 : 0;
+    backlog = std::max(0.0, backlog - options.drain_per_container * draining * options.tick);
     if (t + 1e-9 < next_read) continue;
     next_read += interval;
     const double read = std::floor(backlog + 1e-9);  // a queue reports whole items

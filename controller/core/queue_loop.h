@@ -25,6 +25,9 @@ struct LoopOptions {
   uint64_t seed = 1;
   // The source also counts the items ever enqueued (QueueReading.arrivals_total).
   bool count_arrivals = false;
+  // A container starts draining this long after the start its reads report (its process
+  // coming up; on bench/queue, the queue server's poll of the engine).
+  double drain_lag = 0;
 };
 
 struct LoopSample {

@@ -94,6 +94,21 @@ absl::StatusOr<StreamGroupState> StreamGroupFromReply(const redisReply& reply, s
                               ")"));
 }
 
+absl::StatusOr<std::optional<int64_t>> EntriesAddedFromReply(const redisReply& reply) {
+  if (std::string_view error = RedisErrorText(reply); !error.empty()) {
+    return Refused(absl::StrCat("XINFO STREAM failed: ", ToAbsl(error)));
+  }
+  if (reply.type != REDIS_REPLY_ARRAY) {
+    return Refused(absl::StrCat("XINFO STREAM answered a reply of type ", reply.type));
+  }
+  const redisReply* added = Field(reply, "entries-added");
+  if (added == nullptr) return std::optional<int64_t>();
+  if (added->type != REDIS_REPLY_INTEGER || added->integer < 0) {
+    return Refused("XINFO STREAM gave an entries-added that is not a count");
+  }
+  return std::optional<int64_t>(added->integer);
+}
+
 absl::StatusOr<int64_t> EntriesAfter(const redisReply& reply, std::string_view last_id) {
   if (std::string_view error = RedisErrorText(reply); !error.empty()) {
     return Refused(absl::StrCat("XRANGE failed: ", ToAbsl(error)));
@@ -116,7 +131,7 @@ absl::StatusOr<int64_t> EntriesAfter(const redisReply& reply, std::string_view l
 }
 
 absl::StatusOr<std::unique_ptr<RedisStreamDemandSource>> RedisStreamDemandSource::Create(
-    const RedisStreamDemand& spec, absl::Duration timeout) {
+    const RedisStreamDemand& spec, absl::Duration timeout, bool count_arrivals) {
   absl::StatusOr<RedisAddress> address =
       ParseRedisAddress(spec.address, 6379, "demand.redisStream.address");
   if (!address.ok()) return address.status();
@@ -126,21 +141,33 @@ absl::StatusOr<std::unique_ptr<RedisStreamDemandSource>> RedisStreamDemandSource
     return absl::InvalidArgumentError("demand.redisStream.database is negative");
   }
   return std::unique_ptr<RedisStreamDemandSource>(
-      new RedisStreamDemandSource(spec, *std::move(address), timeout));
+      new RedisStreamDemandSource(spec, *std::move(address), timeout, count_arrivals));
 }
 
 RedisStreamDemandSource::RedisStreamDemandSource(const RedisStreamDemand& spec,
-                                                 RedisAddress address, absl::Duration timeout)
+                                                 RedisAddress address, absl::Duration timeout,
+                                                 bool count_arrivals)
     : spec_(spec),
-      connection_("redis-stream", std::move(address), spec.password, spec.database, timeout) {}
+      connection_("redis-stream", std::move(address), spec.password, spec.database, timeout),
+      count_arrivals_(count_arrivals) {}
 
 absl::StatusOr<double> RedisStreamDemandSource::Read(absl::Time) {
+  arrivals_total_.reset();
   absl::StatusOr<RedisReply> groups = connection_.Run({"XINFO", "GROUPS", spec_.key});
   if (!groups.ok()) return groups.status();
   absl::StatusOr<StreamGroupState> state = StreamGroupFromReply(**groups, spec_.key, spec_.group);
   if (!state.ok()) return state.status();
   // Added as doubles: two counts near INT64_MAX from a broken server must not overflow.
   const auto pending = static_cast<double>(state->pending);
+  if (count_arrivals_) {
+    // Read after the group: an entry added in between counts as arrived and not yet in the
+    // backlog (drained, to queue mode) until the next read, never the other way round.
+    absl::StatusOr<RedisReply> stream = connection_.Run({"XINFO", "STREAM", spec_.key});
+    if (!stream.ok()) return stream.status();
+    absl::StatusOr<std::optional<int64_t>> added = EntriesAddedFromReply(**stream);
+    if (!added.ok()) return added.status();
+    if (added->has_value()) arrivals_total_ = static_cast<double>(**added);
+  }
   if (state->lag.has_value()) return static_cast<double>(*state->lag) + pending;
   const std::string count = std::to_string(kMaxCountedStreamEntries + 1);
   absl::StatusOr<RedisReply> range =

@@ -92,6 +92,24 @@ TEST(StreamGroupFromReplyTest, RefusesRepliesRedisDoesNotGive) {
   }
 }
 
+TEST(EntriesAddedFromReplyTest, ReadsTheCounterOrNothingBeforeRedis7) {
+  RedisReply seven = Parse(absl::StrCat("*6\r\n", Bulk("length"), Int(3), Bulk("entries-added"),
+                                        Int(47), Bulk("groups"), Int(1)));
+  absl::StatusOr<std::optional<int64_t>> added = EntriesAddedFromReply(*seven);
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_EQ(*added, 47);
+  RedisReply six = Parse(absl::StrCat("*4\r\n", Bulk("length"), Int(3), Bulk("groups"), Int(1)));
+  added = EntriesAddedFromReply(*six);
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_FALSE(added->has_value());
+  RedisReply negative = Parse(absl::StrCat("*2\r\n", Bulk("entries-added"), Int(-1)));
+  EXPECT_THAT(std::string(EntriesAddedFromReply(*negative).status().message()),
+              HasSubstr("entries-added that is not a count"));
+  RedisReply error = Parse("-ERR no such key\r\n");
+  EXPECT_THAT(std::string(EntriesAddedFromReply(*error).status().message()),
+              HasSubstr("XINFO STREAM failed"));
+}
+
 TEST(EntriesAfterTest, CountsTheEntriesAfterTheLastDeliveredOne) {
   auto entry = [](const std::string& id) {
     return absl::StrCat("*2\r\n", Bulk(id), "*2\r\n", Bulk("k"), Bulk("v"));

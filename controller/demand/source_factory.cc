@@ -36,7 +36,8 @@ absl::StatusOr<std::unique_ptr<DemandSource>> MakeDemandSource(const AppSpec& ap
     case DemandSourceKind::kHttpJson:
       return HttpJsonDemandSource::Create(demand.http_json, Timeout(demand));
     case DemandSourceKind::kRedisStream:
-      return RedisStreamDemandSource::Create(demand.redis_stream, Timeout(demand));
+      return RedisStreamDemandSource::Create(demand.redis_stream, Timeout(demand),
+                                             demand.queue.has_value());
     case DemandSourceKind::kRabbitMq:
       return RabbitMqDemandSource::Create(demand.rabbitmq, Timeout(demand));
     case DemandSourceKind::kNats:

@@ -2,6 +2,7 @@
 // the test starts on a free loopback port with a password: a consumer group's lag plus its
 // pending entries, as entries are added, delivered and acknowledged.
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,9 +22,10 @@ using ::testing::HasSubstr;
 
 class RedisStreamIntegrationTest : public RedisServerTest {
  protected:
-  std::unique_ptr<RedisStreamDemandSource> Source(const std::string& group) {
+  std::unique_ptr<RedisStreamDemandSource> Source(const std::string& group,
+                                                  bool count_arrivals = false) {
     auto source = RedisStreamDemandSource::Create(
-        {redis_->address(), "orders", group, kRedisPassword, 1}, absl::Seconds(2));
+        {redis_->address(), "orders", group, kRedisPassword, 1}, absl::Seconds(2), count_arrivals);
     EXPECT_TRUE(source.ok()) << source.status();
     return std::move(*source);
   }
@@ -55,6 +57,33 @@ TEST_F(RedisStreamIntegrationTest, FollowsLagAndPendingAsEntriesAreDeliveredAndA
   for (int i = 1; i <= 15; ++i) ack.push_back(std::to_string(i) + "-0");
   ASSERT_EQ(redis_->Run(1, ack), 15);
   EXPECT_EQ(Read(*source), 25);
+}
+
+// The arrivals counter of queue mode: the entries ever added to the stream, which
+// delivering, acknowledging and deleting do not change. Without queue mode it is not read.
+TEST_F(RedisStreamIntegrationTest, CountsTheEntriesAddedInQueueMode) {
+  ASSERT_TRUE(redis_->RunOk(1, {"XGROUP", "CREATE", "orders", "workers", "$", "MKSTREAM"}));
+  auto plain = Source("workers");
+  EXPECT_EQ(Read(*plain), 0);
+  EXPECT_EQ(plain->ArrivalsTotal(), std::nullopt);
+  auto source = Source("workers", true);
+  EXPECT_EQ(Read(*source), 0);
+  EXPECT_EQ(source->ArrivalsTotal(), 0);
+  Add(1, 40);
+  EXPECT_EQ(Read(*source), 40);
+  EXPECT_EQ(source->ArrivalsTotal(), 40);
+  ASSERT_TRUE(redis_->RunOk(
+      1, {"XREADGROUP", "GROUP", "workers", "c1", "COUNT", "15", "STREAMS", "orders", ">"}));
+  std::vector<std::string> ack = {"XACK", "orders", "workers"};
+  for (int i = 1; i <= 10; ++i) ack.push_back(std::to_string(i) + "-0");
+  ASSERT_EQ(redis_->Run(1, ack), 10);
+  Add(41, 47);
+  EXPECT_EQ(Read(*source), 37);  // 32 to deliver, 5 pending
+  EXPECT_EQ(source->ArrivalsTotal(), 47);
+  // An unread entry deleted: the lag is counted from the stream, the counter stays.
+  ASSERT_EQ(redis_->Run(1, {"XDEL", "orders", "45-0"}), 1);
+  EXPECT_EQ(Read(*source), 36);
+  EXPECT_EQ(source->ArrivalsTotal(), 47);
 }
 
 // After XDEL of an entry the group has not read, Redis 7 cannot tell the lag (XINFO GROUPS
