@@ -165,14 +165,10 @@ TEST(QueueLoopTest, ADeclaredRateFollowsARamp) {
   EXPECT_LE(steady_max, 20);
 }
 
-// Ramps (λ 0 -> 10 over 30 s and 0 -> 20 over 60 s, then 120 s at the top) without a
-// declared rate, at 10 phases 50 ms apart on the default engine. The estimate took λ for
-// steady between jumps, so the ramp that the bootstrap's containers followed was read as
-// a falling μ (learned 3-5x low) and the count went to twice the need: in these 20 runs
-// 16 overshot by more than 10 % (peak 1.9x on average) and all had 6-10 reversals
-// (bench/queue/queue_sweep). λ may now wander while μ is young. Known miss: 3 of the 20
-// runs turn 4 times (a probe of the emptied queue at the top, answered by one more).
-TEST(QueueLoopTest, ARampWithoutADeclaredRateIsFollowed) {
+// Ramps of λ from 0 to 10 over 30 s and to 20 over 60 s, then 120 s at the top, each at 10
+// phases 50 ms apart: at most 10 % over the need, at most `reversals` turns while arrivals
+// last, and a backlog within twice its target over the last minute.
+void ExpectRampGoals(const LoopOptions& options, int32_t reversals) {
   for (double top : {10.0, 20.0}) {
     for (int phase = 0; phase < 10; ++phase) {
       const double start = 5 + 0.05 * phase;
@@ -181,7 +177,7 @@ TEST(QueueLoopTest, ARampWithoutADeclaredRateIsFollowed) {
         if (t < start || t >= stop) return 0.0;
         return std::min(top, (t - start) / 3.0);
       };
-      std::vector<LoopSample> samples = RunQueueLoop(QueueLoopApp(10), lambda, stop + 60, {});
+      std::vector<LoopSample> samples = RunQueueLoop(QueueLoopApp(10), lambda, stop + 60, options);
       int32_t peak = 0;
       double steady_max = 0;
       for (const LoopSample& s : samples) {
@@ -190,11 +186,20 @@ TEST(QueueLoopTest, ARampWithoutADeclaredRateIsFollowed) {
       }
       SCOPED_TRACE(::testing::Message() << "top " << top << ", phase " << phase);
       EXPECT_LE(peak, std::floor(1.1 * top + 1e-9));
-      EXPECT_LE(Reversals(samples, start, stop), 4);
+      EXPECT_LE(Reversals(samples, start, stop), reversals);
       EXPECT_LE(steady_max, 20);
     }
   }
 }
+
+// Ramps (λ 0 -> 10 over 30 s and 0 -> 20 over 60 s, then 120 s at the top) without a
+// declared rate, at 10 phases 50 ms apart on the default engine. The estimate took λ for
+// steady between jumps, so the ramp that the bootstrap's containers followed was read as
+// a falling μ (learned 3-5x low) and the count went to twice the need: in these 20 runs
+// 16 overshot by more than 10 % (peak 1.9x on average) and all had 6-10 reversals
+// (bench/queue/queue_sweep). λ may now wander while μ is young. Known miss: 3 of the 20
+// runs turn 4 times (a probe of the emptied queue at the top, answered by one more).
+TEST(QueueLoopTest, ARampWithoutADeclaredRateIsFollowed) { ExpectRampGoals({}, 4); }
 
 // The reads of a real dockerd run (bench/queue, λ 0 -> 20, no declared rate): the step
 // lands just before a read, and by the next one the first container already runs. The
@@ -879,30 +884,7 @@ TEST(QueueLoopTest, CountedArrivalsWithAStartLagDoNotOvershoot) {
 // test; a steady stream's counts have little spread (its dispersion is learned), so the
 // counted estimate follows it within a couple of seconds. In queue_sweep the ramps made 2.3-3.9
 // reversals on average without the counter and 0.5 with it.
-TEST(QueueLoopTest, ACountedRampIsFollowedWithoutChurn) {
-  for (double top : {10.0, 20.0}) {
-    for (int phase = 0; phase < 10; ++phase) {
-      const double start = 5 + 0.05 * phase;
-      const double stop = start + 3 * top + 120;
-      auto lambda = [&](double t) {
-        if (t < start || t >= stop) return 0.0;
-        return std::min(top, (t - start) / 3.0);
-      };
-      std::vector<LoopSample> samples =
-          RunQueueLoop(QueueLoopApp(10), lambda, stop + 60, Counted(1, 0.15));
-      int32_t peak = 0;
-      double steady_max = 0;
-      for (const LoopSample& s : samples) {
-        if (s.t < stop) peak = std::max(peak, s.running);
-        if (s.t >= stop - 60 && s.t < stop) steady_max = std::max(steady_max, s.backlog);
-      }
-      SCOPED_TRACE(::testing::Message() << "top " << top << ", phase " << phase);
-      EXPECT_LE(peak, std::floor(1.1 * top + 1e-9));
-      EXPECT_LE(Reversals(samples, start, stop), 2);
-      EXPECT_LE(steady_max, 20);
-    }
-  }
-}
+TEST(QueueLoopTest, ACountedRampIsFollowedWithoutChurn) { ExpectRampGoals(Counted(1, 0.15), 2); }
 
 // Poisson arrivals at 10/s counted: the count holds within the goals of the issue, and
 // once arrivals stop it is back at 0 within a few seconds: three reads that count nothing
