@@ -167,7 +167,9 @@ void StatusSection(std::string& out, const v1::AppStatus& status) {
   Field(out, "  ", "Paused", absl::StrCat(status.paused()));
   Field(out, "  ", "Standby", absl::StrCat(status.standby()));
   if (status.has_arrival_rate()) {
-    Field(out, "  ", "Arrival Rate", absl::StrCat(FormatDemand(status.arrival_rate()), "/s"));
+    Field(out, "  ", "Arrival Rate",
+          absl::StrCat(FormatDemand(status.arrival_rate()), "/s",
+                       status.arrivals_counted() ? " (counted)" : " (from the backlog)"));
   }
   if (status.has_drain_rate_per_container()) {
     Field(out, "  ", "Drain Rate",

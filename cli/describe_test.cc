@@ -98,7 +98,10 @@ TEST(DescribeAppTest, ShowsQueueModeHorizonAndEstimates) {
   EXPECT_THAT(text, ContainsRegex("  Per Container: +10 \\(not used in queue mode\\)\n"));
   EXPECT_THAT(text, ContainsRegex("  Tolerance: +0 \\(not used in queue mode\\)\n"));
   EXPECT_THAT(text, ContainsRegex("  Predictive: +horizon 30s "));
-  EXPECT_THAT(text, ContainsRegex("  Arrival Rate: +12.5/s\n"));
+  EXPECT_THAT(text, ContainsRegex("  Arrival Rate: +12.5/s \\(from the backlog\\)\n"));
+  status.set_arrivals_counted(true);
+  EXPECT_THAT(DescribeAppText(response, absl::FromUnixMillis(kDescribedAtMs)),
+              ContainsRegex("  Arrival Rate: +12.5/s \\(counted\\)\n"));
   EXPECT_THAT(text, ContainsRegex("  Drain Rate: +1.25/s per container\n"));
   EXPECT_THAT(text, ContainsRegex("  Forecast: +40\n"));
 

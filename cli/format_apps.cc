@@ -86,7 +86,10 @@ nlohmann::json AppStatusJson(const v1::AppStatus& status) {
                         {"standby", status.standby()},
                         {"conditions", std::move(conditions)}};
   // The estimates of queue mode and the forecast of predictive mode, only once known.
-  if (status.has_arrival_rate()) out["arrivalRate"] = status.arrival_rate();
+  if (status.has_arrival_rate()) {
+    out["arrivalRate"] = status.arrival_rate();
+    out["arrivalsCounted"] = status.arrivals_counted();
+  }
   if (status.has_drain_rate_per_container()) {
     out["drainRatePerContainer"] = status.drain_rate_per_container();
   }

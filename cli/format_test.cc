@@ -165,6 +165,7 @@ TEST(AppJsonTest, EstimatesAreShownOnlyOnceSet) {
   v1::App app = MakeApp("web", true);
   nlohmann::json status = AppStatusJson(app.status());
   EXPECT_FALSE(status.contains("arrivalRate"));
+  EXPECT_FALSE(status.contains("arrivalsCounted"));
   EXPECT_FALSE(status.contains("drainRatePerContainer"));
   EXPECT_FALSE(status.contains("forecast"));
 
@@ -173,7 +174,10 @@ TEST(AppJsonTest, EstimatesAreShownOnlyOnceSet) {
   app.mutable_status()->set_forecast(40);
   status = AppStatusJson(app.status());
   EXPECT_EQ(status["arrivalRate"], 0.0);
+  EXPECT_EQ(status["arrivalsCounted"], false);
   EXPECT_EQ(status["drainRatePerContainer"], 1.5);
+  app.mutable_status()->set_arrivals_counted(true);
+  EXPECT_EQ(AppStatusJson(app.status())["arrivalsCounted"], true);
   EXPECT_EQ(status["forecast"], 40.0);
 }
 

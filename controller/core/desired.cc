@@ -117,6 +117,7 @@ DesiredResult ComputeDesired(const AppSpec& spec, const DemandReading& reading,
   if (spec.demand.queue.has_value()) {
     out.arrival_rate = EstimatedArrivalRate(state.queue);
     out.drain_rate_per_container = EstimatedDrainRate(state.queue);
+    out.arrivals_counted = state.queue.counted;
   }
   return out;
 }

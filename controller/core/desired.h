@@ -71,6 +71,7 @@ struct DesiredResult {
   // Queue mode only (unset otherwise, and until estimated): for status and metrics.
   std::optional<double> arrival_rate;              // items/s
   std::optional<double> drain_rate_per_container;  // items/s per running container
+  bool arrivals_counted = false;                   // the last read measured arrivals from a counter
   std::optional<double> forecast;                  // predictive only: demand at the horizon
 };
 

@@ -112,6 +112,7 @@ ReadingOutcome AppTable::ApplyReading(const std::string& name, const absl::Statu
   entry.desired_state = result.state;
   entry.arrival_rate = result.arrival_rate;
   entry.drain_rate_per_container = result.drain_rate_per_container;
+  entry.arrivals_counted = result.arrivals_counted;
   outcome.arrival_rate = result.arrival_rate;
   outcome.drain_rate = result.drain_rate_per_container;
   if (value.ok()) entry.forecast = result.forecast;
@@ -210,7 +211,10 @@ v1::AppStatus StatusOf(const AppEntry& entry) {
   status.set_ready(entry.allocation.ready);
   status.set_paused(entry.allocation.paused);
   status.set_standby(entry.allocation.standby);
-  if (entry.arrival_rate) status.set_arrival_rate(*entry.arrival_rate);
+  if (entry.arrival_rate) {
+    status.set_arrival_rate(*entry.arrival_rate);
+    status.set_arrivals_counted(entry.arrivals_counted);
+  }
   if (entry.drain_rate_per_container) {
     status.set_drain_rate_per_container(*entry.drain_rate_per_container);
   }

@@ -37,6 +37,7 @@ struct AppEntry {
   // Queue mode's estimates and the predictive forecast, from the last reading (status).
   std::optional<double> arrival_rate;
   std::optional<double> drain_rate_per_container;
+  bool arrivals_counted = false;
   std::optional<double> forecast;
   core::AppAllocation allocation;  // from the last reconcile pass
   int64_t next_ordinal = 0;

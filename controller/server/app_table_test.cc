@@ -127,6 +127,29 @@ TEST_F(AppTableTest, QueueModeReadsAgainstTheRunningCountAndShowsItsEstimates) {
   EXPECT_NEAR(status.drain_rate_per_container(), 1, 0.1);
   EXPECT_GE(outcome.new_desired, 15) << "keeps up with 15 items/s";
   EXPECT_FALSE(StatusOf(*table_.Get("worker")).has_forecast());
+  EXPECT_FALSE(status.arrivals_counted());
+}
+
+// A reading with the source's count of items ever enqueued measures arrivals from it, and
+// the status says so.
+TEST_F(AppTableTest, QueueModeMeasuresArrivalsFromACounter) {
+  AppSpec app = MakeApp("worker", 0, 40);
+  app.demand.source = DemandSourceKind::kHttpJson;
+  app.demand.queue = QueueSpec{10.0, std::nullopt, 1.0};
+  table_.Upsert(app, clock_.Now(), clock_.Now());
+  // 10 containers run and keep the queue empty: the backlog alone says nothing of arrivals.
+  table_.RecordAllocations({Allocation("worker", 10, 10, 10)}, clock_.Now());
+  table_.ApplyReading("worker", 0.0, clock_.Now(), 1000);
+  clock_.Advance(absl::Seconds(1));
+  table_.ApplyReading("worker", 0.0, clock_.Now(), 1007);
+  v1::AppStatus status = StatusOf(*table_.Get("worker"));
+  ASSERT_TRUE(status.has_arrival_rate());
+  EXPECT_NEAR(status.arrival_rate(), 7, 0.5);
+  EXPECT_TRUE(status.arrivals_counted());
+  // A read without the counter falls back to the backlog.
+  clock_.Advance(absl::Seconds(1));
+  table_.ApplyReading("worker", 0.0, clock_.Now());
+  EXPECT_FALSE(StatusOf(*table_.Get("worker")).arrivals_counted());
 }
 
 // A pass that orders containers counts only what agents reported starting before it. A read
