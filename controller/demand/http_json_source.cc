@@ -64,6 +64,8 @@ absl::StatusOr<double> NumberAt(const json& document, const std::string& pointer
 }  // namespace
 
 absl::StatusOr<double> ExtractJsonNumber(std::string_view body, const std::string& pointer) {
+  // A pointer that can name nothing is refused as such whatever the answer.
+  if (absl::Status checked = CheckJsonPointer(pointer); !checked.ok()) return checked;
   absl::StatusOr<json> document = ParseAnswer(body);
   if (!document.ok()) return document.status();
   return NumberAt(*document, pointer);

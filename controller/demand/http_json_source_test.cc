@@ -43,6 +43,8 @@ TEST(ExtractJsonNumberTest, GarbageAndBadPointersAreFailures) {
   EXPECT_THAT(Message(ExtractJsonNumber("{not json", "/a")), HasSubstr("not JSON"));
   EXPECT_EQ(ExtractJsonNumber("{}", "no-slash").status().code(),
             absl::StatusCode::kInvalidArgument);
+  // A bad pointer is the fault whatever the answer (found by demand_answer_fuzz).
+  EXPECT_EQ(ExtractJsonNumber("", ":-5\r").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_FALSE(CheckJsonPointer("/a/~2").ok());
   EXPECT_TRUE(CheckJsonPointer("/a/0").ok());
 }
