@@ -506,9 +506,10 @@ void ObserveCounted(QueueEstimate& e, const Observation& o, absl::Time now, doub
     count.dr = 0;
     jumped = Update(e, count, rv, false);
   }
-  // The dispersion, from the difference of two successive reads that expected an item or
-  // more each (not from the innovations: an estimate that lags a ramp would read its lag as
-  // noise, and a larger noise would hide the ramp from the tests of change).
+  // The dispersion, from the difference of two successive reads that expected half an item
+  // or more each (kLeastCounted; not from the innovations: an estimate that lags a ramp
+  // would read its lag as noise, and a larger noise would hide the ramp from the tests of
+  // change).
   if (!jumped && e.last_count_rate >= 0 && before * o.dt >= kLeastCounted) {
     const double rounding = 2 * (2.0 / 12) / (o.dt * o.dt);
     const double d = rate - e.last_count_rate;
@@ -670,31 +671,29 @@ QueueEstimate UpdateQueueEstimate(const QueueSpec& spec, const QueueReading& rea
     o.dr = std::abs(running - e.last_running);
     CreditRunningTime(reading, e.last_at, now, e.last_running, o);
     // The count changed over the interval (even when every start is credited to it from
-    // its first moment).
+    // its first moment). Settled: it changed two reads ago or earlier (more than one and a
+    // half intervals back, so that uneven read times still count whole reads).
     if (running != e.last_running || o.dr > 0) e.count_changed_at = now;
     o.count_settled = absl::ToDoubleSeconds(now - e.count_changed_at) > 1.5 * o.dt;
     o.from_idle = e.last_backlog <= 0 && e.last_running == 0 && backlog >= 2;
     o.within_target = backlog <= std::max(1.0, BacklogTarget(spec, e.arrival));
-    const bool counted = reading.arrivals_total.has_value() && e.last_arrivals_total.has_value() &&
-                         *reading.arrivals_total >= *e.last_arrivals_total;
+    // The last read's counter is the newest of the recent ones (none when it had none).
+    const bool counted = reading.arrivals_total.has_value() && !e.recent_counts.empty() &&
+                         *reading.arrivals_total >= e.recent_counts.back().total;
     if (counted) {
-      ObserveCounted(e, o, now, *reading.arrivals_total - *e.last_arrivals_total,
+      ObserveCounted(e, o, now, *reading.arrivals_total - e.recent_counts.back().total,
                      *reading.arrivals_total, backlog, e.last_backlog, Declared(spec));
     } else {
       Observe(e, o, backlog, e.last_backlog);
     }
     e.counted = counted;
-  }
-  if (e.primed) {
-    const double a =
-        std::min(1.0, absl::ToDoubleSeconds(now - e.last_at) / kEmptyShareTimeConstant);
+    const double a = std::min(1.0, o.dt / kEmptyShareTimeConstant);
     e.empty_share += a * ((backlog <= 0 ? 1.0 : 0.0) - e.empty_share);
   }
   e.primed = true;
   e.last_at = now;
   e.last_backlog = backlog;
   e.last_running = running;
-  e.last_arrivals_total = reading.arrivals_total;
   if (reading.arrivals_total.has_value()) {
     // A reset (the counter went backwards) starts the history again.
     if (!e.recent_counts.empty() && *reading.arrivals_total < e.recent_counts.back().total) {

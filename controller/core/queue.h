@@ -65,13 +65,13 @@ struct QueueEstimate {
   absl::Time high_since = absl::InfiniteFuture();
   double high_from = 0;
   double high_mid = -1;
-  // The source's count of items ever enqueued at the last read, when it reports one, and
-  // whether the last interval measured arrivals from it (see UpdateQueueEstimate).
-  std::optional<double> last_arrivals_total;
+  // Whether the last interval measured arrivals from the source's count of items ever
+  // enqueued (see UpdateQueueEstimate).
   bool counted = false;
   // The counter's dispersion: the variance of counted arrivals over their mean (1 for
-  // Poisson arrivals, near 0 for a steady stream), learned; and its recent reads, for the
-  // test of a change over several reads (see ObserveCounted).
+  // Poisson arrivals, near 0 for a steady stream), learned; and its recent reads, newest
+  // last (the last read's, when it had one), for the test of a change over several reads
+  // (see CountedChange).
   double dispersion = 1;
   int32_t dispersion_samples = 0;
   double last_count_rate = -1;  // the last interval's counted rate; -1: none (or a change)
@@ -92,7 +92,8 @@ struct QueueEstimate {
   double window_first_running = 0;
   double window_prior = 0;
   double window_prior_variance = 0;
-  absl::Time count_changed_at = absl::InfinitePast();  // the last read whose interval it did
+  // The last read whose interval the running count changed over (see ObserveCounted).
+  absl::Time count_changed_at = absl::InfinitePast();
   bool operator==(const QueueEstimate&) const = default;
 };
 
