@@ -115,6 +115,8 @@ def metrics(meta, rows, desired=None):
     out["read_interval"] = (rows[-1]["t"] - rows[0]["t"]) / reads if reads else None
     out["tail"] = end - off
     out["load"] = meta.get("loadAvgStart")
+    lag = meta.get("pollLag") or {}
+    out["poll_lag"] = lag.get("p50")
     if desired:
         out["d_reach"] = first_time(desired, lambda r: r["running"] >= needed)
         out["d_max"] = max(r["running"] for r in desired)
@@ -214,8 +216,8 @@ def main():
     print()
     print("| scenario | mode | reversals per minute | container-seconds | ideal | ratio | "
           "lowest running after reaching N, before t_off | mean read interval | "
-          "first container listed | load average at start |")
-    print("|---|---|---|---|---:|---|---|---:|---|---|")
+          "first container listed | load average at start | poll lag p50 |")
+    print("|---|---|---|---|---:|---|---|---:|---|---|---|")
     for scen, mode in order:
         ms = results[(scen, mode)]
         print(f"| {scen} | {mode} | {agg([m['rev_per_min'] for m in ms], '{:.2f}')} | "
@@ -224,7 +226,8 @@ def main():
               f"{agg([m['dip'] for m in ms], '{:.1f}')} | "
               f"{agg([m['read_interval'] for m in ms], '{:.2f}', ' s')} | "
               f"{agg([m['first_created'] for m in ms], '{:.2f}', ' s')} | "
-              f"{agg([m['load'] for m in ms], '{:.1f}')} |")
+              f"{agg([m['load'] for m in ms], '{:.1f}')} | "
+              f"{agg([m['poll_lag'] for m in ms], '{:.2f}', ' s')} |")
     if any("d_max" in m for ms in results.values() for m in ms):
         print()
         print("The controller's desired count (scraped from its /metrics every 0.5 s):")

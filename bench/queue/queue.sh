@@ -7,8 +7,9 @@
 # `httpJson: {..., arrivalsPointer: /enqueued}`, docs/manifest.md "Counting arrivals").
 #
 # Items arrive at λ(t) items/s into one queue per app (queue_server.py, on loopback); every
-# container of that app that the Docker Engine reports running drains μ = 1 item/s. The
-# controller reads the queue's depth with the http-json source every 0.5 s
+# container of that app that the Docker Engine reports running drains μ = 1 item/s (from its
+# start event to its die event). The controller reads the queue's depth with the http-json
+# source every 0.5 s
 # (`httpJson: {url: http://127.0.0.1:PORT/q/APP, pointer: /depth}`) and scales the app.
 # The apps run at once in one cluster (a release controller and one docker agent on
 # loopback with a unique cluster name), get the same arrivals and drain their own queue.
@@ -36,6 +37,10 @@
 #   MODES       default "level queue declared"; also "counted" (each app is named after its
 #               mode); "level" alone runs a controller without queue mode
 #   SEED        base seed of the Poisson arrivals (default 7)
+#   RUNNING_FROM  what a queue's running count follows: "events" (default), the engine's
+#               start and die events as they come, or "poll", the engine's list every
+#               0.15 s (each start credited late by the poll and the list's latency;
+#               meta.json's pollLag measures it either way)
 #   OUT         directory kept with every run's timelines (default: a temporary directory,
 #               removed at the end unless KEEP_WORK=1)
 set -euo pipefail
@@ -47,6 +52,7 @@ BUILD_DIR=${BUILD_DIR:-$ROOT/build/bench}
 SCENARIOS=${SCENARIOS:-step10 step20 ramp20 poisson10}
 MODES=${MODES:-level queue declared}
 SEED=${SEED:-7}
+RUNNING_FROM=${RUNNING_FROM:-events}
 IMAGE=microscale/demo:latest
 CLUSTER=queue-$$
 SOCK=/var/run/docker.sock
@@ -194,7 +200,7 @@ run_one() {
   mkdir -p "$dir"
   python3 "$HERE/queue_server.py" --apps "${MODES// /,}" --modes "${MODES// /,}" \
     --cluster "$CLUSTER" --name "$scen" --scenario "$spec" --arrivals "$arrivals" \
-    --seed "$seed" --out "$dir" --port-file "$dir/port" \
+    --seed "$seed" --out "$dir" --port-file "$dir/port" --running-from "$RUNNING_FROM" \
     --controller-metrics "http://$HTTP/metrics" 2>"$dir/server.log" &
   qpid=$!
   PIDS+=("$qpid")

@@ -4,9 +4,13 @@
 One process serves one or more independent queues on 127.0.0.1, one per app. Every queue
 receives the same arrivals (so two scaling modes can be compared side by side in one run);
 each queue is drained at MU items/s by every container of its app that the Docker Engine
-reports as running (State == "running"; a created, paused or exited container drains
-nothing). The engine is asked over its unix socket (API v1.41) every POLL seconds; the
-queues are integrated every TICK seconds.
+reports as running (a created, paused or exited container drains nothing). By default the
+server follows the engine's event stream (API v1.41, over its unix socket): a container
+drains from the moment its start event arrives until its die or pause event. With
+--running-from poll it counts the containers that the engine lists as running every POLL
+seconds instead, which credits each start late by the poll's period and the list's own
+latency (both are recorded: meta.json's "pollLag", from a start event to the poll that first
+listed the container running). The queues are integrated every TICK seconds.
 
   GET  /q/APP   -> {"depth": N, ...}  N = the items waiting, an integer (an item partly
                    drained is still waiting); "enqueued", the whole items ever arrived (the
@@ -127,8 +131,8 @@ class UnixHTTPConnection(http.client.HTTPConnection):
         self.sock.connect(self.path)
 
 
-def count_containers(sock_path, cluster, apps):
-    """{app: (running, existing)} for the cluster's containers, from the engine."""
+def list_containers(sock_path, cluster, apps):
+    """{app: (ids of the running containers, containers in any state)} for the cluster."""
     filters = json.dumps({"label": [f"io.microscale.cluster={cluster}"]})
     query = urllib.parse.urlencode({"all": "1", "filters": filters})
     conn = UnixHTTPConnection(sock_path, timeout=2)
@@ -140,14 +144,15 @@ def count_containers(sock_path, cluster, apps):
             raise OSError(f"engine answered {resp.status}: {body[:200]!r}")
     finally:
         conn.close()
-    counts = {app: [0, 0] for app in apps}
+    running = {app: set() for app in apps}
+    existing = {app: 0 for app in apps}
     for c in json.loads(body):
         app = (c.get("Labels") or {}).get("io.microscale.app")
-        if app in counts:
-            counts[app][1] += 1
+        if app in running:
+            existing[app] += 1
             if c.get("State") == "running":
-                counts[app][0] += 1
-    return {app: tuple(v) for app, v in counts.items()}
+                running[app].add(c["Id"])
+    return {app: (running[app], existing[app]) for app in apps}
 
 
 def scrape_controller(url, apps):
@@ -178,6 +183,7 @@ class Queue:
         self.app = app
         self.backlog = 0.0
         self.running = 0
+        self.running_ids = set()  # from the event stream
         self.existing = 0
         self.reads = 0
         self.file = open(os.path.join(out_dir, f"{app}.csv"), "w", buffering=1)
@@ -198,6 +204,11 @@ class Bench:
         self.started_at = None  # monotonic time of t = 0
         self.done = threading.Event()
         self.poll_errors = 0
+        self.event_errors = 0
+        self.following = False  # the event stream is connected and the counts come from it
+        self.started = {}  # container id -> monotonic time its start event arrived
+        self.listed = set()  # ids a poll has listed as running
+        self.poll_lag = []  # seconds from a start event to the poll that first listed it
         self.arrived = 0.0  # items ever enqueued, as integrated
 
     def t(self):
@@ -213,16 +224,75 @@ class Bench:
     def poll_docker(self):
         while not self.done.is_set():
             try:
-                counts = count_containers(self.args.docker_sock, self.args.cluster,
-                                          list(self.queues))
+                listed = list_containers(self.args.docker_sock, self.args.cluster,
+                                         list(self.queues))
+                now = time.monotonic()
                 with self.lock:
-                    for app, (running, existing) in counts.items():
-                        self.queues[app].running = running
-                        self.queues[app].existing = existing
-            except (OSError, ValueError, http.client.HTTPException) as e:
+                    for app, (ids, existing) in listed.items():
+                        q = self.queues[app]
+                        q.existing = existing
+                        if not self.following:
+                            q.running = len(ids)
+                        for cid in ids - self.listed:
+                            if cid in self.started:
+                                self.poll_lag.append(now - self.started[cid])
+                        self.listed |= ids
+            except (OSError, ValueError, KeyError, http.client.HTTPException) as e:
                 self.poll_errors += 1
                 print(f"queue_server: engine poll failed: {e}", file=sys.stderr)
             time.sleep(self.args.poll)
+
+    def follow_events(self):
+        """Keeps each queue's running count from the engine's container events."""
+        filters = json.dumps({"type": ["container"],
+                              "label": [f"io.microscale.cluster={self.args.cluster}"]})
+        query = urllib.parse.urlencode({"filters": filters})
+        while not self.done.is_set():
+            conn = UnixHTTPConnection(self.args.docker_sock, timeout=None)
+            try:
+                conn.request("GET", f"{API}/events?{query}")
+                resp = conn.getresponse()
+                if resp.status != 200:
+                    raise OSError(f"engine answered {resp.status} to /events")
+                # The stream is open: a list taken now misses nothing (an event from before
+                # it arrives on the stream too, and applying it again changes nothing).
+                listed = list_containers(self.args.docker_sock, self.args.cluster,
+                                         list(self.queues))
+                with self.lock:
+                    for app, (ids, _) in listed.items():
+                        self.queues[app].running_ids = set(ids)
+                        self.queues[app].running = len(ids)
+                    self.following = self.args.running_from == "events"
+                while not self.done.is_set():
+                    line = resp.readline()
+                    if not line:
+                        raise OSError("the engine closed the event stream")
+                    self.apply_event(json.loads(line))
+            except (OSError, ValueError, KeyError, http.client.HTTPException) as e:
+                with self.lock:
+                    self.following = False
+                self.event_errors += 1
+                print(f"queue_server: engine events failed: {e}", file=sys.stderr)
+                time.sleep(0.5)
+            finally:
+                conn.close()
+
+    def apply_event(self, event):
+        actor = event.get("Actor") or {}
+        app = (actor.get("Attributes") or {}).get("io.microscale.app")
+        cid = actor.get("ID") or event.get("id")
+        action = event.get("Action") or event.get("status")
+        if app not in self.queues or not cid:
+            return
+        with self.lock:
+            q = self.queues[app]
+            if action in ("start", "unpause"):
+                q.running_ids.add(cid)
+                self.started.setdefault(cid, time.monotonic())
+            elif action in ("die", "pause", "destroy"):
+                q.running_ids.discard(cid)
+            if self.following:
+                q.running = len(q.running_ids)
 
     def poll_controller(self):
         files = {}
@@ -283,6 +353,18 @@ class Bench:
                     "done": self.done.is_set(), "duration": self.scenario.duration,
                     "pollErrors": self.poll_errors}
 
+    def lag_summary(self):
+        with self.lock:
+            lags = sorted(self.poll_lag)
+        if not lags:
+            return None
+
+        def quantile(f):
+            return round(lags[min(len(lags) - 1, int(f * len(lags)))], 3)
+
+        return {"starts": len(lags), "p50": quantile(0.5), "p95": quantile(0.95),
+                "max": round(lags[-1], 3)}
+
     def write_meta(self, port):
         s = self.scenario
         meta = {"scenario": self.args.scenario, "name": self.args.name,
@@ -292,7 +374,9 @@ class Bench:
                 if self.args.modes else [], "port": port, "duration": s.duration,
                 "offTime": s.off_time(), "peakLambda": s.peak(), "highMeanLambda":
                 s.high_mean(), "startWall": getattr(self, "start_wall", None),
-                "pollErrors": self.poll_errors, "loadAvgStart": getattr(self, "load_start", None),
+                "pollErrors": self.poll_errors, "runningFrom": self.args.running_from,
+                "eventErrors": self.event_errors, "pollLag": self.lag_summary(),
+                "loadAvgStart": getattr(self, "load_start", None),
                 "loadAvgEnd": os.getloadavg()[0] if self.done.is_set() else None}
         with open(os.path.join(self.args.out, "meta.json"), "w") as f:
             json.dump(meta, f, indent=1)
@@ -344,6 +428,8 @@ def main():
     p.add_argument("--mu", type=float, default=1.0, help="items/s one running container drains")
     p.add_argument("--tick", type=float, default=0.05, help="integration step, seconds")
     p.add_argument("--poll", type=float, default=0.15, help="engine poll period, seconds")
+    p.add_argument("--running-from", choices=["events", "poll"], default="events",
+                   help="what the running count follows: the engine's events or its polls")
     p.add_argument("--port", type=int, default=0, help="0 picks a free port")
     p.add_argument("--port-file", help="written with the port once listening")
     p.add_argument("--docker-sock", default="/var/run/docker.sock")
@@ -358,6 +444,7 @@ def main():
     bench.write_meta(port)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     threading.Thread(target=bench.poll_docker, daemon=True).start()
+    threading.Thread(target=bench.follow_events, daemon=True).start()
     if args.controller_metrics:
         threading.Thread(target=bench.poll_controller, daemon=True).start()
     if args.port_file:

@@ -545,7 +545,7 @@ void ObserveCounted(QueueEstimate& e, const Observation& o, absl::Time now, doub
   }
   // Once μ is learned, an interval in which the count changed, or the one after it, is left
   // out of the window (it stays open): a container drains a while after the start a read
-  // reports (its process comes up; on bench/queue, the queue server's poll of the engine),
+  // reports (its process comes up; on bench/queue polling the engine, the poll's own delay),
   // so those intervals credit it with time it did not drain.
   if (!o.count_settled && DrainLearned(e)) return;
   if (!e.in_window) {

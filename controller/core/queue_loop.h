@@ -26,7 +26,7 @@ struct LoopOptions {
   // The source also counts the items ever enqueued (QueueReading.arrivals_total).
   bool count_arrivals = false;
   // A container starts draining this long after the start its reads report (its process
-  // coming up; on bench/queue, the queue server's poll of the engine).
+  // coming up; on bench/queue polling the engine, the poll's own delay).
   double drain_lag = 0;
 };
 

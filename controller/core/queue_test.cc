@@ -864,7 +864,7 @@ TEST(QueueLoopTest, CountedArrivalsMeetTheStepGoals) {
 }
 
 // A container drains a while after the start its reads report (its process comes up; on
-// bench/queue, the queue server's poll of the engine). Intervals in which the count changed
+// bench/queue polling the engine, the poll's own delay). Intervals in which the count changed
 // then credit the new containers with time they did not drain: read as drain, the first
 // learned μ fell to 0.87 for 1 as 17 containers started, and the floor asked for 23 where
 // 20 do (bench/queue/queue_sweep --counted --lag 0.15: overshoot past 10 % in 3-14 runs of
