@@ -31,7 +31,8 @@ std::string CommandTracker::Issue(const std::string& node, const std::string& in
                                  now,
                                  delivery.attempt,
                                  delivery.deadline,
-                                 delivery.start_paused};
+                                 delivery.start_paused,
+                                 delivery.awaiting_write};
   return id;
 }
 
@@ -46,7 +47,9 @@ void CommandTracker::MarkWritten(const std::vector<std::string>& ids, absl::Time
   absl::MutexLock lock(&mu_);
   for (const std::string& id : ids) {
     auto it = pending_.find(id);
-    if (it != pending_.end()) it->second.sent = at;
+    if (it == pending_.end()) continue;
+    it->second.sent = at;
+    it->second.awaiting_write = false;
   }
 }
 
@@ -65,7 +68,7 @@ std::vector<InFlightCommand> CommandTracker::Expire(absl::Time now, absl::Durati
   for (auto it = pending_.begin(); it != pending_.end();) {
     const absl::Duration deadline =
         it->second.deadline > absl::ZeroDuration() ? it->second.deadline : timeout;
-    if (now - it->second.sent > deadline) {
+    if (!it->second.awaiting_write && now - it->second.sent > deadline) {
       expired.push_back(std::move(it->second));
       it = pending_.erase(it);
     } else {

@@ -33,13 +33,18 @@ struct InFlightCommand {
   int attempt = 1;            // 2 and up: sent again after no result came
   absl::Duration deadline;    // a result is due within this of `sent`; zero: Expire's
   bool start_paused = false;  // a start that ends paused (standby)
+  // Queued for its node's stream and not written yet (see MarkWritten): its deadline has
+  // not begun.
+  bool awaiting_write = false;
 };
 
-// How a command is sent: which attempt, the result's deadline, and start_paused.
+// How a command is sent: which attempt, the result's deadline, start_paused, and whether
+// it waits for its write (its deadline then runs from MarkWritten).
 struct CommandDelivery {
   int attempt = 1;
   absl::Duration deadline;
   bool start_paused = false;
+  bool awaiting_write = false;
 };
 
 class CommandTracker {
@@ -49,14 +54,15 @@ class CommandTracker {
                     CommandType type, absl::Time now, CommandDelivery delivery = {});
   // The commands with these ids, those still pending, count as sent at `at`: their
   // deadline runs from when they were written to the stream, not from when the pass that
-  // issued them began (a pass at 100,000 containers can take seconds before it writes).
+  // issued them began (at 100,000 containers a node's writes can wait seconds for their
+  // turn).
   void MarkWritten(const std::vector<std::string>& ids, absl::Time at);
   // The command with this id, if it is still pending; it stays pending.
   std::optional<InFlightCommand> Find(const std::string& id) const;
   // Removes and returns the command with this id, if it is still pending.
   std::optional<InFlightCommand> Complete(const std::string& id);
   // Removes and returns the commands past their deadline (`timeout` for those that have
-  // none).
+  // none); a command awaiting its write is not past it.
   std::vector<InFlightCommand> Expire(absl::Time now, absl::Duration timeout);
   // Forgets every command sent to `node` (its stream is gone).
   void DropNode(const std::string& node);

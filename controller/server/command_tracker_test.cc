@@ -86,6 +86,24 @@ TEST(CommandTrackerTest, ExpireRemovesOnlyCommandsOlderThanTheTimeout) {
   EXPECT_FALSE(tracker.Complete(old_id).has_value()) << "a late result finds nothing";
 }
 
+TEST(CommandTrackerTest, ACommandAwaitingItsWriteDoesNotExpireUntilWritten) {
+  FakeClock clock;
+  CommandTracker tracker;
+  CommandDelivery queued;
+  queued.deadline = absl::Seconds(10);
+  queued.awaiting_write = true;
+  std::string id = tracker.Issue("n1", "web-0", "web", CommandType::kStart, clock.Now(), queued);
+  clock.Advance(absl::Minutes(5));  // its node's writes waited this long for their turn
+  EXPECT_THAT(tracker.Expire(clock.Now(), absl::Seconds(60)), IsEmpty());
+  tracker.MarkWritten({id}, clock.Now());
+  ASSERT_TRUE(tracker.Find(id).has_value());
+  EXPECT_FALSE(tracker.Find(id)->awaiting_write);
+  clock.Advance(absl::Seconds(10));
+  EXPECT_THAT(tracker.Expire(clock.Now(), absl::Seconds(60)), IsEmpty()) << "10 s after it";
+  clock.Advance(absl::Seconds(1));
+  EXPECT_THAT(Instances(tracker.Expire(clock.Now(), absl::Seconds(60))), ElementsAre("web-0"));
+}
+
 TEST(CommandTrackerTest, DropNodeForgetsOnlyThatNodesCommands) {
   FakeClock clock;
   CommandTracker tracker;

@@ -183,26 +183,34 @@ class ControllerLoopTest : public ::testing::Test {
     return result && result->status == 200 ? result->body : "";
   }
 
-  // Reconcile passes finished so far, from the controller's own histogram.
-  int FinishedPasses() {
+  // The value of an unlabelled series in the controller's /metrics, -1 if absent.
+  int MetricValue(const std::string& series) {
     const std::string text = MetricsText();
-    const std::string name = "microscale_reconcile_duration_seconds_count ";
+    const std::string name = "\n" + series + " ";  // the sample, not its # HELP line
     const size_t at = text.find(name);
-    int n = -1;
-    if (at == std::string::npos) return n;
-    const size_t end = text.find('\n', at);
-    return absl::SimpleAtoi(text.substr(at + name.size(), end - at - name.size()), &n) ? n : -1;
+    if (at == std::string::npos) return -1;
+    const size_t end = text.find('\n', at + name.size());
+    double value = -1;
+    if (!absl::SimpleAtod(text.substr(at + name.size(), end - at - name.size()), &value)) {
+      return -1;
+    }
+    return static_cast<int>(value);
   }
 
-  // Waits until the pass running now, if any, has finished: a command the agents have
-  // received counts as sent only once its pass writes it (MarkWritten), so a test that moves
-  // the fake clock past a command's deadline waits for this first, or the stamp lands after
-  // the jump. Passes run one at a time, so one more finished pass is that one, or a later
-  // one if it had already finished (with a command pending, a pass runs every resync).
+  // Reconcile passes finished so far, from the controller's own histogram.
+  int FinishedPasses() { return MetricValue("microscale_reconcile_duration_seconds_count"); }
+
+  // Waits until the pass running now, if any, has finished and its writes are done: a
+  // command the agents have received counts as sent only once its node writer has
+  // finished writing it (MarkWritten), so a test that moves the fake clock past a
+  // command's deadline waits for this first, or the stamp lands after the jump. Passes run
+  // one at a time, so one more finished pass is that one, or a later one if it had already
+  // finished (with a command pending, a pass runs every resync).
   void WaitForThePassUnderWay() {
     const int before = FinishedPasses();
     ASSERT_GE(before, 0) << "no reconcile histogram in /metrics";
     ASSERT_TRUE(WaitUntil([&] { return FinishedPasses() > before; }));
+    ASSERT_TRUE(WaitUntil([&] { return MetricValue("microscale_node_writes_queued") == 0; }));
   }
 
   int ReadyzStatus() {

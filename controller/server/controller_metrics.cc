@@ -104,6 +104,12 @@ ControllerMetrics::ControllerMetrics()
                               .Name("microscale_leader_transitions_total")
                               .Help("Times this controller became the leader")
                               .Register(*registry_)
+                              .Add({})),
+      node_writes_queued_(BuildGauge()
+                              .Name("microscale_node_writes_queued")
+                              .Help("Commands of a pass for one node, queued for the node's "
+                                    "stream and not written yet")
+                              .Register(*registry_)
                               .Add({})) {}
 
 void ControllerMetrics::CountStoreError(const char* op) {

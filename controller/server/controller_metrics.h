@@ -65,6 +65,8 @@ class ControllerMetrics {
   // Whether this controller leads (a single controller on SQLite always does); becoming
   // the leader counts a transition.
   void SetLeader(bool leading);
+  // A pass's commands for a node were queued for its stream (+1), or written (-1).
+  void AddNodeWritesQueued(int n) { node_writes_queued_.Increment(n); }
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -89,6 +91,7 @@ class ControllerMetrics {
   prometheus::Family<prometheus::Counter>& store_errors_;
   prometheus::Gauge& leader_;
   prometheus::Counter& leader_transitions_;
+  prometheus::Gauge& node_writes_queued_;
 
   void SetEstimates(const std::string& app, std::optional<double> arrival_rate,
                     std::optional<double> drain_rate) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

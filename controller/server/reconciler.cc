@@ -129,6 +129,7 @@ void Reconciler::Stop() {
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
+  node_writers_.Wait();
   writer_.Flush();
 }
 
@@ -588,8 +589,10 @@ bool Reconciler::Send(const core::Command& command, absl::Time now, int attempt,
   if (command.kind == core::CommandKind::kStop && app) {
     deadline += absl::Seconds(app->spec.stop_timeout_seconds);
   }
-  std::string id = deps_.tracker.Issue(command.node, command.instance, command.app, type, now,
-                                       {attempt, deadline, command.start_paused});
+  // Its deadline runs from its write, which the node's writer makes (WriteToNode).
+  std::string id =
+      deps_.tracker.Issue(command.node, command.instance, command.app, type, now,
+                          {attempt, deadline, command.start_paused, /*awaiting_write=*/true});
   v1::ControllerMessage message;
   message.set_command_id(id);
   switch (command.kind) {
@@ -618,12 +621,10 @@ bool Reconciler::Send(const core::Command& command, absl::Time now, int attempt,
   }
   if (batch != nullptr) {
     batch->nodes[command.node].second.push_back({id, type, std::move(message)});
-  } else if (!connection->Send(message)) {
-    deps_.tracker.Complete(id);
-    deps_.metrics.CountCommand(CommandTypeName(type), "unsent");
-    return false;
   } else {
-    deps_.tracker.MarkWritten({id}, deps_.clock.Now());
+    std::vector<Batch::Message> one;
+    one.push_back({id, type, std::move(message)});
+    PostWrites(command.node, std::move(connection), std::move(one));
   }
   NoteStandby(command);
   return true;
@@ -633,18 +634,32 @@ void Reconciler::Flush(Batch& batch) {
   for (auto& [node, entry] : batch.nodes) {
     auto& [connection, messages] = entry;
     if (connection == nullptr || messages.empty()) continue;
-    std::vector<v1::ControllerMessage*> out;
-    out.reserve(messages.size());
-    for (Batch::Message& m : messages) out.push_back(&m.message);
-    const size_t written = connection->SendAll(out);
-    std::vector<std::string> ids;
-    ids.reserve(written);
-    for (size_t i = 0; i < written; ++i) ids.push_back(messages[i].id);
-    deps_.tracker.MarkWritten(ids, deps_.clock.Now());
-    for (size_t i = written; i < messages.size(); ++i) {
-      deps_.tracker.Complete(messages[i].id);
-      deps_.metrics.CountCommand(CommandTypeName(messages[i].type), "unsent");
-    }
+    PostWrites(node, std::move(connection), std::move(messages));
+  }
+}
+
+void Reconciler::PostWrites(const std::string& node, std::shared_ptr<AgentConnection> connection,
+                            std::vector<Batch::Message> messages) {
+  deps_.metrics.AddNodeWritesQueued(1);
+  node_writers_.Post(
+      node, [this, connection = std::move(connection), messages = std::move(messages)]() mutable {
+        WriteToNode(*connection, messages);
+        deps_.metrics.AddNodeWritesQueued(-1);
+      });
+}
+
+void Reconciler::WriteToNode(AgentConnection& connection, std::vector<Batch::Message>& messages) {
+  std::vector<v1::ControllerMessage*> out;
+  out.reserve(messages.size());
+  for (Batch::Message& m : messages) out.push_back(&m.message);
+  const size_t written = connection.SendAll(out);
+  std::vector<std::string> ids;
+  ids.reserve(written);
+  for (size_t i = 0; i < written; ++i) ids.push_back(messages[i].id);
+  deps_.tracker.MarkWritten(ids, deps_.clock.Now());
+  for (size_t i = written; i < messages.size(); ++i) {
+    deps_.tracker.Complete(messages[i].id);
+    deps_.metrics.CountCommand(CommandTypeName(messages[i].type), "unsent");
   }
 }
 

@@ -33,6 +33,7 @@
 #include "controller/server/crash_loop.h"
 #include "controller/server/event_log.h"
 #include "controller/server/node_registry.h"
+#include "controller/server/node_writers.h"
 #include "controller/store/state_store.h"
 #include "microscale/v1/agent_gateway.pb.h"
 
@@ -56,6 +57,9 @@ struct ReconcilerOptions {
 };
 
 inline constexpr int kCommandAttempts = 5;
+// Threads writing commands to the nodes' streams: a stream that blocks (its agent stopped
+// reading) holds one until keepalive ends it; the others keep writing to the rest.
+inline constexpr int kNodeWriterThreads = 4;
 
 struct ReconcilerDeps {
   Clock& clock;
@@ -87,6 +91,9 @@ class Reconciler {
   LoopCounts loop_counts() const;
   // Waits until the assignments of the passes so far are in the store; true when they are.
   bool FlushAssignments() { return writer_.Flush(); }
+  // Waits until the commands of the passes so far are written to their nodes' streams (or
+  // found unsent): a pass posts its writes and returns (see NodeWriters).
+  void WaitForWrites() { node_writers_.Wait(); }
 
   // What `node` should run: the instances assigned to it, sent after its Hello.
   v1::Sync SyncFor(const std::string& node) const;
@@ -133,9 +140,9 @@ class Reconciler {
   // Stops the unhealthy containers BuildState found, with an Unhealthy event for each app.
   void ReplaceUnhealthy(const std::vector<v1::Container>& unhealthy, absl::Time now);
   void Execute(const core::Plan& plan, const core::ClusterState& state, absl::Time now);
-  // The commands of one pass, written per node at the end with one flush for each node (a
-  // write per command, each waiting for the transport, was most of a large step's time);
-  // each app is looked up once.
+  // The commands of one pass, handed to each node's writer at the end and written with one
+  // flush for each node (a write per command, each waiting for the transport, was most of a
+  // large step's time); each app is looked up once.
   struct Batch {
     struct Message {
       std::string id;
@@ -147,8 +154,14 @@ class Reconciler {
   };
   // Sends `command` now, or adds it to `batch` (then true means it is on its way).
   bool Send(const core::Command& command, absl::Time now, int attempt = 1, Batch* batch = nullptr);
-  // Writes what `batch` holds; a message its node's stream did not take is forgotten.
+  // Posts what `batch` holds to the node writers.
   void Flush(Batch& batch);
+  // Has `node`'s writer write `messages` after what was posted for it before.
+  void PostWrites(const std::string& node, std::shared_ptr<AgentConnection> connection,
+                  std::vector<Batch::Message> messages);
+  // On a node writer: writes `messages` (moved from); each one written counts as sent from
+  // now, and one the stream did not take is forgotten.
+  void WriteToNode(AgentConnection& connection, std::vector<Batch::Message>& messages);
   // Sends again the commands that got no result by their deadline.
   void ResendLost(absl::Time now);
   // Records what a sent command says about its instance being standby.
@@ -212,7 +225,10 @@ class Reconciler {
   absl::Time last_pass_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool last_pass_sent_ ABSL_GUARDED_BY(mu_) = true;  // the last pass sent commands
   LoopCounts loop_counts_ ABSL_GUARDED_BY(mu_);
-  AssignmentWriter writer_;  // declared last: stopped (flushed) before the rest goes
+  AssignmentWriter writer_;  // stopped (flushed) before the rest goes
+  // Declared after the other members, so destroyed before them: the writes still queued
+  // run first (they use deps_ and nothing else of this class).
+  NodeWriters node_writers_{kNodeWriterThreads};
   std::thread thread_;
 };
 

@@ -231,6 +231,7 @@ TEST_F(ReconcilerTest, ACommandsDeadlineRunsFromItsWriteNotFromThePassStart) {
   ASSERT_TRUE(reconciler.Load().ok());
   const absl::Time began = clock_.Now();
   reconciler.ReconcileOnce();
+  reconciler.WaitForWrites();  // a pass hands its writes to the node writers
   ASSERT_EQ(stream.written.size(), 1u);
   ASSERT_TRUE(stream.written[0].has_start());
   ASSERT_EQ(tracker_.Pending().size(), 1u);
@@ -240,12 +241,14 @@ TEST_F(ReconcilerTest, ACommandsDeadlineRunsFromItsWriteNotFromThePassStart) {
   clock_.Advance(absl::Seconds(5));
   nodes_.Touch("n1", clock_.Now());
   reconciler.ReconcileOnce();
+  reconciler.WaitForWrites();
   EXPECT_EQ(stream.written.size(), 1u);
 
   // 11 s after the write the deadline has passed: sent again, for the same instance.
   clock_.Advance(absl::Seconds(6));
   nodes_.Touch("n1", clock_.Now());
   reconciler.ReconcileOnce();
+  reconciler.WaitForWrites();
   ASSERT_EQ(stream.written.size(), 2u);
   EXPECT_EQ(stream.written[1].start().instance(), stream.written[0].start().instance());
 }
