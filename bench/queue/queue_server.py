@@ -6,7 +6,9 @@ receives the same arrivals (so two scaling modes can be compared side by side in
 each queue is drained at MU items/s by every container of its app that the Docker Engine
 reports as running (a created, paused or exited container drains nothing). By default the
 server follows the engine's event stream (API v1.41, over its unix socket): a container
-drains from the moment its start event arrives until its die or pause event. With
+drains from its State.StartedAt (what it would have drained before its start event arrived
+is drained when the event comes; meta.json's "eventLag" is that delay) until its die or
+pause event. With
 --running-from poll it counts the containers that the engine lists as running every POLL
 seconds instead, which credits each start late by the poll's period and the list's own
 latency (both are recorded: meta.json's "pollLag", from a start event to the poll that first
@@ -37,12 +39,14 @@ OUT/meta.json describes the run. The server exits when the scenario ends.
 """
 
 import argparse
+import datetime
 import http.client
 import http.server
 import json
 import math
 import os
 import random
+import re
 import socket
 import sys
 import threading
@@ -155,6 +159,28 @@ def list_containers(sock_path, cluster, apps):
     return {app: (running[app], existing[app]) for app in apps}
 
 
+def engine_started_at(sock_path, cid):
+    """The engine's State.StartedAt of a container as a time.time() value (None if unknown)."""
+    conn = UnixHTTPConnection(sock_path, timeout=2)
+    try:
+        conn.request("GET", f"{API}/containers/{cid}/json")
+        resp = conn.getresponse()
+        body = resp.read()
+        if resp.status != 200:
+            return None
+        text = (json.loads(body).get("State") or {}).get("StartedAt") or ""
+    except (OSError, ValueError, http.client.HTTPException):
+        return None
+    finally:
+        conn.close()
+    # RFC 3339 in UTC with up to nanoseconds: 2026-12-06T04:31:02.123456789Z
+    m = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z", text)
+    if not m:
+        return None
+    whole = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S")
+    return whole.replace(tzinfo=datetime.timezone.utc).timestamp() + float(m.group(2) or 0)
+
+
 def scrape_controller(url, apps):
     """{app: {metric: value}} for the microscale_app_* gauges of `apps` on `url`."""
     with urllib.request.urlopen(url, timeout=2) as resp:
@@ -209,6 +235,7 @@ class Bench:
         self.started = {}  # container id -> monotonic time its start event arrived
         self.listed = set()  # ids a poll has listed as running
         self.poll_lag = []  # seconds from a start event to the poll that first listed it
+        self.event_lag = []  # seconds from a container's StartedAt to its start event
         self.arrived = 0.0  # items ever enqueued, as integrated
 
     def t(self):
@@ -284,11 +311,19 @@ class Bench:
         action = event.get("Action") or event.get("status")
         if app not in self.queues or not cid:
             return
+        # A container runs from the engine's StartedAt, a little before its start event
+        # arrives: what it would have drained since is drained when the event comes.
+        began = engine_started_at(self.args.docker_sock, cid) if action == "start" else None
         with self.lock:
             q = self.queues[app]
             if action in ("start", "unpause"):
+                now = time.monotonic()
+                if began is not None and cid not in q.running_ids:
+                    owed = max(0.0, time.time() - began)
+                    self.event_lag.append(owed)
+                    q.backlog = max(0.0, q.backlog - self.args.mu * owed)
                 q.running_ids.add(cid)
-                self.started.setdefault(cid, time.monotonic())
+                self.started.setdefault(cid, now)
             elif action in ("die", "pause", "destroy"):
                 q.running_ids.discard(cid)
             if self.following:
@@ -353,9 +388,9 @@ class Bench:
                     "done": self.done.is_set(), "duration": self.scenario.duration,
                     "pollErrors": self.poll_errors}
 
-    def lag_summary(self):
+    def lag_summary(self, which):
         with self.lock:
-            lags = sorted(self.poll_lag)
+            lags = sorted(which)
         if not lags:
             return None
 
@@ -375,7 +410,8 @@ class Bench:
                 "offTime": s.off_time(), "peakLambda": s.peak(), "highMeanLambda":
                 s.high_mean(), "startWall": getattr(self, "start_wall", None),
                 "pollErrors": self.poll_errors, "runningFrom": self.args.running_from,
-                "eventErrors": self.event_errors, "pollLag": self.lag_summary(),
+                "eventErrors": self.event_errors, "pollLag": self.lag_summary(self.poll_lag),
+                "eventLag": self.lag_summary(self.event_lag),
                 "loadAvgStart": getattr(self, "load_start", None),
                 "loadAvgEnd": os.getloadavg()[0] if self.done.is_set() else None}
         with open(os.path.join(self.args.out, "meta.json"), "w") as f:

@@ -45,7 +45,7 @@ struct DemandObservation {
   std::string app;
   DemandSourceKind source = DemandSourceKind::kStatic;
   absl::StatusOr<double> value;  // the demand, or why the read failed
-  absl::Time time;               // when the read finished or was given up
+  absl::Time time;               // when the value was read (mid-request), or given up
   // A static read: the value's generation at the read, which Hold checks is still current.
   uint64_t static_generation = 0;
   // The items ever enqueued, when the source counts them (DemandSource::ArrivalsTotal).
@@ -121,8 +121,10 @@ class DemandPoller {
   static void Resume(Entry& entry, absl::Time now);
   void StartRead(const std::string& app, Entry& entry, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `began`: when the request to the source was made.
   void FinishRead(const std::string& app, uint64_t epoch, uint64_t read_id,
-                  std::optional<double> arrivals_total, absl::StatusOr<double> value);
+                  std::optional<double> arrivals_total, absl::StatusOr<double> value,
+                  absl::Time began);
   // Delivers `observation` if the source `epoch` of its app is still current.
   void Deliver(const DemandObservation& observation, uint64_t epoch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(deliver_mu_);

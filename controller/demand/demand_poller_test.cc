@@ -334,6 +334,38 @@ TEST_F(PollerTest, ObservationsCarryTheClockTime) {
   EXPECT_EQ(recorder.Of("web")[0].time, absl::FromUnixSeconds(1'000));
 }
 
+// A remote source that takes `took` to answer: its value stands for the middle of the
+// request, not its end.
+class SlowSource final : public DemandSource {
+ public:
+  SlowSource(FakeClock& clock, absl::Duration took) : clock_(clock), took_(took) {}
+  absl::StatusOr<double> Read(absl::Time) override {
+    clock_.Advance(took_);
+    return 7;
+  }
+
+ private:
+  FakeClock& clock_;
+  const absl::Duration took_;
+};
+
+TEST_F(PollerTest, ARemoteReadIsTimedAtTheMiddleOfItsRequest) {
+  FakeClock clock(absl::FromUnixSeconds(1'000));
+  DemandPollerOptions options;
+  options.clock = &clock;
+  options.factory = [&clock](const AppSpec&) -> absl::StatusOr<std::unique_ptr<DemandSource>> {
+    return std::make_unique<SlowSource>(clock, absl::Milliseconds(200));
+  };
+  Recorder recorder;
+  DemandPoller poller(recorder.Callback(), options);
+  poller.UpdateApps({FakeApp("queue", 3600)});
+  ASSERT_TRUE(recorder.WaitFor([](const auto& seen) { return CountOf(seen, "queue") >= 1; }));
+  const DemandObservation first = recorder.Of("queue")[0];
+  ASSERT_TRUE(first.value.ok()) << first.value.status();
+  EXPECT_EQ(first.time, absl::FromUnixSeconds(1'000) + absl::Milliseconds(100))
+      << "asked at 1000 s, answered 200 ms later";
+}
+
 TEST_F(PollerTest, StopEndsDeliveries) {
   AppSpec app = App("web", 0.01);
   Poller().UpdateApps({app});
