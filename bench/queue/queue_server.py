@@ -135,22 +135,27 @@ class UnixHTTPConnection(http.client.HTTPConnection):
         self.sock.connect(self.path)
 
 
-def list_containers(sock_path, cluster, apps):
-    """{app: (ids of the running containers, containers in any state)} for the cluster."""
-    filters = json.dumps({"label": [f"io.microscale.cluster={cluster}"]})
-    query = urllib.parse.urlencode({"all": "1", "filters": filters})
+def engine_get(sock_path, path):
+    """The engine's JSON answer to GET path (under /v1.41); OSError if it answers otherwise."""
     conn = UnixHTTPConnection(sock_path, timeout=2)
     try:
-        conn.request("GET", f"{API}/containers/json?{query}")
+        conn.request("GET", f"{API}{path}")
         resp = conn.getresponse()
         body = resp.read()
         if resp.status != 200:
             raise OSError(f"engine answered {resp.status}: {body[:200]!r}")
     finally:
         conn.close()
+    return json.loads(body)
+
+
+def list_containers(sock_path, cluster, apps):
+    """{app: (ids of the running containers, containers in any state)} for the cluster."""
+    filters = json.dumps({"label": [f"io.microscale.cluster={cluster}"]})
+    query = urllib.parse.urlencode({"all": "1", "filters": filters})
     running = {app: set() for app in apps}
     existing = {app: 0 for app in apps}
-    for c in json.loads(body):
+    for c in engine_get(sock_path, f"/containers/json?{query}"):
         app = (c.get("Labels") or {}).get("io.microscale.app")
         if app in running:
             existing[app] += 1
@@ -161,18 +166,11 @@ def list_containers(sock_path, cluster, apps):
 
 def engine_started_at(sock_path, cid):
     """The engine's State.StartedAt of a container as a time.time() value (None if unknown)."""
-    conn = UnixHTTPConnection(sock_path, timeout=2)
     try:
-        conn.request("GET", f"{API}/containers/{cid}/json")
-        resp = conn.getresponse()
-        body = resp.read()
-        if resp.status != 200:
-            return None
-        text = (json.loads(body).get("State") or {}).get("StartedAt") or ""
+        text = (engine_get(sock_path, f"/containers/{cid}/json").get("State") or {}).get(
+            "StartedAt") or ""
     except (OSError, ValueError, http.client.HTTPException):
         return None
-    finally:
-        conn.close()
     # RFC 3339 in UTC with up to nanoseconds: 2026-12-06T04:31:02.123456789Z
     m = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z", text)
     if not m:
