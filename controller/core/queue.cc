@@ -780,17 +780,6 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   // move nothing. With Poisson arrivals this took reversals from 5-7 a minute to 2-4.
   const double drain_high = e.drain + drain_sd;
   const double drain_low = std::max(0.5 * e.drain, e.drain - kDownSpread * drain_sd);
-  if (backlog > 0) floor = std::max(floor, ToCount(arrival / e.drain - kFloorSlack));
-  // While ordered containers are still starting, the backlog they were ordered for keeps
-  // growing; that growth is the same shortfall, so the correction uses the backlog seen
-  // when they were ordered and nothing is ordered twice.
-  const double seen = reading.starting > 0 ? std::min(backlog, e.ordered_backlog) : backlog;
-  // Above the target the excess drains within kCorrectionSeconds (a few extra containers,
-  // at most kMostExtra of what arrivals need, and one); below it, capacity is given back
-  // so that the backlog refills within kRefillSeconds.
-  const double horizon = seen > target ? kCorrectionSeconds : kRefillSeconds;
-  const double correction = std::min((seen - target) / (e.drain * horizon),
-                                     std::max(1.0, kMostExtra * arrival / e.drain));
   // A counted arrival rate is uncertain by its own spread too (Poisson arrivals averaged over
   // kArrivalTimeConstant): a move up assumes it at the low end, a move down at the high end,
   // so the count holds while the estimate wanders within its noise (Poisson arrivals in
@@ -803,6 +792,23 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   const double arrival_sd = e.counted && e.arrival > 0 && within_goal
                                 ? kCountedSpread * std::sqrt(std::max(0.0, e.p_aa))
                                 : 0;
+  // The floor too takes a counted rate at the low end of its spread within the goal: at an
+  // exact need (λ = 20 for μ = 1) a point estimate wandering by its rounding (19.5-20.3
+  // items/s, reads 0.49-0.51 s apart) raised 20 containers to 21 at an upward wander and
+  // the turn came back 20 s later: 2 of the 3 reversals after a step to 20 on a real dockerd.
+  if (backlog > 0) {
+    floor = std::max(floor, ToCount(std::max(0.0, arrival - arrival_sd) / e.drain - kFloorSlack));
+  }
+  // While ordered containers are still starting, the backlog they were ordered for keeps
+  // growing; that growth is the same shortfall, so the correction uses the backlog seen
+  // when they were ordered and nothing is ordered twice.
+  const double seen = reading.starting > 0 ? std::min(backlog, e.ordered_backlog) : backlog;
+  // Above the target the excess drains within kCorrectionSeconds (a few extra containers,
+  // at most kMostExtra of what arrivals need, and one); below it, capacity is given back
+  // so that the backlog refills within kRefillSeconds.
+  const double horizon = seen > target ? kCorrectionSeconds : kRefillSeconds;
+  const double correction = std::min((seen - target) / (e.drain * horizon),
+                                     std::max(1.0, kMostExtra * arrival / e.drain));
   const double need_up = std::max(0.0, arrival - arrival_sd) / drain_high + correction;
   const double need_down = (arrival + arrival_sd) / drain_low + correction;
   const double need_mid = arrival / e.drain + correction;
