@@ -152,7 +152,8 @@ class Reconciler {
     std::map<std::string, std::pair<std::shared_ptr<AgentConnection>, std::vector<Message>>> nodes;
     std::map<std::string, std::optional<AppEntry>> apps;
   };
-  // Sends `command` now, or adds it to `batch` (then true means it is on its way).
+  // Hands `command` to its node's writer, or adds it to `batch`; true means it is on its way
+  // (a write that fails later forgets it).
   bool Send(const core::Command& command, absl::Time now, int attempt = 1, Batch* batch = nullptr);
   // Posts what `batch` holds to the node writers.
   void Flush(Batch& batch);
