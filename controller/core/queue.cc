@@ -747,7 +747,13 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
     // halves it, so arrivals that stopped reach 0 within a few reads, and a count that a
     // slow ramp had caught up with keeps half (dropped to 0, the backlog came back to 10
     // and more before the first container ran again).
-    const bool hold = backlog > 0 || (e.empty_seconds <= ProbeAfter(e) && reading.running > 0);
+    // Counted arrivals that go on (the rate above 0 by its spread) keep the count too: the
+    // queue reads empty because what runs keeps up, not because nothing comes (at the start
+    // of a ramp on a real dockerd, 1 container went at 0.9 items/s and came back a second
+    // later, two reversals).
+    const bool arriving = e.counted && e.arrival > std::sqrt(std::max(0.0, e.p_aa));
+    const bool hold =
+        backlog > 0 || (reading.running > 0 && (arriving || e.empty_seconds <= ProbeAfter(e)));
     // A count that holds teaches nothing of μ (only λ - μ·r is seen while r holds). When the
     // queue has read empty at more than kEmptyShareProbe of the reads (averaged over
     // kEmptyShareTimeConstant), though never long enough to let the count go, the count

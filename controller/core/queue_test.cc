@@ -922,6 +922,29 @@ TEST(QueueEstimateTest, AnExactCountedNeedHoldsDespiteTheReadsRounding) {
   }
 }
 
+// A trickle of counted arrivals (1 item/s) that one container keeps up with, before μ is
+// learned: the queue reads empty because the container drains it, so the count holds
+// (it went to 0 and a second later back to 1 at the start of a ramp on a real dockerd).
+// Once the counter stops, the count goes to 0.
+TEST(QueueEstimateTest, ACountedTrickleKeepsItsContainerUntilArrivalsStop) {
+  const QueueSpec spec{10, std::nullopt, std::nullopt};
+  QueueEstimate e;
+  int32_t count = 1;
+  double total = 0;
+  for (int i = 1; i <= 120; ++i) {
+    const double t = 0.5 * i;
+    if (t <= 40) total = std::floor(t);  // 1 item/s until 40 s, none after
+    const QueueReading r{0, count, 0, {}, total};
+    QueueDecision d = DecideQueue(spec, r, e, count, kT0 + absl::Seconds(t));
+    e = d.estimate;
+    count = d.count;
+    if (t > 3 && t <= 40) {
+      ASSERT_EQ(count, 1) << "at " << t << " s, arrivals go on";
+    }
+  }
+  EXPECT_EQ(count, 0) << "20 s after the last arrival";
+}
+
 TEST(QueueLoopTest, CountedPoissonArrivalsHoldSteadyAndStopQuickly) {
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     LoopOptions options = Counted(1, 0.05);
