@@ -210,10 +210,9 @@ void DemandPoller::FinishRead(const std::string& app, uint64_t epoch, uint64_t r
   // the containers started meanwhile with drain its value did not show yet (queue mode's
   // first drain rate read 0.84 for 1 on a real dockerd; the same reads stamped as the
   // queue served them give 1.06).
-  const absl::Time answered = clock_.Now();
+  const absl::Time read_at = began + (clock_.Now() - began) / 2;
   DemandObservation observation{
-      app,           DemandSourceKind::kStatic, std::move(value), began + (answered - began) / 2, 0,
-      arrivals_total};
+      app, DemandSourceKind::kStatic, std::move(value), read_at, 0, arrivals_total};
   {
     absl::MutexLock lock(&mu_);
     auto it = entries_.find(app);
