@@ -149,6 +149,8 @@ double ProbeAfter(const QueueEstimate& e) { return e.fell ? kFallProbeAfter : kE
 
 // The standard deviation σ of the drain rate's estimate.
 double DrainStd(const QueueEstimate& e) { return std::sqrt(std::max(0.0, e.p_dd)); }
+// And of the arrival rate's.
+double ArrivalStd(const QueueEstimate& e) { return std::sqrt(std::max(0.0, e.p_aa)); }
 
 // Once learned, μ stays learned until doubted (DoubtTheDrainRate): a ramp that lowers the
 // estimate can widen its relative spread past kLearnedRelStd again, and the bootstrap then
@@ -751,7 +753,7 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
     // queue reads empty because what runs keeps up, not because nothing comes (at the start
     // of a ramp on a real dockerd, 1 container went at 0.9 items/s and came back a second
     // later, two reversals).
-    const bool arriving = e.counted && e.arrival > std::sqrt(std::max(0.0, e.p_aa));
+    const bool arriving = e.counted && e.arrival > ArrivalStd(e);
     const bool hold =
         backlog > 0 || (reading.running > 0 && (arriving || e.empty_seconds <= ProbeAfter(e)));
     // A count that holds teaches nothing of μ (only λ - μ·r is seen while r holds). When the
@@ -795,9 +797,8 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   // declared 0.1 items/s a container, the spread of a few reads of nothing (0.3 items/s)
   // held 3 containers.
   const bool within_goal = backlog <= 2 * std::max(target, 1.0);
-  const double arrival_sd = e.counted && e.arrival > 0 && within_goal
-                                ? kCountedSpread * std::sqrt(std::max(0.0, e.p_aa))
-                                : 0;
+  const double arrival_sd =
+      e.counted && e.arrival > 0 && within_goal ? kCountedSpread * ArrivalStd(e) : 0;
   // The floor too takes a counted rate at the low end of its spread within the goal: at an
   // exact need (λ = 20 for μ = 1) a point estimate wandering by its rounding (19.5-20.3
   // items/s, reads 0.49-0.51 s apart) raised 20 containers to 21 at an upward wander and
