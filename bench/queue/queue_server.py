@@ -310,7 +310,8 @@ class Bench:
         if app not in self.queues or not cid:
             return
         # A container runs from the engine's StartedAt, a little before its start event
-        # arrives: what it would have drained since is drained when the event comes.
+        # arrives: what it would have drained since is drained when the event comes (when
+        # the events drive the counts; with the poll, the delay is only recorded).
         began = engine_started_at(self.args.docker_sock, cid) if action == "start" else None
         with self.lock:
             q = self.queues[app]
@@ -319,7 +320,8 @@ class Bench:
                 if began is not None and cid not in q.running_ids:
                     owed = max(0.0, time.time() - began)
                     self.event_lag.append(owed)
-                    q.backlog = max(0.0, q.backlog - self.args.mu * owed)
+                    if self.following:
+                        q.backlog = max(0.0, q.backlog - self.args.mu * owed)
                 q.running_ids.add(cid)
                 self.started.setdefault(cid, now)
             elif action in ("die", "pause", "destroy"):
