@@ -7,6 +7,8 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -54,7 +56,11 @@ TEST(NodeWritersTest, ABlockedNodeHoldsOneThreadNotTheOthersNorThePoster) {
   writers.Post("other", [&] { other_done.Notify(); });
   EXPECT_TRUE(other_done.WaitForNotificationWithTimeout(absl::Seconds(60)));
   EXPECT_FALSE(second_of_stuck_ran) << "a node's next write waits for the one before";
-  EXPECT_EQ(writers.Pending(), 2u);
+  // "other" counts as pending until its thread returns from the write, just after the
+  // notification; wait for that rather than read the count at once.
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (writers.Pending() != 2u && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+  EXPECT_EQ(writers.Pending(), 2u) << "the stuck node's two writes";
   release.Notify();
   writers.Wait();
   EXPECT_TRUE(second_of_stuck_ran);
