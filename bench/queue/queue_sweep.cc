@@ -16,9 +16,9 @@
 // - 40 seeds of Poisson arrivals at 10/s for 180 s: reversals a minute and
 //   container-seconds against the ideal.
 //
-// Usage: queue_sweep [--declared]   (well under a second; --declared: perContainerRate 1)
+// Usage: queue_sweep [OPTIONS]   (well under a second; --help lists the options)
 // Prints one markdown table per scenario kind, a row per engine.
-//        queue_sweep [--declared] --trace step|ramp|poisson TOP [DELAY SPACING [SEED [PHASE]]]
+//        queue_sweep [OPTIONS] --trace step|ramp|poisson TOP [DELAY SPACING [SEED [PHASE]]]
 // Prints one run read by read, tab-separated: to see why a run of the sweep misses a goal.
 #include <algorithm>
 #include <cmath>
@@ -306,19 +306,23 @@ int main(int argc, char** argv) {
   }
   if (argc > 1) {
     const bool help = std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0;
+    if (!help) std::fprintf(stderr, "queue_sweep: unknown argument '%s'\n", argv[1]);
     std::fprintf(help ? stdout : stderr,
-                 "%sUsage: queue_sweep [--declared]\n"
-                 "       queue_sweep [--declared] --trace step|ramp|poisson TOP [DELAY SPACING "
+                 "Usage: queue_sweep [OPTIONS]\n"
+                 "       queue_sweep [OPTIONS] --trace step|ramp|poisson TOP [DELAY SPACING "
                  "[SEED [PHASE]]]\n"
                  "Runs queue mode (backlogTarget 10, no declared rate) on the simulated closed "
                  "loop over 5 engines,\nstep phases, ramps and Poisson seeds, and prints the "
                  "runs that miss each goal of issue 13.\n"
-                 "--declared declares the drain rate (perContainerRate: 1) in every run.\n"
+                 "Options:\n"
+                 "  --declared        declare the drain rate (perContainerRate: 1) in every run\n"
+                 "  --counted         the source also counts the items ever enqueued\n"
+                 "  --lag S           each container drains from S s after the start its reads "
+                 "report\n"
                  "--trace prints one run read by read: a step to TOP items/s, a ramp of 1 item/s "
                  "more every 3 s\nup to TOP, or a step of Poisson arrivals at TOP from SEED "
                  "(default 1), on an engine with\nDELAY and SPACING seconds (default 0.75 0), "
-                 "arrivals starting PHASE seconds after 5 s.\n",
-                 help ? "" : "queue_sweep takes only --declared and --trace\n");
+                 "arrivals starting PHASE seconds after 5 s.\n");
     return help ? 0 : 2;
   }
   return microscale::core::testing::Run();
