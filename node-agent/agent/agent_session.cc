@@ -485,23 +485,32 @@ void AgentSession::Report(const std::string& command_id, const std::string& type
 }
 
 void AgentSession::OnRuntimeEvent(const v1::ContainerEvent& event) {
-  table_.ApplyEvent(event);
+  std::shared_ptr<Connection> conn;
+  {
+    absl::MutexLock lock(&mu_);
+    conn = current_;
+  }
   if (event.kind() == v1::ContainerEvent::KIND_UNSPECIFIED) {
     // A health change: the controller learns it from the table, in a heartbeat sent now.
-    std::shared_ptr<Connection> conn;
-    {
-      absl::MutexLock lock(&mu_);
-      conn = current_;
-    }
+    table_.ApplyEvent(event);
     if (conn == nullptr) return;
     absl::MutexLock lock(&conn->mu);
     conn->heartbeat_requested = true;
     return;
   }
+  if (conn == nullptr) {
+    table_.ApplyEvent(event);
+    return;
+  }
   v1::AgentMessage message;
   *message.mutable_event() = event;
   StampNode(message.mutable_event()->mutable_container());
-  Send(std::move(message));
+  // The table change and its place in the stream together (see Connection::send_mu): an
+  // exit applied before a stop's removal is queued before the stop's result, and one that
+  // comes after it is dropped (ContainerTable::ApplyEvent), so the controller never sees a
+  // stopped container come back as exited.
+  absl::MutexLock order(&conn->send_mu);
+  if (table_.ApplyEvent(event)) conn->outbox.Push(std::move(message));
 }
 
 bool AgentSession::Send(v1::AgentMessage message, uint64_t epoch) {

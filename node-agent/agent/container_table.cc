@@ -46,17 +46,18 @@ void ContainerTable::Remove(const std::string& instance) {
   SetLocked(instance, std::nullopt);
 }
 
-void ContainerTable::ApplyEvent(const v1::ContainerEvent& event) {
+bool ContainerTable::ApplyEvent(const v1::ContainerEvent& event) {
   const std::string& instance = event.container().instance();
-  if (instance.empty()) return;
+  if (instance.empty()) return false;
   absl::MutexLock lock(&mu_);
+  auto it = entries_.find(instance);
+  if (it != entries_.end() && !it->second.container) return false;  // removed already
   if (event.kind() == v1::ContainerEvent::REMOVED) {
     SetLocked(instance, std::nullopt);
-    return;
+    return true;
   }
   v1::Container merged;
-  auto it = entries_.find(instance);
-  if (it != entries_.end() && it->second.container) merged = *it->second.container;
+  if (it != entries_.end()) merged = *it->second.container;
   // MergeFrom appends repeated fields: an event that carries the ports replaces them.
   if (event.container().ports_size() > 0) merged.clear_ports();
   merged.MergeFrom(event.container());
@@ -77,6 +78,7 @@ void ContainerTable::ApplyEvent(const v1::ContainerEvent& event) {
       break;
   }
   SetLocked(instance, std::move(merged));
+  return true;
 }
 
 std::optional<v1::Container> ContainerTable::Find(const std::string& instance) const {

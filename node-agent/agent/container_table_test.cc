@@ -63,6 +63,36 @@ TEST(ContainerTable, EventsMoveStates) {
   EXPECT_EQ(table.Find("b")->state(), v1::CONTAINER_STATE_RUNNING);
 }
 
+// The engine reports a stop's exit and removal after the stop: the agent removed the
+// container when the stop returned, and the late events neither bring it back nor go on to
+// the controller (which sent a second stop to clear up the exited container it saw).
+TEST(ContainerTable, LateEventsOfARemovedContainerAreDropped) {
+  ContainerTable table;
+  table.Upsert(Make("a", v1::CONTAINER_STATE_RUNNING));
+  table.Remove("a");
+  v1::ContainerEvent event;
+  event.mutable_container()->set_instance("a");
+  event.set_kind(v1::ContainerEvent::EXITED);
+  event.set_exit_code(143);
+  EXPECT_FALSE(table.ApplyEvent(event));
+  EXPECT_FALSE(table.Find("a").has_value());
+  EXPECT_TRUE(table.Snapshot().empty());
+  event.set_kind(v1::ContainerEvent::REMOVED);
+  EXPECT_FALSE(table.ApplyEvent(event));
+  // A container removed by its own removal event stays removed too.
+  table.Upsert(Make("b", v1::CONTAINER_STATE_RUNNING));
+  event.mutable_container()->set_instance("b");
+  EXPECT_TRUE(table.ApplyEvent(event));
+  event.set_kind(v1::ContainerEvent::EXITED);
+  EXPECT_FALSE(table.ApplyEvent(event));
+  EXPECT_TRUE(table.Snapshot().empty());
+  // A container the table never held is news: an event brings it in.
+  event.mutable_container()->set_instance("c");
+  event.set_kind(v1::ContainerEvent::STARTED);
+  EXPECT_TRUE(table.ApplyEvent(event));
+  EXPECT_EQ(table.Find("c")->state(), v1::CONTAINER_STATE_RUNNING);
+}
+
 // A health change comes as an event of no kind: it changes the health, and a paused
 // container's events (which carry none) keep it.
 TEST(ContainerTable, HealthChangesAndOutlivesAPause) {
