@@ -469,6 +469,57 @@ TEST_F(AgentSessionTest, RuntimeEventsAreForwardedAndShowInHeartbeats) {
   }));
 }
 
+// An engine reports a stop's exit and removal after the stop call returns: the agent has
+// already removed the container and sent the stop's result, so those events are dropped. Sent
+// on, they would bring the container back as exited in the controller's view, which then
+// sends a second stop to clear it up.
+TEST_F(AgentSessionTest, LateEventsOfAStoppedContainerAreNotForwarded) {
+  runtime_.AddExisting(Running("web-1", "web"));
+  runtime_.AddExisting(Running("web-2", "web"));
+  StartAgent();
+  ASSERT_TRUE(gateway_.WaitForOpenStream());
+  ASSERT_TRUE(gateway_.Send(Stop("c1", "web-1")));
+  ASSERT_TRUE(WaitForResult("c1"));
+  ASSERT_TRUE(Result("c1").ok()) << Result("c1").error();
+  v1::ContainerEvent late;
+  late.mutable_container()->set_instance("web-1");
+  late.mutable_container()->set_app("web");
+  late.set_kind(v1::ContainerEvent::EXITED);
+  late.set_exit_code(143);
+  runtime_.Emit(late);
+  late.set_kind(v1::ContainerEvent::REMOVED);
+  runtime_.Emit(late);
+  // An event of a container that runs still goes out, after the late ones.
+  v1::ContainerEvent crash;
+  crash.mutable_container()->set_instance("web-2");
+  crash.mutable_container()->set_app("web");
+  crash.set_kind(v1::ContainerEvent::EXITED);
+  crash.set_exit_code(1);
+  runtime_.Emit(crash);
+  auto crash_seen = [](const Messages& m) {
+    for (const auto& msg : m) {
+      if (msg.has_event() && msg.event().container().instance() == "web-2") return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(gateway_.WaitFor(crash_seen));
+  // And a heartbeat after it.
+  ASSERT_TRUE(gateway_.WaitFor(
+      [&](const Messages& m) { return crash_seen(m) && !m.empty() && m.back().has_heartbeat(); }));
+  // After the stop's result, nothing speaks of web-1 again.
+  const Messages messages = gateway_.received();
+  bool after_result = false;
+  for (const auto& msg : messages) {
+    if (msg.has_result() && msg.result().command_id() == "c1") after_result = true;
+    if (!after_result) continue;
+    EXPECT_FALSE(msg.has_event() && msg.event().container().instance() == "web-1")
+        << "forwarded: " << msg.ShortDebugString();
+    EXPECT_FALSE(msg.has_heartbeat() && Lists(msg.heartbeat().containers(), "web-1"))
+        << "listed: " << msg.ShortDebugString();
+  }
+  EXPECT_TRUE(Lists(messages.back().heartbeat().containers(), "web-2"));
+}
+
 // No ContainerEvent kind means "health changed": the agent sends a heartbeat at once,
 // long before the next one is due, and no event.
 TEST_F(AgentSessionTest, AHealthChangeGoesOutInAHeartbeatAtOnce) {

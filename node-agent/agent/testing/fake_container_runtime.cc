@@ -128,8 +128,12 @@ void FakeContainerRuntime::Emit(const v1::ContainerEvent& event) {
       containers_.erase(instance);
     } else if (event.kind() == v1::ContainerEvent::EXITED ||
                event.kind() == v1::ContainerEvent::OOM_KILLED) {
-      containers_[instance].set_state(v1::CONTAINER_STATE_EXITED);
-      containers_[instance].set_exit_code(event.exit_code());
+      // The exit of a container that is gone (a late event of its stop) lists nothing.
+      auto it = containers_.find(instance);
+      if (it != containers_.end()) {
+        it->second.set_state(v1::CONTAINER_STATE_EXITED);
+        it->second.set_exit_code(event.exit_code());
+      }
     }
   }
   if (sink) sink(event);
