@@ -125,7 +125,7 @@ void Reconciler::Start() {
 
 void Reconciler::Stop() {
   {
-    absl::MutexLock lock(&mu_);
+    absl::MutexLock lock(&wake_mu_);
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
@@ -134,7 +134,7 @@ void Reconciler::Stop() {
 }
 
 void Reconciler::MarkDirty() {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&wake_mu_);
   dirty_ = true;
 }
 
@@ -142,9 +142,9 @@ void Reconciler::Run() {
   while (true) {
     bool dirty = false;
     {
-      absl::MutexLock lock(&mu_);
-      auto wake = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return dirty_ || stopping_; };
-      mu_.AwaitWithTimeout(absl::Condition(&wake), options_.resync);
+      absl::MutexLock lock(&wake_mu_);
+      auto wake = [this]() ABSL_SHARED_LOCKS_REQUIRED(wake_mu_) { return dirty_ || stopping_; };
+      wake_mu_.AwaitWithTimeout(absl::Condition(&wake), options_.resync);
       if (stopping_) return;
       dirty = std::exchange(dirty_, false);
       ++loop_counts_.wakeups;
@@ -152,7 +152,7 @@ void Reconciler::Run() {
     CollectGoneNodes();
     if (!dirty && IdleSince(deps_.nodes.Health(deps_.clock.Now()))) continue;
     {
-      absl::MutexLock lock(&mu_);
+      absl::MutexLock lock(&wake_mu_);
       ++loop_counts_.passes;
     }
     ReconcileOnce();
@@ -160,7 +160,7 @@ void Reconciler::Run() {
 }
 
 Reconciler::LoopCounts Reconciler::loop_counts() const {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&wake_mu_);
   return loop_counts_;
 }
 
@@ -319,15 +319,15 @@ void Reconciler::OnCommandResult(const InFlightCommand& command, const v1::Comma
   deps_.metrics.CountCommand(CommandTypeName(command.type), result.ok() ? "ok" : "error");
   deps_.metrics.ObserveCommandLatency(absl::ToDoubleSeconds(now - command.sent));
   if (result.ok()) {
+    // Left for the next pass (TakeResults): a pass may hold mu_ for seconds at scale, and
+    // this runs on the node's stream reader.
+    absl::MutexLock lock(&wake_mu_);
     if (command.type == CommandType::kStart) {
-      absl::MutexLock lock(&mu_);
-      start_backoff_.erase(command.app);
+      started_apps_.push_back(command.app);
     } else if (command.type == CommandType::kStop) {
-      absl::MutexLock lock(&mu_);
-      stopped_[command.instance] = now;
-      stop_backoff_.erase(command.instance);
+      stopped_instances_.emplace_back(command.instance, now);
     }
-    MarkDirty();
+    dirty_ = true;
     return;
   }
   LogWarn("command failed", {{"type", CommandTypeName(command.type)},
@@ -440,8 +440,26 @@ core::ClusterState Reconciler::BuildState(const std::vector<NodeView>& nodes,
   return state;
 }
 
+void Reconciler::TakeResults() {
+  std::vector<std::string> started;
+  std::vector<std::pair<std::string, absl::Time>> stopped;
+  {
+    absl::MutexLock lock(&wake_mu_);
+    started.swap(started_apps_);
+    stopped.swap(stopped_instances_);
+  }
+  if (started.empty() && stopped.empty()) return;
+  absl::MutexLock lock(&mu_);
+  for (const std::string& app : started) start_backoff_.erase(app);
+  for (auto& [instance, at] : stopped) {
+    stop_backoff_.erase(instance);
+    stopped_[std::move(instance)] = at;
+  }
+}
+
 void Reconciler::ReconcileOnce() {
   absl::MutexLock pass(&pass_mu_);
+  TakeResults();
   const absl::Time now = deps_.clock.Now();
   // Where a pass's time goes, logged when the pass is slow.
   absl::Time mark = now;
