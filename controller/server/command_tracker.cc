@@ -91,4 +91,9 @@ std::vector<InFlightCommand> CommandTracker::Pending() const {
   return out;
 }
 
+bool CommandTracker::Empty() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return pending_.empty();
+}
+
 }  // namespace microscale

@@ -67,6 +67,8 @@ class CommandTracker {
   // Forgets every command sent to `node` (its stream is gone).
   void DropNode(const std::string& node);
   std::vector<InFlightCommand> Pending() const;
+  // Whether no command is in flight (without copying them, as Pending would).
+  bool Empty() const;
 
  private:
   mutable absl::Mutex mu_;

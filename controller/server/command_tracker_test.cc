@@ -22,6 +22,16 @@ std::vector<std::string> Instances(const std::vector<InFlightCommand>& commands)
   return out;
 }
 
+TEST(CommandTrackerTest, EmptyUntilACommandIsIssuedAndAgainOnceItCompletes) {
+  FakeClock clock;
+  CommandTracker tracker;
+  EXPECT_TRUE(tracker.Empty());
+  std::string id = tracker.Issue("n1", "web-0", "web", CommandType::kStart, clock.Now());
+  EXPECT_FALSE(tracker.Empty());
+  ASSERT_TRUE(tracker.Complete(id).has_value());
+  EXPECT_TRUE(tracker.Empty());
+}
+
 TEST(CommandTrackerTest, IssueRecordsTheCommandUnderAFreshId) {
   FakeClock clock;
   CommandTracker tracker;

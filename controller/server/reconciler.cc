@@ -165,7 +165,7 @@ Reconciler::LoopCounts Reconciler::loop_counts() const {
 }
 
 bool Reconciler::IdleSince(const std::vector<NodeHealthMark>& health) const {
-  if (!deps_.tracker.Pending().empty() || !StartupSettled()) return false;
+  if (!deps_.tracker.Empty() || !StartupSettled()) return false;
   const absl::Time now = deps_.clock.Now();
   absl::MutexLock lock(&mu_);
   if (last_pass_sent_ || now - last_pass_ >= options_.full_resync || health != last_health_) {
@@ -758,8 +758,16 @@ void Reconciler::ReplaceUnhealthy(const std::vector<v1::Container>& unhealthy, a
 }
 
 void Reconciler::CleanUpExited(const std::vector<v1::Container>& exited, absl::Time now) {
+  // The exited ones with a command in flight (not every instance in flight: at 100,000
+  // containers a pass may have tens of thousands).
   std::set<std::string> in_flight;
-  for (const InFlightCommand& c : deps_.tracker.Pending()) in_flight.insert(c.instance);
+  if (!exited.empty()) {
+    std::set<std::string> exited_instances;
+    for (const v1::Container& container : exited) exited_instances.insert(container.instance());
+    for (const InFlightCommand& c : deps_.tracker.Pending()) {
+      if (exited_instances.contains(c.instance)) in_flight.insert(c.instance);
+    }
+  }
   std::set<std::string> ours;
   {
     absl::MutexLock lock(&mu_);
