@@ -336,6 +336,12 @@ void Reconciler::OnCommandResult(const InFlightCommand& command, const v1::Comma
                              {"error", result.error()}});
   deps_.events.Add(now, FailureReason(command.type), "app/" + command.app,
                    absl::StrCat(command.instance, " on ", command.node, ": ", result.error()));
+  if (command.type == CommandType::kStart) {
+    // A success of the app's start left for the next pass came before this failure: it
+    // must not end the backoff that this failure begins.
+    absl::MutexLock lock(&wake_mu_);
+    std::erase(started_apps_, command.app);
+  }
   if (command.type == CommandType::kStart || command.type == CommandType::kStop) {
     absl::MutexLock lock(&mu_);
     CommandBackoff& backoff = command.type == CommandType::kStart ? start_backoff_[command.app]
