@@ -485,11 +485,7 @@ void AgentSession::Report(const std::string& command_id, const std::string& type
 }
 
 void AgentSession::OnRuntimeEvent(const v1::ContainerEvent& event) {
-  std::shared_ptr<Connection> conn;
-  {
-    absl::MutexLock lock(&mu_);
-    conn = current_;
-  }
+  std::shared_ptr<Connection> conn = CurrentConnection();
   if (event.kind() == v1::ContainerEvent::KIND_UNSPECIFIED) {
     // A health change: the controller learns it from the table, in a heartbeat sent now.
     table_.ApplyEvent(event);
@@ -513,12 +509,13 @@ void AgentSession::OnRuntimeEvent(const v1::ContainerEvent& event) {
   if (table_.ApplyEvent(event)) conn->outbox.Push(std::move(message));
 }
 
+std::shared_ptr<AgentSession::Connection> AgentSession::CurrentConnection() const {
+  absl::MutexLock lock(&mu_);
+  return current_;
+}
+
 bool AgentSession::Send(v1::AgentMessage message, uint64_t epoch) {
-  std::shared_ptr<Connection> conn;
-  {
-    absl::MutexLock lock(&mu_);
-    conn = current_;
-  }
+  std::shared_ptr<Connection> conn = CurrentConnection();
   if (conn == nullptr || (epoch != 0 && conn->epoch != epoch)) return false;
   absl::MutexLock order(&conn->send_mu);
   return conn->outbox.Push(std::move(message));

@@ -106,6 +106,8 @@ class AgentSession {
   void OnRuntimeEvent(const v1::ContainerEvent& event);
   // Queues `message` on the current stream, if there is one of `epoch` (0: any).
   bool Send(v1::AgentMessage message, uint64_t epoch = 0);
+  // The stream's connection now, or null between connections.
+  std::shared_ptr<Connection> CurrentConnection() const;
   void StampNode(v1::Container* container) const;
   bool ShuttingDown() const;
 
