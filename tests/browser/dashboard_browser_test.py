@@ -19,6 +19,7 @@ import base64
 import http.server
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -33,9 +34,19 @@ HOSTILE = '<img src=x onerror="document.title=\'pwned\'">'
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port on 127.0.0.1 that is free now, below the kernel's ephemeral range, where no
+    outgoing connection of a test running alongside can take it before a server listens."""
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        ephemeral_low = int(f.read().split()[0])
+    for _ in range(200):
+        port = random.randint(10000, max(10001, ephemeral_low - 1))
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 def wait_for(what, condition, timeout=60):

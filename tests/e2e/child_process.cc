@@ -10,8 +10,11 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
+#include <random>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 namespace microscale::testing {
 namespace {
@@ -177,21 +180,54 @@ CommandResult RunCommand(const std::string& binary, const std::vector<std::strin
   return result;
 }
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+namespace {
+
+// Ports the kernel hands out for outgoing connections (net.ipv4.ip_local_port_range).
+// A port from bind(0) lies in that range, so any test connecting out at the same moment
+// could take it before the child listens on it (this happened in CI: "address in use").
+std::pair<int, int> EphemeralRange() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 32768;
+  int high = 60999;
+  in >> low >> high;
+  return {low, high};
+}
+
+bool CanBind(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return 0;
-  }
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   close(fd);
-  return port;
+  return ok;
+}
+
+}  // namespace
+
+int FreePort() {
+  // Chosen at random below the ephemeral range, where only listeners live: tests running
+  // in parallel pick from several thousand ports, and outgoing connections never land
+  // there.
+  static std::mt19937 random(static_cast<unsigned>(getpid()) ^
+                             static_cast<unsigned>(std::random_device{}()));
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  const auto [ephemeral_low, ephemeral_high] = EphemeralRange();
+  int low = 10000;
+  int high = ephemeral_low - 1;
+  if (high - low < 1000) {  // an unusual range: above it instead
+    low = ephemeral_high + 1;
+    high = 65535;
+  }
+  std::uniform_int_distribution<int> pick(low, high);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const int port = pick(random);
+    if (CanBind(port)) return port;
+  }
+  return 0;
 }
 
 }  // namespace microscale::testing

@@ -49,7 +49,8 @@ struct CommandResult {
 CommandResult RunCommand(const std::string& binary, const std::vector<std::string>& args,
                          const std::string& input = "");
 
-// A TCP port on 127.0.0.1 that was free a moment ago.
+// A TCP port on 127.0.0.1 that was free a moment ago, below the ephemeral range so that no
+// outgoing connection takes it before the caller listens.
 int FreePort();
 
 }  // namespace microscale::testing

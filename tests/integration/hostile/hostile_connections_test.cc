@@ -26,6 +26,7 @@
 #include "common/http/testing/raw_connection.h"
 #include "gtest/gtest.h"
 #include "microscale/v1/control_plane.grpc.pb.h"
+#include "tests/e2e/child_process.h"
 #include "tests/integration/agent/agent_process.h"
 
 namespace microscale::testing {
@@ -33,22 +34,6 @@ namespace {
 
 constexpr absl::Duration kGenerous = absl::Seconds(30);
 constexpr char kNode[] = "hostile-node";
-
-// A TCP port on 127.0.0.1 that was free a moment ago.
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
-}
 
 // True while the child `pid` has not exited (reaps it if it has).
 // The process's thread count (/proc/PID/status), -1 if unreadable.
