@@ -82,6 +82,8 @@ struct StepMisses {
   int back = 0;
   double reach_sum = 0;
   double peak_sum = 0;  // as a multiple of the need
+  double back_sum = 0;  // seconds from the stop of arrivals to 0
+  double worst_back = 0;
 };
 
 void RunStep(const Engine& engine, double lambda, double phase, StepMisses& m) {
@@ -112,6 +114,8 @@ void RunStep(const Engine& engine, double lambda, double phase, StepMisses& m) {
   m.back += back < 0 || back > steady / lambda + kDrainSlack;
   m.reach_sum += reach < 0 ? 150 : reach;
   m.peak_sum += static_cast<double>(peak) / needed;
+  m.back_sum += back < 0 ? 60 : back;
+  m.worst_back = std::max(m.worst_back, back < 0 ? 60 : back);
 }
 
 struct RampMisses {
@@ -182,16 +186,18 @@ int Run() {
               kPhases);
   std::printf(
       "| engine (delay/spacing s) | runs | N after 5 s | overshoot > 10 %% | > 2 reversals | "
-      "backlog > 2x | back to 0 late | mean time to N (s) | mean peak / N |\n"
-      "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+      "backlog > 2x | back to 0 late | mean time to N (s) | mean peak / N | back to 0 (s), mean | "
+      "worst |\n"
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const Engine& engine : engines) {
     StepMisses m;
     for (int p = 0; p < kPhases; ++p) {
       for (double lambda : {10.0, 20.0}) RunStep(engine, lambda, p * kPhaseStep, m);
     }
-    std::printf("| %.2f/%.2f | %d | %d | %d | %d | %d | %d | %.2f | %.2f |\n", engine.delay,
-                engine.spacing, m.runs, m.reach, m.overshoot, m.reversals, m.backlog, m.back,
-                m.reach_sum / m.runs, m.peak_sum / m.runs);
+    std::printf("| %.2f/%.2f | %d | %d | %d | %d | %d | %d | %.2f | %.2f | %.2f | %.2f |\n",
+                engine.delay, engine.spacing, m.runs, m.reach, m.overshoot, m.reversals, m.backlog,
+                m.back, m.reach_sum / m.runs, m.peak_sum / m.runs, m.back_sum / m.runs,
+                m.worst_back);
   }
   std::printf("\nRamps 0 -> 10 and 0 -> 20 (1 item/s more every 3 s), %d phases each\n\n", kPhases);
   std::printf(

@@ -420,6 +420,40 @@ struct QueueReads {
   absl::Time t = kT0;
 };
 
+// Arrivals that fall from 20 items/s to a lower rate, not to 0: the queue empties at the
+// fall and may stay empty, so the count probes down, after a fall 2, 4, 8... containers at a
+// time. It must find the new need again without leaving more than 2 below it, and end at it
+// (or one above).
+TEST(QueueLoopTest, ArrivalsThatFallButGoOnAreFoundWithoutFallingFar) {
+  for (double after : {2.0, 5.0, 10.0}) {
+    for (double phase : {0.0, 0.1, 0.2, 0.3, 0.4}) {
+      const double fall = 125 + phase;
+      std::vector<LoopSample> samples = RunQueueLoop(QueueLoopApp(10),
+                                                     [&](double t) {
+                                                       return t < 5 ? 0.0 : t < fall ? 20.0 : after;
+                                                     },
+                                                     fall + 120, {});
+      const auto need = static_cast<int32_t>(after);
+      int32_t lowest = 40;
+      double worst_backlog = 0;
+      for (const LoopSample& s : samples) {
+        if (s.t < fall) continue;
+        lowest = std::min(lowest, s.running);
+        if (s.t >= fall + 10) worst_backlog = std::max(worst_backlog, s.backlog);
+      }
+      const LoopSample& last = samples.back();
+      SCOPED_TRACE(::testing::Message()
+                   << after << " items/s after the fall, phase " << phase << ": lowest " << lowest
+                   << ", backlog after 10 s at most " << worst_backlog << ", ends at "
+                   << last.running << ", reversals " << Reversals(samples, fall, fall + 120));
+      EXPECT_GE(lowest, need - 2);
+      EXPECT_LE(worst_backlog, 20);
+      EXPECT_GE(last.running, need);
+      EXPECT_LE(last.running, need + 1);
+    }
+  }
+}
+
 // Before the drain rate is known, a queue that reads empty says nothing of how many of the
 // running containers arrivals need (a slow ramp kept just drained): the count holds, and
 // only a queue empty for over 2 s lets it go. It once fell from 8 to 0 at one empty read
