@@ -4,6 +4,7 @@
 // label are never touched, and published ports reach the controller and survive a restart.
 #include <unistd.h>
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <set>
@@ -38,6 +39,8 @@ class AgentDockerTest : public ::testing::Test {
   void TearDown() override {
     if (HasFailure() && agent_ != nullptr) std::cerr << "agent log:\n" << agent_->Log();
     agent_.reset();
+    std::error_code ignored;
+    std::filesystem::remove(log_path_, ignored);
   }
 
   void StartAgent(const std::vector<std::string>& more_flags = {}) {

@@ -32,6 +32,7 @@ class AgentProcess {
   pid_t pid() const { return pid_; }
   // The agent's stderr so far.
   std::string Log() const;
+  const std::string& log_path() const { return log_path_; }
 
  private:
   std::string binary_;

@@ -2,6 +2,7 @@
 // AgentGateway: the wiring of main (flags, runtime, session, signals), without Docker.
 #include <unistd.h>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,13 @@ namespace microscale::testing {
 namespace {
 
 using Messages = std::vector<v1::AgentMessage>;
+
+// A passing test leaves no log behind; a failing one keeps it for a look.
+void RemoveLog(const AgentProcess& agent) {
+  if (::testing::Test::HasFailure()) return;
+  std::error_code ignored;
+  std::filesystem::remove(agent.log_path(), ignored);
+}
 
 TEST(AgentSimProcess, ServesTheStreamAndExitsCleanlyOnSigterm) {
   TestAgentGateway gateway;
@@ -53,6 +61,7 @@ TEST(AgentSimProcess, ServesTheStreamAndExitsCleanlyOnSigterm) {
   ASSERT_TRUE(exit_code.ok()) << exit_code.status();
   EXPECT_EQ(*exit_code, 0) << agent.Log();
   EXPECT_NE(agent.Log().find("\"msg\":\"agent session stopped"), std::string::npos) << agent.Log();
+  RemoveLog(agent);
 }
 
 }  // namespace
@@ -107,6 +116,7 @@ TEST(AgentSimProcess, RefusesHostNetworkUntilTheControllerAllowsIt) {
     const v1::CommandResult* r = FindResult(m, "c3");
     return r != nullptr && r->ok();
   })) << agent.Log();
+  RemoveLog(agent);
 }
 
 }  // namespace

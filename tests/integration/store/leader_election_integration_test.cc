@@ -8,6 +8,7 @@
 // at once; a leader whose key is taken away steps down at once and stands by again.
 #include <signal.h>
 
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -48,6 +49,9 @@ class LeaderElectionTest : public ::testing::Test {
     if (HasFailure()) {
       for (ChildProcess& c : controllers_) std::cerr << "---- controller log ----\n" << c.Log();
     }
+    std::error_code ignored;
+    for (ChildProcess& c : controllers_) std::filesystem::remove(c.log_path(), ignored);
+    for (const std::string& log : logs_) std::filesystem::remove(log, ignored);
   }
 
   // Starts a controller on the shared prefix; its gRPC address in `addr`, its HTTP address
@@ -109,6 +113,7 @@ class LeaderElectionTest : public ::testing::Test {
   EtcdServer* etcd_ = nullptr;
   std::string prefix_;
   std::vector<ChildProcess> controllers_;
+  std::vector<std::string> logs_;  // of other children, removed at the end
 };
 
 TEST_F(LeaderElectionTest, AStandbyLeadsWithTheStateAfterTheLeaderIsKilled) {
@@ -136,10 +141,11 @@ TEST_F(LeaderElectionTest, AStandbyLeadsWithTheStateAfterTheLeaderIsKilled) {
 
   // The CLI and an agent given both addresses, the standby first, reach the leader.
   const std::string both = b + "," + a;
-  ChildProcess agent(BuiltProgram("node-agent/agent/microscale-agent"),
-                     {"--runtime=sim", "--controller=" + both, "--node-name=sim-ha",
-                      "--http-addr=127.0.0.1:0", "--heartbeat-interval=200ms", "--cpu=8"},
-                     absl::StrCat("/tmp/microscale-election-agent-", FreePort(), ".log"));
+  ChildProcess agent(
+      BuiltProgram("node-agent/agent/microscale-agent"),
+      {"--runtime=sim", "--controller=" + both, "--node-name=sim-ha", "--http-addr=127.0.0.1:0",
+       "--heartbeat-interval=200ms", "--cpu=8"},
+      logs_.emplace_back(absl::StrCat("/tmp/microscale-election-agent-", FreePort(), ".log")));
   CommandResult applied = Cli(both, {"apply", "-f", "-"}, kApp);
   ASSERT_EQ(applied.exit_code, 0) << applied.err;
   ASSERT_EQ(Cli(both, {"demand", "set", "web", "4"}).exit_code, 0);
