@@ -572,6 +572,35 @@ TEST(QueueLoopTest, ABacklogThatAProbeBringsBackGetsBackWhatItTookNoMore) {
   EXPECT_LE(backlog, 10) << "the backlog a probe brought back stays small";
 }
 
+// A probe that the backlog answered holds further probes off for a minute: the count it
+// left was needed. A fall of arrivals ends that. On a real dockerd (λ = 20, μ learned at
+// 1.00) a probe from 20 to 19 brought the backlog back 56 s before arrivals stopped; the
+// fall took the count to 14 at once, and the hold kept those 14 for 5 s more (9.3 s from
+// the stop to 0, where about 5.1 s was the goal). The same here with λ = 10: probed and
+// held as in the test above, then arrivals stop.
+TEST(QueueLoopTest, AFallEndsTheHoldOfAnAnsweredProbe) {
+  QueueReads q = DrainedByOneAboveTheNeed();
+  double backlog = 0.6;
+  for (int i = 0; i < 60; ++i) {
+    backlog = std::max(0.0, backlog + (10 - q.count) * 0.5);
+    q.Read(std::floor(backlog), q.count);
+  }
+  ASSERT_EQ(q.count, 10);
+  for (int i = 0; i < 4 && backlog < 2; ++i) {  // a backlog of a couple of items, as there
+    backlog += 1;
+    q.Read(std::floor(backlog), q.count);
+  }
+  ASSERT_GT(q.e.probe_hold_until, q.t + absl::Seconds(10)) << "the probe's hold is on";
+  const absl::Time stop = q.t;  // arrivals stop
+  const double drain_seconds = backlog / q.count;
+  while (q.count > 0 && q.t < stop + absl::Seconds(60)) {
+    backlog = std::max(0.0, backlog - q.count * 0.5);
+    q.Read(std::floor(backlog), q.count);
+  }
+  EXPECT_EQ(q.count, 0);
+  EXPECT_LE(q.t - stop, absl::Seconds(drain_seconds + 5));
+}
+
 // The reads of a real dockerd run (declared rate 1, λ 0 -> 10): three empty reads, then a
 // step whose first read saw 2 items. That read sat just under the jump threshold and was
 // learned as noise, which hid the rest of the step: λ read 1.3 to 3 and the count stayed
