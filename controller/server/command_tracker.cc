@@ -91,6 +91,15 @@ std::vector<InFlightCommand> CommandTracker::Pending() const {
   return out;
 }
 
+std::vector<InFlightCommand> CommandTracker::Pending(CommandType type) const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<InFlightCommand> out;
+  for (const auto& [id, command] : pending_) {
+    if (command.type == type) out.push_back(command);
+  }
+  return out;
+}
+
 bool CommandTracker::Empty() const {
   absl::ReaderMutexLock lock(&mu_);
   return pending_.empty();

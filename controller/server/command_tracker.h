@@ -67,6 +67,9 @@ class CommandTracker {
   // Forgets every command sent to `node` (its stream is gone).
   void DropNode(const std::string& node);
   std::vector<InFlightCommand> Pending() const;
+  // The commands of one type in flight: a pass that needs the starts does not copy the
+  // tens of thousands of stops of a scale-down.
+  std::vector<InFlightCommand> Pending(CommandType type) const;
   // Whether no command is in flight (without copying them, as Pending would).
   bool Empty() const;
 

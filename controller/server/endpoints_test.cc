@@ -38,7 +38,7 @@ NodeView Node(const std::string& name, NodeHealth health, std::vector<v1::Contai
   n.name = name;
   n.health = health;
   n.address = "ipv4:10.0.0." + name.substr(name.size() - 1) + ":5000";
-  for (v1::Container& c : containers) n.containers[c.instance()] = std::move(c);
+  for (v1::Container& c : containers) n.containers.Mutable()[c.instance()] = std::move(c);
   return n;
 }
 
@@ -77,7 +77,7 @@ TEST_F(BuildEndpointsTest, OnePerPortReadyWhenRunningOnAReadyNodeAndNotLeaving) 
            {Published("web-5", "web", v1::CONTAINER_STATE_RUNNING,
                       {{"http", 30001}, {"metrics", 30002}})}),
   };
-  nodes[0].containers["web-1"].set_node("node-1");
+  nodes[0].containers.Mutable()["web-1"].set_node("node-1");
   std::vector<v1::Endpoint> all = BuildEndpoints(nodes, apps_, {"web-1"}, "");
   std::vector<std::string> seen;
   for (const v1::Endpoint& e : all) {

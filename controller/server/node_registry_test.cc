@@ -204,11 +204,46 @@ TEST_F(NodeRegistryTest, HeartbeatReplacesTheWholeContainerSet) {
 
   NodeView view = Get("n1");
   EXPECT_THAT(Instances(view), ElementsAre("api-0", "web-1")) << "web-0 is gone";
-  EXPECT_EQ(view.containers["web-1"].state(), v1::CONTAINER_STATE_PAUSED);
-  EXPECT_EQ(view.containers["api-0"].state(), v1::CONTAINER_STATE_STARTING);
+  EXPECT_EQ(view.containers.at("web-1").state(), v1::CONTAINER_STATE_PAUSED);
+  EXPECT_EQ(view.containers.at("api-0").state(), v1::CONTAINER_STATE_STARTING);
 
   registry_.OnHeartbeat("n1", v1::Heartbeat(), clock_.Now());
   EXPECT_THAT(Get("n1").containers, IsEmpty());
+}
+
+// Snapshots share each node's map of containers with the registry; a change the registry
+// takes afterwards (event, removal, heartbeat in place or replacing the set) must not show
+// in a snapshot taken before it.
+TEST_F(NodeRegistryTest, ASnapshotKeepsWhatItSawWhileTheNodeChanges) {
+  registry_.Register(
+      MakeHello("n1", {MakeContainer("web-0", "web"), MakeContainer("web-1", "web")}), Connection(),
+      clock_.Now());
+  const std::vector<NodeView> before = registry_.Snapshot(clock_.Now());
+  const NodeView copy = before[0];  // a copy of the snapshot shares the map too
+
+  v1::Heartbeat same_instances;  // updated in place
+  *same_instances.add_containers() = MakeContainer("web-0", "web", v1::CONTAINER_STATE_PAUSED);
+  *same_instances.add_containers() = MakeContainer("web-1", "web");
+  EXPECT_TRUE(registry_.OnHeartbeat("n1", same_instances, clock_.Now()));
+  const std::vector<NodeView> paused = registry_.Snapshot(clock_.Now());
+  registry_.OnContainer("n1", MakeContainer("web-2", "web"), clock_.Now());
+  registry_.OnContainerRemoved("n1", "web-1", clock_.Now());
+
+  for (const NodeView* view : {&before[0], &copy}) {
+    EXPECT_THAT(Instances(*view), ElementsAre("web-0", "web-1"));
+    EXPECT_EQ(view->containers.at("web-0").state(), v1::CONTAINER_STATE_RUNNING);
+  }
+  EXPECT_THAT(Instances(paused[0]), ElementsAre("web-0", "web-1"));
+  EXPECT_EQ(paused[0].containers.at("web-0").state(), v1::CONTAINER_STATE_PAUSED);
+  const NodeView now = Get("n1");
+  EXPECT_THAT(Instances(now), ElementsAre("web-0", "web-2"));
+  EXPECT_EQ(now.containers.at("web-0").state(), v1::CONTAINER_STATE_PAUSED);
+
+  v1::Heartbeat other_instances;  // replaces the set
+  *other_instances.add_containers() = MakeContainer("api-0", "api");
+  EXPECT_TRUE(registry_.OnHeartbeat("n1", other_instances, clock_.Now()));
+  EXPECT_THAT(Instances(now), ElementsAre("web-0", "web-2"));
+  EXPECT_THAT(Instances(Get("n1")), ElementsAre("api-0"));
 }
 
 TEST_F(NodeRegistryTest, SingleContainerUpdatesAddReplaceAndRemove) {
@@ -219,7 +254,7 @@ TEST_F(NodeRegistryTest, SingleContainerUpdatesAddReplaceAndRemove) {
   registry_.OnContainer("n1", MakeContainer("", "web"), clock_.Now());  // no instance: ignored
   NodeView view = Get("n1");
   ASSERT_THAT(Instances(view), ElementsAre("web-0"));
-  EXPECT_EQ(view.containers["web-0"].state(), v1::CONTAINER_STATE_RUNNING);
+  EXPECT_EQ(view.containers.at("web-0").state(), v1::CONTAINER_STATE_RUNNING);
 
   registry_.OnContainerRemoved("n1", "web-0", clock_.Now());
   registry_.OnContainerRemoved("n1", "never-there", clock_.Now());

@@ -865,7 +865,7 @@ v1::Container StoredAssignment(const Assigned& a, bool standby) {
 }  // namespace
 
 void Reconciler::Persist(const core::ClusterState& state) {
-  const std::vector<InFlightCommand> pending = deps_.tracker.Pending();
+  const std::vector<InFlightCommand> pending = deps_.tracker.Pending(CommandType::kStart);
   std::vector<Assigned> next;
   next.reserve(state.containers.size() + pending.size());
   for (const core::ContainerInfo& c : state.containers) {
@@ -879,8 +879,7 @@ void Reconciler::Persist(const core::ClusterState& state) {
   std::vector<Assigned> starts;
   for (const InFlightCommand& c : pending) {
     Assigned a{&c.instance, &c.app, &c.node, v1::CONTAINER_STATE_STARTING};
-    if (c.type == CommandType::kStart &&
-        !std::binary_search(next.begin(), next.end(), a, ByInstance)) {
+    if (!std::binary_search(next.begin(), next.end(), a, ByInstance)) {
       starts.push_back(a);
     }
   }
