@@ -33,19 +33,25 @@ import urllib.request
 HOSTILE = '<img src=x onerror="document.title=\'pwned\'">'
 
 
+GIVEN_PORTS = set()  # handed out before: several are picked before any server listens
+
+
 def free_port():
     """A port on 127.0.0.1 that is free now, below the kernel's ephemeral range, where no
     outgoing connection of a test running alongside can take it before a server listens."""
     with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
         ephemeral_low = int(f.read().split()[0])
     for _ in range(200):
-        port = random.randint(10000, max(10001, ephemeral_low - 1))
+        port = random.randint(10000, max(11000, ephemeral_low - 1))
+        if port in GIVEN_PORTS:
+            continue
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return port
+        GIVEN_PORTS.add(port)
+        return port
     raise RuntimeError("no free port below the ephemeral range")
 
 

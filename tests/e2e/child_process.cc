@@ -12,6 +12,7 @@
 #include <fstream>
 #include <mutex>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -214,18 +215,25 @@ int FreePort() {
   static std::mt19937 random(static_cast<unsigned>(getpid()) ^
                              static_cast<unsigned>(std::random_device{}()));
   static std::mutex mu;
+  // Handed out before: a test often picks ports for several servers before any listens.
+  static std::set<int> given;
   std::lock_guard<std::mutex> lock(mu);
   const auto [ephemeral_low, ephemeral_high] = EphemeralRange();
   int low = 10000;
   int high = ephemeral_low - 1;
-  if (high - low < 1000) {  // an unusual range: above it instead
+  if (high - low < 1000 && 65535 - ephemeral_high >= 1000) {  // an unusual range: above it
     low = ephemeral_high + 1;
+    high = 65535;
+  } else if (high - low < 1000) {  // no room outside it: anywhere
     high = 65535;
   }
   std::uniform_int_distribution<int> pick(low, high);
   for (int attempt = 0; attempt < 200; ++attempt) {
     const int port = pick(random);
-    if (CanBind(port)) return port;
+    if (!given.contains(port) && CanBind(port)) {
+      given.insert(port);
+      return port;
+    }
   }
   return 0;
 }
