@@ -66,10 +66,9 @@ class CommandTracker {
   std::vector<InFlightCommand> Expire(absl::Time now, absl::Duration timeout);
   // Forgets every command sent to `node` (its stream is gone).
   void DropNode(const std::string& node);
-  std::vector<InFlightCommand> Pending() const;
-  // The commands of one type in flight: a pass that needs the starts does not copy the
-  // tens of thousands of stops of a scale-down.
-  std::vector<InFlightCommand> Pending(CommandType type) const;
+  // The commands in flight, or those of type `only`: a pass that needs the starts does not
+  // copy the tens of thousands of stops of a scale-down.
+  std::vector<InFlightCommand> Pending(std::optional<CommandType> only = std::nullopt) const;
   // Whether no command is in flight (without copying them, as Pending would).
   bool Empty() const;
 

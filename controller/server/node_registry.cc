@@ -25,6 +25,18 @@ NodeContainers::Map& NodeContainers::Mutable() {
   return *map_;
 }
 
+namespace {
+
+// An agent's list of containers, by instance id.
+NodeContainers::Map ContainersByInstance(
+    const google::protobuf::RepeatedPtrField<v1::Container>& list) {
+  NodeContainers::Map out;
+  for (const v1::Container& c : list) out[c.instance()] = c;
+  return out;
+}
+
+}  // namespace
+
 absl::Duration HeartbeatInterval(size_t nodes, const HeartbeatPacing& pacing) {
   if (!(pacing.max_per_second > 0)) return pacing.base;
   const double seconds = std::ceil(static_cast<double>(nodes) / pacing.max_per_second);
@@ -52,9 +64,7 @@ void NodeRegistry::Register(const v1::Hello& hello, std::shared_ptr<AgentConnect
     view.runtime = hello.runtime();
     view.registered = now;
     view.last_contact = now;
-    NodeContainers::Map containers;
-    for (const v1::Container& c : hello.containers()) containers[c.instance()] = c;
-    view.containers = NodeContainers(std::move(containers));
+    view.containers = NodeContainers(ContainersByInstance(hello.containers()));
     ++version_;
   }
   if (previous != nullptr) previous->Close();
@@ -123,8 +133,7 @@ bool NodeRegistry::OnHeartbeat(const std::string& node, const v1::Heartbeat& hea
     return changed;
   }
   if (!UpdateInPlace(heartbeat.containers(), view.containers, changed)) {
-    NodeContainers::Map reported;
-    for (const v1::Container& c : heartbeat.containers()) reported[c.instance()] = c;
+    NodeContainers::Map reported = ContainersByInstance(heartbeat.containers());
     changed = changed || reported.size() != view.containers.size();
     auto b = view.containers.begin();
     for (auto a = reported.cbegin(); !changed && a != reported.cend(); ++a, ++b) {

@@ -47,7 +47,6 @@ class NodeContainers {
   const_iterator end() const { return map().end(); }
   size_t size() const { return map().size(); }
   bool empty() const { return map().empty(); }
-  const_iterator find(const std::string& instance) const { return map().find(instance); }
   bool contains(const std::string& instance) const { return map().contains(instance); }
   const v1::Container& at(const std::string& instance) const { return map().at(instance); }
 
