@@ -29,11 +29,14 @@ AssignmentWriter::~AssignmentWriter() {
   thread_.join();
 }
 
-void AssignmentWriter::Submit(const AssignmentChanges& changes) {
+void AssignmentWriter::Submit(AssignmentChanges changes) {
   if (changes.empty()) return;
   absl::MutexLock lock(&mu_);
-  for (const v1::Container& c : changes.upserts) pending_[c.instance()] = c;
-  for (const std::string& instance : changes.removals) pending_[instance] = std::nullopt;
+  for (v1::Container& c : changes.upserts) {
+    const std::string instance = c.instance();
+    pending_[instance] = std::move(c);
+  }
+  for (std::string& instance : changes.removals) pending_[std::move(instance)] = std::nullopt;
   ++submitted_;
 }
 

@@ -38,7 +38,7 @@ class AssignmentWriter {
   AssignmentWriter(const AssignmentWriter&) = delete;
   AssignmentWriter& operator=(const AssignmentWriter&) = delete;
 
-  void Submit(const AssignmentChanges& changes);
+  void Submit(AssignmentChanges changes);
   // Waits until everything submitted before the call is written, or a write failed.
   // True when it was written.
   bool Flush();

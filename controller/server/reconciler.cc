@@ -1,6 +1,7 @@
 #include "controller/server/reconciler.h"
 
 #include <algorithm>
+#include <ctime>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -16,6 +17,15 @@ namespace {
 constexpr absl::Duration kMaxStartBackoff = absl::Seconds(30);
 // A pass at least this long logs where its time went.
 constexpr absl::Duration kSlowPass = absl::Milliseconds(500);
+
+// The CPU time the calling thread has used.
+absl::Duration ThreadCpuTime() {
+  timespec ts{};
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return absl::ZeroDuration();
+  return absl::DurationFromTimespec(ts);
+}
+
+absl::Duration Millis(absl::Duration d) { return absl::Trunc(d, absl::Milliseconds(1)); }
 
 std::optional<core::ContainerState> CoreState(v1::ContainerState state) {
   switch (state) {
@@ -254,18 +264,18 @@ absl::StatusOr<int> Reconciler::ForgetNode(const std::string& node, std::string_
     draining_.erase(node);
   }
   deps_.tracker.DropNode(node);
-  writer_.Submit(changes);
+  const size_t forgotten = changes.removals.size();
+  writer_.Submit(std::move(changes));
   if (absl::Status s = deps_.store.SetCordon(node, false); !s.ok()) {
     LogError("clearing a deleted node's cordon failed", {{"node", node}, {"error", s}});
   }
   absl::StatusOr<std::set<std::string>> cordons = deps_.store.ListCordons();
   if (cordons.ok()) deps_.nodes.SetCordons(*cordons);
-  deps_.events.Add(
-      now, "NodeDeleted", "node/" + node,
-      absl::StrCat(std::string(why), "; ", changes.removals.size(), " instance(s) forgotten"));
+  deps_.events.Add(now, "NodeDeleted", "node/" + node,
+                   absl::StrCat(std::string(why), "; ", forgotten, " instance(s) forgotten"));
   LogInfo("node forgotten", {{"node", node}, {"why", why}});
   MarkDirty();
-  return static_cast<int>(changes.removals.size());
+  return static_cast<int>(forgotten);
 }
 
 void Reconciler::CollectGoneNodes() {
@@ -467,7 +477,9 @@ void Reconciler::ReconcileOnce() {
   absl::MutexLock pass(&pass_mu_);
   TakeResults();
   const absl::Time now = deps_.clock.Now();
-  // Where a pass's time goes, logged when the pass is slow.
+  // Where a pass's time goes, logged when the pass is slow, with the CPU this thread used
+  // (on busy cores the pass waits for a core: wall time well above its CPU).
+  const absl::Duration cpu_at_start = ThreadCpuTime();
   absl::Time mark = now;
   auto lap = [&] {
     const absl::Time t = deps_.clock.Now();
@@ -493,11 +505,13 @@ void Reconciler::ReconcileOnce() {
   // Exits first: a crash puts its app's starts on hold before this pass's starts go out.
   CleanUpExited(exited, now);
   ReplaceUnhealthy(unhealthy, now);
-  Execute(plan, state, now);
+  const std::vector<const core::Command*> started = Execute(plan, state, now);
   ResumeStalledStarts(nodes, pending, plan, now);
   const absl::Duration send = lap();
-  Persist(state);
+  const absl::Duration cpu_before_persist = ThreadCpuTime();
+  Persist(state, pending, started);
   const absl::Duration persist = lap();
+  const absl::Duration persist_cpu = ThreadCpuTime() - cpu_before_persist;
   Report(plan, nodes, now);
   const absl::Duration report = lap();
   {
@@ -519,13 +533,18 @@ void Reconciler::ReconcileOnce() {
                                     {"ordinals", ordinals},
                                     {"send", send},
                                     {"persist", persist},
-                                    {"report", report}});
+                                    {"report", report},
+                                    {"cpu", Millis(ThreadCpuTime() - cpu_at_start)},
+                                    {"persist_cpu", Millis(persist_cpu)}});
   }
 }
 
-void Reconciler::Execute(const core::Plan& plan, const core::ClusterState& state, absl::Time now) {
+std::vector<const core::Command*> Reconciler::Execute(const core::Plan& plan,
+                                                      const core::ClusterState& state,
+                                                      absl::Time now) {
   (void)state;
   std::map<std::string, std::map<std::string, int>> counts;  // app -> what -> n
+  std::vector<const core::Command*> starts;
   Batch batch;
   for (const core::Command& command : plan.commands) {
     if (command.kind == core::CommandKind::kStart) {
@@ -533,6 +552,7 @@ void Reconciler::Execute(const core::Plan& plan, const core::ClusterState& state
       if (StartHeld(command.app, now)) continue;
     }
     if (!Send(command, now, 1, &batch)) continue;
+    if (command.kind == core::CommandKind::kStart) starts.push_back(&command);
     std::string what = command.kind == core::CommandKind::kStart   ? "started"
                        : command.kind == core::CommandKind::kStop  ? "stopped"
                        : command.kind == core::CommandKind::kPause ? "paused"
@@ -551,6 +571,7 @@ void Reconciler::Execute(const core::Plan& plan, const core::ClusterState& state
     }
     deps_.events.Add(now, "Scaling", "app/" + app, message + " container(s)");
   }
+  return starts;
 }
 
 void Reconciler::ResendLost(absl::Time now) {
@@ -598,12 +619,17 @@ bool Reconciler::Send(const core::Command& command, absl::Time now, int attempt,
     auto held = stop_backoff_.find(command.instance);
     if (held != stop_backoff_.end() && now < held->second.until) return false;
   }
-  std::optional<AppEntry> looked_up;
-  if (batch == nullptr) looked_up = deps_.apps.Get(command.app);
-  const std::optional<AppEntry>& app =
-      batch == nullptr
-          ? looked_up
-          : batch->apps.try_emplace(command.app, deps_.apps.Get(command.app)).first->second;
+  Batch::App looked_up;
+  Batch::App* batched = nullptr;
+  if (batch != nullptr) {
+    auto [it, added] = batch->apps.try_emplace(command.app);
+    if (added) it->second.entry = deps_.apps.Get(command.app);
+    batched = &it->second;
+  } else {
+    looked_up.entry = deps_.apps.Get(command.app);
+  }
+  Batch::App& in_batch = batched != nullptr ? *batched : looked_up;
+  const std::optional<AppEntry>& app = in_batch.entry;
   CommandType type = TrackerType(command.kind);
   // The result's deadline doubles with each attempt, up to command_timeout; a stop may
   // take its stop timeout on top.
@@ -627,7 +653,9 @@ bool Reconciler::Send(const core::Command& command, absl::Time now, int attempt,
       }
       v1::StartContainer* start = message.mutable_start();
       start->set_instance(command.instance);
-      *start->mutable_spec() = ContainerSpecFor(app->spec, command.start_paused);
+      std::optional<v1::ContainerSpec>& spec = in_batch.spec[command.start_paused ? 1 : 0];
+      if (!spec.has_value()) spec = ContainerSpecFor(app->spec, command.start_paused);
+      *start->mutable_spec() = *spec;
       break;
     }
     case core::CommandKind::kStop: {
@@ -713,6 +741,10 @@ void Reconciler::NoteStandby(const core::Command& command) {
 }
 
 void Reconciler::ForgetGoneStandby(const core::ClusterState& state) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (standby_.empty()) return;  // most passes: no set of every live instance to build
+  }
   std::set<std::string> live;
   for (const core::ContainerInfo& c : state.containers) live.insert(c.instance);
   for (const core::Command& c : state.in_flight) live.insert(c.instance);
@@ -864,10 +896,11 @@ v1::Container StoredAssignment(const Assigned& a, bool standby) {
 
 }  // namespace
 
-void Reconciler::Persist(const core::ClusterState& state) {
-  const std::vector<InFlightCommand> pending = deps_.tracker.Pending(CommandType::kStart);
+void Reconciler::Persist(const core::ClusterState& state,
+                         const std::vector<InFlightCommand>& pending,
+                         const std::vector<const core::Command*>& sent) {
   std::vector<Assigned> next;
-  next.reserve(state.containers.size() + pending.size());
+  next.reserve(state.containers.size() + sent.size());
   for (const core::ContainerInfo& c : state.containers) {
     next.push_back({&c.instance, &c.app, &c.node,
                     c.state == core::ContainerState::kPaused     ? v1::CONTAINER_STATE_PAUSED
@@ -877,12 +910,15 @@ void Reconciler::Persist(const core::ClusterState& state) {
   SortKeepingOne(next, /*keep_last=*/true);  // a later report of an instance counts
   // Starts on their way count as assigned (starting) unless their node reports them.
   std::vector<Assigned> starts;
+  auto add_start = [&](const std::string& instance, const std::string& app,
+                       const std::string& node) {
+    Assigned a{&instance, &app, &node, v1::CONTAINER_STATE_STARTING};
+    if (!std::binary_search(next.begin(), next.end(), a, ByInstance)) starts.push_back(a);
+  };
   for (const InFlightCommand& c : pending) {
-    Assigned a{&c.instance, &c.app, &c.node, v1::CONTAINER_STATE_STARTING};
-    if (!std::binary_search(next.begin(), next.end(), a, ByInstance)) {
-      starts.push_back(a);
-    }
+    if (c.type == CommandType::kStart) add_start(c.instance, c.app, c.node);
   }
+  for (const core::Command* c : sent) add_start(c->instance, c->app, c->node);
   SortKeepingOne(starts, /*keep_last=*/false);
   const auto reported = static_cast<std::ptrdiff_t>(next.size());
   next.insert(next.end(), starts.begin(), starts.end());
@@ -920,7 +956,7 @@ void Reconciler::Persist(const core::ClusterState& state) {
     std::erase_if(expected_nodes_,
                   [&](const std::string& n) { return !deps_.nodes.AnyMissing({n}); });
   }
-  writer_.Submit(changes);
+  writer_.Submit(std::move(changes));
 }
 
 void Reconciler::PersistOrdinals(const core::Plan& plan) {

@@ -140,18 +140,24 @@ class Reconciler {
                                 std::vector<v1::Container>* unhealthy) const;
   // Stops the unhealthy containers BuildState found, with an Unhealthy event for each app.
   void ReplaceUnhealthy(const std::vector<v1::Container>& unhealthy, absl::Time now);
-  void Execute(const core::Plan& plan, const core::ClusterState& state, absl::Time now);
+  // Sends the plan's commands; returns the starts sent (pointers into `plan`).
+  std::vector<const core::Command*> Execute(const core::Plan& plan, const core::ClusterState& state,
+                                            absl::Time now);
   // The commands of one pass, handed to each node's writer at the end and written with one
   // flush for each node (a write per command, each waiting for the transport, was most of a
-  // large step's time); each app is looked up once.
+  // large step's time); each app is looked up, and its start spec built, once.
   struct Batch {
     struct Message {
       std::string id;
       CommandType type;
       v1::ControllerMessage message;
     };
+    struct App {
+      std::optional<AppEntry> entry;
+      std::optional<v1::ContainerSpec> spec[2];  // by start_paused: built on first use
+    };
     std::map<std::string, std::pair<std::shared_ptr<AgentConnection>, std::vector<Message>>> nodes;
-    std::map<std::string, std::optional<AppEntry>> apps;
+    std::map<std::string, App> apps;
   };
   // Hands `command` to its node's writer, or adds it to `batch`; true means it is on its way
   // (a write that fails later forgets it).
@@ -178,8 +184,10 @@ class Reconciler {
   void ResumeStalledStarts(const std::vector<NodeView>& nodes,
                            const std::vector<InFlightCommand>& pending, const core::Plan& plan,
                            absl::Time now);
-  // Hands what changed in the assignments to the writer.
-  void Persist(const core::ClusterState& state);
+  // Hands what changed in the assignments to the writer. Starts count as assigned while in
+  // flight: those `pending` when the pass read the state, and those it sent (`sent`).
+  void Persist(const core::ClusterState& state, const std::vector<InFlightCommand>& pending,
+               const std::vector<const core::Command*>& sent);
   // True when a resync with nothing marked dirty may skip the pass: no command in flight
   // or held back, the startup settled, and no node changed health since the last pass.
   bool IdleSince(const std::vector<NodeHealthMark>& health) const;
