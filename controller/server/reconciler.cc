@@ -25,6 +25,7 @@ absl::Duration ThreadCpuTime() {
   return absl::DurationFromTimespec(ts);
 }
 
+// `d` to whole milliseconds, as the slow-pass log gives it.
 absl::Duration Millis(absl::Duration d) { return absl::Trunc(d, absl::Milliseconds(1)); }
 
 std::optional<core::ContainerState> CoreState(v1::ContainerState state) {
@@ -483,7 +484,7 @@ void Reconciler::ReconcileOnce() {
   absl::Time mark = now;
   auto lap = [&] {
     const absl::Time t = deps_.clock.Now();
-    return absl::Trunc(t - std::exchange(mark, t), absl::Milliseconds(1));
+    return Millis(t - std::exchange(mark, t));
   };
   ResendLost(now);
   if (!StartupSettled()) return;
@@ -628,8 +629,8 @@ bool Reconciler::Send(const core::Command& command, absl::Time now, int attempt,
   } else {
     looked_up.entry = deps_.apps.Get(command.app);
   }
-  Batch::App& in_batch = batched != nullptr ? *batched : looked_up;
-  const std::optional<AppEntry>& app = in_batch.entry;
+  Batch::App& app_info = batched != nullptr ? *batched : looked_up;
+  const std::optional<AppEntry>& app = app_info.entry;
   CommandType type = TrackerType(command.kind);
   // The result's deadline doubles with each attempt, up to command_timeout; a stop may
   // take its stop timeout on top.
@@ -653,7 +654,7 @@ bool Reconciler::Send(const core::Command& command, absl::Time now, int attempt,
       }
       v1::StartContainer* start = message.mutable_start();
       start->set_instance(command.instance);
-      std::optional<v1::ContainerSpec>& spec = in_batch.spec[command.start_paused ? 1 : 0];
+      std::optional<v1::ContainerSpec>& spec = app_info.spec[command.start_paused ? 1 : 0];
       if (!spec.has_value()) spec = ContainerSpecFor(app->spec, command.start_paused);
       *start->mutable_spec() = *spec;
       break;
