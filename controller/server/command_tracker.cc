@@ -83,13 +83,11 @@ void CommandTracker::DropNode(const std::string& node) {
   std::erase_if(pending_, [&](const auto& entry) { return entry.second.node == node; });
 }
 
-std::vector<InFlightCommand> CommandTracker::Pending(std::optional<CommandType> only) const {
+std::vector<InFlightCommand> CommandTracker::Pending() const {
   absl::ReaderMutexLock lock(&mu_);
   std::vector<InFlightCommand> out;
-  if (!only.has_value()) out.reserve(pending_.size());
-  for (const auto& [id, command] : pending_) {
-    if (!only.has_value() || command.type == *only) out.push_back(command);
-  }
+  out.reserve(pending_.size());
+  for (const auto& [id, command] : pending_) out.push_back(command);
   return out;
 }
 

@@ -66,9 +66,7 @@ class CommandTracker {
   std::vector<InFlightCommand> Expire(absl::Time now, absl::Duration timeout);
   // Forgets every command sent to `node` (its stream is gone).
   void DropNode(const std::string& node);
-  // The commands in flight, or those of type `only`: a pass that needs the starts does not
-  // copy the tens of thousands of stops of a scale-down.
-  std::vector<InFlightCommand> Pending(std::optional<CommandType> only = std::nullopt) const;
+  std::vector<InFlightCommand> Pending() const;
   // Whether no command is in flight (without copying them, as Pending would).
   bool Empty() const;
 

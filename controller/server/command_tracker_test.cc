@@ -50,18 +50,6 @@ TEST(CommandTrackerTest, IssueRecordsTheCommandUnderAFreshId) {
   EXPECT_EQ(first.sent, clock.Now());
 }
 
-TEST(CommandTrackerTest, PendingOfATypeHoldsOnlyThatType) {
-  FakeClock clock;
-  CommandTracker tracker;
-  tracker.Issue("n1", "web-0", "web", CommandType::kStart, clock.Now());
-  tracker.Issue("n1", "web-1", "web", CommandType::kStop, clock.Now());
-  tracker.Issue("n2", "web-2", "web", CommandType::kStart, clock.Now());
-  tracker.Issue("n2", "web-3", "web", CommandType::kPause, clock.Now());
-  EXPECT_THAT(Instances(tracker.Pending(CommandType::kStart)), ElementsAre("web-0", "web-2"));
-  EXPECT_THAT(Instances(tracker.Pending(CommandType::kStop)), ElementsAre("web-1"));
-  EXPECT_THAT(tracker.Pending(CommandType::kResume), IsEmpty());
-}
-
 TEST(CommandTrackerTest, CompleteReturnsThePendingCommandOnce) {
   FakeClock clock;
   CommandTracker tracker;
