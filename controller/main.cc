@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
+#include "common/futex_hash.h"
 #include "common/lock_checks.h"
 #include "common/log.h"
 #include "common/shutdown_deadline.h"
@@ -120,6 +121,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   microscale::SkipLockOrderChecksInRelease();
+  // A thread per agent stream: their wake-ups stay cheap on the global futex hash.
+  if (absl::Status s = microscale::UseGlobalFutexHash(); !s.ok()) {
+    microscale::LogWarn("futex wake-ups stay on the process's own hash", {{"error", s}});
+  }
   // Block the stop signals in every thread; one thread waits for them.
   sigset_t signals;
   sigemptyset(&signals);

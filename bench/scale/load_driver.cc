@@ -27,6 +27,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/scale/counting_runtime.h"
+#include "common/futex_hash.h"
 #include "common/lock_checks.h"
 #include "common/log.h"
 #include "common/quantity.h"
@@ -173,6 +174,10 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  }
+  // About 6,000 threads (several per simulated node): see common/futex_hash.h.
+  if (absl::Status s = microscale::UseGlobalFutexHash(); !s.ok()) {
+    std::fprintf(stderr, "scale_load_driver: %s\n", s.ToString().c_str());
   }
   return microscale::Run(flags);
 }
