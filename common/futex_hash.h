@@ -19,8 +19,8 @@ namespace microscale {
 
 // Has the calling process use the kernel's global futex hash. OK when it does afterwards,
 // also on a kernel older than 6.17, which has no other; otherwise the kernel's refusal.
-// Call it early in main(), before the threads start: the kernel moves the waiters of a
-// process that already has some, but that costs a pause of every futex operation.
+// Call it early in main(), before most threads start (threads already blocked when it is
+// called still wake: common/futex_hash_test.cc).
 absl::Status UseGlobalFutexHash();
 
 // The slots of the calling process's private futex hash: 0 when it uses the global hash,
