@@ -20,7 +20,8 @@
 # 6. the step back to 0, timed the same way.
 # For each step it prints: apply time, convergence time, reconcile duration p50/p99 over the
 # step (from the controller's histogram microscale_reconcile_duration_seconds, bucket
-# interpolation like histogram_quantile), commands/s (microscale_commands_total), the
+# interpolation like histogram_quantile), the longest pass's wall time and CPU (from the
+# controller's `slow reconcile pass` log), commands/s (microscale_commands_total), the
 # controller's CPU seconds over the step (/proc) and its RSS (now and peak).
 #
 # Usage: bench/scale/scale.sh NODES APPS PER_APP      (e.g. 1000 10000 10)
@@ -103,6 +104,31 @@ hist_quantile() {
         prev_le = le; prev_c = c
       }
     }' "$2" "$3"
+}
+# largest_pass FROM_MS TO_MS: the wall time and CPU of the longest pass that ended between
+# the two (epoch ms), from the controller's `slow reconcile pass` log lines; the histogram's
+# buckets only bound a p99. "< 500 ms" when no pass of the step was slow.
+largest_pass() {
+  python3 - "$1" "$2" "$WORK/controller.log" <<'PY'
+import datetime, re, sys
+lo, hi, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+def ms(text):
+    total = 0.0
+    for value, unit in re.findall(r"([\d.]+)(h|ms|us|m|s)", text):
+        total += float(value) * {"h": 3.6e6, "m": 6e4, "s": 1e3, "ms": 1, "us": 1e-3}[unit]
+    return total
+best = None
+for line in open(path, errors="replace"):
+    if "slow reconcile pass" not in line:
+        continue
+    at = datetime.datetime.strptime(line.split()[0], "%Y-%m-%dT%H:%M:%S.%fZ")
+    at_ms = at.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000
+    took = re.search(r" took=(\S+)", line)
+    cpu = re.search(r" cpu=(\S+)", line)
+    if took and lo <= at_ms <= hi and (best is None or ms(took.group(1)) > best[0]):
+        best = (ms(took.group(1)), ms(cpu.group(1)) if cpu else float("nan"))
+print("< 500 ms" if best is None else "%.0f / %.0f ms" % best)
+PY
 }
 counter_sum() {  # counter_sum NAME FILE
   awk -v n="$1" 'index($0, n) == 1 && $0 !~ /^#/ { s += $NF } END { printf "%d\n", s }' "$2"
@@ -280,15 +306,16 @@ step() {
       "$(awk -v w="$((p1 - p0 + d1 - d0))" -v t="$t_ctl" 'BEGIN { printf "%.0f", (t > 0 ? w * 1000 / t : 0) }') writes/s and" \
       "$(awk -v x="$((x1 - x0))" -v t="$t_ctl" 'BEGIN { printf "%.0f", (t > 0 ? x * 1000 / t : 0) }') transactions/s over the step" >&2
   fi
-  local cmds reconciles cpu
+  local cmds reconciles cpu largest
+  largest=$(largest_pass "$t0" "$(now_ms)")
   cmds=$(($(counter_sum microscale_commands_total "$WORK/after.txt") -
     $(counter_sum microscale_commands_total "$WORK/before.txt")))
   reconciles=$(($(hist_count "$WORK/after.txt") - $(hist_count "$WORK/before.txt")))
   cpu=$(awk -v t="$((c1 - c0))" -v hz="$TICKS" 'BEGIN { printf "%.1f", t / hz }')
-  printf '| %s | %d | %d | %s | %d | %s | %s | %d | %d | %.0f | %s | %d | %d |\n' \
+  printf '| %s | %d | %d | %s | %d | %s | %s | %s | %d | %d | %.0f | %s | %d | %d |\n' \
     "$name" "$t_apply" "$t_ctl" "${t_agents:-n/a}" "$reconciles" \
     "$(hist_quantile 0.5 "$WORK/before.txt" "$WORK/after.txt")" \
-    "$(hist_quantile 0.99 "$WORK/before.txt" "$WORK/after.txt")" \
+    "$(hist_quantile 0.99 "$WORK/before.txt" "$WORK/after.txt")" "$largest" \
     "$cmds" "$target" "$(awk -v c="$cmds" -v t="$t_ctl" 'BEGIN { print (t > 0 ? c * 1000 / t : 0) }')" \
     "$cpu" "$(($(rss_kib "$CPID") / 1024))" "$(($(hwm_kib "$CPID") / 1024))"
 }
@@ -296,8 +323,8 @@ step() {
 echo
 echo "Scale: $NODES simulated nodes, $APPS apps x $PER_APP = $TOTAL containers, store ${STORE:-sqlite} (date $(date -u +%FT%TZ))"
 echo
-echo "| step | apply (ms) | converged, controller view (ms) | converged, nodes hold them (ms) | reconciles | reconcile p50 | reconcile p99 | commands | containers | commands/s | controller CPU (s) | RSS (MiB) | peak RSS (MiB) |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| step | apply (ms) | converged, controller view (ms) | converged, nodes hold them (ms) | reconciles | reconcile p50 | reconcile p99 | largest pass (wall / CPU) | commands | containers | commands/s | controller CPU (s) | RSS (MiB) | peak RSS (MiB) |"
+echo "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"
 if [[ ${PERF:-0} == 1 ]]; then
   perf record -F "${PERF_HZ:-499}" ${PERF_CALLGRAPH:--g} -p "$CPID" -o "$WORK/perf.data" 2>"$WORK/perf.log" &
   PERF_PID=$!
