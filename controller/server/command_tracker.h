@@ -66,6 +66,7 @@ class CommandTracker {
   std::vector<InFlightCommand> Expire(absl::Time now, absl::Duration timeout);
   // Forgets every command sent to `node` (its stream is gone).
   void DropNode(const std::string& node);
+  // A copy of the commands in flight.
   std::vector<InFlightCommand> Pending() const;
   // Whether no command is in flight (without copying them, as Pending would).
   bool Empty() const;
