@@ -246,9 +246,14 @@ absl::StatusOr<int> Reconciler::ForgetNode(const std::string& node, std::string_
     return absl::FailedPreconditionError(
         absl::StrCat("node ", node, " reconnected: only a NotReady node can be deleted"));
   }
+  // Before the assignments go: a pass that reads the commands in flight after this no
+  // longer sees the node's, and one that read them earlier finds the node in
+  // forgotten_since_read_.
+  deps_.tracker.DropNode(node);
   AssignmentChanges changes;
   {
     absl::MutexLock lock(&mu_);
+    forgotten_since_read_.insert(node);
     for (auto it = assignments_.begin(); it != assignments_.end();) {
       if (it->second.node() == node) {
         changes.removals.push_back(it->first);
@@ -264,7 +269,6 @@ absl::StatusOr<int> Reconciler::ForgetNode(const std::string& node, std::string_
     }
     draining_.erase(node);
   }
-  deps_.tracker.DropNode(node);
   const size_t forgotten = changes.removals.size();
   writer_.Submit(std::move(changes));
   if (absl::Status s = deps_.store.SetCordon(node, false); !s.ok()) {
@@ -491,6 +495,10 @@ void Reconciler::ReconcileOnce() {
   EndCrashLoops(now);
   // Commands in flight are read before the nodes: the gateway records a result in the
   // registry before it completes the command, so each command shows up in one or the other.
+  {
+    absl::MutexLock lock(&mu_);
+    forgotten_since_read_.clear();
+  }
   std::vector<InFlightCommand> pending = deps_.tracker.Pending();
   std::vector<NodeView> nodes = deps_.nodes.Snapshot(now);
   std::vector<v1::Container> exited, unhealthy;
@@ -936,6 +944,7 @@ void Reconciler::Persist(const core::ClusterState& state,
       old_it = assignments_.erase(old_it);
     };
     for (const Assigned& a : next) {
+      if (forgotten_since_read_.contains(*a.node)) continue;  // deleted during this pass
       while (old_it != assignments_.end() && old_it->first < *a.instance) remove_old();
       const bool standby = standby_.contains(*a.instance);
       if (old_it != assignments_.end() && old_it->first == *a.instance) {

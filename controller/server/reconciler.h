@@ -228,6 +228,9 @@ class Reconciler {
   std::set<std::string> standby_ ABSL_GUARDED_BY(mu_);
   // Assignments loaded at start for nodes that have not reconnected yet.
   std::set<std::string> expected_nodes_ ABSL_GUARDED_BY(mu_);
+  // Nodes forgotten (ForgetNode) since the pass in flight read the cluster: what that pass
+  // read of them is stale, and its Persist must not write their assignments back.
+  std::set<std::string> forgotten_since_read_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, CommandBackoff> start_backoff_ ABSL_GUARDED_BY(mu_);
   // Instances whose stop failed (their engine down, say): sent again after a backoff that
   // doubles from 1 s to 30 s, not on every pass.

@@ -4,8 +4,10 @@
 #include "controller/server/reconciler.h"
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "common/clock.h"
 #include "controller/store/memory_state_store.h"
@@ -251,6 +253,60 @@ TEST_F(ReconcilerTest, ACommandsDeadlineRunsFromItsWriteNotFromThePassStart) {
   reconciler.WaitForWrites();
   ASSERT_EQ(stream.written.size(), 2u);
   EXPECT_EQ(stream.written[1].start().instance(), stream.written[0].start().instance());
+}
+
+// A store that runs `before_ordinals` once, as a pass stores the ordinals it raised: after
+// the pass read the cluster and before it persists the assignments.
+class OrdinalHookStore final : public MemoryStateStore {
+ public:
+  using MemoryStateStore::MemoryStateStore;
+  absl::Status SetNextOrdinals(const std::map<std::string, int64_t>& next) override {
+    if (before_ordinals) std::exchange(before_ordinals, nullptr)();
+    return MemoryStateStore::SetNextOrdinals(next);
+  }
+  std::function<void()> before_ordinals;
+};
+
+TEST_F(ReconcilerTest, ANodeDeletedDuringAPassStaysForgotten) {
+  OrdinalHookStore store(clock_);
+  ASSERT_TRUE(store.ReplaceAssignments({Assigned("web-0", "web", "n1")}).ok());
+  v1::Hello n1 = Hello("n1");
+  *n1.add_containers() = Assigned("web-0", "web", "n1");
+  nodes_.Register(n1, std::make_shared<AgentConnection>(nullptr, nullptr, "peer"), clock_.Now());
+  v1::Hello n2 = Hello("n2");
+  n2.mutable_capacity()->set_cpu_millis(4000);
+  n2.mutable_capacity()->set_memory_bytes(int64_t{4} << 30);
+  SlowStream to_n2(clock_, absl::ZeroDuration());
+  nodes_.Register(n2, std::make_shared<AgentConnection>(&to_n2, nullptr, "peer"), clock_.Now());
+  AppSpec web;
+  web.name = "web";
+  web.image = "img";
+  web.replicas = {2, 5};
+  apps_.Upsert(web, clock_.Now(), clock_.Now());
+  ReconcilerOptions options;
+  options.startup_grace = absl::ZeroDuration();
+  Reconciler reconciler(ReconcilerDeps{clock_, apps_, nodes_, tracker_, events_, metrics_, store},
+                        options);
+  ASSERT_TRUE(reconciler.Load().ok());
+  clock_.Advance(absl::Seconds(11));  // n1 is silent past the node timeout: NotReady
+  nodes_.Touch("n2", clock_.Now());
+
+  // The pass reads n1 and its container, orders starts on n2, and stores their ordinals;
+  // n1 is deleted at that moment, before the pass persists what it read.
+  absl::StatusOr<int> forgotten_in_pass;
+  store.before_ordinals = [&] { forgotten_in_pass = reconciler.ForgetNode("n1", "deleted"); };
+  reconciler.ReconcileOnce();
+  reconciler.WaitForWrites();
+  EXPECT_FALSE(to_n2.written.empty()) << "the pass ordered starts on n2";
+  ASSERT_TRUE(forgotten_in_pass.ok()) << forgotten_in_pass.status();
+  EXPECT_EQ(*forgotten_in_pass, 1);
+
+  EXPECT_THAT(Instances(reconciler.SyncFor("n1")), IsEmpty()) << "not written back";
+  ASSERT_TRUE(reconciler.FlushAssignments());
+  absl::StatusOr<std::vector<v1::Container>> stored = store.ListAssignments();
+  ASSERT_TRUE(stored.ok());
+  for (const v1::Container& c : *stored) EXPECT_NE(c.node(), "n1") << c.instance();
+  EXPECT_TRUE(absl::IsNotFound(reconciler.ForgetNode("n1", "deleted again").status()));
 }
 
 }  // namespace

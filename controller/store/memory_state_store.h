@@ -16,7 +16,8 @@
 
 namespace microscale {
 
-class MemoryStateStore final : public StateStore {
+// Not final: a test may override a write to run something at that point of a pass.
+class MemoryStateStore : public StateStore {
  public:
   // `clock` stamps the creation time of apps; it must outlive the store.
   explicit MemoryStateStore(Clock& clock = RealClock::Get());
