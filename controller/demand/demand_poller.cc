@@ -87,6 +87,26 @@ void DemandPoller::UpdateApps(const std::vector<AppSpec>& apps,
   absl::MutexLock barrier(&deliver_mu_);
 }
 
+void DemandPoller::ChangeApps(const std::vector<AppSpec>& changed,
+                              const std::vector<std::string>& removed) {
+  {
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_.Now();
+    for (const AppSpec& app : changed) {
+      auto it = entries_.find(app.name);
+      if (it == entries_.end() || !(it->second.spec == app.demand)) {
+        entries_[app.name] = MakeEntry(app, now);
+      } else {
+        Resume(it->second, now);
+      }
+    }
+    for (const std::string& name : removed) entries_.erase(name);
+    wake_.Signal();
+  }
+  // Waits out a delivery that checked its source before the change above.
+  absl::MutexLock barrier(&deliver_mu_);
+}
+
 absl::Status DemandPoller::SetStaticValue(std::string_view app, double value) {
   absl::MutexLock lock(&mu_);
   auto it = entries_.find(std::string(app));

@@ -81,6 +81,13 @@ class DemandPoller {
   void UpdateApps(const std::vector<AppSpec>& apps,
                   const std::map<std::string, double>& static_values = {});
 
+  // The same for a change of some apps only (an apply, a delete): `changed` were created or
+  // reconfigured, and are read again (with a fresh source when their demand settings
+  // changed; any setting may change what the demand decides, so a held value is read too);
+  // `removed` stop being read. Every other app keeps its source, timer and hold: an apply
+  // of 4,000 apps to a controller of 10,000 no longer reads all 10,000 again.
+  void ChangeApps(const std::vector<AppSpec>& changed, const std::vector<std::string>& removed);
+
   // Sets the value of a static source and reports it at once. NotFound for an unknown app,
   // FailedPrecondition if the app's source is not static.
   absl::Status SetStaticValue(std::string_view app, double value);

@@ -205,6 +205,40 @@ TEST_F(PollerTest, AHeldStaticSourceIsReadAgainOnlyAfterAChange) {
   EXPECT_GE(ReadsOverTicks(recorder_, "web", "ticker", 10), 3) << "read again after UpdateApps";
 }
 
+TEST_F(PollerTest, ChangeAppsReadsTheChangedAppsAgainAndLeavesTheOthersHeld) {
+  AppSpec web = App("web", 0.02);
+  web.demand.value = 1;
+  AppSpec api = App("api", 0.02);
+  api.demand.value = 2;
+  AppSpec gone = App("gone", 0.02);
+  gone.demand.value = 3;
+  AppSpec ticker = App("ticker", 0.02);
+  ticker.demand.value = 0;
+  Poller().UpdateApps({web, api, gone, ticker});
+  ASSERT_TRUE(recorder_.WaitFor([](const auto& seen) {
+    return CountOf(seen, "web") >= 1 && CountOf(seen, "api") >= 1 && CountOf(seen, "gone") >= 1;
+  }));
+  Poller().Hold(recorder_.Of("web").back());
+  Poller().Hold(recorder_.Of("api").back());
+  ReadsOverTicks(recorder_, "web", "ticker", 3);  // a read already on its way may still land
+  ASSERT_EQ(ReadsOverTicks(recorder_, "web", "ticker", 10), 0);
+  const int builds = builds_.load();
+
+  web.replicas.max = 7;  // not a demand setting, yet it changes what the demand decides
+  Poller().ChangeApps({web}, {"gone"});
+  const size_t api_reads = recorder_.Of("api").size();
+  const size_t gone_reads = recorder_.Of("gone").size();
+  EXPECT_GE(ReadsOverTicks(recorder_, "web", "ticker", 10), 3) << "the changed app is read again";
+  EXPECT_EQ(recorder_.Of("api").size(), api_reads) << "an app left alone stays held";
+  EXPECT_EQ(recorder_.Of("gone").size(), gone_reads) << "a removed app is no longer read";
+  EXPECT_EQ(builds_.load(), builds) << "same demand settings: the source is kept";
+
+  api.demand.value = 8;  // a demand setting: a fresh source, read at once
+  Poller().ChangeApps({api}, {});
+  EXPECT_EQ(builds_.load(), builds + 1);
+  EXPECT_TRUE(recorder_.WaitFor([](const auto& seen) { return HasValue(seen, "api", 8); }));
+}
+
 TEST_F(PollerTest, HoldLeavesOtherSourcesReading) {
   Fake("queue", {1, 2, 3, 4, 5, 6, 7, 8});
   Poller().UpdateApps({FakeApp("queue", 0.02)});

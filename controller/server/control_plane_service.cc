@@ -139,13 +139,6 @@ absl::Status ControlPlaneService::LoadFromStore() {
   return absl::OkStatus();
 }
 
-void ControlPlaneService::RefreshPoller() {
-  std::vector<AppSpec> specs;
-  specs.reserve(deps_.apps.Size());
-  deps_.apps.Visit([&](const AppEntry& entry) { specs.push_back(entry.spec); });
-  deps_.poller.UpdateApps(specs);
-}
-
 grpc::Status ControlPlaneService::ApplyApps(grpc::ServerContext* context,
                                             const v1::ApplyAppsRequest* request,
                                             v1::ApplyAppsResponse* response) {
@@ -168,6 +161,7 @@ grpc::Status ControlPlaneService::ApplyApps(const Caller& caller,
     return Error(grpc::StatusCode::INVALID_ARGUMENT, "apps: at least one app is required");
   }
   std::vector<AppSpec> specs;
+  specs.reserve(static_cast<size_t>(request.apps_size()));
   std::vector<std::string> errors;
   std::set<std::string> names;
   for (const v1::AppSpec& proto : request.apps()) {
@@ -210,6 +204,7 @@ grpc::Status ControlPlaneService::ApplyApps(const Caller& caller,
   absl::StatusOr<std::vector<AppChange>> changes = deps_.store.ApplyApps(protos);
   if (!changes.ok()) return ToGrpcStatus(changes.status());
   const absl::Time now = deps_.clock.Now();
+  std::vector<AppSpec> changed;
   for (size_t i = 0; i < specs.size(); ++i) {
     const AppChange& change = (*changes)[i];
     auto* out = response->add_changes();
@@ -221,8 +216,9 @@ grpc::Status ControlPlaneService::ApplyApps(const Caller& caller,
     deps_.apps.Upsert(specs[i], now, now);
     deps_.events.Add(now, change.action == ApplyAction::kCreated ? "Created" : "Configured",
                      "app/" + change.name, absl::StrCat("generation ", change.generation));
+    changed.push_back(std::move(specs[i]));
   }
-  RefreshPoller();
+  deps_.poller.ChangeApps(changed, {});
   deps_.reconciler.MarkDirty();
   return grpc::Status::OK;
 }
@@ -282,7 +278,7 @@ grpc::Status ControlPlaneService::DeleteApp(grpc::ServerContext* context,
     return ToGrpcStatus(s);
   }
   deps_.apps.Remove(request->name());
-  RefreshPoller();
+  deps_.poller.ChangeApps({}, {request->name()});
   deps_.events.Add(deps_.clock.Now(), "Deleted", "app/" + request->name(),
                    "app deleted; its containers are being stopped");
   deps_.reconciler.MarkDirty();

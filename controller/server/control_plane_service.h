@@ -145,7 +145,6 @@ class ControlPlaneService final : public v1::ControlPlane::Service {
   // replaced by `specs`) declares: on one node the two would collide.
   grpc::Status CheckHostPorts(const std::vector<AppSpec>& specs) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  void RefreshPoller();
 
   ControlPlaneDeps deps_;
   const ControlPlaneOptions options_;
