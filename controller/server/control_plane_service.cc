@@ -199,8 +199,9 @@ grpc::Status ControlPlaneService::ApplyApps(const Caller& caller,
     }
     return grpc::Status::OK;
   }
-  std::vector<v1::AppSpec> protos(request.apps().begin(), request.apps().end());
-  for (size_t i = 0; i < specs.size(); ++i) protos[i] = AppToProto(specs[i]);
+  std::vector<v1::AppSpec> protos;
+  protos.reserve(specs.size());
+  for (const AppSpec& spec : specs) protos.push_back(AppToProto(spec));
   absl::StatusOr<std::vector<AppChange>> changes = deps_.store.ApplyApps(protos);
   if (!changes.ok()) return ToGrpcStatus(changes.status());
   const absl::Time now = deps_.clock.Now();
