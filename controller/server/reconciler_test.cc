@@ -36,6 +36,14 @@ v1::Hello Hello(const std::string& node) {
   return hello;
 }
 
+// A node with room for a few containers: 4 cores, 4 GiB.
+v1::Hello RoomyHello(const std::string& node) {
+  v1::Hello hello = Hello(node);
+  hello.mutable_capacity()->set_cpu_millis(4000);
+  hello.mutable_capacity()->set_memory_bytes(int64_t{4} << 30);
+  return hello;
+}
+
 std::vector<std::string> Instances(const v1::Sync& sync) {
   std::vector<std::string> out;
   for (const v1::Container& c : sync.containers()) out.push_back(c.instance());
@@ -49,6 +57,15 @@ class ReconcilerTest : public ::testing::Test {
     options.startup_grace = grace;
     return std::make_unique<Reconciler>(
         ReconcilerDeps{clock_, apps_, nodes_, tracker_, events_, metrics_, store_}, options);
+  }
+
+  // Puts the app "web" (image "img", `min` to 5 replicas) in the table.
+  void AddWeb(int32_t min) {
+    AppSpec web;
+    web.name = "web";
+    web.image = "img";
+    web.replicas = {min, 5};
+    apps_.Upsert(web, clock_.Now(), clock_.Now());
   }
 
   FakeClock clock_;
@@ -74,11 +91,7 @@ TEST_F(ReconcilerTest, LoadGivesEachNodeItsStoredAssignmentsAsSync) {
 }
 
 TEST_F(ReconcilerTest, LoadRaisesTheAppsOrdinalsFromTheStore) {
-  AppSpec web;
-  web.name = "web";
-  web.image = "img";
-  web.replicas = {0, 5};
-  apps_.Upsert(web, clock_.Now(), clock_.Now());
+  AddWeb(0);
   ASSERT_TRUE(store_.SetNextOrdinals({{"web", 12}}).ok());
   auto reconciler = Make(absl::Seconds(10));
   ASSERT_TRUE(reconciler->Load().ok());
@@ -131,11 +144,7 @@ TEST_F(ReconcilerTest, ReconcileBeforeTheGraceEndsSendsAndStoresNothing) {
 TEST_F(ReconcilerTest, AssignmentsOfAbsentNodesSurviveAPassAfterTheGrace) {
   // n1 never comes back: its container is neither counted nor forgotten, so a later
   // return of n1 is still recognised.
-  AppSpec web;
-  web.name = "web";
-  web.image = "img";
-  web.replicas = {0, 5};
-  apps_.Upsert(web, clock_.Now(), clock_.Now());
+  AddWeb(0);
   ASSERT_TRUE(store_.ReplaceAssignments({Assigned("web-0", "web", "n1")}).ok());
   auto reconciler = Make(absl::Seconds(10));
   ASSERT_TRUE(reconciler->Load().ok());
@@ -216,15 +225,9 @@ class SlowStream final
 
 TEST_F(ReconcilerTest, ACommandsDeadlineRunsFromItsWriteNotFromThePassStart) {
   SlowStream stream(clock_, absl::Seconds(30));
-  v1::Hello hello = Hello("n1");
-  hello.mutable_capacity()->set_cpu_millis(4000);
-  hello.mutable_capacity()->set_memory_bytes(int64_t{4} << 30);
-  nodes_.Register(hello, std::make_shared<AgentConnection>(&stream, nullptr, "peer"), clock_.Now());
-  AppSpec web;
-  web.name = "web";
-  web.image = "img";
-  web.replicas = {1, 5};
-  apps_.Upsert(web, clock_.Now(), clock_.Now());
+  nodes_.Register(RoomyHello("n1"), std::make_shared<AgentConnection>(&stream, nullptr, "peer"),
+                  clock_.Now());
+  AddWeb(1);
   ReconcilerOptions options;
   options.startup_grace = absl::ZeroDuration();
   options.command_deadline = absl::Seconds(10);
@@ -273,16 +276,10 @@ TEST_F(ReconcilerTest, ANodeDeletedDuringAPassStaysForgotten) {
   v1::Hello n1 = Hello("n1");
   *n1.add_containers() = Assigned("web-0", "web", "n1");
   nodes_.Register(n1, std::make_shared<AgentConnection>(nullptr, nullptr, "peer"), clock_.Now());
-  v1::Hello n2 = Hello("n2");
-  n2.mutable_capacity()->set_cpu_millis(4000);
-  n2.mutable_capacity()->set_memory_bytes(int64_t{4} << 30);
   SlowStream to_n2(clock_, absl::ZeroDuration());
-  nodes_.Register(n2, std::make_shared<AgentConnection>(&to_n2, nullptr, "peer"), clock_.Now());
-  AppSpec web;
-  web.name = "web";
-  web.image = "img";
-  web.replicas = {2, 5};
-  apps_.Upsert(web, clock_.Now(), clock_.Now());
+  nodes_.Register(RoomyHello("n2"), std::make_shared<AgentConnection>(&to_n2, nullptr, "peer"),
+                  clock_.Now());
+  AddWeb(2);
   ReconcilerOptions options;
   options.startup_grace = absl::ZeroDuration();
   Reconciler reconciler(ReconcilerDeps{clock_, apps_, nodes_, tracker_, events_, metrics_, store},
