@@ -493,12 +493,12 @@ void Reconciler::ReconcileOnce() {
   ResendLost(now);
   if (!StartupSettled()) return;
   EndCrashLoops(now);
-  // Commands in flight are read before the nodes: the gateway records a result in the
-  // registry before it completes the command, so each command shows up in one or the other.
   {
     absl::MutexLock lock(&mu_);
-    forgotten_since_read_.clear();
+    forgotten_since_read_.clear();  // nodes forgotten from here on stay out of this Persist
   }
+  // Commands in flight are read before the nodes: the gateway records a result in the
+  // registry before it completes the command, so each command shows up in one or the other.
   std::vector<InFlightCommand> pending = deps_.tracker.Pending();
   std::vector<NodeView> nodes = deps_.nodes.Snapshot(now);
   std::vector<v1::Container> exited, unhealthy;
