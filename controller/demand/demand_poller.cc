@@ -60,27 +60,32 @@ DemandPoller::Entry DemandPoller::MakeEntry(const AppSpec& app, absl::Time now) 
   return entry;
 }
 
+void DemandPoller::Reconfigure(const std::vector<AppSpec>& apps,
+                               const std::map<std::string, double>& static_values, absl::Time now) {
+  for (const AppSpec& app : apps) {
+    auto it = entries_.find(app.name);
+    if (it != entries_.end() && it->second.spec == app.demand) {
+      // A change of an app's other settings (its replicas, say) changes what its demand
+      // decides: what was held is read again.
+      Resume(it->second, now);
+      continue;
+    }
+    Entry& entry = entries_[app.name] = MakeEntry(app, now);
+    auto value = static_values.find(app.name);
+    if (value != static_values.end() && entry.static_source != nullptr) {
+      entry.static_source->SetValue(value->second);
+    }
+  }
+}
+
 void DemandPoller::UpdateApps(const std::vector<AppSpec>& apps,
                               const std::map<std::string, double>& static_values) {
   {
     absl::MutexLock lock(&mu_);
-    absl::Time now = clock_.Now();
+    Reconfigure(apps, static_values, clock_.Now());
     std::set<std::string> wanted;
-    for (const AppSpec& app : apps) {
-      wanted.insert(app.name);
-      auto it = entries_.find(app.name);
-      if (it == entries_.end() || !(it->second.spec == app.demand)) {
-        Entry& entry = entries_[app.name] = MakeEntry(app, now);
-        auto value = static_values.find(app.name);
-        if (value != static_values.end() && entry.static_source != nullptr) {
-          entry.static_source->SetValue(value->second);
-        }
-      }
-    }
+    for (const AppSpec& app : apps) wanted.insert(app.name);
     std::erase_if(entries_, [&](const auto& item) { return !wanted.contains(item.first); });
-    // A change of an app's other settings (its replicas, say) changes what its demand
-    // decides: what was held is read again.
-    for (auto& [name, entry] : entries_) Resume(entry, now);
     wake_.Signal();
   }
   // Waits out a delivery that checked its source before the change above.
@@ -91,15 +96,7 @@ void DemandPoller::ChangeApps(const std::vector<AppSpec>& changed,
                               const std::vector<std::string>& removed) {
   {
     absl::MutexLock lock(&mu_);
-    const absl::Time now = clock_.Now();
-    for (const AppSpec& app : changed) {
-      auto it = entries_.find(app.name);
-      if (it == entries_.end() || !(it->second.spec == app.demand)) {
-        entries_[app.name] = MakeEntry(app, now);
-      } else {
-        Resume(it->second, now);
-      }
-    }
+    Reconfigure(changed, {}, clock_.Now());
     for (const std::string& name : removed) entries_.erase(name);
     wake_.Signal();
   }

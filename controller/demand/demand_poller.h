@@ -119,6 +119,12 @@ class DemandPoller {
   };
 
   Entry MakeEntry(const AppSpec& app, absl::Time now);
+  // For each of `apps`: a fresh source when its demand settings changed (or it is new),
+  // started at its value in `static_values` if any; else the source is kept and a held
+  // value is read again.
+  void Reconfigure(const std::vector<AppSpec>& apps,
+                   const std::map<std::string, double>& static_values, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Run();
   // Handles what is due at `now`: adds to `ready` the failures to report and the static
   // values read, with their sources' epochs; returns when to look again.
