@@ -1,8 +1,32 @@
 #include "controller/server/command_tracker.h"
 
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace microscale {
+namespace {
+
+// The number of an id that Issue could have made ("c" and a number written without leading
+// zeros), or nothing: an agent's result may carry any text.
+std::optional<uint64_t> IdNumber(std::string_view id) {
+  if (id.size() < 2 || id.size() > 20 || id[0] != 'c' || (id[1] == '0' && id.size() > 2)) {
+    return std::nullopt;
+  }
+  uint64_t number = 0;
+  for (char ch : id.substr(1)) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(ch))) return std::nullopt;
+    const uint64_t digit = static_cast<uint64_t>(ch - '0');
+    if (number > (UINT64_MAX - digit) / 10) return std::nullopt;
+    number = number * 10 + digit;
+  }
+  return number;
+}
+
+}  // namespace
 
 const char* CommandTypeName(CommandType type) {
   switch (type) {
@@ -22,23 +46,26 @@ std::string CommandTracker::Issue(const std::string& node, const std::string& in
                                   const std::string& app, CommandType type, absl::Time now,
                                   CommandDelivery delivery) {
   absl::MutexLock lock(&mu_);
-  std::string id = absl::StrCat("c", next_id_++);
-  pending_[id] = InFlightCommand{id,
-                                 node,
-                                 instance,
-                                 app,
-                                 type,
-                                 now,
-                                 delivery.attempt,
-                                 delivery.deadline,
-                                 delivery.start_paused,
-                                 delivery.awaiting_write};
+  const uint64_t number = next_id_++;
+  std::string id = absl::StrCat("c", number);
+  pending_[number] = InFlightCommand{id,
+                                     node,
+                                     instance,
+                                     app,
+                                     type,
+                                     now,
+                                     delivery.attempt,
+                                     delivery.deadline,
+                                     delivery.start_paused,
+                                     delivery.awaiting_write};
   return id;
 }
 
 std::optional<InFlightCommand> CommandTracker::Find(const std::string& id) const {
+  const std::optional<uint64_t> number = IdNumber(id);
+  if (!number.has_value()) return std::nullopt;
   absl::ReaderMutexLock lock(&mu_);
-  auto it = pending_.find(id);
+  auto it = pending_.find(*number);
   if (it == pending_.end()) return std::nullopt;
   return it->second;
 }
@@ -46,7 +73,9 @@ std::optional<InFlightCommand> CommandTracker::Find(const std::string& id) const
 void CommandTracker::MarkWritten(const std::vector<std::string>& ids, absl::Time at) {
   absl::MutexLock lock(&mu_);
   for (const std::string& id : ids) {
-    auto it = pending_.find(id);
+    const std::optional<uint64_t> number = IdNumber(id);
+    if (!number.has_value()) continue;
+    auto it = pending_.find(*number);
     if (it == pending_.end()) continue;
     it->second.sent = at;
     it->second.awaiting_write = false;
@@ -54,8 +83,10 @@ void CommandTracker::MarkWritten(const std::vector<std::string>& ids, absl::Time
 }
 
 std::optional<InFlightCommand> CommandTracker::Complete(const std::string& id) {
+  const std::optional<uint64_t> number = IdNumber(id);
+  if (!number.has_value()) return std::nullopt;
   absl::MutexLock lock(&mu_);
-  auto it = pending_.find(id);
+  auto it = pending_.find(*number);
   if (it == pending_.end()) return std::nullopt;
   InFlightCommand command = std::move(it->second);
   pending_.erase(it);
@@ -80,7 +111,7 @@ std::vector<InFlightCommand> CommandTracker::Expire(absl::Time now, absl::Durati
 
 void CommandTracker::DropNode(const std::string& node) {
   absl::MutexLock lock(&mu_);
-  std::erase_if(pending_, [&](const auto& entry) { return entry.second.node == node; });
+  absl::erase_if(pending_, [&](const auto& entry) { return entry.second.node == node; });
 }
 
 std::vector<InFlightCommand> CommandTracker::Pending() const {

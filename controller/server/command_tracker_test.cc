@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -48,6 +49,36 @@ TEST(CommandTrackerTest, IssueRecordsTheCommandUnderAFreshId) {
   EXPECT_EQ(first.app, "web");
   EXPECT_EQ(first.type, CommandType::kStart);
   EXPECT_EQ(first.sent, clock.Now());
+}
+
+TEST(CommandTrackerTest, PendingListsCommandsInTheOrderTheyWereIssued) {
+  FakeClock clock;
+  CommandTracker tracker;
+  std::vector<std::string> issued;
+  // Past ten, so that the order of the ids' text ("c10" before "c2") would differ.
+  for (int i = 0; i < 12; ++i) {
+    issued.push_back(
+        tracker.Issue("n1", absl::StrCat("web-", i), "web", CommandType::kStart, clock.Now()));
+  }
+  std::vector<std::string> pending;
+  for (const InFlightCommand& c : tracker.Pending()) pending.push_back(c.id);
+  EXPECT_EQ(pending, issued);
+}
+
+TEST(CommandTrackerTest, AnIdTheTrackerNeverIssuedFindsNothing) {
+  FakeClock clock;
+  CommandTracker tracker;
+  std::string id = tracker.Issue("n1", "web-0", "web", CommandType::kStart, clock.Now());
+  ASSERT_EQ(id, "c1");
+  // An agent's result may carry any text: none of these is the command "c1".
+  for (const char* other : {"c01", "1", "c", "", "c1 ", "c+1", "x1", "c-1", "C1",
+                            "c18446744073709551617", "c99999999999999999999999"}) {
+    EXPECT_FALSE(tracker.Find(other).has_value()) << other;
+    EXPECT_FALSE(tracker.Complete(other).has_value()) << other;
+  }
+  tracker.MarkWritten({"c01", "c"}, clock.Now());
+  EXPECT_TRUE(tracker.Find(id).has_value());
+  EXPECT_TRUE(tracker.Complete(id).has_value());
 }
 
 TEST(CommandTrackerTest, CompleteReturnsThePendingCommandOnce) {
