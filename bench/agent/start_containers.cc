@@ -31,6 +31,7 @@ struct Flags {
   std::string node = "bench-node";
   std::string app = "bench";
   std::string image = "microscale/demo:latest";
+  std::string network;  // empty: the default bridge
   int count = 20;
   int parallel = 4;
   int64_t cpu_millis = 250;
@@ -78,6 +79,7 @@ microscale::v1::ContainerSpec MakeSpec(const Flags& flags) {
   microscale::v1::ContainerSpec spec;
   spec.set_app(flags.app);
   spec.set_image(flags.image);
+  spec.set_network(flags.network);
   spec.mutable_resources()->set_cpu_millis(flags.cpu_millis);
   spec.mutable_resources()->set_memory_bytes(flags.memory_bytes);
   spec.set_priority(10);
@@ -114,6 +116,7 @@ int main(int argc, char** argv) {
   cli.add_option("--node", flags.node, "node label of the containers");
   cli.add_option("--app", flags.app, "app name; instances are <app>-<i>");
   cli.add_option("--image", flags.image, "image to run");
+  cli.add_option("--network", flags.network, "network mode: bridge (default), host or none");
   cli.add_option("--count", flags.count, "containers to start")->check(CLI::Range(1, 10000));
   cli.add_option("--parallel", flags.parallel, "starts in flight")->check(CLI::Range(1, 64));
   cli.add_option("--cpu-millis", flags.cpu_millis, "CPU limit per container");
