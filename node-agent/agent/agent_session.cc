@@ -2,11 +2,13 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <optional>
 #include <set>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -430,6 +432,57 @@ void AgentSession::HandleSync(Connection& conn, const v1::Sync& sync) {
 
 CommandOutcome AgentSession::Execute(const v1::ControllerMessage& command) {
   const std::string instance = CommandInstance(command);
+  HoldEvents(instance, command);
+  CommandOutcome outcome = Perform(command, instance);
+  ReleaseEvents(instance, outcome.status.ok());
+  return outcome;
+}
+
+void AgentSession::HoldEvents(const std::string& instance, const v1::ControllerMessage& command) {
+  if (instance.empty()) return;
+  Holding holding;
+  switch (command.body_case()) {
+    case v1::ControllerMessage::kStart:
+      holding.kinds = {v1::ContainerEvent::STARTED};
+      if (command.start().spec().start_paused())
+        holding.kinds.push_back(v1::ContainerEvent::PAUSED);
+      break;
+    case v1::ControllerMessage::kStop:
+      holding.kinds = {v1::ContainerEvent::EXITED, v1::ContainerEvent::REMOVED};
+      break;
+    case v1::ControllerMessage::kPause:
+      holding.kinds = {v1::ContainerEvent::PAUSED};
+      break;
+    case v1::ControllerMessage::kResume:
+      holding.kinds = {v1::ContainerEvent::RESUMED};
+      break;
+    default:
+      return;
+  }
+  absl::MutexLock lock(&holding_mu_);
+  holding_.insert_or_assign(instance, std::move(holding));
+}
+
+void AgentSession::ReleaseEvents(const std::string& instance, bool succeeded) {
+  if (instance.empty()) return;
+  std::shared_ptr<Connection> conn = CurrentConnection();
+  std::optional<absl::MutexLock> order;
+  if (conn != nullptr) order.emplace(&conn->send_mu);
+  std::vector<v1::AgentMessage> held;
+  {
+    absl::MutexLock lock(&holding_mu_);
+    auto it = holding_.find(instance);
+    if (it == holding_.end()) return;
+    held = std::move(it->second.held);
+    holding_.erase(it);
+  }
+  // Sent before the result (Report follows), in the order they came.
+  if (succeeded || conn == nullptr) return;
+  for (v1::AgentMessage& message : held) conn->outbox.Push(std::move(message));
+}
+
+CommandOutcome AgentSession::Perform(const v1::ControllerMessage& command,
+                                     const std::string& instance) {
   absl::StatusOr<v1::Container> result;
   switch (command.body_case()) {
     case v1::ControllerMessage::kStart: {
@@ -506,7 +559,32 @@ void AgentSession::OnRuntimeEvent(const v1::ContainerEvent& event) {
   // comes after it is dropped (ContainerTable::ApplyEvent), so the controller never sees a
   // stopped container come back as exited.
   absl::MutexLock order(&conn->send_mu);
-  if (table_.ApplyEvent(event)) conn->outbox.Push(std::move(message));
+  const ContainerTable::EventEffect effect = table_.ApplyEvent(event);
+  if (effect == ContainerTable::EventEffect::kIgnored) return;
+  // News of nothing: the table already said it, and everything the table says has gone out
+  // or is queued (a start's result, queued before its engine event came). An OOM kill
+  // still goes out: the controller records it as an event for the user.
+  if (effect == ContainerTable::EventEffect::kUnchanged &&
+      event.kind() != v1::ContainerEvent::OOM_KILLED) {
+    return;
+  }
+  {
+    absl::MutexLock lock(&holding_mu_);
+    auto it = holding_.find(event.container().instance());
+    if (it != holding_.end()) {
+      Holding& holding = it->second;
+      if (absl::c_linear_search(holding.kinds, event.kind())) {
+        holding.held.push_back(std::move(message));
+        return;
+      }
+      // Not the command's own outcome (an exit during a start, say): what was held goes
+      // first, and this command holds nothing more.
+      for (v1::AgentMessage& held : holding.held) conn->outbox.Push(std::move(held));
+      holding.held.clear();
+      holding.kinds.clear();
+    }
+  }
+  conn->outbox.Push(std::move(message));
 }
 
 std::shared_ptr<AgentSession::Connection> AgentSession::CurrentConnection() const {

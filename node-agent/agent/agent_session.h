@@ -5,7 +5,8 @@
 // how a restarted agent adopts what it finds), a Heartbeat with the container states every
 // `heartbeat_interval`, a CommandResult per command and every runtime ContainerEvent as it
 // comes, except a change of health (an event of no kind, runtime.h), which goes out in a
-// heartbeat sent at once. Start/Stop/Pause/Resume run on a small worker pool, idempotent by
+// heartbeat sent at once, and the events that a running command's result will report (see
+// HoldEvents). Start/Stop/Pause/Resume run on a small worker pool, idempotent by
 // instance, with at most `max_runtime_calls` runtime calls in flight. Sync makes the next heartbeat
 // a fresh listing of every managed container; the agent never stops anything on its own.
 //
@@ -23,8 +24,10 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -101,6 +104,14 @@ class AgentSession {
   void Dispatch(Connection& conn, const v1::ControllerMessage& message);
   void HandleSync(Connection& conn, const v1::Sync& sync);
   CommandOutcome Execute(const v1::ControllerMessage& command);
+  CommandOutcome Perform(const v1::ControllerMessage& command, const std::string& instance);
+  // While a command runs, the engine's events that report its own outcome (a start's
+  // STARTED, a stop's EXITED and REMOVED...) are applied to the table but held back from the
+  // stream: the command's result reports the same state, one message instead of two or
+  // three. A command that fails sends what it held before its result; any other event of
+  // the instance sends the held ones before it and ends the holding.
+  void HoldEvents(const std::string& instance, const v1::ControllerMessage& command);
+  void ReleaseEvents(const std::string& instance, bool succeeded);
   void Report(const std::string& command_id, const std::string& type, uint64_t epoch,
               const CommandOutcome& outcome);
   void OnRuntimeEvent(const v1::ContainerEvent& event);
@@ -124,6 +135,15 @@ class AgentSession {
   std::atomic<bool> connected_{false};
   // What the controller's last Sync allowed (--allow-host-network there).
   std::atomic<bool> host_network_allowed_{false};
+
+  // The instances whose command is running: the event kinds its result covers, and the
+  // events held so far (see HoldEvents). Taken under a Connection's send_mu.
+  struct Holding {
+    std::vector<v1::ContainerEvent::Kind> kinds;
+    std::vector<v1::AgentMessage> held;
+  };
+  absl::Mutex holding_mu_;
+  absl::flat_hash_map<std::string, Holding> holding_ ABSL_GUARDED_BY(holding_mu_);
 
   mutable absl::Mutex mu_;
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;

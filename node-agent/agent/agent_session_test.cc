@@ -520,6 +520,123 @@ TEST_F(AgentSessionTest, LateEventsOfAStoppedContainerAreNotForwarded) {
   EXPECT_TRUE(Lists(messages.back().heartbeat().containers(), "web-2"));
 }
 
+v1::ContainerEvent EventOf(const std::string& instance, v1::ContainerEvent::Kind kind,
+                           int exit_code = 0) {
+  v1::ContainerEvent event;
+  event.mutable_container()->set_instance(instance);
+  event.mutable_container()->set_app("web");
+  event.set_kind(kind);
+  event.set_exit_code(exit_code);
+  return event;
+}
+
+// Where in `messages` the first event of `kind` about `instance` is, or -1.
+int EventAt(const Messages& messages, const std::string& instance, v1::ContainerEvent::Kind kind) {
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const v1::AgentMessage& m = messages[i];
+    if (m.has_event() && m.event().kind() == kind && m.event().container().instance() == instance) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+// Where the result of command `id` is, or -1.
+int ResultAt(const Messages& messages, const std::string& id) {
+  for (size_t i = 0; i < messages.size(); ++i) {
+    if (messages[i].has_result() && messages[i].result().command_id() == id) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+// An engine reports a start while the start call runs. The start's result says the same,
+// so the result goes out alone: one message for the start instead of two.
+TEST_F(AgentSessionTest, AStartsOwnEventGoesOutAsItsResultAlone) {
+  runtime_.HoldStarts();
+  StartAgent();
+  ASSERT_TRUE(gateway_.WaitForOpenStream());
+  ASSERT_TRUE(gateway_.Send(Start("c1", "web-2")));
+  ASSERT_TRUE(Eventually([&] { return runtime_.blocked_starts() == 1; }));
+  runtime_.Emit(EventOf("web-2", v1::ContainerEvent::STARTED));
+  runtime_.ReleaseStarts();
+  ASSERT_TRUE(WaitForResult("c1"));
+  ASSERT_TRUE(Result("c1").ok()) << Result("c1").error();
+  EXPECT_EQ(Result("c1").container().state(), v1::CONTAINER_STATE_RUNNING);
+  // A heartbeat after the result lists it running, and no event spoke of it.
+  ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) {
+    return ResultAt(m, "c1") >= 0 && m.back().has_heartbeat() &&
+           Lists(m.back().heartbeat().containers(), "web-2");
+  }));
+  for (const v1::AgentMessage& m : gateway_.received()) {
+    EXPECT_FALSE(m.has_event() && m.event().container().instance() == "web-2")
+        << "sent beside the result: " << m.ShortDebugString();
+  }
+}
+
+// The engine's start event may also come after the start's result (the engine's event
+// stream is read on a thread of its own). It says nothing new then, and is not sent either;
+// an event that does change the container still is.
+TEST_F(AgentSessionTest, AnEngineEventAfterTheResultThatSaysTheSameIsNotSent) {
+  StartAgent();
+  ASSERT_TRUE(gateway_.WaitForOpenStream());
+  ASSERT_TRUE(gateway_.Send(Start("c1", "web-2")));
+  ASSERT_TRUE(WaitForResult("c1"));
+  ASSERT_TRUE(Result("c1").ok()) << Result("c1").error();
+  v1::ContainerEvent started;
+  started.set_kind(v1::ContainerEvent::STARTED);
+  *started.mutable_container() = runtime_.containers().at("web-2");  // as the engine has it
+  runtime_.Emit(started);
+  runtime_.Emit(EventOf("web-2", v1::ContainerEvent::EXITED, 3));
+  ASSERT_TRUE(gateway_.WaitFor(
+      [](const Messages& m) { return EventAt(m, "web-2", v1::ContainerEvent::EXITED) >= 0; }));
+  EXPECT_EQ(EventAt(gateway_.received(), "web-2", v1::ContainerEvent::STARTED), -1)
+      << "the late STARTED was sent";
+}
+
+// A start that fails although the engine reported the container started (the inspect after
+// the start failed, say): the event goes out, before the failed result, so the controller
+// learns that the container runs.
+TEST_F(AgentSessionTest, AFailedCommandSendsTheEventsItHeldBeforeItsResult) {
+  runtime_.HoldStarts();
+  runtime_.FailStarts(absl::UnavailableError("the engine did not answer the inspect"));
+  StartAgent();
+  ASSERT_TRUE(gateway_.WaitForOpenStream());
+  ASSERT_TRUE(gateway_.Send(Start("c1", "web-2")));
+  ASSERT_TRUE(Eventually([&] { return runtime_.blocked_starts() == 1; }));
+  runtime_.Emit(EventOf("web-2", v1::ContainerEvent::STARTED));
+  runtime_.ReleaseStarts();
+  ASSERT_TRUE(WaitForResult("c1"));
+  EXPECT_FALSE(Result("c1").ok());
+  const Messages messages = gateway_.received();
+  const int event = EventAt(messages, "web-2", v1::ContainerEvent::STARTED);
+  ASSERT_GE(event, 0) << "the STARTED event was not sent";
+  EXPECT_LT(event, ResultAt(messages, "c1")) << "the event must come before the result";
+}
+
+// An exit while a start runs is no outcome of the start: it goes out at once, after the
+// STARTED held before it, without waiting for the start's result.
+TEST_F(AgentSessionTest, AnEventThatIsNotTheCommandsOutcomeGoesOutAtOnceAfterTheHeldOnes) {
+  runtime_.HoldStarts();
+  StartAgent();
+  ASSERT_TRUE(gateway_.WaitForOpenStream());
+  ASSERT_TRUE(gateway_.Send(Start("c1", "web-2")));
+  ASSERT_TRUE(Eventually([&] { return runtime_.blocked_starts() == 1; }));
+  runtime_.Emit(EventOf("web-2", v1::ContainerEvent::STARTED));
+  runtime_.Emit(EventOf("web-2", v1::ContainerEvent::EXITED, 1));
+  ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) {
+    return EventAt(m, "web-2", v1::ContainerEvent::EXITED) >= 0;
+  })) << "the exit waited for the start";
+  const Messages messages = gateway_.received();
+  const int started = EventAt(messages, "web-2", v1::ContainerEvent::STARTED);
+  ASSERT_GE(started, 0) << "the held STARTED was not sent";
+  EXPECT_LT(started, EventAt(messages, "web-2", v1::ContainerEvent::EXITED));
+  EXPECT_EQ(ResultAt(messages, "c1"), -1) << "the start is still running";
+  runtime_.ReleaseStarts();
+  ASSERT_TRUE(WaitForResult("c1"));
+}
+
 // No ContainerEvent kind means "health changed": the agent sends a heartbeat at once,
 // long before the next one is due, and no event.
 TEST_F(AgentSessionTest, AHealthChangeGoesOutInAHeartbeatAtOnce) {

@@ -46,15 +46,15 @@ void ContainerTable::Remove(const std::string& instance) {
   SetLocked(instance, std::nullopt);
 }
 
-bool ContainerTable::ApplyEvent(const v1::ContainerEvent& event) {
+ContainerTable::EventEffect ContainerTable::ApplyEvent(const v1::ContainerEvent& event) {
   const std::string& instance = event.container().instance();
-  if (instance.empty()) return false;
+  if (instance.empty()) return EventEffect::kIgnored;
   absl::MutexLock lock(&mu_);
   auto it = entries_.find(instance);
-  if (it != entries_.end() && !it->second.container) return false;  // removed already
+  if (it != entries_.end() && !it->second.container) return EventEffect::kIgnored;
   if (event.kind() == v1::ContainerEvent::REMOVED) {
     SetLocked(instance, std::nullopt);
-    return true;
+    return EventEffect::kChanged;
   }
   v1::Container merged;
   if (it != entries_.end()) merged = *it->second.container;
@@ -77,8 +77,10 @@ bool ContainerTable::ApplyEvent(const v1::ContainerEvent& event) {
     default:
       break;
   }
+  const bool same = it != entries_.end() &&
+                    it->second.container->SerializeAsString() == merged.SerializeAsString();
   SetLocked(instance, std::move(merged));
-  return true;
+  return same ? EventEffect::kUnchanged : EventEffect::kChanged;
 }
 
 std::optional<v1::Container> ContainerTable::Find(const std::string& instance) const {

@@ -33,12 +33,14 @@ class ContainerTable {
   // Started/resumed -> running, paused -> paused, exited/OOM-killed -> exited with the
   // exit code, removed -> gone; an event of no kind (a health change) changes only what its
   // container carries. Fields of the event's container overwrite known ones.
-  // Returns false, changing nothing, for an event of a container the table holds as
-  // removed: the engine reports a stop's exit after the stop, and instance ids are never
-  // used again, so such an event is a late word of a container that is gone (applied, it
-  // brought the container back as exited until its removal event, and the controller sent
-  // a second stop to clear it up).
-  bool ApplyEvent(const v1::ContainerEvent& event);
+  // kIgnored, changing nothing, for an event of a container the table holds as removed:
+  // the engine reports a stop's exit after the stop, and instance ids are never used again,
+  // so such an event is a late word of a container that is gone (applied, it brought the
+  // container back as exited until its removal event, and the controller sent a second stop
+  // to clear it up). kUnchanged when the container was already as the event says (a start's
+  // result came first); the entry still counts as changed now for ReplaceAll.
+  enum class EventEffect { kIgnored, kUnchanged, kChanged };
+  EventEffect ApplyEvent(const v1::ContainerEvent& event);
 
   std::optional<v1::Container> Find(const std::string& instance) const;
   // Every container, ordered by instance.

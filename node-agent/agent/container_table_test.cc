@@ -5,6 +5,8 @@
 namespace microscale {
 namespace {
 
+using Effect = ContainerTable::EventEffect;
+
 v1::Container Make(const std::string& instance, v1::ContainerState state) {
   v1::Container c;
   c.set_instance(instance);
@@ -74,23 +76,45 @@ TEST(ContainerTable, LateEventsOfARemovedContainerAreDropped) {
   event.mutable_container()->set_instance("a");
   event.set_kind(v1::ContainerEvent::EXITED);
   event.set_exit_code(143);
-  EXPECT_FALSE(table.ApplyEvent(event));
+  EXPECT_EQ(table.ApplyEvent(event), Effect::kIgnored);
   EXPECT_FALSE(table.Find("a").has_value());
   EXPECT_TRUE(table.Snapshot().empty());
   event.set_kind(v1::ContainerEvent::REMOVED);
-  EXPECT_FALSE(table.ApplyEvent(event));
+  EXPECT_EQ(table.ApplyEvent(event), Effect::kIgnored);
   // A container removed by its own removal event stays removed too.
   table.Upsert(Make("b", v1::CONTAINER_STATE_RUNNING));
   event.mutable_container()->set_instance("b");
-  EXPECT_TRUE(table.ApplyEvent(event));
+  EXPECT_EQ(table.ApplyEvent(event), Effect::kChanged);
   event.set_kind(v1::ContainerEvent::EXITED);
-  EXPECT_FALSE(table.ApplyEvent(event));
+  EXPECT_EQ(table.ApplyEvent(event), Effect::kIgnored);
   EXPECT_TRUE(table.Snapshot().empty());
   // A container the table never held is news: an event brings it in.
   event.mutable_container()->set_instance("c");
   event.set_kind(v1::ContainerEvent::STARTED);
-  EXPECT_TRUE(table.ApplyEvent(event));
+  EXPECT_EQ(table.ApplyEvent(event), Effect::kChanged);
   EXPECT_EQ(table.Find("c")->state(), v1::CONTAINER_STATE_RUNNING);
+}
+
+// An engine's start event that comes after the start's result recorded the container says
+// nothing new, and the agent does not send it on; one that moves the state, or carries a
+// field the table lacks, does.
+TEST(ContainerTable, AnEventThatChangesNothingSaysSo) {
+  ContainerTable table;
+  table.Upsert(Make("a", v1::CONTAINER_STATE_RUNNING));
+  v1::ContainerEvent event;
+  *event.mutable_container() = Make("a", v1::CONTAINER_STATE_RUNNING);
+  event.set_kind(v1::ContainerEvent::STARTED);
+  EXPECT_EQ(table.ApplyEvent(event), Effect::kUnchanged);
+  event.mutable_container()->set_container_id("other-id");
+  EXPECT_EQ(table.ApplyEvent(event), Effect::kChanged);
+  EXPECT_EQ(table.Find("a")->container_id(), "other-id");
+  event.set_kind(v1::ContainerEvent::EXITED);
+  event.set_exit_code(1);
+  EXPECT_EQ(table.ApplyEvent(event), Effect::kChanged);
+  EXPECT_EQ(table.ApplyEvent(event), Effect::kUnchanged);
+  event.set_exit_code(2);
+  EXPECT_EQ(table.ApplyEvent(event), Effect::kChanged);
+  EXPECT_EQ(table.Find("a")->exit_code(), 2);
 }
 
 // A health change comes as an event of no kind: it changes the health, and a paused
