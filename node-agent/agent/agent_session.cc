@@ -444,8 +444,9 @@ void AgentSession::HoldEvents(const std::string& instance, const v1::ControllerM
   switch (command.body_case()) {
     case v1::ControllerMessage::kStart:
       holding.kinds = {v1::ContainerEvent::STARTED};
-      if (command.start().spec().start_paused())
+      if (command.start().spec().start_paused()) {
         holding.kinds.push_back(v1::ContainerEvent::PAUSED);
+      }
       break;
     case v1::ControllerMessage::kStop:
       holding.kinds = {v1::ContainerEvent::EXITED, v1::ContainerEvent::REMOVED};
