@@ -66,6 +66,16 @@ bool Lists(const google::protobuf::RepeatedPtrField<v1::Container>& containers,
   return false;
 }
 
+v1::ContainerEvent EventOf(const std::string& instance, v1::ContainerEvent::Kind kind,
+                           int exit_code = 0) {
+  v1::ContainerEvent event;
+  event.mutable_container()->set_instance(instance);
+  event.mutable_container()->set_app("web");
+  event.set_kind(kind);
+  event.set_exit_code(exit_code);
+  return event;
+}
+
 class AgentSessionTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(gateway_.Start().ok()); }
@@ -96,6 +106,16 @@ class AgentSessionTest : public ::testing::Test {
     run_ = std::thread([this] { session_->Run(); });
   }
   void StartAgent() { StartAgent(Options()); }
+  // Starts the agent, sends it start c1 of web-2 with the runtime holding starts, and has
+  // the engine report web-2 started while the start call runs (until ReleaseStarts).
+  void StartWithItsEventWhileItRuns() {
+    runtime_.HoldStarts();
+    StartAgent();
+    ASSERT_TRUE(gateway_.WaitForOpenStream());
+    ASSERT_TRUE(gateway_.Send(Start("c1", "web-2")));
+    ASSERT_TRUE(Eventually([&] { return runtime_.blocked_starts() == 1; }));
+    runtime_.Emit(EventOf("web-2", v1::ContainerEvent::STARTED));
+  }
 
   bool WaitForResult(const std::string& id) {
     return gateway_.WaitFor([&](const Messages& m) { return FindResult(m, id) != nullptr; });
@@ -520,16 +540,6 @@ TEST_F(AgentSessionTest, LateEventsOfAStoppedContainerAreNotForwarded) {
   EXPECT_TRUE(Lists(messages.back().heartbeat().containers(), "web-2"));
 }
 
-v1::ContainerEvent EventOf(const std::string& instance, v1::ContainerEvent::Kind kind,
-                           int exit_code = 0) {
-  v1::ContainerEvent event;
-  event.mutable_container()->set_instance(instance);
-  event.mutable_container()->set_app("web");
-  event.set_kind(kind);
-  event.set_exit_code(exit_code);
-  return event;
-}
-
 // Where in `messages` the first event of `kind` about `instance` is, or -1.
 int EventAt(const Messages& messages, const std::string& instance, v1::ContainerEvent::Kind kind) {
   for (size_t i = 0; i < messages.size(); ++i) {
@@ -554,12 +564,7 @@ int ResultAt(const Messages& messages, const std::string& id) {
 // An engine reports a start while the start call runs. The start's result says the same,
 // so the result goes out alone: one message for the start instead of two.
 TEST_F(AgentSessionTest, AStartsOwnEventGoesOutAsItsResultAlone) {
-  runtime_.HoldStarts();
-  StartAgent();
-  ASSERT_TRUE(gateway_.WaitForOpenStream());
-  ASSERT_TRUE(gateway_.Send(Start("c1", "web-2")));
-  ASSERT_TRUE(Eventually([&] { return runtime_.blocked_starts() == 1; }));
-  runtime_.Emit(EventOf("web-2", v1::ContainerEvent::STARTED));
+  ASSERT_NO_FATAL_FAILURE(StartWithItsEventWhileItRuns());
   runtime_.ReleaseStarts();
   ASSERT_TRUE(WaitForResult("c1"));
   ASSERT_TRUE(Result("c1").ok()) << Result("c1").error();
@@ -599,13 +604,8 @@ TEST_F(AgentSessionTest, AnEngineEventAfterTheResultThatSaysTheSameIsNotSent) {
 // the start failed, say): the event goes out, before the failed result, so the controller
 // learns that the container runs.
 TEST_F(AgentSessionTest, AFailedCommandSendsTheEventsItHeldBeforeItsResult) {
-  runtime_.HoldStarts();
   runtime_.FailStarts(absl::UnavailableError("the engine did not answer the inspect"));
-  StartAgent();
-  ASSERT_TRUE(gateway_.WaitForOpenStream());
-  ASSERT_TRUE(gateway_.Send(Start("c1", "web-2")));
-  ASSERT_TRUE(Eventually([&] { return runtime_.blocked_starts() == 1; }));
-  runtime_.Emit(EventOf("web-2", v1::ContainerEvent::STARTED));
+  ASSERT_NO_FATAL_FAILURE(StartWithItsEventWhileItRuns());
   runtime_.ReleaseStarts();
   ASSERT_TRUE(WaitForResult("c1"));
   EXPECT_FALSE(Result("c1").ok());
@@ -618,12 +618,7 @@ TEST_F(AgentSessionTest, AFailedCommandSendsTheEventsItHeldBeforeItsResult) {
 // An exit while a start runs is no outcome of the start: it goes out at once, after the
 // STARTED held before it, without waiting for the start's result.
 TEST_F(AgentSessionTest, AnEventThatIsNotTheCommandsOutcomeGoesOutAtOnceAfterTheHeldOnes) {
-  runtime_.HoldStarts();
-  StartAgent();
-  ASSERT_TRUE(gateway_.WaitForOpenStream());
-  ASSERT_TRUE(gateway_.Send(Start("c1", "web-2")));
-  ASSERT_TRUE(Eventually([&] { return runtime_.blocked_starts() == 1; }));
-  runtime_.Emit(EventOf("web-2", v1::ContainerEvent::STARTED));
+  ASSERT_NO_FATAL_FAILURE(StartWithItsEventWhileItRuns());
   runtime_.Emit(EventOf("web-2", v1::ContainerEvent::EXITED, 1));
   ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) {
     return EventAt(m, "web-2", v1::ContainerEvent::EXITED) >= 0;
