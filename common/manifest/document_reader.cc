@@ -318,7 +318,7 @@ void ReadSpec(MapReader& spec, AppSpec& app) {
 
 }  // namespace
 
-AppSpec ReadAppDocument(const YAML::Node& document, FieldErrors& errors, bool list_item) {
+AppSpec ReadAppDocument(const YamlNode& document, FieldErrors& errors, bool list_item) {
   AppSpec app;
   if (!document.IsMap()) {
     errors.Add("", "must be a mapping (an App with apiVersion, kind, metadata and spec)");
@@ -345,19 +345,19 @@ AppSpec ReadAppDocument(const YAML::Node& document, FieldErrors& errors, bool li
   return app;
 }
 
-bool IsAppList(const YAML::Node& document) {
+bool IsAppList(const YamlNode& document) {
   if (!document.IsMap()) return false;
-  const YAML::Node kind = document["kind"];
+  const YamlNode kind = document.Find("kind");
   return kind.IsScalar() && kind.Scalar() == kListKind;
 }
 
-std::vector<YAML::Node> ReadAppList(const YAML::Node& document, FieldErrors& errors) {
-  std::vector<YAML::Node> items;
+std::vector<YamlNode> ReadAppList(const YamlNode& document, FieldErrors& errors) {
+  std::vector<YamlNode> items;
   std::optional<MapReader> top =
       MapReader::Open(document, "", errors, {"apiVersion", "kind", "metadata", "items"});
   if (!top) return items;
   ReadConstant(*top, "apiVersion", kApiVersion);
-  const YAML::Node list = document["items"];
+  const YamlNode list = document.Find("items");
   if (!list.IsDefined() || list.IsNull()) {
     top->Fail("items", "is required (the Apps of the list)");
   } else if (!list.IsSequence()) {
@@ -365,7 +365,7 @@ std::vector<YAML::Node> ReadAppList(const YAML::Node& document, FieldErrors& err
   } else if (list.size() == 0) {
     top->Fail("items", "holds no Apps");
   } else {
-    for (const YAML::Node& item : list) items.push_back(item);
+    for (size_t i = 0; i < list.size(); ++i) items.push_back(list.Item(i));
   }
   return items;
 }

@@ -13,17 +13,17 @@
 
 #include "common/manifest/app.h"
 #include "common/manifest/field_errors.h"
-#include "yaml-cpp/yaml.h"
+#include "common/manifest/yaml_load.h"
 
 namespace microscale::manifest_internal {
 
-AppSpec ReadAppDocument(const YAML::Node& document, FieldErrors& errors, bool list_item = false);
+AppSpec ReadAppDocument(const YamlNode& document, FieldErrors& errors, bool list_item = false);
 
 // Whether `document` is a mapping of kind AppList.
-bool IsAppList(const YAML::Node& document);
+bool IsAppList(const YamlNode& document);
 
 // The items of an AppList document; errors (the list's own fields) go to `errors`.
-std::vector<YAML::Node> ReadAppList(const YAML::Node& document, FieldErrors& errors);
+std::vector<YamlNode> ReadAppList(const YamlNode& document, FieldErrors& errors);
 
 }  // namespace microscale::manifest_internal
 

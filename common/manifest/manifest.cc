@@ -14,7 +14,6 @@
 #include "common/manifest/yaml_load.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
-#include "yaml-cpp/yaml.h"
 
 namespace microscale {
 namespace {
@@ -69,13 +68,17 @@ absl::StatusOr<std::vector<AppSpec>> CheckDocuments(std::vector<Document>& docum
 
 absl::StatusOr<std::vector<AppSpec>> ParseChecked(std::string_view yaml) {
   RETURN_IF_ERROR(manifest_internal::PrescanManifest(yaml));
-  ASSIGN_OR_RETURN(std::vector<YAML::Node> nodes, manifest_internal::LoadYamlDocuments(yaml));
+  ASSIGN_OR_RETURN(manifest_internal::YamlDocuments loaded,
+                   manifest_internal::LoadYamlDocuments(yaml));
+  const std::vector<manifest_internal::YamlNode>& nodes = loaded.documents();
   std::vector<Document> documents;
+  documents.reserve(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) {
     if (nodes[i].IsNull()) continue;
     if (manifest_internal::IsAppList(nodes[i])) {
       Document list{i + 1, std::nullopt, {}, {}};
-      std::vector<YAML::Node> items = manifest_internal::ReadAppList(nodes[i], list.errors);
+      std::vector<manifest_internal::YamlNode> items =
+          manifest_internal::ReadAppList(nodes[i], list.errors);
       if (!list.errors.list().empty()) {
         documents.push_back(std::move(list));
         continue;

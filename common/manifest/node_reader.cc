@@ -38,7 +38,7 @@ ScalarKind KindOfTagged(std::string_view tag, const std::string& text, NodeInfo&
   return ScalarKind::kString;
 }
 
-NodeInfo Inspect(const YAML::Node& node) {
+NodeInfo Inspect(const YamlNode& node) {
   NodeInfo info;
   if (node.IsNull()) {
     info.shape = NodeInfo::Shape::kScalar;
@@ -107,7 +107,7 @@ std::string UnknownField(std::string_view key, KnownKeys known) {
 }
 
 // The text of a mapping key, or nullopt for a key that is a mapping or a list.
-std::optional<std::string> KeyText(const YAML::Node& key) {
+std::optional<std::string> KeyText(const YamlNode& key) {
   if (key.IsNull()) return std::string();
   if (!key.IsScalar()) return std::nullopt;
   return key.Scalar();
@@ -115,7 +115,7 @@ std::optional<std::string> KeyText(const YAML::Node& key) {
 
 }  // namespace
 
-std::optional<MapReader> MapReader::Open(const YAML::Node& node, std::string path,
+std::optional<MapReader> MapReader::Open(const YamlNode& node, std::string path,
                                          FieldErrors& errors, KnownKeys known) {
   NodeInfo info = Inspect(node);
   if (info.shape != NodeInfo::Shape::kMap) {
@@ -127,9 +127,9 @@ std::optional<MapReader> MapReader::Open(const YAML::Node& node, std::string pat
   return reader;
 }
 
-void MapReader::Index(const YAML::Node& node, KnownKeys known) {
-  for (const auto& pair : node) {
-    std::optional<std::string> key = KeyText(pair.first);
+void MapReader::Index(const YamlNode& node, KnownKeys known) {
+  for (size_t i = 0; i < node.size(); ++i) {
+    std::optional<std::string> key = KeyText(node.Key(i));
     if (!key) {
       errors_->Add(path_, "keys must be strings");
       continue;
@@ -139,23 +139,23 @@ void MapReader::Index(const YAML::Node& node, KnownKeys known) {
     } else if (std::find(known.begin(), known.end(), *key) == known.end()) {
       Fail(*key, UnknownField(*key, known));
     } else {
-      fields_.emplace(*key, pair.second);
+      fields_.emplace(*key, node.Value(i));
     }
   }
 }
 
-const YAML::Node* MapReader::Find(std::string_view key) const {
+YamlNode MapReader::Find(std::string_view key) const {
   auto it = fields_.find(key);
-  if (it == fields_.end() || it->second.IsNull()) return nullptr;
-  return &it->second;
+  if (it == fields_.end() || it->second.IsNull()) return YamlNode();
+  return it->second;
 }
 
-bool MapReader::Has(std::string_view key) const { return Find(key) != nullptr; }
+bool MapReader::Has(std::string_view key) const { return Find(key).IsDefined(); }
 
 std::optional<std::string> MapReader::String(std::string_view key) {
-  const YAML::Node* node = Find(key);
-  if (node == nullptr) return std::nullopt;
-  NodeInfo info = Inspect(*node);
+  const YamlNode node = Find(key);
+  if (!node.IsDefined()) return std::nullopt;
+  NodeInfo info = Inspect(node);
   if (info.tag_problem) {
     Fail(key, *info.tag_problem);
   } else if (info.shape != NodeInfo::Shape::kScalar || info.kind != ScalarKind::kString) {
@@ -167,9 +167,9 @@ std::optional<std::string> MapReader::String(std::string_view key) {
 }
 
 std::optional<int32_t> MapReader::Int32(std::string_view key, IntRange range) {
-  const YAML::Node* node = Find(key);
-  if (node == nullptr) return std::nullopt;
-  NodeInfo info = Inspect(*node);
+  const YamlNode node = Find(key);
+  if (!node.IsDefined()) return std::nullopt;
+  NodeInfo info = Inspect(node);
   if (info.tag_problem) {
     Fail(key, *info.tag_problem);
     return std::nullopt;
@@ -188,9 +188,9 @@ std::optional<int32_t> MapReader::Int32(std::string_view key, IntRange range) {
 }
 
 std::optional<uint64_t> MapReader::Uint64(std::string_view key) {
-  const YAML::Node* node = Find(key);
-  if (node == nullptr) return std::nullopt;
-  NodeInfo info = Inspect(*node);
+  const YamlNode node = Find(key);
+  if (!node.IsDefined()) return std::nullopt;
+  NodeInfo info = Inspect(node);
   std::optional<uint64_t> value;
   if (!info.tag_problem && info.kind == ScalarKind::kInt) value = ParseYamlUint(info.text);
   if (info.tag_problem) {
@@ -202,9 +202,9 @@ std::optional<uint64_t> MapReader::Uint64(std::string_view key) {
 }
 
 std::optional<double> MapReader::Number(std::string_view key) {
-  const YAML::Node* node = Find(key);
-  if (node == nullptr) return std::nullopt;
-  NodeInfo info = Inspect(*node);
+  const YamlNode node = Find(key);
+  if (!node.IsDefined()) return std::nullopt;
+  NodeInfo info = Inspect(node);
   if (info.tag_problem) {
     Fail(key, *info.tag_problem);
     return std::nullopt;
@@ -222,9 +222,9 @@ std::optional<double> MapReader::Number(std::string_view key) {
 }
 
 std::optional<bool> MapReader::Bool(std::string_view key) {
-  const YAML::Node* node = Find(key);
-  if (node == nullptr) return std::nullopt;
-  NodeInfo info = Inspect(*node);
+  const YamlNode node = Find(key);
+  if (!node.IsDefined()) return std::nullopt;
+  NodeInfo info = Inspect(node);
   if (info.tag_problem) {
     Fail(key, *info.tag_problem);
   } else if (info.shape != NodeInfo::Shape::kScalar || info.kind != ScalarKind::kBool) {
@@ -236,16 +236,16 @@ std::optional<bool> MapReader::Bool(std::string_view key) {
 }
 
 std::optional<std::vector<std::string>> MapReader::StringList(std::string_view key) {
-  const YAML::Node* node = Find(key);
-  if (node == nullptr) return std::nullopt;
-  if (!node->IsSequence()) {
-    Fail(key, Expected("a list of strings", Inspect(*node)));
+  const YamlNode node = Find(key);
+  if (!node.IsDefined()) return std::nullopt;
+  if (!node.IsSequence()) {
+    Fail(key, Expected("a list of strings", Inspect(node)));
     return std::nullopt;
   }
   std::vector<std::string> items;
   bool ok = true;
-  for (const YAML::Node& item : *node) {
-    NodeInfo info = Inspect(item);
+  for (size_t i = 0; i < node.size(); ++i) {
+    NodeInfo info = Inspect(node.Item(i));
     if (info.tag_problem || info.shape != NodeInfo::Shape::kScalar ||
         info.kind != ScalarKind::kString) {
       errors_->Add(IndexPath(PathOf(key), items.size()),
@@ -259,17 +259,16 @@ std::optional<std::vector<std::string>> MapReader::StringList(std::string_view k
 }
 
 std::optional<std::vector<MapReader>> MapReader::MapList(std::string_view key, KnownKeys known) {
-  const YAML::Node* node = Find(key);
-  if (node == nullptr) return std::nullopt;
-  if (!node->IsSequence()) {
-    Fail(key, Expected("a list of mappings", Inspect(*node)));
+  const YamlNode node = Find(key);
+  if (!node.IsDefined()) return std::nullopt;
+  if (!node.IsSequence()) {
+    Fail(key, Expected("a list of mappings", Inspect(node)));
     return std::nullopt;
   }
   std::vector<MapReader> items;
-  size_t index = 0;
-  for (const YAML::Node& item : *node) {
+  for (size_t i = 0; i < node.size(); ++i) {
     if (std::optional<MapReader> map =
-            Open(item, IndexPath(PathOf(key), index++), *errors_, known)) {
+            Open(node.Item(i), IndexPath(PathOf(key), i), *errors_, known)) {
       items.push_back(std::move(*map));
     }
   }
@@ -277,17 +276,17 @@ std::optional<std::vector<MapReader>> MapReader::MapList(std::string_view key, K
 }
 
 std::optional<std::map<std::string, std::string>> MapReader::StringMap(std::string_view key) {
-  const YAML::Node* node = Find(key);
-  if (node == nullptr) return std::nullopt;
+  const YamlNode node = Find(key);
+  if (!node.IsDefined()) return std::nullopt;
   std::string path = PathOf(key);
-  if (!node->IsMap()) {
-    errors_->Add(path, Expected("a mapping of strings to strings", Inspect(*node)));
+  if (!node.IsMap()) {
+    errors_->Add(path, Expected("a mapping of strings to strings", Inspect(node)));
     return std::nullopt;
   }
   std::map<std::string, std::string> result;
-  for (const auto& pair : *node) {
-    std::optional<std::string> name = KeyText(pair.first);
-    NodeInfo info = Inspect(pair.second);
+  for (size_t i = 0; i < node.size(); ++i) {
+    std::optional<std::string> name = KeyText(node.Key(i));
+    NodeInfo info = Inspect(node.Value(i));
     if (!name) {
       errors_->Add(path, "keys must be strings");
     } else if (result.contains(*name)) {
@@ -307,9 +306,9 @@ std::optional<std::map<std::string, std::string>> MapReader::StringMap(std::stri
 }
 
 std::optional<std::string> MapReader::QuantityText(std::string_view key) {
-  const YAML::Node* node = Find(key);
-  if (node == nullptr) return std::nullopt;
-  NodeInfo info = Inspect(*node);
+  const YamlNode node = Find(key);
+  if (!node.IsDefined()) return std::nullopt;
+  NodeInfo info = Inspect(node);
   if (info.tag_problem) {
     Fail(key, *info.tag_problem);
     return std::nullopt;
@@ -331,9 +330,9 @@ std::optional<std::string> MapReader::QuantityText(std::string_view key) {
 }
 
 std::optional<MapReader> MapReader::Map(std::string_view key, KnownKeys known) {
-  const YAML::Node* node = Find(key);
-  if (node == nullptr) return std::nullopt;
-  return Open(*node, PathOf(key), *errors_, known);
+  const YamlNode node = Find(key);
+  if (!node.IsDefined()) return std::nullopt;
+  return Open(node, PathOf(key), *errors_, known);
 }
 
 }  // namespace microscale::manifest_internal

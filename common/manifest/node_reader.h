@@ -17,7 +17,7 @@
 
 #include "common/manifest/field_errors.h"
 #include "common/manifest/validate.h"
-#include "yaml-cpp/yaml.h"
+#include "common/manifest/yaml_load.h"
 
 namespace microscale::manifest_internal {
 
@@ -26,8 +26,8 @@ using KnownKeys = std::initializer_list<std::string_view>;
 class MapReader {
  public:
   // Reads `node` as a mapping at `path`; nullopt (and an error) if it is something else.
-  static std::optional<MapReader> Open(const YAML::Node& node, std::string path,
-                                       FieldErrors& errors, KnownKeys known);
+  static std::optional<MapReader> Open(const YamlNode& node, std::string path, FieldErrors& errors,
+                                       KnownKeys known);
 
   const std::string& path() const { return path_; }
   std::string PathOf(std::string_view key) const { return ChildPath(path_, key); }
@@ -54,12 +54,13 @@ class MapReader {
 
  private:
   MapReader(std::string path, FieldErrors& errors) : path_(std::move(path)), errors_(&errors) {}
-  void Index(const YAML::Node& node, KnownKeys known);
-  const YAML::Node* Find(std::string_view key) const;
+  void Index(const YamlNode& node, KnownKeys known);
+  // The field's value; undefined when absent or null.
+  YamlNode Find(std::string_view key) const;
 
   std::string path_;
   FieldErrors* errors_;
-  std::map<std::string, YAML::Node, std::less<>> fields_;
+  std::map<std::string, YamlNode, std::less<>> fields_;
 };
 
 }  // namespace microscale::manifest_internal

@@ -11,6 +11,7 @@
 #include "common/strings.h"
 #include "yaml-cpp/depthguard.h"
 #include "yaml-cpp/eventhandler.h"
+#include "yaml-cpp/yaml.h"
 
 namespace microscale::manifest_internal {
 namespace {
@@ -49,62 +50,202 @@ absl::Status ErrorAt(std::string_view text, const YAML::Mark& mark, std::string_
                                                  mark.column + 1, ": ", ToAbsl(what)));
 }
 
-// Records where each document starts, to notice a parser that makes no progress.
-class DocumentStarts : public YAML::EventHandler {
+}  // namespace
+
+struct YamlStorage {
+  enum class Type : uint8_t { kNull, kScalar, kSequence, kMap };
+  struct Node {
+    Type type = Type::kNull;
+    uint32_t first = 0;  // in `children`: items, or keys and values in turn
+    uint32_t count = 0;
+    std::string scalar;
+    std::string tag;
+  };
+  std::vector<Node> nodes;
+  std::vector<uint32_t> children;
+};
+
+// Builds the tree from yaml-cpp's parser events, and records where each document starts
+// to notice a parser that makes no progress.
+class YamlBuilder : public YAML::EventHandler {
  public:
+  explicit YamlBuilder(YamlDocuments& out) : out_(out), storage_(*out.storage_) {}
+
   void OnDocumentStart(const YAML::Mark& mark) override {
     stuck_ = count_ > 0 && mark.pos == last_.pos;
     last_ = mark;
     ++count_;
+    anchors_.clear();  // yaml-cpp numbers anchors per document
+    has_root_ = false;
+    depth_ = 0;
   }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
+  void OnDocumentEnd() override {
+    if (!has_root_) root_ = New(Type::kNull, {}, {});
+    out_.documents_.push_back(YamlNode(&storage_, root_));
+  }
+  void OnNull(const YAML::Mark&, YAML::anchor_t anchor) override {
+    Attach(New(Type::kNull, {}, {}), anchor);
+  }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t anchor) override {
+    // The parser refuses an alias of an unknown anchor; null keeps a surprise harmless.
+    const uint32_t node = anchor < anchors_.size() ? anchors_[anchor] : New(Type::kNull, {}, {});
+    Attach(node, YAML::NullAnchor);
+  }
+  void OnScalar(const YAML::Mark&, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    Attach(New(Type::kScalar, value, tag), anchor);
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string& tag, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    Open(New(Type::kSequence, {}, tag), anchor);
+  }
+  void OnSequenceEnd() override { Close(); }
+  void OnMapStart(const YAML::Mark&, const std::string& tag, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    Open(New(Type::kMap, {}, tag), anchor);
+  }
+  void OnMapEnd() override { Close(); }
 
   bool stuck() const { return stuck_; }
   size_t count() const { return count_; }
   const YAML::Mark& last() const { return last_; }
 
  private:
+  using Type = YamlStorage::Type;
+  // A container being read: its node and the children seen so far.
+  struct OpenNode {
+    uint32_t node = 0;
+    std::vector<uint32_t> children;
+  };
+
+  uint32_t New(Type type, const std::string& scalar, const std::string& tag) {
+    storage_.nodes.push_back(YamlStorage::Node{type, 0, 0, scalar, tag});
+    return static_cast<uint32_t>(storage_.nodes.size() - 1);
+  }
+  void Attach(uint32_t node, YAML::anchor_t anchor) {
+    if (anchor != YAML::NullAnchor) {
+      if (anchors_.size() <= anchor) anchors_.resize(anchor + 1);
+      anchors_[anchor] = node;
+    }
+    if (depth_ == 0) {
+      root_ = node;
+      has_root_ = true;
+    } else {
+      open_[depth_ - 1].children.push_back(node);
+    }
+  }
+  void Open(uint32_t node, YAML::anchor_t anchor) {
+    Attach(node, anchor);
+    if (open_.size() == depth_) open_.emplace_back();  // the buffers are reused
+    open_[depth_].node = node;
+    open_[depth_].children.clear();
+    ++depth_;
+  }
+  void Close() {
+    if (depth_ == 0) return;
+    const OpenNode& open = open_[--depth_];
+    YamlStorage::Node& node = storage_.nodes[open.node];
+    node.first = static_cast<uint32_t>(storage_.children.size());
+    node.count = static_cast<uint32_t>(open.children.size());
+    storage_.children.insert(storage_.children.end(), open.children.begin(), open.children.end());
+  }
+
+  YamlDocuments& out_;
+  YamlStorage& storage_;
+  std::vector<OpenNode> open_;
+  size_t depth_ = 0;
+  std::vector<uint32_t> anchors_;
+  uint32_t root_ = 0;
+  bool has_root_ = false;
   bool stuck_ = false;
   size_t count_ = 0;
   YAML::Mark last_ = YAML::Mark::null_mark();
 };
 
-// Runs yaml-cpp's event parser over `text`; throws what yaml-cpp throws.
-absl::Status CheckParserProgress(std::string_view text) {
+namespace {
+
+absl::StatusOr<YamlDocuments> Load(std::string_view text) {
   std::istringstream stream{std::string(text)};
   YAML::Parser parser(stream);
-  DocumentStarts starts;
-  while (parser.HandleNextDocument(starts)) {
+  YamlDocuments documents;
+  YamlBuilder builder(documents);
+  while (parser.HandleNextDocument(builder)) {
     // Every real document takes at least one byte, so more documents than bytes is a loop.
-    if (starts.stuck() || starts.count() > text.size() + 1) {
-      const YAML::Mark& mark = starts.last();
+    if (builder.stuck() || builder.count() > text.size() + 1) {
+      const YAML::Mark& mark = builder.last();
       std::string token = mark.pos >= 0 && static_cast<size_t>(mark.pos) < text.size()
                               ? Quote(text.substr(static_cast<size_t>(mark.pos), 1))
                               : std::string("token");
       return ErrorAt(text, mark, absl::StrCat("invalid YAML: unexpected ", token));
     }
   }
-  return absl::OkStatus();
+  return documents;
 }
 
-absl::StatusOr<std::vector<YAML::Node>> Load(std::string_view text) {
-  RETURN_IF_ERROR(CheckParserProgress(text));
-  return YAML::LoadAll(std::string(text));
+const std::string& EmptyString() {
+  static const std::string* const empty = new std::string();
+  return *empty;
 }
 
 }  // namespace
 
-absl::StatusOr<std::vector<YAML::Node>> LoadYamlDocuments(std::string_view text) {
+bool YamlNode::IsNull() const {
+  return IsDefined() && storage_->nodes[index_].type == YamlStorage::Type::kNull;
+}
+bool YamlNode::IsScalar() const {
+  return IsDefined() && storage_->nodes[index_].type == YamlStorage::Type::kScalar;
+}
+bool YamlNode::IsSequence() const {
+  return IsDefined() && storage_->nodes[index_].type == YamlStorage::Type::kSequence;
+}
+bool YamlNode::IsMap() const {
+  return IsDefined() && storage_->nodes[index_].type == YamlStorage::Type::kMap;
+}
+
+const std::string& YamlNode::Scalar() const {
+  return IsScalar() ? storage_->nodes[index_].scalar : EmptyString();
+}
+
+const std::string& YamlNode::Tag() const {
+  return IsDefined() ? storage_->nodes[index_].tag : EmptyString();
+}
+
+size_t YamlNode::size() const {
+  if (IsSequence()) return storage_->nodes[index_].count;
+  if (IsMap()) return storage_->nodes[index_].count / 2;
+  return 0;
+}
+
+uint32_t YamlNode::Child(size_t i) const {
+  return storage_->children[storage_->nodes[index_].first + i];
+}
+
+YamlNode YamlNode::Item(size_t i) const {
+  return IsSequence() && i < size() ? YamlNode(storage_, Child(i)) : YamlNode();
+}
+
+YamlNode YamlNode::Key(size_t i) const {
+  return IsMap() && i < size() ? YamlNode(storage_, Child(2 * i)) : YamlNode();
+}
+
+YamlNode YamlNode::Value(size_t i) const {
+  return IsMap() && i < size() ? YamlNode(storage_, Child(2 * i + 1)) : YamlNode();
+}
+
+YamlNode YamlNode::Find(std::string_view key) const {
+  for (size_t i = 0; i < size() && IsMap(); ++i) {
+    const YamlNode k = Key(i);
+    if (k.IsScalar() && k.Scalar() == key) return Value(i);
+  }
+  return YamlNode();
+}
+
+YamlDocuments::YamlDocuments() : storage_(std::make_unique<YamlStorage>()) {}
+YamlDocuments::YamlDocuments(YamlDocuments&&) noexcept = default;
+YamlDocuments& YamlDocuments::operator=(YamlDocuments&&) noexcept = default;
+YamlDocuments::~YamlDocuments() = default;
+
+absl::StatusOr<YamlDocuments> LoadYamlDocuments(std::string_view text) {
   try {
     return Load(text);
   } catch (const YAML::DeepRecursion& e) {
