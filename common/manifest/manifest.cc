@@ -55,6 +55,7 @@ absl::StatusOr<std::vector<AppSpec>> CheckDocuments(std::vector<Document>& docum
   }
   std::vector<std::string> lines;
   std::vector<AppSpec> apps;
+  apps.reserve(documents.size());
   for (Document& doc : documents) {
     for (const FieldError& error : doc.errors.list()) {
       lines.push_back(

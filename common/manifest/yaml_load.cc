@@ -1,6 +1,7 @@
 #include "common/manifest/yaml_load.h"
 
 #include <algorithm>
+#include <deque>
 #include <exception>
 #include <sstream>
 #include <string>
@@ -61,7 +62,7 @@ struct YamlStorage {
     std::string scalar;
     std::string tag;
   };
-  std::vector<Node> nodes;
+  std::deque<Node> nodes;  // grows without moving what it holds (a 1 MB manifest: 100,000)
   std::vector<uint32_t> children;
 };
 
