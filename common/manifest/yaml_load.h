@@ -4,7 +4,7 @@
 // The tree is built from yaml-cpp's event parser in one pass. yaml-cpp's own YAML::Node
 // keeps every node in reference-counted memory of its own; for a 1 MB manifest of 4,000
 // Apps, building and freeing those was half of what `microscalectl apply` spent. Here the
-// nodes of all documents sit in one vector and their children in another, and an alias is
+// nodes of all documents sit in one deque and their children in one vector, and an alias is
 // the node its anchor names.
 //
 // Besides catching yaml-cpp's exceptions, it guards against yaml-cpp 0.7 looping forever:
