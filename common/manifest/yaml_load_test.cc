@@ -13,40 +13,46 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// A node written out with its shape, tag and text, children in order, `depth` levels deep.
-std::string DumpOurs(const YamlNode& node, int depth = 8) {
-  if (!node.IsDefined()) return "undefined";
-  if (node.IsNull()) return "null";
-  if (node.IsScalar()) return absl::StrCat("scalar<", node.Tag(), ">(", node.Scalar(), ")");
-  if (depth == 0) return "...";
-  std::string out = node.IsMap() ? absl::StrCat("map<", node.Tag(), ">{")
-                                 : absl::StrCat("seq<", node.Tag(), ">[");
+// A mapping's keys and values in turn, or a sequence's items: ours, and yaml-cpp's.
+std::vector<YamlNode> ChildrenOf(const YamlNode& node) {
+  std::vector<YamlNode> children;
   for (size_t i = 0; i < node.size(); ++i) {
     if (node.IsMap()) {
-      absl::StrAppend(&out, DumpOurs(node.Key(i), depth - 1), ": ",
-                      DumpOurs(node.Value(i), depth - 1), ", ");
+      children.push_back(node.Key(i));
+      children.push_back(node.Value(i));
     } else {
-      absl::StrAppend(&out, DumpOurs(node.Item(i), depth - 1), ", ");
+      children.push_back(node.Item(i));
     }
   }
-  return absl::StrCat(out, node.IsMap() ? "}" : "]");
+  return children;
 }
 
-// The same for yaml-cpp's own node.
-std::string DumpTheirs(const YAML::Node& node, int depth = 8) {
+std::vector<YAML::Node> ChildrenOf(const YAML::Node& node) {
+  std::vector<YAML::Node> children;
+  for (const auto& item : node) {
+    if (node.IsMap()) {
+      children.push_back(item.first);
+      children.push_back(item.second);
+    } else {
+      children.push_back(static_cast<const YAML::Node&>(item));
+    }
+  }
+  return children;
+}
+
+// A node written out with its shape, tag and text, children in order, `depth` levels deep.
+template <typename Node>
+std::string DumpNode(const Node& node, int depth = 8) {
   if (!node.IsDefined()) return "undefined";
   if (node.IsNull()) return "null";
   if (node.IsScalar()) return absl::StrCat("scalar<", node.Tag(), ">(", node.Scalar(), ")");
   if (depth == 0) return "...";
   std::string out = node.IsMap() ? absl::StrCat("map<", node.Tag(), ">{")
                                  : absl::StrCat("seq<", node.Tag(), ">[");
-  for (const auto& item : node) {
-    if (node.IsMap()) {
-      absl::StrAppend(&out, DumpTheirs(item.first, depth - 1), ": ",
-                      DumpTheirs(item.second, depth - 1), ", ");
-    } else {
-      absl::StrAppend(&out, DumpTheirs(static_cast<const YAML::Node&>(item), depth - 1), ", ");
-    }
+  const std::vector<Node> children = ChildrenOf(node);
+  for (size_t i = 0; i < children.size(); ++i) {
+    absl::StrAppend(&out, DumpNode(children[i], depth - 1),
+                    node.IsMap() && i % 2 == 0 ? ": " : ", ");
   }
   return absl::StrCat(out, node.IsMap() ? "}" : "]");
 }
@@ -76,7 +82,7 @@ TEST(LoadYamlDocuments, ReadsWhatYamlCppsNodesRead) {
     const std::vector<YAML::Node> theirs = YAML::LoadAll(text);
     ASSERT_EQ(ours->documents().size(), theirs.size());
     for (size_t i = 0; i < theirs.size(); ++i) {
-      EXPECT_EQ(DumpOurs(ours->documents()[i]), DumpTheirs(theirs[i])) << "document " << i + 1;
+      EXPECT_EQ(DumpNode(ours->documents()[i]), DumpNode(theirs[i])) << "document " << i + 1;
     }
   }
 }
