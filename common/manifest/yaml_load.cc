@@ -234,7 +234,8 @@ YamlNode YamlNode::Value(size_t i) const {
 }
 
 YamlNode YamlNode::Find(std::string_view key) const {
-  for (size_t i = 0; i < size() && IsMap(); ++i) {
+  if (!IsMap()) return YamlNode();
+  for (size_t i = 0; i < size(); ++i) {
     const YamlNode k = Key(i);
     if (k.IsScalar() && k.Scalar() == key) return Value(i);
   }
