@@ -26,11 +26,15 @@
 namespace microscale {
 namespace {
 
+// More calls than this in flight only queue inside the engine.
+constexpr int kMaxEngineCalls = 64;
+
 // The raw text of every flag, checked after CLI11 has read the command line and env.
 struct RawFlags {
   std::string controller, node_name, cluster_name, http_addr, docker_host, runtime;
   std::string sim_start_delay, cpu, memory, max_containers, labels, log_format;
   std::string heartbeat_interval, port_range, publish_address, advertise_address;
+  std::string max_engine_calls;
   TlsFiles tls;
 };
 
@@ -90,6 +94,14 @@ std::optional<AgentFlagsResult> Convert(const RawFlags& raw, AgentConfig& config
                           absl::StrCat("\"", raw.max_containers, "\" is not a whole number >= 0")));
   }
   config.max_containers = max;
+  int calls = 0;
+  if (!absl::SimpleAtoi(raw.max_engine_calls, &calls) || calls < 1 || calls > kMaxEngineCalls) {
+    return UsageError(
+        "max-engine-calls",
+        absl::InvalidArgumentError(absl::StrCat(
+            "\"", raw.max_engine_calls, "\" is not a whole number from 1 to ", kMaxEngineCalls)));
+  }
+  config.max_engine_calls = calls;
   auto labels = ParseLabels(raw.labels);
   if (!labels.ok()) return UsageError("labels", labels.status());
   config.labels = *labels;
@@ -200,6 +212,7 @@ AgentFlagsResult ParseAgentFlags(int argc, const char* const* argv, std::string_
                PortRange().ToString(),
                "0.0.0.0",
                "",
+               "8",
                {}};
   CLI::App app("microscale-agent: runs the controller's containers on this host",
                "microscale-agent");
@@ -220,6 +233,9 @@ AgentFlagsResult ParseAgentFlags(int argc, const char* const* argv, std::string_
   AddEnvFlag(app, "labels", &raw.labels, "node labels k=v,k2=v2, matched by spec.nodeSelector");
   AddEnvFlag(app, "log-format", &raw.log_format, "text | json");
   AddEnvFlag(app, "heartbeat-interval", &raw.heartbeat_interval, "time between heartbeats");
+  AddEnvFlag(app, "max-engine-calls", &raw.max_engine_calls,
+             "engine calls (create, start, stop...) in flight at once, 1-64; more start a burst "
+             "of containers sooner on an engine with cores to spare");
   AddEnvFlag(app, "port-range", &raw.port_range,
              "host ports LO-HI for publishing spec.ports of containers on network bridge");
   AddEnvFlag(app, "publish-address", &raw.publish_address,

@@ -30,6 +30,7 @@ TEST(ParseAgentFlags, DefaultsFollowTheDesign) {
   EXPECT_EQ(r.config->cpu_millis, 0);
   EXPECT_EQ(r.config->memory_bytes, 0);
   EXPECT_EQ(r.config->max_containers, 0);
+  EXPECT_EQ(r.config->max_engine_calls, 8);
   EXPECT_EQ(r.config->heartbeat_interval, absl::Seconds(2));
   EXPECT_EQ(r.config->log_format, LogFormat::kText);
   EXPECT_EQ(r.config->port_range, (PortRange{30000, 32767}));
@@ -38,11 +39,12 @@ TEST(ParseAgentFlags, DefaultsFollowTheDesign) {
 }
 
 TEST(ParseAgentFlags, ReadsEveryFlag) {
-  AgentFlagsResult r = Parse(
-      {"--controller=10.0.0.1:7400", "--node-name=n1", "--cluster-name=prod",
-       "--http-addr=127.0.0.1:0", "--runtime=sim", "--sim-start-delay=250ms", "--cpu=3500m",
-       "--memory=4Gi", "--max-containers=30", "--labels=zone=a,disk=ssd", "--log-format=json",
-       "--heartbeat-interval=500ms", "--port-range=40000-40099", "--publish-address=127.0.0.1"});
+  AgentFlagsResult r =
+      Parse({"--controller=10.0.0.1:7400", "--node-name=n1", "--cluster-name=prod",
+             "--http-addr=127.0.0.1:0", "--runtime=sim", "--sim-start-delay=250ms", "--cpu=3500m",
+             "--memory=4Gi", "--max-containers=30", "--labels=zone=a,disk=ssd", "--log-format=json",
+             "--heartbeat-interval=500ms", "--port-range=40000-40099",
+             "--publish-address=127.0.0.1", "--max-engine-calls=12"});
   ASSERT_TRUE(r.config.has_value()) << r.message;
   EXPECT_EQ(r.config->controller, "10.0.0.1:7400");
   AgentFlagsResult several = Parse({"--controller=c1:7400,[::1]:7400,c3:7400"});
@@ -55,6 +57,7 @@ TEST(ParseAgentFlags, ReadsEveryFlag) {
   EXPECT_EQ(r.config->cpu_millis, 3500);
   EXPECT_EQ(r.config->memory_bytes, int64_t{4} << 30);
   EXPECT_EQ(r.config->max_containers, 30);
+  EXPECT_EQ(r.config->max_engine_calls, 12);
   EXPECT_EQ(r.config->labels, (std::map<std::string, std::string>{{"zone", "a"}, {"disk", "ssd"}}));
   EXPECT_EQ(r.config->log_format, LogFormat::kJson);
   EXPECT_EQ(r.config->heartbeat_interval, absl::Milliseconds(500));
@@ -122,6 +125,9 @@ TEST(ParseAgentFlags, BadValuesAreUsageErrorsNamingTheFlag) {
       {"--runtime=podman", "--runtime"},
       {"--labels=zone", "--labels"},
       {"--max-containers=-1", "--max-containers"},
+      {"--max-engine-calls=0", "--max-engine-calls: \"0\" is not a whole number from 1 to 64"},
+      {"--max-engine-calls=65", "--max-engine-calls: \"65\""},
+      {"--max-engine-calls=many", "--max-engine-calls: \"many\""},
       {"--log-format=xml", "--log-format"},
       {"--controller=nohost", "--controller"},
       {"--controller=a:7400,,b:7400", "--controller: an address in \"a:7400,,b:7400\" is empty"},

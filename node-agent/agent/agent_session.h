@@ -57,7 +57,7 @@ struct AgentSessionOptions {
   std::string advertise_address;  // Hello.advertise_address (AdvertisedHost)
   absl::Duration heartbeat_interval = absl::Seconds(2);
   BackoffOptions reconnect_backoff;
-  int max_runtime_calls = 4;
+  int max_runtime_calls = 8;  // --max-engine-calls
   // Record each runtime call in microscale_agent_docker_request_duration_seconds. Off when
   // the runtime reports its own engine calls (the Docker runtime's call observer).
   bool observe_runtime_calls = true;

@@ -301,28 +301,30 @@ TEST_F(AgentSessionTest, AFailedCommandCarriesTheRuntimeError) {
               HasSubstr("microscale_agent_commands_total{result=\"error\",type=\"start\"} 1"));
 }
 
-TEST_F(AgentSessionTest, AtMostFourRuntimeCallsAreInFlight) {
+TEST_F(AgentSessionTest, AtMostMaxRuntimeCallsAreInFlight) {
   runtime_.HoldStarts();
-  StartAgent();
+  AgentSessionOptions options = Options();
+  options.max_runtime_calls = 3;
+  StartAgent(options);
   ASSERT_TRUE(gateway_.WaitForOpenStream());
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(gateway_.Send(Start("c" + std::to_string(i), "web-" + std::to_string(i))));
   }
-  ASSERT_TRUE(Eventually([&] { return runtime_.blocked_starts() == 4; }));
+  ASSERT_TRUE(Eventually([&] { return runtime_.blocked_starts() == 3; }));
   // Heartbeats keep flowing while the runtime is saturated, without adding a call.
   int heartbeats = CountHeartbeats(gateway_.received());
   ASSERT_TRUE(gateway_.WaitFor([heartbeats](const Messages& m) {
     return CountHeartbeats(m) >= heartbeats + 3;
   })) << heartbeats
       << " then " << CountHeartbeats(gateway_.received()) << " of " << gateway_.received().size();
-  EXPECT_EQ(runtime_.in_flight(), 4);
+  EXPECT_EQ(runtime_.in_flight(), 3);
   runtime_.ReleaseStarts();
   ASSERT_TRUE(gateway_.WaitFor([](const Messages& m) {
     int results = 0;
     for (const auto& msg : m) results += msg.has_result() && msg.result().ok();
     return results == 10;
   }));
-  EXPECT_EQ(runtime_.max_in_flight(), 4);
+  EXPECT_EQ(runtime_.max_in_flight(), 3);
   EXPECT_EQ(runtime_.containers().size(), 10u);
 }
 

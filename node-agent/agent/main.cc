@@ -32,6 +32,7 @@ AgentSessionOptions SessionOptions(const AgentConfig& config, bool runtime_obser
   options.host_ports = config.port_range.Size();
   options.advertise_address = AdvertisedHost(config);
   options.heartbeat_interval = config.heartbeat_interval;
+  options.max_runtime_calls = config.max_engine_calls;
   options.observe_runtime_calls = !runtime_observes_calls;
   return options;
 }
