@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
@@ -153,11 +154,13 @@ class Reconciler {
       v1::ControllerMessage message;
     };
     struct App {
-      std::optional<AppEntry> entry;
-      std::optional<v1::ContainerSpec> spec[2];  // by start_paused: built on first use
+      const AppSpec* spec = nullptr;
+      std::optional<v1::ContainerSpec> container[2];  // by start_paused: built on first use
     };
     std::map<std::string, std::pair<std::shared_ptr<AgentConnection>, std::vector<Message>>> nodes;
-    std::map<std::string, App> apps;
+    // The pass's apps by name, as its state read them: its commands follow the specs it
+    // decided on (and take no lock of the app table, which demand reads write to often).
+    absl::flat_hash_map<std::string_view, App> apps;
   };
   // Hands `command` to its node's writer, or adds it to `batch`; true means it is on its way
   // (a write that fails later forgets it).
