@@ -557,7 +557,7 @@ std::vector<const core::Command*> Reconciler::Execute(const core::Plan& plan,
   Batch batch;
   if (!plan.commands.empty()) {
     batch.apps.reserve(state.apps.size());
-    for (const core::AppInput& a : state.apps) batch.apps.try_emplace(a.spec.name, &a.spec);
+    for (const core::AppInput& a : state.apps) batch.apps[a.spec.name].spec = &a.spec;
   }
   for (const core::Command& command : plan.commands) {
     if (command.kind == core::CommandKind::kStart) {
