@@ -1002,6 +1002,32 @@ TEST_F(ControllerLoopTest, ALostStartIsSentAgainForTheSameInstance) {
       << MetricsText();
 }
 
+// A container that its node reports starting while its start is still in flight is left
+// to that start: only a start with no command in flight is sent again.
+TEST_F(ControllerLoopTest, AContainerReportedStartingWithItsStartInFlightIsNotStartedTwice) {
+  FakeAgent& n1 = AddAgent("n1");
+  n1.LoseNextCommands(1);
+  ASSERT_TRUE(Apply({StaticApp("web", 1, 10)}).ok());
+  ASSERT_TRUE(SetDemand("web", 1).ok());
+  ASSERT_TRUE(WaitUntil([&] { return n1.Lost().size() == 1; }));
+  const std::string instance = n1.Lost().front();
+  v1::Container starting;
+  starting.set_instance(instance);
+  starting.set_app("web");
+  starting.set_node("n1");
+  starting.set_state(v1::CONTAINER_STATE_STARTING);
+  n1.Hold(starting);
+  const int before = FinishedPasses();
+  n1.HeartbeatNow();
+  // The fake clock stands still, so the start stays in flight through these passes.
+  ASSERT_TRUE(WaitUntil([&] { return FinishedPasses() >= before + 3; }));
+  EXPECT_TRUE(n1.Starts().empty()) << "the lost start is not counted; no other was sent";
+  WaitForThePassUnderWay();
+  clock_.Advance(absl::Seconds(11));  // past the start's deadline: it is sent again
+  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 1); }));
+  EXPECT_EQ(n1.Starts(), std::vector<std::string>{instance});
+}
+
 TEST_F(ControllerLoopTest, ApiShowsAppNodeAndContainerFigures) {
   FakeAgent& n1 = AddAgent("n1", 10);
   AddAgent("n2", 10);
