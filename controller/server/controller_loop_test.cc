@@ -213,6 +213,25 @@ class ControllerLoopTest : public ::testing::Test {
     ASSERT_TRUE(WaitUntil([&] { return MetricValue("microscale_node_writes_queued") == 0; }));
   }
 
+  // Applies app "web" (demand 1) with `agent` losing the first command: its start.
+  // `instance` is the instance it was for.
+  void LoseTheStartOfOneWeb(FakeAgent& agent, std::string* instance) {
+    agent.LoseNextCommands(1);
+    ASSERT_TRUE(Apply({StaticApp("web", 1, 10)}).ok());
+    ASSERT_TRUE(SetDemand("web", 1).ok());
+    ASSERT_TRUE(WaitUntil([&] { return agent.Lost().size() == 1; }));
+    *instance = agent.Lost().front();
+  }
+
+  // Moves the fake clock past the lost start's first 10 s deadline: the start goes again,
+  // for the same instance and only once, and "web" gets its container.
+  void ExpectTheStartSentAgainAfterItsDeadline(FakeAgent& agent, const std::string& instance) {
+    WaitForThePassUnderWay();
+    clock_.Advance(absl::Seconds(11));
+    ASSERT_TRUE(WaitUntil([&] { return Converged("web", 1); }));
+    EXPECT_EQ(agent.Starts(), std::vector<std::string>{instance});
+  }
+
   int ReadyzStatus() {
     httplib::Client http("127.0.0.1", controller_->http_port());
     httplib::Result result = http.Get("/readyz");
@@ -987,16 +1006,10 @@ TEST_F(ControllerLoopTest, AnExitSeenAgainWhileItsRemovalFailsIsOneCrash) {
 // id is used for it.
 TEST_F(ControllerLoopTest, ALostStartIsSentAgainForTheSameInstance) {
   FakeAgent& n1 = AddAgent("n1");
-  n1.LoseNextCommands(1);
-  ASSERT_TRUE(Apply({StaticApp("web", 1, 10)}).ok());
-  ASSERT_TRUE(SetDemand("web", 1).ok());
-  ASSERT_TRUE(WaitUntil([&] { return n1.Lost().size() == 1; }));
-  const std::string instance = n1.Lost().front();
+  std::string instance;
+  ASSERT_NO_FATAL_FAILURE(LoseTheStartOfOneWeb(n1, &instance));
   EXPECT_EQ(Running("web"), 0);
-  WaitForThePassUnderWay();
-  clock_.Advance(absl::Seconds(11));  // past the first 10 s deadline
-  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 1); }));
-  EXPECT_EQ(n1.Starts(), std::vector<std::string>{instance});
+  ASSERT_NO_FATAL_FAILURE(ExpectTheStartSentAgainAfterItsDeadline(n1, instance));
   EXPECT_TRUE(absl::StrContains(MetricsText(),
                                 "microscale_commands_total{result=\"timeout\",type=\"start\"} 1"))
       << MetricsText();
@@ -1006,11 +1019,8 @@ TEST_F(ControllerLoopTest, ALostStartIsSentAgainForTheSameInstance) {
 // to that start: only a start with no command in flight is sent again.
 TEST_F(ControllerLoopTest, AContainerReportedStartingWithItsStartInFlightIsNotStartedTwice) {
   FakeAgent& n1 = AddAgent("n1");
-  n1.LoseNextCommands(1);
-  ASSERT_TRUE(Apply({StaticApp("web", 1, 10)}).ok());
-  ASSERT_TRUE(SetDemand("web", 1).ok());
-  ASSERT_TRUE(WaitUntil([&] { return n1.Lost().size() == 1; }));
-  const std::string instance = n1.Lost().front();
+  std::string instance;
+  ASSERT_NO_FATAL_FAILURE(LoseTheStartOfOneWeb(n1, &instance));
   v1::Container starting;
   starting.set_instance(instance);
   starting.set_app("web");
@@ -1022,10 +1032,7 @@ TEST_F(ControllerLoopTest, AContainerReportedStartingWithItsStartInFlightIsNotSt
   // The fake clock stands still, so the start stays in flight through these passes.
   ASSERT_TRUE(WaitUntil([&] { return FinishedPasses() >= before + 3; }));
   EXPECT_TRUE(n1.Starts().empty()) << "the lost start is not counted; no other was sent";
-  WaitForThePassUnderWay();
-  clock_.Advance(absl::Seconds(11));  // past the start's deadline: it is sent again
-  ASSERT_TRUE(WaitUntil([&] { return Converged("web", 1); }));
-  EXPECT_EQ(n1.Starts(), std::vector<std::string>{instance});
+  ASSERT_NO_FATAL_FAILURE(ExpectTheStartSentAgainAfterItsDeadline(n1, instance));
 }
 
 TEST_F(ControllerLoopTest, ApiShowsAppNodeAndContainerFigures) {
