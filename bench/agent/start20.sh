@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Time to start N (default 20) containers on this node, three ways, in one run:
-#   runtime  DockerContainerRuntime (Microscale's agent runtime), 4 starts in flight
+#   runtime  DockerContainerRuntime (Microscale's agent runtime), PARALLEL starts in flight
 #   run      a serial `docker run -d` loop (the docker CLI)
 #   compose  `docker-compose up -d --scale app=N` (Debian's docker-compose 1.29)
 # Same image (microscale/demo:latest), limits (0.25 CPU, 64 MiB), no-new-privileges and
@@ -9,6 +9,7 @@
 # and p50/p95 and ratios are printed at the end.
 #
 # Usage: bench/agent/start20.sh [REPEATS] [COUNT]        (defaults: 5, 20)
+#   PARALLEL   starts in flight for the runtime (default 8, the agent's --max-engine-calls)
 #   BUILD_DIR  the release build holding bench/agent/agent_start_containers
 #              (default build/docker-bench: cmake -DCMAKE_BUILD_TYPE=Release
 #               -DMICROSCALE_BUILD_BENCHMARKS=ON -DMICROSCALE_BUILD_TESTS=OFF)
@@ -16,6 +17,7 @@ set -euo pipefail
 
 REPEATS=${1:-5}
 COUNT=${2:-20}
+PARALLEL=${PARALLEL:-8}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build/docker-bench}
 BIN=$BUILD_DIR/bench/agent/agent_start_containers
@@ -62,7 +64,7 @@ running() {
 method_runtime() {
   local out
   out=$("$BIN" --cluster "$RUN_ID" --node bench --app "rt$$" --image "$IMAGE" --count "$COUNT" \
-    --parallel 4)
+    --parallel "$PARALLEL")
   echo "${out#start_ms=}" | cut -d' ' -f1 | cut -d. -f1
 }
 
@@ -126,7 +128,7 @@ for m in "${METHODS[@]}"; do
   p95=$(percentile 0.95 ${RESULTS[$m]})
   ratio=$(awk -v a="$p50" -v b="$RT50" 'BEGIN { printf "%.2fx", a / b }')
   case $m in
-    runtime) label="DockerContainerRuntime, 4 in flight" ;;
+    runtime) label="DockerContainerRuntime, $PARALLEL in flight" ;;
     run) label="serial \`docker run -d\` loop" ;;
     compose) label="\`docker-compose up -d --scale app=$COUNT\`" ;;
   esac

@@ -1,5 +1,6 @@
 // start_containers: times starting N containers on this node through a ContainerRuntime,
-// with the agent's bounded parallelism (at most 4 engine calls in flight by default).
+// with the agent's bounded parallelism (at most 8 engine calls in flight by default, as the
+// agent's --max-engine-calls).
 //
 // Prints one line "start_ms=<wall ms> count=<N> parallel=<P> runtime=<name>" on success.
 // With --cleanup it stops every container it started afterwards (not timed); with
@@ -33,7 +34,7 @@ struct Flags {
   std::string image = "microscale/demo:latest";
   std::string network;  // empty: the default bridge
   int count = 20;
-  int parallel = 4;
+  int parallel = 8;
   int64_t cpu_millis = 250;
   int64_t memory_bytes = 64 << 20;
   bool cleanup = false;
