@@ -233,9 +233,11 @@ AgentFlagsResult ParseAgentFlags(int argc, const char* const* argv, std::string_
   AddEnvFlag(app, "labels", &raw.labels, "node labels k=v,k2=v2, matched by spec.nodeSelector");
   AddEnvFlag(app, "log-format", &raw.log_format, "text | json");
   AddEnvFlag(app, "heartbeat-interval", &raw.heartbeat_interval, "time between heartbeats");
-  AddEnvFlag(app, "max-engine-calls", &raw.max_engine_calls,
-             "engine calls (create, start, stop...) in flight at once, 1-64; more start a burst "
-             "of containers sooner on an engine with cores to spare");
+  AddEnvFlag(
+      app, "max-engine-calls", &raw.max_engine_calls,
+      absl::StrCat("engine calls (create, start, stop...) in flight at once, 1-", kMaxEngineCalls,
+                   "; more start a burst of containers sooner on an engine with cores to "
+                   "spare"));
   AddEnvFlag(app, "port-range", &raw.port_range,
              "host ports LO-HI for publishing spec.ports of containers on network bridge");
   AddEnvFlag(app, "publish-address", &raw.publish_address,
