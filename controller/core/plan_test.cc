@@ -90,6 +90,19 @@ TEST(PlanTest, StartsInFlightAreNotRepeatedAndCount) {
   EXPECT_EQ(p.apps[0].allocated, 3);
 }
 
+TEST(PlanTest, AStartInFlightWithAStopAfterItIsStoppingNotStarting) {
+  ClusterState s = TwoNodes();
+  s.apps = {MakeApp("web", 1, 1)};
+  s.apps[0].next_ordinal = 2;
+  s.in_flight = {Command{CommandKind::kStart, "web-0", "web", "n1"},
+                 Command{CommandKind::kStart, "web-1", "web", "n2"},
+                 Command{CommandKind::kStop, "web-1", "web", "n2", CommandReason::kScaleDown}};
+  Plan p = Decide(s);
+  EXPECT_TRUE(p.commands.empty());  // web-0 stays, web-1 is not stopped twice
+  EXPECT_EQ(p.apps[0].starting, 1);
+  EXPECT_EQ(p.apps[0].allocated, 1);
+}
+
 TEST(PlanTest, StopsInFlightAreNotRepeatedAndFreeNothingYet) {
   ClusterState s;
   s.nodes = {MakeNode("n1", 200)};  // room for two

@@ -213,13 +213,18 @@ void BuildSlots(World& w, const ClusterState& state) {
     classifier.Resolve(c, Effective(c, cmd), cmd);
   }
   // Starts in flight that no agent reports yet: starting containers. Iterated in input
-  // order so the result does not depend on the hash map's order.
+  // order so the result does not depend on the hash map's order. A stop sent after the
+  // start (a scale-down that took back a start still in flight) leaves it stopping: counted
+  // as starting, it was stopped once more, and a second container with it.
   for (const Command& cmd : state.in_flight) {
-    if (cmd.kind != CommandKind::kStart || !in_flight.contains(cmd.instance)) continue;
+    if (cmd.kind != CommandKind::kStart) continue;
+    auto it = in_flight.find(cmd.instance);
+    if (it == in_flight.end()) continue;
+    const Command* later = it->second != &cmd ? it->second : nullptr;
     w.implied.push_back({cmd.instance, cmd.app, cmd.node,
                          cmd.start_paused ? ContainerState::kPaused : ContainerState::kStarting,
                          cmd.start_paused, std::nullopt});
-    classifier.Resolve(w.implied.back(), w.implied.back().state, nullptr);
+    classifier.Resolve(w.implied.back(), Effective(w.implied.back(), later), later);
   }
   classifier.AddAll();
 }
