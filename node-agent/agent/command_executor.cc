@@ -1,5 +1,6 @@
 #include "node-agent/agent/command_executor.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "common/thread_name.h"
@@ -83,6 +84,14 @@ void CommandExecutor::Submit(const v1::ControllerMessage& command, uint64_t epoc
   job->instance = instance;
   job->type = type;
   job->ids.emplace_back(command.command_id(), epoch);
+  if (type == "stop" && last != nullptr && last->type == "start") {
+    auto queued = std::find(queued_.begin(), queued_.end(), last);
+    if (queued != queued_.end()) {  // not begun
+      job->withdrawn = std::move(last->ids);
+      *queued = std::move(job);
+      return;
+    }
+  }
   queued_.push_back(std::move(job));
 }
 
@@ -130,6 +139,9 @@ void CommandExecutor::WorkerLoop() {
       mu_.Await(absl::Condition(&ready));
       if (stopping_) return;
       job = TakeRunnableLocked();
+    }
+    for (const auto& [id, epoch] : job->withdrawn) {
+      reporter_(id, "start", epoch, CommandOutcome{absl::OkStatus(), std::nullopt});
     }
     CommandOutcome outcome = runner_(job->command);
     std::vector<std::pair<std::string, uint64_t>> ids;

@@ -3,10 +3,14 @@
 // Commands for one instance run one at a time, in arrival order; commands for different
 // instances run in parallel, up to the number of workers. A command of the same type for
 // the same instance as the last one queued or running for it (a duplicate Start, say) is
-// coalesced: it gets that command's outcome without a second runtime call. Every command
-// carries the epoch of the controller stream it came on, so results of a lost stream can be
-// dropped. Thread-safe. The destructor drops queued commands and joins the workers after
-// their running commands finish.
+// coalesced: it gets that command's outcome without a second runtime call. A stop for an
+// instance whose start is still queued (not begun) withdraws that start: the stop takes its
+// place in the queue, and the start is reported done, with no container, just before the
+// stop runs (a scale-down that follows a scale-up at once creates nothing to remove). The
+// stop still runs, so a container left by an earlier attempt of the start is removed too.
+// Every command carries the epoch of the controller stream it came on, so results of a lost
+// stream can be dropped. Thread-safe. The destructor drops queued commands and joins the
+// workers after their running commands finish.
 #ifndef MICROSCALE_NODE_AGENT_AGENT_COMMAND_EXECUTOR_H_
 #define MICROSCALE_NODE_AGENT_AGENT_COMMAND_EXECUTOR_H_
 
@@ -64,6 +68,8 @@ class CommandExecutor {
     std::string instance;
     std::string type;
     std::vector<std::pair<std::string, uint64_t>> ids;  // command id and epoch
+    // A stop's: the ids of the start it withdrew, reported (as that start's) before it runs.
+    std::vector<std::pair<std::string, uint64_t>> withdrawn;
     bool finished = false;  // outcome known; later duplicates queue a new job
   };
 

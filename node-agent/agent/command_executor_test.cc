@@ -1,5 +1,6 @@
 #include "node-agent/agent/command_executor.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -27,18 +28,21 @@ v1::ControllerMessage StopOf(const std::string& id, const std::string& instance)
   return m;
 }
 
-// Records the order of runs and reports; runs of instance "held" wait for Release().
+// Records the order of runs and reports; runs of instances named "held..." wait for Release().
 class Recorder {
  public:
   CommandOutcome Run(const v1::ControllerMessage& c) {
     absl::MutexLock lock(&mu_);
     runs_.push_back(c.command_id());
-    if (CommandInstance(c) == "held") mu_.Await(absl::Condition(&released_));
+    if (CommandInstance(c).starts_with("held")) mu_.Await(absl::Condition(&released_));
     return {absl::OkStatus(), std::nullopt};
   }
-  void Report(const std::string& id, uint64_t epoch) {
+  void Report(const std::string& id, const std::string& type, uint64_t epoch,
+              const CommandOutcome& outcome) {
     absl::MutexLock lock(&mu_);
     reports_.push_back(id + "@" + std::to_string(epoch));
+    outcomes_.push_back(id + " " + type + (outcome.status.ok() ? " ok" : " failed") +
+                        (outcome.container ? " with a container" : ""));
   }
   void Release() {
     absl::MutexLock lock(&mu_);
@@ -52,20 +56,26 @@ class Recorder {
     absl::MutexLock lock(&mu_);
     return reports_;
   }
+  std::vector<std::string> outcomes() const {
+    absl::MutexLock lock(&mu_);
+    return outcomes_;
+  }
 
  private:
   mutable absl::Mutex mu_;
   bool released_ = false;
   std::vector<std::string> runs_;
   std::vector<std::string> reports_;
+  std::vector<std::string> outcomes_;
 };
 
 class CommandExecutorTest : public ::testing::Test {
  protected:
   Recorder recorder_;
-  CommandExecutor executor_{2, [this](const v1::ControllerMessage& c) { return recorder_.Run(c); },
-                            [this](const std::string& id, const std::string&, uint64_t epoch,
-                                   const CommandOutcome&) { recorder_.Report(id, epoch); }};
+  CommandExecutor executor_{
+      2, [this](const v1::ControllerMessage& c) { return recorder_.Run(c); },
+      [this](const std::string& id, const std::string& type, uint64_t epoch,
+             const CommandOutcome& outcome) { recorder_.Report(id, type, epoch, outcome); }};
 };
 
 TEST_F(CommandExecutorTest, DuplicateOfARunningCommandSharesItsOutcome) {
@@ -90,6 +100,39 @@ TEST_F(CommandExecutorTest, CommandsOfOneInstanceRunInOrderOneAtATime) {
   recorder_.Release();
   ASSERT_TRUE(Eventually([&] { return recorder_.reports().size() == 4; }));
   EXPECT_THAT(recorder_.runs(), ElementsAre("c1", "c4", "c2", "c3"));
+}
+
+// A scale-down that comes right after a scale-up: the starts not begun yet are withdrawn
+// (never run, reported done with no container just before their stop), and the stops run.
+TEST_F(CommandExecutorTest, AStopWithdrawsAStartOfItsInstanceThatHasNotBegun) {
+  executor_.Submit(StartOf("c1", "held"), 1);
+  executor_.Submit(StartOf("c2", "held-too"), 1);
+  ASSERT_TRUE(Eventually([&] { return recorder_.runs().size() == 2; }));  // both workers busy
+  executor_.Submit(StartOf("c3", "new"), 1);
+  executor_.Submit(StartOf("c4", "new"), 1);  // a duplicate, coalesced into c3
+  executor_.Submit(StartOf("c5", "kept"), 1);
+  executor_.Submit(StopOf("c6", "new"), 2);
+  recorder_.Release();
+  ASSERT_TRUE(Eventually([&] { return recorder_.reports().size() == 6; }));
+  EXPECT_THAT(recorder_.runs(), ::testing::UnorderedElementsAre("c1", "c2", "c5", "c6"));
+  std::vector<std::string> outcomes = recorder_.outcomes();
+  auto at = [&](const std::string& line) {
+    return std::find(outcomes.begin(), outcomes.end(), line) - outcomes.begin();
+  };
+  ASSERT_LT(at("c3 start ok"), 6);
+  EXPECT_EQ(at("c4 start ok"), at("c3 start ok") + 1);
+  EXPECT_EQ(at("c6 stop ok"), at("c4 start ok") + 1);
+}
+
+// A start that has begun is not withdrawn: the stop waits for it and then runs.
+TEST_F(CommandExecutorTest, AStopAfterAStartThatHasBegunRunsAfterIt) {
+  executor_.Submit(StartOf("c1", "held"), 1);
+  ASSERT_TRUE(Eventually([&] { return recorder_.runs().size() == 1; }));
+  executor_.Submit(StopOf("c2", "held"), 1);
+  recorder_.Release();
+  ASSERT_TRUE(Eventually([&] { return recorder_.reports().size() == 2; }));
+  EXPECT_THAT(recorder_.runs(), ElementsAre("c1", "c2"));
+  EXPECT_THAT(recorder_.outcomes(), ElementsAre("c1 start ok", "c2 stop ok"));
 }
 
 TEST_F(CommandExecutorTest, DropQueuedForgetsCommandsNotStarted) {
