@@ -46,7 +46,9 @@ struct QueueEstimate {
   double empty_seconds = 0;    // how long the queue has read empty
   double empty_share = 0;      // the share of reads that found it empty, averaged
   double ordered_backlog = 0;  // the backlog when the last scale-up was ordered
-  int32_t last_move = 0;       // +1 up, -1 down, 0 none yet
+  // The drain rate the last scale-up was ordered on (0: none, or ordered by the bootstrap).
+  double ordered_drain = 0;
+  int32_t last_move = 0;  // +1 up, -1 down, 0 none yet
   absl::Time last_move_at;
   absl::Time last_probe_at;     // the last probe down of an empty queue
   absl::Time probe_hold_until;  // no probes before this (the last one proved the count)
