@@ -907,12 +907,7 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   if (count >= current && e.last_move > 0 && reading.starting > 0 && e.ordered_drain > 0 &&
       e.drain > e.ordered_drain && need_mid < current - 1 - kBand) {
     const int32_t trimmed = std::max({ToCount(need_mid), reading.running, floor});
-    if (trimmed < current) {
-      e.last_move = -1;
-      e.last_move_at = e.last_at;
-      out.count = trimmed;
-      return out;
-    }
+    if (trimmed < current) count = trimmed;
   }
   count = std::max(count, floor);
   // However the count rose after a probe (the floor alone may raise it: the read that
