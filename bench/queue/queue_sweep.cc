@@ -13,12 +13,16 @@
 //   60 s, and back to 0 later than the drain time + 5 s;
 // - ramps 0 -> 10 and 0 -> 20 over 30 and 60 s, held for 120 s, at the same 10 phases:
 //   overshoot above 10 %, more than 2 reversals, backlog above twice the target;
+// - ramps to half of 20, 30 and 40 items/s, then a step to the top, at the same 10 phases:
+//   more than 2 reversals from 20 s after the step to 120 s after it (a drain rate that the
+//   ramp taught wrong must not keep the count swinging);
 // - 40 seeds of Poisson arrivals at 10/s for 180 s: reversals a minute and
 //   container-seconds against the ideal.
 //
 // Usage: queue_sweep [OPTIONS]   (well under a second; --help lists the options)
 // Prints one markdown table per scenario kind, a row per engine.
-//        queue_sweep [OPTIONS] --trace step|ramp|poisson TOP [DELAY SPACING [SEED [PHASE]]]
+//        queue_sweep [OPTIONS] --trace step|ramp|rampstep|poisson TOP [DELAY SPACING [SEED
+//        [PHASE]]]
 // Prints one run read by read, tab-separated: to see why a run of the sweep misses a goal.
 #include <algorithm>
 #include <cmath>
@@ -153,6 +157,34 @@ void RunRamp(const Engine& engine, double top, double phase, RampMisses& m) {
   m.reversal_sum += reversals;
 }
 
+struct RampStepMisses {
+  int runs = 0;
+  int reversals = 0;  // runs with more than 2 reversals from 20 s after the step on
+  int worst = 0;
+  double reversal_sum = 0;
+};
+
+// Arrivals that ramp to half of `top` (1 item/s more every 3 s), then step to `top`.
+double RampThenStep(double t, double start, double top) {
+  if (t < start) return 0.0;
+  return t < start + 1.5 * top ? std::min(top / 2, (t - start) / 3) : top;
+}
+
+void RunRampStep(const Engine& engine, double top, double phase, RampStepMisses& m) {
+  const double start = 5 + phase;
+  const double step = start + 1.5 * top;
+  const double stop = step + 120;
+  LoopOptions options = EngineOptions(engine);
+  std::vector<LoopSample> samples = RunQueueLoop(
+      QueueApp(40), [&](double t) { return t < stop ? RampThenStep(t, start, top) : 0.0; },
+      stop + 30, options);
+  const int32_t reversals = Reversals(samples, step + 20, stop);
+  ++m.runs;
+  m.reversals += reversals > kReversalGoal;
+  m.worst = std::max(m.worst, reversals);
+  m.reversal_sum += reversals;
+}
+
 struct PoissonFigures {
   int runs = 0;
   double reversals_per_minute = 0;  // summed over runs
@@ -212,6 +244,21 @@ int Run() {
                 m.runs, m.overshoot, m.reversals, m.backlog, m.peak_sum / m.runs,
                 m.reversal_sum / m.runs);
   }
+  std::printf(
+      "\nA ramp to half the top, then a step to the top (20, 30 and 40), %d phases each: "
+      "reversals from 20 s after the step to 120 s after it\n\n",
+      kPhases);
+  std::printf(
+      "| engine (delay/spacing s) | runs | > 2 reversals | mean reversals | worst |\n"
+      "|---|---:|---:|---:|---:|\n");
+  for (const Engine& engine : engines) {
+    RampStepMisses m;
+    for (int p = 0; p < kPhases; ++p) {
+      for (double top : {20.0, 30.0, 40.0}) RunRampStep(engine, top, p * kPhaseStep, m);
+    }
+    std::printf("| %.2f/%.2f | %d | %d | %.1f | %d |\n", engine.delay, engine.spacing, m.runs,
+                m.reversals, m.reversal_sum / m.runs, m.worst);
+  }
   std::printf("\nPoisson arrivals at 10/s for 180 s, 40 seeds\n\n");
   std::printf(
       "| engine (delay/spacing s) | runs | reversals a minute (mean) | worst | container-s / "
@@ -230,18 +277,21 @@ int Run() {
 // `seed`), to `top` items/s, on the engine given.
 int Trace(const char* kind, double top, const Engine& engine, uint64_t seed, double phase) {
   const bool ramp = std::strcmp(kind, "ramp") == 0;
+  const bool ramp_step = std::strcmp(kind, "rampstep") == 0;
   const bool poisson = std::strcmp(kind, "poisson") == 0;
-  if (!ramp && !poisson && std::strcmp(kind, "step") != 0) {
-    std::fprintf(stderr, "queue_sweep: --trace takes step, ramp or poisson, not %s\n", kind);
+  if (!ramp && !ramp_step && !poisson && std::strcmp(kind, "step") != 0) {
+    std::fprintf(stderr, "queue_sweep: --trace takes step, ramp, rampstep or poisson, not %s\n",
+                 kind);
     return 2;
   }
   const double start = 5 + phase;
-  const double stop = start + (ramp ? 3 * top : 0) + 120;
+  const double stop = start + (ramp ? 3 * top : ramp_step ? 1.5 * top : 0) + 120;
   LoopOptions options = EngineOptions(engine);
   options.poisson = poisson;
   options.seed = seed;
   auto lambda = [&](double t) {
     if (t < start || t >= stop) return 0.0;
+    if (ramp_step) return RampThenStep(t, start, top);
     return ramp ? std::min(top, (t - start) / 3) : top;
   };
   std::printf("t\tarrivals\tbacklog\tdesired\trunning\tarrival_est\tdrain_est\n");
@@ -287,7 +337,7 @@ int main(int argc, char** argv) {
   if (argc > 1 && std::strcmp(argv[1], "--trace") == 0) {
     if (argc < 4 || argc == 5 || argc > 8) {
       std::fprintf(stderr,
-                   "queue_sweep: --trace takes step|ramp|poisson TOP [DELAY SPACING [SEED "
+                   "queue_sweep: --trace takes step|ramp|rampstep|poisson TOP [DELAY SPACING [SEED "
                    "[PHASE]]]\n");
       return 2;
     }
@@ -313,22 +363,24 @@ int main(int argc, char** argv) {
   if (argc > 1) {
     const bool help = std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0;
     if (!help) std::fprintf(stderr, "queue_sweep: unknown argument '%s'\n", argv[1]);
-    std::fprintf(help ? stdout : stderr,
-                 "Usage: queue_sweep [OPTIONS]\n"
-                 "       queue_sweep [OPTIONS] --trace step|ramp|poisson TOP [DELAY SPACING "
-                 "[SEED [PHASE]]]\n"
-                 "Runs queue mode (backlogTarget 10, no declared rate) on the simulated closed "
-                 "loop over 5 engines,\nstep phases, ramps and Poisson seeds, and prints the "
-                 "runs that miss each goal of issue 13.\n"
-                 "Options:\n"
-                 "  --declared        declare the drain rate (perContainerRate: 1) in every run\n"
-                 "  --counted         the source also counts the items ever enqueued\n"
-                 "  --lag S           each container drains from S s after the start its reads "
-                 "report\n"
-                 "--trace prints one run read by read: a step to TOP items/s, a ramp of 1 item/s "
-                 "more every 3 s\nup to TOP, or a step of Poisson arrivals at TOP from SEED "
-                 "(default 1), on an engine with\nDELAY and SPACING seconds (default 0.75 0), "
-                 "arrivals starting PHASE seconds after 5 s.\n");
+    std::fprintf(
+        help ? stdout : stderr,
+        "Usage: queue_sweep [OPTIONS]\n"
+        "       queue_sweep [OPTIONS] --trace step|ramp|rampstep|poisson TOP [DELAY SPACING "
+        "[SEED [PHASE]]]\n"
+        "Runs queue mode (backlogTarget 10, no declared rate) on the simulated closed "
+        "loop over 5 engines,\nstep phases, ramps and Poisson seeds, and prints the "
+        "runs that miss each goal of issue 13.\n"
+        "Options:\n"
+        "  --declared        declare the drain rate (perContainerRate: 1) in every run\n"
+        "  --counted         the source also counts the items ever enqueued\n"
+        "  --lag S           each container drains from S s after the start its reads "
+        "report\n"
+        "--trace prints one run read by read: a step to TOP items/s, a ramp of 1 item/s "
+        "more every 3 s\nup to TOP, that ramp up to TOP/2 and then a step to TOP "
+        "(rampstep), or a step of\nPoisson arrivals at TOP from SEED "
+        "(default 1), on an engine with\nDELAY and SPACING seconds (default 0.75 0), "
+        "arrivals starting PHASE seconds after 5 s.\n");
     return help ? 0 : 2;
   }
   return microscale::core::testing::Run();

@@ -126,6 +126,11 @@ constexpr double kSteadyTimeConstant = 2;
 constexpr double kCountedSpread = 1;
 // The counter's reads kept for the test of a change over several reads (CountedChange).
 constexpr size_t kCountHistory = 6;
+// Jumps of the arrival estimate that follow the running count (FollowsTheCount): this many
+// in a row, each within kFollowSeconds of the one before.
+constexpr int32_t kFollowingJumps = 3;
+constexpr double kFollowSeconds = 5;
+constexpr double kFollowApart = 0.1;
 // Rounding slack so that an exact need of 10 containers does not become 11.
 constexpr double kSlack = 1e-6;
 constexpr double kMinDrain = 1e-6;
@@ -198,10 +203,58 @@ void Predict(QueueEstimate& e, double dt, double measurement_variance,
   e.p_dd += drift * drift * dt;
 }
 
+// Forgets both rates, as when they were first learned: the arrival estimate was learned
+// together with the wrong drain rate. The bootstrap takes over until the reads teach μ again.
+void ForgetTheDrainRate(QueueEstimate& e) {
+  e.p_aa = std::max(e.p_aa, e.arrival * e.arrival + 100);
+  e.p_ad = 0;
+  e.p_dd = kUnknownDrainStd * kUnknownDrainStd;
+  e.drain_samples = 0;
+  e.drain_learned = false;
+  e.ordered_backlog = 0;
+}
+
+// Whether a jump of the arrival estimate (by `innovation`, over interval `o`) is the third
+// in a row that followed the running count rather than arrivals: each within
+// kFollowSeconds of the one before, the other way, at a count at least kFarFraction (and
+// 2) away from it, and the same way round (a jump up where fewer ran, or where more ran,
+// every time). A drain rate learned wrong reads each change of the count as a change of
+// arrivals: the innovation is (μ - μ̂)·r off, so it turns with the count. A ramp that the
+// count followed taught μ = 0.5 where containers drained 1 (only λ - μ·r is seen while the
+// count follows arrivals); a step to 30 items/s after it then ran the count between 20 and
+// 40 every 2 s for as long as the arrivals lasted, each read taken as a new arrival rate
+// and μ, whose spread the ramp had made small, never moved. A burst of arrivals that the
+// count answered turns once; three in a row are the count.
+bool FollowsTheCount(QueueEstimate& e, const Observation& o, double innovation) {
+  const absl::Time now = e.last_at + absl::Seconds(o.dt);
+  const int32_t sign = innovation > 0 ? 1 : -1;
+  const double apart = o.r - e.jump_running;
+  const int32_t way = sign * apart > 0 ? 1 : -1;
+  const bool turned =
+      e.jump_sign == -sign && absl::ToDoubleSeconds(now - e.jump_at) <= kFollowSeconds &&
+      std::abs(apart) >= std::max(2.0, kFollowApart * std::max(o.r, e.jump_running));
+  // jumps_following counts the turns, signed by their way round.
+  if (turned && (e.jumps_following == 0 || (e.jumps_following > 0) == (way > 0))) {
+    e.jumps_following += way;
+  } else {
+    e.jumps_following = turned ? way : 0;
+  }
+  e.jump_at = now;
+  e.jump_sign = sign;
+  e.jump_running = o.r;
+  if (std::abs(e.jumps_following) < kFollowingJumps - 1) return false;
+  e.jumps_following = 0;
+  e.jump_sign = 0;
+  return true;
+}
+
 // The Kalman update for y = λ - μ·r with measurement variance `rv`. With
-// `teaches_drain` false the read says nothing of μ: λ alone moves, to y + μ·r.
+// `teaches_drain` false the read says nothing of μ: λ alone moves, to y + μ·r. With
+// `may_forget`, jumps that follow the count forget a learned μ (FollowsTheCount): not for a
+// declared rate, nor for arrivals counted at the source (y is then arrivals alone).
 // Returns whether the read was a jump of the arrival rate.
-bool Update(QueueEstimate& e, const Observation& o, double rv, bool teaches_drain) {
+bool Update(QueueEstimate& e, const Observation& o, double rv, bool teaches_drain,
+            bool may_forget = false) {
   const double innovation = o.y + o.r * e.drain - e.arrival;
   // The read after a rise usually saw only part of it (a step lands inside a read
   // interval): a backlog that again grew clearly faster than the estimate says is the rest
@@ -224,6 +277,9 @@ bool Update(QueueEstimate& e, const Observation& o, double rv, bool teaches_drai
   const bool jump =
       !first && !below_zero &&
       (started || innovation * innovation > kJumpSigmas * kJumpSigmas * (explained + rv));
+  if (jump && may_forget && DrainLearned(e) && FollowsTheCount(e, o, innovation)) {
+    ForgetTheDrainRate(e);
+  }
   e.rose = ((jump || first) && innovation > 0) || rest_of_rise;
   // A drift: innovations that keep one sign (a ramp) while each is too small for a jump.
   const double z = innovation / std::sqrt(explained + rv);
@@ -344,8 +400,10 @@ void CreditRunningTime(const QueueReading& reading, absl::Time last_at, absl::Ti
 }
 
 // Folds one interval into the estimate. The balance dB/dt = λ - μ·r holds only while the
-// queue is not empty: an interval that ends empty only says λ - μ·r <= y.
-void Observe(QueueEstimate& e, const Observation& o, double backlog, double last_backlog) {
+// queue is not empty: an interval that ends empty only says λ - μ·r <= y. `declared`: μ
+// was declared, and is never forgotten.
+void Observe(QueueEstimate& e, const Observation& o, double backlog, double last_backlog,
+             bool declared) {
   // When the running count changed, nobody knows when within the interval: the drain of
   // those containers is uncertain by up to μ·|Δr| (a uniform spread: variance /12).
   const double timing = e.drain * o.dr;
@@ -406,7 +464,7 @@ void Observe(QueueEstimate& e, const Observation& o, double backlog, double last
     return;
   }
   const double before = e.arrival;
-  const bool jumped = Update(e, o, rv, TeachesDrain(e, o, rv));
+  const bool jumped = Update(e, o, rv, TeachesDrain(e, o, rv), !declared);
   if (!ends_empty) {
     // A jump down is often the first read of the fall that the next read finds empty.
     // Nor is a read that cut the estimate by a tenth or more: a fall often shows over
@@ -626,15 +684,7 @@ void DoubtTheDrainRate(const QueueSpec& spec, double backlog, int32_t running, Q
     e.high_mid = backlog;
   } else if (e.high_mid >= 0 && elapsed >= kDoubtSeconds) {
     const bool grew = e.high_mid > e.high_from + target / 2 && backlog > e.high_mid + target / 2;
-    if (grew && DrainLearned(e)) {
-      // Both rates: the arrival estimate was learned together with the wrong drain rate.
-      e.p_aa = std::max(e.p_aa, e.arrival * e.arrival + 100);
-      e.p_ad = 0;
-      e.p_dd = kUnknownDrainStd * kUnknownDrainStd;
-      e.drain_samples = 0;
-      e.drain_learned = false;
-      e.ordered_backlog = 0;
-    }
+    if (grew && DrainLearned(e)) ForgetTheDrainRate(e);
     e.high_since = e.last_at;
     e.high_from = backlog;
     e.high_mid = -1;
@@ -695,7 +745,7 @@ QueueEstimate UpdateQueueEstimate(const QueueSpec& spec, const QueueReading& rea
       ObserveCounted(e, o, now, *reading.arrivals_total - e.recent_counts.back().total,
                      *reading.arrivals_total, backlog, e.last_backlog, Declared(spec));
     } else {
-      Observe(e, o, backlog, e.last_backlog);
+      Observe(e, o, backlog, e.last_backlog, Declared(spec));
     }
     e.counted = counted;
     const double a = std::min(1.0, o.dt / kEmptyShareTimeConstant);

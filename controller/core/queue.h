@@ -96,6 +96,13 @@ struct QueueEstimate {
   double window_prior_variance = 0;
   // The last read whose interval the running count changed over (see ObserveCounted).
   absl::Time count_changed_at = absl::InfinitePast();
+  // The last jump of the arrival estimate: when, which way (+1 up, -1 down), the running
+  // count of its interval, and how many jumps before it in a row followed the count (see
+  // FollowsTheCount).
+  absl::Time jump_at = absl::InfinitePast();
+  int32_t jump_sign = 0;
+  double jump_running = 0;
+  int32_t jumps_following = 0;
   bool operator==(const QueueEstimate&) const = default;
 };
 

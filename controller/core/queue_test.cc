@@ -139,6 +139,40 @@ TEST(QueueLoopTest, ACountOrderedOnAYoungDrainRateIsTrimmedWhileItStarts) {
   }
 }
 
+// A ramp to half the top, which the count follows (only λ - μ·r is seen while it does: the
+// drain rate is learned near half the true one), then a step to the top: the jumps of the
+// arrival estimate follow the count, and the wrong rate is forgotten. Before, the count ran
+// between 20 and 40 every 2 s for as long as arrivals lasted (131 reversals at 30 items/s).
+TEST(QueueLoopTest, JumpsThatFollowTheCountForgetAWrongDrainRate) {
+  struct Engine {
+    double delay, spacing;
+  };
+  for (Engine engine : {Engine{0.5, 0}, Engine{0.75, 0}}) {
+    LoopOptions options;
+    options.start_delay = engine.delay;
+    options.start_spacing = engine.spacing;
+    for (double top : {20.0, 30.0, 40.0}) {
+      for (int phase = 0; phase < 4; ++phase) {
+        const double start = 5 + 0.1 * phase;
+        const double step = start + 1.5 * top;  // the ramp gains 1 item/s every 3 s
+        auto lambda = [&](double t) {
+          if (t < start) return 0.0;
+          return t < step ? std::min(top / 2, (t - start) / 3) : top;
+        };
+        std::vector<LoopSample> samples =
+            RunQueueLoop(QueueLoopApp(10, 40), lambda, step + 120, options);
+        // Settled within 20 s of the step, and at the need (the max is 40).
+        EXPECT_LE(Reversals(samples, step + 20, step + 120), 1)
+            << "engine " << engine.delay << ", top " << top << ", phase " << phase;
+        int32_t last = samples.back().running;
+        EXPECT_GE(last, static_cast<int32_t>(top)) << "top " << top << ", phase " << phase;
+        EXPECT_LE(last, static_cast<int32_t>(std::floor(top * 1.1 + 1e-9)))
+            << "engine " << engine.delay << ", top " << top << ", phase " << phase;
+      }
+    }
+  }
+}
+
 // A step to 20 on an engine that starts a container every 0.5 s: the backlog grows past 5
 // times its target for over 10 s while the ordered containers start. That growth is the
 // engine's pace, not a wrong drain rate: the rate learned is kept (doubting it on a real
