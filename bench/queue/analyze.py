@@ -36,6 +36,7 @@ SCENARIO_TITLES = {
     "step20": "λ 0 → 20 → 0 items/s (μ = 1, N = 20)",
     "ramp20": "λ ramp 0 → 20 items/s over 60 s, hold, → 0 (N = 20)",
     "poisson10": "Poisson arrivals, mean λ = 10 items/s, → 0 (N = 10)",
+    "rampstep30": "λ ramp 0 → 15 items/s over 45 s, step to 30, → 0 (N = 30)",
 }
 
 

@@ -21,6 +21,8 @@
 #   step20     λ 0 -> 20 for 150 s -> 0           N = 20, max 40
 #   ramp20     λ 0 -> 20 over 60 s, 120 s at 20 -> 0   N = 20, max 40
 #   poisson10  Poisson arrivals, mean 10/s for 180 s -> 0 (seed SEED + repeat)   N = 10, max 20
+#   rampstep30 λ 0 -> 15 over 45 s, then a step to 30 for 120 s -> 0   N = 30, max 40
+#              (not in the default set: a ramp that the count follows, then a step)
 # Each scenario runs REPEATS times; between runs the apps are deleted and the script waits
 # until the engine lists none of their containers. Each run's directory holds the queue
 # timelines (APP.csv), the controller's view scraped from /metrics (APP.controller.csv),
@@ -187,6 +189,7 @@ scenario_args() {  # scenario_args NAME REPEAT -> "MAX SCENARIO ARRIVALS SEED"
     step20) echo "40 150:20,60:0 fluid 0" ;;
     ramp20) echo "40 60:0-20,120:20,60:0 fluid 0" ;;
     poisson10) echo "20 180:10,60:0 poisson $((SEED + $2))" ;;
+    rampstep30) echo "40 45:0-15,120:30,60:0 fluid 0" ;;
     *) echo "queue: unknown scenario $1" >&2; exit 2 ;;
   esac
 }
