@@ -38,6 +38,9 @@ constexpr double kJumpSigmas = 4;
 // only touches zero is not probed), the estimate decays with kEmptyProbeTimeConstant so
 // the count probes down; arrivals that are still there show as a backlog at once.
 constexpr double kEmptyProbeAfter = 2;
+// The bootstrap's last container goes once the queue has read empty this long (unless the
+// arrivals fell): see RecommendQueueCount.
+constexpr double kLastContainerPatience = 6;
 constexpr double kEmptyProbeTimeConstant = 2;
 // After a fall (the queue emptied at a read that cut the arrival estimate by kFallCut or more:
 // arrivals stopped or dropped, rather than a count one above the need slowly draining its
@@ -127,7 +130,10 @@ constexpr double kCountedSpread = 1;
 // The counter's reads kept for the test of a change over several reads (CountedChange).
 constexpr size_t kCountHistory = 6;
 // Jumps of the arrival estimate that follow the running count (FollowsTheCount): this many
-// in a row, each within kFollowSeconds of the one before.
+// in a row, each within kFollowSeconds of the one before, at running counts at least
+// kFollowApart of the larger (and 2 containers) apart. The counts of two reads are the
+// means over their intervals, so a count that swings from 40 to 21 within one interval
+// reads as 30.5 against 40: a quarter (kFarFraction) missed it.
 constexpr int32_t kFollowingJumps = 3;
 constexpr double kFollowSeconds = 5;
 constexpr double kFollowApart = 0.1;
@@ -216,10 +222,10 @@ void ForgetTheDrainRate(QueueEstimate& e) {
 
 // Whether a jump of the arrival estimate (by `innovation`, over interval `o`) is the third
 // in a row that followed the running count rather than arrivals: each within
-// kFollowSeconds of the one before, the other way, at a count at least kFarFraction (and
-// 2) away from it, and the same way round (a jump up where fewer ran, or where more ran,
+// kFollowSeconds of the one before, the other way, at a count at least kFollowApart (and 2)
+// away from it, and the same way round (a jump up where fewer ran, or where more ran,
 // every time). A drain rate learned wrong reads each change of the count as a change of
-// arrivals: the innovation is (μ - μ̂)·r off, so it turns with the count. A ramp that the
+// arrivals: the innovation is (μ̂ - μ)·r off, so it turns with the count. A ramp that the
 // count followed taught μ = 0.5 where containers drained 1 (only λ - μ·r is seen while the
 // count follows arrivals); a step to 30 items/s after it then ran the count between 20 and
 // 40 every 2 s for as long as the arrivals lasted, each read taken as a new arrival rate
@@ -813,8 +819,14 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
     // of a ramp on a real dockerd, 1 container went at 0.9 items/s and came back a second
     // later, two reversals).
     const bool arriving = e.counted && e.arrival > ArrivalStd(e);
+    // The last container waits longer (kLastContainerPatience): a trickle of arrivals brings
+    // an item every few seconds, and at the start of a ramp on a real dockerd the first
+    // container, started for a twentieth of an item, went after 2 s of an empty queue and
+    // came back a second later, two reversals in each of three runs. Arrivals that stop
+    // after a rise fall (e.fell), and the bootstrap keeps no container for them longer.
+    const double patience = current <= 1 && !e.fell ? kLastContainerPatience : ProbeAfter(e);
     const bool hold =
-        backlog > 0 || (reading.running > 0 && (arriving || e.empty_seconds <= ProbeAfter(e)));
+        backlog > 0 || (reading.running > 0 && (arriving || e.empty_seconds <= patience));
     // A count that holds teaches nothing of μ (only λ - μ·r is seen while r holds). When the
     // queue has read empty at more than kEmptyShareProbe of the reads (averaged over
     // kEmptyShareTimeConstant), though never long enough to let the count go, the count
@@ -833,10 +845,12 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
     if (out.count > current) {
       e.ordered_backlog = backlog;
       e.ordered_drain = 0;
-      if (e.counted) {
-        e.last_move = 1;
-        e.last_move_at = e.last_at;
-      }
+      // A move like any other for the turns: the first count a learned μ asks for, often a
+      // container or two below the bootstrap's (the ramp's μ and λ are learned low
+      // together), waits kTurnSeconds (or a far gap) instead of taking the move back (15 ->
+      // 13 -> 15 on a ramp on a real dockerd).
+      e.last_move = 1;
+      e.last_move_at = e.last_at;
     }
     return out;
   }

@@ -27,6 +27,15 @@ using testing::RunQueueLoop;
 
 using testing::kT0;
 
+// The loop's options for an engine that starts a container `delay` seconds after its order,
+// one at a time at most every `spacing` seconds (0: all at once).
+LoopOptions OnEngine(double delay, double spacing = 0) {
+  LoopOptions options;
+  options.start_delay = delay;
+  options.start_spacing = spacing;
+  return options;
+}
+
 // The figures of the issue's table for a step of arrivals from 0 to `lambda` at `step`
 // seconds, held until `stop`.
 struct StepFigures {
@@ -102,9 +111,7 @@ TEST(QueueLoopTest, StepTo20WithoutADeclaredRate) { ExpectStepGoals(20, {}); }
 // the read interval instead, the first reads taught μ up to 20 % low, and the count
 // overshot to 12 and 23.
 TEST(QueueLoopTest, StepsOnABusyEngine) {
-  LoopOptions options;
-  options.start_delay = 1;
-  options.start_spacing = 0.15;
+  LoopOptions options = OnEngine(1, 0.15);
   const StepLimits limits{.reach = 7};
   ExpectStepGoals(10, options, std::nullopt, limits);
   ExpectStepGoals(20, options, std::nullopt, limits);
@@ -116,13 +123,7 @@ TEST(QueueLoopTest, StepsOnABusyEngine) {
 // low, and the floor λ/μ ordered up to 25 containers for a need of 20 at once
 // (bench/queue/queue_sweep: steps past 10 % overshoot in 22 runs of 100, 4 with the trim).
 TEST(QueueLoopTest, ACountOrderedOnAYoungDrainRateIsTrimmedWhileItStarts) {
-  struct Engine {
-    double delay, spacing;
-  };
-  for (Engine engine : {Engine{1, 0.15}, Engine{1.5, 0.3}}) {
-    LoopOptions options;
-    options.start_delay = engine.delay;
-    options.start_spacing = engine.spacing;
+  for (const LoopOptions& options : {OnEngine(1, 0.15), OnEngine(1.5, 0.3)}) {
     for (double lambda : {10.0, 20.0}) {
       for (int phase = 0; phase < 10; ++phase) {
         const double step = 5 + 0.05 * phase;
@@ -130,10 +131,11 @@ TEST(QueueLoopTest, ACountOrderedOnAYoungDrainRateIsTrimmedWhileItStarts) {
             QueueLoopApp(10), [&](double t) { return t >= step ? lambda : 0.0; }, 90, options);
         StepFigures f = Measure(samples, step, 90, static_cast<int32_t>(lambda));
         EXPECT_LE(f.peak, std::floor(lambda * 1.1 + 1e-9))
-            << "engine " << engine.delay << "/" << engine.spacing << ", lambda " << lambda
-            << ", phase " << phase;
-        EXPECT_LE(f.reversals, 2) << "engine " << engine.delay << "/" << engine.spacing
-                                  << ", lambda " << lambda << ", phase " << phase;
+            << "engine " << options.start_delay << "/" << options.start_spacing << ", lambda "
+            << lambda << ", phase " << phase;
+        EXPECT_LE(f.reversals, 2) << "engine " << options.start_delay << "/"
+                                  << options.start_spacing << ", lambda " << lambda << ", phase "
+                                  << phase;
       }
     }
   }
@@ -144,13 +146,7 @@ TEST(QueueLoopTest, ACountOrderedOnAYoungDrainRateIsTrimmedWhileItStarts) {
 // arrival estimate follow the count, and the wrong rate is forgotten. Before, the count ran
 // between 20 and 40 every 2 s for as long as arrivals lasted (131 reversals at 30 items/s).
 TEST(QueueLoopTest, JumpsThatFollowTheCountForgetAWrongDrainRate) {
-  struct Engine {
-    double delay, spacing;
-  };
-  for (Engine engine : {Engine{0.5, 0}, Engine{0.75, 0}}) {
-    LoopOptions options;
-    options.start_delay = engine.delay;
-    options.start_spacing = engine.spacing;
+  for (const LoopOptions& options : {OnEngine(0.5), OnEngine(0.75)}) {
     for (double top : {20.0, 30.0, 40.0}) {
       for (int phase = 0; phase < 4; ++phase) {
         const double start = 5 + 0.1 * phase;
@@ -163,11 +159,11 @@ TEST(QueueLoopTest, JumpsThatFollowTheCountForgetAWrongDrainRate) {
             RunQueueLoop(QueueLoopApp(10, 40), lambda, step + 120, options);
         // Settled within 20 s of the step, and at the need (the max is 40).
         EXPECT_LE(Reversals(samples, step + 20, step + 120), 1)
-            << "engine " << engine.delay << ", top " << top << ", phase " << phase;
+            << "engine " << options.start_delay << ", top " << top << ", phase " << phase;
         int32_t last = samples.back().running;
         EXPECT_GE(last, static_cast<int32_t>(top)) << "top " << top << ", phase " << phase;
         EXPECT_LE(last, static_cast<int32_t>(std::floor(top * 1.1 + 1e-9)))
-            << "engine " << engine.delay << ", top " << top << ", phase " << phase;
+            << "engine " << options.start_delay << ", top " << top << ", phase " << phase;
       }
     }
   }
@@ -178,9 +174,7 @@ TEST(QueueLoopTest, JumpsThatFollowTheCountForgetAWrongDrainRate) {
 // engine's pace, not a wrong drain rate: the rate learned is kept (doubting it on a real
 // dockerd sent the count back to the bootstrap, which doubled it to 40).
 TEST(QueueLoopTest, ABacklogGrowingWhileOrderedContainersStartKeepsTheDrainRate) {
-  LoopOptions options;
-  options.start_delay = 1;
-  options.start_spacing = 0.5;
+  LoopOptions options = OnEngine(1, 0.5);
   std::vector<LoopSample> samples = RunQueueLoop(
       QueueLoopApp(10), [](double t) { return t >= 5 ? 20.0 : 0.0; }, 60, options);
   int32_t peak = 0;
@@ -197,9 +191,7 @@ TEST(QueueLoopTest, ABacklogGrowingWhileOrderedContainersStartKeepsTheDrainRate)
 // estimate from the second read, so a busy engine's pace is the only delay, and every goal
 // of the issue holds (the mode bench/queue runs as `declared`).
 TEST(QueueLoopTest, ADeclaredRateMeetsEveryGoalOnABusyEngine) {
-  LoopOptions options;
-  options.start_delay = 1;
-  options.start_spacing = 0.15;
+  LoopOptions options = OnEngine(1, 0.15);
   ExpectStepGoals(10, options, 1.0);
   ExpectStepGoals(20, options, 1.0);
 }
@@ -384,15 +376,12 @@ TEST(QueueEstimateTest, TheReadAfterAPartialRiseRaisesArrivalsBeforeContainersRu
 // read's estimate it was no fall, and the slow probes took 8.2 s back to min, where the
 // goal allows 5.9 (the same on engines of 0.5/0 and 1.5/0.3 s).
 TEST(QueueLoopTest, AFallOverSeveralReadsIsAFall) {
-  LoopOptions options;
-  options.start_delay = 1;
-  options.start_spacing = 0.15;
+  LoopOptions options = OnEngine(1, 0.15);
   ExpectStepGoals(10, options, std::nullopt, {.reach = 7}, 5.25, 145.25);
 }
 
 TEST(QueueLoopTest, AStepJustBeforeAReadWithAFastEngine) {
-  LoopOptions options;
-  options.start_delay = 0.3;
+  LoopOptions options = OnEngine(0.3);
   // Known miss: held at a backlog of 1, the queue empties with no sign of how far
   // arrivals fell, and the count goes by the slow probes.
   ExpectStepGoals(10, options, std::nullopt, {.drain_slack = 11}, 5.45);
@@ -420,9 +409,8 @@ TEST(QueueLoopTest, AnEmptyQueueIsProbedOneContainerAtATime) {
 }
 
 TEST(QueueLoopTest, StepWithASlowerDeclaredDrainAndStart) {
-  LoopOptions options;
+  LoopOptions options = OnEngine(2);
   options.drain_per_container = 0.5;
-  options.start_delay = 2;
   // Known limit (docs/decision.md): as arrivals stop, the count falls with the arrival
   // estimate before the last of the backlog is gone, so the tail drains more slowly.
   ExpectStepGoals(5, options, 0.5, {.drain_slack = 10});
@@ -519,8 +507,9 @@ TEST(QueueLoopTest, ArrivalsThatFallButGoOnAreFoundWithoutFallingFar) {
 
 // Before the drain rate is known, a queue that reads empty says nothing of how many of the
 // running containers arrivals need (a slow ramp kept just drained): the count holds, and
-// only a queue empty for over 2 s lets it go. It once fell from 8 to 0 at one empty read
-// while 6 items a second arrived, and started them all again a read later.
+// only a queue empty for over 2 s lets it go, and the last container 6 s. It once fell from
+// 8 to 0 at one empty read while 6 items a second arrived, and started them all again a
+// read later.
 TEST(QueueLoopTest, ABootstrapCountHoldsThroughABriefEmptyQueue) {
   QueueReads q(*QueueLoopApp(10).demand.queue);
   int32_t& count = q.count;
@@ -535,8 +524,18 @@ TEST(QueueLoopTest, ABootstrapCountHoldsThroughABriefEmptyQueue) {
     ASSERT_FALSE(d.drain_rate.has_value());
     EXPECT_EQ(count, ordered) << "read " << i;
   }
-  for (int i = 0; i < 4 && count > 0; ++i) read(0, count);
-  EXPECT_EQ(count, 0) << "empty for over 2 s";
+  for (int i = 0; i < 4 && count > 1; ++i) read(0, count);
+  EXPECT_EQ(count, 1) << "empty for over 2 s: halved down to the last container";
+  // The last container goes once the queue has read empty for 6 s (at 0.5 s a read, 2 s
+  // are gone): a trickle at the start of a ramp comes back within that.
+  int reads = 0;
+  while (count > 0 && reads < 20) {
+    read(0, count);
+    ++reads;
+  }
+  EXPECT_EQ(count, 0);
+  EXPECT_GE(reads, 6) << "the last container stayed until the queue had read empty for 6 s";
+  EXPECT_LE(reads, 9);
 }
 
 // Declared rate 1, λ = 10 held by 10 containers at a backlog of `held`; then one read of
@@ -822,11 +821,9 @@ RC_GTEST_PROP(QueuePropertyTest, NoArrivalsAndAnEmptyQueueReachMin, ()) {
 // target now sends the estimate back to the bootstrap.
 TEST(QueueLoopTest, PoissonArrivalsIntoAnIdleQueueAreServedWithoutADeclaredRate) {
   for (uint64_t seed = 1; seed <= 40; ++seed) {
-    LoopOptions options;
+    LoopOptions options = OnEngine(1, 0.15);
     options.poisson = true;
     options.seed = seed;
-    options.start_delay = 1;
-    options.start_spacing = 0.15;
     const double step = 2;
     std::vector<LoopSample> samples = RunQueueLoop(
         QueueLoopApp(10), [&](double t) { return t >= step ? 10.0 : 0.0; }, 180, options);
@@ -897,9 +894,7 @@ TEST(QueueLoopTest, PoissonArrivalsDoNotRatchetTheCountUp) {
     AppSpec spec = QueueLoopApp(10, 20);
     if (declared) spec.demand.queue->per_container_rate = 1;
     for (const auto& [delay, spacing] : {std::pair{0.5, 0.0}, std::pair{1.0, 0.15}}) {
-      LoopOptions options;
-      options.start_delay = delay;
-      options.start_spacing = spacing;
+      const LoopOptions options = OnEngine(delay, spacing);
       double sum = 0;
       const int seeds = 40;
       for (uint64_t seed = 1; seed <= seeds; ++seed) {
@@ -920,9 +915,7 @@ TEST(QueueLoopTest, PoissonArrivalsDoNotRatchetTheCountUp) {
 // 20 to 0 at the next empty read (seed 23 on this engine): the backlog's fall bounds the
 // drain rate from below, since arrivals are never negative.
 TEST(QueueLoopTest, ArrivalsThatGoOnNeverLoseEveryContainer) {
-  LoopOptions options;
-  options.start_delay = 1;
-  options.start_spacing = 0.15;
+  LoopOptions options = OnEngine(1, 0.15);
   for (uint64_t seed = 1; seed <= 40; ++seed) {
     const PoissonRun run = RunPoissonArrivals(QueueLoopApp(10, 20), options, seed, 180);
     bool reached = false;
@@ -975,10 +968,8 @@ TEST(QueueLoopTest, ABootstrapCountAboveTheNeedComesDown) {
 // With an arrivals counter (httpJson.arrivalsPointer, a stream's entries added) the loop
 // measures λ directly, and μ from what the containers drained while a backlog lasted.
 LoopOptions Counted(double start_delay = 0.75, double start_spacing = 0) {
-  LoopOptions options;
+  LoopOptions options = OnEngine(start_delay, start_spacing);
   options.count_arrivals = true;
-  options.start_delay = start_delay;
-  options.start_spacing = start_spacing;
   return options;
 }
 
