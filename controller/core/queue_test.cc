@@ -538,6 +538,19 @@ TEST(QueueLoopTest, ABootstrapCountHoldsThroughABriefEmptyQueue) {
   EXPECT_LE(reads, 9);
 }
 
+// A bootstrap's move up is a move for the turn rules: the first count that a learned μ asks
+// for, a container or two below it, waits kTurnSeconds instead of taking it back at once
+// (15 -> 13 -> 15 on a ramp on a real dockerd, where the bootstrap's moves did not count).
+TEST(QueueLoopTest, ABootstrapMoveUpIsAMoveForTheTurns) {
+  QueueReads q(*QueueLoopApp(10).demand.queue);
+  for (double b : {4.0, 12.0}) q.Read(b, 0);  // arrivals, nothing running yet
+  ASSERT_GE(q.count, 1);
+  const absl::Time at = q.t - absl::Seconds(0.5);  // the read that ordered them
+  EXPECT_FALSE(q.e.drain_learned);
+  EXPECT_EQ(q.e.last_move, 1);
+  EXPECT_EQ(q.e.last_move_at, at);
+}
+
 // Declared rate 1, λ = 10 held by 10 containers at a backlog of `held`; then one read of
 // `last` and the queue reads empty. Returns the time from the empty read until the count
 // is 0 (30 s if it never gets there).
