@@ -38,10 +38,10 @@ constexpr double kJumpSigmas = 4;
 // only touches zero is not probed), the estimate decays with kEmptyProbeTimeConstant so
 // the count probes down; arrivals that are still there show as a backlog at once.
 constexpr double kEmptyProbeAfter = 2;
+constexpr double kEmptyProbeTimeConstant = 2;
 // The bootstrap's last container goes once the queue has read empty this long (unless the
 // arrivals fell): see RecommendQueueCount.
 constexpr double kLastContainerPatience = 6;
-constexpr double kEmptyProbeTimeConstant = 2;
 // After a fall (the queue emptied at a read that cut the arrival estimate by kFallCut or more:
 // arrivals stopped or dropped, rather than a count one above the need slowly draining its
 // backlog), probing starts after kFallProbeAfter, the estimate decays with
