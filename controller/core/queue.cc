@@ -57,6 +57,9 @@ constexpr double kFallProbeAfter = 1;
 constexpr double kFallProbeTimeConstant = 0.5;
 constexpr double kFallProbeSeconds = 1;
 constexpr double kFallCut = 0.25;
+// A noisy stream that has read exactly empty for this long, with containers running, fell
+// too, whatever the estimate says (see Observe).
+constexpr double kQuietFallSeconds = 3;
 // A stream counts as steady when its measurement noise is below this fraction of what
 // Poisson arrivals would show (λ/dt), learned over at least kNoisePriorReads reads.
 constexpr double kSteadyNoiseFraction = 0.25;
@@ -422,6 +425,20 @@ void Observe(QueueEstimate& e, const Observation& o, double backlog, double last
       Update(e, {0, 0, 0, o.dt}, rv, false);  // nobody drains: the queue stayed empty, λ = 0
     } else {
       if (e.emptied_at_balance) e.fell = true;
+      // A noisy stream (its reads' noise above a steady stream's: Poisson arrivals) that
+      // reads exactly empty for kQuietFallSeconds has stopped, however the emptying read
+      // moved the estimate, and a hold a probe set ends. A drain rate learned several
+      // times too high (only λ - μ·r is seen while r holds: μ = 6.8 and λ = 85 where 1 and
+      // 10) puts λ a sixth below its estimate when arrivals stop, no fall; the hold then
+      // kept 13 containers for 60 s (bench/queue/queue_sweep: Poisson back to 0 in 14-19 s
+      // on average, some runs never within 60 s; 5.6-5.8 s, worst 10.5 s, with this). A
+      // steady stream can read empty for as long as the count has a spare container.
+      e.quiet_seconds += o.dt;
+      if (e.quiet_seconds > kQuietFallSeconds &&
+          e.noise > kSteadyRoundings * RoundingVariance(o.dt)) {
+        e.fell = true;
+        e.probe_hold_until = absl::InfinitePast();
+      }
       if (e.empty_seconds > ProbeAfter(e)) {
         const double tau = e.fell ? kFallProbeTimeConstant : kEmptyProbeTimeConstant;
         e.arrival *= std::exp(-o.dt / tau);
@@ -431,11 +448,13 @@ void Observe(QueueEstimate& e, const Observation& o, double backlog, double last
         // once took a count of 9 down to 8 for λ = 9.5).
         const double guessed = e.settled_arrival - e.arrival;
         e.p_aa = std::max(e.p_aa, guessed * guessed);
+        e.guessed = true;
       }
       e.arrival = std::min(e.arrival, e.drain * o.r);
     }
     return;
   }
+  e.quiet_seconds = 0;  // an item showed
   // An interval that began with an empty queue drained only what arrived: the containers
   // stood idle for part of it, so it says λ >= y and λ <= y + μ·r, not λ = y + μ·r. Read as
   // the latter, every item that showed in a queue that more containers than arrivals need
@@ -471,6 +490,7 @@ void Observe(QueueEstimate& e, const Observation& o, double backlog, double last
   }
   const double before = e.arrival;
   const bool jumped = Update(e, o, rv, TeachesDrain(e, o, rv), !declared);
+  e.guessed = false;
   if (!ends_empty) {
     // A jump down is often the first read of the fall that the next read finds empty.
     // Nor is a read that cut the estimate by a tenth or more: a fall often shows over
@@ -603,6 +623,7 @@ void ObserveCounted(QueueEstimate& e, const Observation& o, absl::Time now, doub
   const bool both_empty = last_backlog <= 0 && backlog <= 0;
   e.empty_seconds = both_empty ? e.empty_seconds + o.dt : 0;
   e.fell = false;
+  e.guessed = false;
   // A declared drain rate is taken as it is: with arrivals measured, a drain that
   // contradicts it would otherwise move it for as long as the two disagree, and the count
   // with it.
@@ -915,8 +936,12 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   // probes follow for kProbeHoldSeconds.
   // Only probes lower the count of a queue that has read empty for a while (a few items
   // that came into it count as empty: Observe), and a probe is made at an empty read only.
+  // So too while the estimate is still the decayed guess (e.guessed): a read of an item or
+  // two ends the empty spell but measures nothing, and a steady move down on the guess once
+  // took 11 containers to 1 while 10 items/s went on arriving.
   if (backlog > 0) e.probes_in_a_row = 0;
-  const bool long_empty = !e.counted && e.empty_seconds > ProbeAfter(e) && reading.running > 0;
+  const bool long_empty =
+      !e.counted && (e.empty_seconds > ProbeAfter(e) || e.guessed) && reading.running > 0;
   const bool probing = long_empty && e.last_at >= e.probe_hold_until;
   int32_t count = current;
   bool probe = false;

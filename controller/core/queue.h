@@ -43,7 +43,13 @@ struct QueueEstimate {
   bool drain_learned = false;  // μ has been learned (until doubted: DoubtTheDrainRate)
   double noise = 0;            // the measurement variance of dB/dt, learned from innovations
   int32_t noise_samples = 0;
-  double empty_seconds = 0;    // how long the queue has read empty
+  double empty_seconds = 0;  // how long the queue has read empty
+  // How long it has read exactly empty, at both ends of every interval, with containers
+  // running (see Observe).
+  double quiet_seconds = 0;
+  // The arrival estimate is a guess that an empty queue decayed, and no read has measured
+  // arrivals since (see Observe).
+  bool guessed = false;
   double empty_share = 0;      // the share of reads that found it empty, averaged
   double ordered_backlog = 0;  // the backlog when the last scale-up was ordered
   // The drain rate the last scale-up was ordered on (0: none, or ordered by the bootstrap).
