@@ -70,9 +70,11 @@ constexpr double kBand = 0.3;
 // A move down assumes the drain rate is this many of its standard deviations below the
 // estimate (a move up assumes one above it): see RecommendQueueCount.
 constexpr double kDownSpread = 0.1;
-// Arrivals below this fraction of one container's drain count as stopped: what is left
-// of the backlog then drains before any container is stopped.
+// Arrivals below this fraction of one container's drain, or below kStoppedShare of what the
+// running containers drain, count as stopped: what is left of the backlog then drains
+// before any container is stopped.
 constexpr double kIdleArrivalFraction = 0.5;
+constexpr double kStoppedShare = 0.1;
 // A change of direction waits this long after the last move, unless the need is at least
 // this fraction of the count (and 2 containers) away from it.
 constexpr double kTurnSeconds = 20;
@@ -965,8 +967,14 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   } else if (need_down < current - kBand && backlog <= target && !long_empty && may_turn_down) {
     count = ToCount(need_down);
     // Once arrivals have (nearly) stopped, what is left drains with every container
-    // there is instead of trickling through one.
-    if (arrival < kIdleArrivalFraction * e.drain && backlog > 0) count = current;
+    // there is instead of trickling through one. Two reads after a stop the estimate may
+    // still be above half a container (λ = 10.6 -> 6.7 -> 0.68 for μ = 1.06 on a real
+    // dockerd): the count went from 10 to 1 with 6 items left, which took 6 s, and the way
+    // back to 0 took 7.8 s where the goal was 7. Arrivals of a tenth of what runs drains are
+    // a stop too.
+    const bool stopped = arrival < kIdleArrivalFraction * e.drain ||
+                         arrival < kStoppedShare * e.drain * reading.running;
+    if (stopped && backlog > 0) count = current;
   }
   // The optimistic drain rate can leave the count one short of what the point estimate
   // asks while the backlog sits above its target with nothing starting: once the last move

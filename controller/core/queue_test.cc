@@ -1106,6 +1106,36 @@ TEST(QueueEstimateTest, ACountedTrickleKeepsItsContainerUntilArrivalsStop) {
   EXPECT_EQ(count, 0) << "20 s after the last arrival";
 }
 
+// Arrivals that stop leave a backlog that every running container drains, even while the
+// arrival estimate, two reads after the stop, is still above half a container: on a real
+// dockerd (λ = 10.6 -> 6.7 -> 0.68 for μ = 1.06) the count went from 10 to 1 with 6 items
+// left, and they trickled through one container for 6 s. A tenth of the settled estimate
+// counts as stopped.
+TEST(QueueEstimateTest, ABacklogLeftWhenArrivalsStopDrainsWithEveryContainer) {
+  const QueueSpec spec{10, std::nullopt, 1.0};
+  QueueEstimate e;
+  int32_t count = 10;
+  double t = 0;
+  auto read = [&](double backlog) {
+    t += 0.5;
+    QueueDecision d = DecideQueue(spec, QueueReading{backlog, 10, 0, {}, std::nullopt}, e, count,
+                                  kT0 + absl::Seconds(t));
+    e = d.estimate;
+    count = d.count;
+  };
+  for (int i = 0; i < 60; ++i) read(20);  // 10 items/s into a backlog that 10 hold at 20
+  ASSERT_EQ(count, 10);
+  // Arrivals stop; the backlog falls at 9.4 items/s (the last items arrived just after the
+  // stop), and the estimate settles near 0.6 items/s.
+  for (double backlog = 20 - 4.7; backlog > 0; backlog -= 4.7) {
+    read(backlog);
+    EXPECT_EQ(count, 10) << "at " << t << " s, " << backlog << " items left, arrivals estimated at "
+                         << e.arrival;
+  }
+  for (int i = 0; i < 20; ++i) read(0);
+  EXPECT_EQ(count, 0) << "10 s after the queue emptied";
+}
+
 TEST(QueueLoopTest, CountedPoissonArrivalsHoldSteadyAndStopQuickly) {
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     LoopOptions options = Counted(1, 0.05);
