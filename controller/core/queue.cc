@@ -39,8 +39,8 @@ constexpr double kJumpSigmas = 4;
 // the count probes down; arrivals that are still there show as a backlog at once.
 constexpr double kEmptyProbeAfter = 2;
 constexpr double kEmptyProbeTimeConstant = 2;
-// The bootstrap's last container goes once the queue has read empty this long (unless the
-// arrivals fell): see RecommendQueueCount.
+// The bootstrap's last container goes once the queue has read empty this long: see
+// RecommendQueueCount.
 constexpr double kLastContainerPatience = 6;
 // After a fall (the queue emptied at a read that cut the arrival estimate by kFallCut or more:
 // arrivals stopped or dropped, rather than a count one above the need slowly draining its
@@ -845,9 +845,11 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
     // The last container waits longer (kLastContainerPatience): a trickle of arrivals brings
     // an item every few seconds, and at the start of a ramp on a real dockerd the first
     // container, started for a twentieth of an item, went after 2 s of an empty queue and
-    // came back a second later, two reversals in each of three runs. Arrivals that stop
-    // after a rise fall (e.fell), and the bootstrap keeps no container for them longer.
-    const double patience = current <= 1 && !e.fell ? kLastContainerPatience : ProbeAfter(e);
+    // came back a second later, two reversals in each of three runs. So too after a fall:
+    // that first item reads as 2 items/s (one in half a second), and its drain as a fall to
+    // 0 (the container went after 1 s, and came back a read later). One container for 6 s
+    // is the most a stop in the bootstrap costs.
+    const double patience = current <= 1 ? kLastContainerPatience : ProbeAfter(e);
     const bool hold =
         backlog > 0 || (reading.running > 0 && (arriving || e.empty_seconds <= patience));
     // A count that holds teaches nothing of μ (only λ - μ·r is seen while r holds). When the

@@ -541,6 +541,23 @@ TEST(QueueLoopTest, ABootstrapCountHoldsThroughABriefEmptyQueue) {
   EXPECT_LE(reads, 9);
 }
 
+// The first item of a ramp (a twentieth of one, read as 1) is drained by the one container
+// it started, and the estimate's cut from 2 items/s (one item in half a second) to 0 reads
+// as a fall. The last container still waits for 6 s of an empty queue: on a real dockerd it
+// went after 1 s of one and came back a read later, two reversals (the reads below).
+TEST(QueueLoopTest, TheBootstrapsLastContainerWaitsAfterAFallToo) {
+  QueueReads q(*QueueLoopApp(10).demand.queue);
+  q.Read(1, 0);
+  q.Read(1, 0);
+  ASSERT_EQ(q.count, 1);
+  int reads = 0;
+  while (q.count > 0 && reads < 20) {
+    q.Read(0, 1);
+    ++reads;
+  }
+  EXPECT_GE(reads, 12) << "the last container stayed until the queue had read empty for 6 s";
+}
+
 // A bootstrap's move up is a move for the turn rules: the first count that a learned μ asks
 // for, a container or two below it, waits kTurnSeconds instead of taking it back at once
 // (15 -> 13 -> 15 on a ramp on a real dockerd, where the bootstrap's moves did not count).
