@@ -847,8 +847,8 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
     // container, started for a twentieth of an item, went after 2 s of an empty queue and
     // came back a second later, two reversals in each of three runs. So too after a fall:
     // that first item reads as 2 items/s (one in half a second), and its drain as a fall to
-    // 0 (the container went after 1 s, and came back a read later). One container for 6 s
-    // is the most a stop in the bootstrap costs.
+    // 0 (the container went after 2 s again, and came back a second later). One container
+    // for 6 s is the most a stop in the bootstrap costs.
     const double patience = current <= 1 ? kLastContainerPatience : ProbeAfter(e);
     const bool hold =
         backlog > 0 || (reading.running > 0 && (arriving || e.empty_seconds <= patience));

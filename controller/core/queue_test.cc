@@ -544,7 +544,7 @@ TEST(QueueLoopTest, ABootstrapCountHoldsThroughABriefEmptyQueue) {
 // The first item of a ramp (a twentieth of one, read as 1) is drained by the one container
 // it started, and the estimate's cut from 2 items/s (one item in half a second) to 0 reads
 // as a fall. The last container still waits for 6 s of an empty queue: on a real dockerd it
-// went after 1 s of one and came back a read later, two reversals (the reads below).
+// went after 2 s and came back a second later, two reversals (the first reads below).
 TEST(QueueLoopTest, TheBootstrapsLastContainerWaitsAfterAFallToo) {
   QueueReads q(*QueueLoopApp(10).demand.queue);
   q.Read(1, 0);
