@@ -114,11 +114,17 @@ grpc::Status AgentGatewayService::Connect(
     Dispatch(node, message);
   }
 
-  registry_.Unregister(node, connection.get(), clock_.Now());
+  const bool current = registry_.Unregister(node, connection.get(), clock_.Now());
   // The stream goes away when this handler returns: a sender that still holds the
   // connection (a pass writing its batch) must find it closed, not write into freed memory.
   connection->Detach();
-  tracker_.DropNode(node);
+  // The node's commands in flight are dropped only when this was its current stream. A
+  // stream that ends after the agent has reconnected would otherwise drop what was sent on
+  // the new one: a start resumed there looked unsent, and the next pass sent it again
+  // (ControllerLoopTest.ContainerLeftStartingByARestartedAgentIsStartedAgain, 2 runs of 300
+  // under load). What was sent on the old stream gets no result and is sent again after the
+  // command timeout; agents take commands idempotently by instance.
+  if (current) tracker_.DropNode(node);
   LogInfo("agent disconnected", {{"node", node}});
   events_.Add(clock_.Now(), "NodeDisconnected", "node/" + node, "agent stream closed");
   hooks_.mark_dirty();

@@ -70,11 +70,11 @@ void NodeRegistry::Register(const v1::Hello& hello, std::shared_ptr<AgentConnect
   if (previous != nullptr) previous->Close();
 }
 
-void NodeRegistry::Unregister(const std::string& node, const AgentConnection* connection,
+bool NodeRegistry::Unregister(const std::string& node, const AgentConnection* connection,
                               absl::Time now) {
   absl::MutexLock lock(&mu_);
   auto it = nodes_.find(node);
-  if (it == nodes_.end() || it->second.connection.get() != connection) return;
+  if (it == nodes_.end() || it->second.connection.get() != connection) return false;
   it->second.connection.reset();
   --connected_;
   // The node timeout runs from the drop, so an agent that redials is not replaced. A node
@@ -84,6 +84,7 @@ void NodeRegistry::Unregister(const std::string& node, const AgentConnection* co
   // With no stream there are no heartbeats to pace: from the drop, the node timeout.
   it->second.pace = absl::ZeroDuration();
   ++version_;
+  return true;
 }
 
 namespace {

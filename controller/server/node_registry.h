@@ -107,8 +107,8 @@ class NodeRegistry {
   // Records a (re)connected agent; a previous connection of the same node is closed.
   void Register(const v1::Hello& hello, std::shared_ptr<AgentConnection> connection,
                 absl::Time now);
-  // Forgets the connection if it is still the node's current one.
-  void Unregister(const std::string& node, const AgentConnection* connection, absl::Time now);
+  // Forgets the connection if it is still the node's current one; returns whether it was.
+  bool Unregister(const std::string& node, const AgentConnection* connection, absl::Time now);
 
   // Returns true when the heartbeat changed what the node runs (instances, their states or health)
   // or brought a NotReady node back: an unchanged heartbeat only refreshes liveness.

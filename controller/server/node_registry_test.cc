@@ -181,15 +181,16 @@ TEST_F(NodeRegistryTest, ReconnectedNodeIsReadyWithTheContainersOfItsNewHello) {
 TEST_F(NodeRegistryTest, UnregisterOfAnOlderConnectionIsIgnored) {
   auto first = Connection();
   registry_.Register(MakeHello("n1"), first, clock_.Now());
-  registry_.Unregister("n1", first.get(), clock_.Now());
+  EXPECT_TRUE(registry_.Unregister("n1", first.get(), clock_.Now()));
   auto second = Connection();
   registry_.Register(MakeHello("n1"), second, clock_.Now());
 
   // The first stream's handler ends late, after the node reconnected.
-  registry_.Unregister("n1", first.get(), clock_.Now());
+  EXPECT_FALSE(registry_.Unregister("n1", first.get(), clock_.Now()));
   EXPECT_EQ(Get("n1").health, NodeHealth::kReady);
   EXPECT_EQ(registry_.Connection("n1"), second);
-  registry_.Unregister("other", second.get(), clock_.Now());  // unknown node: no effect
+  // Unknown node: no effect.
+  EXPECT_FALSE(registry_.Unregister("other", second.get(), clock_.Now()));
   EXPECT_EQ(registry_.Connection("n1"), second);
 }
 
