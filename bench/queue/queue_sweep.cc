@@ -100,7 +100,7 @@ void RunStep(const Engine& engine, double lambda, double phase, StepMisses& m) {
       QueueApp(40), [&](double t) { return t >= step && t < stop ? lambda : 0.0; }, stop + 60,
       options);
   double reach = -1;
-  double back = -1;
+  const double back = SecondsToZero(samples, stop);
   double steady = 0;
   int32_t peak = 0;
   for (const LoopSample& s : samples) {
@@ -109,7 +109,6 @@ void RunStep(const Engine& engine, double lambda, double phase, StepMisses& m) {
       peak = std::max(peak, s.running);
       if (s.t >= stop - 60) steady = std::max(steady, s.backlog);
     }
-    if (s.t >= stop && back < 0 && s.running == 0 && s.desired == 0) back = s.t - stop;
   }
   ++m.runs;
   m.reach += reach < 0 || reach > kReachGoal + 1e-6;
@@ -210,13 +209,8 @@ void RunPoisson(const Engine& engine, uint64_t seed, PoissonFigures& f) {
       options);
   // The whole run, the way back to 0 included, as bench/queue/analyze.py counts it.
   const double container_seconds = ContainerSeconds(samples, kStart, stop + kAfter);
-  double back = kAfter;
-  for (const LoopSample& s : samples) {
-    if (s.t >= stop && s.running == 0 && s.desired == 0) {
-      back = s.t - stop;
-      break;
-    }
-  }
+  double back = SecondsToZero(samples, stop);
+  if (back < 0) back = kAfter;
   f.back_sum += back;
   f.worst_back = std::max(f.worst_back, back);
   const double per_minute = Reversals(samples, kStart, kStart + kSeconds) / (kSeconds / 60);

@@ -108,4 +108,11 @@ double ContainerSeconds(const std::vector<LoopSample>& samples, double from, dou
   return seconds;
 }
 
+double SecondsToZero(const std::vector<LoopSample>& samples, double from) {
+  for (const LoopSample& s : samples) {
+    if (s.t >= from && s.running == 0 && s.desired == 0) return s.t - from;
+  }
+  return -1;
+}
+
 }  // namespace microscale::core::testing

@@ -56,6 +56,10 @@ int32_t Reversals(const std::vector<LoopSample>& samples, double from, double to
 // sample's count held until the next sample.
 double ContainerSeconds(const std::vector<LoopSample>& samples, double from, double to);
 
+// Seconds from `from` to the first sample at or after it with nothing running and nothing
+// desired; -1 if none.
+double SecondsToZero(const std::vector<LoopSample>& samples, double from);
+
 }  // namespace microscale::core::testing
 
 #endif  // MICROSCALE_CONTROLLER_CORE_QUEUE_LOOP_H_

@@ -58,10 +58,8 @@ StepFigures Measure(const std::vector<LoopSample>& samples, double step, double 
       f.peak = std::max(f.peak, s.running);
       if (s.t >= stop - 60) f.steady_max = std::max(f.steady_max, s.backlog);
     }
-    if (s.t >= stop && f.back_to_min < 0 && s.running == 0 && s.desired == 0) {
-      f.back_to_min = s.t - stop;
-    }
   }
+  f.back_to_min = SecondsToZero(samples, stop);
   f.reversals = Reversals(samples, step, step + 120);
   return f;
 }
@@ -914,8 +912,8 @@ PoissonRun RunPoissonArrivals(const AppSpec& spec, LoopOptions options, uint64_t
   PoissonRun run;
   for (const LoopSample& s : samples) {
     if (s.t >= start && s.t < stop) run.running.push_back(s.running);
-    if (s.t >= stop && run.back < 0 && s.running == 0 && s.desired == 0) run.back = s.t - stop;
   }
+  run.back = SecondsToZero(samples, stop);
   run.cost = ContainerSeconds(samples, start, stop) / (10 * seconds);
   return run;
 }
@@ -1167,13 +1165,10 @@ TEST(QueueLoopTest, CountedPoissonArrivalsHoldSteadyAndStopQuickly) {
     const double container_seconds = ContainerSeconds(samples, warmup, stop);
     const double ideal = 10.0 * (stop - warmup);
     const double per_minute = Reversals(samples, warmup, stop) / ((stop - warmup) / 60);
-    double back_to_min = -1;
+    const double back_to_min = SecondsToZero(samples, stop);
     double backlog_at_stop = 0;
     for (const LoopSample& s : samples) {
       if (s.t < stop) backlog_at_stop = s.backlog;
-      if (s.t >= stop && back_to_min < 0 && s.running == 0 && s.desired == 0) {
-        back_to_min = s.t - stop;
-      }
     }
     SCOPED_TRACE(::testing::Message()
                  << "seed " << seed << ": container-seconds " << container_seconds << " (ideal "
