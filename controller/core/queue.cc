@@ -777,8 +777,12 @@ QueueEstimate UpdateQueueEstimate(const QueueSpec& spec, const QueueReading& rea
       Observe(e, o, backlog, e.last_backlog, Declared(spec));
     }
     e.counted = counted;
-    const double a = std::min(1.0, o.dt / kEmptyShareTimeConstant);
-    e.empty_share += a * ((backlog <= 0 ? 1.0 : 0.0) - e.empty_share);
+    // Only reads with containers running: an idle queue before arrivals says nothing of a
+    // count that keeps it empty (the bootstrap probed a doubling down at a growing backlog).
+    if (o.r > 0) {
+      const double a = std::min(1.0, o.dt / kEmptyShareTimeConstant);
+      e.empty_share += a * ((backlog <= 0 ? 1.0 : 0.0) - e.empty_share);
+    }
   }
   e.primed = true;
   e.last_at = now;

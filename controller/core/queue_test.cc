@@ -556,6 +556,25 @@ TEST(QueueLoopTest, TheBootstrapsLastContainerWaitsAfterAFallToo) {
   EXPECT_GE(reads, 12) << "the last container stayed until the queue had read empty for 6 s";
 }
 
+// Reads of an empty queue with nothing running say nothing of a count that keeps it empty:
+// they do not count towards the share of empty reads that makes the bootstrap probe down. A
+// ramp that began after 9 s of an idle queue once doubled 1 container to 2 at a backlog of 2,
+// took the second back at the next read and started it again a second later (4 reversals
+// before μ was learned, in bench/queue/queue_sweep --trace ramp 20 0.5 0 1 4).
+TEST(QueueLoopTest, AnIdleQueueBeforeArrivalsDoesNotProbeTheBootstrapDown) {
+  QueueReads q(*QueueLoopApp(10).demand.queue);
+  for (int i = 0; i < 120; ++i) q.Read(0, 0);  // a minute of an empty queue, nothing running
+  q.Read(1, 0);
+  ASSERT_EQ(q.count, 1);
+  for (int i = 0; i < 4; ++i) q.Read(1, 1);
+  q.Read(2, 1);
+  ASSERT_EQ(q.count, 2) << "the backlog grew: the bootstrap doubles";
+  for (int i = 0; i < 6; ++i) {
+    q.Read(2, 1 + std::min(i, 1));
+    EXPECT_EQ(q.count, 2) << "read " << i << " after the doubling, at a backlog of 2";
+  }
+}
+
 // A bootstrap's move up is a move for the turn rules: the first count that a learned μ asks
 // for, a container or two below it, waits kTurnSeconds instead of taking it back at once
 // (15 -> 13 -> 15 on a ramp on a real dockerd, where the bootstrap's moves did not count).
