@@ -142,6 +142,20 @@ constexpr size_t kCountHistory = 6;
 constexpr int32_t kFollowingJumps = 3;
 constexpr double kFollowSeconds = 5;
 constexpr double kFollowApart = 0.1;
+// The fit of μ over an unbroken backlog (FitTheDrainRate) keeps this many reads, needs at
+// least kFitLeastReads and a count that changed by at least one container within them. It is
+// taken for a steady stream when its standard deviation is within kFitRelStd of it, the last
+// kFitSteadyReads fits lie within kFitSteadySpread of those deviations of each other (a
+// ramp's top in the window moved them by 0.3-0.9 over 4 s, a wrong μ each time), and it
+// differs from the filter's μ by more than kFitSigmas of their spreads together.
+constexpr size_t kFitReads = 40;
+constexpr size_t kFitLeastReads = 12;
+constexpr double kFitRelStd = 0.2;
+constexpr double kFitSigmas = 3;
+constexpr size_t kFitSteadyReads = 6;
+constexpr double kFitSteadySpread = 2;
+// The time constant of a steady stream's arrival estimate once μ is known (see Observe).
+constexpr double kSteadyArrivalTimeConstant = 3;
 // Rounding slack so that an exact need of 10 containers does not become 11.
 constexpr double kSlack = 1e-6;
 constexpr double kMinDrain = 1e-6;
@@ -410,6 +424,114 @@ void CreditRunningTime(const QueueReading& reading, absl::Time last_at, absl::Ti
   o.dr = stopped + started;
 }
 
+// Whether the reads' noise is that of a steady stream: within kSteadyRoundings of the
+// rounding of whole-item reads, learned over at least kNoisePriorReads (Poisson arrivals at
+// 10/s show 30 times more).
+bool SteadyStream(const QueueEstimate& e, double dt) {
+  return e.noise_samples >= kNoisePriorReads && e.noise <= kSteadyRoundings * RoundingVariance(dt);
+}
+
+// μ fitted over the reads of one unbroken backlog, and its variance.
+struct DrainFit {
+  double drain = 0;
+  double variance = 0;
+};
+
+// Least squares over the window: B(τ) = c + a·τ + b·τ² - μ·R(τ), where τ is the time since
+// the first read and R the container-seconds run since then. Arrivals may move linearly
+// (λ(τ) = a + 2b·τ, a ramp), and μ is what the count's changes show against that. The filter
+// takes λ as a walk, and a ramp that the count follows (only λ - μ·r is seen while r follows
+// λ) taught it μ at 0.4 for 1, with a spread small enough that each change of the count,
+// which shows μ plainly, then moved λ instead. None when the count did not change within the
+// window, or the fit is singular. The backlog's own reads are fitted, not their differences:
+// the rounding of each read is then independent noise. (Poisson arrivals are not: their
+// backlog wanders, and the fit's spread says too little. It is used for steady streams.)
+std::optional<DrainFit> FitTheDrainRate(const std::vector<QueueEstimate::Balance>& window) {
+  if (window.size() < kFitLeastReads) return std::nullopt;
+  double low = window.front().running;
+  double high = low;
+  for (const QueueEstimate::Balance& b : window) {
+    low = std::min(low, b.running);
+    high = std::max(high, b.running);
+  }
+  if (high - low < 1) return std::nullopt;
+  constexpr int kN = 4;
+  double m[kN][kN] = {};
+  double v[kN] = {};
+  const absl::Time first = window.front().at;
+  for (const QueueEstimate::Balance& b : window) {
+    const double tau = absl::ToDoubleSeconds(b.at - first);
+    const double x[kN] = {1, tau, tau * tau, -b.ran};
+    for (int i = 0; i < kN; ++i) {
+      v[i] += x[i] * b.backlog;
+      for (int j = 0; j < kN; ++j) m[i][j] += x[i] * x[j];
+    }
+  }
+  // Solve M·β = v and M·z = (0, 0, 0, 1) together by Gauss-Jordan elimination with partial
+  // pivoting: z's last entry is M⁻¹'s for μ, its variance over the noise's.
+  double rhs[kN][2] = {};
+  for (int i = 0; i < kN; ++i) rhs[i][0] = v[i];
+  rhs[kN - 1][1] = 1;
+  for (int c = 0; c < kN; ++c) {
+    int pivot = c;
+    for (int r = c + 1; r < kN; ++r) {
+      if (std::abs(m[r][c]) > std::abs(m[pivot][c])) pivot = r;
+    }
+    if (std::abs(m[pivot][c]) < 1e-9) return std::nullopt;
+    for (int j = 0; j < kN; ++j) std::swap(m[c][j], m[pivot][j]);
+    std::swap(rhs[c], rhs[pivot]);
+    for (int r = 0; r < kN; ++r) {
+      if (r == c) continue;
+      const double f = m[r][c] / m[c][c];
+      for (int j = c; j < kN; ++j) m[r][j] -= f * m[c][j];
+      for (int k = 0; k < 2; ++k) rhs[r][k] -= f * rhs[c][k];
+    }
+  }
+  double beta[kN];
+  for (int i = 0; i < kN; ++i) beta[i] = rhs[i][0] / m[i][i];
+  const double inverse_dd = rhs[kN - 1][1] / m[kN - 1][kN - 1];
+  double squares = 0;
+  for (const QueueEstimate::Balance& b : window) {
+    const double tau = absl::ToDoubleSeconds(b.at - first);
+    const double fitted = beta[0] + beta[1] * tau + beta[2] * tau * tau - beta[3] * b.ran;
+    squares += (b.backlog - fitted) * (b.backlog - fitted);
+  }
+  // Whole-item reads are rounded: never less noise than that.
+  const double sigma2 = std::max(1.0 / 12, squares / static_cast<double>(window.size() - kN));
+  return DrainFit{beta[3], sigma2 * std::max(0.0, inverse_dd)};
+}
+
+// Adds the read to the window of the unbroken backlog, and takes the fit's μ over it when
+// it is sure and the filter's μ is clearly off (see kFitReads).
+void FitTheDrainRateOver(QueueEstimate& e, const Observation& o, double backlog) {
+  const double ran = e.balance.empty() ? 0 : e.balance.back().ran + o.r * o.dt;
+  e.balance.push_back({e.last_at + absl::Seconds(o.dt), backlog, ran, o.r});
+  if (e.balance.size() > kFitReads) e.balance.erase(e.balance.begin());
+  const std::optional<DrainFit> fit = FitTheDrainRate(e.balance);
+  if (!fit) {
+    e.recent_fits.clear();
+    return;
+  }
+  e.recent_fits.push_back(fit->drain);
+  if (e.recent_fits.size() > kFitSteadyReads) e.recent_fits.erase(e.recent_fits.begin());
+  const auto [low, high] = std::minmax_element(e.recent_fits.begin(), e.recent_fits.end());
+  const double sd = std::sqrt(fit->variance);
+  if (!SteadyStream(e, o.dt) || fit->drain <= kMinDrain || sd > kFitRelStd * fit->drain ||
+      e.recent_fits.size() < kFitSteadyReads || *high - *low > kFitSteadySpread * sd) {
+    return;
+  }
+  const double gap = fit->drain - e.drain;
+  if (DrainLearned(e) && gap * gap <= kFitSigmas * kFitSigmas * (fit->variance + e.p_dd)) {
+    return;
+  }
+  // What the reads measure well is λ - μ·r: it stays, and λ moves with μ.
+  e.arrival = std::max(0.0, e.arrival + (fit->drain - e.drain) * o.r);
+  e.drain = fit->drain;
+  e.p_dd = fit->variance;
+  e.p_ad = 0;
+  e.drain_learned = true;
+}
+
 // Folds one interval into the estimate. The balance dB/dt = λ - μ·r holds only while the
 // queue is not empty: an interval that ends empty only says λ - μ·r <= y. `declared`: μ
 // was declared, and is never forgotten.
@@ -419,8 +541,18 @@ void Observe(QueueEstimate& e, const Observation& o, double backlog, double last
   // those containers is uncertain by up to μ·|Δr| (a uniform spread: variance /12).
   const double timing = e.drain * o.dr;
   double rv = MeasurementVariance(e, o.dt) + timing * timing / 12;
-  Predict(e, o.dt, rv);
+  // A steady stream's λ follows it within kSteadyArrivalTimeConstant once μ is known: there
+  // is no Poisson noise to average, and a ramp of 1 item/s every 3 s left λ 20 s behind, 6.7
+  // items/s short at 20, which a count on the right μ let the backlog grow by (or a μ
+  // learned low, as the filter alone learned it, made up for).
+  const double arrival_tau =
+      DrainLearned(e) && SteadyStream(e, o.dt) ? kSteadyArrivalTimeConstant : kArrivalTimeConstant;
+  Predict(e, o.dt, rv, arrival_tau);
   bool ends_empty = backlog <= 0;
+  if (last_backlog <= 0 || ends_empty) {  // the backlog broke
+    e.balance.clear();
+    e.recent_fits.clear();
+  }
   if (last_backlog <= 0 && ends_empty) {
     e.empty_seconds += o.dt;
     if (o.r <= 0) {
@@ -493,6 +625,11 @@ void Observe(QueueEstimate& e, const Observation& o, double backlog, double last
   const double before = e.arrival;
   const bool jumped = Update(e, o, rv, TeachesDrain(e, o, rv), !declared);
   e.guessed = false;
+  if (jumped) {
+    e.balance.clear();
+    e.recent_fits.clear();
+  }
+  if (!declared && !ends_empty) FitTheDrainRateOver(e, o, backlog);
   if (!ends_empty) {
     // A jump down is often the first read of the fall that the next read finds empty.
     // Nor is a read that cut the estimate by a tenth or more: a fall often shows over

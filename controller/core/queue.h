@@ -100,6 +100,18 @@ struct QueueEstimate {
   double window_first_running = 0;
   double window_prior = 0;
   double window_prior_variance = 0;
+  // The reads since the backlog last held without a break (none emptied it, no jump of
+  // arrivals), oldest first, for the fit of μ over them (see FitTheDrainRate): each read's
+  // time, backlog, the container-seconds that ran since the first, and its interval's count.
+  struct Balance {
+    absl::Time at;
+    double backlog = 0;
+    double ran = 0;
+    double running = 0;
+    bool operator==(const Balance&) const = default;
+  };
+  std::vector<Balance> balance;
+  std::vector<double> recent_fits;  // μ as fitted at the last few reads, oldest first
   // The last read whose interval the running count changed over (see ObserveCounted).
   absl::Time count_changed_at = absl::InfinitePast();
   // The last jump of the arrival estimate: when, which way (+1 up, -1 down), the running

@@ -253,9 +253,43 @@ void ExpectRampGoals(const LoopOptions& options, int32_t reversals) {
 // steady between jumps, so the ramp that the bootstrap's containers followed was read as
 // a falling μ (learned 3-5x low) and the count went to twice the need: in these 20 runs
 // 16 overshot by more than 10 % (peak 1.9x on average) and all had 6-10 reversals
-// (bench/queue/queue_sweep). λ may now wander while μ is young. Known miss: 3 of the 20
-// runs turn 4 times (a probe of the emptied queue at the top, answered by one more).
-TEST(QueueLoopTest, ARampWithoutADeclaredRateIsFollowed) { ExpectRampGoals({}, 4); }
+// (bench/queue/queue_sweep). λ may now wander while μ is young. Then μ was still learned
+// at 0.4 (see ARampThatTheCountFollowsTeachesItsDrainRate), and 3 of the 20 runs turned 4
+// times at the top. Known miss: 2 of the 20 runs turn 3 times (the bootstrap's 8, where μ
+// then asks for 6, and one container more at the top while the ramp's backlog drains).
+TEST(QueueLoopTest, ARampWithoutADeclaredRateIsFollowed) { ExpectRampGoals({}, 3); }
+
+// A ramp that the count follows shows only λ - μ·r while r follows λ: the filter alone
+// learned μ at 0.4-0.5 for 1 (and λ as low), and at the top the backlog's drain, read through
+// that μ, moved the count by 2-3 containers where 1 drained it (21 -> 19 -> 20 for 20). The
+// fit over the backlog's reads (a ramp of λ, and each change of the count) corrects μ when it
+// is sure. It is not always: a count that steps up by one every 3 s as λ does is nearly the
+// unidentifiable case, and μ then drifts low again. The mean of μ's estimate from halfway up
+// the ramp to 15 s past its top, at 10 phases on the default engine and a slower one: 0.42-0.51
+// in every run without the fit, 0.53-1.21 with it (0.77 and 0.95 on average).
+TEST(QueueLoopTest, ARampThatTheCountFollowsTeachesItsDrainRate) {
+  for (const LoopOptions& options : {LoopOptions{}, OnEngine(1, 0.15)}) {
+    double sum = 0;
+    for (int phase = 0; phase < 10; ++phase) {
+      const double start = 5 + 0.05 * phase;
+      auto lambda = [&](double t) { return t < start ? 0.0 : std::min(20.0, (t - start) / 3.0); };
+      double run_sum = 0;
+      int reads = 0;
+      for (const LoopSample& s : RunQueueLoop(QueueLoopApp(10), lambda, start + 75, options)) {
+        if (s.t < start + 30) continue;
+        run_sum += s.drain_estimate;
+        ++reads;
+      }
+      ASSERT_GT(reads, 0);
+      const double mean = run_sum / reads;
+      EXPECT_GE(mean, 0.5) << "delay " << options.start_delay << ", phase " << phase;
+      EXPECT_LE(mean, 1.5) << "delay " << options.start_delay << ", phase " << phase;
+      sum += mean;
+    }
+    EXPECT_GE(sum / 10, 0.7) << "delay " << options.start_delay;
+    EXPECT_LE(sum / 10, 1.3) << "delay " << options.start_delay;
+  }
+}
 
 // The reads of a real dockerd run (bench/queue, λ 0 -> 20, no declared rate): the step
 // lands just before a read, and by the next one the first container already runs. The
