@@ -154,7 +154,7 @@ constexpr double kFitRelStd = 0.2;
 constexpr double kFitSigmas = 3;
 constexpr size_t kFitSteadyReads = 6;
 constexpr double kFitSteadySpread = 2;
-// The time constant of a steady stream's arrival estimate once μ is known (see Observe).
+// The time constant of a steady stream's arrival estimate once the fit set μ (see Observe).
 constexpr double kSteadyArrivalTimeConstant = 3;
 // Rounding slack so that an exact need of 10 containers does not become 11.
 constexpr double kSlack = 1e-6;
@@ -530,6 +530,7 @@ void FitTheDrainRateOver(QueueEstimate& e, const Observation& o, double backlog)
   e.p_dd = fit->variance;
   e.p_ad = 0;
   e.drain_learned = true;
+  e.fitted = true;
 }
 
 // Folds one interval into the estimate. The balance dB/dt = λ - μ·r holds only while the
@@ -541,17 +542,22 @@ void Observe(QueueEstimate& e, const Observation& o, double backlog, double last
   // those containers is uncertain by up to μ·|Δr| (a uniform spread: variance /12).
   const double timing = e.drain * o.dr;
   double rv = MeasurementVariance(e, o.dt) + timing * timing / 12;
-  // A steady stream's λ follows it within kSteadyArrivalTimeConstant once μ is known: there
-  // is no Poisson noise to average, and a ramp of 1 item/s every 3 s left λ 20 s behind, 6.7
-  // items/s short at 20, which a count on the right μ let the backlog grow by (or a μ
-  // learned low, as the filter alone learned it, made up for).
-  const double arrival_tau =
-      DrainLearned(e) && SteadyStream(e, o.dt) ? kSteadyArrivalTimeConstant : kArrivalTimeConstant;
+  // Once the fit over a steady stream's backlog has set μ (FitTheDrainRateOver: the filter's
+  // walk of λ did not hold, as on a ramp), λ follows within kSteadyArrivalTimeConstant until
+  // the backlog breaks: there is no Poisson noise to average, and a ramp of 1 item/s every 3 s
+  // left λ 20 s behind, 6.7 items/s short at 20, which a count on the right μ let the backlog
+  // grow by (a μ learned low, as the filter alone learned it, had made up for it). Not
+  // otherwise: a steady count's λ then wanders with the reads' rounding (9.94-10.25 for 10
+  // on a real dockerd), and the floor took 10 containers to 11 and back.
+  const double arrival_tau = e.fitted && DrainLearned(e) && SteadyStream(e, o.dt)
+                                 ? kSteadyArrivalTimeConstant
+                                 : kArrivalTimeConstant;
   Predict(e, o.dt, rv, arrival_tau);
   bool ends_empty = backlog <= 0;
   if (last_backlog <= 0 || ends_empty) {  // the backlog broke
     e.balance.clear();
     e.recent_fits.clear();
+    e.fitted = false;
   }
   if (last_backlog <= 0 && ends_empty) {
     e.empty_seconds += o.dt;
@@ -628,6 +634,7 @@ void Observe(QueueEstimate& e, const Observation& o, double backlog, double last
   if (jumped) {
     e.balance.clear();
     e.recent_fits.clear();
+    e.fitted = false;
   }
   if (!declared && !ends_empty) FitTheDrainRateOver(e, o, backlog);
   if (!ends_empty) {

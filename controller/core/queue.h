@@ -112,6 +112,7 @@ struct QueueEstimate {
   };
   std::vector<Balance> balance;
   std::vector<double> recent_fits;  // μ as fitted at the last few reads, oldest first
+  bool fitted = false;              // the fit set μ within this window of reads
   // The last read whose interval the running count changed over (see ObserveCounted).
   absl::Time count_changed_at = absl::InfinitePast();
   // The last jump of the arrival estimate: when, which way (+1 up, -1 down), the running

@@ -316,6 +316,44 @@ TEST(QueueEstimateTest, AStepSeenWhileTheFirstContainersRunRaisesArrivals) {
   }
 }
 
+// The reads of a step to 10 on a real dockerd (bench/queue step10, repeat 2), each with the
+// count the controller had then: 11 containers drained the step's backlog one item every
+// second, two reads per item, and the controller had just taken the count to 10. The count's
+// arrival estimate then wandered with the reads' rounding; with a 3 s time constant (applied
+// to every steady stream, not only after the fit of μ), it read 10.25 items/s at 23.19 s and
+// the floor took 10 containers back to 11: 4 reversals where 2 were the goal.
+TEST(QueueEstimateTest, ASteadyCountIsNotMovedByTheRoundingOfItsReads) {
+  const QueueSpec spec{10, std::nullopt, std::nullopt};
+  struct Read {
+    double t, backlog;
+    int32_t running, count;
+  };
+  const Read reads[] = {
+      {0.04, 1, 0, 0},     {0.19, 2, 0, 0},     {0.69, 7, 1, 1},     {1.19, 12, 2, 2},
+      {1.70, 15, 3, 4},    {2.20, 18, 4, 4},    {2.70, 21, 6, 8},    {3.21, 22, 11, 11},
+      {3.71, 22, 11, 11},  {4.21, 21, 11, 11},  {4.71, 21, 11, 11},  {5.17, 20, 11, 11},
+      {5.67, 20, 11, 11},  {6.17, 19, 11, 11},  {6.67, 19, 11, 11},  {7.18, 18, 11, 11},
+      {7.68, 18, 11, 11},  {8.18, 17, 11, 11},  {8.69, 17, 11, 11},  {9.19, 16, 11, 11},
+      {9.69, 16, 11, 11},  {10.20, 15, 11, 11}, {10.70, 15, 11, 11}, {11.20, 14, 11, 11},
+      {11.71, 14, 11, 11}, {12.21, 13, 11, 11}, {12.71, 13, 11, 11}, {13.22, 12, 11, 11},
+      {13.67, 12, 11, 11}, {14.17, 11, 11, 11}, {14.68, 11, 11, 11}, {15.18, 10, 11, 11},
+      {15.68, 10, 11, 11}, {16.18, 9, 11, 11},  {16.69, 9, 11, 11},  {17.19, 8, 11, 11},
+      {17.69, 8, 11, 11},  {18.20, 7, 11, 11},  {18.70, 7, 11, 11},  {19.20, 6, 11, 11},
+      {19.71, 6, 11, 11},  {20.21, 5, 11, 11},  {20.72, 5, 11, 11},  {21.17, 4, 11, 11},
+      {21.68, 4, 11, 11},  {22.18, 3, 11, 11},  {22.69, 3, 11, 11},  {23.19, 3, 10, 10}};
+  QueueEstimate e;
+  int32_t decided = 0;
+  for (const Read& r : reads) {
+    const QueueDecision d = DecideQueue(
+        spec, {r.backlog, r.running, std::max(0, r.count - r.running), {}, std::nullopt}, e,
+        r.count, kT0 + absl::Seconds(r.t));
+    e = d.estimate;
+    decided = d.count;
+  }
+  EXPECT_EQ(decided, 10) << "arrivals " << *EstimatedArrivalRate(e) << ", drain "
+                         << *EstimatedDrainRate(e);
+}
+
 // A steady λ = 20 into an idle queue, drained by containers (μ = 1) that a busy engine
 // starts one at a time, each 0.05 s before a read, from 2.45 s on (the backlog read
 // exactly, so that only the crediting differs). Each read sees one more container that
