@@ -237,6 +237,7 @@ void ForgetTheDrainRate(QueueEstimate& e) {
   e.drain_samples = 0;
   e.drain_learned = false;
   e.ordered_backlog = 0;
+  e.fitted = false;
 }
 
 // Whether a jump of the arrival estimate (by `innovation`, over interval `o`) is the third
@@ -501,6 +502,14 @@ std::optional<DrainFit> FitTheDrainRate(const std::vector<QueueEstimate::Balance
   return DrainFit{beta[3], sigma2 * std::max(0.0, inverse_dd)};
 }
 
+// Starts the window of an unbroken backlog again: the backlog broke (it emptied), or arrivals
+// jumped (the fit's ramp of λ no longer holds across the window).
+void ForgetTheWindow(QueueEstimate& e) {
+  e.balance.clear();
+  e.recent_fits.clear();
+  e.fitted = false;
+}
+
 // Adds the read to the window of the unbroken backlog, and takes the fit's μ over it when
 // it is sure and the filter's μ is clearly off (see kFitReads).
 void FitTheDrainRateOver(QueueEstimate& e, const Observation& o, double backlog) {
@@ -554,11 +563,7 @@ void Observe(QueueEstimate& e, const Observation& o, double backlog, double last
                                  : kArrivalTimeConstant;
   Predict(e, o.dt, rv, arrival_tau);
   bool ends_empty = backlog <= 0;
-  if (last_backlog <= 0 || ends_empty) {  // the backlog broke
-    e.balance.clear();
-    e.recent_fits.clear();
-    e.fitted = false;
-  }
+  if (last_backlog <= 0 || ends_empty) ForgetTheWindow(e);  // the backlog broke
   if (last_backlog <= 0 && ends_empty) {
     e.empty_seconds += o.dt;
     if (o.r <= 0) {
@@ -631,11 +636,7 @@ void Observe(QueueEstimate& e, const Observation& o, double backlog, double last
   const double before = e.arrival;
   const bool jumped = Update(e, o, rv, TeachesDrain(e, o, rv), !declared);
   e.guessed = false;
-  if (jumped) {
-    e.balance.clear();
-    e.recent_fits.clear();
-    e.fitted = false;
-  }
+  if (jumped) ForgetTheWindow(e);
   if (!declared && !ends_empty) FitTheDrainRateOver(e, o, backlog);
   if (!ends_empty) {
     // A jump down is often the first read of the fall that the next read finds empty.
