@@ -154,6 +154,11 @@ constexpr double kFitRelStd = 0.2;
 constexpr double kFitSigmas = 3;
 constexpr size_t kFitSteadyReads = 6;
 constexpr double kFitSteadySpread = 2;
+// The fit's reads stray from it by at most this variance (items², 4 times the rounding of
+// whole-item reads), and μ keeps at least kFitLeastRelStd of spread once taken from it, so
+// that the reads that follow still teach it.
+constexpr double kFitMostResidual = 4.0 / 12;
+constexpr double kFitLeastRelStd = 0.05;
 // The time constant of a steady stream's arrival estimate once the fit set μ (see Observe).
 constexpr double kSteadyArrivalTimeConstant = 3;
 // Rounding slack so that an exact need of 10 containers does not become 11.
@@ -497,9 +502,13 @@ std::optional<DrainFit> FitTheDrainRate(const std::vector<QueueEstimate::Balance
     const double fitted = beta[0] + beta[1] * tau + beta[2] * tau * tau - beta[3] * b.ran;
     squares += (b.backlog - fitted) * (b.backlog - fitted);
   }
-  // Whole-item reads are rounded: never less noise than that.
-  const double sigma2 = std::max(1.0 / 12, squares / static_cast<double>(window.size() - kN));
-  return DrainFit{beta[3], sigma2 * std::max(0.0, inverse_dd)};
+  // Whole-item reads are rounded: never less noise than that. A window whose reads stray
+  // from the fit by more than a few roundings is no steady stream (Poisson arrivals' backlog
+  // wanders), and its spread would say too little; nor is a fit whose M⁻¹ came out
+  // non-positive (singular in all but rounding).
+  const double residual = squares / static_cast<double>(window.size() - kN);
+  if (inverse_dd <= 0 || residual > kFitMostResidual) return std::nullopt;
+  return DrainFit{beta[3], std::max(1.0 / 12, residual) * inverse_dd};
 }
 
 // Starts the window of an unbroken backlog again: the backlog broke (it emptied), or arrivals
@@ -536,7 +545,7 @@ void FitTheDrainRateOver(QueueEstimate& e, const Observation& o, double backlog)
   // What the reads measure well is λ - μ·r: it stays, and λ moves with μ.
   e.arrival = std::max(0.0, e.arrival + (fit->drain - e.drain) * o.r);
   e.drain = fit->drain;
-  e.p_dd = fit->variance;
+  e.p_dd = std::max(fit->variance, kFitLeastRelStd * kFitLeastRelStd * fit->drain * fit->drain);
   e.p_ad = 0;
   e.drain_learned = true;
   e.fitted = true;
