@@ -350,8 +350,8 @@ TEST(QueueEstimateTest, ASteadyCountIsNotMovedByTheRoundingOfItsReads) {
     e = d.estimate;
     decided = d.count;
   }
-  EXPECT_EQ(decided, 10) << "arrivals " << *EstimatedArrivalRate(e) << ", drain "
-                         << *EstimatedDrainRate(e);
+  EXPECT_EQ(decided, 10) << "arrivals " << EstimatedArrivalRate(e).value_or(-1) << ", drain "
+                         << EstimatedDrainRate(e).value_or(-1);
 }
 
 // A steady λ = 20 into an idle queue, drained by containers (μ = 1) that a busy engine
