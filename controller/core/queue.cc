@@ -1,6 +1,7 @@
 #include "controller/core/queue.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace microscale::core {
@@ -462,12 +463,16 @@ std::optional<DrainFit> FitTheDrainRate(const std::vector<QueueEstimate::Balance
   }
   if (high - low < 1) return std::nullopt;
   constexpr int kN = 4;
+  const absl::Time first = window.front().at;
+  // A read's regressors, in the order of β: 1, τ, τ², -R.
+  auto row = [first](const QueueEstimate::Balance& b) {
+    const double tau = absl::ToDoubleSeconds(b.at - first);
+    return std::array<double, kN>{1, tau, tau * tau, -b.ran};
+  };
   double m[kN][kN] = {};
   double v[kN] = {};
-  const absl::Time first = window.front().at;
   for (const QueueEstimate::Balance& b : window) {
-    const double tau = absl::ToDoubleSeconds(b.at - first);
-    const double x[kN] = {1, tau, tau * tau, -b.ran};
+    const std::array<double, kN> x = row(b);
     for (int i = 0; i < kN; ++i) {
       v[i] += x[i] * b.backlog;
       for (int j = 0; j < kN; ++j) m[i][j] += x[i] * x[j];
@@ -498,8 +503,9 @@ std::optional<DrainFit> FitTheDrainRate(const std::vector<QueueEstimate::Balance
   const double inverse_dd = rhs[kN - 1][1] / m[kN - 1][kN - 1];
   double squares = 0;
   for (const QueueEstimate::Balance& b : window) {
-    const double tau = absl::ToDoubleSeconds(b.at - first);
-    const double fitted = beta[0] + beta[1] * tau + beta[2] * tau * tau - beta[3] * b.ran;
+    const std::array<double, kN> x = row(b);
+    double fitted = 0;
+    for (int i = 0; i < kN; ++i) fitted += x[i] * beta[i];
     squares += (b.backlog - fitted) * (b.backlog - fitted);
   }
   // Whole-item reads are rounded: never less noise than that. A window whose reads stray
