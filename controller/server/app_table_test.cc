@@ -429,5 +429,46 @@ TEST(AppTableConditionTest, LastTransitionTimeMovesOnlyWhenAStatusChanges) {
       << "nothing wanted, nothing short: the desired count alone turned it";
 }
 
+TEST(AppTableConditionTest, AnAllocationTurnsScaledOnlyWhenItChanges) {
+  FakeClock clock;
+  AppTable table;
+  table.Upsert(MakeApp("web", 0, 10), clock.Now(), clock.Now());
+  table.ApplyReading("web", 20.0, clock.Now());
+  auto scaled = [&] {
+    v1::AppStatus status = StatusOf(*table.Get("web"));
+    const v1::Condition* c = FindCondition(status, "Scaled");
+    return std::make_pair(c == nullptr ? "" : c->status(),
+                          c == nullptr ? int64_t{-1} : c->last_transition_unix_ms());
+  };
+  clock.Advance(absl::Seconds(1));
+  table.RecordAllocations({Allocation("web", 2, 2, 0, 2)}, clock.Now());
+  const absl::Time converging = clock.Now();
+  EXPECT_EQ(scaled(), std::make_pair(std::string("False"), absl::ToUnixMillis(converging)));
+  clock.Advance(absl::Seconds(1));
+  table.RecordAllocations({Allocation("web", 2, 2, 0, 2)}, clock.Now());
+  EXPECT_EQ(scaled(), std::make_pair(std::string("False"), absl::ToUnixMillis(converging)))
+      << "the same allocation again";
+  clock.Advance(absl::Seconds(1));
+  table.RecordAllocations({Allocation("web", 2, 2, 2)}, clock.Now());
+  EXPECT_EQ(scaled(), std::make_pair(std::string("True"), absl::ToUnixMillis(clock.Now())))
+      << "both running";
+}
+
+TEST(AppTableConditionTest, ASeededCountTurnsCapacityAvailable) {
+  // After a restart the count comes from the store before any read; the next pass may
+  // allocate exactly as before, so the seed notes its own transition.
+  FakeClock clock;
+  AppTable table;
+  table.Upsert(MakeApp("web", 0, 10), clock.Now(), clock.Now());
+  table.RecordAllocations({Allocation("web", 0, 0, 0)}, clock.Now());
+  clock.Advance(absl::Seconds(1));
+  table.SeedDesired("web", 3, clock.Now());
+  const v1::AppStatus status = StatusOf(*table.Get("web"));
+  const v1::Condition* c = FindCondition(status, "CapacityAvailable");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->status(), "False");
+  EXPECT_EQ(c->last_transition_unix_ms(), absl::ToUnixMillis(clock.Now()));
+}
+
 }  // namespace
 }  // namespace microscale

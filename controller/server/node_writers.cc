@@ -1,15 +1,16 @@
 #include "controller/server/node_writers.h"
 
+#include <string>
 #include <utility>
 
 #include "common/thread_name.h"
 
 namespace microscale {
 
-NodeWriters::NodeWriters(int threads) {
+NodeWriters::NodeWriters(int threads, std::string_view thread_name) {
   for (int i = 0; i < threads; ++i) {
-    threads_.emplace_back([this] {
-      NameThisThread("node-writer");
+    threads_.emplace_back([this, name = std::string(thread_name)] {
+      NameThisThread(name);
       Run();
     });
   }

@@ -5,7 +5,8 @@
 // after a start of the same instance reaches the agent after it); different nodes' writes
 // run side by side on a few threads. A stream whose agent stopped reading blocks the
 // thread writing to it until keepalive ends the stream, not the pass and not the other
-// nodes while another thread is free.
+// nodes while another thread is free. With one thread and one key it is a serial queue
+// (the reconciler's assignment diffs run on one so).
 // Thread-safety: every method may be called from any thread.
 #ifndef MICROSCALE_CONTROLLER_SERVER_NODE_WRITERS_H_
 #define MICROSCALE_CONTROLLER_SERVER_NODE_WRITERS_H_
@@ -14,6 +15,7 @@
 #include <deque>
 #include <map>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -25,7 +27,8 @@ namespace microscale {
 
 class NodeWriters {
  public:
-  explicit NodeWriters(int threads);
+  // `thread_name` names the threads (see NameThisThread).
+  explicit NodeWriters(int threads, std::string_view thread_name = "node-writer");
   // Runs what was posted, then stops the threads.
   ~NodeWriters();
   NodeWriters(const NodeWriters&) = delete;

@@ -121,6 +121,7 @@ absl::Status Reconciler::Load() {
   const absl::Time now = deps_.clock.Now();
   for (const auto& [app, count] : per_app) deps_.apps.SeedDesired(app, count, now);
   absl::MutexLock lock(&mu_);
+  absl::MutexLock assigned(&assign_mu_);
   for (const v1::Container& c : *stored) {
     assignments_[c.instance()] = c;
     if (c.standby()) standby_.insert(c.instance());
@@ -143,6 +144,7 @@ void Reconciler::Stop() {
   }
   if (thread_.joinable()) thread_.join();
   node_writers_.Wait();
+  persister_.Wait();
   writer_.Flush();
 }
 
@@ -250,12 +252,13 @@ absl::StatusOr<int> Reconciler::ForgetNode(const std::string& node, std::string_
   }
   // Before the assignments go: a pass that reads the commands in flight after this no
   // longer sees the node's, and one that read them earlier finds the node in
-  // forgotten_since_read_.
+  // forgotten_at_ with a later number than its own.
   deps_.tracker.DropNode(node);
   AssignmentChanges changes;
   {
     absl::MutexLock lock(&mu_);
-    forgotten_since_read_.insert(node);
+    absl::MutexLock assigned(&assign_mu_);
+    forgotten_at_[node] = ++forget_seq_;
     for (auto it = assignments_.begin(); it != assignments_.end();) {
       if (it->second.node() == node) {
         changes.removals.push_back(it->first);
@@ -323,7 +326,7 @@ void Reconciler::SetDraining(const std::string& node, bool draining) {
 }
 
 v1::Sync Reconciler::SyncFor(const std::string& node) const {
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&assign_mu_);
   v1::Sync sync;
   for (const auto& [instance, container] : assignments_) {
     if (container.node() == node) *sync.add_containers() = container;
@@ -441,15 +444,24 @@ core::ClusterState Reconciler::BuildState(const std::vector<NodeView>& nodes,
     }
   }
   // Assignments on nodes that have not come back since a restart: not counted, not stopped.
-  for (const auto& [instance, container] : assignments_) {
-    if (seen_nodes.contains(container.node())) continue;
-    core::ContainerInfo c;
-    c.instance = instance;
-    c.app = container.app();
-    c.node = container.node();
-    c.state = CoreState(container.state()).value_or(core::ContainerState::kRunning);
-    c.standby = standby_.contains(instance);
-    state.containers.push_back(std::move(c));
+  // Only those nodes are expected and unseen (a node stays in the registry until it is
+  // forgotten, and then its assignments go), so most passes skip the 100,000 assignments.
+  std::set<std::string> unseen;
+  for (const std::string& node : expected_nodes_) {
+    if (!seen_nodes.contains(node)) unseen.insert(node);
+  }
+  if (!unseen.empty()) {
+    absl::ReaderMutexLock assigned(&assign_mu_);
+    for (const auto& [instance, container] : assignments_) {
+      if (!unseen.contains(container.node())) continue;
+      core::ContainerInfo c;
+      c.instance = instance;
+      c.app = container.app();
+      c.node = container.node();
+      c.state = CoreState(container.state()).value_or(core::ContainerState::kRunning);
+      c.standby = standby_.contains(instance);
+      state.containers.push_back(std::move(c));
+    }
   }
   for (const InFlightCommand& command : pending) {
     core::Command in_flight{CoreKind(command.type), command.instance, command.app, command.node};
@@ -495,9 +507,10 @@ void Reconciler::ReconcileOnce() {
   ResendLost(now);
   if (!StartupSettled()) return;
   EndCrashLoops(now);
+  int64_t read_seq = 0;  // nodes forgotten from here on stay out of this pass's Persist
   {
-    absl::MutexLock lock(&mu_);
-    forgotten_since_read_.clear();  // nodes forgotten from here on stay out of this Persist
+    absl::MutexLock lock(&assign_mu_);
+    read_seq = forget_seq_;
   }
   // Commands in flight are read before the nodes: the gateway records a result in the
   // registry before it completes the command, so each command shows up in one or the other.
@@ -507,7 +520,9 @@ void Reconciler::ReconcileOnce() {
   core::ClusterState state = BuildState(nodes, pending, &exited, &unhealthy);
   ForgetGoneStandby(state);
   const absl::Duration read = lap();
-  core::Plan plan = core::Decide(state, core::DecideOptions{options_.placement});
+  auto decided = std::make_shared<const core::Plan>(
+      core::Decide(state, core::DecideOptions{options_.placement}));
+  const core::Plan& plan = *decided;
   const absl::Duration decide = lap();
   // Instance ids are reserved durably before any start uses them: a controller killed
   // right after sending must not hand the same id out again after its restart.
@@ -519,10 +534,14 @@ void Reconciler::ReconcileOnce() {
   const std::vector<const core::Command*> started = Execute(plan, state, now);
   ResumeStalledStarts(nodes, pending, plan, now);
   const absl::Duration send = lap();
-  const absl::Duration cpu_before_persist = ThreadCpuTime();
-  Persist(state, pending, started);
-  const absl::Duration persist = lap();
-  const absl::Duration persist_cpu = ThreadCpuTime() - cpu_before_persist;
+  {
+    // Once every expected node is back, what they report is the whole truth.
+    absl::MutexLock lock(&mu_);
+    std::erase_if(expected_nodes_,
+                  [&](const std::string& n) { return !deps_.nodes.AnyMissing({n}); });
+  }
+  PersistLater(PassRecord{std::make_shared<const core::ClusterState>(std::move(state)),
+                          std::move(pending), decided, started, read_seq});
   Report(plan, nodes, now);
   const absl::Duration report = lap();
   {
@@ -543,10 +562,8 @@ void Reconciler::ReconcileOnce() {
                                     {"decide", decide},
                                     {"ordinals", ordinals},
                                     {"send", send},
-                                    {"persist", persist},
                                     {"report", report},
-                                    {"cpu", Millis(ThreadCpuTime() - cpu_at_start)},
-                                    {"persist_cpu", Millis(persist_cpu)}});
+                                    {"cpu", Millis(ThreadCpuTime() - cpu_at_start)}});
   }
 }
 
@@ -930,12 +947,15 @@ v1::Container StoredAssignment(const Assigned& a, bool standby) {
 
 }  // namespace
 
-void Reconciler::Persist(const core::ClusterState& state,
-                         const std::vector<InFlightCommand>& pending,
-                         const std::vector<const core::Command*>& sent) {
+void Reconciler::PersistLater(PassRecord record) {
+  persister_.Post("", [this, record = std::move(record)] { Persist(record); });
+}
+
+void Reconciler::Persist(const PassRecord& record) {
+  const absl::Time began = deps_.clock.Now();
   std::vector<Assigned> next;
-  next.reserve(state.containers.size() + sent.size());
-  for (const core::ContainerInfo& c : state.containers) {
+  next.reserve(record.state->containers.size() + record.sent.size());
+  for (const core::ContainerInfo& c : record.state->containers) {
     next.push_back({&c.instance, &c.app, &c.node,
                     c.state == core::ContainerState::kPaused     ? v1::CONTAINER_STATE_PAUSED
                     : c.state == core::ContainerState::kStarting ? v1::CONTAINER_STATE_STARTING
@@ -949,18 +969,32 @@ void Reconciler::Persist(const core::ClusterState& state,
     Assigned a{&instance, &app, &node, v1::CONTAINER_STATE_STARTING};
     if (!std::binary_search(next.begin(), next.end(), a, ByInstance)) starts.push_back(a);
   };
-  for (const InFlightCommand& c : pending) {
+  for (const InFlightCommand& c : record.pending) {
     if (c.type == CommandType::kStart) add_start(c.instance, c.app, c.node);
   }
-  for (const core::Command* c : sent) add_start(c->instance, c->app, c->node);
+  for (const core::Command* c : record.sent) add_start(c->instance, c->app, c->node);
   SortKeepingOne(starts, /*keep_last=*/false);
   const auto reported = static_cast<std::ptrdiff_t>(next.size());
   next.insert(next.end(), starts.begin(), starts.end());
   std::inplace_merge(next.begin(), next.begin() + reported, next.end(), ByInstance);
 
-  AssignmentChanges changes;
+  std::set<std::string> standby;  // as it is now: the passes since may have changed it
   {
     absl::MutexLock lock(&mu_);
+    standby = standby_;
+  }
+  AssignmentChanges changes;
+  {
+    absl::MutexLock lock(&assign_mu_);
+    std::set<std::string> stale;  // nodes forgotten since the pass read them
+    for (auto it = forgotten_at_.begin(); it != forgotten_at_.end();) {
+      if (it->second > record.read_seq) {
+        stale.insert(it->first);
+        ++it;
+      } else {
+        it = forgotten_at_.erase(it);  // the passes still to persist read after it
+      }
+    }
     // Both sorted by instance: one merge finds what was added, changed or removed, and
     // applies it to the assignments in place.
     auto old_it = assignments_.begin();
@@ -969,29 +1003,32 @@ void Reconciler::Persist(const core::ClusterState& state,
       old_it = assignments_.erase(old_it);
     };
     for (const Assigned& a : next) {
-      if (forgotten_since_read_.contains(*a.node)) continue;  // deleted during this pass
+      if (stale.contains(*a.node)) continue;
       while (old_it != assignments_.end() && old_it->first < *a.instance) remove_old();
-      const bool standby = standby_.contains(*a.instance);
+      const bool is_standby = standby.contains(*a.instance);
       if (old_it != assignments_.end() && old_it->first == *a.instance) {
         const v1::Container& old = old_it->second;
-        if (old.node() != *a.node || old.app() != *a.app || old.standby() != standby ||
+        if (old.node() != *a.node || old.app() != *a.app || old.standby() != is_standby ||
             old.state() != a.state) {
-          old_it->second = StoredAssignment(a, standby);
+          old_it->second = StoredAssignment(a, is_standby);
           changes.upserts.push_back(old_it->second);
         }
         ++old_it;
       } else {
-        old_it =
-            std::next(assignments_.emplace_hint(old_it, *a.instance, StoredAssignment(a, standby)));
+        old_it = std::next(
+            assignments_.emplace_hint(old_it, *a.instance, StoredAssignment(a, is_standby)));
         changes.upserts.push_back(std::prev(old_it)->second);
       }
     }
     while (old_it != assignments_.end()) remove_old();
-    // Once every expected node is back, what they report is the whole truth.
-    std::erase_if(expected_nodes_,
-                  [&](const std::string& n) { return !deps_.nodes.AnyMissing({n}); });
   }
+  const size_t changed = changes.upserts.size() + changes.removals.size();
   writer_.Submit(std::move(changes));
+  if (const absl::Duration took = deps_.clock.Now() - began; took >= kSlowPass) {
+    LogInfo("slow assignment diff", {{"took", absl::Trunc(took, absl::Milliseconds(1))},
+                                     {"assignments", next.size()},
+                                     {"changed", changed}});
+  }
 }
 
 void Reconciler::PersistOrdinals(const core::Plan& plan) {

@@ -151,8 +151,8 @@ TEST_F(ReconcilerTest, AssignmentsOfAbsentNodesSurviveAPassAfterTheGrace) {
   clock_.Advance(absl::Seconds(11));
   reconciler->ReconcileOnce();
   EXPECT_THAT(tracker_.Pending(), IsEmpty()) << "no node to send to";
-  EXPECT_THAT(Instances(reconciler->SyncFor("n1")), ElementsAre("web-0"));
   ASSERT_TRUE(reconciler->FlushAssignments());
+  EXPECT_THAT(Instances(reconciler->SyncFor("n1")), ElementsAre("web-0"));
   absl::StatusOr<std::vector<v1::Container>> stored = store_.ListAssignments();
   ASSERT_TRUE(stored.ok());
   ASSERT_EQ(stored->size(), 1u);
@@ -298,8 +298,8 @@ TEST_F(ReconcilerTest, ANodeDeletedDuringAPassStaysForgotten) {
   ASSERT_TRUE(forgotten_in_pass.ok()) << forgotten_in_pass.status();
   EXPECT_EQ(*forgotten_in_pass, 1);
 
-  EXPECT_THAT(Instances(reconciler.SyncFor("n1")), IsEmpty()) << "not written back";
   ASSERT_TRUE(reconciler.FlushAssignments());
+  EXPECT_THAT(Instances(reconciler.SyncFor("n1")), IsEmpty()) << "not written back";
   absl::StatusOr<std::vector<v1::Container>> stored = store.ListAssignments();
   ASSERT_TRUE(stored.ok());
   for (const v1::Container& c : *stored) EXPECT_NE(c.node(), "n1") << c.instance();
