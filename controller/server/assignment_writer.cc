@@ -13,8 +13,8 @@ constexpr absl::Duration kFirstRetryDelay = absl::Milliseconds(100);
 
 }  // namespace
 
-AssignmentWriter::AssignmentWriter(WriteFn write, absl::Duration max_retry_delay)
-    : write_(std::move(write)), max_retry_delay_(max_retry_delay) {
+AssignmentWriter::AssignmentWriter(WriteFn write, absl::Duration max_retry_delay, size_t max_batch)
+    : write_(std::move(write)), max_retry_delay_(max_retry_delay), max_batch_(max_batch) {
   thread_ = std::thread([this] {
     NameThisThread("store-writer");
     Run();
@@ -68,14 +68,15 @@ size_t AssignmentWriter::pending() const {
 
 AssignmentChanges AssignmentWriter::TakeBatch() {
   AssignmentChanges batch;
-  for (auto& [instance, record] : pending_) {
-    if (record.has_value()) {
-      batch.upserts.push_back(std::move(*record));
+  auto it = pending_.begin();
+  for (size_t taken = 0; it != pending_.end() && taken < max_batch_; ++it, ++taken) {
+    if (it->second.has_value()) {
+      batch.upserts.push_back(std::move(*it->second));
     } else {
-      batch.removals.push_back(instance);
+      batch.removals.push_back(it->first);
     }
   }
-  pending_.clear();
+  pending_.erase(pending_.begin(), it);
   return batch;
 }
 
@@ -96,7 +97,8 @@ void AssignmentWriter::Run() {
       mu_.Await(absl::Condition(&ready));
       if (pending_.empty()) return;  // stopping, and everything is written
       batch = TakeBatch();
-      covered = submitted_;
+      // What was submitted is written once the batch that empties pending_ is.
+      covered = pending_.empty() ? submitted_ : written_;
       writing_ = true;
     }
     absl::Status status = write_(batch);

@@ -3,8 +3,11 @@
 //
 // Submit() merges changes into a pending set (the latest record of an instance wins, and a
 // removal cancels an upsert not yet written) and returns at once. The writer thread takes
-// everything pending and writes it as one transaction. A failed write is kept, merged with
-// what arrived meanwhile, and tried again after a growing delay (up to `max_retry_delay`).
+// what is pending, at most `max_batch` instances at a time, and writes each batch as one
+// transaction: the store is locked for one batch at a time, so that the ordinals a pass
+// makes durable before its starts, and the applies, do not wait for the whole of a large
+// step's assignments. A failed write is kept, merged with what arrived meanwhile, and tried
+// again after a growing delay (up to `max_retry_delay`).
 //
 // Why this is safe: assignments only tell a restarted controller which containers to
 // expect on nodes that have not come back yet. Instance ids never repeat because the
@@ -14,6 +17,7 @@
 #ifndef MICROSCALE_CONTROLLER_SERVER_ASSIGNMENT_WRITER_H_
 #define MICROSCALE_CONTROLLER_SERVER_ASSIGNMENT_WRITER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -32,7 +36,9 @@ class AssignmentWriter {
  public:
   // `write` stores one batch in one transaction (StateStore::ApplyAssignmentChanges).
   using WriteFn = std::function<absl::Status(const AssignmentChanges&)>;
-  explicit AssignmentWriter(WriteFn write, absl::Duration max_retry_delay = absl::Seconds(5));
+  explicit AssignmentWriter(WriteFn write, absl::Duration max_retry_delay = absl::Seconds(5),
+                            size_t max_batch = kMaxBatch);
+  static constexpr size_t kMaxBatch = 2000;
   // Writes what is pending (one last try) and stops the thread.
   ~AssignmentWriter();
   AssignmentWriter(const AssignmentWriter&) = delete;
@@ -50,13 +56,14 @@ class AssignmentWriter {
 
  private:
   void Run();
-  // Takes what is pending as one batch (mu_ held).
+  // Takes up to max_batch_ of what is pending as one batch (mu_ held).
   AssignmentChanges TakeBatch() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Puts a failed batch back under what arrived since (newer entries win).
   void Restore(const AssignmentChanges& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const WriteFn write_;
   const absl::Duration max_retry_delay_;
+  const size_t max_batch_;
   mutable absl::Mutex mu_;
   // Instance -> its record to write, or nullopt to remove it.
   std::map<std::string, std::optional<v1::Container>> pending_ ABSL_GUARDED_BY(mu_);

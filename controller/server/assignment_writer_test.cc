@@ -92,6 +92,32 @@ TEST(AssignmentWriterTest, AFailedWriteIsRetriedWithWhatCameSince) {
   EXPECT_EQ(writer.failed_writes(), 2);
 }
 
+TEST(AssignmentWriterTest, ALargeChangeIsWrittenInBatchesOfAtMostTheLimit) {
+  MemoryStateStore store;
+  absl::Mutex mu;
+  std::vector<size_t> sizes;
+  AssignmentWriter writer(
+      [&](const AssignmentChanges& c) {
+        absl::MutexLock lock(&mu);
+        sizes.push_back(c.upserts.size() + c.removals.size());
+        return store.ApplyAssignmentChanges(c);
+      },
+      absl::Seconds(1), /*max_batch=*/3);
+  AssignmentChanges changes;
+  for (int i = 0; i < 10; ++i)
+    changes.upserts.push_back(Assigned("web-" + std::to_string(i), "n1"));
+  writer.Submit(std::move(changes));
+  ASSERT_TRUE(writer.Flush()) << "Flush waits for every batch of it";
+  EXPECT_EQ(store.ListAssignments()->size(), 10u);
+  absl::MutexLock lock(&mu);
+  size_t total = 0;
+  for (size_t n : sizes) {
+    EXPECT_LE(n, 3u);
+    total += n;
+  }
+  EXPECT_EQ(total, 10u);
+}
+
 TEST(AssignmentWriterTest, DestructionWritesWhatIsPending) {
   MemoryStateStore store;
   {

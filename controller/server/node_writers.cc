@@ -40,6 +40,12 @@ void NodeWriters::Wait() {
   mu_.Await(absl::Condition(&done));
 }
 
+bool NodeWriters::WaitFor(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto done = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return pending_ == 0; };
+  return mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
+}
+
 size_t NodeWriters::Pending() const {
   absl::MutexLock lock(&mu_);
   return pending_;

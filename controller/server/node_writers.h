@@ -22,6 +22,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 namespace microscale {
 
@@ -38,6 +39,8 @@ class NodeWriters {
   void Post(const std::string& node, absl::AnyInvocable<void() &&> write);
   // Waits until every write posted before the call has run.
   void Wait();
+  // The same for at most `timeout`; true when they have run.
+  bool WaitFor(absl::Duration timeout);
   // Writes posted and not yet finished.
   size_t Pending() const;
 

@@ -146,9 +146,6 @@ class Reconciler {
                                 std::vector<v1::Container>* unhealthy) const;
   // Stops the unhealthy containers BuildState found, with an Unhealthy event for each app.
   void ReplaceUnhealthy(const std::vector<v1::Container>& unhealthy, absl::Time now);
-  // Sends the plan's commands; returns the starts sent (pointers into `plan`).
-  std::vector<const core::Command*> Execute(const core::Plan& plan, const core::ClusterState& state,
-                                            absl::Time now);
   // The commands of one pass, handed to each node's writer at the end and written with one
   // flush for each node (a write per command, each waiting for the transport, was most of a
   // large step's time); each app is looked up, and its start spec built, once.
@@ -167,6 +164,10 @@ class Reconciler {
     // decided on (and take no lock of the app table, which demand reads write to often).
     absl::flat_hash_map<std::string_view, App> apps;
   };
+  // Puts the plan's commands in `batch` (Flush posts them); returns the starts among them
+  // (pointers into `plan`).
+  std::vector<const core::Command*> Execute(const core::Plan& plan, const core::ClusterState& state,
+                                            absl::Time now, Batch& batch);
   // Hands `command` to its node's writer, or adds it to `batch`; true means it is on its way
   // (a write that fails later forgets it).
   bool Send(const core::Command& command, absl::Time now, int attempt = 1, Batch* batch = nullptr);
