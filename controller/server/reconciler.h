@@ -227,8 +227,7 @@ class Reconciler {
   // The loop's wake-up, and what result handlers leave for the next pass: never held for
   // more than a few instructions, so the agents' stream readers (which mark the cluster
   // dirty and report results) never wait for a pass. A pass holds mu_ while it reads the
-  // state of 100,000 containers and while it diffs their assignments (seconds at that
-  // scale on a busy machine).
+  // state of 100,000 containers (up to a second at that scale on a busy machine).
   mutable absl::Mutex wake_mu_;
   bool dirty_ ABSL_GUARDED_BY(wake_mu_) = true;
   bool stopping_ ABSL_GUARDED_BY(wake_mu_) = false;
