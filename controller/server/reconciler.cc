@@ -970,7 +970,21 @@ v1::Container StoredAssignment(const Assigned& a, bool standby) {
 }  // namespace
 
 void Reconciler::PersistLater(PassRecord record) {
-  persister_.Post("", [this, record = std::move(record)] { Persist(record); });
+  std::optional<PassRecord> replaced;  // destroyed outside the lock
+  {
+    absl::MutexLock lock(&persist_mu_);
+    const bool queued = waiting_record_.has_value();
+    replaced = std::exchange(waiting_record_, std::move(record));
+    if (queued) return;  // the job posted for it takes this one instead
+  }
+  persister_.Post("", [this] {
+    std::optional<PassRecord> next;
+    {
+      absl::MutexLock lock(&persist_mu_);
+      next = std::exchange(waiting_record_, std::nullopt);
+    }
+    if (next.has_value()) Persist(*next);
+  });
 }
 
 void Reconciler::Persist(const PassRecord& record) {

@@ -201,7 +201,10 @@ class Reconciler {
     std::vector<const core::Command*> sent;  // into `plan`
     int64_t read_seq = 0;                    // forget_seq_ when the pass read the cluster
   };
-  // Hands `record` to persister_, which runs Persist on it after the passes before.
+  // Hands `record` to persister_, which runs Persist on it after the passes before. A
+  // record still waiting there is replaced: the newer pass's diff covers it (the
+  // assignments a diff leaves are those of its own pass), so at most two passes' states
+  // are held however far the diffs fall behind.
   void PersistLater(PassRecord record);
   // Records what changed in the assignments and hands it to the writer. Starts count as
   // assigned while in flight: those `pending` when the pass read the state, and those it
@@ -279,6 +282,9 @@ class Reconciler {
   // Declared after the other members, so destroyed before them: the writes still queued
   // run first (they use deps_ and nothing else of this class).
   NodeWriters node_writers_{kNodeWriterThreads};
+  // The latest pass's record that persister_ has not taken yet (see PersistLater).
+  absl::Mutex persist_mu_;
+  std::optional<PassRecord> waiting_record_ ABSL_GUARDED_BY(persist_mu_);
   // One thread, one key: the passes' Persist, in the order of the passes.
   NodeWriters persister_{1, "persist"};
   std::thread thread_;
