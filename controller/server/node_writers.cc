@@ -34,11 +34,7 @@ void NodeWriters::Post(const std::string& node, absl::AnyInvocable<void() &&> wr
   ++pending_;
 }
 
-void NodeWriters::Wait() {
-  absl::MutexLock lock(&mu_);
-  auto done = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return pending_ == 0; };
-  mu_.Await(absl::Condition(&done));
-}
+void NodeWriters::Wait() { WaitFor(absl::InfiniteDuration()); }
 
 bool NodeWriters::WaitFor(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
