@@ -75,12 +75,24 @@ void ExternalDemandSource::SetDeadline(grpc::ClientContext& context) const {
 }
 
 absl::Status ExternalDemandSource::CallFailed(const char* method, const grpc::Status& status) {
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+  // The source never cancels its own calls, so CANCELLED is a scaler shutting down with the
+  // call in flight: as unavailable as one that does not answer.
+  const char* why = nullptr;
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+      why = "did not answer";
+      break;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      why = "did not answer within the timeout";
+      break;
+    case grpc::StatusCode::CANCELLED:
+      why = "dropped the call";
+      break;
+    default:
+      break;
+  }
+  if (why != nullptr) {
     metric_names_.clear();  // a scaler that comes back may have other metrics
-    const char* why = status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED
-                          ? "did not answer within the timeout"
-                          : "did not answer";
     return absl::UnavailableError(absl::StrCat("external: the scaler at ", address_, " ", why, " (",
                                                method, ": ", status.error_message(), ")"));
   }

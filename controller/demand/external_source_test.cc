@@ -110,6 +110,20 @@ TEST(ExternalDemandSourceTest, AStoppedScalerIsUnavailableAndIsReadAgainWhenBack
   EXPECT_EQ(scaler->spec_calls(), 1);
 }
 
+TEST(ExternalDemandSourceTest, ACallTheScalerDropsIsUnavailable) {
+  TestExternalScaler scaler;
+  scaler.SetMetrics({{"pending", 5}});
+  auto source = Source(scaler.address());
+  ASSERT_EQ(*source->Read(absl::Now()), 5);
+  // What a scaler shutting down gives the calls it still holds.
+  scaler.SetError(grpc::Status(grpc::StatusCode::CANCELLED, "Cancelled"));
+  absl::StatusOr<double> r = source->Read(absl::Now());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable) << r.status();
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("the scaler at 127.0.0.1:" + std::to_string(scaler.port()) +
+                        " dropped the call (IsActive: Cancelled)"));
+}
+
 TEST(ExternalDemandSourceTest, TlsVerifiesTheScalerAgainstTheGivenCa) {
   char pattern[] = "/tmp/microscale-external-tls.XXXXXX";
   const std::string dir = mkdtemp(pattern);
