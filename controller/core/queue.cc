@@ -40,9 +40,11 @@ constexpr double kJumpSigmas = 4;
 // the count probes down; arrivals that are still there show as a backlog at once.
 constexpr double kEmptyProbeAfter = 2;
 constexpr double kEmptyProbeTimeConstant = 2;
-// The bootstrap's last container goes once the queue has read empty this long: see
+// The bootstrap's last container goes once the queue has read empty this long after a
+// fall, and any bootstrap count once it has read empty this long without one: see
 // RecommendQueueCount.
 constexpr double kLastContainerPatience = 6;
+constexpr double kBootstrapPatience = 10;
 // After a fall (the queue emptied at a read that cut the arrival estimate by kFallCut or more:
 // arrivals stopped or dropped, rather than a count one above the need slowly draining its
 // backlog), probing starts after kFallProbeAfter, the estimate decays with
@@ -244,6 +246,7 @@ void ForgetTheDrainRate(QueueEstimate& e) {
   e.drain_learned = false;
   e.ordered_backlog = 0;
   e.fitted = false;
+  e.doubted = true;
 }
 
 // Whether a jump of the arrival estimate (by `innovation`, over interval `o`) is the third
@@ -987,13 +990,18 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
     int32_t grow = ToCount(backlog / std::max(target, 1.0));
     int32_t doubled =
         backlog > e.ordered_backlog && reading.starting == 0 ? 2 * reading.running : 0;
-    // A doubling goes no further than what μ's point estimate asks (and 10 % more) once
-    // that estimate has some footing, though not yet enough to leave the bootstrap: on a
-    // real dockerd the reads took until 11 containers ran to learn μ (0.99), and the
-    // bootstrap had doubled 4 to 8 and 8 to 16 for a need of 10 on the way.
+    // A doubling goes no further than what μ asks (and 10 % more) once its estimate has
+    // some footing, though not yet enough to leave the bootstrap: on a real dockerd the
+    // reads took until 11 containers ran to learn μ (0.99), and the bootstrap had doubled 4
+    // to 8 and 8 to 16 for a need of 10 on the way. The cap takes μ at the optimistic end of
+    // its spread, μ + σ, as a learned μ's moves up do: the first μ, from containers that had
+    // run for a second, is often 10-25 % low, and at the point estimate (0.84 for 1) a
+    // doubling from 8 went to 13 for a need of 10 on a real dockerd. A doubling still adds
+    // one container at least: a μ that the doubt sent back wrong (2 for 1) capped a
+    // growing backlog's count at what ran, and the backlog grew to 90.
     if (doubled > 0 && e.drain_samples >= 2 && drain_sd <= kDoublingCapRelStd * e.drain) {
-      doubled = std::min(doubled,
-                         std::max(reading.running, ToCount((1 + kMostExtra) * arrival / e.drain)));
+      doubled = std::min(doubled, std::max(reading.running + 1, ToCount((1 + kMostExtra) * arrival /
+                                                                        (e.drain + drain_sd))));
     }
     // An empty queue lowers the count only once it has read empty for a while: arrivals
     // that a count just above them keeps drained (a slow ramp) would otherwise stop every
@@ -1006,14 +1014,24 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
     // of a ramp on a real dockerd, 1 container went at 0.9 items/s and came back a second
     // later, two reversals).
     const bool arriving = e.counted && e.arrival > ArrivalStd(e);
-    // The last container waits longer (kLastContainerPatience): a trickle of arrivals brings
-    // an item every few seconds, and at the start of a ramp on a real dockerd the first
-    // container, started for a twentieth of an item, went after 2 s of an empty queue and
-    // came back a second later, two reversals in each of three runs. So too after a fall:
-    // that first item reads as 2 items/s (one in half a second), and its drain as a fall to
-    // 0 (the container went after 2 s again, and came back a second later). One container
-    // for 6 s is the most a stop in the bootstrap costs.
-    const double patience = current <= 1 ? kLastContainerPatience : ProbeAfter(e);
+    // How long an empty queue holds the count:
+    // - Without a fall (the arrival estimate held: the count keeps up with arrivals that go
+    //   on), before μ was ever learned, kBootstrapPatience. On a ramp the need catches up
+    //   with a count that drained the backlog: on a real dockerd, 8 containers emptied the
+    //   queue for a need of 5.5 growing by a third a second, were halved after 2 s (after
+    //   6 s in a trial), and doubled back as the backlog grew, two reversals before μ was
+    //   learned, in two ramps of three. With 10 s, no ramp of three turned in its bootstrap.
+    //   A bootstrap after a doubt keeps ProbeAfter's 2 s: its count came from a μ known to
+    //   be wrong, and on a real dockerd one held 18 containers for a need of 10 for 20 s of
+    //   Poisson reads (most of them empty) with the 10 s.
+    // - After a fall (arrivals that stop), ProbeAfter's 1 s, but kLastContainerPatience for
+    //   the last container: at the start of a ramp the first container is started for a
+    //   twentieth of an item, which reads as 2 items/s (one in half a second), and its drain
+    //   as a fall to 0; the container went after 2 s and came back a second later, two
+    //   reversals in each of three runs on a real dockerd.
+    const double patience = !e.fell && !e.doubted ? kBootstrapPatience
+                            : current <= 1        ? kLastContainerPatience
+                                                  : ProbeAfter(e);
     const bool hold =
         backlog > 0 || (reading.running > 0 && (arriving || e.empty_seconds <= patience));
     // A count that holds teaches nothing of μ (only λ - μ·r is seen while r holds). When the

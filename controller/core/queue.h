@@ -41,6 +41,7 @@ struct QueueEstimate {
   double drift = 0;            // running mean of the innovations, in standard deviations
   int32_t drain_samples = 0;   // reads that carried information about μ (r > 0, B > 0)
   bool drain_learned = false;  // μ has been learned (until doubted: DoubtTheDrainRate)
+  bool doubted = false;        // a learned μ was doubted and forgotten, at least once
   double noise = 0;            // the measurement variance of dB/dt, learned from innovations
   int32_t noise_samples = 0;
   double empty_seconds = 0;  // how long the queue has read empty
