@@ -1040,9 +1040,12 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
     // probes down by one container every kProbeSeconds while nothing starts: the backlog
     // that the count below the need lets grow is what teaches μ. On a real dockerd, Poisson
     // arrivals whose wrong μ the backlog had contradicted held 14 containers for a need of
-    // 10 for 100 s, an item or two showing at most reads.
+    // 10 for 100 s, an item or two showing at most reads. Only after a doubt: a first
+    // bootstrap's count came from a backlog that grew, and at the start of a ramp on a real
+    // dockerd the probe took 6 containers to 5 while the trickle of the ramp kept the queue
+    // mostly empty, and the backlog brought them back 2 s later, two reversals.
     int32_t held = current;
-    if (e.empty_share > kEmptyShareProbe && reading.starting == 0 && current > 1 &&
+    if (e.doubted && e.empty_share > kEmptyShareProbe && reading.starting == 0 && current > 1 &&
         absl::ToDoubleSeconds(e.last_at - e.last_probe_at) >= kProbeSeconds) {
       held = current - 1;
       e.last_probe_at = e.last_at;

@@ -625,6 +625,26 @@ TEST(QueueLoopTest, ABootstrapCountHoldsThroughABriefEmptyQueue) {
   EXPECT_LE(reads, 6);
 }
 
+// The probe of a bootstrap count whose queue reads empty at most reads is for a count that
+// came from a doubted μ (ABootstrapCountAboveTheNeedComesDown). A first bootstrap's count came
+// from a backlog that grew: at the start of a ramp on a real dockerd the probe took 6
+// containers to 5 while the trickle kept the queue mostly empty, and the backlog brought
+// them back 2 s later.
+TEST(QueueLoopTest, AFirstBootstrapDoesNotProbeAMostlyEmptyQueue) {
+  QueueReads q(*QueueLoopApp(10).demand.queue);
+  for (double b : {4.0, 12.0, 25.0}) q.Read(b, 0);
+  const int32_t ordered = q.count;
+  ASSERT_GE(ordered, 2);
+  for (int i = 0; i < 60; ++i) {  // 30 s: an item at one read in four
+    const QueueDecision d = q.Read(i % 4 == 3 ? 1 : 0, q.count);
+    ASSERT_FALSE(d.drain_rate.has_value()) << "read " << i;
+    ASSERT_EQ(q.count, ordered) << "read " << i;
+  }
+  q.e.doubted = true;  // the same count after a doubt is probed
+  for (int i = 0; i < 10 && q.count == ordered; ++i) q.Read(i % 4 == 3 ? 1 : 0, q.count);
+  EXPECT_EQ(q.count, ordered - 1);
+}
+
 // The first item of a ramp (a twentieth of one, read as 1) is drained by the one container
 // it started, and the estimate's cut from 2 items/s (one item in half a second) to 0 reads
 // as a fall. The last container still waits for 6 s of an empty queue: on a real dockerd it
