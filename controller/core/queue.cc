@@ -1020,7 +1020,8 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
     //   with a count that drained the backlog: on a real dockerd, 8 containers emptied the
     //   queue for a need of 5.5 growing by a third a second, were halved after 2 s (after
     //   6 s in a trial), and doubled back as the backlog grew, two reversals before μ was
-    //   learned, in two ramps of three. With 10 s, no ramp of three turned in its bootstrap.
+    //   learned, in two ramps of three. With 10 s, a trial's three ramps turned only at
+    //   their top (2, 1 and 1 reversals in 120 s).
     //   A bootstrap after a doubt keeps ProbeAfter's 2 s: its count came from a μ known to
     //   be wrong, and on a real dockerd one held 18 containers for a need of 10 for 20 s of
     //   Poisson reads (most of them empty) with the 10 s.
