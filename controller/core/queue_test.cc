@@ -593,12 +593,11 @@ TEST(QueueLoopTest, ABootstrapCountHoldsThroughABriefEmptyQueue) {
   QueueDecision d = read(3, ordered);
   ASSERT_FALSE(d.drain_rate.has_value()) << "still bootstrapping";
   ASSERT_FALSE(q.e.fell) << "the backlog drained: no fall";
-  // For 10 s of an empty queue (at 0.5 s a read) the count is not halved: at most the probe
-  // of a queue that reads empty at most reads takes one container.
+  // For 10 s of an empty queue (at 0.5 s a read) the count holds.
   for (int i = 0; i < 20; ++i) {
     d = read(0, count);
     ASSERT_FALSE(d.drain_rate.has_value());
-    EXPECT_GE(count, ordered - 1) << "read " << i;
+    EXPECT_EQ(count, ordered) << "read " << i;
   }
   // Then it halves at each read, down to 0.
   int halvings = 0;
