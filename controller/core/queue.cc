@@ -40,9 +40,8 @@ constexpr double kJumpSigmas = 4;
 // the count probes down; arrivals that are still there show as a backlog at once.
 constexpr double kEmptyProbeAfter = 2;
 constexpr double kEmptyProbeTimeConstant = 2;
-// The bootstrap's last container goes once the queue has read empty this long after a
-// fall, and any bootstrap count once it has read empty this long without one: see
-// RecommendQueueCount.
+// How long an empty queue holds a bootstrap count (see RecommendQueueCount): its last
+// container after a fall, and any count without a fall before μ was ever learned.
 constexpr double kLastContainerPatience = 6;
 constexpr double kBootstrapPatience = 10;
 // After a fall (the queue emptied at a read that cut the arrival estimate by kFallCut or more:
