@@ -1187,11 +1187,21 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
   // Poisson arrivals 2.80 reversals a minute, 2.63 with it). Only a need more than a whole
   // container below the count trims: on a real dockerd a trim of one, on a μ that noise had
   // moved from 1.04 to 1.12, stopped a container whose start had begun, and the running count
-  // turned twice. A trim counts as a move down.
-  if (count >= current && e.last_move > 0 && reading.starting > 0 && e.ordered_drain > 0 &&
-      e.drain > e.ordered_drain && need_mid < current - 1 - kBand) {
-    const int32_t trimmed = std::max({ToCount(need_mid), reading.running, floor});
-    if (trimmed < current) count = trimmed;
+  // turned twice. A trim counts as a move down, and each later read that raises μ again
+  // trims again, down to what a move up would order now (μ + σ, where the order took μ):
+  // containers that drain from a moment after the start their reads report keep the young μ
+  // low while more of them start, and one trim to the point estimate's count left 23-25
+  // containers for a need of 20 on a slow engine (queue_sweep --lag 0.2: steps past 10 %
+  // overshoot on the two slowest engines in 15 and 17 runs of 20 before, 9 and 7 after).
+  const double trim_need = need_up;
+  bool trim = false;
+  if (count >= current && (e.last_move > 0 || e.trimmed) && reading.starting > 0 &&
+      e.ordered_drain > 0 && e.drain > e.ordered_drain && need_mid < current - 1 - kBand) {
+    const int32_t trimmed = std::max({ToCount(trim_need), reading.running, floor});
+    if (trimmed < current) {
+      count = trimmed;
+      trim = true;
+    }
   }
   count = std::max(count, floor);
   // However the count rose after a probe (the floor alone may raise it: the read that
@@ -1206,6 +1216,7 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
     ++e.probes_in_a_row;
   } else if (count != current) {
     e.probes_in_a_row = 0;
+    e.trimmed = trim;
     if (count > current) {
       e.ordered_backlog = backlog;
       e.ordered_drain = e.drain;

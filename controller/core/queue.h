@@ -56,6 +56,7 @@ struct QueueEstimate {
   // The drain rate the last scale-up was ordered on (0: none, or ordered by the bootstrap).
   double ordered_drain = 0;
   int32_t last_move = 0;  // +1 up, -1 down, 0 none yet
+  bool trimmed = false;   // the last move trimmed a young order (see RecommendQueueCount)
   absl::Time last_move_at;
   absl::Time last_probe_at;     // the last probe down of an empty queue
   absl::Time probe_hold_until;  // no probes before this (the last one proved the count)
