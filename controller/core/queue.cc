@@ -41,7 +41,7 @@ constexpr double kJumpSigmas = 4;
 constexpr double kEmptyProbeAfter = 2;
 constexpr double kEmptyProbeTimeConstant = 2;
 // How long an empty queue holds a bootstrap count (see RecommendQueueCount): its last
-// container after a fall, and any count without a fall before μ was ever learned.
+// container after a fall, and any other count before μ was ever learned.
 constexpr double kLastContainerPatience = 6;
 constexpr double kBootstrapPatience = 10;
 // After a fall (the queue emptied at a read that cut the arrival estimate by kFallCut or more:
@@ -1014,8 +1014,7 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
     // later, two reversals).
     const bool arriving = e.counted && e.arrival > ArrivalStd(e);
     // How long an empty queue holds the count:
-    // - Without a fall (the arrival estimate held: the count keeps up with arrivals that go
-    //   on), before μ was ever learned, kBootstrapPatience. On a ramp the need catches up
+    // - Before μ was ever learned, kBootstrapPatience. On a ramp the need catches up
     //   with a count that drained the backlog: on a real dockerd, 8 containers emptied the
     //   queue for a need of 5.5 growing by a third a second, were halved after 2 s (after
     //   6 s in a trial), and doubled back as the backlog grew, two reversals before μ was
@@ -1024,14 +1023,19 @@ QueueDecision RecommendQueueCount(const QueueSpec& spec, const QueueReading& rea
     //   A bootstrap after a doubt keeps ProbeAfter's 2 s: its count came from a μ known to
     //   be wrong, and on a real dockerd one held 18 containers for a need of 10 for 20 s of
     //   Poisson reads (most of them empty) with the 10 s.
-    // - After a fall (arrivals that stop), ProbeAfter's 1 s, but kLastContainerPatience for
-    //   the last container: at the start of a ramp the first container is started for a
-    //   twentieth of an item, which reads as 2 items/s (one in half a second), and its drain
-    //   as a fall to 0; the container went after 2 s and came back a second later, two
-    //   reversals in each of three runs on a real dockerd.
-    const double patience = !e.fell && !e.doubted ? kBootstrapPatience
-                            : current <= 1        ? kLastContainerPatience
-                                                  : ProbeAfter(e);
+    //   A fall does not shorten it, but for the last container (below): before μ is known
+    //   the arrival estimate is rough, and on a real dockerd a ramp's count doubled
+    //   from 4 to 8 emptied the queue, the estimate went from 2.2 items/s to 0.6 (6 arrived),
+    //   and the count halved a second later and doubled back: two reversals.
+    // - After a fall (arrivals that stop) once μ was learned, ProbeAfter's 1 s; but
+    //   kLastContainerPatience for the last container after any fall: at the start of a ramp the
+    //   first container is started for a twentieth of an item, which reads as 2 items/s (one in
+    //   half a second), and its drain as a fall to 0; the container went after 2 s and came back a
+    //   second later, two reversals in each of three runs on a real dockerd.
+    const double patience =
+        !e.doubted     ? (e.fell && current <= 1 ? kLastContainerPatience : kBootstrapPatience)
+        : current <= 1 ? kLastContainerPatience
+                       : ProbeAfter(e);
     const bool hold =
         backlog > 0 || (reading.running > 0 && (arriving || e.empty_seconds <= patience));
     // A count that holds teaches nothing of μ (only λ - μ·r is seen while r holds). When the

@@ -640,6 +640,20 @@ TEST(QueueLoopTest, ABootstrapCountHoldsThroughABriefEmptyQueue) {
   }
   EXPECT_GE(reads, 4) << "held while the queue read empty for 2 s";
   EXPECT_LE(reads, 6);
+
+  // A first bootstrap holds through a fall too: before μ is known the arrival estimate is
+  // rough, and a ramp's doubled count that drained the queue read as one (2.2 items/s to 0.6
+  // on a real dockerd, where 6 arrived): halved 1 s later, 8 -> 4 -> 8, two reversals.
+  QueueReads fell(*QueueLoopApp(10).demand.queue);
+  for (double b : {4.0, 12.0, 25.0}) fell.Read(b, 0);
+  const int32_t before_fall = fell.count;
+  ASSERT_GE(before_fall, 2);
+  fell.Read(0, before_fall);
+  fell.e.fell = true;  // as the emptying read judged it
+  for (int i = 0; i < 19; ++i) {
+    fell.Read(0, fell.count);
+    EXPECT_EQ(fell.count, before_fall) << "read " << i;
+  }
 }
 
 // The probe of a bootstrap count whose queue reads empty at most reads is for a count that
